@@ -1,0 +1,264 @@
+"""The command line: thin commands over the desk. Errors become one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from deskpilot import __version__
+from deskpilot.config import render_toml
+from deskpilot.desk import Desk
+from deskpilot.errors import DeskPilotError
+from deskpilot.models import OPEN_STATUSES, Status, TicketSummary
+from deskpilot.workspace import Workspace, resolve_workspace_dir
+
+USER_ERROR = 2
+
+
+class DeskPilotGroup(click.Group):
+    """Turns DeskPilot errors into one line on stderr and exit code 2 (tracebacks: --debug)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DeskPilotError as error:
+            _fail(ctx, f"error: {error}", USER_ERROR)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            _fail(ctx, f"internal error: {type(error).__name__}: {error}", 1)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.find_root().params.get("debug"):
+        traceback.print_exc()
+    click.echo(message, err=True)
+    ctx.exit(code)
+
+
+class Context:
+    def __init__(self, workspace_dir: Path) -> None:
+        self.workspace_dir = workspace_dir
+
+    def create_workspace(self) -> Workspace:
+        return Workspace.create(self.workspace_dir)
+
+    def existing_workspace(self) -> Workspace:
+        return Workspace.existing(self.workspace_dir)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(cls=DeskPilotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DESKPILOT_WORKSPACE",
+    help="Workspace folder (default: the per-user data folder). Env: DESKPILOT_WORKSPACE.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, prog_name="deskpilot")
+@click.pass_context
+def main(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
+    """DeskPilot: the agent desk in the terminal with an AI co-pilot."""
+    ctx.obj = Context(resolve_workspace_dir(workspace))
+
+
+@main.command()
+@pass_context
+def init(context: Context) -> None:
+    """Create an empty workspace (config.toml and database)."""
+    workspace = context.create_workspace()
+    with Desk.open(workspace) as desk:
+        click.echo(
+            f"workspace ready: {workspace.root} (schema version {desk.store.schema_version})"
+        )
+
+
+@main.command()
+@click.option("--tickets", "-n", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same demo.")
+@click.option("--no-tui", is_flag=True, help="Build the workspace and print a summary only.")
+@click.pass_context
+def demo(ctx: click.Context, tickets: int, seed: int, no_tui: bool) -> None:
+    """Create a realistic demo workspace and open the desk on it."""
+    from deskpilot.demo import build_demo, is_demo_workspace
+
+    context: Context = ctx.obj
+    if ctx.find_root().get_parameter_source("workspace") is click.core.ParameterSource.DEFAULT:
+        # Without --workspace the demo gets a folder of its own, never the agent's real one.
+        context.workspace_dir = context.workspace_dir.parent / "demo"
+    workspace = context.create_workspace()
+    with Desk.open(workspace) as desk:
+        if is_demo_workspace(workspace) and desk.store.count_tickets():
+            click.echo(f"reusing the demo workspace at {workspace.root}")
+        else:
+            with progress_bar("Building the demo") as report:
+                summary = build_demo(
+                    workspace,
+                    desk.store,
+                    tickets=tickets,
+                    seed=seed,
+                    progress=lambda stage, done, total: report(done, total, stage),
+                )
+            click.echo(
+                f"demo workspace ready at {workspace.root}: {summary.tickets} tickets, "
+                f"{summary.customers} customers, {summary.articles} articles, "
+                f"{summary.invoices} invoices, {summary.bugs} known bugs"
+            )
+        _print_overview(desk)
+    if not no_tui:
+        click.echo("(the agent desk TUI arrives with issue #4; this is the headless summary)")
+
+
+def _print_overview(desk: Desk) -> None:
+    counts = desk.store.count_by_status()
+    line = ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Status)
+    click.echo(f"tickets by status: {line}")
+    click.echo(f"next: deskpilot --workspace {desk.workspace.root} queue")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import data into the workspace."""
+
+
+@import_group.command("tickets")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_context
+def import_tickets(context: Context, file: Path) -> None:
+    """Import tickets from a JSONL or CSV FILE (all or nothing)."""
+    workspace = context.existing_workspace()
+    with Desk.open(workspace) as desk, progress_bar(f"Importing {file.name}") as report:
+        result = desk.import_tickets(file, progress=lambda done, total: report(done, total, ""))
+    click.echo(str(result))
+
+
+STATUS_CHOICES = [s.value for s in Status] + ["open-all", "all"]
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_CHOICES),
+    default="open-all",
+    show_default=True,
+    help="One status, 'open-all' (every unsolved status) or 'all'.",
+)
+@click.option("--intent", help="Only tickets with this intent.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
+@pass_context
+def queue(context: Context, as_json: bool, status: str, intent: str | None, limit: int) -> None:
+    """List tickets: urgent first, then oldest first."""
+    statuses: frozenset[Status] | None
+    if status == "all":
+        statuses = None
+    elif status == "open-all":
+        statuses = OPEN_STATUSES
+    else:
+        statuses = frozenset({Status(status)})
+    with Desk.open(context.existing_workspace()) as desk:
+        rows = desk.queue(statuses=statuses, intent=intent, limit=limit)
+    if as_json:
+        click.echo(json.dumps([_summary_json(row) for row in rows], indent=2))
+    else:
+        _print_queue(rows)
+
+
+def _summary_json(row: TicketSummary) -> dict[str, Any]:
+    data = row.model_dump(mode="json")
+    data["customer"] = (
+        {
+            "id": data.pop("customer_id"),
+            "name": data.pop("customer_name"),
+            "email": data.pop("customer_email"),
+            "tier": data.pop("tier"),
+        }
+        if row.customer_id
+        else None
+    )
+    for key in ("customer_id", "customer_name", "customer_email", "tier"):
+        data.pop(key, None)
+    return data
+
+
+def _print_queue(rows: list[TicketSummary]) -> None:
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "priority", "status", "intent", "customer", "subject", "created"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row.id,
+            row.priority.value,
+            row.status.value,
+            row.intent or "-",
+            row.customer_name or row.customer_email or "-",
+            row.subject,
+            row.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    if not rows:
+        click.echo("no tickets match")
+
+
+@main.group()
+def config() -> None:
+    """Show the effective configuration."""
+
+
+@config.command("show")
+@pass_context
+def config_show(context: Context) -> None:
+    """Print the effective settings as TOML; secrets are masked."""
+    click.echo(render_toml(context.existing_workspace().settings()), nl=False)
+
+
+@config.command("path")
+@pass_context
+def config_path(context: Context) -> None:
+    """Print the workspace folder and its config file."""
+    workspace = Workspace(context.workspace_dir.expanduser().resolve())
+    click.echo(f"workspace: {workspace.root}\nconfig: {workspace.config_file}")
+
+
+Report = Callable[[int, int, str], None]
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[Report]:
+    """A progress bar on stderr when it is a terminal; silent otherwise (pipes, tests)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _done, _total, _stage: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(title, total=None)
+
+        def report(done: int, total: int, stage: str) -> None:
+            label = f"{title}: {stage}" if stage else title
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield report
+
+
+if __name__ == "__main__":
+    main()

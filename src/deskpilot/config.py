@@ -1,0 +1,238 @@
+"""Settings: the workspace's ``config.toml``, overridden by ``DESKPILOT_*`` environment variables.
+
+Secrets (API keys, tokens) come only from the environment or a secrets file in dotenv format
+(``secrets.env`` in the workspace, or ``DESKPILOT_SECRETS_FILE``); a secret written into
+``config.toml`` is refused, so it never lands in a file people share or commit.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from deskpilot.errors import ConfigError
+
+ENV_PREFIX = "DESKPILOT_"
+SECRET_MASK = "********"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentSettings(Section):
+    name: str = Field(default_factory=lambda: _login_name())
+    role: Literal["agent", "lead"] = "agent"
+
+
+class SlaSettings(Section):
+    """First-response targets per priority, in minutes."""
+
+    urgent_minutes: int = Field(60, gt=0)
+    high_minutes: int = Field(4 * 60, gt=0)
+    normal_minutes: int = Field(24 * 60, gt=0)
+    low_minutes: int = Field(72 * 60, gt=0)
+    due_soon_fraction: float = Field(0.75, gt=0, lt=1)
+
+
+class LlmSettings(Section):
+    """An OpenAI-compatible endpoint; without ``base_url`` the local drafter is used."""
+
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = None
+    timeout_seconds: float = Field(30.0, gt=0)
+    redact: bool | None = None  # None: on for any endpoint that is not loopback
+
+
+class ActionSettings(Section):
+    refund_limit: float = Field(200.0, ge=0)
+    currency: str = "USD"
+
+
+class StorageSettings(Section):
+    database_url: str | None = None  # None: the workspace's SQLite file
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="ignore",  # DESKPILOT_WORKSPACE and friends are read by the CLI, not here
+    )
+
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    actions: ActionSettings = Field(default_factory=ActionSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment wins over the file.
+        return env_settings, dotenv_settings, init_settings
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "agent"
+
+
+def secret_paths(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
+    """Dotted paths of every SecretStr field, e.g. ``llm.api_key``."""
+    paths = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if annotation is not None and "SecretStr" in repr(annotation):
+            paths.append(prefix + name)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths.extend(secret_paths(annotation, f"{prefix}{name}."))
+    return paths
+
+
+SECRET_KEY_HINTS = ("api_key", "token", "secret", "password")
+
+
+def load_settings(config_file: Path | None, secrets_file: Path | None = None) -> Settings:
+    """Read ``config_file`` (may be missing), then the secrets file and the environment."""
+    config_file = _override_path("DESKPILOT_CONFIG_FILE", config_file)
+    secrets_file = _override_path("DESKPILOT_SECRETS_FILE", secrets_file)
+    file_values = _read_toml(config_file) if config_file and config_file.exists() else {}
+    if file_values and config_file:
+        _refuse_secrets_in_file(file_values, config_file)
+    try:
+        env_file = secrets_file if secrets_file and secrets_file.exists() else None
+        return Settings(_env_file=env_file, **file_values)
+    except ValidationError as error:
+        raise ConfigError(_describe_validation_error(error, config_file)) from None
+
+
+def _override_path(variable: str, default: Path | None) -> Path | None:
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else default
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _refuse_secrets_in_file(values: dict[str, Any], path: Path) -> None:
+    found = [p for p in secret_paths() if _lookup(values, p) is not None]
+    for name, table in values.get("connectors", {}).items():
+        if isinstance(table, dict):
+            found += [
+                f"connectors.{name}.{key}"
+                for key in table
+                if any(hint in key.lower() for hint in SECRET_KEY_HINTS)
+            ]
+    if found:
+        dotted = found[0]
+        variable = ENV_PREFIX + dotted.replace(".", "__").upper()
+        raise ConfigError(
+            f"{path}, line {_line_of(path, dotted.rsplit('.', 1)[-1])}: '{dotted}' is a secret "
+            f"and must not be in config.toml; set {variable} in the environment or in the "
+            "workspace's secrets.env instead"
+        )
+
+
+def _lookup(values: dict[str, Any], dotted: str) -> Any:
+    current: Any = values
+    for part in dotted.split("."):
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _line_of(path: Path, key: str) -> int | str:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip().startswith(key):
+            return number
+    return "?"
+
+
+def _describe_validation_error(error: ValidationError, path: Path | None) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    source = str(path) if path else "settings"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{source}: '{where}': {first['msg']}{more}"
+
+
+def masked_dict(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, secrets replaced by a mask (or absent if unset)."""
+    data = settings.model_dump(mode="python", exclude_none=True)
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return SECRET_MASK
+        if isinstance(value, dict):
+            return {
+                key: SECRET_MASK
+                if any(hint in key.lower() for hint in SECRET_KEY_HINTS)
+                else mask(item)
+                for key, item in value.items()
+            }
+        return value
+
+    return mask(data)  # type: ignore[no-any-return]
+
+
+def render_toml(settings: Settings) -> str:
+    return tomli_w.dumps(masked_dict(settings))
+
+
+DEFAULT_CONFIG_TOML = """\
+# DeskPilot workspace settings. Every key can be overridden by an environment variable:
+# DESKPILOT_<SECTION>__<KEY>, e.g. DESKPILOT_LLM__MODEL=llama3.1.
+# Secrets (API keys, tokens) never go here: set them in the environment or in secrets.env
+# next to this file, e.g. DESKPILOT_LLM__API_KEY=sk-...
+
+[agent]
+# name = "ada"          # defaults to your login name
+role = "agent"          # "lead" sees per-agent statistics
+
+[sla]                   # first-response targets, minutes
+urgent_minutes = 60
+high_minutes = 240
+normal_minutes = 1440
+low_minutes = 4320
+due_soon_fraction = 0.75
+
+[llm]
+# base_url = "http://localhost:11434/v1"   # any OpenAI-compatible endpoint; unset = local drafter
+model = "gpt-4o-mini"
+timeout_seconds = 30
+
+[actions]
+refund_limit = 200.0    # refunds above this need a lead
+currency = "USD"
+
+[storage]
+# database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite
+"""

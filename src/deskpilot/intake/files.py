@@ -1,0 +1,188 @@
+"""Read ticket files (JSONL or CSV) into validated records, or fail naming file, line and field.
+
+Reading is all-or-nothing: every line is parsed and validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from deskpilot.errors import ImportFileError
+from deskpilot.intake.records import FIELDS, TicketRecord
+
+Progress = Callable[[int, int], None]
+
+# CSV cells of these fields may hold a JSON array, or items separated by "|".
+LIST_FIELDS = {"tags", "page_context.errors", "page_context.steps_attempted"}
+JSON_FIELDS = {"messages"}
+
+
+@dataclass(frozen=True)
+class NumberedRecord:
+    line: int
+    record: TicketRecord
+
+
+def read_ticket_file(path: Path, progress: Progress | None = None) -> list[NumberedRecord]:
+    text = _read_text(path)
+    if not text.strip():
+        raise ImportFileError(path, "the file is empty; expected one ticket per line")
+    if _looks_like_csv(path, text):
+        return _read_csv(path, text, progress)
+    return _read_jsonl(path, text, progress)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise ImportFileError(path, "is a folder, not a ticket file") from None
+    except OSError as error:
+        raise ImportFileError(path, f"cannot read the file ({error.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportFileError(
+            path,
+            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "re-save the file as UTF-8",
+            line=line,
+        ) from None
+
+
+def _looks_like_csv(path: Path, text: str) -> bool:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return True
+    if suffix in {".jsonl", ".ndjson", ".json"}:
+        return False
+    return not text.lstrip().startswith("{")
+
+
+def _read_jsonl(path: Path, text: str, progress: Progress | None) -> list[NumberedRecord]:
+    lines = text.splitlines()
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(
+                path, f"not valid JSON ({error.msg} at column {error.colno})", line=number
+            ) from None
+        if not isinstance(data, dict):
+            raise ImportFileError(
+                path, f"expected a JSON object, found {type(data).__name__}", line=number
+            )
+        records.append(NumberedRecord(number, _validate(path, number, data)))
+        if progress and number % 1000 == 0:
+            progress(number, len(lines))
+    if progress:
+        progress(len(lines), len(lines))
+    return records
+
+
+def _read_csv(path: Path, text: str, progress: Progress | None) -> list[NumberedRecord]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise ImportFileError(path, f"not valid CSV ({error})", line=1) from None
+    known = set(FIELDS) | {f"customer.{k}" for k in ("email", "name", "id", "company", "tier")}
+    known |= {f"page_context.{k}" for k in ("url", "title", "visible_state")} | LIST_FIELDS
+    for column in header:
+        if column not in known:
+            raise ImportFileError(path, _unknown_field_message(column), line=1, field=column)
+    total = text.count("\n") or 1
+    records = []
+    line = 1  # the last line of the last complete row
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise ImportFileError(path, "more cells than header columns", line=line)
+            data = _nest_csv_row(path, line, row)
+            if data:
+                records.append(NumberedRecord(line, _validate(path, line, data)))
+            if progress and len(records) % 1000 == 0:
+                progress(line, total)
+    except csv.Error as error:
+        raise ImportFileError(path, f"not valid CSV ({error})", line=line + 1) from None
+    if progress:
+        progress(total, total)
+    return records
+
+
+def _nest_csv_row(path: Path, line: int, row: dict[str, str | None]) -> dict[str, Any]:
+    """Turn dotted columns into nested objects; empty cells mean 'not given'."""
+    data: dict[str, Any] = {}
+    for column, cell in row.items():
+        if cell is None or cell.strip() == "":
+            continue
+        value: Any = cell
+        if column in LIST_FIELDS:
+            value = _list_cell(path, line, column, cell)
+        elif column in JSON_FIELDS or (column == "customer" and cell.lstrip().startswith("{")):
+            value = _json_cell(path, line, column, cell)
+        parent, _, child = column.partition(".")
+        if child:
+            data.setdefault(parent, {})[child] = value
+        else:
+            data[column] = value
+    return data
+
+
+def _list_cell(path: Path, line: int, column: str, cell: str) -> Any:
+    if cell.lstrip().startswith("["):
+        return _json_cell(path, line, column, cell)
+    return [part.strip() for part in cell.split("|") if part.strip()]
+
+
+def _json_cell(path: Path, line: int, column: str, cell: str) -> Any:
+    try:
+        return json.loads(cell)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            path, f"cell is not valid JSON ({error.msg})", line=line, field=column
+        ) from None
+
+
+def _validate(path: Path, line: int, data: dict[str, Any]) -> TicketRecord:
+    try:
+        return TicketRecord.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"] if not _is_union_tag(part))
+        if first["type"] == "extra_forbidden":
+            problem = _unknown_field_message(field)
+        elif first["type"] == "missing":
+            problem = "required field is missing"
+        else:
+            problem = f"{first['msg']} (got {_preview(first.get('input'))})"
+        raise ImportFileError(path, problem, line=line, field=field or None) from None
+
+
+def _is_union_tag(part: int | str) -> bool:
+    # pydantic names union branches in error locations ("CustomerRecord", "str"); drop them.
+    return isinstance(part, str) and (part[:1].isupper() or part in {"str", "constrained-str"})
+
+
+def _unknown_field_message(field: str) -> str:
+    return f"unknown field '{field}' (known fields: {', '.join(FIELDS)})"
+
+
+def _preview(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,315 @@
+"""The domain vocabulary: every layer (store, connectors, co-pilot, TUI) speaks these models."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    """Base for domain models: unknown fields are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Author(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    AI = "ai"
+    NOTE = "note"  # internal note: never shown to the customer
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"  # waiting on the customer
+    ESCALATED = "escalated"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ESCALATED})
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: urgent first."""
+        return PRIORITY_ORDER.index(self)
+
+
+PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    CHAT = "chat"
+    WEB = "web"
+    PHONE = "phone"
+    API = "api"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+    ANGRY = "angry"
+
+
+class Tier(StrEnum):
+    FREE = "free"
+    STARTER = "starter"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"
+
+
+class Customer(Model):
+    id: str
+    email: str
+    name: str = ""
+    company: str = ""
+    tier: Tier = Tier.FREE
+    plan: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @field_validator("email")
+    @classmethod
+    def _email_has_at(cls, value: str) -> str:
+        value = value.strip()
+        if "@" not in value:
+            raise ValueError(f"not an email address: {value!r}")
+        return value.lower()
+
+
+class PageContext(Model):
+    """What the customer was looking at when they wrote: sent by the in-app widget."""
+
+    url: str = ""
+    title: str = ""
+    visible_state: str = ""  # what the page shows them, in their words or the widget's capture
+    errors: list[str] = Field(default_factory=list)  # error banners and console errors
+    steps_attempted: list[str] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.url or self.title or self.visible_state or self.errors or self.steps_attempted
+        )
+
+
+class Message(Model):
+    author: Author
+    body: str
+    at: datetime = Field(default_factory=utcnow)
+    author_name: str = ""
+
+
+class Ticket(Model):
+    id: str
+    subject: str
+    messages: list[Message] = Field(default_factory=list)
+    customer: Customer | None = None
+    channel: Channel = Channel.EMAIL
+    status: Status = Status.NEW
+    priority: Priority = Priority.NORMAL
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    tags: list[str] = Field(default_factory=list)
+    intent: str | None = None
+    intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    sentiment: Sentiment | None = None
+    assignee: str | None = None
+    csat: int | None = Field(default=None, ge=1, le=5)
+    page_context: PageContext | None = None
+
+    @property
+    def first_customer_message(self) -> str:
+        for message in self.messages:
+            if message.author is Author.CUSTOMER:
+                return message.body
+        return ""
+
+    @property
+    def public_thread(self) -> list[Message]:
+        """The conversation as the customer sees it (internal notes left out)."""
+        return [m for m in self.messages if m.author is not Author.NOTE]
+
+
+class Source(Model):
+    """Where a fact in a draft came from, so the agent can check it."""
+
+    kind: str  # "article", "ticket", "crm", "billing", "bug", "page"
+    ref: str  # article slug, ticket id, connector record id
+    title: str = ""
+    score: float | None = None
+
+
+class Draft(Model):
+    ticket_id: str
+    text: str
+    sources: list[Source] = Field(default_factory=list)
+    drafter: str  # "local", "model"
+    model: str = ""
+    prompt_version: str = ""
+    confidence: float = Field(ge=0.0, le=1.0)
+    handoff_reason: str | None = None  # set when the co-pilot recommends a human
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EditOutcome(StrEnum):
+    PENDING = "pending"  # the agent is still editing
+    SENT_AS_IS = "sent_as_is"
+    SENT_EDITED = "sent_edited"
+    DISCARDED = "discarded"
+    REGENERATED = "regenerated"
+    ESCALATED = "escalated"
+    REPLACED_BY_MACRO = "replaced_by_macro"
+
+
+class EditEvent(Model):
+    """One draft's life from shown to sent: the training signal the feedback loop learns from."""
+
+    id: str
+    ticket_id: str
+    agent: str
+    original_text: str
+    current_text: str
+    outcome: EditOutcome = EditOutcome.PENDING
+    intent: str | None = None
+    drafter: str = ""
+    model: str = ""
+    prompt_version: str = ""
+    shown_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    keystrokes: int = 0
+    similarity: float | None = None
+    edit_distance: float | None = None
+    edit_class: str | None = None
+    reason: str | None = None
+
+
+class ActionRecord(Model):
+    """One entry of the audit trail: who did what to which ticket, and how it went."""
+
+    id: int | None = None
+    ticket_id: str | None
+    actor: str
+    action: str  # "send", "refund", "reset_password", "escalate", "close", "import", ...
+    params: dict[str, Any] = Field(default_factory=dict)
+    ok: bool = True
+    result: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+
+# Records the CRM and billing connectors serve (the demo connectors read them from the workspace).
+
+
+class CrmNote(Model):
+    at: datetime
+    author: str
+    body: str
+
+
+class CrmRecord(Model):
+    customer_id: str
+    company: str = ""
+    tier: Tier = Tier.FREE
+    account_owner: str = ""
+    seats: int = 1
+    signed_up: date | None = None
+    lifetime_value: float = 0.0
+    notes: list[CrmNote] = Field(default_factory=list)
+
+
+class Plan(Model):
+    id: str
+    name: str
+    monthly_price: float
+    seats_included: int = 1
+
+
+class InvoiceLine(Model):
+    description: str
+    amount: float  # may be negative (credit for unused time)
+    quantity: int = 1
+    period_start: date | None = None
+    period_end: date | None = None
+    proration: bool = False
+
+
+class Invoice(Model):
+    id: str
+    customer_id: str
+    number: str
+    issued: date
+    status: str  # "paid", "open", "failed", "refunded"
+    currency: str = "USD"
+    lines: list[InvoiceLine] = Field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return round(sum(line.amount * line.quantity for line in self.lines), 2)
+
+
+class PlanChange(Model):
+    customer_id: str
+    at: date
+    from_plan: str
+    to_plan: str
+    cycle_start: date
+    cycle_end: date
+
+
+class Subscription(Model):
+    customer_id: str
+    plan_id: str
+    status: str  # "active", "past_due", "canceled", "trialing"
+    cycle_start: date
+    cycle_end: date
+    seats: int = 1
+
+
+class Bug(Model):
+    id: str
+    title: str
+    status: str  # "open", "in_progress", "fixed"
+    page_url: str = ""
+    error_signature: str = ""
+    workaround: str = ""
+    created: date | None = None
+
+
+class TicketSummary(Model):
+    """One queue row: what a list of tickets shows, without the thread."""
+
+    id: str
+    subject: str
+    status: Status
+    priority: Priority
+    channel: Channel
+    created_at: datetime
+    updated_at: datetime
+    intent: str | None = None
+    intent_confidence: float | None = None
+    sentiment: Sentiment | None = None
+    assignee: str | None = None
+    customer_id: str | None = None
+    customer_name: str = ""
+    customer_email: str = ""
+    tier: Tier | None = None

@@ -1,0 +1,72 @@
+"""Versioned, forward-only schema migrations.
+
+A new database is created from the current metadata and stamped with ``SCHEMA_VERSION``.
+An older database runs every step after its version, in order, in one transaction. A table is
+created by the step that introduced it, from the current metadata; so a later step that changes
+an existing table must be idempotent (e.g. add a column only if it is missing), because a table
+created by an earlier step on an old database already has today's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from deskpilot.store import schema
+
+Step = Callable[[sa.Connection], None]
+
+
+def _create(*tables: sa.Table) -> Step:
+    def step(connection: sa.Connection) -> None:
+        for table in tables:
+            table.create(connection, checkfirst=True)
+
+    return step
+
+
+# Version N is reached by running STEPS[N - 1].
+STEPS: tuple[Step, ...] = (
+    _create(schema.meta, schema.customers, schema.tickets, schema.messages, schema.drafts),
+    _create(schema.edit_events, schema.actions),
+)
+SCHEMA_VERSION = len(STEPS)
+VERSION_KEY = "schema_version"
+
+
+def read_version(connection: sa.Connection) -> int | None:
+    """The stored schema version, or None for an empty database."""
+    if not sa.inspect(connection).has_table(schema.meta.name):
+        return None
+    value = connection.execute(
+        sa.select(schema.meta.c.value).where(schema.meta.c.key == VERSION_KEY)
+    ).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def write_version(connection: sa.Connection, version: int) -> None:
+    table = schema.meta
+    updated = connection.execute(
+        table.update().where(table.c.key == VERSION_KEY).values(value=str(version))
+    )
+    if updated.rowcount == 0:
+        connection.execute(table.insert().values(key=VERSION_KEY, value=str(version)))
+
+
+def migrate(connection: sa.Connection, target: int = SCHEMA_VERSION) -> tuple[int | None, int]:
+    """Bring the database to ``target``; returns (version found, version now)."""
+    found = read_version(connection)
+    if found is None:
+        if target == SCHEMA_VERSION:
+            schema.metadata.create_all(connection)
+        else:
+            for step in STEPS[:target]:
+                step(connection)
+        write_version(connection, target)
+        return None, target
+    for step in STEPS[found:target]:
+        step(connection)
+    if target > found:
+        write_version(connection, target)
+    return found, max(found, target)

@@ -1,0 +1,155 @@
+"""The tables, as SQLAlchemy Core metadata: one definition for SQLite and PostgreSQL.
+
+This module describes the *current* schema; ``migrations.py`` says how each version got here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: DeskPilot stores aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False, default=""),
+    sa.Column("company", sa.Text, nullable=False, default=""),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("plan", sa.String(64), nullable=False, default=""),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.String(64), sa.ForeignKey("customers.id"), nullable=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("priority", sa.String(16), nullable=False),
+    # urgent=0 .. low=3: the queue sorts by it without a CASE over strings
+    sa.Column("priority_rank", sa.SmallInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("intent", sa.String(64), nullable=True),
+    sa.Column("intent_confidence", sa.Float, nullable=True),
+    sa.Column("sentiment", sa.String(16), nullable=True),
+    sa.Column("assignee", sa.String(128), nullable=True),
+    sa.Column("csat", sa.SmallInteger, nullable=True),
+    sa.Column("page_context", sa.JSON, nullable=True),
+)
+sa.Index("ix_tickets_queue", tickets.c.status, tickets.c.priority_rank, tickets.c.created_at)
+sa.Index("ix_tickets_customer", tickets.c.customer_id)
+sa.Index("ix_tickets_intent", tickets.c.intent)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("author", sa.String(16), nullable=False),
+    sa.Column("author_name", sa.Text, nullable=False, default=""),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("ticket_id", "seq", name="uq_messages_ticket_seq"),
+)
+
+drafts = sa.Table(
+    "drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sources", sa.JSON, nullable=False),
+    sa.Column("drafter", sa.String(32), nullable=False),
+    sa.Column("model", sa.String(128), nullable=False, default=""),
+    sa.Column("prompt_version", sa.String(64), nullable=False, default=""),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("handoff_reason", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+sa.Index("ix_drafts_ticket", drafts.c.ticket_id)
+
+edit_events = sa.Table(
+    "edit_events",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("agent", sa.String(128), nullable=False),
+    sa.Column("original_text", sa.Text, nullable=False),
+    sa.Column("current_text", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("intent", sa.String(64), nullable=True),
+    sa.Column("drafter", sa.String(32), nullable=False, default=""),
+    sa.Column("model", sa.String(128), nullable=False, default=""),
+    sa.Column("prompt_version", sa.String(64), nullable=False, default=""),
+    sa.Column("shown_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("keystrokes", sa.Integer, nullable=False, default=0),
+    sa.Column("similarity", sa.Float, nullable=True),
+    sa.Column("edit_distance", sa.Float, nullable=True),
+    sa.Column("edit_class", sa.String(32), nullable=True),
+    sa.Column("reason", sa.String(64), nullable=True),
+)
+sa.Index("ix_edit_events_ticket", edit_events.c.ticket_id)
+sa.Index("ix_edit_events_outcome", edit_events.c.outcome)
+
+actions = sa.Table(
+    "actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.String(64), nullable=True),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("result", sa.Text, nullable=False, default=""),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+sa.Index("ix_actions_ticket", actions.c.ticket_id)

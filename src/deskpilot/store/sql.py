@@ -1,0 +1,482 @@
+"""The store: every read and write of DeskPilot's data goes through ``Store``.
+
+It is written against SQLAlchemy Core, so the same code serves the embedded SQLite workspace and
+a team's PostgreSQL; dialect details stay inside this module and ``open_store``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from deskpilot.errors import NotFoundError, SchemaTooNewError, StorageError
+from deskpilot.models import (
+    ActionRecord,
+    Author,
+    Customer,
+    Draft,
+    EditEvent,
+    Message,
+    PageContext,
+    Priority,
+    Status,
+    Ticket,
+    TicketSummary,
+    utcnow,
+)
+from deskpilot.store import migrations, schema
+
+# SQLite allows 32766 bound parameters; keep IN-lists and batches well below that.
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    statuses: frozenset[Status] | None = None  # None: every status
+    intent: str | None = None
+    priority: Priority | None = None
+    assignee: str | None = None
+    customer_id: str | None = None
+
+
+@dataclass
+class AddResult:
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # ids already present
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def open_store(url: str) -> Store:
+    """Connect, upgrade an older schema, and refuse a newer one."""
+    engine = _create_engine(url)
+    location = _describe(url)
+    try:
+        with engine.begin() as connection:
+            found = migrations.read_version(connection)
+            if found is not None and found > migrations.SCHEMA_VERSION:
+                raise SchemaTooNewError(location, found, migrations.SCHEMA_VERSION)
+            migrations.migrate(connection)
+    except SchemaTooNewError:
+        engine.dispose()
+        raise
+    except sa.exc.DatabaseError as error:
+        engine.dispose()
+        raise StorageError(_explain_database_error(location, error)) from None
+    return Store(engine, location)
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the TUI read while a worker writes; NORMAL sync is durable across process
+    # crashes (only a power loss can drop the last commits).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _describe(url: str) -> str:
+    return sa.make_url(url).render_as_string(hide_password=True).removeprefix("sqlite:///")
+
+
+def _explain_database_error(location: str, error: sa.exc.DatabaseError) -> str:
+    detail = str(error.orig) if error.orig else str(error)
+    if "not a database" in detail or "malformed" in detail:
+        return (
+            f"{location}: the database file is corrupted or not a DeskPilot database "
+            f"({detail}); restore it from a backup, or move it away to start a fresh workspace"
+        )
+    if "readonly" in detail or "unable to open" in detail:
+        return f"{location}: cannot write the database ({detail}); check the folder's permissions"
+    return f"{location}: database error: {detail}"
+
+
+class Store:
+    def __init__(self, engine: Engine, location: str) -> None:
+        self._engine = engine
+        self.location = location
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @property
+    def schema_version(self) -> int:
+        with self._engine.connect() as connection:
+            version = migrations.read_version(connection)
+        assert version is not None
+        return version
+
+    # --- tickets -------------------------------------------------------------------------
+
+    def add_tickets(self, tickets: Iterable[Ticket]) -> AddResult:
+        """Insert tickets (with their customers and messages) in one transaction.
+
+        Ids already in the store are skipped, so importing the same file twice adds nothing.
+        A customer is matched by id, then by email, before a new one is created.
+        """
+        batch = list(tickets)
+        result = AddResult()
+        with self._engine.begin() as connection:
+            existing = self._existing_ids(connection, schema.tickets, [t.id for t in batch])
+            seen: set[str] = set()
+            fresh = []
+            for ticket in batch:
+                if ticket.id in existing or ticket.id in seen:
+                    result.skipped.append(ticket.id)
+                else:
+                    seen.add(ticket.id)
+                    fresh.append(ticket)
+            customer_ids = self._save_customers(connection, [t.customer for t in fresh])
+            self._insert_many(
+                connection, schema.tickets, [_ticket_row(t, customer_ids) for t in fresh]
+            )
+            self._insert_many(
+                connection,
+                schema.messages,
+                [_message_row(t.id, seq, m) for t in fresh for seq, m in enumerate(t.messages)],
+            )
+            result.added = [t.id for t in fresh]
+        return result
+
+    def get_ticket(self, ticket_id: str) -> Ticket:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(schema.tickets).where(schema.tickets.c.id == ticket_id)
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
+            customer = None
+            if row.customer_id is not None:
+                customer = self._customer(connection, row.customer_id)
+            thread = connection.execute(
+                sa.select(schema.messages)
+                .where(schema.messages.c.ticket_id == ticket_id)
+                .order_by(schema.messages.c.seq)
+            ).all()
+        return _ticket_from_row(row, customer, [_message_from_row(m) for m in thread])
+
+    def list_queue(
+        self, where: QueueFilter | None = None, *, limit: int | None = 100, offset: int = 0
+    ) -> list[TicketSummary]:
+        t, c = schema.tickets, schema.customers
+        query = (
+            sa.select(
+                t.c.id,
+                t.c.subject,
+                t.c.status,
+                t.c.priority,
+                t.c.channel,
+                t.c.created_at,
+                t.c.updated_at,
+                t.c.intent,
+                t.c.intent_confidence,
+                t.c.sentiment,
+                t.c.assignee,
+                t.c.customer_id,
+                c.c.name.label("customer_name"),
+                c.c.email.label("customer_email"),
+                c.c.tier,
+            )
+            .select_from(t.outerjoin(c, t.c.customer_id == c.c.id))
+            .where(*_conditions(where))
+            .order_by(t.c.priority_rank, t.c.created_at, t.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            TicketSummary(
+                **{
+                    **row._mapping,
+                    "customer_name": row.customer_name or "",
+                    "customer_email": row.customer_email or "",
+                }
+            )
+            for row in rows
+        ]
+
+    def count_tickets(self, where: QueueFilter | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(schema.tickets).where(*_conditions(where))
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def count_by_status(self) -> dict[Status, int]:
+        t = schema.tickets
+        query = sa.select(t.c.status, sa.func.count()).group_by(t.c.status)
+        with self._engine.connect() as connection:
+            return {Status(status): count for status, count in connection.execute(query)}
+
+    def update_ticket(self, ticket_id: str, **changes: Any) -> None:
+        """Change ticket fields (status, priority, intent, assignee, ...) and touch updated_at."""
+        allowed = {"status", "priority", "intent", "intent_confidence", "sentiment", "assignee"}
+        unknown = set(changes) - allowed - {"tags", "csat"}
+        if unknown:
+            raise ValueError(f"cannot update ticket fields {sorted(unknown)}")
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+        if "priority" in changes:
+            values["priority_rank"] = Priority(changes["priority"]).rank
+        values["updated_at"] = utcnow()
+        with self._engine.begin() as connection:
+            updated = connection.execute(
+                schema.tickets.update().where(schema.tickets.c.id == ticket_id).values(**values)
+            )
+        if updated.rowcount == 0:
+            raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
+
+    def append_message(self, ticket_id: str, message: Message) -> None:
+        m = schema.messages
+        with self._engine.begin() as connection:
+            last = connection.execute(
+                sa.select(sa.func.max(m.c.seq)).where(m.c.ticket_id == ticket_id)
+            ).scalar_one()
+            seq = -1 if last is None else last
+            try:
+                connection.execute(m.insert().values(**_message_row(ticket_id, seq + 1, message)))
+            except sa.exc.IntegrityError:
+                raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}") from None
+            connection.execute(
+                schema.tickets.update()
+                .where(schema.tickets.c.id == ticket_id)
+                .values(updated_at=message.at)
+            )
+
+    # --- customers -----------------------------------------------------------------------
+
+    def add_customers(self, customers: Iterable[Customer]) -> dict[str, str]:
+        """Save customers not yet known; returns each given id mapped to the stored id."""
+        with self._engine.begin() as connection:
+            return self._save_customers(connection, list(customers))
+
+    def get_customer(self, customer_id: str) -> Customer:
+        with self._engine.connect() as connection:
+            return self._customer(connection, customer_id)
+
+    def find_customer_by_email(self, email: str) -> Customer | None:
+        c = schema.customers
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(c).where(c.c.email == email.strip().lower())
+            ).one_or_none()
+        return Customer.model_validate(row._asdict()) if row else None
+
+    def count_customers(self) -> int:
+        with self._engine.connect() as connection:
+            query = sa.select(sa.func.count()).select_from(schema.customers)
+            return int(connection.execute(query).scalar_one())
+
+    # --- drafts, edit events, audit trail ------------------------------------------------
+
+    def save_draft(self, draft: Draft) -> int:
+        row = draft.model_dump(mode="python")
+        row["sources"] = [s.model_dump(mode="json") for s in draft.sources]
+        with self._engine.begin() as connection:
+            inserted = connection.execute(schema.drafts.insert().values(**row))
+        return int(inserted.inserted_primary_key[0])
+
+    def latest_draft(self, ticket_id: str) -> Draft | None:
+        d = schema.drafts
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(d).where(d.c.ticket_id == ticket_id).order_by(d.c.id.desc()).limit(1)
+            ).one_or_none()
+        if row is None:
+            return None
+        return Draft.model_validate({k: v for k, v in row._asdict().items() if k != "id"})
+
+    def save_edit_event(self, edit: EditEvent) -> None:
+        """Insert or update an edit event; each call is committed before it returns."""
+        row = edit.model_dump(mode="python")
+        e = schema.edit_events
+        with self._engine.begin() as connection:
+            updated = connection.execute(e.update().where(e.c.id == edit.id).values(**row))
+            if updated.rowcount == 0:
+                connection.execute(e.insert().values(**row))
+
+    def get_edit_event(self, event_id: str) -> EditEvent:
+        e = schema.edit_events
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(e).where(e.c.id == event_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no edit event '{event_id}' in {self.location}")
+        return EditEvent.model_validate(row._asdict())
+
+    def list_edit_events(self, ticket_id: str | None = None) -> list[EditEvent]:
+        e = schema.edit_events
+        query = sa.select(e).order_by(e.c.shown_at, e.c.id)
+        if ticket_id is not None:
+            query = query.where(e.c.ticket_id == ticket_id)
+        with self._engine.connect() as connection:
+            return [EditEvent.model_validate(row._asdict()) for row in connection.execute(query)]
+
+    def record_action(self, record: ActionRecord) -> ActionRecord:
+        row = record.model_dump(mode="python", exclude={"id"})
+        row["params"] = json.loads(json.dumps(record.params, default=str))
+        with self._engine.begin() as connection:
+            inserted = connection.execute(schema.actions.insert().values(**row))
+        return record.model_copy(update={"id": int(inserted.inserted_primary_key[0])})
+
+    def list_actions(self, ticket_id: str | None = None) -> list[ActionRecord]:
+        a = schema.actions
+        query = sa.select(a).order_by(a.c.id)
+        if ticket_id is not None:
+            query = query.where(a.c.ticket_id == ticket_id)
+        with self._engine.connect() as connection:
+            return [ActionRecord.model_validate(row._asdict()) for row in connection.execute(query)]
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _existing_ids(connection: sa.Connection, table: sa.Table, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(ids)), BATCH):
+            found.update(
+                connection.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars()
+            )
+        return found
+
+    @staticmethod
+    def _insert_many(
+        connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
+    ) -> None:
+        for chunk in _chunks(rows, 5000):
+            connection.execute(table.insert(), chunk)
+
+    def _save_customers(
+        self, connection: sa.Connection, customers: Iterable[Customer | None]
+    ) -> dict[str, str]:
+        wanted = {c.id: c for c in customers if c is not None}
+        if not wanted:
+            return {}
+        c = schema.customers
+        stored: dict[str, str] = {i: i for i in self._existing_ids(connection, c, list(wanted))}
+        by_email = {cust.email: cust for i, cust in wanted.items() if i not in stored}
+        for chunk in _chunks(list(by_email), BATCH):
+            for row in connection.execute(sa.select(c.c.id, c.c.email).where(c.c.email.in_(chunk))):
+                stored[by_email[row.email].id] = row.id
+        new_rows, new_emails = [], set()
+        for customer_id, customer in wanted.items():
+            if customer_id in stored:
+                continue
+            if customer.email in new_emails:  # two new ids, one person: keep the first
+                first = next(r["id"] for r in new_rows if r["email"] == customer.email)
+                stored[customer_id] = first
+                continue
+            new_emails.add(customer.email)
+            new_rows.append(customer.model_dump(mode="python"))
+            stored[customer_id] = customer_id
+        self._insert_many(connection, c, new_rows)
+        return stored
+
+    @staticmethod
+    def _customer(connection: sa.Connection, customer_id: str) -> Customer:
+        c = schema.customers
+        row = connection.execute(sa.select(c).where(c.c.id == customer_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no customer with id '{customer_id}'")
+        return Customer.model_validate(row._asdict())
+
+
+def _conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
+    if where is None:
+        return []
+    t = schema.tickets
+    conditions: list[sa.ColumnElement[bool]] = []
+    if where.statuses is not None:
+        conditions.append(t.c.status.in_(sorted(s.value for s in where.statuses)))
+    if where.intent is not None:
+        conditions.append(t.c.intent == where.intent)
+    if where.priority is not None:
+        conditions.append(t.c.priority == where.priority.value)
+    if where.assignee is not None:
+        conditions.append(t.c.assignee == where.assignee)
+    if where.customer_id is not None:
+        conditions.append(t.c.customer_id == where.customer_id)
+    return conditions
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _ticket_row(ticket: Ticket, customer_ids: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "subject": ticket.subject,
+        "customer_id": customer_ids[ticket.customer.id] if ticket.customer else None,
+        "channel": ticket.channel.value,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "priority_rank": ticket.priority.rank,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "tags": ticket.tags,
+        "intent": ticket.intent,
+        "intent_confidence": ticket.intent_confidence,
+        "sentiment": ticket.sentiment.value if ticket.sentiment else None,
+        "assignee": ticket.assignee,
+        "csat": ticket.csat,
+        "page_context": ticket.page_context.model_dump(mode="json")
+        if ticket.page_context
+        else None,
+    }
+
+
+def _message_row(ticket_id: str, seq: int, message: Message) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket_id,
+        "seq": seq,
+        "author": message.author.value,
+        "author_name": message.author_name,
+        "body": message.body,
+        "at": message.at,
+    }
+
+
+def _message_from_row(row: sa.Row[Any]) -> Message:
+    return Message(author=Author(row.author), body=row.body, at=row.at, author_name=row.author_name)
+
+
+def _ticket_from_row(row: sa.Row[Any], customer: Customer | None, thread: list[Message]) -> Ticket:
+    data = row._asdict()
+    data.pop("customer_id")
+    data.pop("priority_rank")
+    page = data.pop("page_context")
+    return Ticket.model_validate(
+        {
+            **data,
+            "customer": customer,
+            "messages": thread,
+            "page_context": PageContext.model_validate(page) if page else None,
+        }
+    )
