@@ -159,7 +159,9 @@ STATUS_CHOICES = [s.value for s in Status] + ["open-all", "all"]
     help="One status, 'open-all' (every unsolved status) or 'all'.",
 )
 @click.option("--intent", help="Only tickets with this intent.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0 lists all."
+)
 @pass_context
 def queue(context: Context, as_json: bool, status: str, intent: str | None, limit: int) -> None:
     """List tickets: urgent first, then oldest first."""
@@ -171,7 +173,7 @@ def queue(context: Context, as_json: bool, status: str, intent: str | None, limi
     else:
         statuses = frozenset({Status(status)})
     with Desk.open(context.existing_workspace()) as desk:
-        rows = desk.queue(statuses=statuses, intent=intent, limit=limit)
+        rows = desk.queue(statuses=statuses, intent=intent, limit=limit or None)
     if as_json:
         click.echo(json.dumps([_summary_json(row) for row in rows], indent=2))
     else:

@@ -18,6 +18,7 @@ from deskpilot.workspace import Workspace
 Progress = Callable[[str, int, int], None]
 DEMO_MARKER = ".deskpilot-demo"
 TICKET_BATCH = 5000
+HELP_CENTER_URL = "https://help.acmecloud.com/articles"
 
 
 @dataclass(frozen=True)
@@ -86,5 +87,9 @@ def _dump(path: Path, models: Sequence[BaseModel]) -> None:
 def _write_articles(folder: Path, data: DemoData) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for article in data.articles:
-        front = f"---\nslug: {article.slug}\ncategory: {article.category}\n---\n\n"
+        front = (
+            f"---\ntitle: {article.title}\nslug: {article.slug}\n"
+            f"category: {article.category}\ntags: [{article.category.lower()}]\n"
+            f"url: {HELP_CENTER_URL}/{article.slug}\n---\n\n"
+        )
         (folder / f"{article.slug}.md").write_text(front + article.body, encoding="utf-8")

@@ -1,0 +1,89 @@
+"""`deskpilot demo`: the seeded demo workspace, as a newcomer gets it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from deskpilot.desk import Desk
+from deskpilot.models import Bug, CrmRecord, Invoice, Status
+from deskpilot.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo") / "ws"
+    result = Cli(folder)("demo", "--no-tui")
+    assert result.exit_code == 0, result.output
+    assert "demo workspace ready" in result.stdout
+    return folder
+
+
+def test_demo_workspace_holds_tickets_articles_and_records(demo_dir: Path) -> None:
+    workspace = Workspace.existing(demo_dir)
+    with Desk.open(workspace) as desk:
+        assert desk.store.count_tickets() >= 300
+        assert desk.store.count_customers() >= 60
+        counts = desk.store.count_by_status()
+        assert counts.get(Status.SOLVED, 0) + counts.get(Status.CLOSED, 0) > 100
+        assert counts.get(Status.NEW, 0) > 30
+        open_rows = desk.queue(limit=None)
+        ticket = desk.ticket(open_rows[0].id)
+        assert ticket.customer is not None and ticket.messages
+
+    articles = sorted(workspace.articles_dir.glob("*.md"))
+    assert len(articles) >= 40
+    assert all("\n# " in a.read_text() for a in articles)
+
+    records = workspace.records_dir
+    invoices = [
+        Invoice.model_validate(i) for i in json.loads((records / "invoices.json").read_text())
+    ]
+    assert any(line.proration for invoice in invoices for line in invoice.lines)
+    crm = [CrmRecord.model_validate(r) for r in json.loads((records / "crm.json").read_text())]
+    assert len(crm) >= 60
+    bugs = [Bug.model_validate(b) for b in json.loads((records / "bugs.json").read_text())]
+    assert bugs and all(b.error_signature for b in bugs)
+
+
+def test_running_demo_again_reopens_the_same_workspace(demo_dir: Path) -> None:
+    before = Workspace.existing(demo_dir)
+    with Desk.open(before) as desk:
+        count = desk.store.count_tickets()
+    result = Cli(demo_dir)("demo", "--no-tui")
+    assert result.exit_code == 0 and "reusing the demo workspace" in result.stdout
+    with Desk.open(before) as desk:
+        assert desk.store.count_tickets() == count
+
+
+def test_same_seed_gives_the_same_demo(tmp_path: Path, demo_dir: Path) -> None:
+    again = Cli(tmp_path / "again")
+    assert again("demo", "--no-tui").exit_code == 0
+    first = Cli(demo_dir)("queue", "--json", "--status", "all", "--limit", "0")
+    second = again("queue", "--json", "--status", "all", "--limit", "0")
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+
+
+def test_demo_refuses_a_workspace_with_real_tickets(cli: Cli, tmp_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    tickets = tmp_path / "t.jsonl"
+    tickets.write_text('{"id": "REAL-1", "subject": "Hi", "body": "Real customer"}\n')
+    assert cli("import", "tickets", str(tickets)).exit_code == 0
+    result = cli("demo", "--no-tui")
+    assert result.exit_code == 2
+    assert "not demo data" in result.stderr
+
+
+def test_demo_without_workspace_option_uses_its_own_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from deskpilot.cli import main
+
+    result = CliRunner().invoke(main, ["demo", "--no-tui", "--tickets", "50"])
+    assert result.exit_code == 0, result.output
+    demo_folder = tmp_path / "xdg-data" / "deskpilot" / "demo"
+    assert (demo_folder / "deskpilot.db").exists()
+    assert not (tmp_path / "xdg-data" / "deskpilot" / "workspace").exists()
