@@ -87,3 +87,31 @@ def test_demo_without_workspace_option_uses_its_own_folder(tmp_path: Path) -> No
     demo_folder = tmp_path / "xdg-data" / "deskpilot" / "demo"
     assert (demo_folder / "deskpilot.db").exists()
     assert not (tmp_path / "xdg-data" / "deskpilot" / "workspace").exists()
+
+
+def test_queue_without_workspace_points_at_the_demo(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from deskpilot.cli import main
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "--no-tui", "--tickets", "20"]).exit_code == 0
+    result = runner.invoke(main, ["queue"])
+    assert result.exit_code == 2
+    assert "the demo workspace is --workspace" in result.stderr
+
+
+def test_piping_into_a_closed_reader_stops_quietly(demo_dir: Path) -> None:
+    import shlex
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("deskpilot")
+    command = f"{shlex.quote(str(script))} -w {shlex.quote(str(demo_dir))} queue --json --limit 0"
+    result = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command} | head -c 10"],
+        capture_output=True,
+        text=True,
+    )
+    assert len(result.stdout) == 10
+    assert result.stderr == ""

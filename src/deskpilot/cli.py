@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -18,9 +19,14 @@ from rich.table import Table
 from deskpilot import __version__
 from deskpilot.config import render_toml
 from deskpilot.desk import Desk
-from deskpilot.errors import DeskPilotError
+from deskpilot.errors import DeskPilotError, WorkspaceError
 from deskpilot.models import OPEN_STATUSES, Status, TicketSummary
-from deskpilot.workspace import Workspace, resolve_workspace_dir
+from deskpilot.workspace import (
+    Workspace,
+    default_workspace_dir,
+    demo_workspace_dir,
+    resolve_workspace_dir,
+)
 
 USER_ERROR = 2
 
@@ -35,6 +41,10 @@ class DeskPilotGroup(click.Group):
             _fail(ctx, f"error: {error}", USER_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`deskpilot queue | head`): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except Exception as error:
             _fail(ctx, f"internal error: {type(error).__name__}: {error}", 1)
 
@@ -54,7 +64,13 @@ class Context:
         return Workspace.create(self.workspace_dir)
 
     def existing_workspace(self) -> Workspace:
-        return Workspace.existing(self.workspace_dir)
+        try:
+            return Workspace.existing(self.workspace_dir)
+        except WorkspaceError as error:
+            demo = demo_workspace_dir()
+            if self.workspace_dir == default_workspace_dir() and demo.exists():
+                raise WorkspaceError(f"{error}; the demo workspace is --workspace {demo}") from None
+            raise
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -99,7 +115,7 @@ def demo(ctx: click.Context, tickets: int, seed: int, no_tui: bool) -> None:
     context: Context = ctx.obj
     if ctx.find_root().get_parameter_source("workspace") is click.core.ParameterSource.DEFAULT:
         # Without --workspace the demo gets a folder of its own, never the agent's real one.
-        context.workspace_dir = context.workspace_dir.parent / "demo"
+        context.workspace_dir = demo_workspace_dir()
     workspace = context.create_workspace()
     with Desk.open(workspace) as desk:
         if is_demo_workspace(workspace) and desk.store.count_tickets():
@@ -120,7 +136,7 @@ def demo(ctx: click.Context, tickets: int, seed: int, no_tui: bool) -> None:
             )
         _print_overview(desk)
     if not no_tui:
-        click.echo("(the agent desk TUI arrives with issue #4; this is the headless summary)")
+        click.echo("The agent desk TUI is not built yet; explore the demo with 'deskpilot queue'.")
 
 
 def _print_overview(desk: Desk) -> None:

@@ -22,6 +22,11 @@ def default_workspace_dir() -> Path:
     return platformdirs.user_data_path("deskpilot", appauthor=False) / "workspace"
 
 
+def demo_workspace_dir() -> Path:
+    """Where ``deskpilot demo`` builds its workspace unless told otherwise."""
+    return default_workspace_dir().parent / "demo"
+
+
 def resolve_workspace_dir(explicit: Path | str | None = None) -> Path:
     """``--workspace``, then ``DESKPILOT_WORKSPACE``, then the per-user data folder."""
     if explicit:

@@ -252,7 +252,7 @@ class _Choice:
     cumulative: tuple[float, ...]
 
     @classmethod
-    def of(cls, pairs: tuple[tuple[Any, float], ...] | list[tuple[Any, float]]) -> _Choice:
+    def of(cls, pairs: Sequence[tuple[Any, float]]) -> _Choice:
         return cls(tuple(p[0] for p in pairs), tuple(accumulate(p[1] for p in pairs)))
 
     def pick(self, rng: random.Random) -> Any:

@@ -112,7 +112,7 @@ class TicketRecord(Model):
 
     def _thread(self, created: datetime) -> list[Message]:
         if self.messages is not None:
-            thread = []
+            thread: list[Message] = []
             at = created
             for record in self.messages:
                 # Messages without a time keep their order, a second apart.

@@ -301,7 +301,7 @@ class Store:
         row["sources"] = [s.model_dump(mode="json") for s in draft.sources]
         with self._engine.begin() as connection:
             inserted = connection.execute(schema.drafts.insert().values(**row))
-        return int(inserted.inserted_primary_key[0])
+        return _new_id(inserted)
 
     def latest_draft(self, ticket_id: str) -> Draft | None:
         d = schema.drafts
@@ -343,7 +343,7 @@ class Store:
         row["params"] = json.loads(json.dumps(record.params, default=str))
         with self._engine.begin() as connection:
             inserted = connection.execute(schema.actions.insert().values(**row))
-        return record.model_copy(update={"id": int(inserted.inserted_primary_key[0])})
+        return record.model_copy(update={"id": _new_id(inserted)})
 
     def list_actions(self, ticket_id: str | None = None) -> list[ActionRecord]:
         a = schema.actions
@@ -383,7 +383,8 @@ class Store:
         for chunk in _chunks(list(by_email), BATCH):
             for row in connection.execute(sa.select(c.c.id, c.c.email).where(c.c.email.in_(chunk))):
                 stored[by_email[row.email].id] = row.id
-        new_rows, new_emails = [], set()
+        new_rows: list[dict[str, Any]] = []
+        new_emails: set[str] = set()
         for customer_id, customer in wanted.items():
             if customer_id in stored:
                 continue
@@ -422,6 +423,12 @@ def _conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
     if where.customer_id is not None:
         conditions.append(t.c.customer_id == where.customer_id)
     return conditions
+
+
+def _new_id(inserted: sa.CursorResult[Any]) -> int:
+    key = inserted.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
