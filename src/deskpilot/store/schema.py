@@ -36,6 +36,18 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+
+def serial_id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+def ticket_ref() -> sa.Column[str]:
+    """The owning ticket: deleting a ticket deletes what hangs off it."""
+    return sa.Column(
+        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
+    )
+
+
 meta = sa.Table(
     "meta",
     metadata,
@@ -84,10 +96,8 @@ sa.Index("ix_tickets_intent", tickets.c.intent)
 messages = sa.Table(
     "messages",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
-    ),
+    serial_id(),
+    ticket_ref(),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("author", sa.String(16), nullable=False),
     sa.Column("author_name", sa.Text, nullable=False, default=""),
@@ -99,10 +109,8 @@ messages = sa.Table(
 drafts = sa.Table(
     "drafts",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
-    ),
+    serial_id(),
+    ticket_ref(),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("sources", sa.JSON, nullable=False),
     sa.Column("drafter", sa.String(32), nullable=False),
@@ -118,9 +126,7 @@ edit_events = sa.Table(
     "edit_events",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column(
-        "ticket_id", sa.String(64), sa.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
-    ),
+    ticket_ref(),
     sa.Column("agent", sa.String(128), nullable=False),
     sa.Column("original_text", sa.Text, nullable=False),
     sa.Column("current_text", sa.Text, nullable=False),
@@ -144,7 +150,7 @@ sa.Index("ix_edit_events_outcome", edit_events.c.outcome)
 actions = sa.Table(
     "actions",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    serial_id(),
     sa.Column("ticket_id", sa.String(64), nullable=True),
     sa.Column("actor", sa.String(128), nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
