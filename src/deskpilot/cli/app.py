@@ -6,27 +6,20 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from deskpilot import __version__
+from deskpilot.cli.common import Context, pass_context, progress_bar
 from deskpilot.config import render_toml
 from deskpilot.desk import Desk
-from deskpilot.errors import DeskPilotError, WorkspaceError
+from deskpilot.errors import DeskPilotError
 from deskpilot.models import OPEN_STATUSES, Status, TicketSummary
-from deskpilot.workspace import (
-    Workspace,
-    default_workspace_dir,
-    demo_workspace_dir,
-    resolve_workspace_dir,
-)
+from deskpilot.workspace import Workspace, demo_workspace_dir, resolve_workspace_dir
 
 USER_ERROR = 2
 
@@ -54,26 +47,6 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
         traceback.print_exc()
     click.echo(message, err=True)
     ctx.exit(code)
-
-
-class Context:
-    def __init__(self, workspace_dir: Path) -> None:
-        self.workspace_dir = workspace_dir
-
-    def create_workspace(self) -> Workspace:
-        return Workspace.create(self.workspace_dir)
-
-    def existing_workspace(self) -> Workspace:
-        try:
-            return Workspace.existing(self.workspace_dir)
-        except WorkspaceError as error:
-            demo = demo_workspace_dir()
-            if self.workspace_dir == default_workspace_dir() and demo.exists():
-                raise WorkspaceError(f"{error}; the demo workspace is --workspace {demo}") from None
-            raise
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(cls=DeskPilotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -250,32 +223,6 @@ def config_path(context: Context) -> None:
     """Print the workspace folder and its config file."""
     workspace = Workspace(context.workspace_dir.expanduser().resolve())
     click.echo(f"workspace: {workspace.root}\nconfig: {workspace.config_file}")
-
-
-Report = Callable[[int, int, str], None]
-
-
-@contextmanager
-def progress_bar(title: str) -> Iterator[Report]:
-    """A progress bar on stderr when it is a terminal; silent otherwise (pipes, tests)."""
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield lambda _done, _total, _stage: None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(title, total=None)
-
-        def report(done: int, total: int, stage: str) -> None:
-            label = f"{title}: {stage}" if stage else title
-            bar.update(task, completed=done, total=total, description=label)
-
-        yield report
 
 
 if __name__ == "__main__":
