@@ -39,7 +39,7 @@ def main() -> None:
 
     workspace = Workspace.create(folder)
     with Desk.open(workspace) as desk:
-        build = once_seconds(lambda: build_demo(workspace, desk.store, tickets=args.tickets))
+        build = once_seconds(lambda: build_demo(desk, tickets=args.tickets))
     print(f"workspace: {folder} ({args.tickets} tickets)")
     report("build", [Figure(f"demo workspace, {args.tickets} tickets", build)])
 

@@ -57,6 +57,17 @@ class ActionSettings(Section):
     currency: str = "USD"
 
 
+class TriageSettings(Section):
+    """When the co-pilot hands a ticket to a human, and how sure the classifier must be."""
+
+    min_confidence: float = Field(0.5, ge=0, le=1)  # hand off below this intent confidence
+    out_of_scope_below: float = Field(0.2, ge=0, le=1)  # no known intent fits below this
+    human_only_intents: list[str] = Field(
+        default_factory=lambda: ["contract_negotiation", "complaint"]
+    )
+    escalate_on: list[str] = Field(default_factory=lambda: ["angry", "distressed", "legal"])
+
+
 class StorageSettings(Section):
     database_url: str | None = None  # None: the workspace's SQLite file
 
@@ -72,6 +83,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -232,6 +244,13 @@ timeout_seconds = 30
 [actions]
 refund_limit = 200.0    # refunds above this need a lead
 currency = "USD"
+
+[triage]                # when the co-pilot hands a ticket to a human
+min_confidence = 0.5    # intent confidence under this: a human decides
+out_of_scope_below = 0.2
+human_only_intents = ["contract_negotiation", "complaint"]
+escalate_on = ["angry", "distressed", "legal"]   # sentiment signals that need a human
+# The intent taxonomy and its seed examples live in intents.toml next to this file.
 
 [storage]
 # database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite

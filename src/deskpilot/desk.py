@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskpilot.config import Settings
 from deskpilot.errors import DeskPilotError, ImportFileError
@@ -19,14 +19,21 @@ from deskpilot.models import (
     ActionRecord,
     Author,
     Customer,
+    IntentSource,
     Message,
     Status,
     Ticket,
     TicketSummary,
+    TriageRecord,
     utcnow,
 )
 from deskpilot.store import QueueFilter, Store
+from deskpilot.understand.datasets import OUT_OF_SCOPE
+from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
 from deskpilot.workspace import Workspace
+
+if TYPE_CHECKING:
+    from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
 
@@ -48,6 +55,7 @@ class Desk:
         self.workspace = workspace
         self.settings = settings
         self.store = store
+        self._triage: Triage | None = None
 
     @classmethod
     def open(cls, workspace: Workspace) -> Desk:
@@ -86,10 +94,17 @@ class Desk:
     # --- intake --------------------------------------------------------------------------
 
     def import_tickets(self, path: Path, progress: Progress | None = None) -> ImportReport:
-        """Import a JSONL or CSV ticket file: all of it, or (on any bad line) nothing."""
+        """Import a JSONL or CSV ticket file: all of it, or (on any bad line) nothing.
+
+        New unsolved tickets are triaged straight away, as any arriving ticket is.
+        """
         numbered = read_ticket_file(path, progress)
         tickets = self._tickets_from_records(path, numbered)
         result = self.store.add_tickets(tickets)
+        added = set(result.added)
+        arriving = [t for t in tickets if t.id in added and t.status.is_open]
+        if arriving:
+            self.triage().run(self.store, arriving)
         report = ImportReport(path, added=len(result.added), skipped=len(result.skipped))
         self._audit("import", None, {"file": str(path)}, result=str(report))
         return report
@@ -128,6 +143,58 @@ class Desk:
                 line=line,
                 field="customer",
             ) from None
+
+    # --- understanding -------------------------------------------------------------------
+
+    def triage(self) -> Triage:
+        """The triage service, with the workspace's classifier (trained on first use)."""
+        if self._triage is None:
+            from deskpilot.understand.triage import Triage, load_or_train
+
+            classifier = load_or_train(
+                self.workspace.intent_model_path, self.store, self.taxonomy(), self.settings.triage
+            )
+            self._triage = Triage(classifier, self.settings.triage)
+        return self._triage
+
+    def taxonomy(self) -> dict[str, IntentSpec]:
+        return load_taxonomy(self.workspace.intents_file)
+
+    def retrain_intents(self) -> list[str]:
+        """Train the classifier afresh on seeds and every human label; returns its intents."""
+        from deskpilot.understand.triage import train
+
+        classifier = train(
+            self.workspace.intent_model_path, self.store, self.taxonomy(), self.settings.triage
+        )
+        self._triage = None
+        return classifier.intents
+
+    def retriage(
+        self, ticket_ids: list[str] | None = None, progress: Progress | None = None
+    ) -> list[TriageRecord]:
+        """Triage the given tickets again, or every unsolved one."""
+        if ticket_ids is None:
+            ticket_ids = [row.id for row in self.queue(limit=None)]
+        tickets = [self.store.get_ticket(ticket_id) for ticket_id in ticket_ids]
+        return self.triage().run(self.store, tickets, progress)
+
+    def correct_intent(self, ticket_id: str, intent: str) -> None:
+        """An agent's correction: the ticket's intent now, and a label the classifier learns."""
+        known = set(self.taxonomy()) | {OUT_OF_SCOPE}
+        if intent not in known:
+            raise DeskPilotError(
+                f"unknown intent '{intent}'; known intents: {', '.join(sorted(known))} "
+                f"(add new ones to {self.workspace.intents_file})"
+            )
+        before = self.store.get_ticket(ticket_id).intent
+        self.store.update_ticket(
+            ticket_id, intent=intent, intent_confidence=1.0, intent_source=IntentSource.CORRECTION
+        )
+        # The model is stale now; the next triage retrains it with this label included.
+        self.workspace.intent_model_path.unlink(missing_ok=True)
+        self._triage = None
+        self._audit("correct_intent", ticket_id, {"from": before, "to": intent})
 
     # --- acting on a ticket ----------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def utcnow() -> datetime:
@@ -79,6 +79,16 @@ class Tier(StrEnum):
     ENTERPRISE = "enterprise"
 
 
+class IntentSource(StrEnum):
+    LABEL = "label"  # given with the ticket (import, history)
+    PREDICTED = "predicted"  # the classifier's guess
+    CORRECTION = "correction"  # an agent corrected it: the strongest training signal
+
+    @property
+    def is_human(self) -> bool:
+        return self is not IntentSource.PREDICTED
+
+
 class Customer(Model):
     id: str
     email: str
@@ -132,10 +142,17 @@ class Ticket(Model):
     tags: list[str] = Field(default_factory=list)
     intent: str | None = None
     intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    intent_source: IntentSource | None = None
     sentiment: Sentiment | None = None
     assignee: str | None = None
     csat: int | None = Field(default=None, ge=1, le=5)
     page_context: PageContext | None = None
+
+    @model_validator(mode="after")
+    def _labelled_intent_has_a_source(self) -> Ticket:
+        if self.intent is not None and self.intent_source is None:
+            self.intent_source = IntentSource.LABEL
+        return self
 
     @property
     def first_customer_message(self) -> str:
@@ -293,6 +310,22 @@ class Bug(Model):
     error_signature: str = ""
     workaround: str = ""
     created: date | None = None
+
+
+class TriageRecord(Model):
+    """What the understanding layer concluded about a ticket, and why."""
+
+    ticket_id: str
+    intent: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    out_of_scope: bool = False
+    alternatives: list[tuple[str, float]] = Field(default_factory=list)
+    sentiment: Sentiment
+    signals: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    handoff: bool = False
+    handoff_reason: str = ""
+    at: datetime = Field(default_factory=utcnow)
 
 
 class TicketSummary(Model):

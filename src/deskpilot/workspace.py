@@ -13,6 +13,7 @@ import platformdirs
 from deskpilot.config import DEFAULT_CONFIG_TOML, Settings, load_settings
 from deskpilot.errors import WorkspaceError
 from deskpilot.store import Store, open_store, sqlite_url
+from deskpilot.understand.taxonomy import default_taxonomy_text
 
 WORKSPACE_ENV = "DESKPILOT_WORKSPACE"
 DATABASE_URL_ENV = "DESKPILOT_DATABASE_URL"
@@ -47,6 +48,15 @@ class Workspace:
     @property
     def secrets_file(self) -> Path:
         return self.root / "secrets.env"
+
+    @property
+    def intents_file(self) -> Path:
+        """The intent taxonomy and its seed examples."""
+        return self.root / "intents.toml"
+
+    @property
+    def intent_model_path(self) -> Path:
+        return self.root / "models" / "intents.pickle"
 
     @property
     def database_path(self) -> Path:
@@ -86,9 +96,11 @@ class Workspace:
         return cls(root)
 
     def write_default_config(self) -> None:
-        """Give a new workspace its commented config.toml; an existing one is never touched."""
+        """Give a new workspace its commented config files; existing ones are never touched."""
         if not self.config_file.exists():
             self.config_file.write_text(DEFAULT_CONFIG_TOML, encoding="utf-8")
+        if not self.intents_file.exists():
+            self.intents_file.write_text(default_taxonomy_text(), encoding="utf-8")
 
     @classmethod
     def existing(cls, root: Path) -> Workspace:

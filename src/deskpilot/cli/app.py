@@ -96,8 +96,7 @@ def demo(ctx: click.Context, tickets: int, seed: int, no_tui: bool) -> None:
         else:
             with progress_bar("Building the demo") as report:
                 summary = build_demo(
-                    workspace,
-                    desk.store,
+                    desk,
                     tickets=tickets,
                     seed=seed,
                     progress=lambda stage, done, total: report(done, total, stage),

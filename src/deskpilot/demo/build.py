@@ -4,16 +4,20 @@ Markdown, and the CRM, billing and bug records the demo connectors serve."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from deskpilot.demo.generator import DemoData, generate
 from deskpilot.errors import WorkspaceError
-from deskpilot.store import Store
+from deskpilot.models import Ticket
 from deskpilot.workspace import Workspace
+
+if TYPE_CHECKING:
+    from deskpilot.desk import Desk
 
 Progress = Callable[[str, int, int], None]
 DEMO_MARKER = ".deskpilot-demo"
@@ -35,14 +39,18 @@ def is_demo_workspace(workspace: Workspace) -> bool:
 
 
 def build_demo(
-    workspace: Workspace,
-    store: Store,
+    desk: Desk,
     *,
     tickets: int = 300,
     seed: int = 7,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Generate the demo and write it; refuses a workspace that already holds real tickets."""
+    """Generate the demo and write it; refuses a workspace that already holds real tickets.
+
+    Resolved tickets keep their intent labels (the history the classifier learns from); open
+    ones arrive unlabelled and are triaged, as real incoming tickets are.
+    """
+    workspace, store = desk.workspace, desk.store
     if store.count_tickets() and not is_demo_workspace(workspace):
         raise WorkspaceError(
             f"{workspace.root}: already holds tickets that are not demo data; "
@@ -55,9 +63,14 @@ def build_demo(
     _write_records(workspace.records_dir, data)
     _write_articles(workspace.articles_dir, data)
     store.add_customers(data.customers)
-    for start in range(0, len(data.tickets), TICKET_BATCH):
-        store.add_tickets(data.tickets[start : start + TICKET_BATCH])
-        report("storing", min(start + TICKET_BATCH, len(data.tickets)), len(data.tickets))
+    arriving = [_unlabelled(t) for t in data.tickets if t.status.is_open]
+    history = [t for t in data.tickets if not t.status.is_open]
+    stored = 0
+    for batch in _batches(history + arriving):
+        store.add_tickets(batch)
+        stored += len(batch)
+        report("storing", stored, len(data.tickets))
+    desk.triage().run(store, arriving, lambda done, total: report("triaging", done, total))
     (workspace.records_dir / DEMO_MARKER).write_text(f"seed={seed} tickets={tickets}\n")
     return DemoSummary(
         tickets=len(data.tickets),
@@ -66,6 +79,15 @@ def build_demo(
         invoices=len(data.invoices),
         bugs=len(data.bugs),
     )
+
+
+def _unlabelled(ticket: Ticket) -> Ticket:
+    return ticket.model_copy(update={"intent": None, "intent_source": None})
+
+
+def _batches(tickets: list[Ticket]) -> Iterator[list[Ticket]]:
+    for start in range(0, len(tickets), TICKET_BATCH):
+        yield tickets[start : start + TICKET_BATCH]
 
 
 def _write_records(folder: Path, data: DemoData) -> None:

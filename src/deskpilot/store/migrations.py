@@ -26,10 +26,31 @@ def _create(*tables: sa.Table) -> Step:
     return step
 
 
+def _add_column(table: sa.Table, column_name: str) -> Step:
+    def step(connection: sa.Connection) -> None:
+        present = {c["name"] for c in sa.inspect(connection).get_columns(table.name)}
+        if column_name in present:
+            return
+        column = table.c[column_name]
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column_name} {kind}"))
+
+    return step
+
+
+def _steps(*steps: Step) -> Step:
+    def step(connection: sa.Connection) -> None:
+        for each in steps:
+            each(connection)
+
+    return step
+
+
 # Version N is reached by running STEPS[N - 1].
 STEPS: tuple[Step, ...] = (
     _create(schema.meta, schema.customers, schema.tickets, schema.messages, schema.drafts),
     _create(schema.edit_events, schema.actions),
+    _steps(_add_column(schema.tickets, "intent_source"), _create(schema.triage)),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"

@@ -85,6 +85,8 @@ tickets = sa.Table(
     sa.Column("intent_confidence", sa.Float, nullable=True),
     sa.Column("sentiment", sa.String(16), nullable=True),
     sa.Column("assignee", sa.String(128), nullable=True),
+    # label / predicted / correction: only human labels train the classifier (added in v3)
+    sa.Column("intent_source", sa.String(16), nullable=True),
     sa.Column("csat", sa.SmallInteger, nullable=True),
     sa.Column("page_context", sa.JSON, nullable=True),
 )
@@ -160,3 +162,24 @@ actions = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
 )
 sa.Index("ix_actions_ticket", actions.c.ticket_id)
+
+triage = sa.Table(
+    "triage",
+    metadata,
+    sa.Column(
+        "ticket_id",
+        sa.String(64),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("intent", sa.String(64), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("out_of_scope", sa.Boolean, nullable=False),
+    sa.Column("alternatives", sa.JSON, nullable=False),
+    sa.Column("sentiment", sa.String(16), nullable=False),
+    sa.Column("signals", sa.JSON, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("handoff", sa.Boolean, nullable=False),
+    sa.Column("handoff_reason", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)

@@ -23,12 +23,14 @@ from deskpilot.models import (
     Customer,
     Draft,
     EditEvent,
+    IntentSource,
     Message,
     PageContext,
     Priority,
     Status,
     Ticket,
     TicketSummary,
+    TriageRecord,
     utcnow,
 )
 from deskpilot.store import migrations, schema
@@ -238,7 +240,15 @@ class Store:
 
     def update_ticket(self, ticket_id: str, **changes: Any) -> None:
         """Change ticket fields (status, priority, intent, assignee, ...) and touch updated_at."""
-        allowed = {"status", "priority", "intent", "intent_confidence", "sentiment", "assignee"}
+        allowed = {
+            "status",
+            "priority",
+            "intent",
+            "intent_confidence",
+            "intent_source",
+            "sentiment",
+            "assignee",
+        }
         unknown = set(changes) - allowed - {"tags", "csat"}
         if unknown:
             raise ValueError(f"cannot update ticket fields {sorted(unknown)}")
@@ -269,6 +279,62 @@ class Store:
                 .where(schema.tickets.c.id == ticket_id)
                 .values(updated_at=message.at)
             )
+
+    def labelled_texts(self) -> list[tuple[str, str, str]]:
+        """(subject, first customer message, intent) of every ticket a human labelled."""
+        t, m = schema.tickets, schema.messages
+        inner = m.alias("first")
+        first_customer = (
+            sa.select(sa.func.min(inner.c.seq))
+            .where(inner.c.ticket_id == t.c.id, inner.c.author == Author.CUSTOMER.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(t.c.subject, m.c.body, t.c.intent)
+            .select_from(t)
+            .join(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == first_customer))
+            .where(
+                t.c.intent.is_not(None),
+                t.c.intent_source.in_([IntentSource.LABEL.value, IntentSource.CORRECTION.value]),
+            )
+            .order_by(t.c.created_at, t.c.id)
+        )
+        with self._engine.connect() as connection:
+            return [(row.subject, row.body, row.intent) for row in connection.execute(query)]
+
+    def save_triages(self, records: Iterable[TriageRecord]) -> None:
+        """Store triages; a ticket takes the predicted intent unless a human labelled it."""
+        t, tr = schema.tickets, schema.triage
+        human = [IntentSource.LABEL.value, IntentSource.CORRECTION.value]
+        rows = [{**r.model_dump(mode="json"), "at": r.at} for r in records]
+        with self._engine.begin() as connection:
+            for chunk in _chunks(rows, BATCH):
+                ids = [row["ticket_id"] for row in chunk]
+                connection.execute(tr.delete().where(tr.c.ticket_id.in_(ids)))
+                connection.execute(tr.insert(), chunk)
+            for row in rows:
+                connection.execute(
+                    t.update().where(t.c.id == row["ticket_id"]).values(sentiment=row["sentiment"])
+                )
+                connection.execute(
+                    t.update()
+                    .where(
+                        t.c.id == row["ticket_id"],
+                        sa.or_(t.c.intent_source.is_(None), t.c.intent_source.not_in(human)),
+                    )
+                    .values(
+                        intent=row["intent"],
+                        intent_confidence=row["confidence"],
+                        intent_source=IntentSource.PREDICTED.value,
+                    )
+                )
+
+    def get_triage(self, ticket_id: str) -> TriageRecord | None:
+        tr = schema.triage
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(tr).where(tr.c.ticket_id == ticket_id)).one_or_none()
+        return TriageRecord.model_validate(row._asdict()) if row else None
 
     # --- customers -----------------------------------------------------------------------
 
@@ -450,6 +516,7 @@ def _ticket_row(ticket: Ticket, customer_ids: dict[str, str]) -> dict[str, Any]:
         "tags": ticket.tags,
         "intent": ticket.intent,
         "intent_confidence": ticket.intent_confidence,
+        "intent_source": ticket.intent_source.value if ticket.intent_source else None,
         "sentiment": ticket.sentiment.value if ticket.sentiment else None,
         "assignee": ticket.assignee,
         "csat": ticket.csat,

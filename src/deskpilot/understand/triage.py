@@ -1,0 +1,99 @@
+"""Triage: intent, sentiment and the hand-off decision for a ticket, from a trained classifier.
+
+The classifier is trained on the taxonomy's seed examples plus every ticket a human labelled
+(imported history and agents' corrections), and kept in the workspace until a new label arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from deskpilot.config import TriageSettings
+from deskpilot.models import Author, Ticket, TriageRecord
+from deskpilot.store import Store
+from deskpilot.understand.datasets import Example
+from deskpilot.understand.handoff import decide
+from deskpilot.understand.intents import ClassifierError, IntentClassifier, IntentPrediction
+from deskpilot.understand.sentiment import read_sentiment
+from deskpilot.understand.taxonomy import IntentSpec, seed_examples
+
+Progress = Callable[[int, int], None]
+BATCH = 1000
+
+
+def ticket_text(subject: str, body: str) -> str:
+    """What the classifier reads: the subject carries the gist when the body rambles."""
+    return f"{subject}. {body}" if subject else body
+
+
+def training_examples(store: Store, taxonomy: dict[str, IntentSpec]) -> list[Example]:
+    labelled = [Example(ticket_text(s, b), intent) for s, b, intent in store.labelled_texts()]
+    return seed_examples(taxonomy) + labelled
+
+
+@dataclass
+class Triage:
+    classifier: IntentClassifier
+    policy: TriageSettings
+
+    def assess(self, tickets: Sequence[Ticket]) -> list[TriageRecord]:
+        predictions = self.classifier.predict_many(
+            [ticket_text(t.subject, t.first_customer_message) for t in tickets]
+        )
+        return [self._record(t, p) for t, p in zip(tickets, predictions, strict=True)]
+
+    def _record(self, ticket: Ticket, prediction: IntentPrediction) -> TriageRecord:
+        customer_words = " ".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
+        reading = read_sentiment(f"{ticket.subject}. {customer_words}")
+        handoff = decide(prediction, reading, self.policy)
+        return TriageRecord(
+            ticket_id=ticket.id,
+            intent=prediction.intent,
+            confidence=prediction.confidence,
+            out_of_scope=prediction.out_of_scope,
+            alternatives=list(prediction.alternatives),
+            sentiment=reading.sentiment,
+            signals=sorted(s.value for s in reading.signals),
+            evidence=list(reading.evidence),
+            handoff=handoff.needed,
+            handoff_reason=handoff.reason,
+        )
+
+    def run(
+        self, store: Store, tickets: Sequence[Ticket], progress: Progress | None = None
+    ) -> list[TriageRecord]:
+        """Assess and store, in batches so progress moves on large workspaces."""
+        records: list[TriageRecord] = []
+        for start in range(0, len(tickets), BATCH):
+            batch = self.assess(tickets[start : start + BATCH])
+            store.save_triages(batch)
+            records.extend(batch)
+            if progress:
+                progress(len(records), len(tickets))
+        return records
+
+
+def load_or_train(
+    model_path: Path, store: Store, taxonomy: dict[str, IntentSpec], policy: TriageSettings
+) -> IntentClassifier:
+    """The saved model, or a fresh one trained (and saved) when there is none yet."""
+    if model_path.exists():
+        try:
+            classifier = IntentClassifier.load(model_path)
+        except ClassifierError:
+            pass  # from another version, or damaged: retrain below
+        else:
+            classifier.out_of_scope_below = policy.out_of_scope_below
+            return classifier
+    return train(model_path, store, taxonomy, policy)
+
+
+def train(
+    model_path: Path, store: Store, taxonomy: dict[str, IntentSpec], policy: TriageSettings
+) -> IntentClassifier:
+    classifier = IntentClassifier(out_of_scope_below=policy.out_of_scope_below)
+    classifier.fit(training_examples(store, taxonomy))
+    classifier.save(model_path)
+    return classifier
