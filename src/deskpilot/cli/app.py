@@ -224,5 +224,14 @@ def config_path(context: Context) -> None:
     click.echo(f"workspace: {workspace.root}\nconfig: {workspace.config_file}")
 
 
+def _register_command_groups() -> None:
+    from deskpilot.cli.understand import intents, triage
+
+    main.add_command(triage)
+    main.add_command(intents)
+
+
+_register_command_groups()
+
 if __name__ == "__main__":
     main()

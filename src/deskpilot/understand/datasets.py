@@ -36,7 +36,7 @@ def load_examples(path: Path, split: Split) -> list[Example]:
     stripped = text.lstrip()
     if not stripped:
         raise DatasetError(path, "the file is empty")
-    if stripped.startswith("{") and _is_single_json_document(stripped):
+    if stripped.startswith("{") and _is_clinc_document(stripped):
         return _clinc(path, json.loads(stripped), split)
     if stripped.startswith("{"):
         return _ticket_jsonl(path, text)
@@ -55,18 +55,17 @@ def _read_text(path: Path) -> str:
         raise DatasetError(path, "not UTF-8 text; re-save the file as UTF-8", line) from None
 
 
-def _is_single_json_document(text: str) -> bool:
+def _is_clinc_document(text: str) -> bool:
+    """One JSON object with split parts (a one-line ticket JSONL is a JSON object too)."""
     try:
-        json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError:
         return False
-    return True
+    return isinstance(data, dict) and bool({"train", "val", "test"} & set(data))
 
 
 def _clinc(path: Path, data: Any, split: Split) -> list[Example]:
     """CLINC150 ``data_full.json``: ``train``/``val``/``test`` plus ``oos_*`` parts."""
-    if not isinstance(data, dict) or "train" not in data:
-        raise DatasetError(path, "a JSON file must be CLINC150-style, with a 'train' list")
     order = ("train",) if split == "train" else ("test", "val")
     part = next((name for name in order if name in data), None)
     if part is None:

@@ -147,7 +147,7 @@ NEGATIVE_PATTERNS = (
 
 
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
 
 
 _SIGNALS = {signal: _compile(patterns) for signal, patterns in SIGNAL_PATTERNS.items()}

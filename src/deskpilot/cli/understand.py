@@ -1,0 +1,101 @@
+"""`deskpilot triage` and `deskpilot intents ...`: the understanding layer from the shell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from deskpilot.cli.common import Context, pass_context, progress_bar
+from deskpilot.desk import Desk
+from deskpilot.models import TriageRecord
+
+
+@click.command()
+@click.argument("ticket_ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_context
+def triage(context: Context, ticket_ids: tuple[str, ...], as_json: bool) -> None:
+    """Triage TICKET_IDS again (default: every unsolved ticket)."""
+    with Desk.open(context.existing_workspace()) as desk, progress_bar("Triaging") as report:
+        records = desk.retriage(
+            list(ticket_ids) or None, progress=lambda done, total: report(done, total, "")
+        )
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in records], indent=2))
+        return
+    for record in records:
+        click.echo(_triage_line(record))
+    handoffs = sum(r.handoff for r in records)
+    click.echo(f"{len(records)} tickets triaged, {handoffs} for a human")
+
+
+def _triage_line(record: TriageRecord) -> str:
+    line = (
+        f"{record.ticket_id:<14} {record.intent:<22} {record.confidence:>5.2f}  "
+        f"{record.sentiment.value:<8}"
+    )
+    return line + (f"  -> human: {record.handoff_reason}" if record.handoff else "")
+
+
+@click.group()
+def intents() -> None:
+    """Train, correct and evaluate the intent classifier."""
+
+
+@intents.command("list")
+@pass_context
+def list_intents(context: Context) -> None:
+    """The workspace's intents and how many seed examples each has."""
+    with Desk.open(context.existing_workspace()) as desk:
+        for name, spec in desk.taxonomy().items():
+            click.echo(f"{name:<24} {len(spec.examples):>3} seeds  {spec.description}")
+
+
+@intents.command("train")
+@pass_context
+def train_intents(context: Context) -> None:
+    """Retrain on the seed examples and every ticket a human labelled or corrected."""
+    with Desk.open(context.existing_workspace()) as desk:
+        learned = desk.retrain_intents()
+    click.echo(f"trained on {len(learned)} intents: {', '.join(learned)}")
+
+
+@intents.command("correct")
+@click.argument("ticket_id")
+@click.argument("intent")
+@pass_context
+def correct(context: Context, ticket_id: str, intent: str) -> None:
+    """Set TICKET_ID's intent to INTENT; the classifier learns it on the next triage."""
+    with Desk.open(context.existing_workspace()) as desk:
+        desk.correct_intent(ticket_id, intent)
+    click.echo(f"{ticket_id}: intent set to {intent}")
+
+
+@intents.command("eval")
+@click.option("--train", "train_file", type=click.Path(path_type=Path), required=True)
+@click.option("--test", "test_file", type=click.Path(path_type=Path), required=True)
+@click.option("--shots", type=click.IntRange(min=1), help="Train on K examples per intent.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --shots.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate_intents(
+    train_file: Path, test_file: Path, shots: int | None, seed: int, as_json: bool
+) -> None:
+    """Train on --train and measure on --test (Banking77 CSV, CLINC150 JSON or ticket JSONL)."""
+    from deskpilot.understand.datasets import load_examples
+    from deskpilot.understand.evaluate import evaluate, sample_shots
+
+    train = load_examples(train_file, "train")
+    test = load_examples(test_file, "test")
+    if shots is not None:
+        train = sample_shots(train, shots, seed)
+    with progress_bar("Evaluating") as report:
+        result = evaluate(train, test, progress=lambda done, total: report(done, total, ""))
+    figures = result.as_dict()
+    if as_json:
+        click.echo(json.dumps({**figures, "shots": shots, "seed": seed}))
+        return
+    width = max(len(key) for key in figures)
+    for key, value in figures.items():
+        click.echo(f"{key:<{width}}  {value}")
