@@ -267,3 +267,175 @@ def test_import_is_audited(desk: Desk, tmp_path: Path) -> None:
     [action] = desk.store.list_actions()
     assert action.action == "import" and action.actor == "ada"
     assert "imported 1 tickets" in action.result
+
+
+# --- customers across lines and imports -------------------------------------------------
+
+
+def test_a_bare_email_later_in_the_file_keeps_what_an_earlier_line_said(
+    desk: Desk, tmp_path: Path
+) -> None:
+    rich = {**GOOD, "customer": {"email": "ann@x.com", "name": "Ann Lee", "tier": "enterprise"}}
+    bare = {"id": "EXT-5", "subject": "Again", "body": "Me again", "customer": "ann@x.com"}
+    desk.import_tickets(write_jsonl(tmp_path / "t.jsonl", rich, bare))
+    customer = desk.ticket("EXT-5").customer
+    assert customer is not None
+    assert (customer.name, customer.tier.value) == ("Ann Lee", "enterprise")
+    assert desk.store.count_customers() == 1
+
+
+def test_a_later_import_fills_in_a_known_customer(desk: Desk, tmp_path: Path) -> None:
+    desk.import_tickets(write_jsonl(tmp_path / "a.jsonl", {**GOOD, "customer": "ann@x.com"}))
+    named = {
+        "id": "EXT-6",
+        "subject": "Hi",
+        "body": "b",
+        "customer": {"email": "ANN@x.com", "name": "Ann"},
+    }
+    desk.import_tickets(write_jsonl(tmp_path / "b.jsonl", named))
+    assert desk.ticket("EXT-1").customer.name == "Ann"  # type: ignore[union-attr]
+    assert desk.store.count_customers() == 1
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        ({"email": "bob@x.com", "id": "CRM-77"}, "is ann@x.com elsewhere in the file"),
+        ({"email": "ann@x.com", "id": "CRM-78"}, "has id 'CRM-77' on line 1"),
+    ],
+)
+def test_conflicting_customer_ids_in_one_file(
+    desk: Desk, tmp_path: Path, second: dict[str, str], message: str
+) -> None:
+    first = {**GOOD, "customer": {"email": "ann@x.com", "id": "CRM-77"}}
+    other = {"id": "EXT-7", "subject": "s", "body": "b", "customer": second}
+    with pytest.raises(ImportFileError) as caught:
+        desk.import_tickets(write_jsonl(tmp_path / "t.jsonl", first, other))
+    assert (caught.value.line, caught.value.field) == (2, "customer.id")
+    assert message in str(caught.value)
+    assert desk.store.count_customers() == 0
+
+
+def test_customer_id_conflicting_with_the_workspace(desk: Desk, tmp_path: Path) -> None:
+    desk.import_tickets(
+        write_jsonl(
+            tmp_path / "a.jsonl", {**GOOD, "customer": {"email": "ann@x.com", "id": "CRM-1"}}
+        )
+    )
+    for customer, message in (
+        ({"email": "ann@x.com", "id": "CRM-2"}, "is customer 'CRM-1' in this workspace"),
+        ({"email": "bob@x.com", "id": "CRM-1"}, "belongs to ann@x.com"),
+    ):
+        row = {"id": "EXT-8", "subject": "s", "body": "b", "customer": customer}
+        with pytest.raises(ImportFileError, match=message):
+            desk.import_tickets(write_jsonl(tmp_path / "b.jsonl", row))
+    assert desk.store.count_tickets() == 1
+
+
+def test_reimport_without_ids_or_dates_does_not_duplicate(desk: Desk, tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "t.jsonl", {"subject": "a", "body": "b"}, {"subject": "c", "body": "d"}
+    )
+    desk.import_tickets(path)
+    again = desk.import_tickets(path)
+    assert (again.added, again.skipped) == (0, 2)
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text("subject,body\nx,y\n")
+    desk.import_tickets(csv_path)
+    assert desk.import_tickets(csv_path).skipped == 1
+    assert desk.store.count_tickets() == 3
+
+
+MORE_BAD_JSONL = [
+    pytest.param(
+        '{"subject": "a", "body": "b", "customer": {"email": "noat"}}',
+        "customer.email",
+        "not an email",
+        id="email-no-at",
+    ),
+    pytest.param(
+        '{"subject": "a", "body": "b", "customer": {"email": "@"}}',
+        "customer.email",
+        "not an email",
+        id="email-at-only",
+    ),
+    pytest.param(
+        '{"subject": "a", "body": "b", "created_at": "9999-12-31T23:00:00-05:00"}',
+        "created_at",
+        "out of range",
+        id="date-overflow",
+    ),
+    pytest.param(
+        '{"subject": "a", "body": "b", "csat": true}', "csat", "not true/false", id="csat-bool"
+    ),
+    pytest.param(
+        '{"subject": "   ", "body": "b"}', "subject", "at least 1 character", id="blank-subject"
+    ),
+    pytest.param(
+        '{"subject": "a", "subject": "b", "body": "c"}',
+        "subject",
+        "appears twice",
+        id="duplicate-key",
+    ),
+    pytest.param('{"subject": "a\\u0000", "body": "b"}', "subject", "NUL", id="nul"),
+    pytest.param(
+        '{"id": "' + "x" * 65 + '", "subject": "a", "body": "b"}', "id", "at most 64", id="long-id"
+    ),
+    pytest.param(
+        '{"subject": "a", "body": "b", "customer": ""}', "customer", None, id="empty-customer"
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "field", "message"), MORE_BAD_JSONL)
+def test_more_bad_values_are_refused(
+    desk: Desk, tmp_path: Path, line: str, field: str, message: str | None
+) -> None:
+    path = write_jsonl(tmp_path / "bad.jsonl", line)
+    with pytest.raises(ImportFileError) as caught:
+        desk.import_tickets(path)
+    assert (caught.value.line, caught.value.field) == (1, field)
+    if message:
+        assert message in str(caught.value)
+
+
+MORE_BAD_CSV = [
+    pytest.param(
+        "subject,body,customer,customer.email\na,b,x@y.com,x@y.com\n",
+        1,
+        "customer",
+        "not both",
+        id="customer-twice",
+    ),
+    pytest.param(
+        "subject,body,subject\na,b,c\n", 1, "subject", "appears twice", id="duplicate-column"
+    ),
+    pytest.param("subject,body\n", None, None, "no tickets after the header", id="header-only"),
+]
+
+
+@pytest.mark.parametrize(("content", "line", "field", "message"), MORE_BAD_CSV)
+def test_more_bad_csv(
+    desk: Desk, tmp_path: Path, content: str, line: int | None, field: str | None, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(ImportFileError) as caught:
+        desk.import_tickets(path)
+    assert (caught.value.line, caught.value.field) == (line, field)
+    assert message in str(caught.value)
+
+
+def test_csv_customer_plan_page_context_json_and_long_cells(desk: Desk, tmp_path: Path) -> None:
+    long_body = "x" * 200_000
+    path = tmp_path / "t.csv"
+    page = json.dumps({"url": "/billing", "errors": ["500"]}).replace('"', '""')
+    path.write_text(
+        "id,subject,body,customer.email,customer.plan,page_context\n"
+        f'L-1,Long,{long_body},pat@x.com,pro,"{page}"\n'
+    )
+    desk.import_tickets(path)
+    ticket = desk.ticket("L-1")
+    assert ticket.customer is not None and ticket.customer.plan == "pro"
+    assert ticket.page_context is not None and ticket.page_context.errors == ["500"]
+    assert len(ticket.messages[0].body) == 200_000

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from deskpilot.config import Settings
 from deskpilot.errors import DeskPilotError, ImportFileError
+from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.models import (
     OPEN_STATUSES,
     ActionRecord,
     Author,
-    Customer,
     IntentSource,
     Message,
     Status,
@@ -100,27 +102,27 @@ class Desk:
         """
         numbered = read_ticket_file(path, progress)
         tickets = self._tickets_from_records(path, numbered)
-        result = self.store.add_tickets(tickets)
-        added = set(result.added)
-        arriving = [t for t in tickets if t.id in added and t.status.is_open]
-        if arriving:
-            self.triage().run(self.store, arriving)
-        report = ImportReport(path, added=len(result.added), skipped=len(result.skipped))
-        self._audit("import", None, {"file": str(path)}, result=str(report))
+        triage = self.triage() if any(t.status.is_open for t in tickets) else None
+        with self.store.transaction():
+            result = self.store.add_tickets(tickets)
+            added = set(result.added)
+            arriving = [t for t in tickets if t.id in added and t.status.is_open]
+            if triage and arriving:
+                triage.run(self.store, arriving)
+            report = ImportReport(path, added=len(result.added), skipped=len(result.skipped))
+            self._audit("import", None, {"file": str(path)}, result=str(report))
         return report
 
     def _tickets_from_records(self, path: Path, numbered: list[NumberedRecord]) -> list[Ticket]:
         now = utcnow()
+        customers = resolve_customers(path, numbered, self.store, now)
         first_line: dict[str, int] = {}
-        known: dict[str, Customer] = {}
         tickets = []
         for item in numbered:
-            reference = item.record.customer_id_reference
-            if reference is not None and reference not in known:
-                known[reference] = self._known_customer(path, item.line, reference)
-            ticket = item.record.to_ticket(
-                now=now, known_customer=known.get(reference) if reference else None
-            )
+            try:
+                ticket = item.record.to_ticket(now=now, customer=customers.get(item.line))
+            except ValidationError as error:
+                raise ImportFileError(path, error.errors()[0]["msg"], line=item.line) from None
             if ticket.id in first_line:
                 raise ImportFileError(
                     path,
@@ -131,18 +133,6 @@ class Desk:
             first_line[ticket.id] = item.line
             tickets.append(ticket)
         return tickets
-
-    def _known_customer(self, path: Path, line: int, customer_id: str) -> Customer:
-        try:
-            return self.store.get_customer(customer_id)
-        except DeskPilotError:
-            raise ImportFileError(
-                path,
-                f"no customer with id '{customer_id}' in this workspace; "
-                "give an email or an object {email, name} to create one",
-                line=line,
-                field="customer",
-            ) from None
 
     # --- understanding -------------------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def utcnow() -> datetime:
@@ -89,22 +90,27 @@ class IntentSource(StrEnum):
         return self is not IntentSource.PREDICTED
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _valid_email(value: str) -> str:
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_valid_email)]
+
+
 class Customer(Model):
     id: str
-    email: str
+    email: Email
     name: str = ""
     company: str = ""
     tier: Tier = Tier.FREE
     plan: str = ""
     created_at: datetime = Field(default_factory=utcnow)
-
-    @field_validator("email")
-    @classmethod
-    def _email_has_at(cls, value: str) -> str:
-        value = value.strip()
-        if "@" not in value:
-            raise ValueError(f"not an email address: {value!r}")
-        return value.lower()
 
 
 class PageContext(Model):

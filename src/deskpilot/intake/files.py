@@ -22,7 +22,14 @@ Progress = Callable[[int, int], None]
 
 # CSV cells of these fields may hold a JSON array, or items separated by "|".
 LIST_FIELDS = {"tags", "page_context.errors", "page_context.steps_attempted"}
-JSON_FIELDS = {"messages"}
+JSON_FIELDS = {"messages", "page_context"}
+CUSTOMER_COLUMNS = {f"customer.{k}" for k in ("email", "name", "id", "company", "tier", "plan")}
+PAGE_COLUMNS = {f"page_context.{k}" for k in ("url", "title", "visible_state")} | {
+    "page_context.errors",
+    "page_context.steps_attempted",
+}
+# Long message threads fit in one CSV cell.
+csv.field_size_limit(16 * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,14 @@ def _read_jsonl(path: Path, text: str, progress: Progress | None) -> list[Number
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(line, object_pairs_hook=_refuse_duplicate_keys)
         except json.JSONDecodeError as error:
             raise ImportFileError(
                 path, f"not valid JSON ({error.msg} at column {error.colno})", line=number
+            ) from None
+        except DuplicateKeyError as error:
+            raise ImportFileError(
+                path, "the same field appears twice", line=number, field=error.key
             ) from None
         if not isinstance(data, dict):
             raise ImportFileError(
@@ -94,17 +105,28 @@ def _read_jsonl(path: Path, text: str, progress: Progress | None) -> list[Number
     return records
 
 
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise DuplicateKeyError(key)
+        data[key] = value
+    return data
+
+
 def _read_csv(path: Path, text: str, progress: Progress | None) -> list[NumberedRecord]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
         raise ImportFileError(path, f"not valid CSV ({error})", line=1) from None
-    known = set(FIELDS) | {f"customer.{k}" for k in ("email", "name", "id", "company", "tier")}
-    known |= {f"page_context.{k}" for k in ("url", "title", "visible_state")} | LIST_FIELDS
-    for column in header:
-        if column not in known:
-            raise ImportFileError(path, _unknown_field_message(column), line=1, field=column)
+    _check_header(path, header)
     total = text.count("\n") or 1
     records = []
     line = 1  # the last line of the last complete row
@@ -120,9 +142,30 @@ def _read_csv(path: Path, text: str, progress: Progress | None) -> list[Numbered
                 progress(line, total)
     except csv.Error as error:
         raise ImportFileError(path, f"not valid CSV ({error})", line=line + 1) from None
+    if not records:
+        raise ImportFileError(path, "no tickets after the header row")
     if progress:
         progress(total, total)
     return records
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    known = set(FIELDS) | CUSTOMER_COLUMNS | PAGE_COLUMNS
+    seen: set[str] = set()
+    for column in header:
+        if column not in known:
+            raise ImportFileError(path, _unknown_field_message(column), line=1, field=column)
+        if column in seen:
+            raise ImportFileError(path, "column appears twice in the header", line=1, field=column)
+        seen.add(column)
+    for whole, parts in (("customer", CUSTOMER_COLUMNS), ("page_context", PAGE_COLUMNS)):
+        if whole in seen and seen & parts:
+            raise ImportFileError(
+                path,
+                f"use either a '{whole}' column or '{whole}.*' columns, not both",
+                line=1,
+                field=whole,
+            )
 
 
 def _nest_csv_row(path: Path, line: int, row: dict[str, str | None]) -> dict[str, Any]:
@@ -135,6 +178,7 @@ def _nest_csv_row(path: Path, line: int, row: dict[str, str | None]) -> dict[str
         if column in LIST_FIELDS:
             value = _list_cell(path, line, column, cell)
         elif column in JSON_FIELDS or (column == "customer" and cell.lstrip().startswith("{")):
+            # A customer cell holds an email or id, or a JSON object.
             value = _json_cell(path, line, column, cell)
         parent, _, child = column.partition(".")
         if child:

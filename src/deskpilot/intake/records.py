@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from deskpilot.models import (
     Author,
     Channel,
     Customer,
+    Email,
     Message,
     Model,
     PageContext,
@@ -28,46 +29,75 @@ from deskpilot.models import (
 
 def _aware(value: datetime) -> datetime:
     """ISO 8601 without an offset is read as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date is out of range in UTC") from None
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    return value
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-NonEmpty = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_nul)]
+NonEmpty = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_nul)
+]
+# Ids and labels are keys in the database: bounded so every backend stores them alike.
+Key = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_no_nul),
+]
+Rating = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=5)]
 
 
 class CustomerRecord(Model):
-    email: str
-    name: str = ""
-    id: str | None = None
-    company: str = ""
+    email: Email
+    name: Text = ""
+    id: Key | None = None
+    company: Text = ""
     tier: Tier = Tier.FREE
-    plan: str = ""
+    plan: Text = ""
+
+    def given(self) -> dict[str, Any]:
+        """Only the fields the file gave: a later line never blanks what an earlier one said."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class MessageRecord(Model):
     author: Author
     body: NonEmpty
     at: AwareDatetime | None = None
-    author_name: str = ""
+    author_name: Text = ""
 
 
 class TicketRecord(Model):
     subject: NonEmpty
     body: NonEmpty | None = None
     messages: list[MessageRecord] | None = Field(default=None, min_length=1)
-    id: NonEmpty | None = None
+    id: Key | None = None
     # An object for a new or known customer, or a string: an email, or the id of a stored one.
     customer: CustomerRecord | NonEmpty | None = None
     channel: Channel = Channel.EMAIL
     created_at: AwareDatetime | None = None
     status: Status | None = None
     priority: Priority = Priority.NORMAL
-    intent: str | None = None
+    intent: Key | None = None
     reply: NonEmpty | None = None
-    csat: int | None = Field(default=None, ge=1, le=5)
+    csat: Rating | None = None
     page_context: PageContext | None = None
-    tags: list[str] = Field(default_factory=list)
-    assignee: str | None = None
+    tags: list[NonEmpty] = Field(default_factory=list)
+    assignee: Key | None = None
 
     @model_validator(mode="after")
     def _one_first_message(self) -> TicketRecord:
@@ -78,20 +108,30 @@ class TicketRecord(Model):
         return self
 
     @property
+    def customer_email(self) -> str | None:
+        if isinstance(self.customer, CustomerRecord):
+            return self.customer.email
+        if isinstance(self.customer, str) and "@" in self.customer:
+            return self.customer.strip().lower()
+        return None
+
+    @property
     def customer_id_reference(self) -> str | None:
         """A bare customer id (not an email) that must already be in the store."""
         if isinstance(self.customer, str) and "@" not in self.customer:
             return self.customer
         return None
 
-    def to_ticket(self, *, now: datetime, known_customer: Customer | None = None) -> Ticket:
+    @property
+    def first_body(self) -> str:
+        return self.body if self.body is not None else self.messages[0].body  # type: ignore[index]
+
+    def to_ticket(self, *, now: datetime, customer: Customer | None) -> Ticket:
         created = self.created_at or self._first_message_time() or now
         thread = self._thread(created)
-        customer = known_customer or self._customer(created)
-        last_at = max(m.at for m in thread)
         status = self.status or (Status.SOLVED if self.reply else Status.NEW)
         return Ticket(
-            id=self.id or self._derived_id(created, customer),
+            id=self.id or self.derived_id(),
             subject=self.subject,
             messages=thread,
             customer=customer,
@@ -99,13 +139,24 @@ class TicketRecord(Model):
             status=status,
             priority=self.priority,
             created_at=created,
-            updated_at=last_at,
+            updated_at=max(m.at for m in thread),
             tags=self.tags,
             intent=self.intent,
             csat=self.csat,
             page_context=self.page_context,
             assignee=self.assignee,
         )
+
+    def derived_id(self) -> str:
+        """Tickets without an id get one from what the file says (never from the clock), so
+        importing the same file again matches them."""
+        parts = [
+            self.subject,
+            self.first_body,
+            self.created_at.isoformat() if self.created_at else "",
+            self.customer_email or self.customer_id_reference or "",
+        ]
+        return "T-" + hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
 
     def _first_message_time(self) -> datetime | None:
         return self.messages[0].at if self.messages else None
@@ -126,31 +177,11 @@ class TicketRecord(Model):
                     )
                 )
         else:
-            assert self.body is not None
-            thread = [Message(author=Author.CUSTOMER, body=self.body, at=created)]
+            thread = [Message(author=Author.CUSTOMER, body=self.first_body, at=created)]
         if self.reply:
             reply_at = max(m.at for m in thread) + timedelta(seconds=1)
             thread.append(Message(author=Author.AGENT, body=self.reply, at=reply_at))
         return thread
-
-    def _customer(self, created: datetime) -> Customer | None:
-        if self.customer is None:
-            return None
-        if isinstance(self.customer, str):
-            return Customer(
-                id=customer_id_for(self.customer), email=self.customer, created_at=created
-            )
-        data = self.customer.model_dump()
-        data["id"] = data["id"] or customer_id_for(self.customer.email)
-        return Customer(**data, created_at=created)
-
-    def _derived_id(self, created: datetime, customer: Customer | None) -> str:
-        """Tickets without an id get one from their content, so a re-import matches them."""
-        first = self.body if self.body is not None else self.messages[0].body  # type: ignore[index]
-        key = "\x1f".join(
-            [self.subject, first, created.isoformat(), customer.email if customer else ""]
-        )
-        return "T-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def customer_id_for(email: str) -> str:

@@ -57,22 +57,41 @@ VERSION_KEY = "schema_version"
 
 
 def read_version(connection: sa.Connection) -> int | None:
-    """The stored schema version, or None for an empty database."""
-    if not sa.inspect(connection).has_table(schema.meta.name):
+    """The stored schema version, or None for an empty database.
+
+    A database that holds tables but no version is not DeskPilot's: it is refused, not changed.
+    """
+    tables = sa.inspect(connection).get_table_names()
+    value = None
+    if schema.meta.name in tables:
+        value = connection.execute(
+            sa.select(schema.meta.c.value).where(schema.meta.c.key == VERSION_KEY)
+        ).scalar_one_or_none()
+    if value is None:
+        if tables:
+            raise ForeignDatabaseError(
+                f"holds tables ({', '.join(sorted(tables)[:5])}) but no DeskPilot schema version"
+            )
         return None
-    value = connection.execute(
-        sa.select(schema.meta.c.value).where(schema.meta.c.key == VERSION_KEY)
-    ).scalar_one_or_none()
-    return int(value) if value is not None else None
+    try:
+        return int(value)
+    except ValueError:
+        raise ForeignDatabaseError(f"its schema version {value!r} is not a number") from None
+
+
+class ForeignDatabaseError(Exception):
+    """The database is not one DeskPilot made; the store turns this into a StorageError."""
+
+
+def write_meta(connection: sa.Connection, key: str, value: str) -> None:
+    table = schema.meta
+    updated = connection.execute(table.update().where(table.c.key == key).values(value=value))
+    if updated.rowcount == 0:
+        connection.execute(table.insert().values(key=key, value=value))
 
 
 def write_version(connection: sa.Connection, version: int) -> None:
-    table = schema.meta
-    updated = connection.execute(
-        table.update().where(table.c.key == VERSION_KEY).values(value=str(version))
-    )
-    if updated.rowcount == 0:
-        connection.execute(table.insert().values(key=VERSION_KEY, value=str(version)))
+    write_meta(connection, VERSION_KEY, str(version))
 
 
 def migrate(connection: sa.Connection, target: int = SCHEMA_VERSION) -> tuple[int | None, int]:

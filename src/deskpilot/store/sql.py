@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,19 @@ from deskpilot.models import (
 )
 from deskpilot.store import migrations, schema
 
+UPDATABLE_TICKET_FIELDS = frozenset(
+    {
+        "status",
+        "priority",
+        "intent",
+        "intent_confidence",
+        "intent_source",
+        "sentiment",
+        "assignee",
+        "tags",
+        "csat",
+    }
+)
 # SQLite allows 32766 bound parameters; keep IN-lists and batches well below that.
 BATCH = 500
 
@@ -63,7 +78,7 @@ def open_store(url: str) -> Store:
     engine = _create_engine(url)
     location = _describe(url)
     try:
-        with engine.begin() as connection:
+        with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
             found = migrations.read_version(connection)
             if found is not None and found > migrations.SCHEMA_VERSION:
                 raise SchemaTooNewError(location, found, migrations.SCHEMA_VERSION)
@@ -71,6 +86,12 @@ def open_store(url: str) -> Store:
     except SchemaTooNewError:
         engine.dispose()
         raise
+    except migrations.ForeignDatabaseError as error:
+        engine.dispose()
+        raise StorageError(
+            f"{location}: not a DeskPilot database: {error}; point --workspace at another "
+            "folder, or move this file away"
+        ) from None
     except sa.exc.DatabaseError as error:
         engine.dispose()
         raise StorageError(_explain_database_error(location, error)) from None
@@ -81,11 +102,15 @@ def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module only opens transactions before DML, so reads and DDL would escape
+    # them; take BEGIN over (see _begin_sqlite) so every transaction really is one.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the TUI read while a worker writes; NORMAL sync is durable across process
     # crashes (only a power loss can drop the last commits).
@@ -94,6 +119,13 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_sqlite(connection: sa.Connection) -> None:
+    # Writers take the write lock up front (IMMEDIATE): two writers then queue on the busy
+    # timeout instead of one failing when it upgrades a read lock.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _describe(url: str) -> str:
@@ -115,7 +147,53 @@ def _explain_database_error(location: str, error: sa.exc.DatabaseError) -> str:
 class Store:
     def __init__(self, engine: Engine, location: str) -> None:
         self._engine = engine
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._active: ContextVar[sa.Connection | None] = ContextVar(
+            f"deskpilot-store-{id(self)}", default=None
+        )
         self.location = location
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every store call inside commits together, or (on an exception) none does."""
+        if self._active.get() is not None:
+            yield
+            return
+        with self._writer.begin() as connection:
+            token = self._active.set(connection)
+            try:
+                yield
+            finally:
+                self._active.reset(token)
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        active = self._active.get()
+        if active is not None:
+            yield active
+            return
+        with self._writer.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        active = self._active.get()
+        if active is not None:
+            yield active
+            return
+        with self._engine.connect() as connection:
+            yield connection
+
+    def get_meta(self, key: str) -> str | None:
+        with self._read() as connection:
+            value = connection.execute(
+                sa.select(schema.meta.c.value).where(schema.meta.c.key == key)
+            ).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as connection:
+            migrations.write_meta(connection, key, value)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -132,7 +210,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             version = migrations.read_version(connection)
         assert version is not None
         return version
@@ -143,11 +221,11 @@ class Store:
         """Insert tickets (with their customers and messages) in one transaction.
 
         Ids already in the store are skipped, so importing the same file twice adds nothing.
-        A customer is matched by id, then by email, before a new one is created.
+        Customers are saved by id (the caller matched them by email first).
         """
         batch = list(tickets)
         result = AddResult()
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             existing = self._existing_ids(connection, schema.tickets, [t.id for t in batch])
             seen: set[str] = set()
             fresh = []
@@ -157,10 +235,8 @@ class Store:
                 else:
                     seen.add(ticket.id)
                     fresh.append(ticket)
-            customer_ids = self._save_customers(connection, [t.customer for t in fresh])
-            self._insert_many(
-                connection, schema.tickets, [_ticket_row(t, customer_ids) for t in fresh]
-            )
+            self._save_customers(connection, [t.customer for t in fresh])
+            self._insert_many(connection, schema.tickets, [_ticket_row(t) for t in fresh])
             self._insert_many(
                 connection,
                 schema.messages,
@@ -170,7 +246,7 @@ class Store:
         return result
 
     def get_ticket(self, ticket_id: str) -> Ticket:
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             row = connection.execute(
                 sa.select(schema.tickets).where(schema.tickets.c.id == ticket_id)
             ).one_or_none()
@@ -214,7 +290,7 @@ class Store:
             .limit(limit)
             .offset(offset)
         )
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             rows = connection.execute(query).all()
         return [
             TicketSummary(
@@ -229,34 +305,25 @@ class Store:
 
     def count_tickets(self, where: QueueFilter | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(schema.tickets).where(*_conditions(where))
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             return int(connection.execute(query).scalar_one())
 
     def count_by_status(self) -> dict[Status, int]:
         t = schema.tickets
         query = sa.select(t.c.status, sa.func.count()).group_by(t.c.status)
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             return {Status(status): count for status, count in connection.execute(query)}
 
     def update_ticket(self, ticket_id: str, **changes: Any) -> None:
         """Change ticket fields (status, priority, intent, assignee, ...) and touch updated_at."""
-        allowed = {
-            "status",
-            "priority",
-            "intent",
-            "intent_confidence",
-            "intent_source",
-            "sentiment",
-            "assignee",
-        }
-        unknown = set(changes) - allowed - {"tags", "csat"}
+        unknown = set(changes) - UPDATABLE_TICKET_FIELDS
         if unknown:
             raise ValueError(f"cannot update ticket fields {sorted(unknown)}")
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
         if "priority" in changes:
             values["priority_rank"] = Priority(changes["priority"]).rank
         values["updated_at"] = utcnow()
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             updated = connection.execute(
                 schema.tickets.update().where(schema.tickets.c.id == ticket_id).values(**values)
             )
@@ -265,7 +332,7 @@ class Store:
 
     def append_message(self, ticket_id: str, message: Message) -> None:
         m = schema.messages
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             last = connection.execute(
                 sa.select(sa.func.max(m.c.seq)).where(m.c.ticket_id == ticket_id)
             ).scalar_one()
@@ -300,7 +367,7 @@ class Store:
             )
             .order_by(t.c.created_at, t.c.id)
         )
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             return [(row.subject, row.body, row.intent) for row in connection.execute(query)]
 
     def save_triages(self, records: Iterable[TriageRecord]) -> None:
@@ -308,7 +375,7 @@ class Store:
         t, tr = schema.tickets, schema.triage
         human = [IntentSource.LABEL.value, IntentSource.CORRECTION.value]
         rows = [{**r.model_dump(mode="json"), "at": r.at} for r in records]
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             for chunk in _chunks(rows, BATCH):
                 ids = [row["ticket_id"] for row in chunk]
                 connection.execute(tr.delete().where(tr.c.ticket_id.in_(ids)))
@@ -332,31 +399,38 @@ class Store:
 
     def get_triage(self, ticket_id: str) -> TriageRecord | None:
         tr = schema.triage
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             row = connection.execute(sa.select(tr).where(tr.c.ticket_id == ticket_id)).one_or_none()
         return TriageRecord.model_validate(row._asdict()) if row else None
 
     # --- customers -----------------------------------------------------------------------
 
-    def add_customers(self, customers: Iterable[Customer]) -> dict[str, str]:
-        """Save customers not yet known; returns each given id mapped to the stored id."""
-        with self._engine.begin() as connection:
-            return self._save_customers(connection, list(customers))
+    def add_customers(self, customers: Iterable[Customer]) -> None:
+        """Insert new customers and update known ones (matched by id)."""
+        with self._write() as connection:
+            self._save_customers(connection, list(customers))
 
     def get_customer(self, customer_id: str) -> Customer:
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             return self._customer(connection, customer_id)
 
-    def find_customer_by_email(self, email: str) -> Customer | None:
+    def find_customer(self, customer_id: str) -> Customer | None:
         c = schema.customers
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                sa.select(c).where(c.c.email == email.strip().lower())
-            ).one_or_none()
+        with self._read() as connection:
+            row = connection.execute(sa.select(c).where(c.c.id == customer_id)).one_or_none()
         return Customer.model_validate(row._asdict()) if row else None
 
+    def find_customers_by_emails(self, emails: Sequence[str]) -> dict[str, Customer]:
+        c = schema.customers
+        found: dict[str, Customer] = {}
+        with self._read() as connection:
+            for chunk in _chunks(list(emails), BATCH):
+                for row in connection.execute(sa.select(c).where(c.c.email.in_(chunk))):
+                    found[row.email] = Customer.model_validate(row._asdict())
+        return found
+
     def count_customers(self) -> int:
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             query = sa.select(sa.func.count()).select_from(schema.customers)
             return int(connection.execute(query).scalar_one())
 
@@ -365,13 +439,13 @@ class Store:
     def save_draft(self, draft: Draft) -> int:
         row = draft.model_dump(mode="python")
         row["sources"] = [s.model_dump(mode="json") for s in draft.sources]
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             inserted = connection.execute(schema.drafts.insert().values(**row))
         return _new_id(inserted)
 
     def latest_draft(self, ticket_id: str) -> Draft | None:
         d = schema.drafts
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             row = connection.execute(
                 sa.select(d).where(d.c.ticket_id == ticket_id).order_by(d.c.id.desc()).limit(1)
             ).one_or_none()
@@ -383,14 +457,14 @@ class Store:
         """Insert or update an edit event; each call is committed before it returns."""
         row = edit.model_dump(mode="python")
         e = schema.edit_events
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             updated = connection.execute(e.update().where(e.c.id == edit.id).values(**row))
             if updated.rowcount == 0:
                 connection.execute(e.insert().values(**row))
 
     def get_edit_event(self, event_id: str) -> EditEvent:
         e = schema.edit_events
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             row = connection.execute(sa.select(e).where(e.c.id == event_id)).one_or_none()
         if row is None:
             raise NotFoundError(f"no edit event '{event_id}' in {self.location}")
@@ -401,13 +475,13 @@ class Store:
         query = sa.select(e).order_by(e.c.shown_at, e.c.id)
         if ticket_id is not None:
             query = query.where(e.c.ticket_id == ticket_id)
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             return [EditEvent.model_validate(row._asdict()) for row in connection.execute(query)]
 
     def record_action(self, record: ActionRecord) -> ActionRecord:
         row = record.model_dump(mode="python", exclude={"id"})
         row["params"] = json.loads(json.dumps(record.params, default=str))
-        with self._engine.begin() as connection:
+        with self._write() as connection:
             inserted = connection.execute(schema.actions.insert().values(**row))
         return record.model_copy(update={"id": _new_id(inserted)})
 
@@ -416,7 +490,7 @@ class Store:
         query = sa.select(a).order_by(a.c.id)
         if ticket_id is not None:
             query = query.where(a.c.ticket_id == ticket_id)
-        with self._engine.connect() as connection:
+        with self._read() as connection:
             return [ActionRecord.model_validate(row._asdict()) for row in connection.execute(query)]
 
     # --- helpers -------------------------------------------------------------------------
@@ -439,30 +513,23 @@ class Store:
 
     def _save_customers(
         self, connection: sa.Connection, customers: Iterable[Customer | None]
-    ) -> dict[str, str]:
+    ) -> None:
+        """Insert new customers and update known ones (by id); created_at never changes."""
         wanted = {c.id: c for c in customers if c is not None}
         if not wanted:
-            return {}
+            return
         c = schema.customers
-        stored: dict[str, str] = {i: i for i in self._existing_ids(connection, c, list(wanted))}
-        by_email = {cust.email: cust for i, cust in wanted.items() if i not in stored}
-        for chunk in _chunks(list(by_email), BATCH):
-            for row in connection.execute(sa.select(c.c.id, c.c.email).where(c.c.email.in_(chunk))):
-                stored[by_email[row.email].id] = row.id
-        new_rows: list[dict[str, Any]] = []
-        new_emails: set[str] = set()
-        for customer_id, customer in wanted.items():
-            if customer_id in stored:
-                continue
-            if customer.email in new_emails:  # two new ids, one person: keep the first
-                first = next(r["id"] for r in new_rows if r["email"] == customer.email)
-                stored[customer_id] = first
-                continue
-            new_emails.add(customer.email)
-            new_rows.append(customer.model_dump(mode="python"))
-            stored[customer_id] = customer_id
-        self._insert_many(connection, c, new_rows)
-        return stored
+        known = self._existing_ids(connection, c, list(wanted))
+        fresh = [cust.model_dump(mode="python") for i, cust in wanted.items() if i not in known]
+        try:
+            self._insert_many(connection, c, fresh)
+        except sa.exc.IntegrityError as error:
+            raise StorageError(
+                f"{self.location}: customer email already taken: {error.orig}"
+            ) from None
+        for customer_id in known:
+            row = wanted[customer_id].model_dump(mode="python", exclude={"id", "created_at"})
+            connection.execute(c.update().where(c.c.id == customer_id).values(**row))
 
     @staticmethod
     def _customer(connection: sa.Connection, customer_id: str) -> Customer:
@@ -502,11 +569,11 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def _ticket_row(ticket: Ticket, customer_ids: dict[str, str]) -> dict[str, Any]:
+def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "subject": ticket.subject,
-        "customer_id": customer_ids[ticket.customer.id] if ticket.customer else None,
+        "customer_id": ticket.customer.id if ticket.customer else None,
         "channel": ticket.channel.value,
         "status": ticket.status.value,
         "priority": ticket.priority.value,
