@@ -87,3 +87,59 @@ def test_bad_config_names_the_file_and_key(tmp_path: Path, content: str, expecte
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert str(config) in str(caught.value) and expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "dotted", "line"),
+    [
+        ("[connectors.x]\nurl = 'u'\napiKey = 'k'\n", "connectors.x.apiKey", 3),
+        ("[connectors.x]\npasswd = 'p'\n", "connectors.x.passwd", 2),
+        ("[connectors.x]\nauth = { key = 'k' }\n", "connectors.x.auth.key", 2),
+        ("[connectors.x.auth]\nkey = 'k'\n", "connectors.x.auth.key", 2),
+    ],
+)
+def test_connector_secrets_anywhere_in_config_toml_are_refused(
+    tmp_path: Path, content: str, dotted: str, line: int
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert f"line {line}: '{dotted}' is a secret" in str(caught.value)
+
+
+def test_urls_with_passwords_and_nested_secrets_are_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKPILOT_STORAGE__DATABASE_URL", "postgresql://desk:hunter2@db/desk")
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__X__AUTH__KEY", "nested-secret")
+    shown = render_toml(load_settings(tmp_path / "config.toml"))
+    assert "hunter2" not in shown and "nested-secret" not in shown
+    assert "postgresql://********@db/desk" in shown
+
+
+def test_unknown_section_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[sla]\nhigh_minutes = 5\n\n[slaa]\nlow_minutes = 1\n")
+    with pytest.raises(ConfigError, match=r"line 4: unknown section or key 'slaa'"):
+        load_settings(config)
+
+
+def test_a_bad_environment_value_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKPILOT_SLA__URGENT_MINUTES", "soon")
+    with pytest.raises(ConfigError, match="environment variable DESKPILOT_SLA__URGENT_MINUTES"):
+        load_settings(tmp_path / "config.toml")
+
+
+def test_unreadable_or_missing_override_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_bytes(b"DESKPILOT_LLM__API_KEY=caf\xe9\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings(tmp_path / "config.toml", secrets)
+    monkeypatch.setenv("DESKPILOT_CONFIG_FILE", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match=r"DESKPILOT_CONFIG_FILE=.*no such file"):
+        load_settings(tmp_path / "config.toml")

@@ -55,6 +55,7 @@ def test_running_demo_again_reopens_the_same_workspace(demo_dir: Path) -> None:
         count = desk.store.count_tickets()
     result = Cli(demo_dir)("demo", "--no-tui")
     assert result.exit_code == 0 and "reusing the demo workspace" in result.stdout
+    assert "seed 7, 300 tickets" in result.stdout and "--reset" in result.stdout
     with Desk.open(before) as desk:
         assert desk.store.count_tickets() == count
 
@@ -115,3 +116,56 @@ def test_piping_into_a_closed_reader_stops_quietly(demo_dir: Path) -> None:
     )
     assert len(result.stdout) == 10
     assert result.stderr == ""
+
+
+def test_reset_rebuilds_a_demo_but_never_a_real_workspace(tmp_path: Path, cli: Cli) -> None:
+    demo = Cli(tmp_path / "demo")
+    assert demo("demo", "--no-tui", "--tickets", "40").exit_code == 0
+    rebuilt = demo("demo", "--no-tui", "--reset", "--tickets", "60", "--seed", "3")
+    assert rebuilt.exit_code == 0 and "60 tickets" in rebuilt.stdout
+    with Desk.open(Workspace.existing(tmp_path / "demo")) as desk:
+        assert desk.store.count_tickets() == 60
+
+    assert cli("init").exit_code == 0
+    refused = cli("demo", "--no-tui", "--reset")
+    assert refused.exit_code == 2 and "not a demo workspace" in refused.stderr
+    assert (tmp_path / "ws" / "config.toml").exists()
+
+
+def test_an_interrupted_build_leaves_a_workspace_that_builds_again(tmp_path: Path) -> None:
+    from deskpilot.demo import build_demo, demo_description
+
+    def interrupt(stage: str, done: int, _total: int) -> None:
+        if stage == "storing" and done > 0:
+            raise KeyboardInterrupt
+
+    workspace = Workspace.create(tmp_path / "ws")
+    with Desk.open(workspace) as desk:
+        with pytest.raises(KeyboardInterrupt):
+            build_demo(desk, tickets=50, progress=interrupt)
+        assert desk.store.count_tickets() == 0 and desk.store.count_customers() == 0
+        assert demo_description(desk.store) is None
+        build_demo(desk, tickets=50)
+        assert desk.store.count_tickets() == 50
+
+
+def test_workspace_option_after_the_subcommand(demo_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from deskpilot.cli import main
+
+    result = CliRunner().invoke(main, ["queue", "--json", "--workspace", str(demo_dir)])
+    assert result.exit_code == 0 and json.loads(result.stdout)
+
+
+def test_demo_ignores_a_workspace_chosen_only_by_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from deskpilot.cli import main
+
+    real = tmp_path / "real"
+    monkeypatch.setenv("DESKPILOT_WORKSPACE", str(real))
+    assert CliRunner().invoke(main, ["demo", "--no-tui", "--tickets", "20"]).exit_code == 0
+    assert not real.exists()

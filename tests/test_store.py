@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from deskpilot.models import (
     Draft,
     EditEvent,
     EditOutcome,
+    IntentSource,
     Message,
     PageContext,
     Priority,
@@ -92,6 +94,46 @@ def test_an_older_workspace_is_upgraded_and_keeps_its_data(tmp_path: Path) -> No
         assert store.get_ticket("T-1").subject == "old"
         store.record_action(ActionRecord(ticket_id="T-1", actor="ada", action="close"))
         assert len(store.list_actions("T-1")) == 1
+
+
+def test_a_real_version_2_workspace_is_upgraded(tmp_path: Path) -> None:
+    """tests/data/workspace_schema_v2.sql was dumped from a workspace made by the v2 code."""
+    path = tmp_path / "v2.db"
+    raw = sqlite3.connect(path)
+    raw.executescript((Path(__file__).parent / "data" / "workspace_schema_v2.sql").read_text())
+    raw.close()
+    with open_store(sqlite_url(path)) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        ticket = store.get_ticket("T-1")
+        assert (ticket.subject, ticket.intent) == ("Locked out", "account_access")
+        assert ticket.intent_source is IntentSource.LABEL  # labels from before v3 stay labels
+        assert [row[2] for row in store.labelled_texts()] == ["account_access"]
+    raw = sqlite3.connect(path)
+    columns = {row[1] for row in raw.execute("PRAGMA table_info(tickets)")}
+    raw.close()
+    assert "intent_source" in columns
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("CREATE TABLE tickets (x)", "holds tables (tickets) but no DeskPilot schema version"),
+        (
+            "CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES "
+            "('schema_version', 'abc')",
+            "schema version 'abc' is not a number",
+        ),
+    ],
+)
+def test_a_foreign_database_is_refused_untouched(tmp_path: Path, setup: str, message: str) -> None:
+    path = tmp_path / "foreign.db"
+    raw = sqlite3.connect(path)
+    raw.executescript(setup)
+    raw.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match=re.escape(message)):
+        open_store(sqlite_url(path))
+    assert path.read_bytes() == before
 
 
 def test_a_newer_workspace_is_refused_and_left_alone(tmp_path: Path) -> None:

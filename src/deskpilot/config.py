@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -119,7 +120,15 @@ def secret_paths(model: type[BaseModel] = Settings, prefix: str = "") -> list[st
     return paths
 
 
-SECRET_KEY_HINTS = ("api_key", "token", "secret", "password")
+# Connector tables are free-form; a key that looks like any of these holds a secret.
+SECRET_KEY_PATTERN = re.compile(
+    r"(api_?key|token|secret|passw(or)?d|passwd|credential|private_?key|^key$|^auth$)", re.I
+)
+URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def looks_secret(key: str) -> bool:
+    return bool(SECRET_KEY_PATTERN.search(key))
 
 
 def load_settings(config_file: Path | None, secrets_file: Path | None = None) -> Settings:
@@ -128,7 +137,10 @@ def load_settings(config_file: Path | None, secrets_file: Path | None = None) ->
     secrets_file = _override_path("DESKPILOT_SECRETS_FILE", secrets_file)
     file_values = _read_toml(config_file) if config_file and config_file.exists() else {}
     if file_values and config_file:
+        _refuse_unknown_sections(file_values, config_file)
         _refuse_secrets_in_file(file_values, config_file)
+    if secrets_file and secrets_file.exists():
+        _check_utf8(secrets_file)
     try:
         env_file = secrets_file if secrets_file and secrets_file.exists() else None
         return Settings(_env_file=env_file, **file_values)
@@ -138,7 +150,19 @@ def load_settings(config_file: Path | None, secrets_file: Path | None = None) ->
 
 def _override_path(variable: str, default: Path | None) -> Path | None:
     value = os.environ.get(variable)
-    return Path(value).expanduser() if value else default
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{variable}={value}: no such file")
+    return path
+
+
+def _check_utf8(path: Path) -> None:
+    try:
+        path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -153,15 +177,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 
 
+def _refuse_unknown_sections(values: dict[str, Any], path: Path) -> None:
+    for key in values:
+        if key not in Settings.model_fields:
+            raise ConfigError(
+                f"{path}, line {_line_of(path, key)}: unknown section or key '{key}' "
+                f"(known: {', '.join(Settings.model_fields)})"
+            )
+
+
 def _refuse_secrets_in_file(values: dict[str, Any], path: Path) -> None:
     found = [p for p in secret_paths() if _lookup(values, p) is not None]
-    for name, table in values.get("connectors", {}).items():
-        if isinstance(table, dict):
-            found += [
-                f"connectors.{name}.{key}"
-                for key in table
-                if any(hint in key.lower() for hint in SECRET_KEY_HINTS)
-            ]
+    found += _secret_keys(values.get("connectors", {}), "connectors")
     if found:
         dotted = found[0]
         variable = ENV_PREFIX + dotted.replace(".", "__").upper()
@@ -170,6 +197,19 @@ def _refuse_secrets_in_file(values: dict[str, Any], path: Path) -> None:
             f"and must not be in config.toml; set {variable} in the environment or in the "
             "workspace's secrets.env instead"
         )
+
+
+def _secret_keys(table: Any, prefix: str) -> list[str]:
+    if not isinstance(table, dict):
+        return []
+    found = []
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            found += _secret_keys(value, dotted)
+        elif looks_secret(key):
+            found.append(dotted)
+    return found
 
 
 def _lookup(values: dict[str, Any], dotted: str) -> Any:
@@ -182,8 +222,11 @@ def _lookup(values: dict[str, Any], dotted: str) -> Any:
 
 
 def _line_of(path: Path, key: str) -> int | str:
+    """The line that sets ``key``: as ``key =``, a ``[table]`` header, or inside a dotted or
+    inline table."""
+    pattern = re.compile(rf"(^|[.\[{{,\s]){re.escape(key)}\s*(=|\]|\.)")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip().startswith(key):
+        if pattern.search(line.split("#", 1)[0]):
             return number
     return "?"
 
@@ -191,7 +234,11 @@ def _line_of(path: Path, key: str) -> int | str:
 def _describe_validation_error(error: ValidationError, path: Path | None) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
-    source = str(path) if path else "settings"
+    variable = ENV_PREFIX + "__".join(str(part) for part in first["loc"]).upper()
+    if variable in os.environ:
+        source = f"environment variable {variable}"
+    else:
+        source = str(path) if path else "settings"
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{source}: '{where}': {first['msg']}{more}"
 
@@ -205,11 +252,13 @@ def masked_dict(settings: Settings) -> dict[str, Any]:
             return SECRET_MASK
         if isinstance(value, dict):
             return {
-                key: SECRET_MASK
-                if any(hint in key.lower() for hint in SECRET_KEY_HINTS)
-                else mask(item)
+                key: SECRET_MASK if looks_secret(key) and not isinstance(item, dict) else mask(item)
                 for key, item in value.items()
             }
+        if isinstance(value, list):
+            return [mask(item) for item in value]
+        if isinstance(value, str):
+            return URL_USERINFO.sub(SECRET_MASK + "@", value)
         return value
 
     return mask(data)  # type: ignore[no-any-return]

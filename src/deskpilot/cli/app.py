@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deskpilot import __version__
-from deskpilot.cli.common import Context, pass_context, progress_bar
+from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
 from deskpilot.config import render_toml
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
@@ -62,10 +62,15 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
     """DeskPilot: the agent desk in the terminal with an AI co-pilot."""
-    ctx.obj = Context(resolve_workspace_dir(workspace))
+    source = ctx.get_parameter_source("workspace")
+    ctx.obj = Context(
+        resolve_workspace_dir(workspace),
+        chosen=source is click.core.ParameterSource.COMMANDLINE,
+    )
 
 
 @main.command()
+@workspace_option
 @pass_context
 def init(context: Context) -> None:
     """Create an empty workspace (config.toml and database)."""
@@ -77,22 +82,29 @@ def init(context: Context) -> None:
 
 
 @main.command()
+@workspace_option
 @click.option("--tickets", "-n", type=click.IntRange(min=1), default=300, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same demo.")
+@click.option("--reset", is_flag=True, help="Throw the demo workspace away and build it anew.")
 @click.option("--no-tui", is_flag=True, help="Build the workspace and print a summary only.")
-@click.pass_context
-def demo(ctx: click.Context, tickets: int, seed: int, no_tui: bool) -> None:
+@pass_context
+def demo(context: Context, tickets: int, seed: int, reset: bool, no_tui: bool) -> None:
     """Create a realistic demo workspace and open the desk on it."""
-    from deskpilot.demo import build_demo, is_demo_workspace
+    from deskpilot.demo import build_demo, demo_description, remove_demo_workspace
 
-    context: Context = ctx.obj
-    if ctx.find_root().get_parameter_source("workspace") is click.core.ParameterSource.DEFAULT:
-        # Without --workspace the demo gets a folder of its own, never the agent's real one.
+    if not context.chosen:
+        # Without --workspace the demo gets a folder of its own, never the agent's real one
+        # (not even the one DESKPILOT_WORKSPACE names).
         context.workspace_dir = demo_workspace_dir()
+    if reset:
+        remove_demo_workspace(context.workspace_dir)
     workspace = context.create_workspace()
     with Desk.open(workspace) as desk:
-        if is_demo_workspace(workspace) and desk.store.count_tickets():
-            click.echo(f"reusing the demo workspace at {workspace.root}")
+        built = demo_description(desk.store)
+        if built is not None:
+            click.echo(
+                f"reusing the demo workspace at {workspace.root} ({built}); --reset builds it anew"
+            )
         else:
             with progress_bar("Building the demo") as report:
                 summary = build_demo(
@@ -124,6 +136,7 @@ def import_group() -> None:
 
 
 @import_group.command("tickets")
+@workspace_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_context
 def import_tickets(context: Context, file: Path) -> None:
@@ -138,6 +151,7 @@ STATUS_CHOICES = [s.value for s in Status] + ["open-all", "all"]
 
 
 @main.command()
+@workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option(
     "--status",
@@ -210,6 +224,7 @@ def config() -> None:
 
 
 @config.command("show")
+@workspace_option
 @pass_context
 def config_show(context: Context) -> None:
     """Print the effective settings as TOML; secrets are masked."""
@@ -217,6 +232,7 @@ def config_show(context: Context) -> None:
 
 
 @config.command("path")
+@workspace_option
 @pass_context
 def config_path(context: Context) -> None:
     """Print the workspace folder and its config file."""

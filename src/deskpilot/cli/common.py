@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -15,8 +16,9 @@ from deskpilot.workspace import Workspace, default_workspace_dir, demo_workspace
 
 
 class Context:
-    def __init__(self, workspace_dir: Path) -> None:
+    def __init__(self, workspace_dir: Path, *, chosen: bool) -> None:
         self.workspace_dir = workspace_dir
+        self.chosen = chosen  # named with --workspace on this command line (not only by env)
 
     def create_workspace(self) -> Workspace:
         return Workspace.create(self.workspace_dir)
@@ -32,6 +34,30 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def workspace_option(command: F) -> F:
+    """``--workspace`` on a subcommand too, so `deskpilot queue -w DIR` works like
+    `deskpilot -w DIR queue`."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            context = ctx.find_object(Context)
+            assert context is not None
+            context.workspace_dir = value.expanduser()
+            context.chosen = True
+
+    return click.option(
+        "--workspace",
+        "-w",
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        is_eager=True,
+        callback=remember,
+        help="Workspace folder (default: DESKPILOT_WORKSPACE, then the per-user data folder).",
+    )(command)
 
 
 Report = Callable[[int, int, str], None]

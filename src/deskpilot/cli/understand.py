@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from deskpilot.cli.common import Context, pass_context, progress_bar
+from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
 from deskpilot.desk import Desk
 from deskpilot.models import TriageRecord
 
 
 @click.command()
+@workspace_option
 @click.argument("ticket_ids", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @pass_context
@@ -45,6 +46,7 @@ def intents() -> None:
 
 
 @intents.command("list")
+@workspace_option
 @pass_context
 def list_intents(context: Context) -> None:
     """The workspace's intents and how many seed examples each has."""
@@ -54,6 +56,7 @@ def list_intents(context: Context) -> None:
 
 
 @intents.command("train")
+@workspace_option
 @pass_context
 def train_intents(context: Context) -> None:
     """Retrain on the seed examples and every ticket a human labelled or corrected."""
@@ -63,6 +66,7 @@ def train_intents(context: Context) -> None:
 
 
 @intents.command("correct")
+@workspace_option
 @click.argument("ticket_id")
 @click.argument("intent")
 @pass_context

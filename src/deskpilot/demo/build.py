@@ -4,23 +4,26 @@ Markdown, and the CRM, billing and bug records the demo connectors serve."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from deskpilot.demo.generator import DemoData, generate
-from deskpilot.errors import WorkspaceError
+from deskpilot.errors import DeskPilotError, WorkspaceError
 from deskpilot.models import Ticket
+from deskpilot.store import Store, open_store, sqlite_url
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
     from deskpilot.desk import Desk
 
 Progress = Callable[[str, int, int], None]
-DEMO_MARKER = ".deskpilot-demo"
+DEMO_KEY = "demo"  # in the store's meta table, written in the build's own transaction
 TICKET_BATCH = 5000
 HELP_CENTER_URL = "https://help.acmecloud.com/articles"
 
@@ -34,8 +37,25 @@ class DemoSummary:
     bugs: int
 
 
-def is_demo_workspace(workspace: Workspace) -> bool:
-    return (workspace.records_dir / DEMO_MARKER).exists()
+def demo_description(store: Store) -> str | None:
+    """How the demo in this store was built, or None if it holds no (complete) demo."""
+    return store.get_meta(DEMO_KEY)
+
+
+def remove_demo_workspace(root: Path) -> None:
+    """Delete a demo workspace folder; refuses any folder that is not one."""
+    workspace = Workspace(root.expanduser().resolve())
+    if not workspace.database_path.exists():
+        return
+    try:
+        store = open_store(sqlite_url(workspace.database_path))
+    except DeskPilotError as error:
+        raise WorkspaceError(f"{root}: cannot check it is a demo workspace ({error})") from None
+    with store:
+        is_demo = demo_description(store) is not None
+    if not is_demo:
+        raise WorkspaceError(f"{root}: not a demo workspace; --reset only removes demos")
+    shutil.rmtree(workspace.root)
 
 
 def build_demo(
@@ -43,6 +63,7 @@ def build_demo(
     *,
     tickets: int = 300,
     seed: int = 7,
+    now: datetime | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Generate the demo and write it; refuses a workspace that already holds real tickets.
@@ -51,27 +72,30 @@ def build_demo(
     ones arrive unlabelled and are triaged, as real incoming tickets are.
     """
     workspace, store = desk.workspace, desk.store
-    if store.count_tickets() and not is_demo_workspace(workspace):
+    if store.count_tickets():
         raise WorkspaceError(
             f"{workspace.root}: already holds tickets that are not demo data; "
             "run 'deskpilot demo' with an empty folder as --workspace"
         )
     report = progress or (lambda _stage, _done, _total: None)
     report("generating", 0, tickets)
-    data = generate(tickets=tickets, seed=seed)
+    # Times are relative to today, so the demo queue looks like a live one on any day.
+    data = generate(tickets=tickets, seed=seed, now=now or _start_of_today())
     report("generating", tickets, tickets)
     _write_records(workspace.records_dir, data)
     _write_articles(workspace.articles_dir, data)
-    store.add_customers(data.customers)
     arriving = [_unlabelled(t) for t in data.tickets if t.status.is_open]
     history = [t for t in data.tickets if not t.status.is_open]
-    stored = 0
-    for batch in _batches(history + arriving):
-        store.add_tickets(batch)
-        stored += len(batch)
-        report("storing", stored, len(data.tickets))
-    desk.triage().run(store, arriving, lambda done, total: report("triaging", done, total))
-    (workspace.records_dir / DEMO_MARKER).write_text(f"seed={seed} tickets={tickets}\n")
+    # One transaction: an interrupted build leaves an empty workspace that can be built again.
+    with store.transaction():
+        store.add_customers(data.customers)
+        stored = 0
+        for batch in _batches(history + arriving):
+            store.add_tickets(batch)
+            stored += len(batch)
+            report("storing", stored, len(data.tickets))
+        desk.triage().run(store, arriving, lambda done, total: report("triaging", done, total))
+        store.set_meta(DEMO_KEY, f"seed {seed}, {tickets} tickets")
     return DemoSummary(
         tickets=len(data.tickets),
         customers=len(data.customers),
@@ -79,6 +103,10 @@ def build_demo(
         invoices=len(data.invoices),
         bugs=len(data.bugs),
     )
+
+
+def _start_of_today() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _unlabelled(ticket: Ticket) -> Ticket:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,7 +149,7 @@ def _read_csv(path: Path, text: str, progress: Progress | None) -> list[Numbered
     return records
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def _check_header(path: Path, header: Sequence[str]) -> None:
     known = set(FIELDS) | CUSTOMER_COLUMNS | PAGE_COLUMNS
     seen: set[str] = set()
     for column in header:

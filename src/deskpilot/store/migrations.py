@@ -46,11 +46,25 @@ def _steps(*steps: Step) -> Step:
     return step
 
 
+def _label_existing_intents(connection: sa.Connection) -> None:
+    """Intents stored before v3 came with the tickets: they are human labels."""
+    t = schema.tickets
+    connection.execute(
+        t.update()
+        .where(t.c.intent.is_not(None), t.c.intent_source.is_(None))
+        .values(intent_source="label")
+    )
+
+
 # Version N is reached by running STEPS[N - 1].
 STEPS: tuple[Step, ...] = (
     _create(schema.meta, schema.customers, schema.tickets, schema.messages, schema.drafts),
     _create(schema.edit_events, schema.actions),
-    _steps(_add_column(schema.tickets, "intent_source"), _create(schema.triage)),
+    _steps(
+        _add_column(schema.tickets, "intent_source"),
+        _label_existing_intents,
+        _create(schema.triage),
+    ),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"

@@ -75,8 +75,10 @@ def sqlite_url(path: Path) -> str:
 
 def open_store(url: str) -> Store:
     """Connect, upgrade an older schema, and refuse a newer one."""
-    engine = _create_engine(url)
     location = _describe(url)
+    if url.startswith("sqlite"):
+        _check_sqlite_file_read_only(url, location)
+    engine = _create_engine(url)
     try:
         with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
             found = migrations.read_version(connection)
@@ -88,14 +90,38 @@ def open_store(url: str) -> Store:
         raise
     except migrations.ForeignDatabaseError as error:
         engine.dispose()
-        raise StorageError(
-            f"{location}: not a DeskPilot database: {error}; point --workspace at another "
-            "folder, or move this file away"
-        ) from None
+        raise StorageError(_foreign_message(location, error)) from None
     except sa.exc.DatabaseError as error:
         engine.dispose()
         raise StorageError(_explain_database_error(location, error)) from None
     return Store(engine, location)
+
+
+def _check_sqlite_file_read_only(url: str, location: str) -> None:
+    """Look at an existing file without changing a byte (switching to WAL would), so a
+    corrupted, foreign or newer database is refused exactly as it was found."""
+    path = sa.make_url(url).database
+    if not path or not Path(path).exists():
+        return
+    probe = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with probe.connect() as connection:
+            found = migrations.read_version(connection)
+    except migrations.ForeignDatabaseError as error:
+        raise StorageError(_foreign_message(location, error)) from None
+    except sa.exc.DatabaseError as error:
+        raise StorageError(_explain_database_error(location, error)) from None
+    finally:
+        probe.dispose()
+    if found is not None and found > migrations.SCHEMA_VERSION:
+        raise SchemaTooNewError(location, found, migrations.SCHEMA_VERSION)
+
+
+def _foreign_message(location: str, error: Exception) -> str:
+    return (
+        f"{location}: not a DeskPilot database: {error}; point --workspace at another "
+        "folder, or move this file away"
+    )
 
 
 def _create_engine(url: str) -> Engine:
