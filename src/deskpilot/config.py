@@ -69,6 +69,35 @@ class TriageSettings(Section):
     escalate_on: list[str] = Field(default_factory=lambda: ["angry", "distressed", "legal"])
 
 
+class ViewSettings(Section):
+    """A saved queue view: a named filter an agent switches to with one key."""
+
+    title: str = ""
+    statuses: list[str] = Field(default_factory=lambda: ["new", "open", "pending", "escalated"])
+    intent: str | None = None
+    priority: str | None = None
+    assignee: str | None = None  # "me" means the agent running the desk
+    unassigned: bool = False
+    breaching: bool = False  # only tickets past or near their SLA target
+    sort: str = "priority"  # a queue column; prefix with "-" for descending
+
+
+def _default_views() -> dict[str, ViewSettings]:
+    return {
+        "open": ViewSettings(title="All open"),
+        "mine": ViewSettings(title="Mine", assignee="me"),
+        "unassigned": ViewSettings(title="Unassigned", unassigned=True),
+        "breaching": ViewSettings(title="Breaching SLA", breaching=True, sort="age"),
+        "escalated": ViewSettings(title="Escalated", statuses=["escalated"]),
+    }
+
+
+class TuiSettings(Section):
+    theme: str = "deskpilot-dark"
+    default_view: str = "open"
+    keys: dict[str, str] = Field(default_factory=dict)  # action id -> key, e.g. send = "ctrl+s"
+
+
 class StorageSettings(Section):
     database_url: str | None = None  # None: the workspace's SQLite file
 
@@ -85,6 +114,8 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
+    tui: TuiSettings = Field(default_factory=TuiSettings)
+    views: dict[str, ViewSettings] = Field(default_factory=_default_views)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -300,6 +331,21 @@ out_of_scope_below = 0.2
 human_only_intents = ["contract_negotiation", "complaint"]
 escalate_on = ["angry", "distressed", "legal"]   # sentiment signals that need a human
 # The intent taxonomy and its seed examples live in intents.toml next to this file.
+
+[tui]
+theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme
+default_view = "open"
+# [tui.keys]             # remap a one-key action, e.g.
+# send = "ctrl+s"
+
+# Saved queue views (switch with the number keys); these are the defaults:
+# [views.mine]
+# title = "Mine"
+# assignee = "me"
+# [views.breaching]
+# title = "Breaching SLA"
+# breaching = true
+# sort = "age"
 
 [storage]
 # database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite
