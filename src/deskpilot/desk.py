@@ -35,9 +35,11 @@ from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
+    from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
+StageProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Desk:
         self.settings = settings
         self.store = store
         self._triage: Triage | None = None
+        self._knowledge: KnowledgeIndex | None = None
 
     @classmethod
     def open(cls, workspace: Workspace) -> Desk:
@@ -66,6 +69,7 @@ class Desk:
 
     def close(self) -> None:
         self.store.close()
+        self._knowledge = None
 
     def __enter__(self) -> Desk:
         return self
@@ -186,6 +190,22 @@ class Desk:
         self._triage = None
         self._audit("correct_intent", ticket_id, {"from": before, "to": intent})
 
+    # --- knowledge -------------------------------------------------------------------------
+
+    def knowledge(self) -> KnowledgeIndex:
+        """The workspace's search index (articles, resolved tickets, product facts)."""
+        if self._knowledge is None:
+            from deskpilot.knowledge import KnowledgeIndex
+
+            self._knowledge = KnowledgeIndex.open(self.workspace.index_dir)
+        return self._knowledge
+
+    def refresh_knowledge(self, progress: StageProgress | None = None) -> WorkspaceIndexReport:
+        """Bring the index up to date with the articles folder, the store and the records."""
+        from deskpilot.knowledge import build_workspace_index
+
+        return build_workspace_index(self.workspace, self.store, progress, index=self.knowledge())
+
     # --- acting on a ticket ----------------------------------------------------------------
 
     def add_note(self, ticket_id: str, body: str) -> None:
@@ -194,8 +214,13 @@ class Desk:
         self._audit("note", ticket_id, {"chars": len(body)})
 
     def set_status(self, ticket_id: str, status: Status) -> None:
-        self.store.update_ticket(ticket_id, status=status)
-        self._audit("set_status", ticket_id, {"status": status.value})
+        with self.store.transaction():
+            self.store.update_ticket(ticket_id, status=status)
+            self._audit("set_status", ticket_id, {"status": status.value})
+        # A resolved ticket becomes knowledge; a reopened one stops being it.
+        from deskpilot.knowledge import upsert_ticket
+
+        upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
 
     def _audit(
         self,

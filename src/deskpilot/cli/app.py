@@ -241,10 +241,12 @@ def config_path(context: Context) -> None:
 
 
 def _register_command_groups() -> None:
+    from deskpilot.cli.kb import kb
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
     main.add_command(intents)
+    main.add_command(kb)
 
 
 _register_command_groups()

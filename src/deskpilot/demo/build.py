@@ -96,6 +96,7 @@ def build_demo(
             report("storing", stored, len(data.tickets))
         desk.triage().run(store, arriving, lambda done, total: report("triaging", done, total))
         store.set_meta(DEMO_KEY, f"seed {seed}, {tickets} tickets")
+    desk.refresh_knowledge(report)
     return DemoSummary(
         tickets=len(data.tickets),
         customers=len(data.customers),
