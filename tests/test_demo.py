@@ -12,11 +12,13 @@ from deskpilot.desk import Desk
 from deskpilot.models import Bug, CrmRecord, Invoice, Status
 from deskpilot.workspace import Workspace
 
+NOW = "2026-11-02T09:00:00Z"
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "ws"
-    result = Cli(folder)("demo", "--no-tui")
+    result = Cli(folder)("demo", "--no-tui", "--now", NOW)
     assert result.exit_code == 0, result.output
     assert "demo workspace ready" in result.stdout
     return folder
@@ -62,7 +64,7 @@ def test_running_demo_again_reopens_the_same_workspace(demo_dir: Path) -> None:
 
 def test_same_seed_gives_the_same_demo(tmp_path: Path, demo_dir: Path) -> None:
     again = Cli(tmp_path / "again")
-    assert again("demo", "--no-tui").exit_code == 0
+    assert again("demo", "--no-tui", "--now", NOW).exit_code == 0
     first = Cli(demo_dir)("queue", "--json", "--status", "all", "--limit", "0")
     second = again("queue", "--json", "--status", "all", "--limit", "0")
     assert json.loads(first.stdout) == json.loads(second.stdout)

@@ -7,7 +7,8 @@ tests drive it directly. Every operation that changes a ticket is written to the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +30,11 @@ from deskpilot.models import (
     TriageRecord,
     utcnow,
 )
+from deskpilot.queue_search import QueueSearch
 from deskpilot.store import QueueFilter, Store
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
+from deskpilot.views import QueueView, resolve_view
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -61,6 +64,8 @@ class Desk:
         self.store = store
         self._triage: Triage | None = None
         self._knowledge: KnowledgeIndex | None = None
+        self._queue_search = QueueSearch(store)
+        self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
 
     @classmethod
     def open(cls, workspace: Workspace) -> Desk:
@@ -97,6 +102,27 @@ class Desk:
     def ticket(self, ticket_id: str) -> Ticket:
         return self.store.get_ticket(ticket_id)
 
+    # --- queue views -----------------------------------------------------------------------
+
+    def view_titles(self) -> dict[str, str]:
+        return {name: spec.title or name for name, spec in self.settings.views.items()}
+
+    def view(self, name: str) -> QueueView:
+        return resolve_view(name, self.settings, self.agent, self.clock())
+
+    def count(self, view: QueueView) -> int:
+        return self.store.count_tickets(view.where)
+
+    def page(self, view: QueueView, offset: int, limit: int) -> list[TicketSummary]:
+        return self.store.list_queue(
+            view.where, limit=limit, offset=offset, sort=view.sort, descending=view.descending
+        )
+
+    def search(self, query: str, view: QueueView) -> QueueView:
+        """The view narrowed to tickets matching ``query`` (fuzzy, as the agent types)."""
+        ids = self._queue_search.search(query, replace(view.where, ids=None))
+        return view.filtered(ids=frozenset(ids))
+
     # --- intake --------------------------------------------------------------------------
 
     def import_tickets(self, path: Path, progress: Progress | None = None) -> ImportReport:
@@ -115,6 +141,7 @@ class Desk:
                 triage.run(self.store, arriving)
             report = ImportReport(path, added=len(result.added), skipped=len(result.skipped))
             self._audit("import", None, {"file": str(path)}, result=str(report))
+        self._queue_search.invalidate()
         return report
 
     def _tickets_from_records(self, path: Path, numbered: list[NumberedRecord]) -> list[Ticket]:
@@ -208,10 +235,36 @@ class Desk:
 
     # --- acting on a ticket ----------------------------------------------------------------
 
+    def send_reply(self, ticket_id: str, body: str) -> None:
+        """Send the agent's reply; the ticket then waits on the customer (pending)."""
+        text = body.strip()
+        if not text:
+            raise DeskPilotError("the reply is empty; write or regenerate a draft first")
+        reply = Message(author=Author.AGENT, body=text, author_name=self.agent, at=self.clock())
+        with self.store.transaction():
+            self.store.append_message(ticket_id, reply)
+            self.store.update_ticket(ticket_id, status=Status.PENDING)
+            self._audit("send", ticket_id, {"chars": len(text)})
+
+    def solve(self, ticket_id: str) -> None:
+        self.set_status(ticket_id, Status.SOLVED)
+
+    def escalate(self, ticket_id: str, summary: str) -> None:
+        """Hand the ticket to a human team: the summary goes on it as an internal note."""
+        note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
+        with self.store.transaction():
+            self.store.append_message(ticket_id, note)
+            self.store.update_ticket(ticket_id, status=Status.ESCALATED)
+            self._audit("escalate", ticket_id, {"summary_chars": len(summary)})
+
     def add_note(self, ticket_id: str, body: str) -> None:
-        note = Message(author=Author.NOTE, body=body, author_name=self.agent)
-        self.store.append_message(ticket_id, note)
-        self._audit("note", ticket_id, {"chars": len(body)})
+        text = body.strip()
+        if not text:
+            raise DeskPilotError("the note is empty")
+        note = Message(author=Author.NOTE, body=text, author_name=self.agent, at=self.clock())
+        with self.store.transaction():
+            self.store.append_message(ticket_id, note)
+            self._audit("note", ticket_id, {"chars": len(text)})
 
     def set_status(self, ticket_id: str, status: Status) -> None:
         with self.store.transaction():

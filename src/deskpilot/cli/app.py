@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,11 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
     ctx.exit(code)
 
 
-@click.group(cls=DeskPilotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DeskPilotGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--workspace",
     "-w",
@@ -58,15 +63,30 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
     help="Workspace folder (default: the per-user data folder). Env: DESKPILOT_WORKSPACE.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--theme", help="TUI theme, e.g. deskpilot-dark or deskpilot-light.")
 @click.version_option(__version__, prog_name="deskpilot")
 @click.pass_context
-def main(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
-    """DeskPilot: the agent desk in the terminal with an AI co-pilot."""
+def main(ctx: click.Context, workspace: Path | None, debug: bool, theme: str | None) -> None:
+    """DeskPilot: the agent desk in the terminal with an AI co-pilot.
+
+    Without a command, opens the desk on the workspace.
+    """
     source = ctx.get_parameter_source("workspace")
     ctx.obj = Context(
         resolve_workspace_dir(workspace),
         chosen=source is click.core.ParameterSource.COMMANDLINE,
+        theme=theme,
     )
+    if ctx.invoked_subcommand is None:
+        run_desk(ctx.obj.existing_workspace(), theme)
+
+
+def run_desk(workspace: Workspace, theme: str | None) -> None:
+    """Open the agent desk TUI (imported here: the other commands never load Textual)."""
+    from deskpilot.tui.app import DeskPilotApp
+
+    with Desk.open(workspace) as desk:
+        DeskPilotApp(desk, theme=theme).run()
 
 
 @main.command()
@@ -87,8 +107,15 @@ def init(context: Context) -> None:
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same demo.")
 @click.option("--reset", is_flag=True, help="Throw the demo workspace away and build it anew.")
 @click.option("--no-tui", is_flag=True, help="Build the workspace and print a summary only.")
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+    help="The demo's present (ISO 8601, UTC if no offset): same seed and now, same demo.",
+)
 @pass_context
-def demo(context: Context, tickets: int, seed: int, reset: bool, no_tui: bool) -> None:
+def demo(
+    context: Context, tickets: int, seed: int, reset: bool, no_tui: bool, now: datetime | None
+) -> None:
     """Create a realistic demo workspace and open the desk on it."""
     from deskpilot.demo import build_demo, demo_description, remove_demo_workspace
 
@@ -111,6 +138,7 @@ def demo(context: Context, tickets: int, seed: int, reset: bool, no_tui: bool) -
                     desk,
                     tickets=tickets,
                     seed=seed,
+                    now=now if now is None or now.tzinfo else now.replace(tzinfo=UTC),
                     progress=lambda stage, done, total: report(done, total, stage),
                 )
             click.echo(
@@ -120,7 +148,7 @@ def demo(context: Context, tickets: int, seed: int, reset: bool, no_tui: bool) -
             )
         _print_overview(desk)
     if not no_tui:
-        click.echo("The agent desk TUI is not built yet; explore the demo with 'deskpilot queue'.")
+        run_desk(workspace, context.theme)
 
 
 def _print_overview(desk: Desk) -> None:

@@ -16,8 +16,9 @@ from deskpilot.workspace import Workspace, default_workspace_dir, demo_workspace
 
 
 class Context:
-    def __init__(self, workspace_dir: Path, *, chosen: bool) -> None:
+    def __init__(self, workspace_dir: Path, *, chosen: bool, theme: str | None = None) -> None:
         self.workspace_dir = workspace_dir
+        self.theme = theme
         self.chosen = chosen  # named with --workspace on this command line (not only by env)
 
     def create_workspace(self) -> Workspace:

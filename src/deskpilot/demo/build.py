@@ -79,8 +79,8 @@ def build_demo(
         )
     report = progress or (lambda _stage, _done, _total: None)
     report("generating", 0, tickets)
-    # Times are relative to today, so the demo queue looks like a live one on any day.
-    data = generate(tickets=tickets, seed=seed, now=now or _start_of_today())
+    # Times are relative to now, so the demo queue looks like a live one whenever it is built.
+    data = generate(tickets=tickets, seed=seed, now=now or _start_of_this_hour())
     report("generating", tickets, tickets)
     _write_records(workspace.records_dir, data)
     _write_articles(workspace.articles_dir, data)
@@ -106,8 +106,8 @@ def build_demo(
     )
 
 
-def _start_of_today() -> datetime:
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+def _start_of_this_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _unlabelled(ticket: Ticket) -> Ticket:

@@ -796,14 +796,15 @@ class _Builder:
     def _created_at(self, not_before: datetime, resolved: bool) -> datetime:
         rng = self.rng
         latest = self.now - timedelta(minutes=10)
-        # Resolved history spreads over the last 90 days; the open queue is the last two weeks.
-        days = HISTORY_DAYS if resolved else OPEN_QUEUE_DAYS
+        # Resolved history spreads over the last 90 days. The open queue is mostly today's and
+        # yesterday's mail, with a tail of older tickets, as a live desk's is.
+        days = HISTORY_DAYS if resolved else min(OPEN_QUEUE_DAYS, rng.expovariate(1.0) + 0.05)
         earliest = max(self.now - timedelta(days=days), not_before)
         if earliest >= latest:
             earliest = latest - timedelta(hours=1)
         span = (latest - earliest).total_seconds()
         created = earliest + timedelta(seconds=rng.random() * span)
-        if rng.random() < 0.7:
+        if resolved and rng.random() < 0.7:
             # Most people write during their working day.
             hour = _between(rng, 8, 17)
             moved = created.replace(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,25 @@ class QueueFilter:
     intent: str | None = None
     priority: Priority | None = None
     assignee: str | None = None
+    unassigned: bool = False
     customer_id: str | None = None
+    # Breaching views: per priority, tickets created before this moment are (nearly) late.
+    created_before: tuple[tuple[Priority, datetime], ...] | None = None
+    ids: frozenset[str] | None = None  # restrict to these (e.g. fuzzy search results)
+
+
+SORT_KEYS = (
+    "priority",
+    "age",
+    "id",
+    "status",
+    "intent",
+    "sentiment",
+    "customer",
+    "assignee",
+    "subject",
+    "updated",
+)
 
 
 @dataclass(frozen=True)
@@ -299,8 +318,15 @@ class Store:
         return _ticket_from_row(row, customer, [_message_from_row(m) for m in thread])
 
     def list_queue(
-        self, where: QueueFilter | None = None, *, limit: int | None = 100, offset: int = 0
+        self,
+        where: QueueFilter | None = None,
+        *,
+        limit: int | None = 100,
+        offset: int = 0,
+        sort: str = "priority",
+        descending: bool = False,
     ) -> list[TicketSummary]:
+        """Tickets matching ``where``, ordered by ``sort`` (one of SORT_KEYS); a page of them."""
         t, c = schema.tickets, schema.customers
         query = (
             sa.select(
@@ -322,7 +348,7 @@ class Store:
             )
             .select_from(t.outerjoin(c, t.c.customer_id == c.c.id))
             .where(*_conditions(where))
-            .order_by(t.c.priority_rank, t.c.created_at, t.c.id)
+            .order_by(*_ordering(sort, descending))
             .limit(limit)
             .offset(offset)
         )
@@ -409,6 +435,28 @@ class Store:
                     ),
                     replies=[r.body for r in thread if r.author == Author.AGENT.value],
                 )
+
+    def search_corpus(self, where: QueueFilter | None = None) -> list[tuple[str, str]]:
+        """(id, subject + first customer message + customer) of matching tickets, for fuzzy
+        search as an agent types."""
+        t, m, c = schema.tickets, schema.messages, schema.customers
+        query = (
+            sa.select(t.c.id, t.c.subject, m.c.body, c.c.name, c.c.email)
+            .select_from(t)
+            .outerjoin(c, t.c.customer_id == c.c.id)
+            .outerjoin(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == 0))
+            .where(*_conditions(where))
+        )
+        with self._read() as connection:
+            return [
+                (
+                    row.id,
+                    " ".join(
+                        filter(None, (row.subject, (row.body or "")[:400], row.name, row.email))
+                    ),
+                )
+                for row in connection.execute(query)
+            ]
 
     def labelled_texts(self) -> list[tuple[str, str, str]]:
         """(subject, first customer message, intent) of every ticket a human labelled."""
@@ -616,9 +664,42 @@ def _conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
         conditions.append(t.c.priority == where.priority.value)
     if where.assignee is not None:
         conditions.append(t.c.assignee == where.assignee)
+    if where.unassigned:
+        conditions.append(t.c.assignee.is_(None))
     if where.customer_id is not None:
         conditions.append(t.c.customer_id == where.customer_id)
+    if where.created_before is not None:
+        conditions.append(
+            sa.or_(
+                *(
+                    sa.and_(t.c.priority == priority.value, t.c.created_at < moment)
+                    for priority, moment in where.created_before
+                )
+            )
+        )
+    if where.ids is not None:
+        conditions.append(t.c.id.in_(sorted(where.ids)))
     return conditions
+
+
+def _ordering(sort: str, descending: bool) -> list[sa.ColumnElement[Any]]:
+    t, c = schema.tickets, schema.customers
+    columns: dict[str, list[sa.ColumnElement[Any]]] = {
+        "priority": [t.c.priority_rank, t.c.created_at],
+        "age": [t.c.created_at],
+        "id": [],
+        "status": [t.c.status, t.c.priority_rank, t.c.created_at],
+        "intent": [t.c.intent, t.c.priority_rank, t.c.created_at],
+        "sentiment": [t.c.sentiment, t.c.priority_rank, t.c.created_at],
+        "customer": [c.c.name, c.c.email, t.c.created_at],
+        "assignee": [t.c.assignee, t.c.priority_rank, t.c.created_at],
+        "subject": [t.c.subject],
+        "updated": [t.c.updated_at],
+    }
+    if sort not in columns:
+        raise ValueError(f"cannot sort the queue by '{sort}'; choose one of {', '.join(SORT_KEYS)}")
+    keys = [*columns[sort], t.c.id]  # the id makes every order total, so pages never overlap
+    return [key.desc() if descending else key.asc() for key in keys]
 
 
 def _new_id(inserted: sa.CursorResult[Any]) -> int:

@@ -1,0 +1,1 @@
+"""The co-pilot: context assembly, drafters, redaction and the hand-off summary."""

@@ -1,0 +1,1 @@
+"""The agent desk TUI: a thin Textual view over the headless desk."""

@@ -1,0 +1,79 @@
+"""The DeskPilot app: screens over one Desk; keys, commands and themes from data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from deskpilot.desk import Desk
+from deskpilot.tui import keymap
+from deskpilot.tui.screens.help import HelpScreen
+from deskpilot.tui.screens.queue import QueueScreen
+from deskpilot.tui.screens.stats import StatsScreen
+from deskpilot.tui.screens.ticket import TicketScreen
+from deskpilot.tui.themes import load_themes, shipped_theme_dirs
+
+
+class DeskPilotApp(App[None]):
+    TITLE = "DeskPilot"
+    CSS_PATH = "app.tcss"
+    BINDINGS = keymap.bindings(keymap.GLOBAL)
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, desk: Desk, *, theme: str | None = None) -> None:
+        super().__init__()
+        self.desk = desk
+        for found in load_themes([desk.workspace.root / "themes", *shipped_theme_dirs()]):
+            self.register_theme(found)
+        self.theme = theme or desk.settings.tui.theme
+        self.set_keymap(desk.settings.tui.keys)
+
+    def on_mount(self) -> None:
+        self.push_screen(QueueScreen())
+
+    def open_ticket(self, ticket_id: str) -> None:
+        self.push_screen(TicketScreen(ticket_id))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.desk.settings.tui.keys))
+
+    def action_stats(self) -> None:
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen(self.desk))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: keys", "Every key binding", self.action_help)
+        yield SystemCommand("Team stats", "Figures for team leads", self.action_stats)
+        for binding in _screen_bindings(screen):
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} ({keymap.display_key(binding.key)})",
+                _runner(screen, binding.action),
+            )
+        if isinstance(screen, QueueScreen):
+            for number, (name, title) in enumerate(self.desk.view_titles().items(), start=1):
+                yield SystemCommand(
+                    f"View: {title}",
+                    f"Switch the queue to '{title}' ({number})",
+                    _view(screen, name),
+                )
+
+
+def _screen_bindings(screen: Screen[object]) -> list[Binding]:
+    return [b for b in screen.BINDINGS if isinstance(b, Binding) and b.show]
+
+
+def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        await screen.run_action(action)
+
+    return run
+
+
+def _view(screen: QueueScreen, name: str):  # type: ignore[no-untyped-def]
+    return lambda: screen.switch_view(name)

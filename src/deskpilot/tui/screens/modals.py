@@ -1,0 +1,113 @@
+"""Small dialogs for one-key actions: note, intent, escalate. Each returns its result or None."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Markdown, Select, TextArea
+
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 80%; max-width: 100; height: auto; max-height: 90%;
+    padding: 1 2; border: thick $accent; background: $surface;
+}}
+{name} Horizontal {{ height: auto; align-horizontal: right; margin-top: 1; }}
+{name} Button {{ margin-left: 1; }}
+"""
+
+
+class NoteScreen(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel-note"),
+        Binding("ctrl+s", "save", "Save note", id="save-note"),
+    ]
+    DEFAULT_CSS = MODAL_CSS.format(name="NoteScreen") + "NoteScreen TextArea { height: 8; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Internal note[/b] (never shown to the customer) · ctrl+s saves")
+            yield TextArea(id="note")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save note", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        self.dismiss(text or None)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class IntentScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-intent")]
+    DEFAULT_CSS = MODAL_CSS.format(name="IntentScreen")
+
+    def __init__(self, intents: list[str], current: str | None) -> None:
+        super().__init__()
+        self.intents = intents
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Correct the intent[/b] · the classifier learns from it")
+            yield Select(
+                [(name, name) for name in self.intents],
+                value=self.current if self.current in self.intents else Select.NULL,
+                id="intent",
+            )
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Set intent", variant="primary", id="set")
+
+    def on_mount(self) -> None:
+        self.query_one(Select).focus()
+
+    @on(Button.Pressed, "#set")
+    def set_intent(self) -> None:
+        value = self.query_one(Select).value
+        self.dismiss(None if value is Select.NULL else str(value))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EscalateScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel-escalate"),
+        Binding("ctrl+s", "confirm", "Escalate", id="confirm-escalate"),
+    ]
+    DEFAULT_CSS = MODAL_CSS.format(name="EscalateScreen") + (
+        "EscalateScreen VerticalScroll { height: auto; max-height: 30; }"
+    )
+
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Escalate[/b] · this hand-off summary goes on the ticket")
+            with VerticalScroll():
+                yield Markdown(self.summary)
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Escalate", variant="warning", id="escalate")
+
+    @on(Button.Pressed, "#escalate")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,200 @@
+"""The queue: open tickets an agent works through, with saved views, sorting, filter, search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from deskpilot.store.sql import SORT_KEYS
+from deskpilot.tui import keymap
+from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
+from deskpilot.views import QueueView
+
+if TYPE_CHECKING:
+    from deskpilot.tui.app import DeskPilotApp
+
+SORTABLE = [key for key in SORT_KEYS if key != "updated"]
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = keymap.bindings(keymap.QUEUE)
+    DEFAULT_CSS = """
+    QueueScreen #views { height: 1; padding: 0 1; background: $boost; }
+    QueueScreen #search { display: none; height: 3; border: tall $accent; }
+    QueueScreen #search.-active { display: block; }
+    QueueScreen #status { height: 1; padding: 0 1; color: $text-muted; background: $boost; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view_name = ""
+        self.base_view: QueueView | None = None  # the saved view, with sort and filter changes
+        self.shown_view: QueueView | None = None  # what the table shows (search applied)
+        self.search_text = ""
+
+    @property
+    def desk_app(self) -> DeskPilotApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        desk = self.desk_app.desk
+        yield Static(id="views")
+        yield Input(placeholder="Search subject, message, customer…", id="search")
+        yield QueueHeader(id="header")
+        yield QueueTable(lambda _offset, _limit: [], desk.settings.sla, desk.clock, id="queue")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.switch_view(self.desk_app.desk.settings.tui.default_view)
+        self.query_one(QueueTable).focus()
+
+    # --- views and loading -----------------------------------------------------------------
+
+    def switch_view(self, name: str) -> None:
+        self.view_name = name
+        self.base_view = self.desk_app.desk.view(name)
+        self.search_text = ""
+        self.query_one("#search", Input).value = ""
+        self.show(self.base_view)
+
+    def show(self, view: QueueView) -> None:
+        self.shown_view = view
+        self._render_views()
+        self._count(view)
+
+    @work(thread=True, exclusive=True, group="queue-count")
+    def _count(self, view: QueueView) -> None:
+        total = self.desk_app.desk.count(view)
+        self.app.call_from_thread(self._counted, view, total)
+
+    def _counted(self, view: QueueView, total: int) -> None:
+        if view is not self.shown_view:
+            return
+        desk = self.desk_app.desk
+        table = self.query_one(QueueTable)
+        table.reset(lambda offset, limit: desk.page(view, offset, limit), total)
+        header = self.query_one(QueueHeader)
+        header.show(table.size.width or self.size.width, view.sort, view.descending)
+        self._render_status(total)
+
+    def on_resize(self) -> None:
+        if self.shown_view is not None:
+            self.query_one(QueueHeader).show(
+                self.size.width, self.shown_view.sort, self.shown_view.descending
+            )
+
+    def _render_views(self) -> None:
+        parts = []
+        for number, (name, title) in enumerate(self.desk_app.desk.view_titles().items(), start=1):
+            label = f"{number} {title}"
+            parts.append(f"[reverse] {label} [/]" if name == self.view_name else f" {label} ")
+        self.query_one("#views", Static).update("".join(parts))
+
+    def _render_status(self, total: int) -> None:
+        view = self.shown_view
+        assert view is not None
+        where = view.where
+        filters = [
+            f"{label}={value}"
+            for label, value in (
+                ("intent", where.intent),
+                ("priority", where.priority.value if where.priority else None),
+                ("agent", where.assignee),
+            )
+            if value
+        ]
+        if self.search_text:
+            filters.append(f'search="{self.search_text}"')
+        direction = "descending" if view.descending else "ascending"
+        text = f"{total:,} tickets · sorted by {view.sort} ({direction})"
+        self.query_one("#status", Static).update(
+            text + (" · " + ", ".join(filters) if filters else "")
+        )
+
+    # --- search ----------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-active")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search_text = event.value.strip()
+        self._search(self.search_text)
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one(QueueTable).focus()
+
+    @work(thread=True, exclusive=True, group="queue-search")
+    def _search(self, query: str) -> None:
+        # exclusive: each keystroke cancels the search the previous one started
+        base = self.base_view
+        assert base is not None
+        view = self.desk_app.desk.search(query, base) if query else base
+        self.app.call_from_thread(self.show, view)
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_class("-active") or self.search_text:
+            search.value = ""
+            search.remove_class("-active")
+            self.search_text = ""
+            assert self.base_view is not None
+            self.show(self.base_view)
+            self.query_one(QueueTable).focus()
+
+    # --- sort, filter, views ---------------------------------------------------------------
+
+    def _resort(self, view: QueueView) -> None:
+        self.base_view = view
+        shown = self.shown_view
+        ids = shown.where.ids if shown else None
+        self.show(view.filtered(ids=ids) if ids is not None else view)
+
+    def action_sort_next(self) -> None:
+        assert self.base_view is not None
+        position = SORTABLE.index(self.base_view.sort) if self.base_view.sort in SORTABLE else -1
+        self._resort(self.base_view.sorted_by(SORTABLE[(position + 1) % len(SORTABLE)]))
+
+    def action_sort_reverse(self) -> None:
+        assert self.base_view is not None
+        self._resort(self.base_view.sorted_by(self.base_view.sort))
+
+    def action_next_view(self) -> None:
+        names = list(self.desk_app.desk.view_titles())
+        self.switch_view(names[(names.index(self.view_name) + 1) % len(names)])
+
+    def action_filter(self) -> None:
+        from deskpilot.tui.screens.filter import FilterScreen
+
+        assert self.base_view is not None
+
+        def apply(view: QueueView | None) -> None:
+            if view is not None:
+                self._resort(view)
+
+        self.app.push_screen(FilterScreen(self.base_view, self.desk_app.desk), apply)
+
+    def action_refresh(self) -> None:
+        self.switch_view(self.view_name)
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", "")
+        names = list(self.desk_app.desk.view_titles())
+        if (
+            key.isdigit()
+            and 1 <= int(key) <= len(names)
+            and self.focused is not self.query_one("#search", Input)
+        ):
+            self.switch_view(names[int(key) - 1])
+
+    @on(QueueTable.Opened)
+    def _open(self, event: QueueTable.Opened) -> None:
+        self.desk_app.open_ticket(event.ticket_id)

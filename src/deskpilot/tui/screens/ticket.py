@@ -1,0 +1,272 @@
+"""The ticket workspace: the thread, what we know, what the team knows, and the draft."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static, TextArea
+
+from deskpilot.copilot.handoff import handoff_summary
+from deskpilot.errors import DeskPilotError
+from deskpilot.models import Author, Ticket, TriageRecord
+from deskpilot.tui import keymap
+from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
+
+if TYPE_CHECKING:
+    from deskpilot.knowledge import Hit
+    from deskpilot.tui.app import DeskPilotApp
+
+AUTHOR_STYLE = {
+    Author.CUSTOMER: "bold $primary",
+    Author.AGENT: "bold $success",
+    Author.AI: "bold $secondary",
+    Author.NOTE: "bold $warning",
+}
+
+
+class TicketScreen(Screen[None]):
+    BINDINGS = keymap.bindings(keymap.TICKET)
+    DEFAULT_CSS = """
+    TicketScreen #title { height: auto; padding: 0 1; background: $boost; }
+    TicketScreen #handoff { height: auto; padding: 0 1; background: $warning 30%; display: none; }
+    TicketScreen #handoff.-shown { display: block; }
+    TicketScreen #main { height: 1fr; }
+    TicketScreen #left { width: 2fr; }
+    TicketScreen #right { width: 1fr; min-width: 30; border-left: vkey $panel; }
+    TicketScreen #thread { height: 1fr; padding: 0 1; }
+    TicketScreen .message { margin-bottom: 1; }
+    TicketScreen .note { background: $warning 15%; }
+    TicketScreen #draft-label { height: 1; padding: 0 1; background: $panel; }
+    TicketScreen #draft { height: 10; }
+    TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
+    TicketScreen .panel { padding: 0 1 1 1; }
+    """
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.ticket: Ticket | None = None
+        self.triage: TriageRecord | None = None
+        self.hits: list[Hit] = []
+
+    @property
+    def desk_app(self) -> DeskPilotApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield Static(id="handoff")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield VerticalScroll(id="thread")
+                yield Label("Draft", id="draft-label")
+                yield TextArea(id="draft", soft_wrap=True)
+            with VerticalScroll(id="right"):
+                yield Label("Context", classes="panel-title")
+                yield Static("Loading…", id="context", classes="panel")
+                yield Label("Knowledge", classes="panel-title")
+                yield Static("Searching…", id="knowledge", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        desk = self.desk_app.desk
+        self.ticket = desk.ticket(self.ticket_id)
+        self.triage = desk.store.get_triage(self.ticket_id)
+        self._show_title()
+        self._show_thread()
+        self._show_context()
+        self._search_knowledge()
+        draft = self.query_one("#draft", TextArea)
+        if not draft.text:
+            draft.load_text("")
+        self.query_one("#draft-label", Label).update(
+            "Draft · e to edit, a to send · the co-pilot's drafts arrive with the co-pilot"
+        )
+
+    # --- panels ----------------------------------------------------------------------------
+
+    def _show_title(self) -> None:
+        ticket = self.ticket
+        assert ticket is not None
+        intent = ticket.intent or "-"
+        if ticket.intent_confidence is not None and ticket.intent_source != "correction":
+            intent += f" {ticket.intent_confidence:.0%}"
+        sentiment = ticket.sentiment.value if ticket.sentiment else "-"
+        self.query_one("#title", Static).update(
+            f"[b]{ticket.id}[/b] · {ticket.subject}\n"
+            f"{ticket.status.value} · {ticket.priority.value} · intent {intent} · "
+            f"mood {sentiment} · {ticket.channel.value}"
+        )
+        handoff = self.query_one("#handoff", Static)
+        if self.triage and self.triage.handoff:
+            handoff.update(f"[b]Human needed:[/b] {self.triage.handoff_reason}")
+            handoff.add_class("-shown")
+        else:
+            handoff.remove_class("-shown")
+
+    def _show_thread(self) -> None:
+        ticket = self.ticket
+        assert ticket is not None
+        thread = self.query_one("#thread", VerticalScroll)
+        thread.remove_children()
+        blocks = []
+        for message in ticket.messages:
+            who = message.author_name or message.author.value
+            style = AUTHOR_STYLE[message.author]
+            heading = f"[{style}]{who}[/] [dim]{message.at:%Y-%m-%d %H:%M}[/dim]"
+            block = Static(
+                f"{heading}\n{_escape(message.body)}",
+                classes="message" + (" note" if message.author is Author.NOTE else ""),
+            )
+            blocks.append(block)
+        thread.mount_all(blocks)
+        thread.scroll_end(animate=False)
+
+    def _show_context(self) -> None:
+        ticket = self.ticket
+        assert ticket is not None
+        lines = []
+        if ticket.customer:
+            c = ticket.customer
+            plan = f"plan {c.plan}" if c.plan else "no plan"
+            company = f" · {_escape(c.company)}" if c.company else ""
+            lines += [
+                f"[b]{_escape(c.name or c.email)}[/b]{company}",
+                c.email,
+                f"{c.tier.value} tier · {plan}",
+            ]
+        else:
+            lines.append("No customer on this ticket.")
+        if self.triage:
+            t = self.triage
+            lines += ["", f"[b]Triage[/b] {t.intent} ({t.confidence:.0%}), {t.sentiment.value}"]
+            lines += [f"  {_escape(e)}" for e in t.evidence]
+        page = ticket.page_context
+        if page and not page.is_empty():
+            lines += ["", "[b]Page[/b] " + _escape(page.title or page.url)]
+            if page.url:
+                lines.append(f"  {page.url}")
+            if page.visible_state:
+                lines.append(f"  sees: {_escape(page.visible_state)}")
+            lines += [f"  [red]error:[/red] {_escape(e)}" for e in page.errors]
+            lines += [f"  tried: {_escape(s)}" for s in page.steps_attempted]
+        self.query_one("#context", Static).update("\n".join(lines))
+
+    @work(thread=True, exclusive=True, group="knowledge")
+    def _search_knowledge(self) -> None:
+        ticket = self.ticket
+        assert ticket is not None
+        query = f"{ticket.subject} {ticket.first_customer_message}"[:500]
+        try:
+            hits = self.desk_app.desk.knowledge().search(query, limit=5)
+        except DeskPilotError as error:
+            self.app.call_from_thread(self._knowledge_failed, str(error))
+            return
+        self.app.call_from_thread(self._show_knowledge, hits)
+
+    def _show_knowledge(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        if not hits:
+            self.query_one("#knowledge", Static).update("No articles or past tickets match.")
+            return
+        lines = [
+            f"[b]{_escape(hit.title)}[/b] [dim]{hit.kind} · {hit.score:.1f}[/dim]\n"
+            f"  {_escape(hit.snippet.replace('**', ''))[:160]}"
+            for hit in hits
+        ]
+        self.query_one("#knowledge", Static).update("\n".join(lines))
+
+    def _knowledge_failed(self, message: str) -> None:
+        self.query_one("#knowledge", Static).update(f"[red]Search failed:[/red] {_escape(message)}")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _act(self, what: str, action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except DeskPilotError as error:
+            self.notify(str(error), title=f"{what} failed", severity="error")
+            return
+        self.notify(what)
+        self.reload()
+
+    def action_edit(self) -> None:
+        self.query_one("#draft", TextArea).focus()
+
+    def action_send(self) -> None:
+        text = self.query_one("#draft", TextArea).text
+        desk = self.desk_app.desk
+
+        def send() -> None:
+            desk.send_reply(self.ticket_id, text)
+            self.query_one("#draft", TextArea).load_text("")
+
+        self._act("Reply sent", send)
+
+    def action_note(self) -> None:
+        def save(text: str | None) -> None:
+            if text:
+                self._act("Note added", lambda: self.desk_app.desk.add_note(self.ticket_id, text))
+
+        self.app.push_screen(NoteScreen(), save)
+
+    def action_change_intent(self) -> None:
+        desk = self.desk_app.desk
+        assert self.ticket is not None
+
+        def correct(intent: str | None) -> None:
+            if intent:
+                self._act(
+                    f"Intent set to {intent}", lambda: desk.correct_intent(self.ticket_id, intent)
+                )
+
+        self.app.push_screen(IntentScreen(list(desk.taxonomy()), self.ticket.intent), correct)
+
+    def action_escalate(self) -> None:
+        assert self.ticket is not None
+        summary = handoff_summary(self.ticket, self.triage, self.hits)
+
+        def escalate(confirmed: bool | None) -> None:
+            if confirmed:
+                self._act("Escalated", lambda: self.desk_app.desk.escalate(self.ticket_id, summary))
+
+        self.app.push_screen(EscalateScreen(summary), escalate)
+
+    def action_close_ticket(self) -> None:
+        self._act("Ticket solved", lambda: self.desk_app.desk.solve(self.ticket_id))
+
+    def action_regenerate(self) -> None:
+        self.notify("The co-pilot drafter is not set up in this version yet.", severity="warning")
+
+    def action_reset_password(self) -> None:
+        self._needs_connector("identity")
+
+    def action_refund(self) -> None:
+        self._needs_connector("billing")
+
+    def action_create_bug(self) -> None:
+        self._needs_connector("issues")
+
+    def _needs_connector(self, capability: str) -> None:
+        self.notify(
+            f"No {capability} connector is configured for this workspace.",
+            title="Not available",
+            severity="warning",
+        )
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#draft", TextArea):
+            self.set_focus(None)
+            return
+        self.app.pop_screen()
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")

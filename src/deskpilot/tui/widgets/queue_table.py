@@ -1,0 +1,281 @@
+"""The queue table: a virtual list over the store that loads and renders only what is visible.
+
+Rows arrive in pages from a loader run in a thread worker; a missing row renders as a
+placeholder until its page lands. Changing the filter resets the table without rebuilding
+anything: 100,000 tickets cost one COUNT and one page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from deskpilot.config import SlaSettings
+from deskpilot.models import TicketSummary
+from deskpilot.sla import SlaState, age_text, sla_state
+
+PAGE = 100
+PageLoader = Callable[[int, int], list[TicketSummary]]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the sort key it stands for
+    title: str
+    width: int  # 0: takes the rest of the line
+    narrow: int  # its width on an 80-column terminal (0: hidden there)
+    min_terminal: int = 0  # hidden below this width
+
+
+COLUMNS = (
+    Column("id", "Ticket", 10, 9),
+    Column("age", "Age", 5, 4),
+    Column("sla", "SLA", 9, 8),
+    Column("priority", "Pri", 7, 6),
+    Column("intent", "Intent", 20, 14),
+    Column("sentiment", "Mood", 9, 0, min_terminal=110),
+    Column("customer", "Customer", 24, 16),
+    Column("assignee", "Agent", 10, 0, min_terminal=120),
+    Column("subject", "Subject", 0, 0),
+)
+NARROW_BELOW = 110
+
+
+def visible_columns(width: int) -> list[Column]:
+    if width < NARROW_BELOW:
+        return [
+            Column(c.key, c.title, c.narrow, c.narrow) for c in COLUMNS if c.narrow or not c.width
+        ]
+    return [c for c in COLUMNS if width >= c.min_terminal]
+
+
+def cells(ticket: TicketSummary, now: datetime, sla: SlaSettings) -> dict[str, str]:
+    tier = f" ({ticket.tier.value})" if ticket.tier else ""
+    return {
+        "id": ticket.id,
+        "age": age_text(ticket.created_at, now),
+        "sla": sla_state(ticket, now, sla).value,
+        "priority": ticket.priority.value,
+        "intent": ticket.intent or "-",
+        "sentiment": ticket.sentiment.value if ticket.sentiment else "-",
+        "customer": (ticket.customer_name or ticket.customer_email or "-") + tier,
+        "assignee": ticket.assignee or "-",
+        "subject": ticket.subject,
+    }
+
+
+def layout_line(values: dict[str, str], columns: list[Column], width: int) -> list[tuple[str, str]]:
+    """(column key, padded text) pairs that fill exactly ``width`` cells."""
+    fixed = sum(c.width + 1 for c in columns if c.width)
+    rest = max(8, width - fixed)
+    parts = []
+    for column in columns:
+        size = column.width or rest
+        text = values.get(column.key, "")
+        text = text if len(text) <= size else text[: size - 1] + "…"
+        parts.append((column.key, text.ljust(size) + (" " if column.width else "")))
+    return parts
+
+
+class QueueHeader(Static):
+    DEFAULT_CSS = """
+    QueueHeader { height: 1; background: $panel; color: $text-muted; text-style: bold; }
+    """
+
+    def show(self, width: int, sort: str, descending: bool) -> None:
+        arrow = " ▼" if descending else " ▲"
+        titles = {c.key: c.title + (arrow if c.key == sort else "") for c in COLUMNS}
+        columns = visible_columns(width)
+        self.update("".join(text for _key, text in layout_line(titles, columns, width)))
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """Rows of tickets; ``reset`` points it at a new result set of ``total`` rows."""
+
+    DEFAULT_CSS = """
+    QueueTable { height: 1fr; background: $surface; overflow-x: hidden; }
+    QueueTable > .queue-table--cursor { background: $accent 40%; text-style: bold; }
+    QueueTable:focus > .queue-table--cursor { background: $accent 60%; }
+    QueueTable > .queue-table--breached { color: $error; }
+    QueueTable > .queue-table--due { color: $warning; }
+    QueueTable > .queue-table--urgent { color: $error; text-style: bold; }
+    QueueTable > .queue-table--placeholder { color: $text-disabled; }
+    """
+    COMPONENT_CLASSES = {
+        "queue-table--cursor",
+        "queue-table--breached",
+        "queue-table--due",
+        "queue-table--urgent",
+        "queue-table--placeholder",
+    }
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="up"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="page_up"),
+        Binding("home,g", "first", "First", show=False, id="top"),
+        Binding("end,G", "last", "Last", show=False, id="bottom"),
+        Binding("enter", "open", "Open", id="open"),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    class Opened(Message):
+        def __init__(self, ticket_id: str) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+
+    class Highlighted(Message):
+        def __init__(self, ticket: TicketSummary | None) -> None:
+            super().__init__()
+            self.ticket = ticket
+
+    def __init__(
+        self, loader: PageLoader, sla: SlaSettings, clock: Callable[[], datetime], **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._loader = loader
+        self._sla = sla
+        self._clock = clock
+        self._pages: dict[int, list[TicketSummary]] = {}
+        self._loading: set[int] = set()
+        self._generation = 0
+        self.total = 0
+
+    # --- data ------------------------------------------------------------------------------
+
+    def reset(self, loader: PageLoader, total: int) -> None:
+        """Show a new result set; pages load as they come into view."""
+        self._loader = loader
+        self._generation += 1
+        self._pages.clear()
+        self._loading.clear()
+        self.total = total
+        self.virtual_size = Size(self.size.width, total)
+        self.cursor = min(self.cursor, max(0, total - 1))
+        self.scroll_to(y=0, animate=False)
+        self.cursor = 0
+        self.refresh()
+
+    def row(self, index: int) -> TicketSummary | None:
+        page = self._pages.get(index // PAGE)
+        if page is None or index % PAGE >= len(page):
+            return None
+        return page[index % PAGE]
+
+    def _want(self, index: int) -> None:
+        page = index // PAGE
+        if page not in self._pages and page not in self._loading and 0 <= index < self.total:
+            self._loading.add(page)
+            self._load_page(page, self._generation)
+
+    @work(thread=True, group="queue-pages")
+    def _load_page(self, page: int, generation: int) -> None:
+        rows = self._loader(page * PAGE, PAGE)
+        self.app.call_from_thread(self._page_loaded, page, generation, rows)
+
+    def _page_loaded(self, page: int, generation: int, rows: list[TicketSummary]) -> None:
+        if generation != self._generation:
+            return  # a page of a result set the agent has already left
+        self._loading.discard(page)
+        self._pages[page] = rows
+        self.refresh()
+        if page == self.cursor // PAGE:
+            self.post_message(self.Highlighted(self.row(self.cursor)))
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        if index >= self.total:
+            return Strip.blank(width, self.rich_style)
+        ticket = self.row(index)
+        if ticket is None:
+            self._want(index)
+            style = self.get_component_rich_style("queue-table--placeholder")
+            return Strip([Segment("…".ljust(width), self.rich_style + style)], width)
+        return self._ticket_strip(ticket, index, width)
+
+    def _ticket_strip(self, ticket: TicketSummary, index: int, width: int) -> Strip:
+        values = cells(ticket, self._clock(), self._sla)
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("queue-table--cursor")
+        segments = [
+            Segment(text, base + self._cell_style(key, values[key]) if key in values else base)
+            for key, text in layout_line(values, visible_columns(width), width)
+        ]
+        return Strip(segments, width).crop(0, width)
+
+    def _cell_style(self, key: str, value: str) -> Style:
+        if key == "sla" and value == SlaState.BREACHED.value:
+            return self._foreground("queue-table--breached")
+        if key == "sla" and value == SlaState.DUE_SOON.value:
+            return self._foreground("queue-table--due")
+        if key == "priority" and value == "urgent":
+            return self._foreground("queue-table--urgent")
+        return Style()
+
+    def _foreground(self, component: str) -> Style:
+        """Only colour and weight: the row's background (the cursor) must show through."""
+        full = self.get_component_rich_style(component)
+        return Style(color=full.color, bold=full.bold)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.total)
+
+    # --- cursor ----------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        top = self.scroll_offset.y
+        height = max(1, self.size.height)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False)
+        self.post_message(self.Highlighted(self.row(new)))
+
+    def _move(self, delta: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, self.cursor + delta))
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_page_down(self) -> None:
+        self._move(max(1, self.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self._move(-max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        self._move(-self.cursor)
+
+    def action_last(self) -> None:
+        self._move(self.total)
+
+    def action_open(self) -> None:
+        ticket = self.row(self.cursor)
+        if ticket is not None:
+            self.post_message(self.Opened(ticket.id))
+
+    @property
+    def current(self) -> TicketSummary | None:
+        return self.row(self.cursor)

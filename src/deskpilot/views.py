@@ -1,0 +1,67 @@
+"""Saved queue views: named filters from config, resolved for one agent at one moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from deskpilot.config import Settings, ViewSettings
+from deskpilot.errors import ConfigError
+from deskpilot.models import Priority, Status
+from deskpilot.sla import CLOCK_RUNNING, due_soon_cutoffs
+from deskpilot.store import QueueFilter
+from deskpilot.store.sql import SORT_KEYS
+
+ME = "me"
+
+
+@dataclass(frozen=True)
+class QueueView:
+    name: str
+    title: str
+    where: QueueFilter
+    sort: str = "priority"
+    descending: bool = False
+
+    def sorted_by(self, column: str) -> QueueView:
+        """Sort by ``column``; choosing the current column again flips the direction."""
+        if column == self.sort:
+            return replace(self, descending=not self.descending)
+        return replace(self, sort=column, descending=False)
+
+    def filtered(self, **changes: object) -> QueueView:
+        return replace(self, where=replace(self.where, **changes))  # type: ignore[arg-type]
+
+
+def resolve_view(name: str, settings: Settings, agent: str, now: datetime) -> QueueView:
+    try:
+        spec = settings.views[name]
+    except KeyError:
+        raise ConfigError(
+            f"no queue view '{name}'; views: {', '.join(settings.views)} ([views] in config.toml)"
+        ) from None
+    return _view(name, spec, settings, agent, now)
+
+
+def _view(
+    name: str, spec: ViewSettings, settings: Settings, agent: str, now: datetime
+) -> QueueView:
+    try:
+        statuses = frozenset(Status(s) for s in spec.statuses)
+        priority = Priority(spec.priority) if spec.priority else None
+    except ValueError as error:
+        raise ConfigError(f"[views.{name}]: {error}") from None
+    if spec.breaching:
+        statuses = statuses & CLOCK_RUNNING
+    sort, descending = spec.sort.removeprefix("-"), spec.sort.startswith("-")
+    if sort not in SORT_KEYS:
+        raise ConfigError(f"[views.{name}] sort: '{sort}' is not one of {', '.join(SORT_KEYS)}")
+    where = QueueFilter(
+        statuses=statuses,
+        intent=spec.intent,
+        priority=priority,
+        assignee=agent if spec.assignee == ME else spec.assignee,
+        unassigned=spec.unassigned,
+        created_before=due_soon_cutoffs(now, settings.sla) if spec.breaching else None,
+    )
+    return QueueView(name, spec.title or name, where, sort, descending)

@@ -1,0 +1,106 @@
+"""The queue, driven by keys as an agent drives it; the store is checked afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from deskpilot.desk import Desk
+from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.queue import QueueScreen
+from deskpilot.tui.screens.ticket import TicketScreen
+from deskpilot.tui.widgets.queue_table import QueueTable
+
+
+async def settle(app: DeskPilotApp) -> None:
+    await app.workers.wait_for_complete()
+    await app.workers.wait_for_complete()
+
+
+async def test_queue_lists_the_open_view_and_opens_the_highlighted_ticket(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app)
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        expected = desk.page(desk.view("open"), 0, 5)
+        assert table.total == desk.count(desk.view("open"))
+        assert table.current is not None and table.current.id == expected[0].id
+        await pilot.press("j", "j", "k")
+        assert table.cursor == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.ticket_id == expected[1].id
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_views_sort_and_search(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one(QueueTable)
+
+        await pilot.press("5")  # the escalated view
+        await settle(app)
+        assert screen.view_name == "escalated"
+        assert table.total == desk.count(desk.view("escalated")) > 0
+
+        await pilot.press("1", "s")  # sort by the next column: age
+        await settle(app)
+        await pilot.pause()
+        assert screen.base_view is not None and screen.base_view.sort == "age"
+        ages = [table.row(i).created_at for i in range(min(5, table.total))]  # type: ignore[union-attr]
+        assert ages == sorted(ages)
+        await pilot.press("S")
+        await settle(app)
+        await pilot.pause()
+        assert screen.base_view.descending
+
+        await pilot.press("slash", *"locked")
+        await settle(app)
+        await pilot.pause()
+        found = table.total
+        assert 0 < found < desk.count(desk.view("open"))
+        await pilot.press("enter", "escape")  # leave the search box, then clear the search
+        await settle(app)
+        assert table.total == desk.count(desk.view("open"))
+
+
+async def test_filter_dialog_narrows_by_intent(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app)
+        queue = app.screen
+        await pilot.press("F")
+        await pilot.pause()
+        app.screen.query_one("#intent", Select).value = "bug_report"
+        await pilot.click("#apply")
+        await settle(app)
+        await pilot.pause()
+        table = queue.query_one(QueueTable)
+        bugs = desk.count(desk.view("open").filtered(intent="bug_report"))
+        assert table.total == bugs > 0
+        assert all(table.row(i).intent == "bug_report" for i in range(min(bugs, 10)))  # type: ignore[union-attr]
+
+
+async def test_help_lists_every_key(make_app: Callable[..., DeskPilotApp]) -> None:
+    from textual.widgets import Markdown
+
+    from deskpilot.tui import keymap
+
+    app = make_app()
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = app.screen.query_one(Markdown).source
+        for action in keymap.ACTIONS:
+            assert action.description in text

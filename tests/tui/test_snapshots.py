@@ -1,0 +1,60 @@
+"""What an agent sees: every screen and dialog, in both themes, small and large terminals.
+
+Update after an intended change with: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from deskpilot.desk import Desk
+from deskpilot.tui.app import DeskPilotApp
+
+THEMES = ("deskpilot-dark", "deskpilot-light")
+SIZES = ((80, 24), (160, 48))
+
+# name -> keys pressed after the queue has loaded
+SCREENS = {
+    "queue": (),
+    "ticket": ("enter",),
+    "note": ("enter", "n"),
+    "intent": ("enter", "t"),
+    "escalate": ("enter", "x"),
+    "filter": ("F",),
+    "help": ("question_mark",),
+}
+
+
+async def steady(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in app.screen.query(TextArea):
+        widget.cursor_blink = False
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., DeskPilotApp],
+    desk: Desk,
+    screen: str,
+    size: tuple[int, int],
+    theme: str,
+) -> None:
+    async def show(pilot: Pilot[None]) -> None:
+        await steady(pilot)
+        for key in SCREENS[screen]:
+            await pilot.press(key)
+            await steady(pilot)
+
+    assert snap_compare(make_app(theme), terminal_size=size, run_before=show)

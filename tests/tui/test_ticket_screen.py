@@ -1,0 +1,140 @@
+"""One-key actions on a ticket: each goes through the desk, lands in the store and the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Select, TextArea
+
+from deskpilot.desk import Desk
+from deskpilot.models import Author, IntentSource, Status
+from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
+from deskpilot.tui.screens.ticket import TicketScreen
+
+
+def first_open(desk: Desk) -> str:
+    return desk.page(desk.view("open"), 0, 1)[0].id
+
+
+async def open_ticket(app: DeskPilotApp, pilot: object, ticket_id: str) -> TicketScreen:
+    app.open_ticket(ticket_id)
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert isinstance(app.screen, TicketScreen)
+    return app.screen
+
+
+def actions(desk: Desk, ticket_id: str) -> list[str]:
+    return [a.action for a in desk.store.list_actions(ticket_id)]
+
+
+async def test_edit_and_send_a_reply(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("e", *"Hi", "escape", "a")
+        await pilot.pause()
+    ticket = desk.ticket(ticket_id)
+    assert ticket.messages[-1].author is Author.AGENT
+    assert ticket.messages[-1].body == "Hi"
+    assert ticket.status is Status.PENDING
+    assert actions(desk, ticket_id) == ["send"]
+
+
+async def test_sending_an_empty_draft_is_refused(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = first_open(desk)
+    before = desk.ticket(ticket_id)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("a")
+        await pilot.pause()
+    assert desk.ticket(ticket_id).messages == before.messages
+    assert actions(desk, ticket_id) == []
+
+
+async def test_internal_note(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press(*"checked SSO logs", "ctrl+s")
+        await pilot.pause()
+    note = desk.ticket(ticket_id).messages[-1]
+    assert (note.author, note.body, note.author_name) == (Author.NOTE, "checked SSO logs", "ada")
+    assert actions(desk, ticket_id) == ["note"]
+
+
+async def test_change_intent_is_a_correction(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = first_open(desk)
+    current = desk.ticket(ticket_id).intent
+    target = "feature_request" if current != "feature_request" else "onboarding"
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, IntentScreen)
+        app.screen.query_one(Select).value = target
+        await pilot.click("#set")
+        await pilot.pause()
+    ticket = desk.ticket(ticket_id)
+    assert (ticket.intent, ticket.intent_source) == (target, IntentSource.CORRECTION)
+    assert actions(desk, ticket_id) == ["correct_intent"]
+
+
+async def test_escalate_with_the_handoff_summary(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, EscalateScreen)
+        assert "### Conversation" in app.screen.summary
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    ticket = desk.ticket(ticket_id)
+    assert ticket.status is Status.ESCALATED
+    assert ticket.messages[-1].author is Author.NOTE
+    assert ticket.messages[-1].body.startswith(f"## Hand-off: {ticket_id}")
+    assert actions(desk, ticket_id) == ["escalate"]
+
+
+async def test_close_solves_and_makes_it_knowledge(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("e", *"Fixed it", "escape", "a", "c")
+        await pilot.pause()
+    assert desk.ticket(ticket_id).status is Status.SOLVED
+    assert actions(desk, ticket_id) == ["send", "set_status"]
+    assert desk.knowledge().contains(ticket_id)
+
+
+async def test_escape_leaves_the_editor_before_the_ticket(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, first_open(desk))
+        await pilot.press("e")
+        assert app.focused is screen.query_one(TextArea)
+        await pilot.press("escape")
+        assert app.screen is screen and app.focused is not screen.query_one(TextArea)
+        await pilot.press("escape")
+        assert app.screen is not screen
