@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from deskpilot.errors import ImportFileError
 from deskpilot.intake.records import FIELDS, TicketRecord
+from deskpilot.textfiles import UnreadableText, read_utf8
 
 Progress = Callable[[int, int], None]
 
@@ -49,23 +50,9 @@ def read_ticket_file(path: Path, progress: Progress | None = None) -> list[Numbe
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError(path, "no such file") from None
-    except IsADirectoryError:
-        raise ImportFileError(path, "is a folder, not a ticket file") from None
-    except OSError as error:
-        raise ImportFileError(path, f"cannot read the file ({error.strerror})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ImportFileError(
-            path,
-            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "re-save the file as UTF-8",
-            line=line,
-        ) from None
+        return read_utf8(path)
+    except UnreadableText as error:
+        raise ImportFileError(path, error.problem, line=error.line) from None
 
 
 def _looks_like_csv(path: Path, text: str) -> bool:

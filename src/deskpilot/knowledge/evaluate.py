@@ -17,6 +17,7 @@ from typing import Any
 
 from deskpilot.knowledge.errors import EvalFileError
 from deskpilot.knowledge.index import KnowledgeIndex
+from deskpilot.textfiles import UnreadableText, read_utf8
 
 DEPTH = 10  # ranks below this count as a miss (MRR@10)
 COLUMNS = ("query", "expected")
@@ -121,18 +122,9 @@ def _looks_like_jsonl(path: Path, text: str) -> bool:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise EvalFileError(path, "is a folder; give an evaluation file (JSONL or CSV)") from None
-    except FileNotFoundError:
-        raise EvalFileError(path, "no such file") from None
-    except OSError as error:
-        raise EvalFileError(path, f"cannot read ({error.strerror})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise EvalFileError(path, "not UTF-8 text; save it as UTF-8", line=line) from None
+        return read_utf8(path)
+    except UnreadableText as error:
+        raise EvalFileError(path, error.problem, line=error.line) from None
 
 
 def _read_jsonl(path: Path, text: str) -> list[EvalCase]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from deskpilot.errors import DeskPilotError
+from deskpilot.textfiles import UnreadableText, read_utf8
 
 OUT_OF_SCOPE = "out_of_scope"
 Split = Literal["train", "test"]
@@ -45,14 +46,9 @@ def load_examples(path: Path, split: Split) -> list[Example]:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DatasetError(path, f"cannot read the file ({error.strerror})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DatasetError(path, "not UTF-8 text; re-save the file as UTF-8", line) from None
+        return read_utf8(path)
+    except UnreadableText as error:
+        raise DatasetError(path, error.problem, error.line) from None
 
 
 def _is_clinc_document(text: str) -> bool:
