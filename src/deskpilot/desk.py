@@ -38,6 +38,7 @@ from deskpilot.views import QueueView, resolve_view
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
+    from deskpilot.connectors import ConnectorRegistry
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.understand.triage import Triage
 
@@ -65,6 +66,7 @@ class Desk:
         self._triage: Triage | None = None
         self._knowledge: KnowledgeIndex | None = None
         self._queue_search = QueueSearch(store)
+        self._connectors: ConnectorRegistry | None = None
         self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
 
     @classmethod
@@ -216,6 +218,23 @@ class Desk:
         self.workspace.intent_model_path.unlink(missing_ok=True)
         self._triage = None
         self._audit("correct_intent", ticket_id, {"from": before, "to": intent})
+
+    # --- connectors ------------------------------------------------------------------------
+
+    @property
+    def connectors(self) -> ConnectorRegistry:
+        """The CRM, billing, issues, identity, notify and ticket connectors, loaded on demand."""
+        if self._connectors is None:
+            from deskpilot.connectors import ConnectorRegistry
+
+            self._connectors = ConnectorRegistry(self.settings, self.workspace, store=self.store)
+        return self._connectors
+
+    async def aclose_connectors(self) -> None:
+        """Close the connectors' HTTP clients, if any were opened."""
+        if self._connectors is not None:
+            await self._connectors.aclose()
+            self._connectors = None
 
     # --- knowledge -------------------------------------------------------------------------
 

@@ -270,11 +270,13 @@ def config_path(context: Context) -> None:
 
 def _register_command_groups() -> None:
     from deskpilot.cli.kb import kb
+    from deskpilot.cli.plugins import plugins
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
     main.add_command(intents)
     main.add_command(kb)
+    main.add_command(plugins)
 
 
 _register_command_groups()

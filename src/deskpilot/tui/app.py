@@ -34,6 +34,9 @@ class DeskPilotApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
 
+    async def on_unmount(self) -> None:
+        await self.desk.aclose_connectors()
+
     def open_ticket(self, ticket_id: str) -> None:
         self.push_screen(TicketScreen(ticket_id))
 

@@ -1,0 +1,182 @@
+"""One ABC per capability: the async methods the desk calls on a connector that serves it.
+
+Abstract methods are what the capability means; the others are optional. Optional reads return
+nothing by default, optional writes raise ``NotSupportedError``, so the desk can tell "no data"
+from "cannot do that here" and offer only the actions a connector supports.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import datetime
+from typing import ClassVar, NoReturn
+
+from deskpilot.connectors.base import Capability, ConnectorContext
+from deskpilot.connectors.errors import NotSupportedError
+from deskpilot.connectors.models import (
+    AccountUnlockResult,
+    BugCreated,
+    BugMatch,
+    BugQuery,
+    CustomerHistory,
+    Handoff,
+    HandoffPosted,
+    NewBug,
+    Order,
+    PasswordResetResult,
+    RefundResult,
+    ReplyPosted,
+    StatusUpdated,
+)
+from deskpilot.models import (
+    Bug,
+    CrmNote,
+    CrmRecord,
+    Customer,
+    Invoice,
+    Plan,
+    PlanChange,
+    Status,
+    Subscription,
+    Ticket,
+)
+
+
+class _Capability(Capability):
+    context: ConnectorContext  # set by Connector.__init__; declared so the mixins type-check
+
+    def _not_supported(self, operation: str) -> NoReturn:
+        raise NotSupportedError(self.context.name, operation)
+
+
+class Crm(_Capability):
+    """Who the customer is: their record, account notes and past tickets."""
+
+    capability: ClassVar[str] = "crm"
+
+    @abstractmethod
+    async def customer_by_email(self, email: str) -> Customer | None: ...
+
+    @abstractmethod
+    async def customer_by_id(self, customer_id: str) -> Customer | None: ...
+
+    @abstractmethod
+    async def record(self, customer_id: str) -> CrmRecord | None:
+        """The account record (company, tier, owner, seats, value, notes)."""
+
+    async def notes(self, customer_id: str) -> list[CrmNote]:
+        """Account notes, oldest first."""
+        found = await self.record(customer_id)
+        return list(found.notes) if found else []
+
+    async def history(self, customer_id: str, limit: int = 20) -> CustomerHistory:
+        """Past tickets, newest first: by default the desk's own ticket store."""
+        source = self.context.ticket_history
+        tickets = source(customer_id, limit) if source else []
+        return CustomerHistory(customer_id=customer_id, tickets=tickets)
+
+
+class Billing(_Capability):
+    """What the customer pays: subscription, invoices with their lines, plan changes, refunds."""
+
+    capability: ClassVar[str] = "billing"
+
+    @abstractmethod
+    async def subscription(self, customer_id: str) -> Subscription | None: ...
+
+    @abstractmethod
+    async def invoices(self, customer_id: str, limit: int = 12) -> list[Invoice]:
+        """The customer's invoices with their lines, newest first."""
+
+    @abstractmethod
+    async def invoice(self, invoice_id: str) -> Invoice | None: ...
+
+    async def plans(self) -> list[Plan]:
+        return []
+
+    async def plan(self, plan_id: str) -> Plan | None:
+        return next((p for p in await self.plans() if p.id == plan_id), None)
+
+    async def plan_changes(self, customer_id: str) -> list[PlanChange]:
+        """Upgrades and downgrades, oldest first (they explain prorated invoice lines)."""
+        return []
+
+    async def refund(
+        self, invoice_id: str, amount: float, reason: str, idempotency_key: str
+    ) -> RefundResult:
+        """Refund ``amount`` of an invoice. The same ``idempotency_key`` again must return the
+        first refund (``replayed=True``) and never refund twice; reusing a key for a different
+        refund is an error."""
+        self._not_supported("refunds")
+
+
+class Issues(_Capability):
+    """Known bugs: find the one a customer hit, check its status, file a new one."""
+
+    capability: ClassVar[str] = "issues"
+
+    @abstractmethod
+    async def search_bugs(self, query: BugQuery, limit: int = 5) -> list[BugMatch]:
+        """Known bugs matching the report's text, page or console errors, best first."""
+
+    @abstractmethod
+    async def bug(self, bug_id: str) -> Bug | None:
+        """One bug with its current status."""
+
+    async def create_bug(self, new: NewBug) -> BugCreated:
+        self._not_supported("filing bugs")
+
+
+class Identity(_Capability):
+    """Account access: password resets and unlocking."""
+
+    capability: ClassVar[str] = "identity"
+
+    @abstractmethod
+    async def send_password_reset(self, email: str) -> PasswordResetResult: ...
+
+    async def unlock_account(self, email: str) -> AccountUnlockResult:
+        self._not_supported("unlocking accounts")
+
+
+class Notify(_Capability):
+    """Tell a team: post a hand-off summary to a channel."""
+
+    capability: ClassVar[str] = "notify"
+
+    @abstractmethod
+    async def post_handoff(self, handoff: Handoff) -> HandoffPosted: ...
+
+
+class TicketSource(_Capability):
+    """Where tickets come from and where replies go back (a help desk, a shared inbox)."""
+
+    capability: ClassVar[str] = "tickets"
+
+    @abstractmethod
+    async def pull_new(self, since: datetime | None = None) -> list[Ticket]:
+        """Tickets created or updated since ``since`` (all open ones when None)."""
+
+    async def post_reply(self, ticket_id: str, body: str, author_name: str = "") -> ReplyPosted:
+        self._not_supported("posting replies")
+
+    async def set_status(self, ticket_id: str, status: Status) -> StatusUpdated:
+        self._not_supported("setting ticket status")
+
+
+class Orders(_Capability):
+    """A shop's orders: where is my order?"""
+
+    capability: ClassVar[str] = "orders"
+
+    @abstractmethod
+    async def order(self, order_id: str) -> Order | None: ...
+
+    @abstractmethod
+    async def orders_for_customer(self, email: str, limit: int = 10) -> list[Order]:
+        """The customer's orders, newest first."""
+
+
+CAPABILITIES: dict[str, type[Capability]] = {
+    cls.capability: cls for cls in (Crm, Billing, Issues, Identity, Notify, TicketSource, Orders)
+}

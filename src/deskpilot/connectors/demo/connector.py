@@ -1,0 +1,180 @@
+"""The demo connector: every capability but orders, served offline from the workspace's records.
+
+It is what a demo workspace uses without any configuration, and the reference implementation
+the contract tests run against. Nothing it does leaves the machine: actions are written to the
+records folder (refunds.json, bugs.json, outbox.jsonl).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from deskpilot.connectors.base import Connector, ConnectorConfig, ConnectorContext
+from deskpilot.connectors.bugmatch import rank_bugs
+from deskpilot.connectors.capabilities import Billing, Crm, Identity, Issues, Notify, TicketSource
+from deskpilot.connectors.demo.records import DemoRecords
+from deskpilot.connectors.models import (
+    AccountUnlockResult,
+    BugCreated,
+    BugMatch,
+    BugQuery,
+    Handoff,
+    HandoffPosted,
+    NewBug,
+    PasswordResetResult,
+    RefundResult,
+    ReplyPosted,
+    StatusUpdated,
+)
+from deskpilot.errors import ConfigError
+from deskpilot.models import (
+    Bug,
+    CrmRecord,
+    Customer,
+    Invoice,
+    Plan,
+    PlanChange,
+    Status,
+    Subscription,
+    Ticket,
+)
+
+
+class DemoConfig(ConnectorConfig):
+    records_dir: Path | None = None  # default: the workspace's records/ folder
+    handoff_channel: str = "#support-handoffs"
+
+
+class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notify, TicketSource):
+    config_model: ClassVar[type[ConnectorConfig]] = DemoConfig
+    title: ClassVar[str] = "Demo records in the workspace (offline; actions go to records/)"
+
+    def __init__(self, config: DemoConfig, context: ConnectorContext) -> None:
+        super().__init__(config, context)
+        self.records = DemoRecords(_records_dir(config, context))
+
+    async def check(self) -> str:
+        return await asyncio.to_thread(self.records.summary)
+
+    # --- crm -------------------------------------------------------------------------------
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        wanted = email.strip().lower()
+        customers = await asyncio.to_thread(self.records.customers)
+        return next((c for c in customers if c.email == wanted), None)
+
+    async def customer_by_id(self, customer_id: str) -> Customer | None:
+        customers = await asyncio.to_thread(self.records.customers)
+        return next((c for c in customers if c.id == customer_id), None)
+
+    async def record(self, customer_id: str) -> CrmRecord | None:
+        records = await asyncio.to_thread(self.records.crm)
+        return next((r for r in records if r.customer_id == customer_id), None)
+
+    # --- billing ---------------------------------------------------------------------------
+
+    async def subscription(self, customer_id: str) -> Subscription | None:
+        subscriptions = await asyncio.to_thread(self.records.subscriptions)
+        return next((s for s in subscriptions if s.customer_id == customer_id), None)
+
+    async def invoices(self, customer_id: str, limit: int = 12) -> list[Invoice]:
+        invoices = await asyncio.to_thread(self.records.invoices)
+        mine = [i for i in invoices if i.customer_id == customer_id]
+        mine.sort(key=lambda i: (i.issued, i.id), reverse=True)
+        return mine[:limit]
+
+    async def invoice(self, invoice_id: str) -> Invoice | None:
+        invoices = await asyncio.to_thread(self.records.invoices)
+        return next((i for i in invoices if i.id == invoice_id), None)
+
+    async def plans(self) -> list[Plan]:
+        return await asyncio.to_thread(self.records.plans)
+
+    async def plan_changes(self, customer_id: str) -> list[PlanChange]:
+        changes = await asyncio.to_thread(self.records.plan_changes)
+        return sorted((c for c in changes if c.customer_id == customer_id), key=lambda c: c.at)
+
+    async def refund(
+        self, invoice_id: str, amount: float, reason: str, idempotency_key: str
+    ) -> RefundResult:
+        return await asyncio.to_thread(
+            self.records.refund, invoice_id, amount, reason, idempotency_key
+        )
+
+    # --- issues ----------------------------------------------------------------------------
+
+    async def search_bugs(self, query: BugQuery, limit: int = 5) -> list[BugMatch]:
+        bugs = await asyncio.to_thread(self.records.bugs)
+        return await asyncio.to_thread(rank_bugs, bugs, query, limit)
+
+    async def bug(self, bug_id: str) -> Bug | None:
+        bugs = await asyncio.to_thread(self.records.bugs)
+        return next((b for b in bugs if b.id == bug_id), None)
+
+    async def create_bug(self, new: NewBug) -> BugCreated:
+        bug = await asyncio.to_thread(self.records.add_bug, new)
+        # What a tracker would keep beyond the Bug record goes to the outbox.
+        details = {"bug_id": bug.id, "description": new.description, "ticket_ids": new.ticket_ids}
+        await asyncio.to_thread(self.records.record_outgoing, "bug_filed", details)
+        return BugCreated(bug=bug)
+
+    # --- identity --------------------------------------------------------------------------
+
+    async def send_password_reset(self, email: str) -> PasswordResetResult:
+        customer = await self.customer_by_email(email)
+        if customer is None:
+            return PasswordResetResult(email=email, sent=False, detail="no account with that email")
+        reference = await self._outgoing("password_reset", email=customer.email)
+        return PasswordResetResult(email=customer.email, sent=True, reference=reference)
+
+    async def unlock_account(self, email: str) -> AccountUnlockResult:
+        customer = await self.customer_by_email(email)
+        if customer is None:
+            return AccountUnlockResult(
+                email=email, unlocked=False, detail="no account with that email"
+            )
+        reference = await self._outgoing("account_unlock", email=customer.email)
+        return AccountUnlockResult(email=customer.email, unlocked=True, reference=reference)
+
+    # --- notify ----------------------------------------------------------------------------
+
+    async def post_handoff(self, handoff: Handoff) -> HandoffPosted:
+        channel = handoff.channel or self.config.handoff_channel
+        payload = handoff.model_dump(mode="json") | {"channel": channel}
+        reference = await self._outgoing("handoff", **payload)
+        return HandoffPosted(channel=channel, reference=reference)
+
+    # --- tickets ---------------------------------------------------------------------------
+
+    async def pull_new(self, since: datetime | None = None) -> list[Ticket]:
+        return []  # the demo's tickets are already in the store; no source delivers new ones
+
+    async def post_reply(self, ticket_id: str, body: str, author_name: str = "") -> ReplyPosted:
+        reference = await self._outgoing(
+            "reply", ticket_id=ticket_id, body=body, author=author_name
+        )
+        return ReplyPosted(ticket_id=ticket_id, reference=reference)
+
+    async def set_status(self, ticket_id: str, status: Status) -> StatusUpdated:
+        reference = await self._outgoing("status", ticket_id=ticket_id, status=status.value)
+        return StatusUpdated(ticket_id=ticket_id, status=status, reference=reference)
+
+    async def _outgoing(self, kind: str, **payload: object) -> str:
+        return await asyncio.to_thread(self.records.record_outgoing, kind, dict(payload))
+
+
+def _records_dir(config: DemoConfig, context: ConnectorContext) -> Path:
+    workspace = context.workspace
+    if config.records_dir is None:
+        if workspace is None:
+            raise ConfigError(
+                f"[connectors.{context.name}] 'records_dir': needed when there is no workspace"
+            )
+        return workspace.records_dir
+    folder = config.records_dir.expanduser()
+    if folder.is_absolute() or workspace is None:
+        return folder
+    return workspace.root / folder  # relative to the workspace, wherever the desk was started

@@ -1,0 +1,233 @@
+"""The demo connector's data: the JSON records ``deskpilot demo`` writes into ``records/``.
+
+Reads are cached until a file changes on disk. Writes (refunds, filed bugs) replace their file
+atomically under the folder's lock; everything the desk would have sent somewhere (password
+resets, hand-offs, replies) is appended to ``outbox.jsonl`` instead, so nothing leaves the
+machine. Everything here blocks: the connector calls it from a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from deskpilot.connectors.demo.files import append_json_line, locked, write_json_atomic
+from deskpilot.connectors.errors import ConnectorError, ConnectorUnavailableError
+from deskpilot.connectors.models import NewBug, RefundResult
+from deskpilot.models import (
+    Bug,
+    CrmRecord,
+    Customer,
+    Invoice,
+    Plan,
+    PlanChange,
+    Subscription,
+    utcnow,
+)
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+CUSTOMERS = "customers.json"
+CRM = "crm.json"
+PLANS = "plans.json"
+SUBSCRIPTIONS = "subscriptions.json"
+INVOICES = "invoices.json"
+PLAN_CHANGES = "plan_changes.json"
+BUGS = "bugs.json"
+REFUNDS = "refunds.json"
+OUTBOX = "outbox.jsonl"
+REQUIRED = (CUSTOMERS, CRM, PLANS, SUBSCRIPTIONS, INVOICES, PLAN_CHANGES, BUGS)
+REFUNDABLE_STATUSES = frozenset({"paid"})
+CENT = 0.005
+
+
+class DemoRecords:
+    def __init__(self, folder: Path, clock: Callable[[], datetime] = utcnow) -> None:
+        self.folder = folder
+        self.clock = clock
+        self._cache: dict[str, tuple[tuple[int, int], list[Any]]] = {}
+
+    # --- reading -------------------------------------------------------------------------
+
+    def customers(self) -> list[Customer]:
+        return self._read(CUSTOMERS, Customer)
+
+    def crm(self) -> list[CrmRecord]:
+        return self._read(CRM, CrmRecord)
+
+    def plans(self) -> list[Plan]:
+        return self._read(PLANS, Plan)
+
+    def subscriptions(self) -> list[Subscription]:
+        return self._read(SUBSCRIPTIONS, Subscription)
+
+    def invoices(self) -> list[Invoice]:
+        """Invoices as issued, marked "refunded" once refunds cover their total."""
+        refunded = self._refunded_per_invoice()
+        return [_after_refunds(i, refunded.get(i.id, 0.0)) for i in self._read(INVOICES, Invoice)]
+
+    def plan_changes(self) -> list[PlanChange]:
+        return self._read(PLAN_CHANGES, PlanChange)
+
+    def bugs(self) -> list[Bug]:
+        return self._read(BUGS, Bug)
+
+    def refunds(self) -> list[RefundResult]:
+        return self._read(REFUNDS, RefundResult)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        path = self.folder / OUTBOX
+        if not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def summary(self) -> str:
+        """What the folder holds; ``ConnectorUnavailableError`` if it is missing or broken."""
+        if not self.folder.is_dir():
+            raise ConnectorUnavailableError(
+                f"{self.folder}: no records folder; build the demo with 'deskpilot demo'"
+            )
+        missing = [name for name in REQUIRED if not (self.folder / name).is_file()]
+        if missing:
+            raise ConnectorUnavailableError(f"{self.folder}: missing {', '.join(missing)}")
+        return (
+            f"records at {self.folder}: {len(self.customers())} customers, "
+            f"{len(self.invoices())} invoices, {len(self.bugs())} bugs, "
+            f"{len(self.refunds())} refunds"
+        )
+
+    def _read(self, name: str, model: type[RecordT]) -> list[RecordT]:
+        path = self.folder / name
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return []  # a demo without that kind of record (refunds before the first one)
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] == stamp:
+            return list(cached[1])
+        records = _parse(path, model)
+        self._cache[name] = (stamp, records)
+        return list(records)
+
+    def _refunded_per_invoice(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for refund in self.refunds():
+            totals[refund.invoice_id] = totals.get(refund.invoice_id, 0.0) + refund.amount
+        return totals
+
+    # --- writing -------------------------------------------------------------------------
+
+    def refund(
+        self, invoice_id: str, amount: float, reason: str, idempotency_key: str
+    ) -> RefundResult:
+        """Record a refund in refunds.json; the same key again returns the first refund."""
+        amount = _valid_amount(amount)
+        if not idempotency_key.strip():
+            raise ConnectorError("a refund needs an idempotency key")
+        with locked(self.folder):
+            refunds = self.refunds()
+            earlier = next((r for r in refunds if r.idempotency_key == idempotency_key), None)
+            if earlier is not None:
+                return _replay(earlier, invoice_id, amount)
+            invoice = self._refundable_invoice(invoice_id, amount, refunds)
+            refund = RefundResult(
+                refund_id=f"re_{len(refunds) + 1:07d}",
+                invoice_id=invoice_id,
+                amount=amount,
+                currency=invoice.currency,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                created_at=self.clock(),
+            )
+            rows = [r.model_dump(mode="json", exclude={"replayed"}) for r in [*refunds, refund]]
+            write_json_atomic(self.folder / REFUNDS, rows)
+        return refund
+
+    def _refundable_invoice(
+        self, invoice_id: str, amount: float, refunds: Sequence[RefundResult]
+    ) -> Invoice:
+        invoice = next((i for i in self._read(INVOICES, Invoice) if i.id == invoice_id), None)
+        if invoice is None:
+            raise ConnectorError(f"no invoice '{invoice_id}' in {self.folder / INVOICES}")
+        if invoice.status not in REFUNDABLE_STATUSES:
+            raise ConnectorError(f"invoice {invoice.number} is {invoice.status}; only paid ones")
+        already = sum(r.amount for r in refunds if r.invoice_id == invoice_id)
+        remaining = round(invoice.total - already, 2)
+        if amount > remaining + CENT:
+            raise ConnectorError(
+                f"refund of {amount:.2f} exceeds the {remaining:.2f} {invoice.currency} "
+                f"still refundable on invoice {invoice.number}"
+            )
+        return invoice
+
+    def add_bug(self, new: NewBug) -> Bug:
+        """Append a bug to bugs.json with the next free id."""
+        with locked(self.folder):
+            bugs = self.bugs()
+            bug = Bug(
+                id=f"BUG-{_next_number(b.id for b in bugs)}",
+                title=new.title,
+                status="open",
+                page_url=new.page_url,
+                error_signature=new.error_signature,
+                created=self.clock().date(),
+            )
+            write_json_atomic(self.folder / BUGS, [b.model_dump(mode="json") for b in [*bugs, bug]])
+        return bug
+
+    def record_outgoing(self, kind: str, payload: dict[str, Any]) -> str:
+        """Append what would have been sent to ``outbox.jsonl``; returns its reference."""
+        with locked(self.folder):
+            reference = f"out_{len(self.outbox()) + 1:07d}"
+            row = {"id": reference, "at": self.clock().isoformat(), "kind": kind, **payload}
+            append_json_line(self.folder / OUTBOX, _jsonable(row))
+        return reference
+
+
+def _parse(path: Path, model: type[RecordT]) -> list[RecordT]:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rows, list):
+            raise ValueError("expected a JSON array of records")
+        return [model.model_validate(row) for row in rows]
+    except (ValueError, ValidationError, UnicodeDecodeError) as error:
+        first_line = str(error).splitlines()[0]
+        raise ConnectorError(f"{path}: not valid {model.__name__} records: {first_line}") from None
+
+
+def _valid_amount(amount: float) -> float:
+    if not amount > 0:  # also refuses NaN
+        raise ConnectorError(f"a refund amount must be positive, not {amount}")
+    return round(amount, 2)
+
+
+def _replay(earlier: RefundResult, invoice_id: str, amount: float) -> RefundResult:
+    if earlier.invoice_id != invoice_id or abs(earlier.amount - amount) > CENT:
+        raise ConnectorError(
+            f"idempotency key '{earlier.idempotency_key}' was already used for a refund of "
+            f"{earlier.amount:.2f} on {earlier.invoice_id}; use a new key for a new refund"
+        )
+    return earlier.model_copy(update={"replayed": True})
+
+
+def _after_refunds(invoice: Invoice, refunded: float) -> Invoice:
+    if refunded and invoice.total > 0 and refunded >= invoice.total - CENT:
+        return invoice.model_copy(update={"status": "refunded"})
+    return invoice
+
+
+def _next_number(ids: Any) -> int:
+    numbers = [int(m.group()) for i in ids if (m := re.search(r"\d+$", i))]
+    return max(numbers, default=100) + 1
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in row.items()}

@@ -1,0 +1,56 @@
+"""Errors of connectors and their discovery: each says which connector, what failed and what to do.
+
+They are ``DeskPilotError``s, so the CLI prints them as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deskpilot.errors import DeskPilotError
+
+
+class ConnectorError(DeskPilotError):
+    """A connector could not do what was asked (the remote said no, or the request was bad)."""
+
+
+class NotSupportedError(ConnectorError):
+    """The connector has the capability but not this optional operation (e.g. a read-only
+    billing connector asked for a refund)."""
+
+    def __init__(self, connector: str, operation: str) -> None:
+        super().__init__(f"connector '{connector}' does not support {operation}")
+        self.connector = connector
+        self.operation = operation
+
+
+class ConnectorUnavailableError(ConnectorError):
+    """The remote system cannot be reached, timed out, refused our credentials or rate-limits us
+    for longer than we are willing to wait."""
+
+
+class UnknownConnectorError(ConnectorError):
+    def __init__(self, name: str, installed: Iterable[str], hint: str = "") -> None:
+        names = sorted(installed)
+        listed = ", ".join(names) if names else "none"
+        super().__init__(
+            f"no connector named '{name}'; installed: {listed}"
+            + (f" ({hint})" if hint else "")
+            + "; install a plugin with pip or check the name in config.toml"
+        )
+        self.name = name
+        self.installed = names
+
+
+class PluginLoadError(ConnectorError):
+    """A plugin that is installed (or listed in config) but cannot be loaded."""
+
+    def __init__(self, name: str, source: str, problem: str) -> None:
+        super().__init__(f"connector '{name}' from {source} is broken: {problem}")
+        self.name = name
+        self.source = source
+        self.problem = problem
+
+
+class NoConnectorError(ConnectorError):
+    """No configured connector serves a capability the desk needs."""

@@ -1,0 +1,150 @@
+"""What connectors take and return beyond the domain vocabulary of ``deskpilot.models``.
+
+These are the results of actions (a refund, a filed bug, a posted hand-off) and the queries a
+connector answers; they stay here until another layer needs them as domain vocabulary.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from deskpilot.models import Bug, Model, Status, Ticket, TicketSummary, utcnow
+
+
+class CustomerHistory(Model):
+    """A customer's past tickets, newest first."""
+
+    customer_id: str
+    tickets: list[TicketSummary] = Field(default_factory=list)
+
+
+class RefundResult(Model):
+    refund_id: str
+    invoice_id: str
+    amount: float = Field(gt=0)
+    currency: str = "USD"
+    reason: str = ""
+    idempotency_key: str
+    status: Literal["succeeded", "pending", "failed"] = "succeeded"
+    created_at: datetime = Field(default_factory=utcnow)
+    # True when this key was seen before and the earlier refund is returned, not a new one.
+    replayed: bool = False
+
+
+class BugQuery(Model):
+    """What a customer's report says about a possible bug: any of the three may be empty."""
+
+    text: str = ""
+    page_url: str = ""
+    errors: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_ticket(cls, ticket: Ticket) -> BugQuery:
+        page = ticket.page_context
+        return cls(
+            text=f"{ticket.subject}\n{ticket.first_customer_message}".strip(),
+            page_url=page.url if page else "",
+            errors=list(page.errors) if page else [],
+        )
+
+    def is_empty(self) -> bool:
+        return not (
+            self.text.strip() or self.page_url.strip() or any(e.strip() for e in self.errors)
+        )
+
+
+class BugMatch(Model):
+    bug: Bug
+    score: float = Field(ge=0.0, le=1.0)
+    matched_on: list[Literal["text", "page", "error"]] = Field(default_factory=list)
+
+
+class NewBug(Model):
+    """A bug an agent files from a ticket."""
+
+    title: str = Field(min_length=1)
+    description: str = ""
+    page_url: str = ""
+    error_signature: str = ""
+    ticket_ids: list[str] = Field(default_factory=list)
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a bug needs a title")
+        return value.strip()
+
+
+class BugCreated(Model):
+    bug: Bug
+    url: str = ""
+
+
+class PasswordResetResult(Model):
+    email: str
+    sent: bool
+    reference: str = ""  # the identity system's id for the reset, for the audit trail
+    detail: str = ""
+
+
+class AccountUnlockResult(Model):
+    email: str
+    unlocked: bool
+    reference: str = ""
+    detail: str = ""
+
+
+class Handoff(Model):
+    """A ticket handed to a human or another team, with the co-pilot's summary."""
+
+    ticket_id: str
+    summary: str = Field(min_length=1)
+    reason: str = ""
+    customer_email: str = ""
+    agent: str = ""
+    channel: str = ""  # empty: the connector's configured default channel
+
+
+class HandoffPosted(Model):
+    channel: str
+    reference: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class ReplyPosted(Model):
+    ticket_id: str
+    reference: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class StatusUpdated(Model):
+    ticket_id: str
+    status: Status
+    reference: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+
+class OrderItem(Model):
+    sku: str
+    name: str
+    quantity: int = Field(1, ge=0)
+    unit_price: float = 0.0
+
+
+class Order(Model):
+    """An order in a shop the support team serves (the ``orders`` capability)."""
+
+    id: str
+    customer_email: str
+    status: str  # "pending", "paid", "shipped", "delivered", "cancelled", "returned", ...
+    placed_at: datetime
+    currency: str = "USD"
+    total: float = 0.0
+    items: list[OrderItem] = Field(default_factory=list)
+    carrier: str = ""
+    tracking_url: str = ""
+    estimated_delivery: date | None = None

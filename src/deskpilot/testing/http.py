@@ -1,0 +1,247 @@
+"""A real HTTP server on 127.0.0.1 that answers with recorded responses.
+
+Connector tests talk to it over real sockets with their real HTTP client, so timeouts, headers,
+pagination and retries are exercised as in production, and it keeps every request it received
+so a test can assert on them (an ``Idempotency-Key`` header, a second try after a 429)::
+
+    server.respond("GET", "/v1/orders/1001", json={"id": "1001", ...})
+    server.respond("GET", "/v1/orders", query={"cursor": "p2"}, json={...})
+    server.respond("GET", "/v1/health", status=429, headers={"Retry-After": "0"}, then=[{}])
+    ... connector calls server.url ...
+    assert server.received("GET", "/v1/orders")[0].headers["authorization"] == "Bearer k"
+
+Responses can also come from a JSON file (``server.load(path)``) recorded from the real API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+HOST = "127.0.0.1"  # loopback only: tests never reach the network
+POLL_INTERVAL = 0.01
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    status: int = 200
+    json: Any = None  # the body as JSON; ignored when ``text`` is given
+    text: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering, to exercise client timeouts
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> RecordedResponse:
+        unknown = set(data) - {"status", "json", "text", "headers", "delay"}
+        if unknown:
+            raise ValueError(f"unknown response keys {sorted(unknown)}")
+        return cls(**data)
+
+    def body(self) -> tuple[bytes, str]:
+        if self.text is not None:
+            return self.text.encode("utf-8"), "text/plain; charset=utf-8"
+        if self.json is None and self.status in (204, 304):
+            return b"", ""
+        return json.dumps(self.json).encode("utf-8"), "application/json"
+
+
+@dataclass
+class Route:
+    """Answers requests with this method and path (and at least this query), with its
+    responses in turn; the last one repeats."""
+
+    method: str
+    path: str
+    responses: list[RecordedResponse]
+    query: Mapping[str, str] = field(default_factory=dict)
+    served: int = 0
+
+    def matches(self, method: str, path: str, query: Mapping[str, str]) -> bool:
+        return (
+            self.method == method
+            and self.path == path
+            and all(query.get(key) == value for key, value in self.query.items())
+        )
+
+    def next_response(self) -> RecordedResponse:
+        response = self.responses[min(self.served, len(self.responses) - 1)]
+        self.served += 1
+        return response
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class RecordedServer:
+    """Start it (or use it as a context manager), point the connector at ``url``, stop it."""
+
+    def __init__(self, routes: Iterable[Route] = ()) -> None:
+        self.routes: list[Route] = list(routes)
+        self.requests: list[ReceivedRequest] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- routes ----------------------------------------------------------------------------
+
+    def respond(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        json: Any = None,
+        text: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+        then: Iterable[RecordedResponse | Mapping[str, Any]] = (),
+    ) -> Route:
+        """Add a route; ``then`` lists the responses to later requests (e.g. 429, then 200)."""
+        first = RecordedResponse(status, json, text, dict(headers or {}), delay)
+        later = [r if isinstance(r, RecordedResponse) else RecordedResponse.parse(r) for r in then]
+        route = Route(method.upper(), path, [first, *later], dict(query or {}))
+        with self._lock:
+            self.routes.append(route)
+        return route
+
+    def load(self, path: Path) -> None:
+        """Add the routes of a recording: ``{"routes": [{"method", "path", "query"?,
+        "responses": [{"status", "headers", "json" | "text", "delay"}]}]}``."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for number, item in enumerate(data["routes"], start=1):
+            try:
+                responses = [RecordedResponse.parse(r) for r in item["responses"]]
+                route = Route(
+                    item["method"].upper(), item["path"], responses, item.get("query", {})
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"{path}: route {number}: {error}") from None
+            with self._lock:
+                self.routes.append(route)
+
+    def received(self, method: str | None = None, path: str | None = None) -> list[ReceivedRequest]:
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method.upper())
+                and (path is None or r.path == path)
+            ]
+
+    def _answer(self, request: ReceivedRequest) -> RecordedResponse:
+        with self._lock:
+            self.requests.append(request)
+            candidates = [
+                r for r in self.routes if r.matches(request.method, request.path, request.query)
+            ]
+            if not candidates:
+                return RecordedResponse(
+                    404, {"error": f"no recorded response for {request.method} {request.path}"}
+                )
+            # The most specific route wins: the one that pins down the most query parameters.
+            route = max(candidates, key=lambda r: len(r.query))
+            return route.next_response()
+
+    # --- running ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the recorded server is not running; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> RecordedServer:
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((HOST, 0), _handler_for(self))
+        server.daemon_threads = True  # a client holding a keep-alive connection never blocks stop()
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            # shutdown() waits up to one poll interval; the default 0.5 s would slow every test.
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name="recorded-http",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> RecordedServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _handler_for(recorded: RecordedServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real APIs and httpx's pool expect
+
+        def _handle(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            request = ReceivedRequest(
+                method=self.command,
+                path=parts.path,
+                query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+                headers={name.lower(): value for name, value in self.headers.items()},
+                body=self.rfile.read(length) if length else b"",
+            )
+            response = recorded._answer(request)
+            if response.delay:
+                time.sleep(response.delay)
+            self._send(response)
+
+        def _send(self, response: RecordedResponse) -> None:
+            body, content_type = response.body()
+            self.send_response(response.status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            # The client may have given up (a timeout test): then there is no one to answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output clean; the requests are in RecordedServer.requests
+
+    return Handler
