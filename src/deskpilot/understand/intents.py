@@ -2,8 +2,9 @@
 
 Word and character n-gram TF-IDF features feed a multinomial logistic regression, whose
 probabilities are the confidence. Character n-grams make it robust to typos and inflections;
-word bigrams catch short paraphrases ("can't get in", "locked out"). A message whose best
-probability is under ``out_of_scope_below`` is out of scope: nothing the team taught it fits.
+word bigrams catch short paraphrases ("can't get in", "locked out"). When the training data
+has out-of-scope examples (the default taxonomy does), a message is out of scope when that
+class wins or when no known intent reaches ``out_of_scope_below``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class IntentPrediction:
 
 
 class IntentClassifier:
-    def __init__(self, *, out_of_scope_below: float = 0.2, regularisation: float = 20.0) -> None:
+    def __init__(self, *, out_of_scope_below: float = 0.3, regularisation: float = 20.0) -> None:
         self.out_of_scope_below = out_of_scope_below
         self.regularisation = regularisation
         self._pipeline: Pipeline | None = None

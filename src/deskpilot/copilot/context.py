@@ -1,0 +1,61 @@
+"""The draft context: everything DeskPilot knows about a ticket, each fact with its source.
+
+Drafters (model or local) read only this object, so what a draft may say is exactly what is
+here, and the TUI can show where every fact came from.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from deskpilot.models import (
+    Bug,
+    CrmRecord,
+    Invoice,
+    Model,
+    PlanChange,
+    Source,
+    Subscription,
+    Ticket,
+    TriageRecord,
+)
+
+
+class Fact(Model):
+    """One thing the draft may rely on, in words, with where it came from."""
+
+    label: str  # e.g. "proration", "plan", "known bug"
+    text: str  # e.g. "Upgraded from Starter to Pro on 2026-10-12 with 17 of 30 days left: $28.33"
+    source: Source
+
+
+class KnowledgeItem(Model):
+    source: Source  # kind "article", "ticket" or "fact", ref = its id
+    title: str
+    snippet: str
+    body: str = ""  # full text where the drafter may adapt it (an article, a sent reply)
+
+
+class DraftContext(Model):
+    ticket: Ticket
+    triage: TriageRecord | None = None
+    crm: CrmRecord | None = None
+    history: list[Ticket] = Field(default_factory=list)  # the customer's earlier tickets
+    subscription: Subscription | None = None
+    invoices: list[Invoice] = Field(default_factory=list)
+    plan_changes: list[PlanChange] = Field(default_factory=list)
+    bugs: list[Bug] = Field(default_factory=list)  # known bugs matching this ticket
+    facts: list[Fact] = Field(default_factory=list)  # computed, sourced statements
+    knowledge: list[KnowledgeItem] = Field(default_factory=list)  # articles, product facts
+    similar: list[KnowledgeItem] = Field(default_factory=list)  # resolved tickets + sent replies
+    examples: list[str] = Field(default_factory=list)  # approved replies for this intent
+    problems: list[str] = Field(default_factory=list)  # sources that failed to load, and why
+
+    @property
+    def sources(self) -> list[Source]:
+        seen: dict[tuple[str, str], Source] = {}
+        for source in [f.source for f in self.facts] + [
+            k.source for k in self.knowledge + self.similar
+        ]:
+            seen.setdefault((source.kind, source.ref), source)
+        return list(seen.values())
