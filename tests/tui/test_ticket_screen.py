@@ -29,18 +29,37 @@ def actions(desk: Desk, ticket_id: str) -> list[str]:
     return [a.action for a in desk.store.list_actions(ticket_id)]
 
 
-async def test_edit_and_send_a_reply(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
+async def test_the_draft_streams_in_and_is_sent_as_it_stands(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        draft = desk.store.latest_draft(ticket_id)
+        assert draft is not None and draft.drafter == "local"
+        assert screen.query_one("#draft", TextArea).text == draft.text
+        assert draft.text.startswith("Hi ")
+        await pilot.press("a")
+        await pilot.pause()
+    ticket = desk.ticket(ticket_id)
+    assert ticket.messages[-1].author is Author.AGENT
+    assert ticket.messages[-1].body == draft.text.strip()
+    assert ticket.status is Status.PENDING
+    assert actions(desk, ticket_id) == ["send"]
+
+
+async def test_edit_then_send(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
     ticket_id = first_open(desk)
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
-        await pilot.press("e", *"Hi", "escape", "a")
+        draft = desk.store.latest_draft(ticket_id)
+        assert draft is not None
+        await pilot.press("e", *"PS", "escape", "a")
         await pilot.pause()
-    ticket = desk.ticket(ticket_id)
-    assert ticket.messages[-1].author is Author.AGENT
-    assert ticket.messages[-1].body == "Hi"
-    assert ticket.status is Status.PENDING
-    assert actions(desk, ticket_id) == ["send"]
+    # the cursor waits where the streamed draft ended
+    assert desk.ticket(ticket_id).messages[-1].body == (draft.text + "PS").strip()
 
 
 async def test_sending_an_empty_draft_is_refused(
@@ -50,7 +69,8 @@ async def test_sending_an_empty_draft_is_refused(
     before = desk.ticket(ticket_id)
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, ticket_id)
+        screen = await open_ticket(app, pilot, ticket_id)
+        screen.query_one("#draft", TextArea).load_text("  ")
         await pilot.press("a")
         await pilot.pause()
     assert desk.ticket(ticket_id).messages == before.messages

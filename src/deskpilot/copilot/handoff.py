@@ -4,22 +4,14 @@ themselves."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
-from deskpilot.models import Author, Ticket, TriageRecord
+from deskpilot.models import Author, Source, Ticket, TriageRecord
 
 BRIEF = 240
 
 
-class Reference(Protocol):
-    @property
-    def title(self) -> str: ...
-    @property
-    def id(self) -> str: ...
-
-
 def handoff_summary(
-    ticket: Ticket, triage: TriageRecord | None, references: Sequence[Reference] = ()
+    ticket: Ticket, triage: TriageRecord | None, references: Sequence[Source] = ()
 ) -> str:
     """Markdown: what the customer wants, the conversation in brief, what we know, what was
     tried, and the suggested next step."""
@@ -50,9 +42,7 @@ def _brief(author: str, body: str) -> str:
     return f"- *{author}*: {text[:BRIEF]}{'…' if len(text) > BRIEF else ''}"
 
 
-def _known(
-    ticket: Ticket, triage: TriageRecord | None, references: Sequence[Reference]
-) -> list[str]:
+def _known(ticket: Ticket, triage: TriageRecord | None, references: Sequence[Source]) -> list[str]:
     facts = []
     if ticket.customer:
         c = ticket.customer
@@ -69,7 +59,7 @@ def _known(
         if page.visible_state:
             facts.append(f"- They see: {page.visible_state}")
         facts += [f"- Error: `{error}`" for error in page.errors]
-    facts += [f"- Reference: {ref.title} ({ref.id})" for ref in references[:5]]
+    facts += [f"- Reference: {ref.title} ({ref.kind} {ref.ref})" for ref in references[:5]]
     return facts or ["- Nothing beyond the conversation."]
 
 

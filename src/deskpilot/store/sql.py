@@ -458,6 +458,33 @@ class Store:
                 for row in connection.execute(query)
             ]
 
+    def approved_replies(self, intent: str, *, limit: int = 3, exclude: str = "") -> list[str]:
+        """The replies agents sent on resolved tickets of this intent, best rated first: the
+        few-shot examples and the local drafter's models."""
+        t, m = schema.tickets, schema.messages
+        last_agent = (
+            sa.select(sa.func.max(m.c.seq))
+            .where(m.c.ticket_id == t.c.id, m.c.author == Author.AGENT.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        reply = m.alias("reply")
+        query = (
+            sa.select(reply.c.body)
+            .select_from(t)
+            .join(reply, sa.and_(reply.c.ticket_id == t.c.id, reply.c.seq == last_agent))
+            .where(
+                t.c.intent == intent,
+                t.c.status.in_([Status.SOLVED.value, Status.CLOSED.value]),
+                t.c.id != exclude,
+                sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
+            )
+            .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc())
+            .limit(limit)
+        )
+        with self._read() as connection:
+            return [row.body for row in connection.execute(query)]
+
     def labelled_texts(self) -> list[tuple[str, str, str]]:
         """(subject, first customer message, intent) of every ticket a human labelled."""
         t, m = schema.tickets, schema.messages

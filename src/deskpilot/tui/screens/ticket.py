@@ -11,8 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static, TextArea
 
 from deskpilot.copilot.handoff import handoff_summary
+from deskpilot.copilot.service import DraftOutcome, draft_reply
 from deskpilot.errors import DeskPilotError
-from deskpilot.models import Author, Ticket, TriageRecord
+from deskpilot.models import Author, Source, Ticket, TriageRecord
 from deskpilot.tui import keymap
 from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
 
@@ -40,8 +41,8 @@ class TicketScreen(Screen[None]):
     TicketScreen #thread { height: 1fr; padding: 0 1; }
     TicketScreen .message { margin-bottom: 1; }
     TicketScreen .note { background: $warning 15%; }
-    TicketScreen #draft-label { height: 1; padding: 0 1; background: $panel; }
-    TicketScreen #draft { height: 10; }
+    TicketScreen #draft-label { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+    TicketScreen #draft { height: 1fr; min-height: 6; }
     TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
     TicketScreen .panel { padding: 0 1 1 1; }
     """
@@ -52,6 +53,8 @@ class TicketScreen(Screen[None]):
         self.ticket: Ticket | None = None
         self.triage: TriageRecord | None = None
         self.hits: list[Hit] = []
+        self.drafting = False
+        self.outcome: DraftOutcome | None = None
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -83,12 +86,8 @@ class TicketScreen(Screen[None]):
         self._show_thread()
         self._show_context()
         self._search_knowledge()
-        draft = self.query_one("#draft", TextArea)
-        if not draft.text:
-            draft.load_text("")
-        self.query_one("#draft-label", Label).update(
-            "Draft · e to edit, a to send · the co-pilot's drafts arrive with the co-pilot"
-        )
+        if not self.query_one("#draft", TextArea).text and not self.drafting:
+            self._draft()
 
     # --- panels ----------------------------------------------------------------------------
 
@@ -186,6 +185,34 @@ class TicketScreen(Screen[None]):
     def _knowledge_failed(self, message: str) -> None:
         self.query_one("#knowledge", Static).update(f"[red]Search failed:[/red] {_escape(message)}")
 
+    # --- the draft ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="draft")
+    async def _draft(self) -> None:
+        """Stream the co-pilot's draft into the editor as it is written."""
+        editor = self.query_one("#draft", TextArea)
+        label = self.query_one("#draft-label", Label)
+        editor.load_text("")
+        editor.read_only = True
+        self.drafting = True
+        label.update("Draft · the co-pilot is writing…")
+
+        def append(chunk: str) -> None:
+            editor.insert(chunk, editor.document.end)
+
+        try:
+            outcome = await draft_reply(self.desk_app.desk, self.ticket_id, append)
+        except DeskPilotError as error:
+            label.update(f"[red]No draft:[/red] {_escape(str(error))} · e to write your own")
+            return
+        finally:
+            editor.read_only = False
+            self.drafting = False
+        self.outcome = outcome
+        if editor.text != outcome.draft.text:
+            editor.load_text(outcome.draft.text)
+        label.update(_draft_label(outcome))
+
     # --- actions ---------------------------------------------------------------------------
 
     def _act(self, what: str, action: object) -> None:
@@ -231,7 +258,8 @@ class TicketScreen(Screen[None]):
 
     def action_escalate(self) -> None:
         assert self.ticket is not None
-        summary = handoff_summary(self.ticket, self.triage, self.hits)
+        references = [Source(kind=h.kind, ref=h.id, title=h.title) for h in self.hits]
+        summary = handoff_summary(self.ticket, self.triage, references)
 
         def escalate(confirmed: bool | None) -> None:
             if confirmed:
@@ -243,7 +271,7 @@ class TicketScreen(Screen[None]):
         self._act("Ticket solved", lambda: self.desk_app.desk.solve(self.ticket_id))
 
     def action_regenerate(self) -> None:
-        self.notify("The co-pilot drafter is not set up in this version yet.", severity="warning")
+        self._draft()
 
     def action_reset_password(self) -> None:
         self._needs_connector("identity")
@@ -266,6 +294,18 @@ class TicketScreen(Screen[None]):
             self.set_focus(None)
             return
         self.app.pop_screen()
+
+
+def _draft_label(outcome: DraftOutcome) -> str:
+    draft = outcome.draft
+    sources = ", ".join(f"{s.kind} {s.ref}" for s in draft.sources) or "no sources"
+    by = draft.drafter + (f" {draft.model}" if draft.model else "")
+    label = f"Draft · {by} · confidence {draft.confidence:.0%} · {sources}"
+    if draft.handoff_reason:
+        label += f" · [b $warning]human recommended:[/] {_escape(draft.handoff_reason)}"
+    if outcome.notice:
+        label += f" · {_escape(outcome.notice)}"
+    return label
 
 
 def _escape(text: str) -> str:

@@ -1,0 +1,74 @@
+"""`deskpilot draft`: the co-pilot's reply for a ticket, from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from deskpilot.cli.common import Context, pass_context, workspace_option
+from deskpilot.desk import Desk
+
+if TYPE_CHECKING:
+    from deskpilot.copilot.service import DraftOutcome, OnChunk
+
+
+@click.command()
+@workspace_option
+@click.argument("ticket_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def draft(context: Context, ticket_id: str, as_json: bool) -> None:
+    """Draft a reply to TICKET_ID (streamed to the terminal unless --json)."""
+    from deskpilot.copilot.service import DraftOutcome
+
+    def show(chunk: str) -> None:
+        sys.stdout.write(chunk)
+        sys.stdout.flush()
+
+    with Desk.open(context.existing_workspace()) as desk:
+        outcome: DraftOutcome = asyncio.run(_drafted(desk, ticket_id, None if as_json else show))
+    if as_json:
+        click.echo(json.dumps(_as_json(outcome), indent=2))
+        return
+    d = outcome.draft
+    model = f" {d.model}" if d.model else ""
+    click.echo(f"\n\n[{d.drafter}{model} · confidence {d.confidence:.2f}]")
+    for source in d.sources:
+        click.echo(f"  source: {source.kind} {source.ref} {source.title}")
+    if outcome.notice:
+        click.echo(f"  note: {outcome.notice}")
+    if d.handoff_reason:
+        click.echo(f"  hand to a human: {d.handoff_reason}")
+
+
+async def _drafted(desk: Desk, ticket_id: str, on_chunk: OnChunk | None) -> DraftOutcome:
+    from deskpilot.copilot.service import draft_reply
+
+    try:
+        return await draft_reply(desk, ticket_id, on_chunk)
+    finally:
+        await desk.aclose_connectors()
+
+
+def _as_json(outcome: DraftOutcome) -> dict[str, Any]:
+    d = outcome.draft
+    return {
+        "ticket_id": d.ticket_id,
+        "text": d.text,
+        "drafter": d.drafter,
+        "model": d.model or None,
+        "prompt_version": d.prompt_version,
+        "confidence": d.confidence,
+        "handoff": (
+            {"reason": d.handoff_reason, "summary": outcome.handoff_summary}
+            if d.handoff_reason
+            else None
+        ),
+        "sources": [{"kind": s.kind, "id": s.ref, "title": s.title} for s in d.sources],
+        "notice": outcome.notice,
+        "problems": outcome.context.problems,
+    }

@@ -1,0 +1,182 @@
+"""Gather a ticket's draft context from the store, the connectors and the knowledge index.
+
+Connector calls run concurrently; a source that fails is noted in ``problems`` and the rest
+of the context is still built, so one broken integration never costs the agent a draft.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
+
+from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
+from deskpilot.copilot.facts import invoice_facts, proration_facts, subscription_facts
+from deskpilot.errors import DeskPilotError
+from deskpilot.models import Source, Ticket
+
+if TYPE_CHECKING:
+    from deskpilot.connectors import Billing, Crm, Issues
+    from deskpilot.desk import Desk
+
+T = TypeVar("T")
+KNOWLEDGE_LIMIT = 4
+SIMILAR_LIMIT = 3
+
+
+async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
+    ticket = desk.ticket(ticket_id)
+    context = DraftContext(ticket=ticket, triage=desk.store.get_triage(ticket_id))
+    # The index and the store are blocking calls: off the event loop, beside the connectors.
+    await asyncio.gather(
+        _add_customer(desk, context),
+        _add_bugs(desk, context),
+        asyncio.to_thread(_add_knowledge, desk, context),
+    )
+    intent = context.triage.intent if context.triage else ticket.intent
+    if intent:
+        context.examples = desk.store.approved_replies(intent, limit=3, exclude=ticket.id)
+    return context
+
+
+async def _guard(context: DraftContext, what: str, call: Awaitable[T]) -> T | None:
+    try:
+        return await call
+    except DeskPilotError as error:
+        context.problems.append(f"{what}: {error}")
+    except Exception as error:
+        context.problems.append(f"{what}: {type(error).__name__}: {error}")
+    return None
+
+
+async def _add_customer(desk: Desk, context: DraftContext) -> None:
+    customer = context.ticket.customer
+    if customer is None:
+        return
+    crm = await _guard(context, "CRM", _crm(desk))
+    billing = await _guard(context, "billing", _billing(desk))
+    if crm is not None:
+        context.crm = await _guard(context, "CRM record", crm.record(customer.id))
+        history = await _guard(context, "CRM history", crm.history(customer.id, limit=5))
+        if history is not None:
+            ids = [t.id for t in history.tickets if t.id != context.ticket.id][:3]
+            context.history = [desk.ticket(i) for i in ids if _exists(desk, i)]
+    if billing is not None:
+        await _add_billing(context, billing, customer.id)
+
+
+async def _add_billing(context: DraftContext, billing: Billing, customer_id: str) -> None:
+    subscription, invoices, changes, plans = await asyncio.gather(
+        _guard(context, "subscription", billing.subscription(customer_id)),
+        _guard(context, "invoices", billing.invoices(customer_id, limit=6)),
+        _guard(context, "plan changes", billing.plan_changes(customer_id)),
+        _guard(context, "plans", billing.plans()),
+    )
+    context.subscription = subscription
+    context.invoices = invoices or []
+    context.plan_changes = changes or []
+    mentioned = " ".join(m.body for m in context.ticket.messages) + " " + context.ticket.subject
+    context.facts += subscription_facts(subscription, plans or [])
+    context.facts += proration_facts(context.plan_changes, plans or [], context.invoices)
+    context.facts += invoice_facts(context.invoices, mentioned)
+
+
+async def _add_bugs(desk: Desk, context: DraftContext) -> None:
+    from deskpilot.connectors.models import BugQuery
+
+    issues = await _guard(context, "bug tracker", _issues(desk))
+    if issues is None:
+        return
+    matches = await _guard(
+        context, "known bugs", issues.search_bugs(BugQuery.from_ticket(context.ticket), limit=3)
+    )
+    for match in matches or []:
+        if match.score < 0.5:
+            continue
+        bug = match.bug
+        context.bugs.append(bug)
+        text = f"Known bug {bug.id} ({bug.status}): {bug.title}"
+        if bug.workaround:
+            text += f". Workaround: {bug.workaround}"
+        context.facts.append(
+            Fact(
+                label="known bug", text=text, source=Source(kind="bug", ref=bug.id, title=bug.title)
+            )
+        )
+
+
+def _add_knowledge(desk: Desk, context: DraftContext) -> None:
+    ticket = context.ticket
+    query = f"{ticket.subject} {ticket.first_customer_message}"[:600]
+    try:
+        index = desk.knowledge()
+        articles = index.search(query, limit=KNOWLEDGE_LIMIT, kinds=["article", "fact"])
+        tickets = index.search(query, limit=SIMILAR_LIMIT + 1, kinds=["ticket"])
+    except DeskPilotError as error:
+        context.problems.append(f"knowledge: {error}")
+        return
+    for hit in articles:
+        body = _article_text(desk, hit.id) if hit.kind == "article" else hit.snippet
+        context.knowledge.append(
+            KnowledgeItem(
+                source=Source(
+                    kind=hit.kind, ref=hit.id, title=hit.title, score=round(hit.score, 2)
+                ),
+                title=hit.title,
+                snippet=hit.snippet,
+                body=body,
+            )
+        )
+    for hit in tickets:
+        if hit.id == ticket.id or not _exists(desk, hit.id):
+            continue
+        reply = _last_agent_reply(desk.ticket(hit.id))
+        context.similar.append(
+            KnowledgeItem(
+                source=Source(
+                    kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2)
+                ),
+                title=hit.title,
+                snippet=hit.snippet,
+                body=reply,
+            )
+        )
+        if len(context.similar) >= SIMILAR_LIMIT:
+            break
+
+
+def _article_text(desk: Desk, slug: str) -> str:
+    path = desk.workspace.articles_dir / f"{slug}.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        text = text[end + 4 :] if end != -1 else text
+    return text.strip()
+
+
+def _last_agent_reply(ticket: Ticket) -> str:
+    replies = [m.body for m in ticket.messages if m.author.value == "agent"]
+    return replies[-1] if replies else ""
+
+
+def _exists(desk: Desk, ticket_id: str) -> bool:
+    try:
+        desk.ticket(ticket_id)
+    except DeskPilotError:
+        return False
+    return True
+
+
+async def _crm(desk: Desk) -> Crm:
+    return desk.connectors.crm()
+
+
+async def _billing(desk: Desk) -> Billing:
+    return desk.connectors.billing()
+
+
+async def _issues(desk: Desk) -> Issues:
+    return desk.connectors.issues()

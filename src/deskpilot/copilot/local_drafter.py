@@ -1,0 +1,257 @@
+"""The local drafter: deterministic, offline, and grounded only in the draft context.
+
+It writes the reply a good agent would: the customer's name, an acknowledgement that fits
+their mood, the answer built from the facts and the best matching approved reply or article
+(its steps, adapted: steps the customer already tried are named, not repeated), and a clear
+next step. It states nothing that is not in the context, and it names what it used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
+from deskpilot.models import Sentiment, Source
+
+PROMPT_VERSION = "local-1"
+# Intents a how-to article answers with its steps; the others get their own paragraph.
+STEP_INTENTS = {
+    "account_access", "onboarding", "bug_report", "billing_question", "cancellation",
+    "refund_request", "invoice_discrepancy",
+}  # fmt: skip
+TOPICS = {
+    "complaint": "customer care",
+    "contract_negotiation": "contracts and renewals",
+    "out_of_scope": "questions like this",
+    "cancellation": "account changes",
+}
+BILLING_INTENTS = {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
+NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
+SPECIFIC = re.compile(r"[\d$€£@]")  # figures, money, addresses: true for another customer only
+
+
+@dataclass
+class Composition:
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    grounded: bool = False  # at least one fact, article or approved reply carried the answer
+
+
+class LocalDrafter:
+    name = "local"
+    model = ""
+    prompt_version = PROMPT_VERSION
+
+    def __init__(self, agent_name: str) -> None:
+        self.agent_name = agent_name
+
+    async def stream(self, context: DraftContext) -> AsyncIterator[str]:
+        text = self.compose(context).text
+        for paragraph in text.split("\n\n"):
+            yield paragraph + "\n\n"
+
+    def compose(self, context: DraftContext) -> Composition:
+        if context.triage and context.triage.handoff:
+            return self._holding_reply(context)
+        body = self._answer(context)
+        greeting = f"Hi {_first_name(context)},"
+        parts = [greeting, _acknowledgement(context), body.text, _closing(context)]
+        text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
+        return Composition(text, body.sources, body.grounded)
+
+    # --- the answer ------------------------------------------------------------------------
+
+    def _answer(self, context: DraftContext) -> Composition:
+        intent = context.triage.intent if context.triage else context.ticket.intent or ""
+        paragraphs: list[str] = []
+        sources: list[Source] = []
+        facts = _facts_for(intent, context)
+        for fact in facts:
+            paragraphs.append(_fact_sentence(fact))
+            sources.append(fact.source)
+        reply = _adaptable_reply(context)
+        article = context.knowledge[0] if context.knowledge else None
+        wants_steps = intent in STEP_INTENTS and (not facts or intent == "bug_report")
+        if reply is not None and not facts:
+            paragraphs.append(reply[0])
+            sources.append(reply[1].source)
+        elif wants_steps and article is not None and article.source.kind == "article":
+            steps = _steps(article.body, context)
+            if steps:
+                paragraphs.append(steps)
+                sources.append(article.source)
+        if intent in OWN_PARAGRAPH:
+            paragraphs.append(OWN_PARAGRAPH[intent])
+        tried = _already_tried(context)
+        if tried:
+            paragraphs.insert(0, tried)
+        # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
+        grounded = bool(sources) or intent in OWN_PARAGRAPH
+        if not grounded:
+            paragraphs.append(_ask_for_details(context))
+        return Composition("\n\n".join(paragraphs), sources, grounded)
+
+    def _holding_reply(self, context: DraftContext) -> Composition:
+        intent = context.triage.intent if context.triage else "your request"
+        topic = TOPICS.get(intent, intent.replace("_", " "))
+        text = (
+            f"Hi {_first_name(context)},\n\n{_acknowledgement(context)}\n\n"
+            f"I want to make sure you get the right answer on this, so I'm bringing in a "
+            f"colleague who looks after {topic}. They will have everything you've told us, "
+            "so you won't need to repeat yourself, and they'll be in touch shortly."
+            f"\n\nBest,\n{self.agent_name}"
+        )
+        return Composition(text, [], grounded=False)
+
+
+OWN_PARAGRAPH = {
+    "feature_request": (
+        "Thanks for the suggestion, I can see why your team would want it. Could you tell me "
+        "a little about how you'd use it day to day? Real examples are what help our product "
+        "team weigh a request."
+    ),
+    "refund_request": (
+        "I'm checking the refund for you now and will confirm here as soon as it's processed."
+    ),
+    "order_status": (
+        "Could you send me the reference you have for it (an export, import or request), "
+        "and roughly when you started it? Then I can check exactly where it stands."
+    ),
+}
+
+
+def _first_name(context: DraftContext) -> str:
+    customer = context.ticket.customer
+    if customer and customer.name:
+        return customer.name.split()[0]
+    return "there"
+
+
+def _acknowledgement(context: DraftContext) -> str:
+    sentiment = context.triage.sentiment if context.triage else context.ticket.sentiment
+    if sentiment is Sentiment.ANGRY:
+        return "I'm sorry, this has clearly been frustrating, and I want to put it right."
+    if sentiment is Sentiment.NEGATIVE:
+        return "Sorry for the trouble, and thanks for the details."
+    return "Thanks for getting in touch."
+
+
+def _closing(context: DraftContext) -> str:
+    if context.bugs:
+        return "I'll keep you posted on the fix; reply here if anything changes in the meantime."
+    return "Let me know if that sorts it, or if anything is unclear."
+
+
+def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
+    wanted: tuple[str, ...]
+    if intent == "invoice_discrepancy":
+        wanted = ("proration", "invoice")
+    elif intent in BILLING_INTENTS:
+        wanted = ("invoice", "plan") if intent == "refund_request" else ("plan", "invoice")
+    else:
+        wanted = ("known bug",)
+    chosen = [f for label in wanted for f in context.facts if f.label == label]
+    if intent == "invoice_discrepancy" and any(f.label == "proration" for f in chosen):
+        chosen = [f for f in chosen if f.label == "proration"][:1] + [
+            f for f in chosen if f.label == "invoice"
+        ][:1]
+    return chosen[:3]
+
+
+def _fact_sentence(fact: Fact) -> str:
+    if fact.label == "proration":
+        return "Here's why the amount is different this time. " + fact.text.rstrip(".") + "."
+    if fact.label == "known bug":
+        return (
+            "This is a known issue our engineers are working on. "
+            + fact.text.replace("Known bug ", "Reference ").rstrip(".")
+            + "."
+        )
+    if fact.label == "plan":
+        return "For reference, here's your current plan. " + fact.text.rstrip(".") + "."
+    return fact.text.rstrip(".") + "."
+
+
+def _adaptable_reply(context: DraftContext) -> tuple[str, KnowledgeItem] | None:
+    """The best similar ticket's sent reply, when it holds nothing about that other customer:
+    no figures or addresses, and no names the context does not already know."""
+    known = _known_words(context)
+    for item in context.similar:
+        middle = _reply_body(item.body)
+        if middle and not SPECIFIC.search(middle) and not _foreign_names(middle, known):
+            return middle, item
+    return None
+
+
+def _known_words(context: DraftContext) -> set[str]:
+    texts = [k.title + " " + k.body for k in context.knowledge]
+    if context.ticket.customer:
+        texts.append(f"{context.ticket.customer.name} {context.ticket.customer.company}")
+    return {w.lower() for text in texts for w in re.findall(r"[A-Za-z][\w'-]*", text)}
+
+
+def _foreign_names(text: str, known: set[str]) -> bool:
+    """A capitalised word mid-sentence that no article or record mentions: likely a name."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        words = re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]
+        if any(w[0].isupper() and w != "I" and w.lower() not in known for w in words):
+            return True
+    return False
+
+
+def _reply_body(reply: str) -> str:
+    """A sent reply without its greeting and sign-off."""
+    paragraphs = [p.strip() for p in reply.split("\n\n") if p.strip()]
+    if paragraphs and re.match(r"^(hi|hello|hey|dear)\b", paragraphs[0], re.I):
+        paragraphs = paragraphs[1:]
+    while paragraphs and (
+        len(paragraphs[-1]) < 60
+        or re.match(
+            r"^(best|cheers|thanks|kind regards|regards|all the best)", paragraphs[-1], re.I
+        )
+    ):
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)
+
+
+def _steps(markdown: str, context: DraftContext) -> str:
+    title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), "")
+    steps: list[str] = []
+    for line in markdown.splitlines():
+        match = NUMBERED.match(line)
+        if match:
+            steps.append(match.group(1).replace("**", "").strip())
+        elif steps and line.startswith((" ", "\t")) and line.strip():
+            steps[-1] += " " + line.strip().replace("**", "")  # a step continued
+        elif steps and line.strip():
+            break
+    if not steps:
+        return ""
+    tried = {s.lower() for s in _tried_steps(context)}
+    listed = [
+        f"{n}. {step}" for n, step in enumerate(steps[:7], start=1) if step.lower() not in tried
+    ]
+    guide = f' (from our guide "{title}")' if title else ""
+    return f"Here's what to do{guide}:\n" + "\n".join(listed)
+
+
+def _tried_steps(context: DraftContext) -> list[str]:
+    page = context.ticket.page_context
+    return page.steps_attempted if page else []
+
+
+def _already_tried(context: DraftContext) -> str:
+    steps = _tried_steps(context)
+    if not steps:
+        return ""
+    said = "; ".join(s.rstrip(".") for s in steps)
+    return f"I can see you've already tried: {said}. Thanks, that saves a few steps."
+
+
+def _ask_for_details(context: DraftContext) -> str:
+    return (
+        "So I can look into this properly, could you tell me a little more: what you were "
+        "trying to do, what you saw (a screenshot helps), and roughly when it happened?"
+    )

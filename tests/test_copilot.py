@@ -1,0 +1,150 @@
+"""The co-pilot on the demo workspace: every intent gets a grounded draft or a hand-off."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from deskpilot.copilot.service import DraftOutcome, draft_reply
+from deskpilot.demo import build_demo
+from deskpilot.desk import Desk
+from deskpilot.models import Invoice
+from deskpilot.workspace import Workspace
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+MONEY = re.compile(r"-?\$[\d,]+\.\d{2}")
+INVOICE = re.compile(r"INV-[\d-]+")
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("copilot") / "ws"
+    with Desk.open(Workspace.create(folder)) as desk:
+        build_demo(desk, tickets=300, seed=7, now=NOW)
+    return folder
+
+
+@pytest.fixture
+def desk(demo_folder: Path, tmp_path: Path) -> Iterator[Desk]:
+    copy = tmp_path / "ws"
+    shutil.copytree(demo_folder, copy)
+    with Desk.open(Workspace.existing(copy)) as opened:
+        opened.clock = lambda: NOW
+        yield opened
+
+
+def draft(desk: Desk, ticket_id: str) -> DraftOutcome:
+    return asyncio.run(draft_reply(desk, ticket_id))
+
+
+def open_by_intent(desk: Desk) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in desk.queue(limit=None):
+        found.setdefault(row.intent or "-", []).append(row.id)
+    return found
+
+
+def context_text(outcome: DraftOutcome) -> str:
+    c = outcome.context
+    parts = [m.body for m in c.ticket.messages] + [c.ticket.subject]
+    parts += [f.text for f in c.facts] + [k.body + k.snippet for k in c.knowledge + c.similar]
+    return "\n".join(parts)
+
+
+def test_every_open_intent_gets_a_grounded_draft_or_a_handoff(desk: Desk) -> None:
+    by_intent = open_by_intent(desk)
+    assert len(by_intent) >= 8
+    for intent, ids in by_intent.items():
+        for ticket_id in ids[:2]:
+            outcome = draft(desk, ticket_id)
+            text = outcome.draft.text
+            customer = outcome.context.ticket.customer
+            assert customer is not None
+            assert text.startswith(f"Hi {customer.name.split()[0]},"), (intent, text)
+            assert text.rstrip().endswith("ada"), "signed by the agent"
+            source_text = context_text(outcome)
+            for figure in MONEY.findall(text) + INVOICE.findall(text):
+                assert figure.lstrip("-") in source_text, (intent, figure)
+            if outcome.draft.handoff_reason:
+                assert outcome.handoff_summary and outcome.draft.confidence <= 0.3
+            else:
+                assert outcome.draft.sources or intent in {"feature_request", "order_status"}
+            stored = desk.store.latest_draft(ticket_id)
+            assert stored is not None and stored.text == text
+
+
+def test_mid_cycle_upgrade_is_explained_with_the_invoices_own_figures(desk: Desk) -> None:
+    invoices = [
+        Invoice.model_validate(i)
+        for i in json.loads((desk.workspace.records_dir / "invoices.json").read_text())
+    ]
+    prorated = {i.customer_id: i for i in invoices if any(line.proration for line in i.lines)}
+    candidates = [
+        row.id
+        for row in desk.queue(statuses=None, limit=None)
+        if row.customer_id in prorated and row.intent == "invoice_discrepancy"
+    ]
+    assert candidates
+    outcome = draft(desk, candidates[0])
+    text = outcome.draft.text
+    invoice = prorated[outcome.context.ticket.customer.id]  # type: ignore[union-attr]
+    assert "days left in the billing cycle" in text
+    for line in invoice.lines:
+        if line.proration:
+            assert f"${abs(line.amount):,.2f}" in text, (line, text)
+    assert any(s.kind == "billing" for s in outcome.draft.sources)
+
+
+def test_known_bug_with_workaround_and_steps_already_tried(desk: Desk) -> None:
+    bug_ids = open_by_intent(desk)["bug_report"]
+    outcome = next(
+        o
+        for o in (draft(desk, i) for i in bug_ids)
+        if o.context.bugs and o.context.ticket.page_context
+    )
+    text = outcome.draft.text
+    bug = outcome.context.bugs[0]
+    assert bug.id in text and "known issue" in text
+    for step in outcome.context.ticket.page_context.steps_attempted:  # type: ignore[union-attr]
+        assert step.rstrip(".") in text
+
+
+def test_sensitive_cases_get_a_holding_reply_and_a_summary(desk: Desk) -> None:
+    by_intent = open_by_intent(desk)
+    for intent in ("complaint", "contract_negotiation"):
+        outcome = draft(desk, by_intent[intent][0])
+        assert outcome.draft.handoff_reason
+        assert "bringing in a colleague" in outcome.draft.text
+        assert outcome.handoff_summary is not None
+        assert "### Suggested next step" in outcome.handoff_summary
+
+
+def test_a_broken_source_is_reported_and_the_draft_still_comes(desk: Desk) -> None:
+    (desk.workspace.records_dir / "invoices.json").write_text("{ not json")
+    ticket_id = open_by_intent(desk)["billing_question"][0]
+    outcome = draft(desk, ticket_id)
+    assert any("invoices" in problem for problem in outcome.context.problems)
+    assert outcome.draft.text.startswith("Hi ")
+
+
+def test_draft_cli_json(demo_folder: Path) -> None:
+    with Desk.open(Workspace.existing(demo_folder)) as desk:
+        ticket_id = open_by_intent(desk)["account_access"][0]
+    result = Cli(demo_folder)("draft", ticket_id, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("ticket_id", "text", "drafter", "model", "confidence", "handoff", "sources"):
+        assert key in data
+    assert data["ticket_id"] == ticket_id and data["drafter"] == "local"
+    assert all({"kind", "id", "title"} <= set(s) for s in data["sources"])
+    streamed = Cli(demo_folder)("draft", ticket_id)
+    assert streamed.exit_code == 0 and streamed.stdout.startswith("Hi ")
+    assert "confidence" in streamed.stdout
