@@ -142,7 +142,7 @@ class Desk:
             if triage and arriving:
                 triage.run(self.store, arriving)
             report = ImportReport(path, added=len(result.added), skipped=len(result.skipped))
-            self._audit("import", None, {"file": str(path)}, result=str(report))
+            self.audit("import", None, {"file": str(path)}, result=str(report))
         self._queue_search.invalidate()
         return report
 
@@ -217,7 +217,7 @@ class Desk:
         # The model is stale now; the next triage retrains it with this label included.
         self.workspace.intent_model_path.unlink(missing_ok=True)
         self._triage = None
-        self._audit("correct_intent", ticket_id, {"from": before, "to": intent})
+        self.audit("correct_intent", ticket_id, {"from": before, "to": intent})
 
     # --- connectors ------------------------------------------------------------------------
 
@@ -263,7 +263,7 @@ class Desk:
         with self.store.transaction():
             self.store.append_message(ticket_id, reply)
             self.store.update_ticket(ticket_id, status=Status.PENDING)
-            self._audit("send", ticket_id, {"chars": len(text)})
+            self.audit("send", ticket_id, {"chars": len(text)})
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
@@ -274,7 +274,7 @@ class Desk:
         with self.store.transaction():
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
-            self._audit("escalate", ticket_id, {"summary_chars": len(summary)})
+            self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
 
     def add_note(self, ticket_id: str, body: str) -> None:
         text = body.strip()
@@ -283,18 +283,18 @@ class Desk:
         note = Message(author=Author.NOTE, body=text, author_name=self.agent, at=self.clock())
         with self.store.transaction():
             self.store.append_message(ticket_id, note)
-            self._audit("note", ticket_id, {"chars": len(text)})
+            self.audit("note", ticket_id, {"chars": len(text)})
 
     def set_status(self, ticket_id: str, status: Status) -> None:
         with self.store.transaction():
             self.store.update_ticket(ticket_id, status=status)
-            self._audit("set_status", ticket_id, {"status": status.value})
+            self.audit("set_status", ticket_id, {"status": status.value})
         # A resolved ticket becomes knowledge; a reopened one stops being it.
         from deskpilot.knowledge import upsert_ticket
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
 
-    def _audit(
+    def audit(
         self,
         action: str,
         ticket_id: str | None,

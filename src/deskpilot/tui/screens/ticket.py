@@ -10,14 +10,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static, TextArea
 
+from deskpilot.actions import service as actions
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, draft_reply
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Author, Source, Ticket, TriageRecord
 from deskpilot.tui import keymap
+from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen
 from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
     from deskpilot.tui.app import DeskPilotApp
 
@@ -273,21 +278,78 @@ class TicketScreen(Screen[None]):
     def action_regenerate(self) -> None:
         self._draft()
 
-    def action_reset_password(self) -> None:
-        self._needs_connector("identity")
+    @work(exclusive=True, group="action")
+    async def action_reset_password(self) -> None:
+        ticket = self.ticket
+        assert ticket is not None
+        if ticket.customer is None:
+            self.notify("This ticket has no customer.", severity="error")
+            return
+        question = f"Send a password reset link to [b]{ticket.customer.email}[/b]?"
+        if await self.app.push_screen_wait(ConfirmScreen(question, "Send reset")):
+            await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
 
-    def action_refund(self) -> None:
-        self._needs_connector("billing")
-
-    def action_create_bug(self) -> None:
-        self._needs_connector("issues")
-
-    def _needs_connector(self, capability: str) -> None:
-        self.notify(
-            f"No {capability} connector is configured for this workspace.",
-            title="Not available",
-            severity="warning",
+    @work(exclusive=True, group="action")
+    async def action_refund(self) -> None:
+        desk = self.desk
+        try:
+            invoices = await actions.customer_invoices(desk, self.ticket_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Refund unavailable", severity="error")
+            return
+        if not invoices:
+            self.notify("No invoices for this customer.", severity="warning")
+            return
+        limits = desk.settings.actions
+        request = await self.app.push_screen_wait(
+            RefundScreen(invoices, limits.refund_limit, limits.currency)
         )
+        if request is not None:
+            await self._run(
+                "Refund",
+                actions.refund(
+                    desk, self.ticket_id, request.invoice_id, request.amount, request.reason
+                ),
+            )
+
+    @work(exclusive=True, group="action")
+    async def action_create_bug(self) -> None:
+        desk = self.desk
+        ticket = self.ticket
+        assert ticket is not None
+        try:
+            matches = await actions.similar_bugs(desk, self.ticket_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Bug tracker unavailable", severity="error")
+            return
+        decision = await self.app.push_screen_wait(
+            BugScreen(ticket.subject, actions.bug_description(desk, self.ticket_id), matches)
+        )
+        if decision is None:
+            return
+        if decision.link_to:
+            self._act(
+                f"Linked to {decision.link_to}",
+                lambda: actions.link_bug(desk, self.ticket_id, decision.link_to, decision.title),
+            )
+            return
+        await self._run(
+            "Bug filed",
+            actions.create_bug(desk, self.ticket_id, decision.title, decision.description),
+        )
+
+    async def _run(self, what: str, action: Awaitable[object]) -> None:
+        try:
+            await action
+        except DeskPilotError as error:
+            self.notify(str(error), title=f"{what} failed", severity="error")
+            return
+        self.notify(what + " done")
+        self.reload()
+
+    @property
+    def desk(self) -> Desk:
+        return self.desk_app.desk
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#draft", TextArea):

@@ -1,0 +1,185 @@
+"""Dialogs for actions that reach outside DeskPilot: they ask, show, and confirm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, TextArea
+
+from deskpilot.tui.screens.modals import MODAL_CSS
+
+if TYPE_CHECKING:
+    from deskpilot.connectors.models import BugMatch
+    from deskpilot.models import Invoice
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-confirm")]
+    DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
+
+    def __init__(self, question: str, yes: str) -> None:
+        super().__init__()
+        self.question, self.yes = question, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button(self.yes, variant="primary", id="yes")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    invoice_id: str
+    amount: float
+    reason: str
+
+
+class RefundScreen(ModalScreen[RefundRequest | None]):
+    """Invoice, amount and reason; the first press checks, the second confirms."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-refund")]
+    DEFAULT_CSS = MODAL_CSS.format(name="RefundScreen") + "RefundScreen #problem { color: $error; }"
+
+    def __init__(self, invoices: list[Invoice], limit: float, currency: str) -> None:
+        super().__init__()
+        self.invoices = {i.id: i for i in invoices}
+        self.limit, self.currency = limit, currency
+        self.pending: RefundRequest | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]Refund[/b] · up to {self.currency} {self.limit:,.2f} without a lead")
+            yield Select(
+                [
+                    (f"{i.number} · {i.issued:%Y-%m-%d} · {i.total:,.2f} · {i.status}", i.id)
+                    for i in self.invoices.values()
+                ],
+                prompt="Invoice",
+                id="invoice",
+            )
+            yield Input(placeholder="Amount", id="amount")
+            yield Input(placeholder="Reason (goes on the audit trail)", id="reason")
+            yield Label("", id="problem")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Refund", variant="warning", id="refund")
+
+    @on(Select.Changed, "#invoice")
+    def _prefill(self, event: Select.Changed) -> None:
+        invoice = self.invoices.get(str(event.value))
+        if invoice is not None:
+            self.query_one("#amount", Input).value = f"{invoice.total:.2f}"
+
+    @on(Button.Pressed, "#refund")
+    def refund(self) -> None:
+        # Confirmed only when the second press sees exactly what the first one asked about;
+        # any change in between asks again.
+        request = self._request()
+        if request is None:
+            self.pending = None
+            return
+        if self.pending == request:
+            self.dismiss(request)
+            return
+        self.pending = request
+        number = self.invoices[request.invoice_id].number
+        self.query_one("#problem", Label).update(
+            f"Refund {self.currency} {request.amount:,.2f} on {number}? Press again to confirm."
+        )
+        self.query_one("#refund", Button).label = "Confirm refund"
+
+    def _request(self) -> RefundRequest | None:
+        problem = self.query_one("#problem", Label)
+        invoice = self.query_one("#invoice", Select).value
+        if invoice is Select.NULL:
+            problem.update("Choose the invoice to refund.")
+            return None
+        try:
+            amount = round(float(self.query_one("#amount", Input).value), 2)
+        except ValueError:
+            problem.update("The amount must be a number, e.g. 49.00.")
+            return None
+        total = self.invoices[str(invoice)].total
+        reason = self.query_one("#reason", Input).value.strip()
+        if not 0 < amount <= total:
+            problem.update(f"The amount must be between 0 and the invoice total {total:,.2f}.")
+        elif amount > self.limit:
+            problem.update(f"Above the limit of {self.currency} {self.limit:,.2f}: ask a lead.")
+        elif not reason:
+            problem.update("Give a reason.")
+        else:
+            return RefundRequest(str(invoice), amount, reason)
+        return None
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class BugDecision:
+    link_to: str | None  # a known bug's id, or None to file a new one
+    title: str
+    description: str
+
+
+class BugScreen(ModalScreen[BugDecision | None]):
+    """Prefilled from the ticket; known bugs that look the same are offered first."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-bug")]
+    DEFAULT_CSS = MODAL_CSS.format(name="BugScreen") + "BugScreen TextArea { height: 10; }"
+
+    def __init__(self, title: str, description: str, matches: list[BugMatch]) -> None:
+        super().__init__()
+        self.title_text, self.description, self.matches = title, description, matches
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Bug ticket[/b] · prefilled from the ticket and its page context")
+            for match in self.matches:
+                bug = match.bug
+                with Horizontal():
+                    yield Label(f"Known: {bug.id} {bug.title} ({bug.status}, {match.score:.0%})")
+                    yield Button(f"Link {bug.id}", id=f"link-{bug.id}")
+            yield Input(self.title_text, id="title")
+            yield TextArea(self.description, id="description")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("File new bug", variant="primary", id="create")
+
+    @on(Button.Pressed, "#create")
+    def create(self) -> None:
+        title = self.query_one("#title", Input).value.strip()
+        if title:
+            self.dismiss(BugDecision(None, title, self.query_one(TextArea).text))
+
+    @on(Button.Pressed)
+    def link(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        if button_id.startswith("link-"):
+            bug_id = button_id.removeprefix("link-")
+            title = next(m.bug.title for m in self.matches if m.bug.id == bug_id)
+            self.dismiss(BugDecision(bug_id, title, ""))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,124 @@
+"""Actions that reach the connectors: reset password, refund, bug ticket, end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from textual.widgets import Button, Input, Label, Select
+
+from deskpilot.desk import Desk
+from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen
+from deskpilot.tui.screens.ticket import TicketScreen
+
+
+async def settle(app: DeskPilotApp, pilot: object) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def until_modal(app: DeskPilotApp, pilot: object, kind: type) -> object:
+    """The action's worker waits on the dialog, so wait for the dialog, not the worker."""
+    for _ in range(50):
+        if isinstance(app.screen, kind):
+            return app.screen
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError(f"no {kind.__name__} appeared; on {app.screen!r}")
+
+
+async def press_refund(modal: RefundScreen, pilot: object) -> None:
+    modal.query_one("#refund", Button).press()
+    await pilot.pause(0.1)  # type: ignore[attr-defined]
+
+
+async def open_ticket(app: DeskPilotApp, pilot: object, ticket_id: str) -> TicketScreen:
+    app.open_ticket(ticket_id)
+    await settle(app, pilot)
+    assert isinstance(app.screen, TicketScreen)
+    return app.screen
+
+
+def ticket_of_intent(desk: Desk, intent: str) -> str:
+    return next(r.id for r in desk.queue(limit=None) if r.intent == intent)
+
+
+def audit(desk: Desk, ticket_id: str) -> list[str]:
+    return [a.action for a in desk.store.list_actions(ticket_id)]
+
+
+async def test_reset_password_asks_then_sends(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "account_access")
+    email = desk.ticket(ticket_id).customer.email  # type: ignore[union-attr]
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("p")
+        await until_modal(app, pilot, ConfirmScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    outbox = (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
+    assert any(email in line and "password" in line for line in outbox)
+    assert audit(desk, ticket_id) == ["reset_password.requested", "reset_password"]
+
+
+async def test_refund_checks_confirms_and_respects_the_limit(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "refund_request")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("f")
+        modal = await until_modal(app, pilot, RefundScreen)
+        assert isinstance(modal, RefundScreen)
+        small = min(modal.invoices.values(), key=lambda i: i.total)
+        modal.query_one("#invoice", Select).value = small.id
+        amount = modal.query_one("#amount", Input)
+        for _ in range(40):  # choosing the invoice fills in its total
+            if amount.value == f"{small.total:.2f}":
+                break
+            await pilot.pause(0.05)
+        assert amount.value == f"{small.total:.2f}"
+        modal.query_one("#amount", Input).value = f"{desk.settings.actions.refund_limit + 1:.2f}"
+        modal.query_one("#reason", Input).value = "charged after cancelling"
+        await pilot.pause()
+        await press_refund(modal, pilot)
+        await pilot.pause()
+        assert app.screen is modal and modal.pending is None  # above the limit: refused
+        modal.query_one("#amount", Input).value = "5.00"
+        await pilot.pause()
+        await press_refund(modal, pilot)
+        await pilot.pause()
+        problem = modal.query_one("#problem", Label).render()
+        assert app.screen is modal and modal.pending is not None, problem  # only asks first
+        await press_refund(modal, pilot)
+        await settle(app, pilot)
+    refunds = json.loads((desk.workspace.records_dir / "refunds.json").read_text())
+    assert [(r["invoice_id"], r["amount"]) for r in refunds] == [(small.id, 5.0)]
+    assert audit(desk, ticket_id) == ["refund.requested", "refund", "note"]
+    assert "Refunded" in desk.ticket(ticket_id).messages[-1].body
+
+
+async def test_bug_ticket_prefilled_and_filed(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "bug_report")
+    bugs_file = desk.workspace.records_dir / "bugs.json"
+    before = len(json.loads(bugs_file.read_text()))
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("b")
+        modal = await until_modal(app, pilot, BugScreen)
+        assert isinstance(modal, BugScreen)
+        assert ticket_id in modal.description
+        await pilot.click("#create")
+        await settle(app, pilot)
+    bugs = json.loads(bugs_file.read_text())
+    assert len(bugs) == before + 1
+    assert audit(desk, ticket_id) == ["create_bug.requested", "create_bug", "note"]
+    assert desk.ticket(ticket_id).messages[-1].body.startswith("Filed bug")
