@@ -148,3 +148,20 @@ def test_draft_cli_json(demo_folder: Path) -> None:
     streamed = Cli(demo_folder)("draft", ticket_id)
     assert streamed.exit_code == 0 and streamed.stdout.startswith("Hi ")
     assert "confidence" in streamed.stdout
+
+
+def test_an_unreachable_model_endpoint_falls_back_to_the_local_draft(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    desk.settings.llm.base_url = f"http://127.0.0.1:{port}/v1"
+    ticket_id = open_by_intent(desk)["account_access"][0]
+    outcome = draft(desk, ticket_id)
+    assert outcome.draft.drafter == "local"
+    assert outcome.notice is not None and "model failed" in outcome.notice
+    assert f"127.0.0.1:{port}" in outcome.notice
+    assert outcome.draft.text.startswith("Hi ")

@@ -39,6 +39,7 @@ from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
     from deskpilot.connectors import ConnectorRegistry
+    from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.understand.triage import Triage
 
@@ -67,6 +68,8 @@ class Desk:
         self._knowledge: KnowledgeIndex | None = None
         self._queue_search = QueueSearch(store)
         self._connectors: ConnectorRegistry | None = None
+        self._model_drafter: ModelDrafter | None = None
+        self._model_drafter_looked_up = False
         self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
 
     @classmethod
@@ -231,10 +234,25 @@ class Desk:
         return self._connectors
 
     async def aclose_connectors(self) -> None:
-        """Close the connectors' HTTP clients, if any were opened."""
+        """Close the connectors' and the model endpoint's HTTP clients, if any were opened."""
         if self._connectors is not None:
             await self._connectors.aclose()
             self._connectors = None
+        if self._model_drafter is not None:
+            await self._model_drafter.aclose()
+            self._model_drafter = None
+            self._model_drafter_looked_up = False
+
+    def model_drafter(self) -> ModelDrafter | None:
+        """The OpenAI-compatible endpoint's drafter, or None for the local drafter only."""
+        if not self._model_drafter_looked_up:
+            from deskpilot.copilot.model_drafter import model_drafter_from_env_and_settings
+
+            self._model_drafter = model_drafter_from_env_and_settings(
+                self.settings.llm, templates_dir=self.workspace.root / "prompts"
+            )
+            self._model_drafter_looked_up = True
+        return self._model_drafter
 
     # --- knowledge -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from deskpilot.copilot.assemble import assemble
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.local_drafter import Composition, LocalDrafter
+from deskpilot.copilot.model_drafter import DraftError
 from deskpilot.models import Draft
 
 if TYPE_CHECKING:
@@ -54,8 +55,26 @@ async def draft_reply(desk: Desk, ticket_id: str, on_chunk: OnChunk | None = Non
 async def _write(
     desk: Desk, context: DraftContext, composition: Composition, on_chunk: OnChunk | None
 ) -> tuple[str, str | None]:
-    """The text and, if the model endpoint failed, why the local draft is shown instead."""
+    """The text and, if the model endpoint failed, why the local draft stands in for it."""
     emit = on_chunk or (lambda _chunk: None)
+    model = desk.model_drafter()
+    if model is not None:
+        received: list[str] = []
+        try:
+            async for chunk in model.stream(context):
+                received.append(chunk)
+                emit(chunk)
+            text = "".join(received).strip()
+            if text:
+                return text, None
+            raise DraftError(f"model endpoint {model.model}: returned an empty draft")
+        except DraftError as error:
+            notice = f"the model failed ({error}); this is the local draft"
+            if received:
+                emit(f"\n\n[{notice}]\n\n")
+        for paragraph in _paragraphs(composition.text):
+            emit(paragraph)
+        return composition.text, notice
     for paragraph in _paragraphs(composition.text):
         emit(paragraph)
     return composition.text, None
@@ -67,6 +86,9 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _used(desk: Desk, notice: str | None, local: LocalDrafter) -> tuple[str, str, str]:
+    model = desk.model_drafter()
+    if model is not None and notice is None:
+        return model.name, model.model, model.prompt_version
     return local.name, local.model, local.prompt_version
 
 

@@ -1,0 +1,326 @@
+"""Render a draft context into chat messages, from templates a team can edit.
+
+The templates are ``system.md`` and ``user.md`` in ``copilot/prompts/``; a workspace's own
+``prompts/`` folder overrides them file by file. They are ``string.Template`` texts: ``$facts``,
+``$conversation`` and the other names listed in ``VARIABLES`` are filled in, ``$$`` is a
+literal dollar sign, and ``<!-- comments -->`` are dropped before anything is sent.
+
+Whatever the customer (or anyone outside the team) wrote is quoted inside tags such as
+``<customer_message>``; tags like ours inside that text are neutralised, so a message cannot
+close its fence and speak as the instructions. The system template tells the model that text
+inside the tags is data, never instructions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Literal, TypedDict
+
+from deskpilot.copilot.context import DraftContext, KnowledgeItem
+from deskpilot.errors import ConfigError
+from deskpilot.models import Author, Message, Ticket
+
+TEMPLATE_FILES = ("system.md", "user.md")
+VARIABLES = frozenset(
+    {
+        "ticket_id",
+        "channel",
+        "priority",
+        "subject",
+        "triage",
+        "customer",
+        "facts",
+        "knowledge",
+        "similar",
+        "history",
+        "examples",
+        "problems",
+        "page",
+        "conversation",
+    }
+)
+NONE = "(none)"
+
+# How much of each item goes into the prompt: enough to answer from, bounded so one long
+# article or thread cannot crowd out the rest.
+MESSAGE_CHARS = 6000
+THREAD_MESSAGES = 12
+ARTICLE_CHARS = 2500
+SIMILAR_CHARS = 1200
+EXAMPLE_CHARS = 1500
+HISTORY_TICKETS = 3
+HISTORY_CHARS = 300
+
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+
+# Our fence tags, also when written with spaces or dashes, in full-width or other look-alike
+# brackets, or HTML-escaped.
+_FENCE_NAMES = (
+    r"customer[\s_-]*message",
+    r"agent[\s_-]*reply",
+    r"ticket[\s_-]*subject",
+    r"page[\s_-]*context",
+    r"earlier[\s_-]*ticket",
+    r"source",
+    r"example",
+)
+_FENCE_LIKE = re.compile(
+    r"(?:<|&lt;|&#0*60;|&#x0*3c;|＜|﹤|〈|‹)(\s*/?\s*(?:" + "|".join(_FENCE_NAMES) + r"))",
+    re.IGNORECASE,
+)
+
+
+class ChatMessage(TypedDict):
+    role: Literal["system", "user"]
+    content: str
+
+
+@dataclass(frozen=True)
+class PromptTemplates:
+    system: Template
+    user: Template
+    version: str  # a short hash of the template texts: recorded with every draft
+    origins: tuple[str, ...]  # where each template was read from, for messages and `config show`
+
+    @classmethod
+    def load(cls, templates_dir: Path | None = None) -> PromptTemplates:
+        """The packaged templates, each replaced by ``templates_dir/<name>`` when that exists."""
+        texts: dict[str, str] = {}
+        origins: list[str] = []
+        for name in TEMPLATE_FILES:
+            override = templates_dir / name if templates_dir is not None else None
+            if override is not None and override.is_file():
+                raw, origin = _read_override(override), str(override)
+            else:
+                raw = (
+                    resources.files("deskpilot.copilot")
+                    .joinpath("prompts", name)
+                    .read_text("utf-8")
+                )
+                origin = f"deskpilot/copilot/prompts/{name}"
+            # Checked with comments blanked out line for line, so errors name the file's lines.
+            _check_template(_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), raw), origin)
+            texts[name] = _strip_comments(raw)
+            origins.append(origin)
+        digest = hashlib.sha256()
+        for name in TEMPLATE_FILES:
+            digest.update(f"{name}\0{texts[name]}\0".encode())
+        return cls(
+            system=Template(texts["system.md"]),
+            user=Template(texts["user.md"]),
+            version=digest.hexdigest()[:12],
+            origins=tuple(origins),
+        )
+
+
+def _read_override(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _strip_comments(text: str) -> str:
+    return _COMMENT.sub("", text).strip() + "\n"
+
+
+def _check_template(text: str, origin: str) -> None:
+    template = Template(text)
+    if not template.is_valid():
+        for match in template.pattern.finditer(text):
+            if match.group("invalid") is not None:
+                line = text.count("\n", 0, match.start()) + 1
+                snippet = text[match.start() : match.start() + 12].split()[0]
+                raise ConfigError(
+                    f"{origin}, line {line}: '{snippet}' is not a placeholder; "
+                    "write $$ for a literal dollar sign"
+                )
+    unknown = sorted(set(template.get_identifiers()) - VARIABLES)
+    if unknown:
+        raise ConfigError(
+            f"{origin}: unknown placeholder ${unknown[0]} "
+            f"(known: {', '.join('$' + v for v in sorted(VARIABLES))})"
+        )
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def render_messages(context: DraftContext, templates: PromptTemplates) -> list[ChatMessage]:
+    values = prompt_values(context)
+    return [
+        ChatMessage(role="system", content=templates.system.substitute(values).strip()),
+        ChatMessage(role="user", content=templates.user.substitute(values).strip()),
+    ]
+
+
+def prompt_values(context: DraftContext) -> dict[str, str]:
+    """Every template variable, rendered."""
+    ticket = context.ticket
+    return {
+        "ticket_id": _inline(ticket.id),
+        "channel": ticket.channel.value,
+        "priority": ticket.priority.value,
+        "subject": fence("ticket_subject", ticket.subject),
+        "triage": _triage(context),
+        "customer": _customer(context),
+        "facts": _blocks(
+            fence("source", f.text, id=_source_id(f.source.kind, f.source.ref), label=f.label)
+            for f in context.facts
+        ),
+        "knowledge": _blocks(_knowledge(item) for item in context.knowledge),
+        "similar": _blocks(_similar(item) for item in context.similar),
+        "history": _blocks(_earlier(t) for t in context.history[:HISTORY_TICKETS]),
+        "examples": _blocks(fence("example", _clip(e, EXAMPLE_CHARS)) for e in context.examples),
+        "problems": "\n".join(f"- {_inline(p)}" for p in context.problems) or NONE,
+        "page": _page(ticket),
+        "conversation": _conversation(ticket),
+    }
+
+
+def neutralise(text: str) -> str:
+    """Defuse anything that looks like one of our fence tags, so quoted text cannot close its
+    fence or open a new one: ``</customer_message>`` becomes ``‹/customer_message>``."""
+    return _FENCE_LIKE.sub(lambda m: "‹" + m.group(1), text)
+
+
+def fence(tag: str, text: str, **attributes: str) -> str:
+    """``text`` quoted as data inside ``<tag ...>`` and ``</tag>``."""
+    rendered = "".join(
+        f' {name}="{_attribute(value)}"' for name, value in attributes.items() if value
+    )
+    return f"<{tag}{rendered}>\n{neutralise(text).strip()}\n</{tag}>"
+
+
+def _attribute(value: str) -> str:
+    return neutralise(html.escape(" ".join(value.split()), quote=True))
+
+
+def _inline(text: str) -> str:
+    return neutralise(" ".join(text.split()))
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + " […]"
+
+
+def _blocks(blocks: Iterable[str]) -> str:
+    return "\n".join(blocks) or NONE
+
+
+def _source_id(kind: str, ref: str) -> str:
+    return f"{kind}:{ref}"
+
+
+def _triage(context: DraftContext) -> str:
+    triage = context.triage
+    if triage is None:
+        intent = context.ticket.intent
+        return f"intent {intent}" if intent else "not triaged"
+    parts = [f"intent {triage.intent} ({triage.confidence:.0%} sure)"]
+    if triage.out_of_scope:
+        parts.append("outside what the co-pilot knows")
+    parts.append(f"sentiment {triage.sentiment.value}")
+    if triage.signals:
+        parts.append("signals: " + ", ".join(triage.signals))
+    if triage.handoff:
+        parts.append(f"a human should handle it ({triage.handoff_reason or 'policy'})")
+    return _inline("; ".join(parts))
+
+
+def _customer(context: DraftContext) -> str:
+    customer = context.ticket.customer
+    if customer is None:
+        return "(no customer record: do not assume who they are)"
+    lines = [f"Name: {customer.name or '(unknown)'}"]
+    if customer.company:
+        lines.append(f"Company: {customer.company}")
+    lines.append(f"Tier: {customer.tier.value}")
+    if customer.plan:
+        lines.append(f"Plan: {customer.plan}")
+    crm = context.crm
+    if crm is not None:
+        if crm.account_owner:
+            lines.append(f"Account owner: {crm.account_owner}")
+        lines.append(f"Seats: {crm.seats}")
+        if crm.signed_up:
+            lines.append(f"Customer since: {crm.signed_up:%B %Y}")
+    return fence("source", "\n".join(lines), id=_source_id("crm", customer.id))
+
+
+def _knowledge(item: KnowledgeItem) -> str:
+    text = item.body or item.snippet
+    return fence(
+        "source",
+        _clip(text, ARTICLE_CHARS),
+        id=_source_id(item.source.kind, item.source.ref),
+        title=item.title,
+    )
+
+
+def _similar(item: KnowledgeItem) -> str:
+    text = f"The customer asked: {item.snippet.strip()}"
+    if item.body:
+        text += f"\nWe replied: {item.body.strip()}"
+    return fence(
+        "source",
+        _clip(text, SIMILAR_CHARS),
+        id=_source_id(item.source.kind, item.source.ref),
+        title=item.title,
+    )
+
+
+def _earlier(ticket: Ticket) -> str:
+    return fence(
+        "earlier_ticket",
+        _clip(ticket.first_customer_message, HISTORY_CHARS),
+        id=ticket.id,
+        subject=ticket.subject,
+        status=ticket.status.value,
+        opened=f"{ticket.created_at:%Y-%m-%d}",
+    )
+
+
+def _page(ticket: Ticket) -> str:
+    page = ticket.page_context
+    if page is None or page.is_empty():
+        return "(not captured)"
+    lines = []
+    if page.url:
+        lines.append(f"URL: {page.url}")
+    if page.title:
+        lines.append(f"Title: {page.title}")
+    if page.visible_state:
+        lines.append(f"What the page showed: {page.visible_state}")
+    lines += [f"Error: {error}" for error in page.errors]
+    lines += [f"They already tried: {step}" for step in page.steps_attempted]
+    return fence("page_context", "\n".join(lines))
+
+
+def _conversation(ticket: Ticket) -> str:
+    thread = ticket.public_thread  # internal notes never reach a customer-facing draft
+    shown = thread[-THREAD_MESSAGES:]
+    blocks = [_message(message) for message in shown]
+    if len(thread) > len(shown):
+        blocks.insert(0, f"({len(thread) - len(shown)} earlier messages left out)")
+    return "\n".join(blocks) or "(no messages)"
+
+
+def _message(message: Message) -> str:
+    tag = "customer_message" if message.author is Author.CUSTOMER else "agent_reply"
+    return fence(
+        tag,
+        _clip(message.body, MESSAGE_CHARS),
+        author=message.author_name,
+        at=message.at.isoformat(timespec="minutes"),
+    )
