@@ -26,7 +26,12 @@ SCREENS = {
     "escalate": ("enter", "x"),
     "filter": ("F",),
     "help": ("question_mark",),
+    "refund": ("enter", "f"),
+    "bug": ("enter", "b"),
+    "reset-password": ("enter", "p"),
 }
+# Dialogs that an action's worker waits on: wait for the dialog, not for the worker.
+AWAITED_DIALOGS = {"refund", "bug", "reset-password"}
 
 
 async def steady(pilot: Pilot[None]) -> None:
@@ -53,8 +58,17 @@ def test_screen(
 ) -> None:
     async def show(pilot: Pilot[None]) -> None:
         await steady(pilot)
-        for key in SCREENS[screen]:
+        keys = SCREENS[screen]
+        for key in keys[:-1] if screen in AWAITED_DIALOGS else keys:
             await pilot.press(key)
             await steady(pilot)
+        if screen in AWAITED_DIALOGS:
+            before = pilot.app.screen
+            await pilot.press(keys[-1])
+            for _ in range(50):
+                if pilot.app.screen is not before:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
 
     assert snap_compare(make_app(theme), terminal_size=size, run_before=show)

@@ -158,3 +158,41 @@ async def test_escape_leaves_the_editor_before_the_ticket(
         assert app.screen is screen and app.focused is not screen.query_one(TextArea)
         await pilot.press("escape")
         assert app.screen is not screen
+
+
+async def test_regenerate_writes_a_new_draft(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        first = desk.store.latest_draft(ticket_id)
+        screen.query_one("#draft", TextArea).load_text("scribbles")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        second = desk.store.latest_draft(ticket_id)
+        assert first is not None and second is not None and second.created_at == first.created_at
+        assert screen.query_one("#draft", TextArea).text == second.text != "scribbles"
+    import sqlalchemy as sa
+
+    from deskpilot.store import schema
+
+    with desk.store._read() as connection:
+        count = connection.execute(
+            sa.select(sa.func.count()).where(schema.drafts.c.ticket_id == ticket_id)
+        ).scalar_one()
+    assert count == 2
+
+
+async def test_stats_screen_for_leads(make_app: Callable[..., DeskPilotApp]) -> None:
+    from deskpilot.tui.screens.stats import StatsScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, StatsScreen)
