@@ -86,12 +86,12 @@ class IntentClassifier:
         known = [(str(self._labels[i]), float(row[i])) for i in order]
         known = [(label, p) for label, p in known if label != OUT_OF_SCOPE]
         best_label, best = known[0]
-        oos_probability = (
-            float(row[list(self._labels).index(OUT_OF_SCOPE)])
-            if (OUT_OF_SCOPE in self._labels)
-            else 0.0
-        )
-        out_of_scope = best < self.out_of_scope_below or oos_probability > best
+        out_of_scope = False
+        # Only a model taught what out of scope looks like flags it: without such examples
+        # (Banking77, a taxonomy without an out_of_scope table) a low best is still the best.
+        if OUT_OF_SCOPE in self._labels:
+            oos_probability = float(row[list(self._labels).index(OUT_OF_SCOPE)])
+            out_of_scope = best < self.out_of_scope_below or oos_probability > best
         return IntentPrediction(
             intent=OUT_OF_SCOPE if out_of_scope else best_label,
             confidence=round(best, 4),
