@@ -196,3 +196,23 @@ async def test_stats_screen_for_leads(make_app: Callable[..., DeskPilotApp]) -> 
         assert isinstance(app.screen, StatsScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, StatsScreen)
+
+
+async def test_sources_open_to_read(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
+    from textual.widgets import Markdown
+
+    from deskpilot.tui.screens.action_modals import ReadScreen
+
+    ticket_id = next(r.id for r in desk.queue(limit=None) if r.intent == "account_access")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        assert screen.outcome is not None
+        context_text = str(screen.query_one("#context").render())
+        assert "Billing" in context_text or "CRM" in context_text
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, ReadScreen)
+        first = screen.outcome.context.knowledge[0]
+        assert app.screen.query_one(Markdown).source == first.body
+        assert first.body.startswith("# ")  # the whole article, not a snippet

@@ -52,6 +52,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("escalate", "x", "escalate", "Escalate", TICKET),
     KeyAction("note", "n", "note", "Note", TICKET),
     KeyAction("intent", "t", "change_intent", "Intent", TICKET),
+    KeyAction("read", "o", "read_knowledge", "Read sources", TICKET),
     KeyAction("close", "c", "close_ticket", "Close", TICKET),
     KeyAction("back", "escape", "back", "Back", TICKET),
 )

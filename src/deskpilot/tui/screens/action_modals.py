@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, TextArea
+from textual.widgets import Button, Input, Label, Markdown, OptionList, Select, TextArea
 
 from deskpilot.tui.screens.modals import MODAL_CSS
 
@@ -183,3 +183,41 @@ class BugScreen(ModalScreen[BugDecision | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Readable:
+    title: str
+    kind: str
+    ref: str
+    text: str  # Markdown
+
+
+class ReadScreen(ModalScreen[None]):
+    """The retrieved articles and past tickets, to read in full."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close-read")]
+    DEFAULT_CSS = """
+    ReadScreen { align: center middle; }
+    ReadScreen > Horizontal {
+        width: 90%; height: 85%; border: thick $accent; background: $surface;
+    }
+    ReadScreen OptionList { width: 34; height: 1fr; }
+    ReadScreen VerticalScroll { width: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, items: list[Readable]) -> None:
+        super().__init__()
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield OptionList(*[f"{i.title} ({i.kind} {i.ref})" for i in self.items])
+            with VerticalScroll():
+                yield Markdown(self.items[0].text if self.items else "Nothing was retrieved.")
+
+    @on(OptionList.OptionHighlighted)
+    def _show(self, event: OptionList.OptionHighlighted) -> None:
+        index = event.option_index
+        if 0 <= index < len(self.items):
+            self.query_one(Markdown).update(self.items[index].text)

@@ -11,12 +11,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static, TextArea
 
 from deskpilot.actions import service as actions
+from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, draft_reply
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Author, Source, Ticket, TriageRecord
 from deskpilot.tui import keymap
-from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen
+from deskpilot.tui.screens.action_modals import (
+    BugScreen,
+    ConfirmScreen,
+    Readable,
+    ReadScreen,
+    RefundScreen,
+)
 from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
 
 if TYPE_CHECKING:
@@ -161,6 +168,11 @@ class TicketScreen(Screen[None]):
                 lines.append(f"  sees: {_escape(page.visible_state)}")
             lines += [f"  [red]error:[/red] {_escape(e)}" for e in page.errors]
             lines += [f"  tried: {_escape(s)}" for s in page.steps_attempted]
+        lines += (
+            _connector_lines(self.outcome.context)
+            if self.outcome
+            else ["", "Loading CRM and billing…"]
+        )
         self.query_one("#context", Static).update("\n".join(lines))
 
     @work(thread=True, exclusive=True, group="knowledge")
@@ -217,6 +229,7 @@ class TicketScreen(Screen[None]):
         if editor.text != outcome.draft.text:
             editor.load_text(outcome.draft.text)
         label.update(_draft_label(outcome))
+        self._show_context()  # now with what the connectors returned
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -228,6 +241,17 @@ class TicketScreen(Screen[None]):
             return
         self.notify(what)
         self.reload()
+
+    def action_read_knowledge(self) -> None:
+        if self.outcome is not None:
+            context = self.outcome.context
+            items = [
+                Readable(k.title, k.source.kind, k.source.ref, k.body or k.snippet)
+                for k in context.knowledge + context.similar
+            ]
+        else:
+            items = [Readable(h.title, h.kind, h.id, h.snippet) for h in self.hits]
+        self.app.push_screen(ReadScreen(items))
 
     def action_edit(self) -> None:
         self.query_one("#draft", TextArea).focus()
@@ -356,6 +380,27 @@ class TicketScreen(Screen[None]):
             self.set_focus(None)
             return
         self.app.pop_screen()
+
+
+def _connector_lines(context: DraftContext) -> list[str]:
+    """CRM, billing and known bugs as the connectors returned them, each problem on its own."""
+    lines: list[str] = []
+    if context.crm:
+        crm = context.crm
+        lines += ["", f"[b]CRM[/b] {crm.seats} seats · owner {crm.account_owner or '-'}"]
+        lines += [f"  note {n.at:%Y-%m-%d}: {_escape(n.body)[:120]}" for n in crm.notes[-2:]]
+    if context.history:
+        lines.append(
+            "  earlier: " + ", ".join(f"{t.id} {_escape(t.subject)}" for t in context.history)
+        )
+    billing = [f for f in context.facts if f.label in {"plan", "proration", "invoice"}]
+    if billing:
+        lines += ["", "[b]Billing[/b]"] + [f"  {_escape(f.text)}" for f in billing]
+    if context.bugs:
+        lines += ["", "[b]Known bugs[/b]"]
+        lines += [f"  {b.id} ({b.status}) {_escape(b.title)}" for b in context.bugs]
+    lines += [f"[red]{_escape(problem)}[/red]" for problem in context.problems]
+    return lines
 
 
 def _draft_label(outcome: DraftOutcome) -> str:
