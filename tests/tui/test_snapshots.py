@@ -29,6 +29,7 @@ SCREENS = {
     "refund": ("enter", "f"),
     "bug": ("enter", "b"),
     "reset-password": ("enter", "p"),
+    "read-sources": ("enter", "o"),
 }
 # Dialogs that an action's worker waits on: wait for the dialog, not for the worker.
 AWAITED_DIALOGS = {"refund", "bug", "reset-password"}
