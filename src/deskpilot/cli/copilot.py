@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 @pass_context
 def draft(context: Context, ticket_id: str, as_json: bool) -> None:
     """Draft a reply to TICKET_ID (streamed to the terminal unless --json)."""
-    from deskpilot.copilot.service import DraftOutcome
 
     def show(chunk: str) -> None:
         sys.stdout.write(chunk)
