@@ -5,24 +5,46 @@ probabilities are the confidence. Character n-grams make it robust to typos and 
 word bigrams catch short paraphrases ("can't get in", "locked out"). When the training data
 has out-of-scope examples (the default taxonomy does), a message is out of scope when that
 class wins or when no known intent reaches ``out_of_scope_below``.
+
+``features="ensemble"`` (the optional ``embeddings`` extra) adds a second logistic regression
+over sentence embeddings (see ``embeddings.py``) and averages the two: 0.3 TF-IDF, 0.7
+embeddings. In bench/bench_intents.py that is Banking77 91.0 -> 92.2% (10-shot 72.3 -> 80.8%)
+and CLINC150 in-scope 88.1 -> 95.0%, for 2.4 ms a ticket instead of 0.2 ms. The embedders are
+never pickled with the model: they load, once per process, on first use.
 """
 
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 
 from deskpilot.errors import DeskPilotError
+from deskpilot.understand import embeddings
 from deskpilot.understand.datasets import OUT_OF_SCOPE, Example
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+Features = Literal["tfidf", "ensemble"]
+FEATURES: tuple[str, ...] = get_args(Features)
+# The weight of the TF-IDF model's probabilities in the ensemble; the embeddings get the rest.
+TFIDF_WEIGHT = 0.3
+# Out-of-scope thresholds, each chosen on CLINC150's training data, never on its validation
+# split. TF-IDF: 0.3 on a held-out fifth. Ensemble (with an out-of-scope class): 0.16 by 5-fold
+# cross-validation, the best in-scope accuracy keeping out-of-scope recall at 75% or more; the
+# averaged probabilities are flatter than TF-IDF's alone, hence the lower figure.
+DEFAULT_OUT_OF_SCOPE_BELOW: dict[str, float] = {"tfidf": 0.3, "ensemble": 0.16}
+
+Matrix = npt.NDArray[np.float64]
 
 
 class ClassifierError(DeskPilotError):
@@ -41,11 +63,39 @@ class IntentPrediction:
 
 
 class IntentClassifier:
-    def __init__(self, *, out_of_scope_below: float = 0.3, regularisation: float = 20.0) -> None:
+    def __init__(
+        self,
+        *,
+        features: Features = "tfidf",
+        out_of_scope_below: float | None = None,
+        regularisation: float = 20.0,
+        embedding_regularisation: float = 10.0,
+    ) -> None:
+        """``out_of_scope_below=None`` (here or set later) means the threshold for ``features``."""
+        if features not in FEATURES:
+            raise ClassifierError(
+                f"unknown intent classifier {features!r}; choose one of {', '.join(FEATURES)}"
+            )
+        if features == "ensemble":
+            embeddings.require()  # say so now, not after a minute of training
+        self.features: Features = features
         self.out_of_scope_below = out_of_scope_below
         self.regularisation = regularisation
-        self._pipeline: Pipeline | None = None
+        self.embedding_regularisation = embedding_regularisation
+        self._vectoriser: FeatureUnion | None = None
+        self._tfidf_model: LogisticRegression | None = None
+        self._embedding_model: LogisticRegression | None = None
+        self._embedder_signature = ""
         self._labels: np.ndarray | None = None
+
+    @property
+    def out_of_scope_below(self) -> float:
+        return self._out_of_scope_below
+
+    @out_of_scope_below.setter
+    def out_of_scope_below(self, threshold: float | None) -> None:
+        default = DEFAULT_OUT_OF_SCOPE_BELOW[self.features]
+        self._out_of_scope_below = default if threshold is None else threshold
 
     @property
     def intents(self) -> list[str]:
@@ -57,30 +107,48 @@ class IntentClassifier:
             raise ClassifierError(
                 f"need examples of at least two intents to learn from; got {sorted(labels)}"
             )
-        pipeline = Pipeline(
-            [
-                ("features", _features()),
-                (
-                    "model",
-                    LogisticRegression(C=self.regularisation, max_iter=1000, tol=1e-3),
-                ),
-            ]
-        )
-        pipeline.fit([e.text for e in examples], [e.intent for e in examples])
-        self._pipeline = pipeline
-        self._labels = pipeline.classes_
+        texts = [e.text for e in examples]
+        targets = [e.intent for e in examples]
+        vectoriser = _tfidf_features()
+        tfidf_model = LogisticRegression(C=self.regularisation, max_iter=1000, tol=1e-3)
+        tfidf_model.fit(vectoriser.fit_transform(texts), targets)
+        embedding_model = None
+        if self.features == "ensemble":
+            embedded = embeddings.shared_embedder().embed(texts)
+            embedding_model = LogisticRegression(C=self.embedding_regularisation, max_iter=1000)
+            embedding_model.fit(embedded, targets)
+            assert list(embedding_model.classes_) == list(tfidf_model.classes_)
+            self._embedder_signature = embeddings.signature()
+        self._vectoriser = vectoriser
+        self._tfidf_model = tfidf_model
+        self._embedding_model = embedding_model
+        self._labels = tfidf_model.classes_
         return self
 
     def predict(self, text: str) -> IntentPrediction:
         return self.predict_many([text])[0]
 
     def predict_many(self, texts: Sequence[str]) -> list[IntentPrediction]:
-        if self._pipeline is None or self._labels is None:
+        if self._labels is None:
             raise ClassifierError("the intent classifier has not been trained yet")
-        probabilities = self._pipeline.predict_proba(list(texts))
-        return [self._prediction(row) for row in probabilities]
+        batch = list(texts)
+        if not batch:
+            return []
+        return [self._prediction(row) for row in self.probabilities(batch)]
 
-    def _prediction(self, row: np.ndarray) -> IntentPrediction:
+    def probabilities(self, texts: Sequence[str]) -> Matrix:
+        """One row per text, one column per label in ``intents`` order."""
+        if self._vectoriser is None or self._tfidf_model is None:
+            raise ClassifierError("the intent classifier has not been trained yet")
+        batch = list(texts)
+        tfidf = _softmax(_tfidf_scores(self._vectoriser, self._tfidf_model, batch))
+        if self._embedding_model is None:
+            return tfidf
+        embedded = embeddings.shared_embedder().embed(batch)
+        scores = embedded @ self._embedding_model.coef_.T + self._embedding_model.intercept_
+        return TFIDF_WEIGHT * tfidf + (1 - TFIDF_WEIGHT) * _softmax(scores)
+
+    def _prediction(self, row: Matrix) -> IntentPrediction:
         assert self._labels is not None
         order = np.argsort(row)[::-1]
         known = [(str(self._labels[i]), float(row[i])) for i in order]
@@ -107,7 +175,10 @@ class IntentClassifier:
 
     @classmethod
     def load(cls, path: Path) -> IntentClassifier:
-        """Load a model this workspace trained itself (pickle: never load one from elsewhere)."""
+        """Load a model this workspace trained itself (pickle: never load one from elsewhere).
+
+        An ensemble model loads without its embedders; they load on the first prediction.
+        """
         try:
             with path.open("rb") as handle:
                 version, model = pickle.load(handle)
@@ -115,10 +186,61 @@ class IntentClassifier:
             raise ClassifierError(f"{path}: cannot load the intent model ({error})") from None
         if version != FORMAT_VERSION or not isinstance(model, cls):
             raise ClassifierError(f"{path}: intent model from another DeskPilot version")
+        if model.features == "ensemble":
+            if not embeddings.available():
+                raise ClassifierError(
+                    f"{path}: the intent model needs sentence embeddings: {embeddings.INSTALL_HINT}"
+                )
+            if model._embedder_signature != embeddings.signature():
+                raise ClassifierError(
+                    f"{path}: the intent model was trained with other embedding packages "
+                    f"({model._embedder_signature}); retrain it"
+                )
         return model
 
 
-def _features() -> FeatureUnion:
+# Both functions below are scikit-learn's maths without its per-call checks and sparse-matrix
+# building, which cost over a millisecond for one ticket: a fifth of the 5 ms budget with the
+# ensemble. A test holds them equal to LogisticRegression.predict_proba.
+
+
+def _tfidf_scores(union: FeatureUnion, model: LogisticRegression, texts: list[str]) -> Matrix:
+    """``model.decision_function(union.transform(texts))`` from the n-grams present only.
+
+    Holds for the vectorisers of ``_tfidf_features``: sublinear tf times idf, L2-normalised.
+    """
+    scores: Matrix = np.tile(np.asarray(model.intercept_, dtype=np.float64), (len(texts), 1))
+    offset = 0
+    for _, vectoriser in union.transformer_list:
+        analyse = vectoriser.build_analyzer()  # lowercasing and n-grams, as in transform
+        vocabulary, idf = vectoriser.vocabulary_, vectoriser.idf_
+        for row, text in enumerate(texts):
+            found = [
+                (vocabulary[g], n) for g, n in Counter(analyse(text)).items() if g in vocabulary
+            ]
+            if not found:
+                continue
+            columns = np.array([column for column, _ in found], dtype=np.intp)
+            weights = (1.0 + np.log([count for _, count in found])) * idf[columns]
+            weights /= np.linalg.norm(weights)
+            scores[row] += model.coef_[:, columns + offset] @ weights
+        offset += len(vocabulary)
+    return scores
+
+
+def _softmax(scores: Matrix) -> Matrix:
+    """Multinomial logistic regression's probabilities from its linear scores. With two classes
+    scikit-learn keeps one score column, and softmax over (0, score) is its logistic."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape[1] == 1:
+        scores = np.hstack([np.zeros_like(scores), scores])
+    scores = scores - scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
+
+
+def _tfidf_features() -> FeatureUnion:
     return FeatureUnion(
         [
             (

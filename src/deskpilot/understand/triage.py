@@ -85,15 +85,18 @@ def load_or_train(
         except ClassifierError:
             pass  # from another version, or damaged: retrain below
         else:
-            classifier.out_of_scope_below = policy.out_of_scope_below
-            return classifier
+            if classifier.features == policy.classifier:  # else retrain as configured
+                classifier.out_of_scope_below = policy.out_of_scope_below
+                return classifier
     return train(model_path, store, taxonomy, policy)
 
 
 def train(
     model_path: Path, store: Store, taxonomy: dict[str, IntentSpec], policy: TriageSettings
 ) -> IntentClassifier:
-    classifier = IntentClassifier(out_of_scope_below=policy.out_of_scope_below)
+    classifier = IntentClassifier(
+        features=policy.classifier, out_of_scope_below=policy.out_of_scope_below
+    )
     classifier.fit(training_examples(store, taxonomy))
     classifier.save(model_path)
     return classifier

