@@ -60,7 +60,7 @@ async def _add_customer(desk: Desk, context: DraftContext) -> None:
         history = await _guard(context, "CRM history", crm.history(customer.id, limit=5))
         if history is not None:
             ids = [t.id for t in history.tickets if t.id != context.ticket.id][:3]
-            context.history = [desk.ticket(i) for i in ids if _exists(desk, i)]
+            context.history = [t for i in ids if (t := _maybe_ticket(desk, i)) is not None]
     if billing is not None:
         await _add_billing(context, billing, customer.id)
 
@@ -128,9 +128,10 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
             )
         )
     for hit in tickets:
-        if hit.id == ticket.id or not _exists(desk, hit.id):
+        similar = None if hit.id == ticket.id else _maybe_ticket(desk, hit.id)
+        if similar is None:
             continue
-        reply = _last_agent_reply(desk.ticket(hit.id))
+        reply = _last_agent_reply(similar)
         context.similar.append(
             KnowledgeItem(
                 source=Source(
@@ -162,12 +163,12 @@ def _last_agent_reply(ticket: Ticket) -> str:
     return replies[-1] if replies else ""
 
 
-def _exists(desk: Desk, ticket_id: str) -> bool:
+def _maybe_ticket(desk: Desk, ticket_id: str) -> Ticket | None:
+    """The ticket, or None when the index or the CRM names one this store does not have."""
     try:
-        desk.ticket(ticket_id)
+        return desk.ticket(ticket_id)
     except DeskPilotError:
-        return False
-    return True
+        return None
 
 
 async def _crm(desk: Desk) -> Crm:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from deskpilot.errors import ImportFileError
 from deskpilot.intake.records import FIELDS, TicketRecord
-from deskpilot.textfiles import UnreadableText, read_utf8
+from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
 
 Progress = Callable[[int, int], None]
 
@@ -65,46 +65,22 @@ def _looks_like_csv(path: Path, text: str) -> bool:
 
 
 def _read_jsonl(path: Path, text: str, progress: Progress | None) -> list[NumberedRecord]:
-    lines = text.splitlines()
+    total = text.count("\n") + 1
     records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line, object_pairs_hook=_refuse_duplicate_keys)
-        except json.JSONDecodeError as error:
-            raise ImportFileError(
-                path, f"not valid JSON ({error.msg} at column {error.colno})", line=number
-            ) from None
-        except DuplicateKeyError as error:
-            raise ImportFileError(
-                path, "the same field appears twice", line=number, field=error.key
-            ) from None
-        if not isinstance(data, dict):
-            raise ImportFileError(
-                path, f"expected a JSON object, found {type(data).__name__}", line=number
-            )
-        records.append(NumberedRecord(number, _validate(path, number, data)))
-        if progress and number % 1000 == 0:
-            progress(number, len(lines))
+    try:
+        for number, data in json_lines(text, refuse_duplicate_keys=True):
+            if not isinstance(data, dict):
+                raise ImportFileError(
+                    path, f"expected a JSON object, found {type(data).__name__}", line=number
+                )
+            records.append(NumberedRecord(number, _validate(path, number, data)))
+            if progress and number % 1000 == 0:
+                progress(number, total)
+    except UnreadableText as error:
+        raise ImportFileError(path, error.problem, line=error.line, field=error.field) from None
     if progress:
-        progress(len(lines), len(lines))
+        progress(total, total)
     return records
-
-
-class DuplicateKeyError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise DuplicateKeyError(key)
-        data[key] = value
-    return data
 
 
 def _read_csv(path: Path, text: str, progress: Progress | None) -> list[NumberedRecord]:

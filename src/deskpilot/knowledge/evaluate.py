@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deskpilot.knowledge.errors import EvalFileError
 from deskpilot.knowledge.index import KnowledgeIndex
-from deskpilot.textfiles import UnreadableText, read_utf8
+from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
 
 DEPTH = 10  # ranks below this count as a miss (MRR@10)
 COLUMNS = ("query", "expected")
@@ -128,18 +127,11 @@ def _read_text(path: Path) -> str:
 
 
 def _read_jsonl(path: Path, text: str) -> list[EvalCase]:
-    cases = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise EvalFileError(
-                path, f"not valid JSON ({error.msg}, column {error.colno})", line=number
-            ) from None
-        cases.append(_case_from_record(path, number, record))
-    return cases
+    try:
+        lines = list(json_lines(text))
+    except UnreadableText as error:
+        raise EvalFileError(path, error.problem, line=error.line) from None
+    return [_case_from_record(path, number, record) for number, record in lines]
 
 
 def _case_from_record(path: Path, line: int, record: object) -> EvalCase:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from deskpilot.errors import DeskPilotError
-from deskpilot.textfiles import UnreadableText, read_utf8
+from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
 
 OUT_OF_SCOPE = "out_of_scope"
 Split = Literal["train", "test"]
@@ -81,13 +81,11 @@ def _clinc(path: Path, data: Any, split: Split) -> list[Example]:
 def _ticket_jsonl(path: Path, text: str) -> list[Example]:
     """DeskPilot ticket JSONL: ``intent`` plus ``body`` (or the first customer message)."""
     examples = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DatasetError(path, f"not valid JSON ({error.msg})", number) from None
+    try:
+        lines = list(json_lines(text))
+    except UnreadableText as error:
+        raise DatasetError(path, error.problem, error.line) from None
+    for number, record in lines:
         if not isinstance(record, dict):
             raise DatasetError(path, "expected a JSON object", number)
         body = record.get("body") or _first_customer_message(record.get("messages"))
