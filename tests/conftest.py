@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from deskpilot.cli import main
+from deskpilot.demo import build_demo
 from deskpilot.desk import Desk
 from deskpilot.workspace import Workspace
 
@@ -48,3 +51,25 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "ws")
+
+
+DEMO_NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def frozen_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 300-ticket demo at a fixed present, built once per test run."""
+    folder = tmp_path_factory.mktemp("frozen-demo") / "ws"
+    with Desk.open(Workspace.create(folder)) as desk:
+        build_demo(desk, tickets=300, seed=7, now=DEMO_NOW)
+    return folder
+
+
+@pytest.fixture
+def demo_desk(frozen_demo: Path, tmp_path: Path) -> Iterator[Desk]:
+    """A private copy of the frozen demo, so a test's actions never leak into another's."""
+    copy = tmp_path / "demo-ws"
+    shutil.copytree(frozen_demo, copy)
+    with Desk.open(Workspace.existing(copy)) as opened:
+        opened.clock = lambda: DEMO_NOW
+        yield opened

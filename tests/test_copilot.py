@@ -5,40 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from conftest import Cli
 from deskpilot.copilot.service import DraftOutcome, draft_reply
-from deskpilot.demo import build_demo
 from deskpilot.desk import Desk
 from deskpilot.models import Invoice
-from deskpilot.workspace import Workspace
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MONEY = re.compile(r"-?\$[\d,]+\.\d{2}")
 INVOICE = re.compile(r"INV-[\d-]+")
 
 
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("copilot") / "ws"
-    with Desk.open(Workspace.create(folder)) as desk:
-        build_demo(desk, tickets=300, seed=7, now=NOW)
-    return folder
-
-
 @pytest.fixture
-def desk(demo_folder: Path, tmp_path: Path) -> Iterator[Desk]:
-    copy = tmp_path / "ws"
-    shutil.copytree(demo_folder, copy)
-    with Desk.open(Workspace.existing(copy)) as opened:
-        opened.clock = lambda: NOW
-        yield opened
+def desk(demo_desk: Desk) -> Desk:
+    return demo_desk
 
 
 def draft(desk: Desk, ticket_id: str) -> DraftOutcome:
@@ -135,9 +116,9 @@ def test_a_broken_source_is_reported_and_the_draft_still_comes(desk: Desk) -> No
     assert outcome.draft.text.startswith("Hi ")
 
 
-def test_draft_cli_json(demo_folder: Path) -> None:
-    with Desk.open(Workspace.existing(demo_folder)) as desk:
-        ticket_id = open_by_intent(desk)["account_access"][0]
+def test_draft_cli_json(desk: Desk) -> None:
+    demo_folder = desk.workspace.root  # a private copy: the CLI stores its drafts there
+    ticket_id = open_by_intent(desk)["account_access"][0]
     result = Cli(demo_folder)("draft", ticket_id, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
