@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deskpilot.desk import Desk
 
 
 @dataclass
@@ -43,3 +49,17 @@ def report(title: str, figures: list[Figure]) -> None:
     print("-" * len(title))
     for figure in figures:
         print(figure.line())
+
+
+def demo_desk(folder: Path | None, tickets: int, prefix: str) -> Desk:
+    """A desk on a demo workspace of ``tickets`` tickets: ``folder``'s if it holds one already
+    (benchmarks can share a 100k workspace), else built there or in a new temporary folder."""
+    from deskpilot.demo import build_demo, demo_description
+    from deskpilot.desk import Desk
+    from deskpilot.workspace import Workspace
+
+    root = folder or Path(tempfile.mkdtemp(prefix=prefix))
+    desk = Desk.open(Workspace.create(root))
+    if demo_description(desk.store) is None:
+        build_demo(desk, tickets=tickets)
+    return desk

@@ -12,18 +12,15 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _harness import Figure, median_seconds, report
-from deskpilot.demo import build_demo, demo_description
+from _harness import Figure, demo_desk, median_seconds, report
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.widgets.queue_table import QueueTable
-from deskpilot.workspace import Workspace
 
 QUERIES = ["locked", "invoice", "daniel", "export", "refund"]
 
@@ -76,11 +73,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--workspace", type=Path)
     args = parser.parse_args()
-    folder = args.workspace or Path(tempfile.mkdtemp(prefix="deskpilot-bench-tui-"))
-    workspace = Workspace.create(folder)
-    with Desk.open(workspace) as desk:
-        if demo_description(desk.store) is None:
-            build_demo(desk, tickets=args.tickets)
+    with demo_desk(args.workspace, args.tickets, "deskpilot-bench-tui-") as desk:
         view = desk.view("open")
         paints = [asyncio.run(first_paint(desk)) for _ in range(5)]
         data = median_seconds(lambda: (desk.count(view), desk.page(view, 0, 100)), repeat=5)
