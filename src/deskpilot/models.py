@@ -225,6 +225,18 @@ class EditEvent(Model):
     edit_distance: float | None = None
     edit_class: str | None = None
     reason: str | None = None
+    draft_id: int | None = None
+    # word-level opcodes from the original to the final text: [tag, removed words, added words]
+    diff: list[list[Any]] | None = None
+
+
+class EditRevision(Model):
+    """One autosaved state of an agent's edit of a draft."""
+
+    event_id: str
+    text: str
+    keystrokes: int = 0
+    at: datetime = Field(default_factory=utcnow)
 
 
 class ActionRecord(Model):

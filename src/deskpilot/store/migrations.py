@@ -38,6 +38,14 @@ def _add_column(table: sa.Table, column_name: str) -> Step:
     return step
 
 
+def _create_index(table: sa.Table, name: str) -> Step:
+    def step(connection: sa.Connection) -> None:
+        (index,) = (each for each in table.indexes if each.name == name)
+        index.create(connection, checkfirst=True)
+
+    return step
+
+
 def _steps(*steps: Step) -> Step:
     def step(connection: sa.Connection) -> None:
         for each in steps:
@@ -64,6 +72,12 @@ STEPS: tuple[Step, ...] = (
         _add_column(schema.tickets, "intent_source"),
         _label_existing_intents,
         _create(schema.triage),
+    ),
+    _steps(
+        _add_column(schema.edit_events, "draft_id"),
+        _add_column(schema.edit_events, "diff"),
+        _create(schema.edit_revisions, schema.source_feedback),
+        _create_index(schema.tickets, "ix_tickets_updated_at"),
     ),
 )
 SCHEMA_VERSION = len(STEPS)

@@ -94,6 +94,8 @@ tickets = sa.Table(
 sa.Index("ix_tickets_queue", tickets.c.priority_rank, tickets.c.created_at, tickets.c.id)
 sa.Index("ix_tickets_customer", tickets.c.customer_id)
 sa.Index("ix_tickets_intent", tickets.c.intent)
+# A desk polls max(updated_at) to notice tickets another desk or the intake endpoint changed (v4).
+sa.Index("ix_tickets_updated_at", tickets.c.updated_at)
 
 messages = sa.Table(
     "messages",
@@ -145,9 +147,42 @@ edit_events = sa.Table(
     sa.Column("edit_distance", sa.Float, nullable=True),
     sa.Column("edit_class", sa.String(32), nullable=True),
     sa.Column("reason", sa.String(64), nullable=True),
+    # v4: the draft it started from (its sources are what learning credits or blames) and the
+    # edit as opcodes from the original to the final text
+    sa.Column("draft_id", sa.Integer, nullable=True),
+    sa.Column("diff", sa.JSON, nullable=True),
 )
 sa.Index("ix_edit_events_ticket", edit_events.c.ticket_id)
 sa.Index("ix_edit_events_outcome", edit_events.c.outcome)
+
+# Each autosaved state of an agent's edit (v4): a killed desk reopens the newest one.
+edit_revisions = sa.Table(
+    "edit_revisions",
+    metadata,
+    serial_id(),
+    sa.Column(
+        "event_id",
+        sa.String(64),
+        sa.ForeignKey("edit_events.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("keystrokes", sa.Integer, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+sa.Index("ix_edit_revisions_event", edit_revisions.c.event_id, edit_revisions.c.id)
+
+# What the learning loop concluded about each knowledge source (v4): how often drafts built on it
+# were sent as they were, and how often they were rewritten. Retrieval demotes sources that mislead.
+source_feedback = sa.Table(
+    "source_feedback",
+    metadata,
+    sa.Column("source_id", sa.String(200), primary_key=True),
+    sa.Column("used", sa.Integer, nullable=False),
+    sa.Column("kept", sa.Integer, nullable=False),
+    sa.Column("misled", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
 
 actions = sa.Table(
     "actions",

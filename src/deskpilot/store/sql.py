@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,6 +27,8 @@ from deskpilot.models import (
     Customer,
     Draft,
     EditEvent,
+    EditOutcome,
+    EditRevision,
     IntentSource,
     Message,
     PageContext,
@@ -608,13 +610,100 @@ class Store:
             raise NotFoundError(f"no edit event '{event_id}' in {self.location}")
         return EditEvent.model_validate(row._asdict())
 
-    def list_edit_events(self, ticket_id: str | None = None) -> list[EditEvent]:
+    def list_edit_events(
+        self, ticket_id: str | None = None, *, since: datetime | None = None
+    ) -> list[EditEvent]:
         e = schema.edit_events
         query = sa.select(e).order_by(e.c.shown_at, e.c.id)
         if ticket_id is not None:
             query = query.where(e.c.ticket_id == ticket_id)
+        if since is not None:
+            query = query.where(e.c.shown_at >= since)
         with self._read() as connection:
             return [EditEvent.model_validate(row._asdict()) for row in connection.execute(query)]
+
+    def pending_edit_event(self, ticket_id: str, agent: str) -> EditEvent | None:
+        """The agent's unfinished edit of this ticket's draft, if a desk closed mid-edit."""
+        e = schema.edit_events
+        query = (
+            sa.select(e)
+            .where(
+                e.c.ticket_id == ticket_id,
+                e.c.agent == agent,
+                e.c.outcome == EditOutcome.PENDING.value,
+            )
+            .order_by(e.c.updated_at.desc(), e.c.id.desc())
+            .limit(1)
+        )
+        with self._read() as connection:
+            row = connection.execute(query).one_or_none()
+        return None if row is None else EditEvent.model_validate(row._asdict())
+
+    def save_edit_revision(self, revision: EditRevision) -> None:
+        """Append an autosaved state and bring its event's current text up to it, in one commit:
+        a desk killed right after this returns reopens exactly this text."""
+        e = schema.edit_events
+        with self._write() as connection:
+            connection.execute(
+                schema.edit_revisions.insert().values(**revision.model_dump(mode="python"))
+            )
+            updated = connection.execute(
+                e.update()
+                .where(e.c.id == revision.event_id)
+                .values(
+                    current_text=revision.text,
+                    keystrokes=revision.keystrokes,
+                    updated_at=revision.at,
+                )
+            )
+            if updated.rowcount == 0:
+                raise NotFoundError(f"no edit event '{revision.event_id}' in {self.location}")
+
+    def list_edit_revisions(self, event_id: str) -> list[EditRevision]:
+        r = schema.edit_revisions
+        query = sa.select(r).where(r.c.event_id == event_id).order_by(r.c.id)
+        with self._read() as connection:
+            return [
+                EditRevision.model_validate({k: v for k, v in row._asdict().items() if k != "id"})
+                for row in connection.execute(query)
+            ]
+
+    def get_draft(self, draft_id: int) -> Draft | None:
+        d = schema.drafts
+        with self._read() as connection:
+            row = connection.execute(sa.select(d).where(d.c.id == draft_id)).one_or_none()
+        if row is None:
+            return None
+        return Draft.model_validate({k: v for k, v in row._asdict().items() if k != "id"})
+
+    def save_source_feedback(self, tallies: Mapping[str, tuple[int, int, int]]) -> None:
+        """Replace the learned tallies: source id -> (drafts built on it, kept, misled)."""
+        f = schema.source_feedback
+        now = utcnow()
+        rows = [
+            {"source_id": key, "used": used, "kept": kept, "misled": misled, "updated_at": now}
+            for key, (used, kept, misled) in tallies.items()
+        ]
+        with self._write() as connection:
+            connection.execute(f.delete())
+            for chunk in _chunks(rows, BATCH):
+                connection.execute(f.insert(), chunk)
+
+    def source_feedback(self) -> dict[str, tuple[int, int, int]]:
+        f = schema.source_feedback
+        with self._read() as connection:
+            return {
+                row.source_id: (row.used, row.kept, row.misled)
+                for row in connection.execute(sa.select(f))
+            }
+
+    def queue_marker(self) -> tuple[datetime | None, int]:
+        """Changes when any ticket is added or changed: a desk polls it to refresh its queue."""
+        t = schema.tickets
+        with self._read() as connection:
+            newest = connection.execute(sa.select(sa.func.max(t.c.updated_at))).scalar_one()
+            count = connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+        return newest, int(count)
 
     def record_action(self, record: ActionRecord) -> ActionRecord:
         row = record.model_dump(mode="python", exclude={"id"})
