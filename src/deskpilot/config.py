@@ -11,6 +11,7 @@ import getpass
 import os
 import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -106,6 +107,25 @@ class StorageSettings(Section):
     database_url: str | None = None  # None: the workspace's SQLite file
 
 
+class TeamSettings(Section):
+    """Team mode: several desks on one database, each ticket worked by one agent at a time."""
+
+    # An opened ticket is the agent's for this long, renewed while they keep it open; a desk
+    # that disappears lets it go when the lease runs out.
+    lease_minutes: float = Field(10.0, gt=0)
+    # How long a desk waits on the database for queue changes before it looks anyway.
+    watch_timeout_seconds: float = Field(1.0, gt=0)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(minutes=self.lease_minutes)
+
+    @property
+    def renew_every(self) -> timedelta:
+        """Renew well before the lease runs out: a third of it."""
+        return self.lease / 3
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -121,6 +141,7 @@ class Settings(BaseSettings):
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    team: TeamSettings = Field(default_factory=TeamSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
@@ -134,6 +155,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init arguments; the environment wins over the file.
         return env_settings, dotenv_settings, init_settings
+
+    def can_see_per_agent_stats(self) -> bool:
+        """Per-agent figures are for leads (``[agent] role = "lead"``); everyone sees the
+        team's totals."""
+        return self.agent.role == "lead"
 
 
 def _login_name() -> str:
@@ -354,4 +380,7 @@ default_view = "open"
 
 [storage]
 # database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite
+
+[team]                  # several desks on one PostgreSQL database
+lease_minutes = 10      # an open ticket stays yours this long, renewed while you work on it
 """

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from deskpilot.config import Settings
-from deskpilot.errors import DeskPilotError, ImportFileError
+from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.models import (
     OPEN_STATUSES,
     ActionRecord,
     Author,
+    Claim,
     IntentSource,
     Message,
     Status,
@@ -71,6 +72,7 @@ class Desk:
         self._model_drafter: ModelDrafter | None = None
         self._model_drafter_looked_up = False
         self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
+        self._claims: dict[str, Claim] = {}  # the tickets this desk holds (team mode)
 
     @classmethod
     def open(cls, workspace: Workspace) -> Desk:
@@ -78,6 +80,7 @@ class Desk:
         return cls(workspace, settings, workspace.open_store(settings))
 
     def close(self) -> None:
+        self.release_all()
         self.store.close()
         self._knowledge = None
 
@@ -213,6 +216,7 @@ class Desk:
                 f"unknown intent '{intent}'; known intents: {', '.join(sorted(known))} "
                 f"(add new ones to {self.workspace.intents_file})"
             )
+        self.refuse_if_held(ticket_id)
         before = self.store.get_ticket(ticket_id).intent
         self.store.update_ticket(
             ticket_id, intent=intent, intent_confidence=1.0, intent_source=IntentSource.CORRECTION
@@ -279,9 +283,12 @@ class Desk:
             raise DeskPilotError("the reply is empty; write or regenerate a draft first")
         reply = Message(author=Author.AGENT, body=text, author_name=self.agent, at=self.clock())
         with self.store.transaction():
+            claim = self._hold(ticket_id)  # in this transaction: no reply goes out twice
             self.store.append_message(ticket_id, reply)
             self.store.update_ticket(ticket_id, status=Status.PENDING)
             self.audit("send", ticket_id, {"chars": len(text)})
+            self.store.release_claim(claim)
+        self._claims.pop(ticket_id, None)
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
@@ -290,9 +297,12 @@ class Desk:
         """Hand the ticket to a human team: the summary goes on it as an internal note."""
         note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
         with self.store.transaction():
+            claim = self._hold(ticket_id)
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
             self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
+            self.store.release_claim(claim)
+        self._claims.pop(ticket_id, None)
 
     def add_note(self, ticket_id: str, body: str) -> None:
         text = body.strip()
@@ -300,17 +310,102 @@ class Desk:
             raise DeskPilotError("the note is empty")
         note = Message(author=Author.NOTE, body=text, author_name=self.agent, at=self.clock())
         with self.store.transaction():
+            self.refuse_if_held(ticket_id)
             self.store.append_message(ticket_id, note)
             self.audit("note", ticket_id, {"chars": len(text)})
 
     def set_status(self, ticket_id: str, status: Status) -> None:
         with self.store.transaction():
+            claim = self._hold(ticket_id)
             self.store.update_ticket(ticket_id, status=status)
             self.audit("set_status", ticket_id, {"status": status.value})
+            self.store.release_claim(claim)
+        self._claims.pop(ticket_id, None)
         # A resolved ticket becomes knowledge; a reopened one stops being it.
         from deskpilot.knowledge import upsert_ticket
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
+
+    # --- team mode: claims -------------------------------------------------------------------
+    # One agent works a ticket at a time: opening it claims it for a lease (``[team]``) that the
+    # desk renews while the agent works; sending, escalating or closing releases it, and checks
+    # in the same transaction that this desk still holds it.
+
+    def claim(self, ticket_id: str) -> Claim:
+        """Take the ticket (opening it does); ClaimError while another agent holds it."""
+        claim = self.store.claim(
+            ticket_id, self.agent, lease=self.settings.team.lease, now=self.clock()
+        )
+        self._claims[ticket_id] = claim
+        return claim
+
+    def claim_next(self, view: QueueView | None = None) -> Ticket | None:
+        """ "Give me the next ticket": the first new or open one in queue order (or in
+        ``view``'s filter) that nobody holds, claimed for this agent; None when none is left."""
+        claim = self.store.claim_next(
+            self.agent,
+            lease=self.settings.team.lease,
+            where=view.where if view else None,
+            now=self.clock(),
+        )
+        if claim is None:
+            return None
+        self._claims[claim.ticket_id] = claim
+        return self.store.get_ticket(claim.ticket_id)
+
+    def renew_claims(self) -> list[str]:
+        """Extend the lease on every ticket this desk holds; returns the ones it lost."""
+        lost = []
+        for ticket_id, claim in list(self._claims.items()):
+            try:
+                self._claims[ticket_id] = self.store.renew_claim(
+                    claim, lease=self.settings.team.lease, now=self.clock()
+                )
+            except ClaimError:
+                del self._claims[ticket_id]
+                lost.append(ticket_id)
+        return lost
+
+    def release(self, ticket_id: str) -> None:
+        """Let go of a ticket the agent leaves without finishing it."""
+        claim = self._claims.pop(ticket_id, None)
+        if claim is not None:
+            self.store.release_claim(claim)
+
+    def release_all(self) -> None:
+        for ticket_id in list(self._claims):
+            self.release(ticket_id)
+
+    def holds(self, ticket_id: str) -> bool:
+        return ticket_id in self._claims
+
+    def handled_by(self, ticket_id: str) -> str | None:
+        """The other agent working this ticket now; None if it is free or this agent's."""
+        claim = self.store.claim_holder(ticket_id, now=self.clock())
+        return claim.agent if claim is not None and claim.agent != self.agent else None
+
+    def refuse_if_held(self, ticket_id: str) -> None:
+        """ClaimError if another agent is working the ticket."""
+        claim = self.store.claim_holder(ticket_id, now=self.clock())
+        if claim is not None and claim.agent != self.agent:
+            raise ClaimError(
+                f"{ticket_id} is being handled by {claim.agent}; leave it to them or ask them",
+                ticket_id,
+                claim.agent,
+            )
+
+    def _hold(self, ticket_id: str) -> Claim:
+        """Inside the acting transaction: this desk's claim, checked to still hold the ticket,
+        or a new claim (a CLI or script acting on a ticket it never opened)."""
+        held = self._claims.get(ticket_id)
+        if held is None:
+            return self.claim(ticket_id)
+        try:
+            self.store.check_claim(held)
+        except ClaimError:
+            self._claims.pop(ticket_id, None)
+            raise
+        return held
 
     def audit(
         self,

@@ -35,6 +35,28 @@ class SchemaTooNewError(StorageError):
         self.supported = supported
 
 
+class SchemaOutdatedError(StorageError):
+    """A team database (PostgreSQL) is migrated on purpose, never as a side effect of opening."""
+
+    def __init__(self, location: str, found: int | None, supported: int) -> None:
+        state = "has no DeskPilot schema yet" if found is None else f"is at schema version {found}"
+        super().__init__(
+            f"{location}: the database {state}; this DeskPilot needs version {supported}: "
+            "run 'deskpilot migrate' once (one desk), then start the desks"
+        )
+        self.found = found
+        self.supported = supported
+
+
+class ClaimError(DeskPilotError):
+    """Another agent holds the ticket, or this desk's claim on it was taken over."""
+
+    def __init__(self, message: str, ticket_id: str, holder: str | None) -> None:
+        super().__init__(message)
+        self.ticket_id = ticket_id
+        self.holder = holder
+
+
 class NotFoundError(DeskPilotError):
     pass
 

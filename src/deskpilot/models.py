@@ -364,3 +364,23 @@ class TicketSummary(Model):
     customer_name: str = ""
     customer_email: str = ""
     tier: Tier | None = None
+    # Team mode: who is working the ticket, and until when their lease runs.
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+
+    def handled_by_other(self, agent: str, now: datetime) -> str | None:
+        """The other agent holding a live claim on this ticket, if any."""
+        if self.claimed_by and self.claimed_by != agent and self.claimed_until:
+            return self.claimed_by if self.claimed_until > now else None
+        return None
+
+
+class Claim(Model):
+    """An agent's hold on a ticket: nobody else works it until ``until`` (a lease renewed while
+    they work). ``token`` is new for every claim, so a desk whose lease ran out and was taken
+    over can tell it no longer holds the ticket."""
+
+    ticket_id: str
+    agent: str
+    token: str
+    until: datetime

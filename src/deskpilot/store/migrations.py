@@ -79,6 +79,12 @@ STEPS: tuple[Step, ...] = (
         _create(schema.edit_revisions, schema.source_feedback),
         _create_index(schema.tickets, "ix_tickets_updated_at"),
     ),
+    _steps(
+        _add_column(schema.tickets, "claimed_by"),
+        _add_column(schema.tickets, "claim_token"),
+        _add_column(schema.tickets, "claimed_until"),
+        _create_index(schema.tickets, "ix_tickets_claimed_by"),
+    ),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"
@@ -122,8 +128,21 @@ def write_version(connection: sa.Connection, version: int) -> None:
     write_meta(connection, VERSION_KEY, str(version))
 
 
+# Any fixed number: every DeskPilot migrating the same PostgreSQL database takes this lock.
+ADVISORY_LOCK_KEY = 0x6465736B  # "desk"
+
+
+def lock_for_migration(connection: sa.Connection) -> None:
+    """On PostgreSQL, wait for any other desk migrating this database, until this transaction
+    ends; the version is read after the lock, so the second desk finds the work done.
+    (SQLite writers already queue on BEGIN IMMEDIATE.)"""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+
+
 def migrate(connection: sa.Connection, target: int = SCHEMA_VERSION) -> tuple[int | None, int]:
     """Bring the database to ``target``; returns (version found, version now)."""
+    lock_for_migration(connection)
     found = read_version(connection)
     if found is None:
         if target == SCHEMA_VERSION:

@@ -89,6 +89,12 @@ tickets = sa.Table(
     sa.Column("intent_source", sa.String(16), nullable=True),
     sa.Column("csat", sa.SmallInteger, nullable=True),
     sa.Column("page_context", sa.JSON, nullable=True),
+    # v5, team mode: the agent working the ticket now, until when (a lease they renew while they
+    # work; once it runs out anyone may take the ticket), and a fresh token per claim, so a desk
+    # whose lease was taken over cannot act on the strength of its old claim.
+    sa.Column("claimed_by", sa.String(128), nullable=True),
+    sa.Column("claim_token", sa.String(36), nullable=True),
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
 )
 # The queue's sort order; walking it and skipping solved tickets beats sorting every open one.
 sa.Index("ix_tickets_queue", tickets.c.priority_rank, tickets.c.created_at, tickets.c.id)
@@ -96,6 +102,8 @@ sa.Index("ix_tickets_customer", tickets.c.customer_id)
 sa.Index("ix_tickets_intent", tickets.c.intent)
 # A desk polls max(updated_at) to notice tickets another desk or the intake endpoint changed (v4).
 sa.Index("ix_tickets_updated_at", tickets.c.updated_at)
+# "Being handled by" and a desk's own claims (v5).
+sa.Index("ix_tickets_claimed_by", tickets.c.claimed_by)
 
 messages = sa.Table(
     "messages",

@@ -8,22 +8,31 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from deskpilot.errors import NotFoundError, SchemaTooNewError, StorageError
+from deskpilot.errors import (
+    ClaimError,
+    NotFoundError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+    StorageError,
+)
 from deskpilot.models import (
     ActionRecord,
     Author,
+    Claim,
     Customer,
     Draft,
     EditEvent,
@@ -54,6 +63,10 @@ UPDATABLE_TICKET_FIELDS = frozenset(
         "csat",
     }
 )
+# What claim_next hands out unless told otherwise: tickets waiting on an agent.
+CLAIMABLE_STATUSES = frozenset({Status.NEW, Status.OPEN})
+# The PostgreSQL channel ticket changes are announced on.
+QUEUE_CHANNEL = "deskpilot_queue"
 # SQLite allows 32766 bound parameters; keep IN-lists and batches well below that.
 BATCH = 500
 
@@ -105,9 +118,15 @@ def sqlite_url(path: Path) -> str:
 
 
 def open_store(url: str) -> Store:
-    """Connect, upgrade an older schema, and refuse a newer one."""
+    """Connect and check the schema version; refuse a newer one.
+
+    An embedded SQLite workspace is upgraded on open. A team's PostgreSQL database is only
+    checked: it is upgraded on purpose with ``migrate_database`` (``deskpilot migrate``), so no
+    desk changes the schema under the others as a side effect of starting.
+    """
+    url = normalise_url(url)
     location = _describe(url)
-    if url.startswith("sqlite"):
+    if _is_sqlite(url):
         _check_sqlite_file_read_only(url, location)
     engine = _create_engine(url)
     try:
@@ -115,8 +134,11 @@ def open_store(url: str) -> Store:
             found = migrations.read_version(connection)
             if found is not None and found > migrations.SCHEMA_VERSION:
                 raise SchemaTooNewError(location, found, migrations.SCHEMA_VERSION)
-            migrations.migrate(connection)
-    except SchemaTooNewError:
+            if engine.dialect.name == "sqlite":
+                migrations.migrate(connection)
+            elif found != migrations.SCHEMA_VERSION:
+                raise SchemaOutdatedError(location, found, migrations.SCHEMA_VERSION)
+    except StorageError:
         engine.dispose()
         raise
     except migrations.ForeignDatabaseError as error:
@@ -126,6 +148,50 @@ def open_store(url: str) -> Store:
         engine.dispose()
         raise StorageError(_explain_database_error(location, error)) from None
     return Store(engine, location)
+
+
+def migrate_database(url: str) -> tuple[int | None, int]:
+    """Bring the database to the current schema; returns (version found, version now).
+
+    Every step runs in one transaction; on PostgreSQL under an advisory lock, so two desks
+    migrating at once take turns and the second finds nothing left to do.
+    """
+    url = normalise_url(url)
+    location = _describe(url)
+    if _is_sqlite(url):
+        _check_sqlite_file_read_only(url, location)
+    engine = _create_engine(url)
+    try:
+        with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
+            migrations.lock_for_migration(connection)
+            found = migrations.read_version(connection)
+            if found is not None and found > migrations.SCHEMA_VERSION:
+                raise SchemaTooNewError(location, found, migrations.SCHEMA_VERSION)
+            return migrations.migrate(connection)
+    except migrations.ForeignDatabaseError as error:
+        raise StorageError(_foreign_message(location, error)) from None
+    except sa.exc.DatabaseError as error:
+        raise StorageError(_explain_database_error(location, error)) from None
+    finally:
+        engine.dispose()
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 (SQLAlchemy 2.0 would pick
+    psycopg2, which DeskPilot does not install); other URLs pass through unchanged."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StorageError(
+            f"'{url}' is not a database URL (sqlite:///PATH or postgresql://...)"
+        ) from None
+    if parsed.drivername in {"postgresql", "postgres"}:
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
 
 
 def _check_sqlite_file_read_only(url: str, location: str) -> None:
@@ -156,12 +222,18 @@ def _foreign_message(location: str, error: Exception) -> str:
 
 
 def _create_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
+    if _is_sqlite(url):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as error:
+        raise StorageError(
+            f"{_describe(url)}: the database driver is not installed ({error.name}); "
+            "install DeskPilot with PostgreSQL support: pip install 'deskpilot[postgres]'"
+        ) from None
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -209,6 +281,7 @@ class Store:
             f"deskpilot-store-{id(self)}", default=None
         )
         self.location = location
+        self._listener: ChangeListener | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -253,6 +326,9 @@ class Store:
             migrations.write_meta(connection, key, value)
 
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         self._engine.dispose()
 
     def __enter__(self) -> Store:
@@ -300,6 +376,8 @@ class Store:
                 [_message_row(t.id, seq, m) for t in fresh for seq, m in enumerate(t.messages)],
             )
             result.added = [t.id for t in fresh]
+            if fresh:
+                self._notify(connection, "added")
         return result
 
     def get_ticket(self, ticket_id: str) -> Ticket:
@@ -344,6 +422,8 @@ class Store:
                 t.c.sentiment,
                 t.c.assignee,
                 t.c.customer_id,
+                t.c.claimed_by,
+                t.c.claimed_until,
                 c.c.name.label("customer_name"),
                 c.c.email.label("customer_email"),
                 c.c.tier,
@@ -391,12 +471,20 @@ class Store:
             updated = connection.execute(
                 schema.tickets.update().where(schema.tickets.c.id == ticket_id).values(**values)
             )
+            self._notify(connection, ticket_id)
         if updated.rowcount == 0:
             raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
 
     def append_message(self, ticket_id: str, message: Message) -> None:
-        m = schema.messages
+        m, t = schema.messages, schema.tickets
         with self._write() as connection:
+            # The ticket's row lock queues two desks appending to one thread on PostgreSQL
+            # (SQLite's BEGIN IMMEDIATE already does): both would otherwise pick the same seq.
+            found = connection.execute(
+                sa.select(t.c.id).where(t.c.id == ticket_id).with_for_update()
+            ).one_or_none()
+            if found is None:
+                raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
             last = connection.execute(
                 sa.select(sa.func.max(m.c.seq)).where(m.c.ticket_id == ticket_id)
             ).scalar_one()
@@ -410,6 +498,7 @@ class Store:
                 .where(schema.tickets.c.id == ticket_id)
                 .values(updated_at=message.at)
             )
+            self._notify(connection, ticket_id)
 
     def resolved_threads(self, batch: int = 5000) -> Iterator[ResolvedThread]:
         """Every solved or closed ticket's question and agent replies, streamed in one query
@@ -481,7 +570,7 @@ class Store:
                 t.c.id != exclude,
                 sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
             )
-            .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc())
+            .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc(), t.c.id)
             .limit(limit)
         )
         with self._read() as connection:
@@ -536,6 +625,8 @@ class Store:
                         intent_source=IntentSource.PREDICTED.value,
                     )
                 )
+            if rows:
+                self._notify(connection, "triaged")
 
     def get_triage(self, ticket_id: str) -> TriageRecord | None:
         tr = schema.triage
@@ -705,6 +796,197 @@ class Store:
             count = connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
         return newest, int(count)
 
+    # --- team mode: claims ----------------------------------------------------------------
+
+    def claim(
+        self, ticket_id: str, agent: str, *, lease: timedelta, now: datetime | None = None
+    ) -> Claim:
+        """Take the ticket for ``agent`` until ``now + lease``, or refuse (ClaimError) while
+        another agent's lease runs. Claiming a ticket one already holds renews it."""
+        now = now or utcnow()
+        t = schema.tickets
+        with self._write() as connection:
+            row = connection.execute(
+                sa.select(t.c.claimed_by, t.c.claim_token, t.c.claimed_until)
+                .where(t.c.id == ticket_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
+            live = row.claimed_until is not None and row.claimed_until > now
+            if live and row.claimed_by != agent:
+                raise _held_by(ticket_id, row.claimed_by, row.claimed_until)
+            token = row.claim_token if live and row.claim_token else str(uuid.uuid4())
+            claim = Claim(ticket_id=ticket_id, agent=agent, token=token, until=now + lease)
+            self._write_claim(connection, claim, announce=not live)
+        return claim
+
+    def claim_next(
+        self,
+        agent: str,
+        *,
+        lease: timedelta,
+        where: QueueFilter | None = None,
+        now: datetime | None = None,
+    ) -> Claim | None:
+        """Claim the first ticket in queue order that nobody holds (new or open ones unless
+        ``where`` says otherwise); None when there is none.
+
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so desks claiming at once each lock a different
+        row instead of queueing on the first. SQLite: writers are serialised (BEGIN IMMEDIATE).
+        Either way the UPDATE re-checks that the ticket is still free.
+        """
+        now = now or utcnow()
+        t = schema.tickets
+        where = where or QueueFilter(statuses=CLAIMABLE_STATUSES)
+        free = sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until <= now)
+        query = (
+            sa.select(t.c.id)
+            .where(*_conditions(where), free)
+            .order_by(*_ordering("priority", False))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        with self._write() as connection:
+            while True:
+                ticket_id = connection.execute(query).scalar_one_or_none()
+                if ticket_id is None:
+                    return None
+                claim = Claim(
+                    ticket_id=ticket_id, agent=agent, token=str(uuid.uuid4()), until=now + lease
+                )
+                if self._write_claim(connection, claim, announce=True, only_if=free):
+                    return claim
+
+    def renew_claim(self, claim: Claim, *, lease: timedelta, now: datetime | None = None) -> Claim:
+        """Extend the lease while the agent works; ClaimError if someone took the ticket."""
+        now = now or utcnow()
+        t = schema.tickets
+        renewed = claim.model_copy(update={"until": now + lease})
+        with self._write() as connection:
+            updated = connection.execute(
+                t.update()
+                .where(t.c.id == claim.ticket_id, t.c.claim_token == claim.token)
+                .values(claimed_until=renewed.until)
+            )
+            if updated.rowcount == 0:
+                raise self._lost(connection, claim)
+        return renewed
+
+    def check_claim(self, claim: Claim) -> None:
+        """Inside a transaction: lock the ticket and make sure ``claim`` still holds it, so
+        whatever the transaction writes next is done by the agent who holds the ticket.
+
+        A lease that ran out without anyone taking the ticket still holds (the token would
+        have changed otherwise)."""
+        t = schema.tickets
+        with self._write() as connection:
+            token = connection.execute(
+                sa.select(t.c.claim_token).where(t.c.id == claim.ticket_id).with_for_update()
+            ).scalar_one_or_none()
+            if token != claim.token:
+                raise self._lost(connection, claim)
+
+    def release_claim(self, claim: Claim) -> bool:
+        """Let the ticket go (after sending, closing, or leaving it); False if it was not held
+        by this claim any more."""
+        t = schema.tickets
+        with self._write() as connection:
+            updated = connection.execute(
+                t.update()
+                .where(t.c.id == claim.ticket_id, t.c.claim_token == claim.token)
+                .values(claimed_by=None, claim_token=None, claimed_until=None, updated_at=utcnow())
+            )
+            if updated.rowcount:
+                self._notify(connection, claim.ticket_id)
+        return bool(updated.rowcount)
+
+    def claim_holder(self, ticket_id: str, *, now: datetime | None = None) -> Claim | None:
+        """The live claim on the ticket, whoever holds it; None when it is free."""
+        now = now or utcnow()
+        t = schema.tickets
+        with self._read() as connection:
+            row = connection.execute(
+                sa.select(t.c.claimed_by, t.c.claim_token, t.c.claimed_until).where(
+                    t.c.id == ticket_id
+                )
+            ).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
+        if row.claimed_until is None or row.claimed_until <= now:
+            return None
+        return Claim(
+            ticket_id=ticket_id,
+            agent=row.claimed_by,
+            token=row.claim_token,
+            until=row.claimed_until,
+        )
+
+    def _write_claim(
+        self,
+        connection: sa.Connection,
+        claim: Claim,
+        *,
+        announce: bool,
+        only_if: sa.ColumnElement[bool] | None = None,
+    ) -> bool:
+        t = schema.tickets
+        values: dict[str, Any] = {
+            "claimed_by": claim.agent,
+            "claim_token": claim.token,
+            "claimed_until": claim.until,
+        }
+        if announce:
+            values["updated_at"] = utcnow()  # other desks' queues show who took it
+        conditions = [t.c.id == claim.ticket_id] + ([only_if] if only_if is not None else [])
+        updated = connection.execute(t.update().where(*conditions).values(**values))
+        if updated.rowcount and announce:
+            self._notify(connection, claim.ticket_id)
+        return bool(updated.rowcount)
+
+    def _lost(self, connection: sa.Connection, claim: Claim) -> ClaimError:
+        t = schema.tickets
+        row = connection.execute(
+            sa.select(t.c.claimed_by, t.c.claimed_until).where(t.c.id == claim.ticket_id)
+        ).one_or_none()
+        if row is None:
+            return ClaimError(
+                f"{claim.ticket_id} no longer exists in {self.location}", claim.ticket_id, None
+            )
+        holder = row.claimed_by if row.claimed_by != claim.agent else None
+        taken = f"{row.claimed_by} took it over" if holder else "it was released"
+        return ClaimError(
+            f"your claim on {claim.ticket_id} lapsed and {taken}; nothing was done: "
+            "reopen the ticket to see what changed",
+            claim.ticket_id,
+            holder,
+        )
+
+    # --- team mode: live queue ------------------------------------------------------------
+
+    def _notify(self, connection: sa.Connection, payload: str) -> None:
+        """Wake every desk listening on PostgreSQL when this transaction commits (a rolled back
+        one sends nothing; PostgreSQL folds repeats within one transaction). SQLite desks poll
+        ``queue_marker`` instead."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_notify(QUEUE_CHANNEL, payload[:200])))
+
+    def change_listener(self, poll_interval: float = 0.5) -> ChangeListener:
+        """A listener with its own connection whose ``wait(timeout)`` blocks until a ticket is
+        added or changed (LISTEN/NOTIFY on PostgreSQL, polling ``queue_marker`` on SQLite).
+        One listener per thread; close it when done."""
+        if self.dialect == "postgresql":
+            return _NotifyListener(self._engine)
+        return _PollingListener(self, poll_interval)
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for a change to the queue since the previous call
+        (the first call starts listening); True if one came. For one watcher thread; more
+        watchers each take their own ``change_listener()``."""
+        if self._listener is None:
+            self._listener = self.change_listener()
+        return self._listener.wait(timeout)
+
     def record_action(self, record: ActionRecord) -> ActionRecord:
         row = record.model_dump(mode="python", exclude={"id"})
         row["params"] = json.loads(json.dumps(record.params, default=str))
@@ -815,7 +1097,23 @@ def _ordering(sort: str, descending: bool) -> list[sa.ColumnElement[Any]]:
     if sort not in columns:
         raise ValueError(f"cannot sort the queue by '{sort}'; choose one of {', '.join(SORT_KEYS)}")
     keys = [*columns[sort], t.c.id]  # the id makes every order total, so pages never overlap
-    return [key.desc() if descending else key.asc() for key in keys]
+    # Missing values (no intent yet, no customer) sort first ascending, last descending, on
+    # every backend: SQLite's way, which PostgreSQL only follows when told.
+    return [_nulls((key.desc() if descending else key.asc()), key, descending) for key in keys]
+
+
+def _nulls(
+    ordered: sa.UnaryExpression[Any], key: sa.ColumnElement[Any], descending: bool
+) -> sa.ColumnElement[Any]:
+    if not _nullable(key):
+        return ordered  # NULLS FIRST/LAST on a NOT NULL column could cost the queue its index
+    return ordered.nulls_last() if descending else ordered.nulls_first()
+
+
+def _nullable(key: sa.ColumnElement[Any]) -> bool:
+    return isinstance(key, sa.Column) and (
+        key.nullable is True or key.table is schema.customers  # customers are outer-joined
+    )
 
 
 def _new_id(inserted: sa.CursorResult[Any]) -> int:
@@ -872,6 +1170,8 @@ def _ticket_from_row(row: sa.Row[Any], customer: Customer | None, thread: list[M
     data = row._asdict()
     data.pop("customer_id")
     data.pop("priority_rank")
+    for claim_column in ("claimed_by", "claim_token", "claimed_until"):
+        data.pop(claim_column)
     page = data.pop("page_context")
     return Ticket.model_validate(
         {
@@ -881,3 +1181,63 @@ def _ticket_from_row(row: sa.Row[Any], customer: Customer | None, thread: list[M
             "page_context": PageContext.model_validate(page) if page else None,
         }
     )
+
+
+def _held_by(ticket_id: str, agent: str, until: datetime) -> ClaimError:
+    return ClaimError(
+        f"{ticket_id} is being handled by {agent} (claimed until {until:%H:%M} UTC); "
+        "pick another ticket",
+        ticket_id,
+        agent,
+    )
+
+
+class ChangeListener(Protocol):
+    def wait(self, timeout: float) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class _NotifyListener:
+    """LISTEN on a connection of its own (autocommit: notifications arrive between
+    transactions only), waiting in the driver without polling the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._connection = engine.raw_connection()
+        driver: Any = self._connection.driver_connection
+        driver.autocommit = True
+        self._driver = driver
+        self._driver.execute(f"LISTEN {QUEUE_CHANNEL}")
+
+    def wait(self, timeout: float) -> bool:
+        for _notify in self._driver.notifies(timeout=timeout, stop_after=1):
+            # Drain what else arrived at once: one wake-up per burst of changes.
+            for _more in self._driver.notifies(timeout=0.0, stop_after=100):
+                pass
+            return True
+        return False
+
+    def close(self) -> None:
+        self._connection.invalidate()  # never hand a LISTENing connection back to the pool
+
+
+class _PollingListener:
+    def __init__(self, store: Store, interval: float) -> None:
+        self._store = store
+        self._interval = interval
+        self._marker = store.queue_marker()
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            marker = self._store.queue_marker()
+            if marker != self._marker:
+                self._marker = marker
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(self._interval, left))
+
+    def close(self) -> None:
+        pass
