@@ -1,17 +1,29 @@
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from deskpilot.cli import main
 from deskpilot.demo import build_demo
 from deskpilot.desk import Desk
+from deskpilot.store import sqlite_url
+from deskpilot.store.sql import normalise_url
 from deskpilot.workspace import Workspace
+
+# A PostgreSQL server the tests may create throwaway databases on (.ci/run starts one); read
+# before any test clears DESKPILOT_* from the environment.
+POSTGRES_URL_ENV = "DESKPILOT_TEST_POSTGRES_URL"
+POSTGRES_URL = os.environ.get(POSTGRES_URL_ENV, "")
+_database_numbers = itertools.count()
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +85,59 @@ def demo_desk(frozen_demo: Path, tmp_path: Path) -> Iterator[Desk]:
     with Desk.open(Workspace.existing(copy)) as opened:
         opened.clock = lambda: DEMO_NOW
         yield opened
+
+
+# --- both backends -------------------------------------------------------------------------
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not POSTGRES_URL:
+        pytest.skip(f"no PostgreSQL: set {POSTGRES_URL_ENV} (.ci/run does)")
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database nobody has used: a SQLite file, or a new PostgreSQL database
+    (dropped afterwards), so tests never see each other's rows."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path / "desk.db")
+        return
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    server = sa.make_url(normalise_url(POSTGRES_URL))
+    name = f"deskpilot_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def new_postgres_database() -> Iterator[str]:
+    """An empty PostgreSQL database, for what only PostgreSQL does (migrations on purpose)."""
+    if not POSTGRES_URL:
+        pytest.skip(f"no PostgreSQL: set {POSTGRES_URL_ENV} (.ci/run does)")
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def database_url(empty_database: str) -> str:
+    """A database at the current schema, as ``deskpilot migrate`` leaves it."""
+    from deskpilot.store import migrate_database
+
+    migrate_database(empty_database)
+    return empty_database

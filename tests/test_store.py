@@ -1,16 +1,24 @@
-"""The store against a real SQLite file: schema versions, pragmas, round trips, the queue."""
+"""The store against a real SQLite file and (with DESKPILOT_TEST_POSTGRES_URL) a real PostgreSQL
+database: schema versions, pragmas, round trips, the queue. Tests taking ``store`` run on both."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from deskpilot.errors import NotFoundError, SchemaTooNewError, StorageError
+from deskpilot.errors import (
+    NotFoundError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+    StorageError,
+)
 from deskpilot.models import (
     OPEN_STATUSES,
     ActionRecord,
@@ -19,6 +27,7 @@ from deskpilot.models import (
     Draft,
     EditEvent,
     EditOutcome,
+    EditRevision,
     IntentSource,
     Message,
     PageContext,
@@ -26,8 +35,18 @@ from deskpilot.models import (
     Source,
     Status,
     Ticket,
+    TriageRecord,
 )
-from deskpilot.store import SCHEMA_VERSION, QueueFilter, Store, migrations, open_store, sqlite_url
+from deskpilot.store import (
+    SCHEMA_VERSION,
+    QueueFilter,
+    Store,
+    migrate_database,
+    migrations,
+    open_store,
+    sqlite_url,
+)
+from deskpilot.store.sql import SORT_KEYS, normalise_url
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -49,8 +68,8 @@ def make_ticket(number: int, **changes: object) -> Ticket:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = open_store(sqlite_url(tmp_path / "desk.db"))
+def store(database_url: str) -> Iterator[Store]:
+    opened = open_store(database_url)
     yield opened
     opened.close()
 
@@ -249,6 +268,216 @@ def test_drafts_edit_events_and_audit_trail_persist(store: Store, tmp_path: Path
     )
     assert recorded.id is not None
     # A second connection (another process) sees every committed write.
-    with open_store(store._engine.url.render_as_string()) as other:
+    with open_store(store._engine.url.render_as_string(hide_password=False)) as other:
         assert other.get_edit_event("E-1").current_text == "abc"
         assert other.list_actions("T-001")[0].params == {"amount": 12.5}
+
+
+# --- every query, on both backends ------------------------------------------------------------
+
+
+def test_each_sort_key_gives_one_total_order_with_missing_values_first(store: Store) -> None:
+    store.add_tickets(
+        [
+            make_ticket(1, intent="refund_request", sentiment="neutral"),
+            make_ticket(2),  # no intent, no sentiment, no assignee
+            make_ticket(3, intent="bug_report", assignee="bo"),
+            make_ticket(4, customer=None, priority=Priority.URGENT),
+        ]
+    )
+    ids = ["T-001", "T-002", "T-003", "T-004"]
+    assert [r.id for r in store.list_queue(sort="intent")] == ["T-004", "T-002", "T-003", "T-001"]
+    assert [r.id for r in store.list_queue(sort="intent", descending=True)] == [
+        "T-001",
+        "T-003",
+        "T-002",
+        "T-004",
+    ]
+    assert store.list_queue(sort="customer")[0].id == "T-004"  # no customer
+    assert store.list_queue(sort="assignee", descending=True)[0].id == "T-003"
+    for key in SORT_KEYS:
+        for descending in (False, True):
+            rows = store.list_queue(sort=key, descending=descending)
+            assert sorted(r.id for r in rows) == ids
+            paged = [
+                r.id
+                for offset in range(4)
+                for r in store.list_queue(sort=key, descending=descending, limit=1, offset=offset)
+            ]
+            assert paged == [r.id for r in rows]  # pages never overlap or skip
+
+
+def test_filters_on_time_ids_customer_and_unassigned(store: Store) -> None:
+    store.add_tickets([make_ticket(n, assignee="ada" if n == 2 else None) for n in range(1, 6)])
+    cutoff = T0 + timedelta(minutes=3)
+    before = QueueFilter(created_before=((Priority.NORMAL, cutoff),))
+    assert [r.id for r in store.list_queue(before)] == ["T-001", "T-002"]
+    assert store.count_tickets(QueueFilter(ids=frozenset({"T-003", "T-005", "T-404"}))) == 2
+    assert store.count_tickets(QueueFilter(customer_id="C-1")) == 2
+    assert store.count_tickets(QueueFilter(unassigned=True)) == 4
+
+
+def test_aware_times_json_and_booleans_round_trip(store: Store) -> None:
+    store.add_tickets([make_ticket(1, tags=["é", "vip"])])
+    later = datetime(2026, 10, 2, 23, 30, 15, 123456, tzinfo=UTC)
+    store.append_message("T-001", Message(author=Author.AGENT, body="ok", at=later))
+    ticket = store.get_ticket("T-001")
+    assert ticket.updated_at == later and ticket.updated_at.tzinfo is not None
+    assert ticket.tags == ["é", "vip"]
+    triage = TriageRecord(
+        ticket_id="T-001",
+        intent="refund_request",
+        confidence=0.7,
+        out_of_scope=True,
+        alternatives=[("billing", 0.2)],
+        sentiment="angry",
+        signals=["anger"],
+        evidence=["'refund' in subject"],
+        handoff=True,
+        handoff_reason="angry customer",
+        at=later,
+    )
+    store.save_triages([triage])
+    assert store.get_triage("T-001") == triage
+    assert store.get_ticket("T-001").intent_source is IntentSource.PREDICTED
+    assert store.queue_marker() == (later, 1)
+
+
+def test_customers_match_by_email_across_many_chunks(store: Store) -> None:
+    customers = [
+        Customer(id=f"C-{n:04d}", email=f"p{n}@example.com", name=f"P {n}") for n in range(1200)
+    ]
+    store.add_customers(customers)
+    store.add_customers([customers[0].model_copy(update={"name": "Renamed"})])
+    found = store.find_customers_by_emails([c.email for c in customers] + ["nobody@example.com"])
+    assert len(found) == 1200 and found["p0@example.com"].name == "Renamed"
+    assert store.count_customers() == 1200
+    assert store.find_customer("C-0001") == customers[1]
+    assert store.find_customer("C-none") is None
+    result = store.add_tickets([make_ticket(n) for n in range(600)] + [make_ticket(1)])
+    assert len(result.added) == 600 and result.skipped == ["T-001"]
+    assert store.add_tickets([make_ticket(n) for n in range(600)]).added == []
+
+
+def test_history_queries_resolved_threads_replies_labels_and_search(store: Store) -> None:
+    def solved(number: int, reply: str, csat: int | None) -> Ticket:
+        return make_ticket(
+            number,
+            status=Status.SOLVED,
+            intent="refund_request",
+            csat=csat,
+            messages=[
+                Message(author=Author.CUSTOMER, body=f"question {number}", at=T0),
+                Message(author=Author.NOTE, body="internal", at=T0),
+                Message(author=Author.AGENT, body=reply, at=T0 + timedelta(minutes=1)),
+            ],
+        )
+
+    store.add_tickets(
+        [solved(1, "refunded", 5), solved(2, "sorry", 2), solved(3, "done", None), make_ticket(4)]
+    )
+    threads = list(store.resolved_threads(batch=1))
+    assert [(t.ticket_id, t.question, t.replies) for t in threads] == [
+        ("T-001", "question 1", ["refunded"]),
+        ("T-002", "question 2", ["sorry"]),
+        ("T-003", "question 3", ["done"]),
+    ]
+    assert store.approved_replies("refund_request", exclude="T-003") == ["refunded"]
+    assert store.approved_replies("refund_request") == ["refunded", "done"]  # rated first
+    assert [row[2] for row in store.labelled_texts()] == ["refund_request"] * 3
+    corpus = dict(store.search_corpus(QueueFilter(statuses=OPEN_STATUSES)))
+    assert list(corpus) == ["T-004"] and "body 4" in corpus["T-004"]
+
+
+def test_drafts_revisions_feedback_and_meta(store: Store) -> None:
+    store.add_tickets([make_ticket(1)])
+    draft = Draft(ticket_id="T-001", text="Hi", drafter="local", confidence=0.5)
+    draft_id = store.save_draft(draft)
+    assert store.get_draft(draft_id) == draft and store.get_draft(draft_id + 99) is None
+    edit = EditEvent(
+        id="E-1", ticket_id="T-001", agent="ada", original_text="Hi", current_text="Hi"
+    )
+    store.save_edit_event(edit.model_copy(update={"draft_id": draft_id, "diff": [["equal"]]}))
+    store.save_edit_revision(EditRevision(event_id="E-1", text="Hi there", keystrokes=6))
+    assert store.pending_edit_event("T-001", "ada").current_text == "Hi there"  # type: ignore[union-attr]
+    assert store.pending_edit_event("T-001", "bo") is None
+    assert [r.text for r in store.list_edit_revisions("E-1")] == ["Hi there"]
+    with pytest.raises(NotFoundError):
+        store.save_edit_revision(EditRevision(event_id="E-404", text="x"))
+    store.save_source_feedback({"article:reset": (3, 2, 1)})
+    store.save_source_feedback({"article:reset": (4, 2, 1), "ticket:T-9": (1, 1, 0)})
+    assert store.source_feedback() == {"article:reset": (4, 2, 1), "ticket:T-9": (1, 1, 0)}
+    store.set_meta("demo", "a")
+    store.set_meta("demo", "b")
+    assert store.get_meta("demo") == "b" and store.get_meta("none") is None
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
+    store.add_tickets([make_ticket(1)])
+    with pytest.raises(NotFoundError), store.transaction():
+        store.append_message("T-001", Message(author=Author.AGENT, body="half", at=T0))
+        store.update_ticket("T-404", status=Status.SOLVED)
+    assert len(store.get_ticket("T-001").messages) == 1
+
+
+# --- PostgreSQL: migrations are explicit ------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_team_database_is_migrated_on_purpose_not_on_open(new_postgres_database: str) -> None:
+    with pytest.raises(SchemaOutdatedError, match="run 'deskpilot migrate'") as refused:
+        open_store(new_postgres_database)
+    assert "\n" not in str(refused.value)
+    assert migrate_database(new_postgres_database) == (None, SCHEMA_VERSION)
+    assert migrate_database(new_postgres_database) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    with open_store(new_postgres_database) as store:
+        assert store.dialect == "postgresql" and store.schema_version == SCHEMA_VERSION
+
+
+@pytest.mark.postgres
+def test_an_older_team_database_is_refused_until_migrated_and_keeps_its_data(
+    new_postgres_database: str,
+) -> None:
+    engine = sa.create_engine(normalise_url(new_postgres_database))
+    with engine.begin() as connection:
+        migrations.migrate(connection, target=SCHEMA_VERSION - 1)
+        connection.execute(
+            sa.text(
+                "INSERT INTO tickets (id, subject, channel, status, priority, priority_rank,"
+                " created_at, updated_at, tags) VALUES ('T-1', 'old', 'email', 'new', 'normal',"
+                " 2, now(), now(), '[]')"
+            )
+        )
+    engine.dispose()
+    with pytest.raises(SchemaOutdatedError, match=f"schema version {SCHEMA_VERSION - 1}"):
+        open_store(new_postgres_database)
+    assert migrate_database(new_postgres_database) == (SCHEMA_VERSION - 1, SCHEMA_VERSION)
+    with open_store(new_postgres_database) as store:
+        assert store.get_ticket("T-1").subject == "old"
+        assert store.claim_holder("T-1") is None
+
+
+@pytest.mark.postgres
+def test_desks_migrating_at_once_take_turns(new_postgres_database: str) -> None:
+    """Without the advisory lock both would CREATE TABLE and one would fail."""
+    start = threading.Barrier(4)
+    results: list[tuple[int | None, int]] = []
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        start.wait()
+        try:
+            results.append(migrate_database(new_postgres_database))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (
+        sorted(results, key=lambda result: result[0] or 0)
+        == [(None, SCHEMA_VERSION)] + [(SCHEMA_VERSION, SCHEMA_VERSION)] * 3
+    )

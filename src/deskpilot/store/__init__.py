@@ -3,9 +3,11 @@
 from deskpilot.store.migrations import SCHEMA_VERSION
 from deskpilot.store.sql import (
     AddResult,
+    ChangeListener,
     QueueFilter,
     ResolvedThread,
     Store,
+    migrate_database,
     open_store,
     sqlite_url,
 )
@@ -13,9 +15,11 @@ from deskpilot.store.sql import (
 __all__ = [
     "SCHEMA_VERSION",
     "AddResult",
+    "ChangeListener",
     "QueueFilter",
     "ResolvedThread",
     "Store",
+    "migrate_database",
     "open_store",
     "sqlite_url",
 ]

@@ -263,6 +263,7 @@ def _describe(url: str) -> str:
 
 def _explain_database_error(location: str, error: sa.exc.DatabaseError) -> str:
     detail = str(error.orig) if error.orig else str(error)
+    detail = " ".join(detail.split())  # PostgreSQL adds DETAIL and HINT lines: keep one line
     if "not a database" in detail or "malformed" in detail:
         return (
             f"{location}: the database file is corrupted or not a DeskPilot database "
@@ -735,9 +736,7 @@ class Store:
         a desk killed right after this returns reopens exactly this text."""
         e = schema.edit_events
         with self._write() as connection:
-            connection.execute(
-                schema.edit_revisions.insert().values(**revision.model_dump(mode="python"))
-            )
+            # The event first: an unknown one is a NotFoundError, not a foreign key failure.
             updated = connection.execute(
                 e.update()
                 .where(e.c.id == revision.event_id)
@@ -749,6 +748,9 @@ class Store:
             )
             if updated.rowcount == 0:
                 raise NotFoundError(f"no edit event '{revision.event_id}' in {self.location}")
+            connection.execute(
+                schema.edit_revisions.insert().values(**revision.model_dump(mode="python"))
+            )
 
     def list_edit_revisions(self, event_id: str) -> list[EditRevision]:
         r = schema.edit_revisions
