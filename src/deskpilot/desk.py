@@ -73,6 +73,7 @@ class Desk:
         self._model_drafter_looked_up = False
         self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
         self._claims: dict[str, Claim] = {}  # the tickets this desk holds (team mode)
+        self._lost: dict[str, Claim] = {}  # claims taken over: no acting until reopened
 
     @classmethod
     def open(cls, workspace: Workspace) -> Desk:
@@ -337,6 +338,7 @@ class Desk:
             ticket_id, self.agent, lease=self.settings.team.lease, now=self.clock()
         )
         self._claims[ticket_id] = claim
+        self._lost.pop(ticket_id, None)
         return claim
 
     def claim_next(self, view: QueueView | None = None) -> Ticket | None:
@@ -362,12 +364,13 @@ class Desk:
                     claim, lease=self.settings.team.lease, now=self.clock()
                 )
             except ClaimError:
-                del self._claims[ticket_id]
+                self._lost[ticket_id] = self._claims.pop(ticket_id)
                 lost.append(ticket_id)
         return lost
 
     def release(self, ticket_id: str) -> None:
         """Let go of a ticket the agent leaves without finishing it."""
+        self._lost.pop(ticket_id, None)
         claim = self._claims.pop(ticket_id, None)
         if claim is not None:
             self.store.release_claim(claim)
@@ -396,14 +399,17 @@ class Desk:
 
     def _hold(self, ticket_id: str) -> Claim:
         """Inside the acting transaction: this desk's claim, checked to still hold the ticket,
-        or a new claim (a CLI or script acting on a ticket it never opened)."""
-        held = self._claims.get(ticket_id)
+        or a new claim (a CLI or script acting on a ticket it never opened). A claim that was
+        taken over stays lost until the agent reopens the ticket (``claim``): pressing send
+        again must not send on a ticket someone else has answered meanwhile."""
+        held = self._claims.get(ticket_id) or self._lost.get(ticket_id)
         if held is None:
             return self.claim(ticket_id)
         try:
             self.store.check_claim(held)
         except ClaimError:
             self._claims.pop(ticket_id, None)
+            self._lost[ticket_id] = held
             raise
         return held
 

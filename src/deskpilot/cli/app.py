@@ -246,6 +246,27 @@ def _print_queue(rows: list[TicketSummary]) -> None:
         click.echo("no tickets match")
 
 
+@main.command()
+@workspace_option
+@pass_context
+def migrate(context: Context) -> None:
+    """Bring the database to this DeskPilot's schema: once, by one person, when a team on
+    PostgreSQL upgrades (desks refuse an older team database; SQLite upgrades on open)."""
+    from deskpilot.store import SCHEMA_VERSION, migrate_database
+    from deskpilot.store.sql import describe_url
+
+    workspace = Workspace(context.workspace_dir.expanduser().resolve())
+    url = workspace.database_url(workspace.settings())
+    location = describe_url(url)
+    found, now = migrate_database(url)
+    if found is None:
+        click.echo(f"{location}: created the DeskPilot schema (version {now})")
+    elif found < now:
+        click.echo(f"{location}: migrated from schema version {found} to {now}")
+    else:
+        click.echo(f"{location}: already at schema version {SCHEMA_VERSION}; nothing to do")
+
+
 @main.group()
 def config() -> None:
     """Show the effective configuration."""

@@ -190,6 +190,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def describe_url(url: str) -> str:
+    """The database as messages name it: a SQLite path, or the URL without its password."""
+    return _describe(normalise_url(url))
+
+
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -1212,12 +1217,14 @@ class _NotifyListener:
         self._driver.execute(f"LISTEN {QUEUE_CHANNEL}")
 
     def wait(self, timeout: float) -> bool:
-        for _notify in self._driver.notifies(timeout=timeout, stop_after=1):
-            # Drain what else arrived at once: one wake-up per burst of changes.
-            for _more in self._driver.notifies(timeout=0.0, stop_after=100):
+        # Each notifies() generator holds the connection's lock until it finishes: never nest
+        # them. The first ends after one notification; the second drains the rest of the burst
+        # without waiting, so a burst of changes wakes the desk once.
+        woke = any(True for _notify in self._driver.notifies(timeout=timeout, stop_after=1))
+        if woke:
+            for _more in self._driver.notifies(timeout=0.0):
                 pass
-            return True
-        return False
+        return woke
 
     def close(self) -> None:
         self._connection.invalidate()  # never hand a LISTENing connection back to the pool
