@@ -45,7 +45,9 @@ class QueueScreen(Screen[None]):
         yield Static(id="views")
         yield Input(placeholder="Search subject, message, customer…", id="search")
         yield QueueHeader(id="header")
-        yield QueueTable(lambda _offset, _limit: [], desk.settings.sla, desk.clock, id="queue")
+        yield QueueTable(
+            lambda _offset, _limit: [], desk.settings.sla, desk.clock, desk.agent, id="queue"
+        )
         yield Static(id="status")
         yield Footer()
 

@@ -14,7 +14,7 @@ from deskpilot.actions import service as actions
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, draft_reply
-from deskpilot.errors import DeskPilotError
+from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.models import Author, Source, Ticket, TriageRecord
 from deskpilot.tui import keymap
 from deskpilot.tui.screens.action_modals import (
@@ -67,6 +67,7 @@ class TicketScreen(Screen[None]):
         self.hits: list[Hit] = []
         self.drafting = False
         self.outcome: DraftOutcome | None = None
+        self.handled_by: str | None = None  # another agent working this ticket: read only
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -88,7 +89,55 @@ class TicketScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._claim()
         self.reload()
+        renew = self.desk_app.desk.settings.team.renew_every.total_seconds()
+        self.set_interval(renew, self._renew)
+
+    def on_unmount(self) -> None:
+        # Back to the queue without finishing: the next agent may take it straight away.
+        self.desk_app.desk.release(self.ticket_id)
+
+    # --- team mode: who works this ticket ----------------------------------------------------
+
+    def _claim(self) -> None:
+        """Opening the ticket claims it; if another agent holds it, it opens read only."""
+        try:
+            self.desk_app.desk.claim(self.ticket_id)
+            self.handled_by = None
+        except ClaimError as error:
+            self.handled_by = error.holder
+            self.notify(str(error), title="Being handled", severity="warning")
+
+    def _refused(self) -> bool:
+        """True (after telling the agent) when another agent holds this ticket."""
+        if self.handled_by is None:
+            return False
+        self.notify(
+            f"{self.ticket_id} is being handled by {self.handled_by}: you can read it, "
+            "not act on it",
+            title="Being handled",
+            severity="warning",
+        )
+        return True
+
+    @work(thread=True, exclusive=True, group="claim")
+    def _renew(self) -> None:
+        desk = self.desk_app.desk
+        if self.ticket_id in desk.renew_claims():
+            holder = desk.handled_by(self.ticket_id)
+            self.app.call_from_thread(self._claim_lost, holder)
+
+    def _claim_lost(self, holder: str | None) -> None:
+        self.handled_by = holder
+        self.notify(
+            f"Your claim on {self.ticket_id} ran out"
+            + (f" and {holder} took it over" if holder else "")
+            + "; reopen it to work on it",
+            title="Claim lost",
+            severity="error",
+        )
+        self._show_title()
 
     def reload(self) -> None:
         desk = self.desk_app.desk
@@ -114,6 +163,11 @@ class TicketScreen(Screen[None]):
             f"[b]{ticket.id}[/b] · {ticket.subject}\n"
             f"{ticket.status.value} · {ticket.priority.value} · intent {intent} · "
             f"mood {sentiment} · {ticket.channel.value}"
+            + (
+                f"\n[b $warning]Being handled by {_escape(self.handled_by)}[/] · read only"
+                if self.handled_by
+                else ""
+            )
         )
         handoff = self.query_one("#handoff", Static)
         if self.triage and self.triage.handoff:
@@ -257,6 +311,8 @@ class TicketScreen(Screen[None]):
         self.query_one("#draft", TextArea).focus()
 
     def action_send(self) -> None:
+        if self._refused():
+            return
         text = self.query_one("#draft", TextArea).text
         desk = self.desk_app.desk
 
@@ -267,6 +323,9 @@ class TicketScreen(Screen[None]):
         self._act("Reply sent", send)
 
     def action_note(self) -> None:
+        if self._refused():
+            return
+
         def save(text: str | None) -> None:
             if text:
                 self._act("Note added", lambda: self.desk_app.desk.add_note(self.ticket_id, text))
@@ -274,6 +333,8 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(NoteScreen(), save)
 
     def action_change_intent(self) -> None:
+        if self._refused():
+            return
         desk = self.desk_app.desk
         assert self.ticket is not None
 
@@ -286,6 +347,8 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(IntentScreen(list(desk.taxonomy()), self.ticket.intent), correct)
 
     def action_escalate(self) -> None:
+        if self._refused():
+            return
         assert self.ticket is not None
         references = [Source(kind=h.kind, ref=h.id, title=h.title) for h in self.hits]
         summary = handoff_summary(self.ticket, self.triage, references)
@@ -297,6 +360,8 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(EscalateScreen(summary), escalate)
 
     def action_close_ticket(self) -> None:
+        if self._refused():
+            return
         self._act("Ticket solved", lambda: self.desk_app.desk.solve(self.ticket_id))
 
     def action_regenerate(self) -> None:
@@ -304,6 +369,8 @@ class TicketScreen(Screen[None]):
 
     @work(exclusive=True, group="action")
     async def action_reset_password(self) -> None:
+        if self._refused():
+            return
         ticket = self.ticket
         assert ticket is not None
         if ticket.customer is None:
@@ -315,6 +382,8 @@ class TicketScreen(Screen[None]):
 
     @work(exclusive=True, group="action")
     async def action_refund(self) -> None:
+        if self._refused():
+            return
         desk = self.desk
         try:
             invoices = await actions.customer_invoices(desk, self.ticket_id)
@@ -338,6 +407,8 @@ class TicketScreen(Screen[None]):
 
     @work(exclusive=True, group="action")
     async def action_create_bug(self) -> None:
+        if self._refused():
+            return
         desk = self.desk
         ticket = self.ticket
         assert ticket is not None

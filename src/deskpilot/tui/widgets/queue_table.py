@@ -61,8 +61,17 @@ def visible_columns(width: int) -> list[Column]:
     return [c for c in COLUMNS if width >= c.min_terminal]
 
 
-def cells(ticket: TicketSummary, now: datetime, sla: SlaSettings) -> dict[str, str]:
+CLAIM_MARK = "⚑"
+
+
+def cells(
+    ticket: TicketSummary, now: datetime, sla: SlaSettings, agent: str = ""
+) -> dict[str, str]:
+    """The row's text per column; a ticket another agent is working is marked in its subject
+    (every width shows the subject)."""
     tier = f" ({ticket.tier.value})" if ticket.tier else ""
+    other = ticket.handled_by_other(agent, now)
+    subject = f"{CLAIM_MARK} handled by {other} · {ticket.subject}" if other else ticket.subject
     return {
         "id": ticket.id,
         "age": age_text(ticket.created_at, now),
@@ -72,7 +81,7 @@ def cells(ticket: TicketSummary, now: datetime, sla: SlaSettings) -> dict[str, s
         "sentiment": ticket.sentiment.value if ticket.sentiment else "-",
         "customer": (ticket.customer_name or ticket.customer_email or "-") + tier,
         "assignee": ticket.assignee or "-",
-        "subject": ticket.subject,
+        "subject": subject,
     }
 
 
@@ -112,6 +121,7 @@ class QueueTable(ScrollView, can_focus=True):
     QueueTable > .queue-table--due { color: $warning; }
     QueueTable > .queue-table--urgent { color: $error; text-style: bold; }
     QueueTable > .queue-table--placeholder { color: $text-disabled; }
+    QueueTable > .queue-table--claimed { color: $warning; }
     """
     COMPONENT_CLASSES = {
         "queue-table--cursor",
@@ -119,6 +129,7 @@ class QueueTable(ScrollView, can_focus=True):
         "queue-table--due",
         "queue-table--urgent",
         "queue-table--placeholder",
+        "queue-table--claimed",
     }
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="down"),
@@ -143,9 +154,15 @@ class QueueTable(ScrollView, can_focus=True):
             self.ticket = ticket
 
     def __init__(
-        self, loader: PageLoader, sla: SlaSettings, clock: Callable[[], datetime], **kwargs: object
+        self,
+        loader: PageLoader,
+        sla: SlaSettings,
+        clock: Callable[[], datetime],
+        agent: str = "",
+        **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._agent = agent  # whose desk this is: others' claims are marked
         self._loader = loader
         self._sla = sla
         self._clock = clock
@@ -210,7 +227,7 @@ class QueueTable(ScrollView, can_focus=True):
         return self._ticket_strip(ticket, index, width)
 
     def _ticket_strip(self, ticket: TicketSummary, index: int, width: int) -> Strip:
-        values = cells(ticket, self._clock(), self._sla)
+        values = cells(ticket, self._clock(), self._sla, self._agent)
         base = self.rich_style
         if index == self.cursor:
             base = base + self.get_component_rich_style("queue-table--cursor")
@@ -227,6 +244,8 @@ class QueueTable(ScrollView, can_focus=True):
             return self._foreground("queue-table--due")
         if key == "priority" and value == "urgent":
             return self._foreground("queue-table--urgent")
+        if key == "subject" and value.startswith(CLAIM_MARK):
+            return self._foreground("queue-table--claimed")
         return Style()
 
     def _foreground(self, component: str) -> Style:
