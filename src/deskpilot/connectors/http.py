@@ -84,6 +84,8 @@ class RetryPolicy:
 
 # (response) -> the API's own words about an error ("" when it said nothing useful)
 ErrorDetail = Callable[[httpx.Response], str]
+# (response) -> the API's own error code ("resource_missing", "idempotency_error"), or ""
+ErrorCode = Callable[[httpx.Response], str]
 
 
 class ApiClient:
@@ -104,6 +106,7 @@ class ApiClient:
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
         error_detail: ErrorDetail | None = None,
+        error_code: ErrorCode | None = None,
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
@@ -113,6 +116,7 @@ class ApiClient:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.error_detail = error_detail or generic_error_detail
+        self.error_code = error_code or generic_error_code
         # The secrets and every auth header built from them (a Basic header is base64).
         sensitive = [*secrets, self.headers.get("Authorization", "")]
         self._secrets = sorted({s for s in sensitive if len(s) >= 4}, key=len, reverse=True)
@@ -131,6 +135,7 @@ class ApiClient:
         secrets: Iterable[str] = (),
         credential_hint: str = "",
         error_detail: ErrorDetail | None = None,
+        error_code: ErrorCode | None = None,
     ) -> ApiClient:
         return cls(
             service,
@@ -141,6 +146,7 @@ class ApiClient:
             timeout=config.timeout_seconds,
             retry=RetryPolicy.from_config(config),
             error_detail=error_detail,
+            error_code=error_code,
         )
 
     def __repr__(self) -> str:
@@ -317,7 +323,11 @@ class ApiClient:
             raise ConnectorUnavailableError(
                 f"{self.service} failed on {where} (HTTP {status}{said}); try again later"
             )
-        raise RemoteApiError(f"{self.service} refused {where} (HTTP {status}{said})", status=status)
+        raise RemoteApiError(
+            f"{self.service} refused {where} (HTTP {status}{said})",
+            status=status,
+            code=self.error_code(response),
+        )
 
     def auth_error(self, what: str) -> ConnectorAuthError:
         hint = f"; check {self.credential_hint}" if self.credential_hint else ""
@@ -497,6 +507,26 @@ def generic_error_detail(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:DETAIL_CHARS]
     return _message_in(body) or ""
+
+
+def generic_error_code(response: httpx.Response) -> str:
+    """``error.code`` / ``error.type`` / ``code`` / ``errorCode`` in the usual shapes."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict):
+        body = error
+    for key in ("code", "type", "errorCode", "error_code", "category"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _message_in(body: Any) -> str:

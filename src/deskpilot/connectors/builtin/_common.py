@@ -1,0 +1,64 @@
+"""Small translations the built-in connectors share: timestamps, names of secret settings,
+the text of a bug report as search words."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from deskpilot.connectors.base import ConnectorContext
+from deskpilot.connectors.bugmatch import STOPWORDS
+from deskpilot.connectors.configuration import secret_variable
+from deskpilot.connectors.errors import ConnectorError
+from deskpilot.connectors.models import BugQuery
+
+SEARCH_WORDS = 8  # enough to find the bug, few enough for any tracker's search syntax
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'-]{2,}")
+# Words that say nothing about which bug it is, beyond the ranker's own.
+_STOP = STOPWORDS | frozenset(
+    {"cannot", "dont", "doesnt", "just", "get", "got", "why", "how", "what", "still", "please"}
+    | {"hello", "thanks", "thank", "help", "issue", "problem", "error", "working", "work"}
+)
+
+
+def hint(context: ConnectorContext, *fields: str) -> str:
+    """The environment variables that hold a connector's secrets, for "check ..." messages."""
+    return " and ".join(secret_variable(context.name, field) for field in fields)
+
+
+def from_unix(seconds: Any) -> datetime:
+    return datetime.fromtimestamp(int(seconds), tz=UTC)
+
+
+def from_iso(value: Any) -> datetime:
+    """ISO 8601 as the APIs write it ("2026-11-20T09:12:00Z", "...+0000", "...000+00:00")."""
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if re.search(r"[+-]\d{4}$", text):  # Salesforce and Jira: +0000 without a colon
+        text = f"{text[:-2]}:{text[-2:]}"
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def day(value: Any) -> date | None:
+    if not value:
+        return None
+    return from_iso(value).date() if "T" in str(value) else date.fromisoformat(str(value)[:10])
+
+
+def search_words(query: BugQuery, limit: int = SEARCH_WORDS) -> list[str]:
+    """The report's most telling words, for a tracker's full-text search: the first error's
+    words before the customer's prose (errors name the bug; prose names the symptom)."""
+    text = " ".join([*query.errors[:1], query.text])
+    seen: list[str] = []
+    for word in _WORD.findall(text):
+        lowered = word.lower().strip("'-")
+        if lowered not in _STOP and lowered not in seen:
+            seen.append(lowered)
+    return seen[:limit]
+
+
+def unreadable(service: str, what: str, error: Exception) -> ConnectorError:
+    return ConnectorError(f"{service} sent {what} DeskPilot cannot read: {error}")
