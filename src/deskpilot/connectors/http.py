@@ -186,14 +186,19 @@ class ApiClient:
         data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         not_found: bool = False,
+        repeatable: bool | None = None,
     ) -> httpx.Response | None:
         """Send with retries and return the response; raise a connector error for failures.
-        With ``not_found=True`` a 404 returns None (the thing does not exist)."""
+        With ``not_found=True`` a 404 returns None (the thing does not exist). ``repeatable``
+        says whether a 5xx may be retried; by default idempotent methods and requests with an
+        ``Idempotency-Key`` are (pass False for a PUT that appends, like a comment)."""
         method = method.upper()
         self._check_same_origin(url)
-        retry_5xx = method in IDEMPOTENT_METHODS or any(
-            name.lower() == "idempotency-key" for name in (headers or {})
-        )
+        retry_5xx = repeatable
+        if retry_5xx is None:
+            retry_5xx = method in IDEMPOTENT_METHODS or any(
+                name.lower() == "idempotency-key" for name in (headers or {})
+            )
         attempt = 0
         while True:
             response = await self._send(method, url, params, json, data, headers)
@@ -229,10 +234,18 @@ class ApiClient:
         data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         not_found: bool = False,
+        repeatable: bool | None = None,
     ) -> Any:
         """The JSON body of a request (None for a 404 with ``not_found=True``)."""
         response = await self.request(
-            method, url, params=params, json=json, data=data, headers=headers, not_found=not_found
+            method,
+            url,
+            params=params,
+            json=json,
+            data=data,
+            headers=headers,
+            not_found=not_found,
+            repeatable=repeatable,
         )
         return None if response is None else self.decode(response)
 
