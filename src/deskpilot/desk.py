@@ -22,6 +22,9 @@ from deskpilot.models import (
     OPEN_STATUSES,
     ActionRecord,
     Author,
+    Draft,
+    EditEvent,
+    EditOutcome,
     IntentSource,
     Message,
     Status,
@@ -40,6 +43,7 @@ from deskpilot.workspace import Workspace
 if TYPE_CHECKING:
     from deskpilot.connectors import ConnectorRegistry
     from deskpilot.copilot.model_drafter import ModelDrafter
+    from deskpilot.feedback.capture import EditCapture
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.understand.triage import Triage
 
@@ -70,6 +74,7 @@ class Desk:
         self._connectors: ConnectorRegistry | None = None
         self._model_drafter: ModelDrafter | None = None
         self._model_drafter_looked_up = False
+        self._edits: EditCapture | None = None
         self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
 
     @classmethod
@@ -254,6 +259,11 @@ class Desk:
             self._model_drafter_looked_up = True
         return self._model_drafter
 
+    def use_local_drafter_only(self) -> None:
+        """Ignore any configured endpoint (OPENAI_BASE_URL included): replays and benches."""
+        self._model_drafter = None
+        self._model_drafter_looked_up = True
+
     # --- knowledge -------------------------------------------------------------------------
 
     def knowledge(self) -> KnowledgeIndex:
@@ -272,26 +282,49 @@ class Desk:
 
     # --- acting on a ticket ----------------------------------------------------------------
 
-    def send_reply(self, ticket_id: str, body: str) -> None:
-        """Send the agent's reply; the ticket then waits on the customer (pending)."""
+    def send_reply(
+        self,
+        ticket_id: str,
+        body: str,
+        *,
+        edit_id: str | None = None,
+        keystrokes: int | None = None,
+    ) -> EditEvent | None:
+        """Send the agent's reply; the ticket then waits on the customer (pending).
+
+        With ``edit_id`` (the draft's edit event) the event ends as sent, as is or edited, in
+        the same transaction; the sent reply then becomes an exemplar for similar tickets.
+        """
         text = body.strip()
         if not text:
             raise DeskPilotError("the reply is empty; write or regenerate a draft first")
         reply = Message(author=Author.AGENT, body=text, author_name=self.agent, at=self.clock())
+        event = None
         with self.store.transaction():
             self.store.append_message(ticket_id, reply)
             self.store.update_ticket(ticket_id, status=Status.PENDING)
+            if edit_id is not None:
+                event = self.edits.finish(
+                    edit_id, EditOutcome.SENT_AS_IS, text, keystrokes=keystrokes
+                )
             self.audit("send", ticket_id, {"chars": len(text)})
+        if self.settings.feedback.learn:
+            from deskpilot.feedback.learning import remember_sent_reply
+
+            remember_sent_reply(self, ticket_id)
+        return event
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
 
-    def escalate(self, ticket_id: str, summary: str) -> None:
+    def escalate(self, ticket_id: str, summary: str, *, edit_id: str | None = None) -> None:
         """Hand the ticket to a human team: the summary goes on it as an internal note."""
         note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
         with self.store.transaction():
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
+            if edit_id is not None:
+                self.edits.finish(edit_id, EditOutcome.ESCALATED)
             self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
 
     def add_note(self, ticket_id: str, body: str) -> None:
@@ -311,6 +344,43 @@ class Desk:
         from deskpilot.knowledge import upsert_ticket
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
+
+    # --- edit feedback ------------------------------------------------------------------
+
+    @property
+    def edits(self) -> EditCapture:
+        if self._edits is None:
+            from deskpilot.feedback.capture import EditCapture
+
+            self._edits = EditCapture(self.store, lambda: self.clock())
+        return self._edits
+
+    def draft_shown(self, draft: Draft, draft_id: int | None = None) -> str:
+        """The agent now sees this draft: its edit event starts; returns the event id."""
+        intent = self.store.get_ticket(draft.ticket_id).intent
+        return self.edits.begin(draft, agent=self.agent, draft_id=draft_id, intent=intent)
+
+    def autosave_edit(self, edit_id: str, text: str, keystrokes: int) -> None:
+        self.edits.autosave(edit_id, text, keystrokes)
+
+    def end_edit(
+        self,
+        edit_id: str,
+        outcome: EditOutcome,
+        *,
+        final_text: str | None = None,
+        keystrokes: int | None = None,
+        reason: str | None = None,
+    ) -> EditEvent:
+        """The draft was discarded, regenerated or replaced (sending and escalating end it
+        themselves)."""
+        return self.edits.finish(edit_id, outcome, final_text, keystrokes=keystrokes, reason=reason)
+
+    def give_edit_reason(self, edit_id: str, reason: str) -> None:
+        self.edits.set_reason(edit_id, reason)
+
+    def unsent_edit(self, ticket_id: str) -> EditEvent | None:
+        return self.edits.unsent(ticket_id, self.agent)
 
     def audit(
         self,
