@@ -268,6 +268,60 @@ class IdempotentEndpoint:
         return response
 
 
+class GraphQLEndpoint:
+    """A GraphQL endpoint (one URL, one POST per operation) answering by ``operationName`` and,
+    when given, the variables a recording pins down; the most specific recording wins, its
+    answers come in turn and the last repeats. Load recordings from JSON::
+
+        {"operations": [{"operation": "Issue", "variables": {"id": "ENG-1"},
+                         "responses": [{"status": 200, "json": {"data": ...}}]}]}
+
+    ``server.handle("POST", "/graphql", GraphQLEndpoint.load(path))``
+    """
+
+    def __init__(self) -> None:
+        self.recordings: list[tuple[str, dict[str, Any], Route]] = []
+
+    @classmethod
+    def load(cls, path: Path) -> GraphQLEndpoint:
+        endpoint = cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for number, item in enumerate(data["operations"], start=1):
+            try:
+                responses = [RecordedResponse.parse(r) for r in item["responses"]]
+                endpoint.add(item["operation"], responses, item.get("variables"))
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"{path}: operation {number}: {error}") from None
+        return endpoint
+
+    def add(
+        self,
+        operation: str,
+        responses: Iterable[RecordedResponse],
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        route = Route("POST", "", list(responses))
+        self.recordings.append((operation, dict(variables or {}), route))
+
+    def __call__(self, request: ReceivedRequest) -> RecordedResponse:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            body = {}
+        operation = body.get("operationName") or ""
+        given = body.get("variables") or {}
+        candidates = [
+            (pinned, route)
+            for name, pinned, route in self.recordings
+            if name == operation and all(given.get(k) == v for k, v in pinned.items())
+        ]
+        if not candidates:
+            message = f"no recorded answer for GraphQL operation {operation!r}"
+            return RecordedResponse(200, {"data": None, "errors": [{"message": message}]})
+        _pinned, route = max(candidates, key=lambda found: len(found[0]))
+        return route.next_response()
+
+
 def _handler_for(recorded: RecordedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real APIs and httpx's pool expect

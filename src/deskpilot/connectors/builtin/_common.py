@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from deskpilot.connectors.base import ConnectorContext
-from deskpilot.connectors.bugmatch import STOPWORDS
+from deskpilot.connectors.bugmatch import STOPWORDS, clean_error
 from deskpilot.connectors.configuration import secret_variable
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import BugQuery
@@ -48,12 +48,12 @@ def day(value: Any) -> date | None:
     return from_iso(value).date() if "T" in str(value) else date.fromisoformat(str(value)[:10])
 
 
-def search_words(query: BugQuery, limit: int = SEARCH_WORDS) -> list[str]:
+def search_words(query: BugQuery, limit: int = SEARCH_WORDS, errors: bool = True) -> list[str]:
     """The report's most telling words, for a tracker's full-text search: the first error's
     words before the customer's prose (errors name the bug; prose names the symptom)."""
-    text = " ".join([*query.errors[:1], query.text])
+    first_error = [clean_error(e) for e in query.errors[:1]] if errors else []
     seen: list[str] = []
-    for word in _WORD.findall(text):
+    for word in _WORD.findall(" ".join([*first_error, query.text])):
         lowered = word.lower().strip("'-")
         if lowered not in _STOP and lowered not in seen:
             seen.append(lowered)
