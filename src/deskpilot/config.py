@@ -130,6 +130,34 @@ class AutomationSettings(Section):
     review_share: float = Field(0.1, ge=0, le=1)  # auto-sent replies sampled for a human review
 
 
+class FeedbackSettings(Section):
+    """How the desk captures agents' edits and learns from them."""
+
+    learn: bool = True  # sent replies become exemplars at once; corrections retrain the classifier
+    autosave_seconds: float = Field(1.0, gt=0, le=10)
+    ask_reason_below: float = Field(0.7, ge=0, le=1)  # similarity under which the desk asks why
+    reasons: list[str] = Field(
+        default_factory=lambda: ["wrong facts", "wrong tone", "policy", "outdated article"],
+        max_length=9,
+    )
+    abandoned_after_days: int = Field(7, gt=0)  # pending this long without an answer: abandoned
+
+
+AutomationLevel = Literal["off", "suggest", "auto"]
+
+
+class AutomationSettings(Section):
+    """Graduated autonomy: per intent, whether the co-pilot drafts, and whether it may send."""
+
+    levels: dict[str, AutomationLevel] = Field(default_factory=dict)  # intent -> level
+    default_level: AutomationLevel = "suggest"
+    min_confidence: float = Field(0.85, ge=0, le=1)  # the ticket's intent confidence
+    acceptance_bar: float = Field(0.9, ge=0, le=1)  # as-is acceptance of the last `window` drafts
+    window: int = Field(50, gt=0)
+    min_reviewed: int = Field(20, gt=0)  # fewer human-reviewed drafts than this: no evidence yet
+    review_share: float = Field(0.1, ge=0, le=1)  # auto-sent replies sampled for a human review
+
+
 class StorageSettings(Section):
     database_url: str | None = None  # None: the workspace's SQLite file
 
@@ -149,6 +177,8 @@ class Settings(BaseSettings):
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    automation: AutomationSettings = Field(default_factory=AutomationSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     automation: AutomationSettings = Field(default_factory=AutomationSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -381,6 +411,23 @@ default_view = "open"
 # title = "Breaching SLA"
 # breaching = true
 # sort = "age"
+
+[feedback]              # every edit of a draft is a training signal
+learn = true            # sent replies become exemplars; intent corrections retrain
+autosave_seconds = 1.0  # a killed desk loses at most this much typing
+ask_reason_below = 0.7  # edits that change more than this ask for a one-key reason
+reasons = ["wrong facts", "wrong tone", "policy", "outdated article"]
+abandoned_after_days = 7
+
+[automation]            # graduated autonomy, per intent: "off", "suggest" (default) or "auto"
+default_level = "suggest"
+min_confidence = 0.85   # an auto-send needs at least this intent confidence...
+acceptance_bar = 0.9    # ...and this share of the intent's last `window` drafts sent as is
+window = 50
+min_reviewed = 20
+review_share = 0.1      # share of auto-sent replies sampled into the review view
+# [automation.levels]
+# account_access = "auto"
 
 [feedback]              # every edit of a draft is a training signal
 learn = true            # sent replies become exemplars; intent corrections retrain

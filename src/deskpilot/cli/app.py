@@ -271,6 +271,7 @@ def config_path(context: Context) -> None:
 def _register_command_groups() -> None:
     from deskpilot.cli.copilot import draft
     from deskpilot.cli.feedback import eval_group
+    from deskpilot.cli.feedback import eval_group
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.understand import intents, triage
@@ -279,6 +280,7 @@ def _register_command_groups() -> None:
     main.add_command(intents)
     main.add_command(kb)
     main.add_command(draft)
+    main.add_command(eval_group)
     main.add_command(eval_group)
     main.add_command(plugins)
 

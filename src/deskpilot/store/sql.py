@@ -411,15 +411,17 @@ class Store:
                 .values(updated_at=message.at)
             )
 
-    def resolved_threads(self, batch: int = 5000) -> Iterator[ResolvedThread]:
-        """Every solved or closed ticket's question and agent replies, streamed in one query
-        (the knowledge index reads 100k of them; one get_ticket each would take minutes)."""
+    def answered_threads(
+        self, statuses: Iterable[Status], batch: int = 5000
+    ) -> Iterator[ResolvedThread]:
+        """The question and agent replies of every ticket in these statuses, streamed in one
+        query (the knowledge index reads 100k of them; one get_ticket each would take minutes)."""
         t, m = schema.tickets, schema.messages
         query = (
             sa.select(t.c.id, t.c.subject, t.c.intent, m.c.author, m.c.body)
             .join_from(t, m, m.c.ticket_id == t.c.id)
             .where(
-                t.c.status.in_([Status.SOLVED.value, Status.CLOSED.value]),
+                t.c.status.in_([Status(status).value for status in statuses]),
                 m.c.author.in_([Author.CUSTOMER.value, Author.AGENT.value]),
             )
             .order_by(t.c.id, m.c.seq)
