@@ -11,7 +11,7 @@ from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.bugmatch import STOPWORDS, clean_error
 from deskpilot.connectors.configuration import secret_variable
 from deskpilot.connectors.errors import ConnectorError
-from deskpilot.connectors.models import BugQuery
+from deskpilot.connectors.models import BugQuery, NewBug
 
 SEARCH_WORDS = 8  # enough to find the bug, few enough for any tracker's search syntax
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'-]{2,}")
@@ -58,6 +58,28 @@ def search_words(query: BugQuery, limit: int = SEARCH_WORDS, errors: bool = True
         if lowered not in _STOP and lowered not in seen:
             seen.append(lowered)
     return seen[:limit]
+
+
+# What DeskPilot writes into a filed bug's description, and reads back for matching.
+_FOOTER_LINE = re.compile(r"^(Page|Error|Workaround): *(.+)$", re.MULTILINE)
+
+
+def bug_description(new: NewBug) -> str:
+    """The description of a filed bug: the agent's text, then Page/Error/Tickets lines that
+    ``described`` reads back so the next customer's report finds the bug."""
+    footer = [
+        f"Page: {new.page_url}" if new.page_url else "",
+        f"Error: {new.error_signature}" if new.error_signature else "",
+        f"Tickets: {', '.join(new.ticket_ids)}" if new.ticket_ids else "",
+    ]
+    lines = [line for line in footer if line]
+    parts = [new.description.strip(), "---\n" + "\n".join(lines) if lines else ""]
+    return "\n\n".join(part for part in parts if part) + "\n\nFiled from DeskPilot."
+
+
+def described(text: str) -> dict[str, str]:
+    """``page``, ``error`` and ``workaround`` from a bug's description lines, when present."""
+    return {name.lower(): value.strip() for name, value in _FOOTER_LINE.findall(text)}
 
 
 def unreadable(service: str, what: str, error: Exception) -> ConnectorError:

@@ -11,7 +11,6 @@ an error code (``RATELIMITED``), not a 429. Both become DeskPilot's typed errors
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 import httpx
@@ -29,7 +28,7 @@ from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, paginate
 from deskpilot.connectors.models import BugCreated, BugMatch, BugQuery, NewBug
 from deskpilot.models import Bug
 
-from ._common import day, hint, search_words, unreadable
+from ._common import bug_description, day, described, hint, search_words, unreadable
 from .base import HttpConnector
 
 SERVICE = "Linear"
@@ -61,8 +60,6 @@ VIEWER = """
 query Viewer {
   viewer { id name email }
 }"""
-# What DeskPilot writes into a bug's description, and reads back for matching.
-FOOTER_LINE = re.compile(r"^(Page|Error|Workaround): *(.+)$", re.MULTILINE)
 
 
 class LinearConfig(HttpConnectorConfig):
@@ -131,7 +128,7 @@ class LinearConnector(HttpConnector[LinearConfig], Issues):
         issue_input: dict[str, Any] = {
             "teamId": self.config.team_id,
             "title": new.title,
-            "description": _description(new),
+            "description": bug_description(new),
         }
         if self.config.label_ids:
             issue_input["labelIds"] = self.config.label_ids
@@ -203,31 +200,17 @@ def _end_cursor(page: Any) -> str | None:
     return info.get("endCursor") if info.get("hasNextPage") else None
 
 
-def _description(new: NewBug) -> str:
-    footer = [
-        f"Page: {new.page_url}" if new.page_url else "",
-        f"Error: {new.error_signature}" if new.error_signature else "",
-        f"Tickets: {', '.join(new.ticket_ids)}" if new.ticket_ids else "",
-    ]
-    lines = [line for line in footer if line]
-    parts = [new.description.strip(), "---\n" + "\n".join(lines) if lines else ""]
-    return "\n\n".join(part for part in parts if part) + "\n\nFiled from DeskPilot."
-
-
 def _bug(node: dict[str, Any]) -> Bug:
     try:
-        described = dict(
-            (name.lower(), value.strip())
-            for name, value in FOOTER_LINE.findall(str(node.get("description") or ""))
-        )
+        lines = described(str(node.get("description") or ""))
         state = node.get("state") or {}
         return Bug(
             id=str(node.get("identifier") or node["id"]),
             title=str(node["title"]),
             status=STATUS.get(str(state.get("type")), "open"),
-            page_url=described.get("page", ""),
-            error_signature=described.get("error", ""),
-            workaround=described.get("workaround", ""),
+            page_url=lines.get("page", ""),
+            error_signature=lines.get("error", ""),
+            workaround=lines.get("workaround", ""),
             created=day(node.get("createdAt")),
         )
     except (KeyError, TypeError, ValueError, ValidationError) as error:
