@@ -92,7 +92,9 @@ class ApiClient:
     """An ``httpx.AsyncClient`` for one API, created inside the event loop that uses it.
 
     ``service`` names the API in messages ("Stripe"); ``credential_hint`` says what to fix when
-    it refuses our credentials (an environment variable, never a value).
+    it refuses our credentials (an environment variable, never a value). ``rate_limit_codes``
+    are error codes that mean "rate limited" on an API that does not use 429 for it
+    (Salesforce's 403 ``REQUEST_LIMIT_EXCEEDED``): reported as such, not as refused credentials.
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         error_detail: ErrorDetail | None = None,
         error_code: ErrorCode | None = None,
+        rate_limit_codes: Iterable[str] = (),
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
@@ -117,6 +120,7 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self.error_detail = error_detail or generic_error_detail
         self.error_code = error_code or generic_error_code
+        self.rate_limit_codes = frozenset(rate_limit_codes)
         # The secrets and every auth header built from them (a Basic header is base64).
         sensitive = [*secrets, self.headers.get("Authorization", "")]
         self._secrets = sorted({s for s in sensitive if len(s) >= 4}, key=len, reverse=True)
@@ -136,6 +140,7 @@ class ApiClient:
         credential_hint: str = "",
         error_detail: ErrorDetail | None = None,
         error_code: ErrorCode | None = None,
+        rate_limit_codes: Iterable[str] = (),
     ) -> ApiClient:
         return cls(
             service,
@@ -147,6 +152,7 @@ class ApiClient:
             retry=RetryPolicy.from_config(config),
             error_detail=error_detail,
             error_code=error_code,
+            rate_limit_codes=rate_limit_codes,
         )
 
     def __repr__(self) -> str:
@@ -324,6 +330,12 @@ class ApiClient:
         detail = self.redact(self.error_detail(response).strip())[:DETAIL_CHARS]
         said = f": {detail}" if detail else ""
         where = f"{response.request.method} {response.request.url.path}"
+        code = self.error_code(response)
+        if code and code in self.rate_limit_codes:
+            raise ConnectorRateLimitedError(
+                f"{self.service} says we are over its request limit (HTTP {status}{said}); "
+                "try again later"
+            )
         if status in (401, 403):
             raise self.auth_error(f"HTTP {status}{said}")
         if status == 429:
@@ -339,7 +351,7 @@ class ApiClient:
         raise RemoteApiError(
             f"{self.service} refused {where} (HTTP {status}{said})",
             status=status,
-            code=self.error_code(response),
+            code=code,
         )
 
     def auth_error(self, what: str) -> ConnectorAuthError:
