@@ -12,6 +12,7 @@ from deskpilot.connectors.bugmatch import STOPWORDS, clean_error
 from deskpilot.connectors.configuration import secret_variable
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import BugQuery, NewBug
+from deskpilot.models import Tier
 
 SEARCH_WORDS = 8  # enough to find the bug, few enough for any tracker's search syntax
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'-]{2,}")
@@ -80,6 +81,21 @@ def bug_description(new: NewBug) -> str:
 def described(text: str) -> dict[str, str]:
     """``page``, ``error`` and ``workaround`` from a bug's description lines, when present."""
     return {name.lower(): value.strip() for name, value in _FOOTER_LINE.findall(text)}
+
+
+def tier_of(value: Any) -> Tier:
+    """A CRM field's value as DeskPilot's tier ("Pro" -> PRO); unknown values are FREE."""
+    try:
+        return Tier(str(value or "").strip().lower())
+    except ValueError:
+        return Tier.FREE
+
+
+def int_or(value: Any, default: int) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
 
 
 def unreadable(service: str, what: str, error: Exception) -> ConnectorError:

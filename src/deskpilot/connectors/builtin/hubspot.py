@@ -17,9 +17,9 @@ from pydantic import Field, SecretStr, ValidationError
 from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
 from deskpilot.connectors.capabilities import Crm
 from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, cursor_pages
-from deskpilot.models import CrmNote, CrmRecord, Customer, Tier
+from deskpilot.models import CrmNote, CrmRecord, Customer
 
-from ._common import day, from_iso, hint, unreadable
+from ._common import day, from_iso, hint, int_or, tier_of, unreadable
 from .base import HttpConnector
 
 SERVICE = "HubSpot"
@@ -87,9 +87,11 @@ class HubSpotConnector(HttpConnector[HubSpotConfig], Crm):
         return CrmRecord(
             customer_id=customer_id,
             company=str(company.get("name") or contact["properties"].get("company") or ""),
-            tier=_tier(company.get(self.config.tier_property) if self.config.tier_property else ""),
+            tier=tier_of(
+                company.get(self.config.tier_property) if self.config.tier_property else ""
+            ),
             account_owner=await self._owner(company.get("hubspot_owner_id")),
-            seats=_int(company.get(self.config.seats_property), 1)
+            seats=int_or(company.get(self.config.seats_property), 1)
             if self.config.seats_property
             else 1,
             signed_up=day(company.get("createdate") or contact["properties"].get("createdate")),
@@ -207,17 +209,3 @@ def _plain(body: str) -> str:
     """A note's HTML body as text."""
     text = _TAG.sub("", _BREAK.sub("\n", body))
     return html.unescape(text).strip()
-
-
-def _tier(value: Any) -> Tier:
-    try:
-        return Tier(str(value or "").strip().lower())
-    except ValueError:
-        return Tier.FREE
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return default
