@@ -53,6 +53,19 @@ class LlmSettings(Section):
     redact: bool | None = None  # None: on for any endpoint that is not loopback
 
 
+class IntakeSettings(Section):
+    """``deskpilot serve``: the HTTP endpoint product front-ends post new tickets to."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    max_bytes: int = Field(64 * 1024, gt=0, le=16 * 1024 * 1024)  # a larger body: 413
+    # Callers prove it as "Authorization: Bearer <secret>", or sign the body with it:
+    # "X-DeskPilot-Signature: sha256=<hex HMAC-SHA256>". Required off loopback.
+    secret: SecretStr | None = Field(None, min_length=16)
+    # Browser pages on these origins may post straight to the endpoint (CORS).
+    allowed_origins: list[str] = Field(default_factory=list)
+
+
 class ActionSettings(Section):
     refund_limit: float = Field(200.0, ge=0)
     currency: str = "USD"
@@ -173,6 +186,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
@@ -396,6 +410,12 @@ classifier = "tfidf"    # "ensemble": stronger, needs pip install 'deskpilot[emb
 human_only_intents = ["contract_negotiation", "complaint"]
 escalate_on = ["angry", "distressed", "legal"]   # sentiment signals that need a human
 # The intent taxonomy and its seed examples live in intents.toml next to this file.
+
+[intake]                # deskpilot serve: front-ends post new tickets to POST /tickets
+host = "127.0.0.1"      # another host needs DESKPILOT_INTAKE__SECRET (secrets.env)
+port = 8765
+max_bytes = 65536       # larger request bodies are refused (413)
+# allowed_origins = ["https://app.example.com"]   # pages that may post from the browser
 
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme

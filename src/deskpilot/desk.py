@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from deskpilot.connectors import ConnectorRegistry
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
+    from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.understand.triage import Triage
 
@@ -61,6 +62,12 @@ class ImportReport:
         return f"{self.path}: imported {self.added} tickets" + (
             f", skipped {self.skipped} already present" if self.skipped else ""
         )
+
+
+@dataclass(frozen=True)
+class Submission:
+    ticket_id: str
+    created: bool  # False: the same ticket (same id) was already in the workspace
 
 
 class Desk:
@@ -174,6 +181,26 @@ class Desk:
             first_line[ticket.id] = item.line
             tickets.append(ticket)
         return tickets
+
+    def submit_ticket(self, record: TicketRecord, *, source: str) -> Submission:
+        """One ticket sent to the intake endpoint, taken in as an imported one is: its customer
+        matched by email, triaged on arrival, written to the audit trail. The same ticket sent
+        again (same id, given or derived from its content) is not stored twice.
+
+        Not thread-safe on one desk: callers serialise (the intake server does).
+        """
+        tickets = self._tickets_from_records(Path(source), [NumberedRecord(1, record)])
+        ticket = tickets[0]
+        triage = self.triage() if ticket.status.is_open else None
+        with self.store.transaction():
+            added = self.store.add_tickets(tickets).added
+            if added and triage:
+                triage.run(self.store, tickets)
+            if added:
+                self.audit("intake", ticket.id, {"source": source, "channel": ticket.channel})
+        if added:
+            self._queue_search.invalidate()
+        return Submission(ticket.id, created=bool(added))
 
     # --- understanding -------------------------------------------------------------------
 

@@ -274,6 +274,7 @@ def _register_command_groups() -> None:
     from deskpilot.cli.feedback import eval_group
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
+    from deskpilot.cli.serve import serve
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
@@ -283,6 +284,7 @@ def _register_command_groups() -> None:
     main.add_command(eval_group)
     main.add_command(eval_group)
     main.add_command(plugins)
+    main.add_command(serve)
 
 
 _register_command_groups()
