@@ -113,6 +113,8 @@ class TuiSettings(Section):
     theme: str = "deskpilot-dark"
     default_view: str = "open"
     keys: dict[str, str] = Field(default_factory=dict)  # action id -> key, e.g. send = "ctrl+s"
+    # How often the queue looks for tickets that arrived or changed elsewhere; 0: never.
+    refresh_seconds: float = Field(1.0, ge=0, le=3600)
 
 
 class FeedbackSettings(Section):
@@ -420,6 +422,7 @@ max_bytes = 65536       # larger request bodies are refused (413)
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme
 default_view = "open"
+refresh_seconds = 1.0      # the queue shows arriving tickets this soon; 0: on ctrl+r only
 # [tui.keys]             # remap a one-key action, e.g.
 # send = "ctrl+s"
 

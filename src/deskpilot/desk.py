@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from deskpilot.feedback.capture import EditCapture
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
+    from deskpilot.queue_watch import QueueWatcher
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
@@ -201,6 +202,16 @@ class Desk:
         if added:
             self._queue_search.invalidate()
         return Submission(ticket.id, created=bool(added))
+
+    def queue_watcher(self) -> QueueWatcher:
+        """Tells a view when tickets arrived or changed, from any process using this store."""
+        from deskpilot.queue_watch import PollingQueueWatcher
+
+        return PollingQueueWatcher(self.store)
+
+    def queue_changed(self) -> None:
+        """The queue changed elsewhere: searches read the tickets afresh."""
+        self._queue_search.invalidate()
 
     # --- understanding -------------------------------------------------------------------
 

@@ -24,7 +24,11 @@ class EditCapture:
         self.clock = clock
 
     def begin(self, draft: Draft, *, agent: str, draft_id: int | None, intent: str | None) -> str:
-        """A draft was shown to the agent: open its edit event; returns the event id."""
+        """A draft was shown to the agent: open its edit event; returns the event id.
+
+        An earlier draft of this ticket the agent left untouched was, in effect, regenerated."""
+        while (earlier := self.store.pending_edit_event(draft.ticket_id, agent)) is not None:
+            self.finish(earlier.id, EditOutcome.REGENERATED)
         now = self.clock()
         event = EditEvent(
             id=uuid.uuid4().hex,
@@ -91,5 +95,9 @@ class EditCapture:
         self.store.save_edit_event(event.model_copy(update={"reason": reason}))
 
     def unsent(self, ticket_id: str, agent: str) -> EditEvent | None:
-        """The agent's edit of this ticket that a closed or killed desk left unsent."""
-        return self.store.pending_edit_event(ticket_id, agent)
+        """The agent's edit of this ticket that a closed or killed desk left unsent (a draft
+        left as it was is not an edit: a fresh one replaces it)."""
+        event = self.store.pending_edit_event(ticket_id, agent)
+        if event is None or event.current_text == event.original_text:
+            return None
+        return event

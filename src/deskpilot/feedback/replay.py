@@ -179,7 +179,7 @@ async def _replay(
     try:
         for number, case in enumerate(cases):
             ticket = _ticket(case, number)
-            desk.clock = lambda at=ticket.created_at: at  # noqa: B023 - bound per ticket
+            desk.clock = _fixed(ticket.created_at)
             desk.store.add_tickets([ticket])
             desk.triage().run(desk.store, [ticket])
             outcome = await draft_reply(desk, ticket.id)
@@ -200,6 +200,10 @@ async def _replay(
         similarities=scores,
         seconds=time.perf_counter() - started,
     )
+
+
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
 
 
 def _replay_settings(workspace: Workspace, learning: bool) -> Settings:
