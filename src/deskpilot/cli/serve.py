@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -45,8 +46,7 @@ def serve(context: Context, host: str | None, port: int | None) -> None:
             f"bodies up to {settings.max_bytes:,} bytes; Ctrl+C stops",
             err=True,
         )
-        try:
+        # uvicorn shuts down gracefully on Ctrl+C, then raises it again: it is the way out.
+        with contextlib.suppress(KeyboardInterrupt):
             server.run(sock)
-        except KeyboardInterrupt:
-            pass  # uvicorn shuts down gracefully, then re-raises the Ctrl+C it caught
         click.echo("stopped", err=True)
