@@ -96,6 +96,7 @@ class ViewSettings(Section):
     assignee: str | None = None  # "me" means the agent running the desk
     unassigned: bool = False
     breaching: bool = False  # only tickets past or near their SLA target
+    tag: str | None = None  # only tickets with this tag, e.g. "autopilot-review"
     sort: str = "priority"  # a queue column; prefix with "-" for descending
 
 
@@ -106,6 +107,11 @@ def _default_views() -> dict[str, ViewSettings]:
         "unassigned": ViewSettings(title="Unassigned", unassigned=True),
         "breaching": ViewSettings(title="Breaching SLA", breaching=True, sort="age"),
         "escalated": ViewSettings(title="Escalated", statuses=["escalated"]),
+        "review": ViewSettings(
+            title="Auto-sent, to review",
+            statuses=["new", "open", "pending", "escalated", "solved", "closed"],
+            tag="autopilot-review",
+        ),
     }
 
 
@@ -143,34 +149,9 @@ class AutomationSettings(Section):
     window: int = Field(50, gt=0)
     min_reviewed: int = Field(20, gt=0)  # fewer human-reviewed drafts than this: no evidence yet
     review_share: float = Field(0.1, ge=0, le=1)  # auto-sent replies sampled for a human review
-
-
-class FeedbackSettings(Section):
-    """How the desk captures agents' edits and learns from them."""
-
-    learn: bool = True  # sent replies become exemplars at once; corrections retrain the classifier
-    autosave_seconds: float = Field(1.0, gt=0, le=10)
-    ask_reason_below: float = Field(0.7, ge=0, le=1)  # similarity under which the desk asks why
-    reasons: list[str] = Field(
-        default_factory=lambda: ["wrong facts", "wrong tone", "policy", "outdated article"],
-        max_length=9,
-    )
-    abandoned_after_days: int = Field(7, gt=0)  # pending this long without an answer: abandoned
-
-
-AutomationLevel = Literal["off", "suggest", "auto"]
-
-
-class AutomationSettings(Section):
-    """Graduated autonomy: per intent, whether the co-pilot drafts, and whether it may send."""
-
-    levels: dict[str, AutomationLevel] = Field(default_factory=dict)  # intent -> level
-    default_level: AutomationLevel = "suggest"
-    min_confidence: float = Field(0.85, ge=0, le=1)  # the ticket's intent confidence
-    acceptance_bar: float = Field(0.9, ge=0, le=1)  # as-is acceptance of the last `window` drafts
-    window: int = Field(50, gt=0)
-    min_reviewed: int = Field(20, gt=0)  # fewer human-reviewed drafts than this: no evidence yet
-    review_share: float = Field(0.1, ge=0, le=1)  # auto-sent replies sampled for a human review
+    # Reopens, escalations and bad CSAT (1-2) among an intent's last `window` auto-sends that
+    # drop it back to suggest.
+    setbacks_to_demote: int = Field(2, gt=0)
 
 
 class StorageSettings(Section):
@@ -193,8 +174,6 @@ class Settings(BaseSettings):
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
     storage: StorageSettings = Field(default_factory=StorageSettings)
-    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
-    automation: AutomationSettings = Field(default_factory=AutomationSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     automation: AutomationSettings = Field(default_factory=AutomationSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -449,23 +428,7 @@ acceptance_bar = 0.9    # ...and this share of the intent's last `window` drafts
 window = 50
 min_reviewed = 20
 review_share = 0.1      # share of auto-sent replies sampled into the review view
-# [automation.levels]
-# account_access = "auto"
-
-[feedback]              # every edit of a draft is a training signal
-learn = true            # sent replies become exemplars; intent corrections retrain
-autosave_seconds = 1.0  # a killed desk loses at most this much typing
-ask_reason_below = 0.7  # edits that change more than this ask for a one-key reason
-reasons = ["wrong facts", "wrong tone", "policy", "outdated article"]
-abandoned_after_days = 7
-
-[automation]            # graduated autonomy, per intent: "off", "suggest" (default) or "auto"
-default_level = "suggest"
-min_confidence = 0.85   # an auto-send needs at least this intent confidence...
-acceptance_bar = 0.9    # ...and this share of the intent's last `window` drafts sent as is
-window = 50
-min_reviewed = 20
-review_share = 0.1      # share of auto-sent replies sampled into the review view
+setbacks_to_demote = 2  # reopens, escalations, bad CSAT after auto-sends that demote an intent
 # [automation.levels]
 # account_access = "auto"
 

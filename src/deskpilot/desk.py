@@ -327,16 +327,19 @@ class Desk:
         *,
         edit_id: str | None = None,
         keystrokes: int | None = None,
+        agent: str | None = None,
     ) -> EditEvent | None:
         """Send the agent's reply; the ticket then waits on the customer (pending).
 
         With ``edit_id`` (the draft's edit event) the event ends as sent, as is or edited, in
         the same transaction; the sent reply then becomes an exemplar for similar tickets.
+        ``agent`` names another sender than this desk's agent (the autopilot).
         """
         text = body.strip()
         if not text:
             raise DeskPilotError("the reply is empty; write or regenerate a draft first")
-        reply = Message(author=Author.AGENT, body=text, author_name=self.agent, at=self.clock())
+        sender = agent or self.agent
+        reply = Message(author=Author.AGENT, body=text, author_name=sender, at=self.clock())
         event = None
         with self.store.transaction():
             self.store.append_message(ticket_id, reply)
@@ -345,7 +348,7 @@ class Desk:
                 event = self.edits.finish(
                     edit_id, EditOutcome.SENT_AS_IS, text, keystrokes=keystrokes
                 )
-            self.audit("send", ticket_id, {"chars": len(text)})
+            self.audit("send", ticket_id, {"chars": len(text)}, actor=sender)
         if self.settings.feedback.learn:
             from deskpilot.feedback.learning import remember_sent_reply
 
@@ -428,11 +431,12 @@ class Desk:
         *,
         ok: bool = True,
         result: str = "",
+        actor: str | None = None,
     ) -> ActionRecord:
         return self.store.record_action(
             ActionRecord(
                 ticket_id=ticket_id,
-                actor=self.agent,
+                actor=actor or self.agent,
                 action=action,
                 params=params,
                 ok=ok,

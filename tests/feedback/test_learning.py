@@ -82,7 +82,12 @@ def test_sources_behind_rewritten_drafts_lose_trust(desk: Desk) -> None:
     ]
     tallies = source_tallies(desk, events)
     assert tallies == {"article:export-guide": (3, 3, 0), "article:old-export-guide": (3, 1, 2)}
-    assert trust(tallies["article:export-guide"]) > 1.0 > 0.8 > trust(tallies["article:old-export-guide"])
+    assert (
+        trust(tallies["article:export-guide"])
+        > 1.0
+        > 0.8
+        > trust(tallies["article:old-export-guide"])
+    )
     assert trust((2, 0, 2)) == 1.0  # too little evidence to judge
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Cli
 from deskpilot.feedback.replay import read_replay_file, replay
 from deskpilot.understand.datasets import DatasetError
-from conftest import Cli
 
 BITEXT = Path(__file__).resolve().parents[3] / "shared" / "data" / "bitext"
 if not BITEXT.exists():
@@ -42,7 +42,7 @@ NEEDS = {
 def _history(tmp_path: Path, count: int, seed: int = 3) -> Path:
     rng = random.Random(seed)
     lines = []
-    for n in range(count):
+    for _ in range(count):
         intent = rng.choice(sorted(NEEDS))
         phrasings, reply = NEEDS[intent]
         body = rng.choice(phrasings).format(n=rng.randint(100, 999))

@@ -270,8 +270,7 @@ def config_path(context: Context) -> None:
 
 def _register_command_groups() -> None:
     from deskpilot.cli.copilot import draft
-    from deskpilot.cli.feedback import eval_group
-    from deskpilot.cli.feedback import eval_group
+    from deskpilot.cli.feedback import autopilot, eval_group, export_group, learn, stats
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.serve import serve
@@ -282,7 +281,10 @@ def _register_command_groups() -> None:
     main.add_command(kb)
     main.add_command(draft)
     main.add_command(eval_group)
-    main.add_command(eval_group)
+    main.add_command(learn)
+    main.add_command(stats)
+    main.add_command(export_group)
+    main.add_command(autopilot)
     main.add_command(plugins)
     main.add_command(serve)
 
