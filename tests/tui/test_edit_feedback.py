@@ -101,3 +101,19 @@ async def test_discard_and_regenerate_end_the_edit(
     assert desk.store.get_edit_event(first).outcome is EditOutcome.REGENERATED
     discarded = desk.store.get_edit_event(second)
     assert (discarded.outcome, discarded.reason) == (EditOutcome.DISCARDED, None)
+
+
+async def test_no_draft_for_an_intent_whose_automation_is_off(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    automation = desk.settings.automation.model_copy(update={"levels": {"onboarding": "off"}})
+    desk.settings = desk.settings.model_copy(update={"automation": automation})
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        assert _draft(screen).text == "" and screen.edit_id is None
+        assert "off for onboarding" in str(screen.query_one("#draft-label", Label).render())
+        await pilot.press("r")  # the agent can still ask for one
+        await settle(app, pilot)
+        assert _draft(screen).text and screen.edit_id is not None

@@ -15,6 +15,7 @@ from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, draft_reply
 from deskpilot.errors import DeskPilotError
+from deskpilot.feedback.autopilot import configured_level
 from deskpilot.models import Author, EditEvent, EditOutcome, Source, Ticket, TriageRecord
 from deskpilot.tui import keymap
 from deskpilot.tui.screens.action_modals import (
@@ -109,8 +110,14 @@ class TicketScreen(Screen[None]):
             and _awaits_reply(self.ticket)
         ):
             unsent = desk.unsent_edit(self.ticket_id)
+            intent = self.ticket.intent
             if unsent is not None:
                 self._restore(unsent)
+            elif configured_level(desk.settings.automation, intent) == "off":
+                self.query_one("#draft-label", Label).update(
+                    f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
+                    "r drafts anyway, e to write"
+                )
             else:
                 self._draft()
 
