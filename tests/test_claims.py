@@ -236,3 +236,20 @@ def test_a_desk_on_an_unmigrated_team_database_is_told_what_to_run(
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error: ") and "run 'deskpilot migrate'" in line
+
+
+def test_the_desks_queue_watcher_sees_another_desks_claim(desk_for: DeskFor) -> None:
+    ada, bo = desk_for("ada"), desk_for("bo")
+    watcher = ada.queue_watcher()
+    try:
+        expected = "Notify" if ada.store.dialect == "postgresql" else "Polling"
+        assert type(watcher).__name__ == f"{expected}QueueWatcher"
+        assert watcher.changed() is False
+        bo.claim("T-003")
+        assert watcher.changed() is True
+        assert watcher.changed() is False
+        bo.send_reply("T-003", "Done")
+        assert watcher.changed() is True
+    finally:
+        watcher.close()
+    assert watcher.changed() is False  # closed: answers at once, holds nothing

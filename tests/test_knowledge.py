@@ -31,7 +31,7 @@ from deskpilot.knowledge import (
     upsert_ticket,
 )
 from deskpilot.knowledge.index import FORMAT_FILE
-from deskpilot.knowledge.tickets import RESOLVED_STATUSES, resolved_ticket_documents
+from deskpilot.knowledge.tickets import ANSWERED_STATUSES, answered_ticket_documents
 from deskpilot.models import Author, Message, Status, Ticket
 from deskpilot.store import QueueFilter
 from deskpilot.workspace import Workspace
@@ -360,7 +360,7 @@ def test_the_demo_index_holds_answered_resolved_tickets_articles_and_facts(
     demo_workspace: Workspace, demo_index: KnowledgeIndex
 ) -> None:
     with demo_workspace.open_store() as store:
-        resolved = store.list_queue(QueueFilter(statuses=RESOLVED_STATUSES), limit=None)
+        resolved = store.list_queue(QueueFilter(statuses=ANSWERED_STATUSES), limit=None)
         answered = [t for s in resolved if (t := store.get_ticket(s.id)) and ticket_document(t)]
     assert demo_index.count(TICKET) == len(answered) > 100
     assert demo_index.count(ARTICLE) == len(list(demo_workspace.articles_dir.glob("*.md")))
@@ -371,8 +371,8 @@ def test_the_demo_index_holds_answered_resolved_tickets_articles_and_facts(
 
 def test_the_bulk_ticket_reader_matches_the_per_ticket_one(demo_workspace: Workspace) -> None:
     with demo_workspace.open_store() as store:
-        bulk = sorted(resolved_ticket_documents(store), key=lambda d: d.id)
-        resolved = store.list_queue(QueueFilter(statuses=RESOLVED_STATUSES), limit=None)
+        bulk = sorted(answered_ticket_documents(store), key=lambda d: d.id)
+        resolved = store.list_queue(QueueFilter(statuses=ANSWERED_STATUSES), limit=None)
         one_by_one = sorted(
             (doc for s in resolved if (doc := ticket_document(store.get_ticket(s.id)))),
             key=lambda d: d.id,
@@ -465,7 +465,7 @@ def test_kb_index_without_a_folder_indexes_the_whole_workspace(kb_cli: Cli, arti
     result = kb_cli("kb", "index")
     assert result.exit_code == 0, result.output
     assert "1 indexed" in result.stdout.splitlines()[0]
-    assert "resolved tickets: 0 indexed" in result.stdout
+    assert "answered tickets: 0 indexed" in result.stdout
 
 
 # --- retrieval evaluation -------------------------------------------------------------------

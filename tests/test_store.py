@@ -376,7 +376,7 @@ def test_history_queries_resolved_threads_replies_labels_and_search(store: Store
     store.add_tickets(
         [solved(1, "refunded", 5), solved(2, "sorry", 2), solved(3, "done", None), make_ticket(4)]
     )
-    threads = list(store.resolved_threads(batch=1))
+    threads = list(store.answered_threads([Status.SOLVED, Status.CLOSED], batch=1))
     assert [(t.ticket_id, t.question, t.replies) for t in threads] == [
         ("T-001", "question 1", ["refunded"]),
         ("T-002", "question 2", ["sorry"]),
@@ -387,6 +387,11 @@ def test_history_queries_resolved_threads_replies_labels_and_search(store: Store
     assert [row[2] for row in store.labelled_texts()] == ["refund_request"] * 3
     corpus = dict(store.search_corpus(QueueFilter(statuses=OPEN_STATUSES)))
     assert list(corpus) == ["T-004"] and "body 4" in corpus["T-004"]
+    facts = {f.id: f for f in store.ticket_facts(since=T0 + timedelta(minutes=2))}
+    assert sorted(facts) == ["T-002", "T-003", "T-004"]
+    assert facts["T-002"].first_reply_at == T0 + timedelta(minutes=1)
+    assert facts["T-004"].first_reply_at is None and facts["T-004"].customer_spoke_last
+    assert not facts["T-002"].customer_spoke_last
 
 
 def test_drafts_revisions_feedback_and_meta(store: Store) -> None:
@@ -394,6 +399,7 @@ def test_drafts_revisions_feedback_and_meta(store: Store) -> None:
     draft = Draft(ticket_id="T-001", text="Hi", drafter="local", confidence=0.5)
     draft_id = store.save_draft(draft)
     assert store.get_draft(draft_id) == draft and store.get_draft(draft_id + 99) is None
+    assert store.drafts_by_id([draft_id, draft_id, draft_id + 99]) == {draft_id: draft}
     edit = EditEvent(
         id="E-1", ticket_id="T-001", agent="ada", original_text="Hi", current_text="Hi"
     )

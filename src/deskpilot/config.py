@@ -54,6 +54,19 @@ class LlmSettings(Section):
     redact: bool | None = None  # None: on for any endpoint that is not loopback
 
 
+class IntakeSettings(Section):
+    """``deskpilot serve``: the HTTP endpoint product front-ends post new tickets to."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    max_bytes: int = Field(64 * 1024, gt=0, le=16 * 1024 * 1024)  # a larger body: 413
+    # Callers prove it as "Authorization: Bearer <secret>", or sign the body with it:
+    # "X-DeskPilot-Signature: sha256=<hex HMAC-SHA256>". Required off loopback.
+    secret: SecretStr | None = Field(None, min_length=16)
+    # Browser pages on these origins may post straight to the endpoint (CORS).
+    allowed_origins: list[str] = Field(default_factory=list)
+
+
 class ActionSettings(Section):
     refund_limit: float = Field(200.0, ge=0)
     currency: str = "USD"
@@ -84,6 +97,7 @@ class ViewSettings(Section):
     assignee: str | None = None  # "me" means the agent running the desk
     unassigned: bool = False
     breaching: bool = False  # only tickets past or near their SLA target
+    tag: str | None = None  # only tickets with this tag, e.g. "autopilot-review"
     sort: str = "priority"  # a queue column; prefix with "-" for descending
 
 
@@ -94,6 +108,11 @@ def _default_views() -> dict[str, ViewSettings]:
         "unassigned": ViewSettings(title="Unassigned", unassigned=True),
         "breaching": ViewSettings(title="Breaching SLA", breaching=True, sort="age"),
         "escalated": ViewSettings(title="Escalated", statuses=["escalated"]),
+        "review": ViewSettings(
+            title="Auto-sent, to review",
+            statuses=["new", "open", "pending", "escalated", "solved", "closed"],
+            tag="autopilot-review",
+        ),
     }
 
 
@@ -101,6 +120,39 @@ class TuiSettings(Section):
     theme: str = "deskpilot-dark"
     default_view: str = "open"
     keys: dict[str, str] = Field(default_factory=dict)  # action id -> key, e.g. send = "ctrl+s"
+    # How often the queue looks for tickets that arrived or changed elsewhere; 0: never.
+    refresh_seconds: float = Field(1.0, ge=0, le=3600)
+
+
+class FeedbackSettings(Section):
+    """How the desk captures agents' edits and learns from them."""
+
+    learn: bool = True  # sent replies become exemplars at once; corrections retrain the classifier
+    autosave_seconds: float = Field(1.0, gt=0, le=10)
+    ask_reason_below: float = Field(0.7, ge=0, le=1)  # similarity under which the desk asks why
+    reasons: list[str] = Field(
+        default_factory=lambda: ["wrong facts", "wrong tone", "policy", "outdated article"],
+        max_length=9,
+    )
+    abandoned_after_days: int = Field(7, gt=0)  # pending this long without an answer: abandoned
+
+
+AutomationLevel = Literal["off", "suggest", "auto"]
+
+
+class AutomationSettings(Section):
+    """Graduated autonomy: per intent, whether the co-pilot drafts, and whether it may send."""
+
+    levels: dict[str, AutomationLevel] = Field(default_factory=dict)  # intent -> level
+    default_level: AutomationLevel = "suggest"
+    min_confidence: float = Field(0.85, ge=0, le=1)  # the ticket's intent confidence
+    acceptance_bar: float = Field(0.9, ge=0, le=1)  # as-is acceptance of the last `window` drafts
+    window: int = Field(50, gt=0)
+    min_reviewed: int = Field(20, gt=0)  # fewer human-reviewed drafts than this: no evidence yet
+    review_share: float = Field(0.1, ge=0, le=1)  # auto-sent replies sampled for a human review
+    # Reopens, escalations and bad CSAT (1-2) among an intent's last `window` auto-sends that
+    # drop it back to suggest.
+    setbacks_to_demote: int = Field(2, gt=0)
 
 
 class StorageSettings(Section):
@@ -113,7 +165,8 @@ class TeamSettings(Section):
     # An opened ticket is the agent's for this long, renewed while they keep it open; a desk
     # that disappears lets it go when the lease runs out.
     lease_minutes: float = Field(10.0, gt=0)
-    # How long a desk waits on the database for queue changes before it looks anyway.
+    # PostgreSQL: the longest the queue watcher blocks on LISTEN at a time (a NOTIFY wakes it
+    # at once); capped by [tui] refresh_seconds.
     watch_timeout_seconds: float = Field(1.0, gt=0)
 
     @property
@@ -137,11 +190,14 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     team: TeamSettings = Field(default_factory=TeamSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    automation: AutomationSettings = Field(default_factory=AutomationSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
@@ -363,9 +419,16 @@ human_only_intents = ["contract_negotiation", "complaint"]
 escalate_on = ["angry", "distressed", "legal"]   # sentiment signals that need a human
 # The intent taxonomy and its seed examples live in intents.toml next to this file.
 
+[intake]                # deskpilot serve: front-ends post new tickets to POST /tickets
+host = "127.0.0.1"      # another host needs DESKPILOT_INTAKE__SECRET (secrets.env)
+port = 8765
+max_bytes = 65536       # larger request bodies are refused (413)
+# allowed_origins = ["https://app.example.com"]   # pages that may post from the browser
+
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme
 default_view = "open"
+refresh_seconds = 1.0      # the queue shows arriving tickets this soon; 0: on ctrl+r only
 # [tui.keys]             # remap a one-key action, e.g.
 # send = "ctrl+s"
 
@@ -377,6 +440,24 @@ default_view = "open"
 # title = "Breaching SLA"
 # breaching = true
 # sort = "age"
+
+[feedback]              # every edit of a draft is a training signal
+learn = true            # sent replies become exemplars; intent corrections retrain
+autosave_seconds = 1.0  # a killed desk loses at most this much typing
+ask_reason_below = 0.7  # edits that change more than this ask for a one-key reason
+reasons = ["wrong facts", "wrong tone", "policy", "outdated article"]
+abandoned_after_days = 7
+
+[automation]            # graduated autonomy, per intent: "off", "suggest" (default) or "auto"
+default_level = "suggest"
+min_confidence = 0.85   # an auto-send needs at least this intent confidence...
+acceptance_bar = 0.9    # ...and this share of the intent's last `window` drafts sent as is
+window = 50
+min_reviewed = 20
+review_share = 0.1      # share of auto-sent replies sampled into the review view
+setbacks_to_demote = 2  # reopens, escalations, bad CSAT after auto-sends that demote an intent
+# [automation.levels]
+# account_access = "auto"
 
 [storage]
 # database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite

@@ -23,6 +23,9 @@ from deskpilot.models import (
     ActionRecord,
     Author,
     Claim,
+    Draft,
+    EditEvent,
+    EditOutcome,
     IntentSource,
     Message,
     Status,
@@ -41,7 +44,10 @@ from deskpilot.workspace import Workspace
 if TYPE_CHECKING:
     from deskpilot.connectors import ConnectorRegistry
     from deskpilot.copilot.model_drafter import ModelDrafter
+    from deskpilot.feedback.capture import EditCapture
+    from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
+    from deskpilot.queue_watch import QueueWatcher
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
@@ -60,6 +66,12 @@ class ImportReport:
         )
 
 
+@dataclass(frozen=True)
+class Submission:
+    ticket_id: str
+    created: bool  # False: the same ticket (same id) was already in the workspace
+
+
 class Desk:
     def __init__(self, workspace: Workspace, settings: Settings, store: Store) -> None:
         self.workspace = workspace
@@ -71,6 +83,7 @@ class Desk:
         self._connectors: ConnectorRegistry | None = None
         self._model_drafter: ModelDrafter | None = None
         self._model_drafter_looked_up = False
+        self._edits: EditCapture | None = None
         self.clock: Callable[[], datetime] = utcnow  # tests and snapshots freeze it
         self._claims: dict[str, Claim] = {}  # the tickets this desk holds (team mode)
         self._lost: dict[str, Claim] = {}  # claims taken over: no acting until reopened
@@ -174,6 +187,41 @@ class Desk:
             tickets.append(ticket)
         return tickets
 
+    def submit_ticket(self, record: TicketRecord, *, source: str) -> Submission:
+        """One ticket sent to the intake endpoint, taken in as an imported one is: its customer
+        matched by email, triaged on arrival, written to the audit trail. The same ticket sent
+        again (same id, given or derived from its content) is not stored twice.
+
+        Not thread-safe on one desk: callers serialise (the intake server does).
+        """
+        tickets = self._tickets_from_records(Path(source), [NumberedRecord(1, record)])
+        ticket = tickets[0]
+        triage = self.triage() if ticket.status.is_open else None
+        with self.store.transaction():
+            added = self.store.add_tickets(tickets).added
+            if added and triage:
+                triage.run(self.store, tickets)
+            if added:
+                self.audit("intake", ticket.id, {"source": source, "channel": ticket.channel})
+        if added:
+            self._queue_search.invalidate()
+        return Submission(ticket.id, created=bool(added))
+
+    def queue_watcher(self) -> QueueWatcher:
+        """Tells a view when tickets arrived or changed, from any process using this store."""
+        from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher
+
+        if self.store.dialect == "postgresql":
+            # Block on NOTIFY for most of each refresh tick: a change that lands in the rest
+            # of it waits in the connection and is seen at the next tick's start.
+            wait = min(self.settings.team.watch_timeout_seconds, self.settings.tui.refresh_seconds)
+            return NotifyQueueWatcher(self.store, wait * 0.9)
+        return PollingQueueWatcher(self.store)
+
+    def queue_changed(self) -> None:
+        """The queue changed elsewhere: searches read the tickets afresh."""
+        self._queue_search.invalidate()
+
     # --- understanding -------------------------------------------------------------------
 
     def triage(self) -> Triage:
@@ -259,6 +307,11 @@ class Desk:
             self._model_drafter_looked_up = True
         return self._model_drafter
 
+    def use_local_drafter_only(self) -> None:
+        """Ignore any configured endpoint (OPENAI_BASE_URL included): replays and benches."""
+        self._model_drafter = None
+        self._model_drafter_looked_up = True
+
     # --- knowledge -------------------------------------------------------------------------
 
     def knowledge(self) -> KnowledgeIndex:
@@ -277,30 +330,56 @@ class Desk:
 
     # --- acting on a ticket ----------------------------------------------------------------
 
-    def send_reply(self, ticket_id: str, body: str) -> None:
-        """Send the agent's reply; the ticket then waits on the customer (pending)."""
+    def send_reply(
+        self,
+        ticket_id: str,
+        body: str,
+        *,
+        edit_id: str | None = None,
+        keystrokes: int | None = None,
+        agent: str | None = None,
+    ) -> EditEvent | None:
+        """Send the agent's reply; the ticket then waits on the customer (pending).
+
+        With ``edit_id`` (the draft's edit event) the event ends as sent, as is or edited, in
+        the same transaction; the sent reply then becomes an exemplar for similar tickets.
+        ``agent`` names another sender than this desk's agent (the autopilot).
+        """
         text = body.strip()
         if not text:
             raise DeskPilotError("the reply is empty; write or regenerate a draft first")
-        reply = Message(author=Author.AGENT, body=text, author_name=self.agent, at=self.clock())
+        sender = agent or self.agent
+        reply = Message(author=Author.AGENT, body=text, author_name=sender, at=self.clock())
+        event = None
         with self.store.transaction():
             claim = self._hold(ticket_id)  # in this transaction: no reply goes out twice
             self.store.append_message(ticket_id, reply)
             self.store.update_ticket(ticket_id, status=Status.PENDING)
-            self.audit("send", ticket_id, {"chars": len(text)})
+            if edit_id is not None:
+                event = self.edits.finish(
+                    edit_id, EditOutcome.SENT_AS_IS, text, keystrokes=keystrokes
+                )
+            self.audit("send", ticket_id, {"chars": len(text)}, actor=sender)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
+        if self.settings.feedback.learn:
+            from deskpilot.feedback.learning import remember_sent_reply
+
+            remember_sent_reply(self, ticket_id)
+        return event
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
 
-    def escalate(self, ticket_id: str, summary: str) -> None:
+    def escalate(self, ticket_id: str, summary: str, *, edit_id: str | None = None) -> None:
         """Hand the ticket to a human team: the summary goes on it as an internal note."""
         note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
         with self.store.transaction():
             claim = self._hold(ticket_id)
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
+            if edit_id is not None:
+                self.edits.finish(edit_id, EditOutcome.ESCALATED)
             self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
@@ -326,6 +405,43 @@ class Desk:
         from deskpilot.knowledge import upsert_ticket
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
+
+    # --- edit feedback ------------------------------------------------------------------
+
+    @property
+    def edits(self) -> EditCapture:
+        if self._edits is None:
+            from deskpilot.feedback.capture import EditCapture
+
+            self._edits = EditCapture(self.store, lambda: self.clock())
+        return self._edits
+
+    def draft_shown(self, draft: Draft, draft_id: int | None = None) -> str:
+        """The agent now sees this draft: its edit event starts; returns the event id."""
+        intent = self.store.get_ticket(draft.ticket_id).intent
+        return self.edits.begin(draft, agent=self.agent, draft_id=draft_id, intent=intent)
+
+    def autosave_edit(self, edit_id: str, text: str, keystrokes: int) -> None:
+        self.edits.autosave(edit_id, text, keystrokes)
+
+    def end_edit(
+        self,
+        edit_id: str,
+        outcome: EditOutcome,
+        *,
+        final_text: str | None = None,
+        keystrokes: int | None = None,
+        reason: str | None = None,
+    ) -> EditEvent:
+        """The draft was discarded, regenerated or replaced (sending and escalating end it
+        themselves)."""
+        return self.edits.finish(edit_id, outcome, final_text, keystrokes=keystrokes, reason=reason)
+
+    def give_edit_reason(self, edit_id: str, reason: str) -> None:
+        self.edits.set_reason(edit_id, reason)
+
+    def unsent_edit(self, ticket_id: str) -> EditEvent | None:
+        return self.edits.unsent(ticket_id, self.agent)
 
     # --- team mode: claims -------------------------------------------------------------------
     # One agent works a ticket at a time: opening it claims it for a lease (``[team]``) that the
@@ -421,11 +537,12 @@ class Desk:
         *,
         ok: bool = True,
         result: str = "",
+        actor: str | None = None,
     ) -> ActionRecord:
         return self.store.record_action(
             ActionRecord(
                 ticket_id=ticket_id,
-                actor=self.agent,
+                actor=actor or self.agent,
                 action=action,
                 params=params,
                 ok=ok,

@@ -55,6 +55,19 @@ def json_lines(text: str, *, refuse_duplicate_keys: bool = False) -> Iterator[tu
             raise UnreadableText("the same field appears twice", number, error.key) from None
 
 
+def json_document(text: str, *, refuse_duplicate_keys: bool = False) -> Any:
+    """One JSON value that may span lines (a request body), read as a line of JSON Lines is."""
+    hook = _refuse_duplicates if refuse_duplicate_keys else None
+    try:
+        return json.loads(text, object_pairs_hook=hook)
+    except json.JSONDecodeError as error:
+        raise UnreadableText(
+            f"not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
+    except _DuplicateKey as error:
+        raise UnreadableText("the same field appears twice", None, error.key) from None
+
+
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)

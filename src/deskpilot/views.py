@@ -63,5 +63,6 @@ def _view(
         assignee=agent if spec.assignee == ME else spec.assignee,
         unassigned=spec.unassigned,
         created_before=due_soon_cutoffs(now, settings.sla) if spec.breaching else None,
+        tag=spec.tag,
     )
     return QueueView(name, spec.title or name, where, sort, descending)

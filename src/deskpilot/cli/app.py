@@ -291,15 +291,23 @@ def config_path(context: Context) -> None:
 
 def _register_command_groups() -> None:
     from deskpilot.cli.copilot import draft
+    from deskpilot.cli.feedback import autopilot, eval_group, export_group, learn, stats
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
+    from deskpilot.cli.serve import serve
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
     main.add_command(intents)
     main.add_command(kb)
     main.add_command(draft)
+    main.add_command(eval_group)
+    main.add_command(learn)
+    main.add_command(stats)
+    main.add_command(export_group)
+    main.add_command(autopilot)
     main.add_command(plugins)
+    main.add_command(serve)
 
 
 _register_command_groups()

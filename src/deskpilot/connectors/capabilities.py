@@ -27,6 +27,7 @@ from deskpilot.connectors.models import (
     RefundResult,
     ReplyPosted,
     StatusUpdated,
+    TeamMessage,
 )
 from deskpilot.models import (
     Bug,
@@ -140,12 +141,18 @@ class Identity(_Capability):
 
 
 class Notify(_Capability):
-    """Tell a team: post a hand-off summary to a channel."""
+    """Tell a team: post a hand-off summary to a channel (and, optionally, find what the team
+    said before)."""
 
     capability: ClassVar[str] = "notify"
 
     @abstractmethod
     async def post_handoff(self, handoff: Handoff) -> HandoffPosted: ...
+
+    async def search_messages(self, query: str, limit: int = 5) -> list[TeamMessage]:
+        """The team's messages matching ``query`` (a customer's email, a ticket id), newest
+        first, so the context shows what colleagues already said; none by default."""
+        return []
 
 
 class TicketSource(_Capability):

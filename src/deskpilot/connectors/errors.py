@@ -54,3 +54,26 @@ class PluginLoadError(ConnectorError):
 
 class NoConnectorError(ConnectorError):
     """No configured connector serves a capability the desk needs."""
+
+
+class ConnectorAuthError(ConnectorUnavailableError):
+    """The remote system refused our credentials (HTTP 401/403, or an API's own "invalid auth"
+    answer). The message names the setting to fix, never its value."""
+
+
+class ConnectorRateLimitedError(ConnectorUnavailableError):
+    """The remote system keeps asking us to slow down, or asks us to wait longer than we will."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RemoteApiError(ConnectorError):
+    """The remote API understood us and said no (a 4xx other than auth, or an API error code):
+    ``status`` is the HTTP status, ``code`` the API's own error code when it sent one."""
+
+    def __init__(self, message: str, status: int | None = None, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code

@@ -115,6 +115,17 @@ class HandoffPosted(Model):
     at: datetime = Field(default_factory=utcnow)
 
 
+class TeamMessage(Model):
+    """A message in the team's chat (found by ``Notify.search_messages``): what colleagues
+    already said about a customer or a ticket."""
+
+    channel: str
+    text: str
+    at: datetime
+    author: str = ""
+    permalink: str = ""
+
+
 class ReplyPosted(Model):
     ticket_id: str
     reference: str

@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, TypeVar
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import invoice_facts, proration_facts, subscription_facts
 from deskpilot.errors import DeskPilotError
+from deskpilot.feedback.learning import source_key, trust
 from deskpilot.models import Source, Ticket
 
 if TYPE_CHECKING:
     from deskpilot.connectors import Billing, Crm, Issues
     from deskpilot.desk import Desk
+    from deskpilot.knowledge import Hit
 
 T = TypeVar("T")
 KNOWLEDGE_LIMIT = 4
-SIMILAR_LIMIT = 3
+SIMILAR_LIMIT = 3  # shown to the agent and put in a model's prompt
+EXEMPLAR_LIMIT = 12  # candidates the local drafter chooses its model reply from
 
 
 async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
@@ -110,12 +113,13 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
     query = f"{ticket.subject} {ticket.first_customer_message}"[:600]
     try:
         index = desk.knowledge()
-        articles = index.search(query, limit=KNOWLEDGE_LIMIT, kinds=["article", "fact"])
-        tickets = index.search(query, limit=SIMILAR_LIMIT + 1, kinds=["ticket"])
+        articles = index.search(query, limit=KNOWLEDGE_LIMIT + 2, kinds=["article", "fact"])
+        tickets = index.search(query, limit=EXEMPLAR_LIMIT + 1, kinds=["ticket"])
     except DeskPilotError as error:
         context.problems.append(f"knowledge: {error}")
         return
-    for hit in articles:
+    learned = desk.store.source_feedback()
+    for hit in _by_trust(articles, learned)[:KNOWLEDGE_LIMIT]:
         body = _article_text(desk, hit.id) if hit.kind == "article" else hit.snippet
         context.knowledge.append(
             KnowledgeItem(
@@ -127,23 +131,41 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
                 body=body,
             )
         )
-    for hit in tickets:
-        similar = None if hit.id == ticket.id else _maybe_ticket(desk, hit.id)
-        if similar is None:
+    for hit in _by_trust(tickets, learned):
+        answered = None if hit.id == ticket.id else _maybe_ticket(desk, hit.id)
+        if answered is None:
             continue
-        reply = _last_agent_reply(similar)
-        context.similar.append(
-            KnowledgeItem(
-                source=Source(
-                    kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2)
-                ),
-                title=hit.title,
-                snippet=hit.snippet,
-                body=reply,
-            )
+        item = KnowledgeItem(
+            source=Source(kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2)),
+            title=hit.title,
+            snippet=hit.snippet,
+            body=_last_agent_reply(answered),
+            foreign_words=_customer_words(answered, ticket),
         )
-        if len(context.similar) >= SIMILAR_LIMIT:
+        context.exemplars.append(item)
+        if len(context.similar) < SIMILAR_LIMIT:
+            context.similar.append(item)
+        if len(context.exemplars) >= EXEMPLAR_LIMIT:
             break
+
+
+def _by_trust(hits: list[Hit], learned: dict[str, tuple[int, int, int]]) -> list[Hit]:
+    """Hits re-ranked by what agents' edits taught about each source (see feedback.learning)."""
+    if not learned:
+        return hits
+    return sorted(
+        hits, key=lambda hit: -hit.score * trust(learned.get(source_key(hit.kind, hit.id)))
+    )
+
+
+def _customer_words(other: Ticket, ticket: Ticket) -> list[str]:
+    """The other ticket's customer's name and company, unless they are this ticket's too."""
+    if other.customer is None:
+        return []
+    mine = ticket.customer
+    theirs = f"{other.customer.name} {other.customer.company}".split()
+    own = f"{mine.name} {mine.company}".split() if mine else []
+    return [word for word in theirs if len(word) > 1 and word not in own]
 
 
 def _article_text(desk: Desk, slug: str) -> str:

@@ -34,6 +34,9 @@ class KnowledgeItem(Model):
     title: str
     snippet: str
     body: str = ""  # full text where the drafter may adapt it (an article, a sent reply)
+    # Words that belong to another customer (their name, company): a reply holding them
+    # cannot be adapted for this one.
+    foreign_words: list[str] = Field(default_factory=list)
 
 
 class DraftContext(Model):
@@ -47,7 +50,9 @@ class DraftContext(Model):
     bugs: list[Bug] = Field(default_factory=list)  # known bugs matching this ticket
     facts: list[Fact] = Field(default_factory=list)  # computed, sourced statements
     knowledge: list[KnowledgeItem] = Field(default_factory=list)  # articles, product facts
-    similar: list[KnowledgeItem] = Field(default_factory=list)  # resolved tickets + sent replies
+    similar: list[KnowledgeItem] = Field(default_factory=list)  # answered tickets + sent replies
+    # More answered tickets of the same kind: the local drafter picks the reply to build on.
+    exemplars: list[KnowledgeItem] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)  # approved replies for this intent
     problems: list[str] = Field(default_factory=list)  # sources that failed to load, and why
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
+from deskpilot.copilot.exemplars import choose_exemplar
 from deskpilot.models import Sentiment, Source
 
 PROMPT_VERSION = "local-1"
@@ -30,6 +31,9 @@ TOPICS = {
 BILLING_INTENTS = {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
 NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
 SPECIFIC = re.compile(r"[\d$€£@]")  # figures, money, addresses: true for another customer only
+NUMBERED_PREFIX = re.compile(r"^\s*\d+[.)]\s+", re.M)  # a list's numbers are not figures
+GREETING = re.compile(r"^(hi|hello|hey|dear)\b[^,\n]*,", re.I)
+SIGN_OFF = re.compile(r"^(best|cheers|thanks|kind regards|regards|all the best|warmly)\b", re.I)
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Composition:
     text: str
     sources: list[Source] = field(default_factory=list)
     grounded: bool = False  # at least one fact, article or approved reply carried the answer
+    whole_reply: bool = False  # the text is a past reply, greeting and sign-off included
 
 
 class LocalDrafter:
@@ -56,6 +61,14 @@ class LocalDrafter:
         if context.triage and context.triage.handoff:
             return self._holding_reply(context)
         body = self._answer(context)
+        if body.whole_reply:
+            # An agent-approved reply carried the whole answer: send it in the team's own words,
+            # only the names changed.
+            return Composition(
+                _readdressed(body.text, _first_name(context), self.agent_name),
+                body.sources,
+                body.grounded,
+            )
         greeting = f"Hi {_first_name(context)},"
         parts = [greeting, _acknowledgement(context), body.text, _closing(context)]
         text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
@@ -74,9 +87,12 @@ class LocalDrafter:
         reply = _adaptable_reply(context)
         article = context.knowledge[0] if context.knowledge else None
         wants_steps = intent in STEP_INTENTS and (not facts or intent == "bug_report")
+        tried = _already_tried(context)
+        if reply is not None and not facts and not tried and intent not in OWN_PARAGRAPH:
+            return Composition(reply.body.strip(), [reply.source], True, whole_reply=True)
         if reply is not None and not facts:
-            paragraphs.append(reply[0])
-            sources.append(reply[1].source)
+            paragraphs.append(_reply_body(reply.body))
+            sources.append(reply.source)
         elif wants_steps and article is not None and article.source.kind == "article":
             steps = _steps(article.body, context)
             if steps:
@@ -84,7 +100,6 @@ class LocalDrafter:
                 sources.append(article.source)
         if intent in OWN_PARAGRAPH:
             paragraphs.append(OWN_PARAGRAPH[intent])
-        tried = _already_tried(context)
         if tried:
             paragraphs.insert(0, tried)
         # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
@@ -174,31 +189,32 @@ def _fact_sentence(fact: Fact) -> str:
     return fact.text.rstrip(".") + "."
 
 
-def _adaptable_reply(context: DraftContext) -> tuple[str, KnowledgeItem] | None:
-    """The best similar ticket's sent reply, when it holds nothing about that other customer:
-    no figures or addresses, and no names the context does not already know."""
-    known = _known_words(context)
-    for item in context.similar:
-        middle = _reply_body(item.body)
-        if middle and not SPECIFIC.search(middle) and not _foreign_names(middle, known):
-            return middle, item
-    return None
+def _adaptable_reply(context: DraftContext) -> KnowledgeItem | None:
+    """The past reply to build on: among similar tickets' sent replies that hold nothing about
+    that other customer (no figures, addresses or their names), the one agents agree on most."""
+    candidates = [
+        item
+        for item in context.exemplars or context.similar
+        if (body := _reply_body(item.body))
+        and not SPECIFIC.search(NUMBERED_PREFIX.sub("", body))
+        and not _mentions(body, item.foreign_words)
+    ]
+    return choose_exemplar(candidates)
 
 
-def _known_words(context: DraftContext) -> set[str]:
-    texts = [k.title + " " + k.body for k in context.knowledge]
-    if context.ticket.customer:
-        texts.append(f"{context.ticket.customer.name} {context.ticket.customer.company}")
-    return {w.lower() for text in texts for w in re.findall(r"[A-Za-z][\w'-]*", text)}
+def _mentions(text: str, words: list[str]) -> bool:
+    found = {w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", text)}
+    return any(word.lower() in found for word in words)
 
 
-def _foreign_names(text: str, known: set[str]) -> bool:
-    """A capitalised word mid-sentence that no article or record mentions: likely a name."""
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        words = re.findall(r"[A-Za-z][\w'-]*", sentence)[1:]
-        if any(w[0].isupper() and w != "I" and w.lower() not in known for w in words):
-            return True
-    return False
+def _readdressed(reply: str, first_name: str, agent_name: str) -> str:
+    """A past reply greeting this customer and signed by this agent."""
+    paragraphs = reply.strip().split("\n\n")
+    paragraphs[0] = GREETING.sub(lambda m: f"{m.group(1)} {first_name},", paragraphs[0], count=1)
+    last = paragraphs[-1].splitlines()
+    if len(last) == 2 and SIGN_OFF.match(last[0]) and len(paragraphs) > 1:
+        paragraphs[-1] = f"{last[0]}\n{agent_name}"
+    return "\n\n".join(paragraphs)
 
 
 def _reply_body(reply: str) -> str:
@@ -206,11 +222,9 @@ def _reply_body(reply: str) -> str:
     paragraphs = [p.strip() for p in reply.split("\n\n") if p.strip()]
     if paragraphs and re.match(r"^(hi|hello|hey|dear)\b", paragraphs[0], re.I):
         paragraphs = paragraphs[1:]
-    while paragraphs and (
-        len(paragraphs[-1]) < 60
-        or re.match(
-            r"^(best|cheers|thanks|kind regards|regards|all the best)", paragraphs[-1], re.I
-        )
+    # A short last paragraph is a sign-off; one reply of a single paragraph is all answer.
+    while len(paragraphs) > 1 and (
+        len(paragraphs[-1]) < 60 or (SIGN_OFF.match(paragraphs[-1]) and len(paragraphs[-1]) < 120)
     ):
         paragraphs.pop()
     return "\n\n".join(paragraphs)

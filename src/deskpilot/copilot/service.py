@@ -27,6 +27,7 @@ class DraftOutcome:
     context: DraftContext
     notice: str | None = None  # e.g. why the local drafter stood in for the model
     handoff_summary: str | None = None  # prepared when a human should take over
+    draft_id: int | None = None  # the stored draft, which the agent's edit event points at
 
 
 async def draft_reply(desk: Desk, ticket_id: str, on_chunk: OnChunk | None = None) -> DraftOutcome:
@@ -47,9 +48,9 @@ async def draft_reply(desk: Desk, ticket_id: str, on_chunk: OnChunk | None = Non
         handoff_reason=reason,
         created_at=desk.clock(),
     )
-    desk.store.save_draft(draft)
+    draft_id = desk.store.save_draft(draft)
     summary = handoff_summary(context.ticket, context.triage, context.sources) if reason else None
-    return DraftOutcome(draft, context, notice, summary)
+    return DraftOutcome(draft, context, notice, summary, draft_id)
 
 
 async def _write(

@@ -48,6 +48,14 @@ def read_ticket_file(path: Path, progress: Progress | None = None) -> list[Numbe
     return _read_jsonl(path, text, progress)
 
 
+def read_ticket_object(source: Path, data: Any) -> TicketRecord:
+    """One ticket decoded from JSON (the intake endpoint's request body), validated exactly as
+    a line of a JSONL file is; errors name the field as an import's do."""
+    if not isinstance(data, dict):
+        raise ImportFileError(source, f"expected a JSON object, found {type(data).__name__}")
+    return _validate(source, None, data)
+
+
 def _read_text(path: Path) -> str:
     try:
         return read_utf8(path)
@@ -166,7 +174,7 @@ def _json_cell(path: Path, line: int, column: str, cell: str) -> Any:
         ) from None
 
 
-def _validate(path: Path, line: int, data: dict[str, Any]) -> TicketRecord:
+def _validate(path: Path, line: int | None, data: dict[str, Any]) -> TicketRecord:
     try:
         return TicketRecord.model_validate(data)
     except ValidationError as error:

@@ -22,7 +22,7 @@ from deskpilot.knowledge.evaluate import EvalCase, EvalResult, evaluate, read_ev
 from deskpilot.knowledge.facts import index_facts
 from deskpilot.knowledge.index import Hit, KnowledgeIndex, WriteResult
 from deskpilot.knowledge.tickets import (
-    index_resolved_tickets,
+    index_answered_tickets,
     ticket_document,
     upsert_ticket,
 )
@@ -46,9 +46,9 @@ __all__ = [
     "WriteResult",
     "build_workspace_index",
     "evaluate",
+    "index_answered_tickets",
     "index_articles",
     "index_facts",
-    "index_resolved_tickets",
     "read_article",
     "read_eval_file",
     "ticket_document",

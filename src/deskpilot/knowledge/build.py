@@ -8,7 +8,7 @@ from deskpilot.knowledge.articles import index_articles
 from deskpilot.knowledge.documents import IndexReport, Progress, no_progress
 from deskpilot.knowledge.facts import index_facts
 from deskpilot.knowledge.index import KnowledgeIndex
-from deskpilot.knowledge.tickets import index_resolved_tickets
+from deskpilot.knowledge.tickets import index_answered_tickets
 from deskpilot.store import Store
 from deskpilot.workspace import Workspace
 
@@ -43,7 +43,7 @@ def build_workspace_index(
         articles = index_articles(index, workspace.articles_dir, _stage("articles", report))
     else:
         articles = IndexReport(str(workspace.articles_dir))
-    tickets = index_resolved_tickets(index, store, _stage("tickets", report))
+    tickets = index_answered_tickets(index, store, _stage("tickets", report))
     facts = index_facts(index, workspace.records_dir, _stage("facts", report))
     return WorkspaceIndexReport(articles, tickets, facts)
 

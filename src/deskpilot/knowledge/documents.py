@@ -71,7 +71,7 @@ class Skipped:
 
 @dataclass(frozen=True)
 class IndexReport:
-    source: str  # what was indexed: a folder, "resolved tickets", a records folder
+    source: str  # what was indexed: a folder, "answered tickets", a records folder
     indexed: int = 0  # new or changed documents written
     unchanged: int = 0
     removed: int = 0  # documents whose file or ticket is gone

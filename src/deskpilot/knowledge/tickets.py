@@ -1,7 +1,8 @@
-"""Resolved tickets as knowledge: the customer's question and the reply that settled it.
+"""Answered tickets as knowledge: the customer's question and the reply an agent sent.
 
-A ticket is indexed once it is solved or closed and has an agent reply; reopening it takes it
-out again. Its document is the subject (title), the first customer message and the final agent
+A reply an agent sent is an approved answer, so a ticket is indexed once it has one and waits
+on the customer or is solved or closed; the customer coming back (reopening it) takes it out
+again. Its document is the subject (title), the first customer message and the final agent
 reply (body), tagged with its intent.
 """
 
@@ -19,14 +20,14 @@ from deskpilot.knowledge.index import KnowledgeIndex
 from deskpilot.models import Author, Status, Ticket
 from deskpilot.store import QueueFilter, Store
 
-RESOLVED_STATUSES = frozenset({Status.SOLVED, Status.CLOSED})
+ANSWERED_STATUSES = frozenset({Status.PENDING, Status.SOLVED, Status.CLOSED})
 TICKETS_ORIGIN = "store"  # tickets are synced from the workspace's store as one origin
 READ_BATCH = 5000
 
 
 def ticket_document(ticket: Ticket) -> KnowledgeDoc | None:
-    """The ticket as knowledge, or None when it is unresolved or was never answered."""
-    if ticket.status not in RESOLVED_STATUSES:
+    """The ticket as knowledge, or None when it is open or was never answered."""
+    if ticket.status not in ANSWERED_STATUSES:
         return None
     replies = [m.body for m in ticket.messages if m.author is Author.AGENT]
     return _document(
@@ -44,21 +45,21 @@ def upsert_ticket(index: KnowledgeIndex, ticket: Ticket) -> bool:
     return True
 
 
-def index_resolved_tickets(
+def index_answered_tickets(
     index: KnowledgeIndex, store: Store, progress: Progress | None = None
 ) -> IndexReport:
-    """Sync the index with every resolved ticket in the store."""
+    """Sync the index with every answered ticket in the store."""
     report = progress or no_progress
-    docs = resolved_ticket_documents(store, report)
+    docs = answered_ticket_documents(store, report)
     result = index.sync(TICKET, TICKETS_ORIGIN, docs, progress=report)
-    return IndexReport("resolved tickets", result.indexed, result.unchanged, result.removed)
+    return IndexReport("answered tickets", result.indexed, result.unchanged, result.removed)
 
 
-def resolved_ticket_documents(store: Store, progress: Progress | None = None) -> list[KnowledgeDoc]:
+def answered_ticket_documents(store: Store, progress: Progress | None = None) -> list[KnowledgeDoc]:
     report = progress or no_progress
-    total = store.count_tickets(QueueFilter(statuses=RESOLVED_STATUSES))
+    total = store.count_tickets(QueueFilter(statuses=ANSWERED_STATUSES))
     docs = []
-    for done, thread in enumerate(store.resolved_threads(), start=1):
+    for done, thread in enumerate(store.answered_threads(ANSWERED_STATUSES), start=1):
         doc = _document(
             thread.ticket_id, thread.subject, thread.intent, thread.question, thread.replies
         )

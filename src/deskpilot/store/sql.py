@@ -82,6 +82,7 @@ class QueueFilter:
     # Breaching views: per priority, tickets created before this moment are (nearly) late.
     created_before: tuple[tuple[Priority, datetime], ...] | None = None
     ids: frozenset[str] | None = None  # restrict to these (e.g. fuzzy search results)
+    tag: str | None = None  # e.g. "autopilot-review"
 
 
 SORT_KEYS = (
@@ -105,6 +106,22 @@ class ResolvedThread:
     intent: str | None
     question: str  # the customer's first message
     replies: list[str]  # the agents' replies, in order
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What team statistics need of one ticket, read for many tickets in one query."""
+
+    id: str
+    intent: str | None
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    csat: int | None
+    first_reply_at: datetime | None  # the first agent reply
+    customer_spoke_last: bool
+    handoff_reason: str | None  # the triage's, when it recommended a human
+    page: str | None  # the page the customer wrote from (page context title or URL)
 
 
 @dataclass
@@ -506,15 +523,17 @@ class Store:
             )
             self._notify(connection, ticket_id)
 
-    def resolved_threads(self, batch: int = 5000) -> Iterator[ResolvedThread]:
-        """Every solved or closed ticket's question and agent replies, streamed in one query
-        (the knowledge index reads 100k of them; one get_ticket each would take minutes)."""
+    def answered_threads(
+        self, statuses: Iterable[Status], batch: int = 5000
+    ) -> Iterator[ResolvedThread]:
+        """The question and agent replies of every ticket in these statuses, streamed in one
+        query (the knowledge index reads 100k of them; one get_ticket each would take minutes)."""
         t, m = schema.tickets, schema.messages
         query = (
             sa.select(t.c.id, t.c.subject, t.c.intent, m.c.author, m.c.body)
             .join_from(t, m, m.c.ticket_id == t.c.id)
             .where(
-                t.c.status.in_([Status.SOLVED.value, Status.CLOSED.value]),
+                t.c.status.in_([Status(status).value for status in statuses]),
                 m.c.author.in_([Author.CUSTOMER.value, Author.AGENT.value]),
             )
             .order_by(t.c.id, m.c.seq)
@@ -794,6 +813,72 @@ class Store:
                 row.source_id: (row.used, row.kept, row.misled)
                 for row in connection.execute(sa.select(f))
             }
+
+    def ticket_facts(self, since: datetime | None = None) -> list[TicketFacts]:
+        """Every ticket created since ``since`` (or ever), with its first reply and triage."""
+        t, m, tr = schema.tickets, schema.messages, schema.triage
+        first_reply = (
+            sa.select(sa.func.min(m.c.at))
+            .where(m.c.ticket_id == t.c.id, m.c.author == Author.AGENT.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        last_speaker = (
+            sa.select(m.c.author)
+            .where(m.c.ticket_id == t.c.id, m.c.author != Author.NOTE.value)
+            .order_by(m.c.seq.desc())
+            .limit(1)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(
+                t.c.id,
+                t.c.intent,
+                t.c.status,
+                t.c.created_at,
+                t.c.updated_at,
+                t.c.csat,
+                t.c.page_context,
+                first_reply.label("first_reply_at"),
+                last_speaker.label("last_speaker"),
+                tr.c.handoff,
+                tr.c.handoff_reason,
+            )
+            .select_from(t.outerjoin(tr, tr.c.ticket_id == t.c.id))
+            .order_by(t.c.created_at, t.c.id)
+        )
+        if since is not None:
+            query = query.where(t.c.created_at >= since)
+        with self._read() as connection:
+            rows = connection.execute(query).all()
+        return [
+            TicketFacts(
+                id=row.id,
+                intent=row.intent,
+                status=Status(row.status),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                csat=row.csat,
+                first_reply_at=row.first_reply_at,
+                customer_spoke_last=row.last_speaker == Author.CUSTOMER.value,
+                handoff_reason=row.handoff_reason if row.handoff else None,
+                page=_page_name(row.page_context),
+            )
+            for row in rows
+        ]
+
+    def drafts_by_id(self, ids: Iterable[int]) -> dict[int, Draft]:
+        d = schema.drafts
+        found: dict[int, Draft] = {}
+        with self._read() as connection:
+            for chunk in _chunks(sorted(set(ids)), BATCH):
+                for row in connection.execute(sa.select(d).where(d.c.id.in_(chunk))):
+                    values = row._asdict()
+                    # pop before validating: ``found[pop()] = f(values)`` evaluates f first
+                    draft_id = values.pop("id")
+                    found[draft_id] = Draft.model_validate(values)
+        return found
 
     def queue_marker(self) -> tuple[datetime | None, int]:
         """Changes when any ticket is added or changed: a desk polls it to refresh its queue."""
@@ -1084,6 +1169,9 @@ def _conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
         )
     if where.ids is not None:
         conditions.append(t.c.id.in_(sorted(where.ids)))
+    if where.tag is not None:
+        # Tags are a JSON list; its text holds each tag quoted, on every backend.
+        conditions.append(sa.cast(t.c.tags, sa.Text).contains(json.dumps(where.tag)))
     return conditions
 
 
@@ -1121,6 +1209,12 @@ def _nullable(key: sa.ColumnElement[Any]) -> bool:
     return isinstance(key, sa.Column) and (
         key.nullable is True or key.table is schema.customers  # customers are outer-joined
     )
+
+
+def _page_name(page_context: dict[str, Any] | None) -> str | None:
+    if not page_context:
+        return None
+    return page_context.get("title") or page_context.get("url") or None
 
 
 def _new_id(inserted: sa.CursorResult[Any]) -> int:

@@ -4,16 +4,26 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
 * ``ConnectorContract``: subclass it in a ``Test*`` class and override the ``connector`` (and
   ``contract_samples``) fixtures; the inherited tests check every capability it declares.
 * ``RecordedServer``: an ``http.server`` on 127.0.0.1 answering with recorded responses and
-  keeping the requests it received; the ``http_server`` fixture in
+  keeping the requests it received (``handle``, ``IdempotentEndpoint`` and ``GraphQLEndpoint``
+  for answers that depend on the request); the ``http_server`` fixture in
   ``deskpilot.testing.pytest_plugin`` starts and stops one per test.
 """
 
 from deskpilot.testing.contract import ConnectorContract, ContractSamples, run
-from deskpilot.testing.http import ReceivedRequest, RecordedResponse, RecordedServer, Route
+from deskpilot.testing.http import (
+    GraphQLEndpoint,
+    IdempotentEndpoint,
+    ReceivedRequest,
+    RecordedResponse,
+    RecordedServer,
+    Route,
+)
 
 __all__ = [
     "ConnectorContract",
     "ContractSamples",
+    "GraphQLEndpoint",
+    "IdempotentEndpoint",
     "ReceivedRequest",
     "RecordedResponse",
     "RecordedServer",

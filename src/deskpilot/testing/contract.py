@@ -54,6 +54,7 @@ from deskpilot.connectors.models import (
     RefundResult,
     ReplyPosted,
     StatusUpdated,
+    TeamMessage,
 )
 from deskpilot.models import (
     Bug,
@@ -365,6 +366,16 @@ class ConnectorContract:
         handoff = Handoff(ticket_id="T-CONTRACT-1", summary="Customer asks for a refund of $120.")
         posted = run(connector, lambda _: notify.post_handoff(handoff))
         assert isinstance(posted, HandoffPosted) and posted.channel and posted.reference
+
+    def test_notify_message_search_is_newest_first_within_the_limit(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        notify: Notify = _serving(connector, "notify")
+        query = contract_samples.customer_email or contract_samples.ticket_id
+        found = run(connector, lambda _: notify.search_messages(query, limit=2))
+        assert isinstance(found, list) and len(found) <= 2
+        assert all(isinstance(message, TeamMessage) for message in found)
+        _assert_newest_first([message.at for message in found])
 
     # --- tickets ---------------------------------------------------------------------------
 

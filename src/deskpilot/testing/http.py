@@ -19,7 +19,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,6 +64,8 @@ class Route:
     responses: list[RecordedResponse]
     query: Mapping[str, str] = field(default_factory=dict)
     served: int = 0
+    # Computes the answer from the request instead (see ``RecordedServer.handle``).
+    responder: Callable[[ReceivedRequest], RecordedResponse] | None = None
 
     def matches(self, method: str, path: str, query: Mapping[str, str]) -> bool:
         return (
@@ -72,7 +74,10 @@ class Route:
             and all(query.get(key) == value for key, value in self.query.items())
         )
 
-    def next_response(self) -> RecordedResponse:
+    def next_response(self, request: ReceivedRequest | None = None) -> RecordedResponse:
+        if self.responder is not None and request is not None:
+            self.served += 1
+            return self.responder(request)
         response = self.responses[min(self.served, len(self.responses) - 1)]
         self.served += 1
         return response
@@ -123,6 +128,21 @@ class RecordedServer:
             self.routes.append(route)
         return route
 
+    def handle(
+        self,
+        method: str,
+        path: str,
+        responder: Callable[[ReceivedRequest], RecordedResponse],
+        *,
+        query: Mapping[str, str] | None = None,
+    ) -> Route:
+        """Add a route whose answer depends on the request: ``responder(request)`` returns it.
+        For behaviour a list of answers cannot replay, e.g. ``IdempotentEndpoint``."""
+        route = Route(method.upper(), path, [], dict(query or {}), responder=responder)
+        with self._lock:
+            self.routes.append(route)
+        return route
+
     def load(self, path: Path) -> None:
         """Add the routes of a recording: ``{"routes": [{"method", "path", "query"?,
         "responses": [{"status", "headers", "json" | "text", "delay"}]}]}``."""
@@ -159,7 +179,7 @@ class RecordedServer:
                 )
             # The most specific route wins: the one that pins down the most query parameters.
             route = max(candidates, key=lambda r: len(r.query))
-            return route.next_response()
+            return route.next_response(request)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -205,6 +225,101 @@ class RecordedServer:
         _traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class IdempotentEndpoint:
+    """A write endpoint that honours ``Idempotency-Key`` the way Stripe-style APIs do: the
+    first request with a key gets ``answer(request)``; the same key with the same body gets that
+    answer again with ``Idempotent-Replayed: true``; the same key with another body gets
+    ``conflict``. Requests without a key are answered afresh each time, and so are retries of a
+    5xx or 429 answer (the server did not finish the first one).
+
+    ``server.handle("POST", "/v1/refunds", IdempotentEndpoint(answer, conflict))``
+    """
+
+    def __init__(
+        self,
+        answer: Callable[[ReceivedRequest], RecordedResponse],
+        conflict: RecordedResponse,
+        header: str = "idempotency-key",
+    ) -> None:
+        self.answer = answer
+        self.conflict = conflict
+        self.header = header.lower()
+        self.seen: dict[str, tuple[bytes, RecordedResponse]] = {}
+
+    def __call__(self, request: ReceivedRequest) -> RecordedResponse:
+        key = request.headers.get(self.header)
+        if key is None:
+            return self.answer(request)
+        if key in self.seen:
+            body, first = self.seen[key]
+            if body != request.body:
+                return self.conflict
+            return RecordedResponse(
+                first.status,
+                first.json,
+                first.text,
+                {**first.headers, "Idempotent-Replayed": "true"},
+            )
+        response = self.answer(request)
+        if response.status < 500 and response.status != 429:
+            self.seen[key] = (request.body, response)
+        return response
+
+
+class GraphQLEndpoint:
+    """A GraphQL endpoint (one URL, one POST per operation) answering by ``operationName`` and,
+    when given, the variables a recording pins down; the most specific recording wins, its
+    answers come in turn and the last repeats. Load recordings from JSON::
+
+        {"operations": [{"operation": "Issue", "variables": {"id": "ENG-1"},
+                         "responses": [{"status": 200, "json": {"data": ...}}]}]}
+
+    ``server.handle("POST", "/graphql", GraphQLEndpoint.load(path))``
+    """
+
+    def __init__(self) -> None:
+        self.recordings: list[tuple[str, dict[str, Any], Route]] = []
+
+    @classmethod
+    def load(cls, path: Path) -> GraphQLEndpoint:
+        endpoint = cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for number, item in enumerate(data["operations"], start=1):
+            try:
+                responses = [RecordedResponse.parse(r) for r in item["responses"]]
+                endpoint.add(item["operation"], responses, item.get("variables"))
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"{path}: operation {number}: {error}") from None
+        return endpoint
+
+    def add(
+        self,
+        operation: str,
+        responses: Iterable[RecordedResponse],
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        route = Route("POST", "", list(responses))
+        self.recordings.append((operation, dict(variables or {}), route))
+
+    def __call__(self, request: ReceivedRequest) -> RecordedResponse:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            body = {}
+        operation = body.get("operationName") or ""
+        given = body.get("variables") or {}
+        candidates = [
+            (pinned, route)
+            for name, pinned, route in self.recordings
+            if name == operation and all(given.get(k) == v for k, v in pinned.items())
+        ]
+        if not candidates:
+            message = f"no recorded answer for GraphQL operation {operation!r}"
+            return RecordedResponse(200, {"data": None, "errors": [{"message": message}]})
+        _pinned, route = max(candidates, key=lambda found: len(found[0]))
+        return route.next_response()
 
 
 def _handler_for(recorded: RecordedServer) -> type[BaseHTTPRequestHandler]:

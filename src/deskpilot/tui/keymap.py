@@ -46,6 +46,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("send", "a", "send", "Send draft", TICKET),
     KeyAction("edit", "e", "edit", "Edit draft", TICKET),
     KeyAction("regenerate", "r", "regenerate", "Regenerate", TICKET),
+    KeyAction("discard", "d", "discard", "Discard draft", TICKET, show=False),
     KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET),
     KeyAction("refund", "f", "refund", "Refund", TICKET),
     KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET),

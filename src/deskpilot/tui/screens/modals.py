@@ -1,8 +1,9 @@
-"""Small dialogs for one-key actions: note, intent, escalate. Each returns its result or None."""
+"""Small dialogs for one-key actions: note, intent, escalate, the reason for an edit. Each
+returns its result or None."""
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -111,3 +112,31 @@ class EscalateScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class ReasonScreen(ModalScreen[str | None]):
+    """Why the draft was not good enough: one key, stored with the edit event; esc skips."""
+
+    BINDINGS = [Binding("escape", "skip", "Skip", id="skip-reason")]
+    DEFAULT_CSS = MODAL_CSS.format(name="ReasonScreen")
+
+    def __init__(self, heading: str, reasons: list[str]) -> None:
+        super().__init__()
+        self.heading = heading
+        self.reasons = reasons
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{self.heading}[/b] · one key teaches the co-pilot, esc skips")
+            for number, reason in enumerate(self.reasons, start=1):
+                yield Label(f"  [b]{number}[/b]  {reason}")
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character and event.character.isdigit():
+            index = int(event.character) - 1
+            if 0 <= index < len(self.reasons):
+                event.stop()
+                self.dismiss(self.reasons[index])
+
+    def action_skip(self) -> None:
+        self.dismiss(None)

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from deskpilot.store.sql import SORT_KEYS
 from deskpilot.tui import keymap
@@ -15,6 +16,7 @@ from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
 from deskpilot.views import QueueView
 
 if TYPE_CHECKING:
+    from deskpilot.queue_watch import QueueWatcher
     from deskpilot.tui.app import DeskPilotApp
 
 SORTABLE = [key for key in SORT_KEYS if key != "updated"]
@@ -35,6 +37,8 @@ class QueueScreen(Screen[None]):
         self.base_view: QueueView | None = None  # the saved view, with sort and filter changes
         self.shown_view: QueueView | None = None  # what the table shows (search applied)
         self.search_text = ""
+        self._watcher: QueueWatcher | None = None
+        self._checking = False
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -54,6 +58,59 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         self.switch_view(self.desk_app.desk.settings.tui.default_view)
         self.query_one(QueueTable).focus()
+        self._watch_queue()
+
+    # --- live queue: tickets that arrive or change elsewhere -------------------------------
+
+    def _watch_queue(self) -> None:
+        seconds = self.desk_app.desk.settings.tui.refresh_seconds
+        if seconds > 0:
+            self._watcher = self.desk_app.desk.queue_watcher()
+            self.set_interval(seconds, self._poll, name="queue-watch")
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    def _poll(self) -> None:
+        # Only the screen the agent looks at, one check at a time: idle costs one cheap query.
+        if self.is_current and not self._checking and self.shown_view is not None:
+            self._checking = True
+            self._check_queue()
+
+    @work(thread=True, group="queue-watch", exit_on_error=False)
+    def _check_queue(self) -> None:
+        assert self._watcher is not None
+        try:
+            changed = self._watcher.changed()
+        except Exception:
+            changed = False  # a busy or briefly unreachable database: try again next tick
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._checked, changed)
+
+    def _checked(self, changed: bool) -> None:
+        self._checking = False
+        if changed and self.shown_view is not None:
+            self.desk_app.desk.queue_changed()
+            self._reload(self.shown_view, self.search_text)
+
+    @work(thread=True, exclusive=True, group="queue-count")
+    def _reload(self, shown: QueueView, query: str) -> None:
+        desk = self.desk_app.desk
+        base = self.base_view
+        view = desk.search(query, base) if query and base is not None else shown
+        total = desk.count(view)
+        self.app.call_from_thread(self._reloaded, shown, view, total)
+
+    def _reloaded(self, shown: QueueView, view: QueueView, total: int) -> None:
+        if shown is not self.shown_view:
+            return  # the agent switched views meanwhile: that load is the newer truth
+        self.shown_view = view
+        desk = self.desk_app.desk
+        self.query_one(QueueTable).reload(
+            lambda offset, limit: desk.page(view, offset, limit), total
+        )
+        self._render_status(total)
 
     # --- views and loading -----------------------------------------------------------------
 

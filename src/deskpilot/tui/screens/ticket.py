@@ -15,7 +15,8 @@ from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
-from deskpilot.models import Author, Source, Ticket, TriageRecord
+from deskpilot.feedback.autopilot import configured_level
+from deskpilot.models import Author, EditEvent, EditOutcome, Source, Ticket, TriageRecord
 from deskpilot.tui import keymap
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
@@ -24,7 +25,7 @@ from deskpilot.tui.screens.action_modals import (
     ReadScreen,
     RefundScreen,
 )
-from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
+from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen, ReasonScreen
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -68,6 +69,10 @@ class TicketScreen(Screen[None]):
         self.drafting = False
         self.outcome: DraftOutcome | None = None
         self.handled_by: str | None = None  # another agent working this ticket: read only
+        # The edit event of the draft in the editor: autosaved while the agent types.
+        self.edit_id: str | None = None
+        self.keystrokes = 0
+        self._saved_text = ""
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -90,6 +95,7 @@ class TicketScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._claim()
+        self.set_interval(self.desk_app.desk.settings.feedback.autosave_seconds, self._autosave)
         self.reload()
         renew = self.desk_app.desk.settings.team.renew_every.total_seconds()
         self.set_interval(renew, self._renew)
@@ -147,8 +153,23 @@ class TicketScreen(Screen[None]):
         self._show_thread()
         self._show_context()
         self._search_knowledge()
-        if not self.query_one("#draft", TextArea).text and not self.drafting:
-            self._draft()
+        if (
+            not self.query_one("#draft", TextArea).text
+            and not self.drafting
+            and _awaits_reply(self.ticket)
+            and self.handled_by is None  # another agent's draft and edit, not ours
+        ):
+            unsent = desk.unsent_edit(self.ticket_id)
+            intent = self.ticket.intent
+            if unsent is not None:
+                self._restore(unsent)
+            elif configured_level(desk.settings.automation, intent) == "off":
+                self.query_one("#draft-label", Label).update(
+                    f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
+                    "r drafts anyway, e to write"
+                )
+            else:
+                self._draft()
 
     # --- panels ----------------------------------------------------------------------------
 
@@ -284,6 +305,66 @@ class TicketScreen(Screen[None]):
             editor.load_text(outcome.draft.text)
         label.update(_draft_label(outcome))
         self._show_context()  # now with what the connectors returned
+        self._begin_edit(outcome)
+
+    # --- the agent's edit of the draft: a training signal, never lost -----------------------
+
+    def _begin_edit(self, outcome: DraftOutcome) -> None:
+        try:
+            self.edit_id = self.desk.draft_shown(outcome.draft, outcome.draft_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Edit tracking failed", severity="warning")
+            return
+        self.keystrokes = 0
+        self._saved_text = outcome.draft.text
+
+    def _restore(self, unsent: EditEvent) -> None:
+        self.edit_id = unsent.id
+        self.keystrokes = unsent.keystrokes
+        self._saved_text = unsent.current_text
+        self.query_one("#draft", TextArea).load_text(unsent.current_text)
+        self.query_one("#draft-label", Label).update(
+            f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
+            "r for a fresh draft"
+        )
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "draft" and self.edit_id and not self.drafting:
+            self.keystrokes += 1
+
+    def _autosave(self) -> None:
+        if self.edit_id is None or self.drafting or not self.is_mounted:
+            return
+        text = self.query_one("#draft", TextArea).text
+        if text == self._saved_text:
+            return
+        try:
+            self.desk.autosave_edit(self.edit_id, text, self.keystrokes)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Autosave failed", severity="error")
+            return
+        self._saved_text = text
+
+    def _end_edit(self, outcome: EditOutcome) -> str | None:
+        """End the current edit event (discarded, regenerated); returns its id."""
+        edit_id, self.edit_id = self.edit_id, None
+        if edit_id is None:
+            return None
+        text = self.query_one("#draft", TextArea).text
+        try:
+            self.desk.end_edit(edit_id, outcome, final_text=text, keystrokes=self.keystrokes)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Edit tracking failed", severity="warning")
+            return None
+        return edit_id
+
+    def _ask_reason(self, edit_id: str, heading: str) -> None:
+        def store(reason: str | None) -> None:
+            if reason:
+                self.desk.give_edit_reason(edit_id, reason)
+                self.notify(f"Noted: {reason}")
+
+        self.app.push_screen(ReasonScreen(heading, self.desk.settings.feedback.reasons), store)
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -315,12 +396,30 @@ class TicketScreen(Screen[None]):
             return
         text = self.query_one("#draft", TextArea).text
         desk = self.desk_app.desk
+        sent: list[EditEvent | None] = []
 
         def send() -> None:
-            desk.send_reply(self.ticket_id, text)
+            sent.append(
+                desk.send_reply(
+                    self.ticket_id, text, edit_id=self.edit_id, keystrokes=self.keystrokes
+                )
+            )
+            self.edit_id = None
             self.query_one("#draft", TextArea).load_text("")
 
         self._act("Reply sent", send)
+        event = sent[0] if sent else None
+        similarity = event.similarity if event else None
+        ask_below = desk.settings.feedback.ask_reason_below
+        if event and similarity is not None and similarity < ask_below:
+            self._ask_reason(event.id, f"You changed {1 - similarity:.0%} of the draft")
+
+    def action_discard(self) -> None:
+        edit_id = self._end_edit(EditOutcome.DISCARDED)
+        self.query_one("#draft", TextArea).load_text("")
+        self.query_one("#draft-label", Label).update("Draft · discarded · e to write your own")
+        if edit_id:
+            self._ask_reason(edit_id, "Draft discarded")
 
     def action_note(self) -> None:
         if self._refused():
@@ -355,7 +454,11 @@ class TicketScreen(Screen[None]):
 
         def escalate(confirmed: bool | None) -> None:
             if confirmed:
-                self._act("Escalated", lambda: self.desk_app.desk.escalate(self.ticket_id, summary))
+                edit_id, self.edit_id = self.edit_id, None
+                self._act(
+                    "Escalated",
+                    lambda: self.desk.escalate(self.ticket_id, summary, edit_id=edit_id),
+                )
 
         self.app.push_screen(EscalateScreen(summary), escalate)
 
@@ -365,6 +468,7 @@ class TicketScreen(Screen[None]):
         self._act("Ticket solved", lambda: self.desk_app.desk.solve(self.ticket_id))
 
     def action_regenerate(self) -> None:
+        self._end_edit(EditOutcome.REGENERATED)
         self._draft()
 
     @work(exclusive=True, group="action")
@@ -450,7 +554,14 @@ class TicketScreen(Screen[None]):
         if self.focused is self.query_one("#draft", TextArea):
             self.set_focus(None)
             return
+        self._autosave()  # leaving the ticket keeps the unsent edit for next time
         self.app.pop_screen()
+
+
+def _awaits_reply(ticket: Ticket) -> bool:
+    """The customer spoke last: a draft is wanted (after a reply, the agent waits)."""
+    spoken = [m for m in ticket.messages if m.author is not Author.NOTE]
+    return not spoken or spoken[-1].author is Author.CUSTOMER
 
 
 def _connector_lines(context: DraftContext) -> list[str]:

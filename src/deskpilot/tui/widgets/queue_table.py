@@ -167,6 +167,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._sla = sla
         self._clock = clock
         self._pages: dict[int, list[TicketSummary]] = {}
+        self._stale: dict[int, list[TicketSummary]] = {}  # shown until a reload's pages land
+        self._keep: str | None = None  # after a reload: the ticket the cursor stays on
         self._loading: set[int] = set()
         self._generation = 0
         self.total = 0
@@ -178,6 +180,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._loader = loader
         self._generation += 1
         self._pages.clear()
+        self._stale.clear()
+        self._keep = None
         self._loading.clear()
         self.total = total
         self.virtual_size = Size(self.size.width, total)
@@ -186,8 +190,27 @@ class QueueTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.refresh()
 
+    def reload(self, loader: PageLoader, total: int) -> None:
+        """The same result set, changed underneath (tickets arrived or changed): the visible
+        pages load again while the old rows stay on screen, so nothing flickers, and the
+        cursor stays on its ticket wherever that ticket moved in the loaded pages."""
+        current = self.current
+        self._keep = current.id if current is not None else None
+        self._loader = loader
+        self._generation += 1
+        self._stale.update(self._pages)
+        self._pages.clear()
+        self._loading.clear()
+        self.total = total
+        self.virtual_size = Size(self.size.width, total)
+        if self.cursor >= total:
+            self.cursor = max(0, total - 1)
+        self.refresh()
+
     def row(self, index: int) -> TicketSummary | None:
         page = self._pages.get(index // PAGE)
+        if page is None:
+            page = self._stale.get(index // PAGE)
         if page is None or index % PAGE >= len(page):
             return None
         return page[index % PAGE]
@@ -208,9 +231,26 @@ class QueueTable(ScrollView, can_focus=True):
             return  # a page of a result set the agent has already left
         self._loading.discard(page)
         self._pages[page] = rows
+        self._stale.pop(page, None)
+        if self._keep is not None and self._follow(page, rows):
+            return
         self.refresh()
         if page == self.cursor // PAGE:
             self.post_message(self.Highlighted(self.row(self.cursor)))
+
+    def _follow(self, page: int, rows: list[TicketSummary]) -> bool:
+        """After a reload: put the cursor back on its ticket if it is in this page."""
+        moved_to = next((i for i, row in enumerate(rows) if row.id == self._keep), None)
+        if moved_to is None:
+            if page == self.cursor // PAGE:
+                self._keep = None  # left the view, or moved far: the cursor keeps its row
+            return False
+        self._keep = None
+        index = page * PAGE + moved_to
+        if index == self.cursor:
+            return False
+        self.cursor = index  # watch_cursor scrolls it into view and announces it
+        return True
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -219,9 +259,9 @@ class QueueTable(ScrollView, can_focus=True):
         width = self.size.width
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
+        self._want(index)  # not loaded yet, or stale after a reload
         ticket = self.row(index)
         if ticket is None:
-            self._want(index)
             style = self.get_component_rich_style("queue-table--placeholder")
             return Strip([Segment("…".ljust(width), self.rich_style + style)], width)
         return self._ticket_strip(ticket, index, width)
@@ -269,6 +309,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self.row(new)))
 
     def _move(self, delta: int) -> None:
+        self._keep = None  # the agent moved: a reload no longer pulls the cursor anywhere
         if self.total:
             self.cursor = max(0, min(self.total - 1, self.cursor + delta))
 

@@ -1,0 +1,346 @@
+"""The feedback loop from the shell: eval replay, learn, stats, export training, autopilot."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
+from deskpilot.desk import Desk
+from deskpilot.errors import DeskPilotError
+
+if TYPE_CHECKING:
+    from deskpilot.feedback.export import Format
+    from deskpilot.feedback.signals import Signals
+    from deskpilot.feedback.stats import TeamStats
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure the desk on historical data."""
+
+
+@eval_group.command("replay")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--window", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--no-learning", is_flag=True, help="The control: the same replay, learning off.")
+@click.option(
+    "--shuffle",
+    "shuffle_seed",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="Replay in a shuffled order (for files sorted by topic and without dates).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Replay the first N.")
+def replay_command(
+    file: Path,
+    as_json: bool,
+    window: int,
+    no_learning: bool,
+    shuffle_seed: int | None,
+    limit: int | None,
+) -> None:
+    """Replay FILE's tickets in order on a fresh workspace: draft, score against the reply the
+    agent really sent, log the edit, learn. FILE: JSONL with body and reply, or a CSV such as
+    Bitext's (instruction, response, intent)."""
+    from deskpilot.feedback.replay import read_replay_file, replay
+
+    cases = read_replay_file(file)
+    if shuffle_seed is not None:
+        import random
+
+        random.Random(shuffle_seed).shuffle(cases)
+    cases = cases[:limit] if limit else cases
+    with progress_bar("replaying") as report:
+        result = replay(
+            cases,
+            learning=not no_learning,
+            window=window,
+            progress=lambda done, total: report(done, total, ""),
+        )
+    figures = result.to_json()
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    first, last = figures["mean_similarity_first_window"], figures["mean_similarity_last_window"]
+    click.echo(
+        f"{figures['n']} tickets in {figures['seconds']} s, learning "
+        f"{'on' if figures['learning'] else 'off'}: mean similarity "
+        f"{figures['mean_similarity']:.3f} (first window {first:.3f}, last {last:.3f}), "
+        f"{figures['accepted_as_is_rate']:.1%} accepted as is"
+    )
+    click.echo(_sparkline(figures["curve"]) + "  similarity per window of " + str(window))
+
+
+def _sparkline(values: list[float | None], top: float = 1.0) -> str:
+    """Values from 0 to ``top`` as block characters; a gap where there is no value."""
+    bars = "▁▂▃▄▅▆▇█"
+    scale = top or 1.0
+    return "".join(
+        " " if v is None else bars[min(len(bars) - 1, int(v / scale * len(bars)))] for v in values
+    )
+
+
+# --- learn -----------------------------------------------------------------------------------
+
+
+@click.command()
+@workspace_option
+@pass_context
+def learn(context: Context) -> None:
+    """Learn from the team's work now: index sent replies as exemplars, judge sources by the
+    edits their drafts got, retrain the intent classifier after corrections."""
+    from deskpilot.feedback.learning import learn as learn_now
+
+    with Desk.open(context.existing_workspace()) as desk:
+        click.echo(str(learn_now(desk)))
+
+
+# --- stats -----------------------------------------------------------------------------------
+
+
+@click.command()
+@workspace_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only tickets created and drafts shown on or after this day (YYYY-MM-DD).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def stats(context: Context, since: datetime | None, as_json: bool) -> None:
+    """Support KPIs and edit-feedback statistics, with the signals a lead acts on."""
+    from deskpilot.feedback.signals import find_signals
+    from deskpilot.feedback.stats import compute_stats
+
+    start = since.replace(tzinfo=UTC) if since else None
+    with Desk.open(context.existing_workspace()) as desk:
+        now = desk.clock()
+        team = compute_stats(
+            desk.store,
+            now=now,
+            since=start,
+            abandoned_after_days=desk.settings.feedback.abandoned_after_days,
+            per_agent=desk.settings.agent.role == "lead",
+        )
+        events = desk.store.list_edit_events(since=start)
+        drafts = desk.store.drafts_by_id(e.draft_id for e in events if e.draft_id is not None)
+        signals = find_signals(desk.store.ticket_facts(start), events, drafts, now=now)
+    if as_json:
+        click.echo(json.dumps({**team.to_json(), "signals": signals.to_json()}))
+        return
+    _print_stats(team, signals)
+
+
+def _print_stats(team: TeamStats, signals: Signals) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    o = team.overall
+    console.print(
+        f"[b]{o.tickets}[/b] tickets, [b]{o.drafts}[/b] drafts"
+        f" · acceptance {_pct(o.acceptance_rate)}"
+        f" · similarity {_num(o.mean_similarity)}"
+        f" · deflection {_pct(o.deflection_rate)} ({team.abandoned} abandoned apart)"
+        f" · escalation {_pct(o.escalation_rate)} · CSAT {_num(o.csat, 2)}"
+    )
+    console.print(
+        f"first response {_minutes(team.first_response_minutes)} · resolution "
+        f"{_minutes(team.resolution_minutes)} (medians)"
+    )
+    daily = {name: values[-max(10, console.width - 24) :] for name, values in team.daily.items()}
+    if daily:
+        console.print(
+            f"\n[b]Last {len(daily['date'])} days[/b] ({daily['date'][0]} to {daily['date'][-1]})"
+        )
+        peak = max(daily["tickets"]) or 1
+        console.print(f"  tickets     {_sparkline(daily['tickets'], peak)}  peak {peak}/day")
+        console.print(f"  acceptance  {_sparkline(daily['acceptance_rate'])}")
+        console.print(f"  similarity  {_sparkline(daily['mean_similarity'])}")
+        console.print(
+            f"  CSAT        {_sparkline([None if c is None else c - 1 for c in daily['csat']], 4)}"
+        )
+    table = Table(
+        "intent",
+        "tickets",
+        "drafts",
+        "accepted",
+        "similarity",
+        "deflected",
+        "escalated",
+        "CSAT",
+        title="By intent",
+    )
+    for name, f in team.by_intent.items():
+        table.add_row(
+            name,
+            str(f.tickets),
+            str(f.drafts),
+            _pct(f.acceptance_rate),
+            _num(f.mean_similarity),
+            _pct(f.deflection_rate),
+            _pct(f.escalation_rate),
+            _num(f.csat, 2),
+        )
+    console.print(table)
+    for title, slices in (
+        ("By agent", team.by_agent),
+        ("By drafter", team.by_drafter),
+        ("By prompt version", team.by_prompt_version),
+    ):
+        if slices:
+            table = Table(title.split()[-1], "drafts", "accepted", "similarity", title=title)
+            for name, f in slices.items():
+                table.add_row(name, str(f.drafts), _pct(f.acceptance_rate), _num(f.mean_similarity))
+            console.print(table)
+    if team.csat_distribution:
+        console.print("[b]CSAT[/b]")
+        top = max(team.csat_distribution.values())
+        for score, count in team.csat_distribution.items():
+            console.print(f"  {score} {'█' * max(1, round(30 * count / top))} {count}")
+    if team.escalation_reasons:
+        console.print(
+            "[b]Escalations[/b] "
+            + ", ".join(f"{r} ({n})" for r, n in team.escalation_reasons.items())
+        )
+    if team.edit_classes:
+        console.print(
+            "[b]Edits[/b] " + ", ".join(f"{c} ({n})" for c, n in team.edit_classes.items())
+        )
+    _print_signals(console, signals)
+
+
+def _print_signals(console: Any, signals: Signals) -> None:
+    lines = [
+        f"spike: {s.intent}, {s.recent} in 24 h against {s.expected:.1f} expected"
+        for s in signals.spikes
+    ]
+    lines += [
+        f"recurring page: {page} ({n} tickets in 30 days)" for page, n in signals.recurring_pages
+    ]
+    lines += [
+        f"knowledge gap: {g.intent}, similarity {_num(g.mean_similarity)}, "
+        f"{g.unsupported_share:.0%} of {g.drafts} drafts without a source"
+        for g in signals.knowledge_gaps
+    ]
+    lines += [
+        f"repeated edit ({r.times}x): '{r.removed}' -> '{r.added}': change the article or template"
+        for r in signals.repeated_edits
+    ]
+    console.print("[b]Signals[/b]" if lines else "[b]Signals[/b] none")
+    for line in lines:
+        console.print("  " + line, markup=False, highlight=False)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export what the team's work taught."""
+
+
+@export_group.command("training")
+@workspace_option
+@click.option("--format", "kind", type=click.Choice(["chat", "preference"]), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@pass_context
+def export_training_command(context: Context, kind: Format, output: Path) -> None:
+    """Fine-tuning data from sent replies (chat), or draft/final pairs (preference); personal
+    details are redacted."""
+    from deskpilot.feedback.export import export_training
+
+    with Desk.open(context.existing_workspace()) as desk, progress_bar("exporting") as report:
+        count = export_training(
+            desk.store,
+            output,
+            kind,
+            lambda done, total: report(done, total, ""),
+        )
+    click.echo(f"{output}: {count} {kind} examples")
+
+
+# --- autopilot -------------------------------------------------------------------------------
+
+
+@click.group()
+def autopilot() -> None:
+    """Graduated autonomy: which intents the desk may answer on its own."""
+
+
+@autopilot.command("status")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@pass_context
+def autopilot_status(context: Context, as_json: bool) -> None:
+    """Each intent's level, its evidence, and whether it qualifies to auto-send."""
+    from deskpilot.feedback import autopilot as pilot
+
+    with Desk.open(context.existing_workspace()) as desk:
+        report = pilot.status(desk)
+    if as_json:
+        click.echo(json.dumps([a.to_json() for a in report]))
+        return
+    for a in report:
+        level = a.level if a.level == a.effective else f"{a.level}->{a.effective}"
+        mark = "yes" if a.qualifies else "no"
+        click.echo(
+            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {_pct(a.acceptance):>5} "
+            f"auto-sent {a.auto_sent:4} setbacks {a.setbacks:3} qualifies {mark:3} {a.why}"
+        )
+
+
+@autopilot.command("run")
+@workspace_option
+@pass_context
+def autopilot_run(context: Context) -> None:
+    """Send the draft for every waiting ticket whose intent qualifies."""
+    import asyncio
+
+    from deskpilot.feedback import autopilot as pilot
+
+    async def go(desk: Desk) -> list[str]:
+        try:
+            return await pilot.run(desk)
+        finally:
+            await desk.aclose_connectors()
+
+    with Desk.open(context.existing_workspace()) as desk:
+        sent = asyncio.run(go(desk))
+    click.echo(f"auto-sent {len(sent)} replies" + (f": {', '.join(sent)}" if sent else ""))
+
+
+@autopilot.command("reset")
+@workspace_option
+@click.argument("intent")
+@pass_context
+def autopilot_reset(context: Context, intent: str) -> None:
+    """Lift an automatic demotion of INTENT back to its configured level."""
+    from deskpilot.feedback import autopilot as pilot
+
+    with Desk.open(context.existing_workspace()) as desk:
+        if not pilot.reset(desk, intent):
+            raise DeskPilotError(f"'{intent}' was not demoted")
+    click.echo(f"{intent}: back to its configured level")

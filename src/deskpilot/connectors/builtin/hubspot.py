@@ -1,0 +1,211 @@
+"""HubSpot: DeskPilot's ``crm`` capability over the HubSpot CRM API (v3 objects, v4 associations).
+
+A customer is a HubSpot contact (looked up by email with ``idProperty=email``); the account
+record is the contact's primary company with its owner; notes are the note engagements
+associated with the contact, paged with ``paging.next.after`` and read in batches. Past tickets
+stay the desk's own (the default ``history``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, ValidationError
+
+from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
+from deskpilot.connectors.capabilities import Crm
+from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, cursor_pages
+from deskpilot.models import CrmNote, CrmRecord, Customer
+
+from ._common import day, from_iso, hint, int_or, tier_of, unreadable
+from .base import HttpConnector
+
+SERVICE = "HubSpot"
+CONTACT_PROPERTIES = ["email", "firstname", "lastname", "company", "createdate"]
+COMPANY_PROPERTIES = ["name", "hubspot_owner_id", "createdate", "total_revenue"]
+NOTE_PROPERTIES = ["hs_note_body", "hs_timestamp", "hubspot_owner_id"]
+BATCH = 100  # HubSpot's batch read takes at most 100 ids
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
+
+
+class HubSpotConfig(HttpConnectorConfig):
+    base_url: str = Field("https://api.hubapi.com", pattern=r"^https?://")
+    # From DESKPILOT_CONNECTORS__HUBSPOT__ACCESS_TOKEN only: a private app's token with the
+    # crm.objects.contacts.read and crm.objects.companies.read scopes.
+    access_token: SecretStr
+    # Company properties holding DeskPilot's tier and seat count, if your portal has them.
+    tier_property: str = ""
+    seats_property: str = ""
+    page_size: int = Field(100, ge=1, le=500)
+
+
+class HubSpotConnector(HttpConnector[HubSpotConfig], Crm):
+    config_model: ClassVar[type[ConnectorConfig]] = HubSpotConfig
+    title: ClassVar[str] = "HubSpot: contacts, companies and notes"
+
+    def __init__(self, config: HubSpotConfig, context: ConnectorContext) -> None:
+        super().__init__(config, context)
+        token = config.access_token.get_secret_value()
+        self.api = ApiClient.from_config(
+            SERVICE,
+            config,
+            headers={"Authorization": f"Bearer {token}"},
+            secrets=[token],
+            credential_hint=hint(context, "access_token"),
+        )
+        self._owners: dict[str, str] = {}
+
+    async def check(self) -> str:
+        await self.api.get("/crm/v3/objects/contacts", {"limit": 1})
+        return f"HubSpot at {self.api.endpoint} accepts the access token"
+
+    # --- customers -----------------------------------------------------------------------------
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        address = email.strip().lower()
+        if not address:
+            return None
+        row = await self._contact(address, id_property="email")
+        return _customer(row) if row else None
+
+    async def customer_by_id(self, customer_id: str) -> Customer | None:
+        if not customer_id.isdigit():
+            return None  # HubSpot record ids are numbers
+        row = await self._contact(customer_id)
+        return _customer(row) if row else None
+
+    async def record(self, customer_id: str) -> CrmRecord | None:
+        if not customer_id.isdigit():
+            return None
+        contact = await self._contact(customer_id, associations="companies")
+        if contact is None:
+            return None
+        company = await self._primary_company(contact)
+        return CrmRecord(
+            customer_id=customer_id,
+            company=str(company.get("name") or contact["properties"].get("company") or ""),
+            tier=tier_of(
+                company.get(self.config.tier_property) if self.config.tier_property else ""
+            ),
+            account_owner=await self._owner(company.get("hubspot_owner_id")),
+            seats=int_or(company.get(self.config.seats_property), 1)
+            if self.config.seats_property
+            else 1,
+            signed_up=day(company.get("createdate") or contact["properties"].get("createdate")),
+            lifetime_value=float(company.get("total_revenue") or 0),
+            notes=await self.notes(customer_id),
+        )
+
+    async def notes(self, customer_id: str) -> list[CrmNote]:
+        if not customer_id.isdigit():
+            return []
+        pages = cursor_pages(
+            self.api,
+            f"/crm/v4/objects/contacts/{customer_id}/associations/notes",
+            params={"limit": self.config.page_size},
+            cursor_param="after",
+            next_cursor=_next_after,
+            max_pages=self.config.max_pages,
+        )
+        ids = [str(row["toObjectId"]) async for page in pages for row in page.get("results") or []]
+        notes: list[CrmNote] = []
+        for start in range(0, len(ids), BATCH):
+            body = {
+                "properties": NOTE_PROPERTIES,
+                "inputs": [{"id": note_id} for note_id in ids[start : start + BATCH]],
+            }
+            # A batch read is a POST that changes nothing: safe to repeat after a 5xx.
+            answer = await self.api.json(
+                "POST", "/crm/v3/objects/notes/batch/read", json=body, repeatable=True
+            )
+            for row in answer.get("results") or []:
+                notes.append(await self._note(row))
+        notes.sort(key=lambda note: note.at)
+        return notes
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    async def _contact(
+        self, key: str, *, id_property: str = "", associations: str = ""
+    ) -> dict[str, Any] | None:
+        params = {
+            "properties": ",".join(CONTACT_PROPERTIES),
+            "idProperty": id_property or None,
+            "associations": associations or None,
+        }
+        row = await self.api.get(f"/crm/v3/objects/contacts/{key}", params, not_found=True)
+        if row is None or row.get("archived"):
+            return None
+        return dict(row)
+
+    async def _primary_company(self, contact: dict[str, Any]) -> dict[str, Any]:
+        linked = ((contact.get("associations") or {}).get("companies") or {}).get("results") or []
+        # The primary company is listed with its own association type; else the first one.
+        primary = next(
+            (r for r in linked if "primary" in str(r.get("type", "")).lower()),
+            linked[0] if linked else None,
+        )
+        if primary is None:
+            return {}
+        properties = [*COMPANY_PROPERTIES, self.config.tier_property, self.config.seats_property]
+        row = await self.api.get(
+            f"/crm/v3/objects/companies/{primary['id']}",
+            {"properties": ",".join(p for p in properties if p)},
+            not_found=True,
+        )
+        return dict((row or {}).get("properties") or {})
+
+    async def _owner(self, owner_id: Any) -> str:
+        if not owner_id:
+            return ""
+        key = str(owner_id)
+        if key not in self._owners:
+            row = await self.api.get(f"/crm/v3/owners/{key}", not_found=True) or {}
+            name = f"{row.get('firstName') or ''} {row.get('lastName') or ''}".strip()
+            self._owners[key] = name or str(row.get("email") or "")
+        return self._owners[key]
+
+    async def _note(self, row: dict[str, Any]) -> CrmNote:
+        try:
+            properties = row.get("properties") or {}
+            at = properties.get("hs_timestamp") or row["createdAt"]
+            author = await self._owner(properties.get("hubspot_owner_id"))
+            return CrmNote(
+                at=from_iso(at),
+                author=author or "HubSpot",
+                body=_plain(str(properties.get("hs_note_body") or "")),
+            )
+        except (KeyError, TypeError, ValueError, ValidationError) as error:
+            raise unreadable(SERVICE, "a note", error) from None
+
+
+def _next_after(page: Any) -> str | None:
+    after = ((page.get("paging") or {}).get("next") or {}).get("after")
+    return str(after) if after else None
+
+
+def _customer(row: dict[str, Any]) -> Customer | None:
+    try:
+        properties = row.get("properties") or {}
+        email = str(properties.get("email") or "").strip()
+        if not email:
+            return None
+        name = f"{properties.get('firstname') or ''} {properties.get('lastname') or ''}".strip()
+        return Customer(
+            id=str(row["id"]),
+            email=email,
+            name=name,
+            company=str(properties.get("company") or ""),
+            created_at=from_iso(row.get("createdAt") or properties["createdate"]),
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise unreadable(SERVICE, "a contact", error) from None
+
+
+def _plain(body: str) -> str:
+    """A note's HTML body as text."""
+    text = _TAG.sub("", _BREAK.sub("\n", body))
+    return html.unescape(text).strip()

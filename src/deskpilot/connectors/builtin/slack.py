@@ -1,0 +1,216 @@
+"""Slack: DeskPilot's ``notify`` capability over the Slack Web API.
+
+Hand-offs are posted with ``chat.postMessage`` (a bot token with ``chat:write``); with a user
+token (``search:read``; Slack offers search to user tokens only) ``search_messages`` finds what
+the team already said about a customer, for the context panel.
+
+Slack answers most errors with HTTP 200 and ``{"ok": false, "error": "..."}``: those become the
+same typed errors as an HTTP failure (``invalid_auth`` is a refused token, ``ratelimited`` a rate
+limit, ``channel_not_found`` a request Slack refused), each with what to do about it. Text from
+tickets is escaped, so a customer who writes ``<!channel>`` does not page the whole channel.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, ValidationError
+
+from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
+from deskpilot.connectors.capabilities import Notify
+from deskpilot.connectors.errors import ConnectorError, ConnectorRateLimitedError, RemoteApiError
+from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, paginate
+from deskpilot.connectors.models import Handoff, HandoffPosted, TeamMessage
+
+from ._common import from_unix, hint, unreadable
+from .base import HttpConnector
+
+SERVICE = "Slack"
+AUTH_ERRORS = frozenset(
+    {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired"}
+    | {"not_allowed_token_type", "no_permission", "ekm_access_denied"}
+)
+ADVICE = {
+    "channel_not_found": "check the channel name or id in [connectors.{name}] channel",
+    "not_in_channel": "invite the Slack app to the channel (/invite @your-app)",
+    "is_archived": "the channel is archived; choose another in [connectors.{name}] channel",
+    "msg_too_long": "the hand-off summary is too long for Slack",
+}
+
+
+class SlackConfig(HttpConnectorConfig):
+    base_url: str = Field("https://slack.com/api", pattern=r"^https?://")
+    # From DESKPILOT_CONNECTORS__SLACK__BOT_TOKEN (xoxb-..., chat:write) only.
+    bot_token: SecretStr
+    # Optional, from DESKPILOT_CONNECTORS__SLACK__USER_TOKEN (xoxp-..., search:read): without it
+    # there is no search of the team's messages.
+    user_token: SecretStr | None = None
+    channel: str = Field(min_length=1)  # hand-offs go here: "#support-escalations" or "C0123"
+    # Restrict the message search to these channels ("support", "#billing"); empty: everywhere.
+    search_channels: list[str] = Field(default_factory=list)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class SlackConnector(HttpConnector[SlackConfig], Notify):
+    config_model: ClassVar[type[ConnectorConfig]] = SlackConfig
+    title: ClassVar[str] = "Slack: hand-offs to a channel, the team's messages about a customer"
+
+    def __init__(self, config: SlackConfig, context: ConnectorContext) -> None:
+        super().__init__(config, context)
+        bot = config.bot_token.get_secret_value()
+        user = config.user_token.get_secret_value() if config.user_token else None
+        self.api = ApiClient.from_config(
+            SERVICE,
+            config,
+            headers={"Authorization": f"Bearer {bot}"},
+            secrets=[bot, *([user] if user else [])],
+            credential_hint=hint(context, "bot_token"),
+        )
+        self.search_api: ApiClient | None = None
+        if user:
+            self.search_api = ApiClient.from_config(
+                SERVICE,
+                config,
+                headers={"Authorization": f"Bearer {user}"},
+                secrets=[user, bot],
+                credential_hint=hint(context, "user_token"),
+            )
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+        if self.search_api is not None:
+            await self.search_api.aclose()
+
+    async def check(self) -> str:
+        bot = await self._call(self.api, "POST", "auth.test")
+        said = f"Slack accepts the bot token of {bot.get('user')} in {bot.get('team')}"
+        if self.search_api is not None:
+            user = await self._call(self.search_api, "POST", "auth.test")
+            said += f"; searches as {user.get('user')}"
+        return said
+
+    # --- hand-offs -----------------------------------------------------------------------------
+
+    async def post_handoff(self, handoff: Handoff) -> HandoffPosted:
+        channel = handoff.channel or self.config.channel
+        text = _handoff_text(handoff)
+        body = {
+            "channel": channel,
+            "text": text,  # the notification and the fallback for clients without blocks
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        # Not retried after a 5xx: Slack may have posted it, and a hand-off twice is noise.
+        answer = await self._call(self.api, "POST", "chat.postMessage", json=body)
+        posted_in = str(answer.get("channel") or channel)
+        return HandoffPosted(channel=posted_in, reference=f"{posted_in}/{answer.get('ts')}")
+
+    # --- the team's messages -------------------------------------------------------------------
+
+    async def search_messages(self, query: str, limit: int = 5) -> list[TeamMessage]:
+        api = self.search_api
+        if api is None or not query.strip() or limit <= 0:
+            return []
+        scoped = " ".join([f'"{query.strip()}"', *map(_in_channel, self.config.search_channels)])
+        per_page = min(limit, self.config.page_size)
+
+        async def fetch(page: int | None) -> Any:
+            params = {
+                "query": scoped,
+                "sort": "timestamp",
+                "sort_dir": "desc",
+                "count": per_page,
+                "page": page or 1,
+            }
+            return await self._call(api, "GET", "search.messages", params=params)
+
+        found: list[TeamMessage] = []
+        async for answer in paginate(fetch, _next_page, max_pages=self.config.max_pages):
+            found += [_message(match) for match in _matches(answer)]
+            if len(found) >= limit:
+                break
+        found.sort(key=lambda message: message.at, reverse=True)
+        return found[:limit]
+
+    # --- Slack's envelope ----------------------------------------------------------------------
+
+    async def _call(
+        self,
+        api: ApiClient,
+        http_method: str,
+        method: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        answer = await api.json(http_method, f"/{method}", params=params, json=json)
+        if not isinstance(answer, dict):
+            raise ConnectorError(f"Slack: {method} answered with something other than an object")
+        if answer.get("ok"):
+            return answer
+        raise self._error(api, method, answer)
+
+    def _error(self, api: ApiClient, method: str, answer: dict[str, Any]) -> ConnectorError:
+        code = str(answer.get("error") or "unknown_error")
+        if code in AUTH_ERRORS:
+            return api.auth_error(f"{method}: {code}")
+        if code == "missing_scope":
+            needed = answer.get("needed") or "?"
+            return api.auth_error(f"{method}: the token lacks the scope {needed}")
+        if code == "ratelimited":
+            return ConnectorRateLimitedError(f"Slack is rate limiting {method}; try again later")
+        advice = ADVICE.get(code, "").format(name=self.context.name)
+        return RemoteApiError(
+            api.redact(f"Slack refused {method}: {code}" + (f"; {advice}" if advice else "")),
+            code=code,
+        )
+
+
+def _handoff_text(handoff: Handoff) -> str:
+    lines = [f"*Hand-off: ticket {_escape(handoff.ticket_id)}*"]
+    if handoff.reason:
+        lines.append(f"*Why:* {_escape(handoff.reason)}")
+    who = [
+        f"customer {_escape(handoff.customer_email)}" if handoff.customer_email else "",
+        f"from {_escape(handoff.agent)}" if handoff.agent else "",
+    ]
+    if any(who):
+        lines.append(", ".join(part for part in who if part))
+    lines.append(_escape(handoff.summary))
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Slack's three control characters: with them escaped, ``<!channel>`` or ``<@U123>`` in a
+    customer's words is shown, not acted on."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _in_channel(channel: str) -> str:
+    return f"in:#{channel.strip().lstrip('#')}"
+
+
+def _matches(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((answer.get("messages") or {}).get("matches") or [])
+
+
+def _next_page(answer: dict[str, Any]) -> int | None:
+    paging = (answer.get("messages") or {}).get("paging") or {}
+    page, pages = int(paging.get("page") or 1), int(paging.get("pages") or 1)
+    return page + 1 if page < pages and _matches(answer) else None
+
+
+def _message(match: dict[str, Any]) -> TeamMessage:
+    try:
+        channel = match.get("channel") or {}
+        name = channel.get("name") if isinstance(channel, dict) else channel
+        return TeamMessage(
+            channel=f"#{name}" if name else "",
+            text=str(match.get("text") or ""),
+            at=from_unix(float(match["ts"])),
+            author=str(match.get("username") or match.get("user") or ""),
+            permalink=str(match.get("permalink") or ""),
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise unreadable(SERVICE, "a message", error) from None

@@ -1,0 +1,359 @@
+"""Stripe: DeskPilot's ``billing`` capability over the Stripe REST API.
+
+Customers, subscriptions, invoices with their lines, prices as plans, and refunds. A refund is
+sent with the desk's ``Idempotency-Key``, so a retry (ours after a 429 or 5xx, or the agent's
+after a crash) returns the first refund (Stripe answers ``Idempotent-Replayed: true``) and never
+refunds twice; the same key for a different refund is refused by Stripe and reported as such.
+
+Ids are Stripe's (``cus_...``); a customer may also be given by email, looked up once. Lists use
+Stripe's ``has_more``/``starting_after`` pagination; writes are form-encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar, Literal
+
+import httpx
+from pydantic import Field, SecretStr, ValidationError
+
+from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
+from deskpilot.connectors.capabilities import Billing
+from deskpilot.connectors.errors import ConnectorError, RemoteApiError
+from deskpilot.connectors.http import (
+    ApiClient,
+    HttpConnectorConfig,
+    cursor_pages,
+    form_fields,
+)
+from deskpilot.connectors.models import RefundResult
+from deskpilot.models import Invoice, InvoiceLine, Plan, Subscription
+
+from ._common import from_unix, hint, unreadable
+from .base import HttpConnector
+
+SERVICE = "Stripe"
+# Amounts in these currencies have no minor unit: 500 JPY is sent as 500, not 50000.
+ZERO_DECIMAL = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd"}
+    | {"vuv", "xaf", "xof", "xpf"}
+)
+# The subscription the desk shows when a customer has several: the one they live with.
+STATUS_ORDER = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
+INVOICE_STATUS = {"uncollectible": "failed"}
+REFUND_STATUS: dict[str, Literal["succeeded", "pending", "failed"]] = {
+    "succeeded": "succeeded",
+    "pending": "pending",
+    "requires_action": "pending",
+    "failed": "failed",
+    "canceled": "failed",
+}
+MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
+
+
+class StripeConfig(HttpConnectorConfig):
+    base_url: str = Field("https://api.stripe.com", pattern=r"^https?://")
+    # From DESKPILOT_CONNECTORS__STRIPE__API_KEY (environment or secrets.env) only: a secret
+    # key (sk_...) or a restricted key (rk_...) with read access and refunds write.
+    api_key: SecretStr
+    api_version: str = ""  # sent as Stripe-Version; empty: the account's default version
+    refund_reason: Literal["requested_by_customer", "duplicate", "fraudulent"] = (
+        "requested_by_customer"
+    )
+    page_size: int = Field(100, ge=1, le=100)
+
+
+class StripeConnector(HttpConnector[StripeConfig], Billing):
+    config_model: ClassVar[type[ConnectorConfig]] = StripeConfig
+    title: ClassVar[str] = "Stripe: subscriptions, invoices, plans and refunds"
+
+    def __init__(self, config: StripeConfig, context: ConnectorContext) -> None:
+        super().__init__(config, context)
+        key = config.api_key.get_secret_value()
+        headers = {"Authorization": f"Bearer {key}"}
+        if config.api_version:
+            headers["Stripe-Version"] = config.api_version
+        self.api = ApiClient.from_config(
+            SERVICE,
+            config,
+            headers=headers,
+            secrets=[key],
+            credential_hint=hint(context, "api_key"),
+            error_detail=_error_detail,
+        )
+        self._by_email: dict[str, str | None] = {}
+
+    async def check(self) -> str:
+        await self.api.get("/v1/customers", {"limit": 1})
+        key = self.config.api_key.get_secret_value()
+        mode = "live" if "_live_" in key else "test" if "_test_" in key else "unknown"
+        return f"Stripe at {self.api.endpoint} accepts the API key ({mode} mode)"
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    async def subscription(self, customer_id: str) -> Subscription | None:
+        customer = await self._customer(customer_id)
+        if customer is None:
+            return None
+        params = {"customer": customer, "status": "all", "limit": 20}
+        rows = [row async for row in self._list("/v1/subscriptions", params, limit=20)]
+        if not rows:
+            return None
+        rank = {status: i for i, status in enumerate(STATUS_ORDER)}
+        rows.sort(key=lambda r: (rank.get(str(r.get("status")), len(rank)), -int(r["created"])))
+        return _subscription(rows[0], customer_id)
+
+    async def invoices(self, customer_id: str, limit: int = 12) -> list[Invoice]:
+        customer = await self._customer(customer_id)
+        if customer is None or limit <= 0:
+            return []
+        params = {"customer": customer, "limit": min(limit, self.config.page_size)}
+        found = [
+            await self._invoice(row, customer_id)
+            async for row in self._list("/v1/invoices", params, limit=limit)
+        ]
+        found.sort(key=lambda invoice: invoice.issued, reverse=True)
+        return found
+
+    async def invoice(self, invoice_id: str) -> Invoice | None:
+        row = await self.api.get(f"/v1/invoices/{invoice_id}", not_found=True)
+        return None if row is None else await self._invoice(row, str(row.get("customer") or ""))
+
+    async def plans(self) -> list[Plan]:
+        params = {
+            "active": "true",
+            "type": "recurring",
+            "expand[]": "data.product",
+            "limit": self.config.page_size,
+        }
+        return [_plan(row) async for row in self._list("/v1/prices", params)]
+
+    # --- refunds -------------------------------------------------------------------------------
+
+    async def refund(
+        self, invoice_id: str, amount: float, reason: str, idempotency_key: str
+    ) -> RefundResult:
+        if amount <= 0:
+            raise ConnectorError(f"Stripe: a refund must be more than zero (asked {amount:g})")
+        if not idempotency_key.strip():
+            raise ConnectorError("Stripe: a refund needs an idempotency key")
+        invoice = await self.api.get(f"/v1/invoices/{invoice_id}", not_found=True)
+        if invoice is None:
+            raise RemoteApiError(f"Stripe has no invoice {invoice_id}", status=404)
+        if invoice.get("status") != "paid":
+            raise ConnectorError(
+                f"Stripe invoice {invoice_id} is {invoice.get('status')}, not paid: "
+                "there is no payment to refund"
+            )
+        currency = str(invoice.get("currency") or "usd")
+        fields: dict[str, Any] = await self._payment_of(invoice)
+        fields |= {
+            "amount": _minor_units(amount, currency),
+            "reason": self.config.refund_reason,
+            "metadata": {"invoice": invoice_id, "deskpilot_reason": reason[:500]},
+        }
+        try:
+            response = await self.api.request(
+                "POST",
+                "/v1/refunds",
+                data=form_fields(fields),
+                headers={"Idempotency-Key": idempotency_key},
+            )
+        except RemoteApiError as error:
+            if error.code == "idempotency_error":
+                raise RemoteApiError(
+                    f"Stripe: the idempotency key {idempotency_key} was already used for a "
+                    "different refund; nothing was refunded this time",
+                    status=error.status,
+                    code=error.code,
+                ) from None
+            raise
+        assert response is not None
+        refund = self.api.decode(response)
+        return _refund(refund, invoice_id, reason, idempotency_key, _replayed(response))
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    async def _customer(self, customer_id: str) -> str | None:
+        """A Stripe customer id; an email is looked up (Stripe matches emails case-sensitively:
+        they are sent as DeskPilot stores them, in lower case)."""
+        if "@" not in customer_id:
+            return customer_id
+        email = customer_id.strip().lower()
+        if email not in self._by_email:
+            page = await self.api.get("/v1/customers", {"email": email, "limit": 1})
+            rows = page.get("data") or []
+            self._by_email[email] = str(rows[0]["id"]) if rows else None
+        return self._by_email[email]
+
+    def _list(
+        self, path: str, params: dict[str, Any], limit: int | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Rows of a Stripe list, following has_more/starting_after, up to ``limit``."""
+        pages = cursor_pages(
+            self.api,
+            path,
+            params=params,
+            cursor_param="starting_after",
+            next_cursor=_next_cursor,
+            max_pages=self.config.max_pages,
+        )
+
+        async def rows() -> AsyncIterator[dict[str, Any]]:
+            count = 0
+            async for page in pages:
+                for row in page.get("data") or []:
+                    yield row
+                    count += 1
+                    if limit is not None and count >= limit:
+                        return
+
+        return rows()
+
+    async def _invoice(self, row: dict[str, Any], customer_id: str) -> Invoice:
+        lines = row.get("lines") or {}
+        rows = list(lines.get("data") or [])
+        if lines.get("has_more") and rows:
+            # Long invoices come with their first lines only: fetch the rest.
+            params = {"limit": self.config.page_size, "starting_after": rows[-1]["id"]}
+            rows += [r async for r in self._list(f"/v1/invoices/{row['id']}/lines", params)]
+        return _invoice(row, rows, customer_id)
+
+    async def _payment_of(self, invoice: dict[str, Any]) -> dict[str, str]:
+        """What to refund: the invoice's payment intent or charge. API versions from
+        2025-03-31 list payments separately (``/v1/invoice_payments``)."""
+        for field in ("payment_intent", "charge"):
+            value = invoice.get(field)
+            if isinstance(value, dict):
+                value = value.get("id")
+            if value:
+                return {field: str(value)}
+        page = await self.api.get(
+            "/v1/invoice_payments", {"invoice": invoice["id"], "status": "paid", "limit": 1}
+        )
+        for row in page.get("data") or []:
+            payment = row.get("payment") or {}
+            for field in ("payment_intent", "charge"):
+                if payment.get(field):
+                    return {field: str(payment[field])}
+        raise ConnectorError(f"Stripe invoice {invoice['id']} has no payment to refund")
+
+
+def _next_cursor(page: dict[str, Any]) -> str | None:
+    data = page.get("data") or []
+    return str(data[-1]["id"]) if page.get("has_more") and data else None
+
+
+def _replayed(response: httpx.Response) -> bool:
+    return str(response.headers.get("Idempotent-Replayed", "")).lower() == "true"
+
+
+def _error_detail(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return response.text[:200]
+    message = str(error.get("message") or "")
+    code = error.get("code") or error.get("type") or ""
+    return f"{message} [{code}]" if code and message else message or str(code)
+
+
+def _amount(minor: Any, currency: str) -> float:
+    value = int(minor or 0)
+    return float(value) if currency.lower() in ZERO_DECIMAL else value / 100
+
+
+def _minor_units(amount: float, currency: str) -> int:
+    return round(amount) if currency.lower() in ZERO_DECIMAL else round(amount * 100)
+
+
+def _subscription(row: dict[str, Any], customer_id: str) -> Subscription:
+    try:
+        items = (row.get("items") or {}).get("data") or []
+        first = items[0] if items else {}
+        price = first.get("price") or first.get("plan") or {}
+        # From API version 2025-03-31 the billing period lives on the items.
+        start = row.get("current_period_start") or first.get("current_period_start")
+        end = row.get("current_period_end") or first.get("current_period_end")
+        return Subscription(
+            customer_id=customer_id,
+            plan_id=str(price.get("id", "")),
+            status=str(row["status"]),
+            cycle_start=from_unix(start).date(),
+            cycle_end=from_unix(end).date(),
+            seats=int(first.get("quantity") or 1),
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise unreadable(SERVICE, "a subscription", error) from None
+
+
+def _invoice(row: dict[str, Any], lines: list[dict[str, Any]], customer_id: str) -> Invoice:
+    try:
+        currency = str(row.get("currency") or "usd")
+        status = str(row.get("status") or "draft")
+        return Invoice(
+            id=str(row["id"]),
+            customer_id=customer_id or str(row.get("customer") or ""),
+            number=str(row.get("number") or row["id"]),
+            issued=from_unix(row["created"]).date(),
+            status=INVOICE_STATUS.get(status, status),
+            currency=currency.upper(),
+            lines=[_line(line, currency) for line in lines],
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise unreadable(SERVICE, "an invoice", error) from None
+
+
+def _line(row: dict[str, Any], currency: str) -> InvoiceLine:
+    period = row.get("period") or {}
+    parent = row.get("parent") or {}
+    details = parent.get("subscription_item_details") or parent.get("invoice_item_details") or {}
+    price = row.get("price") or {}
+    return InvoiceLine(
+        description=str(row.get("description") or price.get("nickname") or ""),
+        amount=_amount(row.get("amount"), currency),
+        quantity=int(row.get("quantity") or 1),
+        period_start=from_unix(period["start"]).date() if period.get("start") else None,
+        period_end=from_unix(period["end"]).date() if period.get("end") else None,
+        proration=bool(row.get("proration") or details.get("proration")),
+    )
+
+
+def _plan(row: dict[str, Any]) -> Plan:
+    try:
+        product = row.get("product")
+        product = product if isinstance(product, dict) else {}
+        recurring = row.get("recurring") or {}
+        interval = str(recurring.get("interval") or "month")
+        every = int(recurring.get("interval_count") or 1)
+        currency = str(row.get("currency") or "usd")
+        per_period = _amount(row.get("unit_amount"), currency)
+        metadata = {**(product.get("metadata") or {}), **(row.get("metadata") or {})}
+        return Plan(
+            id=str(row["id"]),
+            name=str(product.get("name") or row.get("nickname") or row["id"]),
+            monthly_price=round(per_period / (MONTHS_PER.get(interval, 1.0) * every), 2),
+            seats_included=int(metadata.get("seats_included") or 1),
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise unreadable(SERVICE, "a price", error) from None
+
+
+def _refund(
+    row: dict[str, Any], invoice_id: str, reason: str, key: str, replayed: bool
+) -> RefundResult:
+    try:
+        currency = str(row.get("currency") or "usd")
+        return RefundResult(
+            refund_id=str(row["id"]),
+            invoice_id=invoice_id,
+            amount=_amount(row["amount"], currency),
+            currency=currency.upper(),
+            reason=reason,
+            idempotency_key=key,
+            status=REFUND_STATUS.get(str(row.get("status")), "pending"),
+            created_at=from_unix(row["created"]),
+            replayed=replayed,
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise unreadable(SERVICE, "a refund", error) from None

@@ -1,0 +1,195 @@
+"""Graduated autonomy: per intent, the co-pilot drafts (``suggest``), stays quiet (``off``), or
+sends on its own (``auto``) once the evidence says agents would have sent its drafts anyway.
+
+An intent at ``auto`` qualifies while the share of its last ``window`` human-reviewed drafts
+that agents sent exactly as drafted clears ``acceptance_bar`` (with at least ``min_reviewed`` of
+them). A ticket is auto-sent only when its own intent confidence clears ``min_confidence`` and
+no hand-off rule fires. Auto-sent replies are recorded under the agent ``autopilot``; a share
+is tagged for a human to review; reopens, escalations and bad CSAT after auto-sends count as
+setbacks, and enough of them drop the intent back to ``suggest`` by itself (recorded, so a
+lead sees why; ``deskpilot autopilot reset INTENT`` lifts it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from deskpilot.config import AutomationSettings
+from deskpilot.errors import ClaimError
+from deskpilot.feedback.stats import AUTOPILOT
+from deskpilot.models import EditEvent, EditOutcome, Status
+
+if TYPE_CHECKING:
+    from deskpilot.desk import Desk
+
+REVIEW_TAG = "autopilot-review"
+DEMOTED_KEY = "autopilot.demoted"
+RESET_KEY = "autopilot.reset_at"  # per intent: auto-sends before a lead's reset no longer count
+REVIEWED = frozenset(
+    {EditOutcome.SENT_AS_IS, EditOutcome.SENT_EDITED, EditOutcome.DISCARDED,
+     EditOutcome.REGENERATED, EditOutcome.REPLACED_BY_MACRO}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IntentAutonomy:
+    intent: str
+    level: str  # as configured: off, suggest, auto
+    effective: str  # after demotion
+    reviewed: int  # human-reviewed drafts in the window
+    acceptance: float | None  # sent as drafted, of those
+    auto_sent: int
+    setbacks: int
+    demoted_because: str | None
+    qualifies: bool
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **{k: v for k, v in vars(self).items() if k != "acceptance"},
+            "acceptance": None if self.acceptance is None else round(self.acceptance, 4),
+        }
+
+
+def configured_level(settings: AutomationSettings, intent: str | None) -> str:
+    return settings.levels.get(intent or "", settings.default_level)
+
+
+def status(desk: Desk) -> list[IntentAutonomy]:
+    """Every intent's level and evidence; demotes intents whose auto-sends went wrong."""
+    settings = desk.settings.automation
+    events = desk.store.list_edit_events()
+    intents = sorted(
+        set(desk.taxonomy()) | set(settings.levels) | {e.intent for e in events if e.intent}
+    )
+    demoted = _demoted(desk)
+    report = []
+    for intent in intents:
+        mine = [e for e in events if e.intent == intent]
+        autonomy = _judge(desk, intent, mine, demoted.get(intent))
+        failing = autonomy.setbacks >= settings.setbacks_to_demote
+        if autonomy.level == "auto" and failing and intent not in demoted:
+            reason = f"{autonomy.setbacks} setbacks after auto-sends"
+            demoted[intent] = reason
+            _save_demoted(desk, demoted)
+            desk.audit("autopilot.demote", None, {"intent": intent, "reason": reason})
+            autonomy = _judge(desk, intent, mine, reason)
+        report.append(autonomy)
+    return report
+
+
+def _judge(desk: Desk, intent: str, events: list[EditEvent], demoted: str | None) -> IntentAutonomy:
+    settings = desk.settings.automation
+    level = configured_level(settings, intent)
+    human = [e for e in events if e.agent != AUTOPILOT and e.outcome in REVIEWED][
+        -settings.window :
+    ]
+    accepted = sum(e.outcome is EditOutcome.SENT_AS_IS for e in human)
+    acceptance = accepted / len(human) if human else None
+    reset_at = _resets(desk).get(intent)
+    auto = [
+        e for e in events if e.agent == AUTOPILOT and (reset_at is None or e.shown_at > reset_at)
+    ][-settings.window :]
+    setbacks = _setbacks(desk, auto)
+    effective = "suggest" if level == "auto" and demoted else level
+    if level != "auto":
+        qualifies, why = False, f"level is {level}"
+    elif demoted:
+        qualifies, why = False, f"dropped back to suggest: {demoted}"
+    elif len(human) < settings.min_reviewed:
+        qualifies, why = False, f"{len(human)} of {settings.min_reviewed} reviewed drafts needed"
+    elif acceptance is not None and acceptance < settings.acceptance_bar:
+        qualifies, why = False, f"acceptance {acceptance:.0%} under {settings.acceptance_bar:.0%}"
+    else:
+        qualifies, why = True, f"acceptance {acceptance:.0%} over {len(human)} reviewed drafts"
+    return IntentAutonomy(
+        intent, level, effective, len(human), acceptance, len(auto), setbacks, demoted,
+        qualifies, why,
+    )  # fmt: skip
+
+
+def _setbacks(desk: Desk, auto_sends: list[EditEvent]) -> int:
+    """Auto-sent tickets that came back (the customer wrote again), were escalated, or got a
+    CSAT of 1 or 2."""
+    count = 0
+    for event in auto_sends:
+        ticket = desk.store.get_ticket(event.ticket_id)
+        came_back = any(
+            m.author.value == "customer" and event.finished_at and m.at > event.finished_at
+            for m in ticket.messages
+        )
+        if came_back or ticket.status is Status.ESCALATED or (ticket.csat or 5) <= 2:
+            count += 1
+    return count
+
+
+def _demoted(desk: Desk) -> dict[str, str]:
+    stored = desk.store.get_meta(DEMOTED_KEY)
+    return dict(json.loads(stored)) if stored else {}
+
+
+def _save_demoted(desk: Desk, demoted: dict[str, str]) -> None:
+    desk.store.set_meta(DEMOTED_KEY, json.dumps(demoted, sort_keys=True))
+
+
+def reset(desk: Desk, intent: str) -> bool:
+    """A lead lifts a demotion; returns whether there was one."""
+    demoted = _demoted(desk)
+    if demoted.pop(intent, None) is None:
+        return False
+    _save_demoted(desk, demoted)
+    resets = {name: at.isoformat() for name, at in _resets(desk).items()}
+    resets[intent] = desk.clock().isoformat()
+    desk.store.set_meta(RESET_KEY, json.dumps(resets, sort_keys=True))
+    desk.audit("autopilot.reset", None, {"intent": intent})
+    return True
+
+
+def _resets(desk: Desk) -> dict[str, datetime]:
+    stored = desk.store.get_meta(RESET_KEY)
+    return {k: datetime.fromisoformat(v) for k, v in json.loads(stored).items()} if stored else {}
+
+
+async def run(desk: Desk) -> list[str]:
+    """Auto-send every waiting ticket that qualifies; returns their ids."""
+    from deskpilot.copilot.service import draft_reply
+
+    qualifying = {a.intent for a in status(desk) if a.qualifies}
+    if not qualifying:
+        return []
+    settings = desk.settings.automation
+    sent = []
+    for summary in desk.queue(statuses=frozenset({Status.NEW, Status.OPEN}), limit=None):
+        if summary.intent not in qualifying:
+            continue
+        triage = desk.store.get_triage(summary.id)
+        if triage is None or triage.handoff or triage.confidence < settings.min_confidence:
+            continue
+        ticket = desk.ticket(summary.id)
+        spoken = [m for m in ticket.messages if m.author.value != "note"]
+        if not spoken or spoken[-1].author.value != "customer":
+            continue
+        outcome = await draft_reply(desk, summary.id)
+        if outcome.draft.handoff_reason:
+            continue
+        edit_id = desk.edits.begin(
+            outcome.draft, agent=AUTOPILOT, draft_id=outcome.draft_id, intent=summary.intent
+        )
+        try:
+            desk.send_reply(summary.id, outcome.draft.text, edit_id=edit_id, agent=AUTOPILOT)
+        except ClaimError:
+            continue  # an agent opened it meanwhile (team mode): theirs to answer
+        if _sampled(summary.id, settings.review_share):
+            desk.store.update_ticket(summary.id, tags=[*ticket.tags, REVIEW_TAG])
+        sent.append(summary.id)
+    return sent
+
+
+def _sampled(ticket_id: str, share: float) -> bool:
+    """A stable draw: the same ticket is always in or out of the review sample."""
+    bucket = int(hashlib.sha256(ticket_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return bucket < share

@@ -1,0 +1,274 @@
+"""Team statistics: how the co-pilot and the team are doing, overall and per intent.
+
+Each figure in one line (the README repeats these):
+
+* acceptance_rate: drafts sent exactly as the co-pilot wrote them, of all drafts with an outcome.
+* mean_similarity: rapidfuzz ratio between draft and the reply sent, over sent drafts (0..1).
+* deflection_rate: resolved tickets whose every reply went out as drafted (no human edit, or
+  sent by the autopilot), of resolved tickets that had a draft; abandoned ones are apart.
+* abandoned: tickets waiting on the customer longer than ``abandoned_after_days``.
+* escalation_rate: tickets escalated to a human team, of all tickets.
+* csat: mean satisfaction score (1-5) of tickets that have one.
+* first_response_minutes / resolution_minutes: medians, from the ticket's creation.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from deskpilot.models import EditEvent, EditOutcome, Status
+from deskpilot.store import Store, TicketFacts
+
+SENT = frozenset({EditOutcome.SENT_AS_IS, EditOutcome.SENT_EDITED})
+RESOLVED = frozenset({Status.SOLVED, Status.CLOSED})
+AUTOPILOT = "autopilot"  # the agent name auto-sent replies are recorded under
+
+
+@dataclass
+class Figures:
+    """The same measures for any slice: everything, one intent, one agent, one drafter."""
+
+    tickets: int = 0
+    drafts: int = 0  # drafts with an outcome (sent, edited, discarded, regenerated, ...)
+    acceptance_rate: float | None = None
+    mean_similarity: float | None = None
+    deflection_rate: float | None = None
+    escalation_rate: float | None = None
+    csat: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()}
+
+
+@dataclass
+class TeamStats:
+    since: datetime | None
+    overall: Figures
+    by_intent: dict[str, Figures]
+    by_agent: dict[str, Figures] | None  # None: per-agent figures are for leads only
+    by_drafter: dict[str, Figures]
+    by_prompt_version: dict[str, Figures]
+    abandoned: int
+    first_response_minutes: float | None
+    resolution_minutes: float | None
+    escalation_reasons: dict[str, int]
+    csat_distribution: dict[int, int]
+    edit_classes: dict[str, int]
+    edit_reasons: dict[str, int]
+    daily: dict[str, list[Any]] = field(default_factory=dict)  # date -> series, for charts
+
+    def to_json(self) -> dict[str, Any]:
+        figures = self.overall.to_json()
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            **figures,
+            "abandoned": self.abandoned,
+            "first_response_minutes": _round(self.first_response_minutes),
+            "resolution_minutes": _round(self.resolution_minutes),
+            "escalation_reasons": self.escalation_reasons,
+            "csat_distribution": {str(k): v for k, v in self.csat_distribution.items()},
+            "edit_classes": self.edit_classes,
+            "edit_reasons": self.edit_reasons,
+            "by_intent": {k: v.to_json() for k, v in self.by_intent.items()},
+            "by_agent": (
+                None
+                if self.by_agent is None
+                else {k: v.to_json() for k, v in self.by_agent.items()}
+            ),
+            "by_drafter": {k: v.to_json() for k, v in self.by_drafter.items()},
+            "by_prompt_version": {k: v.to_json() for k, v in self.by_prompt_version.items()},
+            "daily": self.daily,
+        }
+
+
+def compute_stats(
+    store: Store,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    abandoned_after_days: int = 7,
+    per_agent: bool = False,
+) -> TeamStats:
+    tickets = store.ticket_facts(since)
+    events = [
+        e for e in store.list_edit_events(since=since) if e.outcome is not EditOutcome.PENDING
+    ]
+    by_ticket: dict[str, list[EditEvent]] = defaultdict(list)
+    for event in events:
+        by_ticket[event.ticket_id].append(event)
+    abandoned_before = now - timedelta(days=abandoned_after_days)
+    abandoned = {
+        t.id
+        for t in tickets
+        if t.status is Status.PENDING
+        and not t.customer_spoke_last
+        and t.updated_at < abandoned_before
+    }
+    facts = {t.id: t for t in tickets}
+    return TeamStats(
+        since=since,
+        overall=_figures(tickets, events, by_ticket, abandoned),
+        by_intent=_sliced(
+            tickets, events, by_ticket, abandoned, lambda t: t.intent, lambda e: e.intent
+        ),
+        by_agent=(
+            _sliced_events(events, facts, by_ticket, abandoned, lambda e: e.agent)
+            if per_agent
+            else None
+        ),
+        by_drafter=_sliced_events(events, facts, by_ticket, abandoned, lambda e: e.drafter),
+        by_prompt_version=_sliced_events(
+            events, facts, by_ticket, abandoned, lambda e: e.prompt_version
+        ),
+        abandoned=len(abandoned),
+        first_response_minutes=_median_minutes(
+            (t.first_reply_at - t.created_at) for t in tickets if t.first_reply_at
+        ),
+        resolution_minutes=_median_minutes(
+            (t.updated_at - t.created_at) for t in tickets if t.status in RESOLVED
+        ),
+        escalation_reasons=dict(
+            Counter(
+                t.handoff_reason or "agent's decision"
+                for t in tickets
+                if t.status is Status.ESCALATED
+            ).most_common()
+        ),
+        csat_distribution=dict(sorted(Counter(t.csat for t in tickets if t.csat).items())),
+        edit_classes=dict(Counter(e.edit_class for e in events if e.edit_class).most_common()),
+        edit_reasons=dict(Counter(e.reason for e in events if e.reason).most_common()),
+        daily=_daily(tickets, events),
+    )
+
+
+def _figures(
+    tickets: list[TicketFacts],
+    events: list[EditEvent],
+    by_ticket: dict[str, list[EditEvent]],
+    abandoned: set[str],
+) -> Figures:
+    sent = [e for e in events if e.outcome in SENT and e.similarity is not None]
+    resolved_with_draft = [
+        t for t in tickets if t.status in RESOLVED and t.id in by_ticket and t.id not in abandoned
+    ]
+    deflected = [t for t in resolved_with_draft if _untouched(by_ticket[t.id])]
+    scores = [t.csat for t in tickets if t.csat]
+    return Figures(
+        tickets=len(tickets),
+        drafts=len(events),
+        acceptance_rate=_share(
+            sum(e.outcome is EditOutcome.SENT_AS_IS for e in events), len(events)
+        ),
+        mean_similarity=statistics.fmean(e.similarity for e in sent) if sent else None,  # type: ignore[misc]
+        deflection_rate=_share(len(deflected), len(resolved_with_draft)),
+        escalation_rate=_share(sum(t.status is Status.ESCALATED for t in tickets), len(tickets)),
+        csat=statistics.fmean(scores) if scores else None,
+    )
+
+
+def _untouched(events: list[EditEvent]) -> bool:
+    """Every reply on the ticket went out as drafted (or the autopilot sent it)."""
+    sent = [e for e in events if e.outcome in SENT]
+    return (
+        bool(sent)
+        and all(e.outcome is EditOutcome.SENT_AS_IS or e.agent == AUTOPILOT for e in sent)
+        and not any(e.outcome is EditOutcome.ESCALATED for e in events)
+    )
+
+
+def _sliced(
+    tickets: list[TicketFacts],
+    events: list[EditEvent],
+    by_ticket: dict[str, list[EditEvent]],
+    abandoned: set[str],
+    ticket_key: Callable[[TicketFacts], str | None],
+    event_key: Callable[[EditEvent], str | None],
+) -> dict[str, Figures]:
+    ticket_groups: dict[str, list[TicketFacts]] = defaultdict(list)
+    for ticket in tickets:
+        ticket_groups[ticket_key(ticket) or "unknown"].append(ticket)
+    event_groups: dict[str, list[EditEvent]] = defaultdict(list)
+    for event in events:
+        event_groups[event_key(event) or "unknown"].append(event)
+    names = sorted(set(ticket_groups) | set(event_groups))
+    return {
+        name: _figures(
+            ticket_groups.get(name, []), event_groups.get(name, []), by_ticket, abandoned
+        )
+        for name in names
+    }
+
+
+def _sliced_events(
+    events: list[EditEvent],
+    facts: dict[str, TicketFacts],
+    by_ticket: dict[str, list[EditEvent]],
+    abandoned: set[str],
+    key: Callable[[EditEvent], str],
+) -> dict[str, Figures]:
+    """Slices only events have (agent, drafter, prompt): their tickets are the ones drafted."""
+    groups: dict[str, list[EditEvent]] = defaultdict(list)
+    for event in events:
+        groups[key(event) or "unknown"].append(event)
+    sliced = {}
+    for name, group in sorted(groups.items()):
+        tickets = [facts[i] for i in dict.fromkeys(e.ticket_id for e in group) if i in facts]
+        sliced[name] = _figures(tickets, group, by_ticket, abandoned)
+    return sliced
+
+
+def _daily(tickets: list[TicketFacts], events: list[EditEvent]) -> dict[str, list[Any]]:
+    """Per day: tickets created, drafts, acceptance, mean similarity, escalations, CSAT."""
+    if not tickets and not events:
+        return {}
+    days: set[date] = {t.created_at.date() for t in tickets} | {e.shown_at.date() for e in events}
+    first, last = min(days), max(days)
+    span = [first + timedelta(days=n) for n in range((last - first).days + 1)][-90:]
+    created = Counter(t.created_at.date() for t in tickets)
+    escalated = Counter(t.created_at.date() for t in tickets if t.status is Status.ESCALATED)
+    csat: dict[date, list[int]] = defaultdict(list)
+    for t in tickets:
+        if t.csat:
+            csat[t.created_at.date()].append(t.csat)
+    drafted: dict[date, list[EditEvent]] = defaultdict(list)
+    for e in events:
+        drafted[e.shown_at.date()].append(e)
+    series: dict[str, list[Any]] = {
+        "date": [], "tickets": [], "drafts": [], "acceptance_rate": [], "mean_similarity": [],
+        "escalations": [], "csat": [],
+    }  # fmt: skip
+    for day in span:
+        day_events = drafted.get(day, [])
+        sent = [e.similarity for e in day_events if e.outcome in SENT and e.similarity is not None]
+        series["date"].append(day.isoformat())
+        series["tickets"].append(created.get(day, 0))
+        series["drafts"].append(len(day_events))
+        series["acceptance_rate"].append(
+            _round(
+                _share(
+                    sum(e.outcome is EditOutcome.SENT_AS_IS for e in day_events), len(day_events)
+                )
+            )
+        )
+        series["mean_similarity"].append(_round(statistics.fmean(sent)) if sent else None)
+        series["escalations"].append(escalated.get(day, 0))
+        series["csat"].append(_round(statistics.fmean(csat[day])) if csat.get(day) else None)
+    return series
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _median_minutes(spans: Iterable[timedelta]) -> float | None:
+    minutes = [span.total_seconds() / 60 for span in spans]
+    return statistics.median(minutes) if minutes else None

@@ -1,0 +1,148 @@
+"""Jira against a local server replaying the Jira Cloud REST API's documented responses."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from deskpilot.connectors.base import ConnectorContext
+from deskpilot.connectors.builtin.jira import JiraConfig, JiraConnector
+from deskpilot.connectors.errors import ConnectorAuthError, RemoteApiError
+from deskpilot.connectors.models import BugQuery, NewBug
+from deskpilot.testing import ConnectorContract, ContractSamples, RecordedServer, run
+
+from .conftest import RECORDED, assert_secret_kept
+
+TOKEN = "ATATT3xFfGF0-not-a-real-jira-token"
+ERROR = "TypeError: Cannot read properties of undefined (reading 'map')"
+REPORT = BugQuery(
+    text="Export to CSV crashes\nWhen I export the empty report nothing happens",
+    page_url="https://app.example.com/reports/export?range=30d",
+    errors=[f"Uncaught {ERROR}"],
+)
+
+
+def make_connector(server: RecordedServer, **settings: Any) -> JiraConnector:
+    values: dict[str, Any] = {
+        "email": "ada@acme.example",
+        "api_token": SecretStr(TOKEN),
+        "project_key": "ENG",
+        "backoff_seconds": 0.0,
+        **settings,
+    }
+    config = JiraConfig(base_url=server.url, **values)
+    return JiraConnector(config, ConnectorContext(name="jira"))
+
+
+@pytest.fixture
+def jira(http_server: RecordedServer) -> RecordedServer:
+    http_server.load(RECORDED / "jira" / "api.json")
+    return http_server
+
+
+class TestJiraContract(ConnectorContract):
+    @pytest.fixture
+    def connector(self, jira: RecordedServer) -> JiraConnector:
+        return make_connector(jira)
+
+    @pytest.fixture
+    def contract_samples(self) -> ContractSamples:
+        return ContractSamples(bug_query=REPORT)
+
+
+def test_jql_search_follows_the_next_page_token_and_ranks(jira: RecordedServer) -> None:
+    matches = run(make_connector(jira, page_size=2), lambda c: c.search_bugs(REPORT, limit=3))
+    assert matches[0].bug.id == "ENG-101" and matches[0].bug.status == "in_progress"
+    assert matches[0].bug.page_url == "/reports/export"
+    first, second = jira.received("GET", "/rest/api/3/search/jql")
+    assert first.query["jql"] == (
+        'project = "ENG" AND issuetype = "Bug" AND (text ~ "typeerror" OR text ~ "read" OR '
+        'text ~ "properties" OR text ~ "undefined" OR text ~ "reading" OR text ~ "map" OR '
+        'text ~ "export" OR text ~ "csv") ORDER BY updated DESC'
+    )
+    assert (first.query["maxResults"], first.query["fields"]) == (
+        "2",
+        "summary,status,resolution,created,description",
+    )
+    assert second.query["nextPageToken"] == "CAEaAggD"
+    basic = base64.b64encode(f"ada@acme.example:{TOKEN}".encode()).decode()
+    assert first.headers["authorization"] == f"Basic {basic}"
+
+
+def test_classic_search_pages_with_start_at_until_the_total(jira: RecordedServer) -> None:
+    connector = make_connector(jira, page_size=2, search="classic")
+    matches = run(connector, lambda c: c.search_bugs(REPORT, limit=5))
+    assert "ENG-101" in [m.bug.id for m in matches]
+    pages = jira.received("GET", "/rest/api/3/search")
+    assert [(p.query["startAt"], p.query["maxResults"]) for p in pages] == [("0", "2"), ("2", "2")]
+
+
+def test_statuses_follow_the_status_category_and_resolution(jira: RecordedServer) -> None:
+    connector = make_connector(jira)
+    wont_fix = run(connector, lambda c: c.bug("ENG-45"))
+    assert wont_fix is not None and wont_fix.status == "closed"
+    bug = run(connector, lambda c: c.bug("ENG-101"))
+    assert bug is not None and bug.workaround == "add a date filter so the report has rows"
+    assert str(bug.created) == "2026-11-03"
+
+
+def test_a_filed_bug_has_an_adf_description_labels_and_a_browse_url(jira: RecordedServer) -> None:
+    new = NewBug(title="Export crashes", page_url="/reports/export", error_signature=ERROR)
+    created = run(make_connector(jira, labels=["from-support"]), lambda c: c.create_bug(new))
+    assert created.url == f"{jira.url}/browse/ENG-200" and created.bug.id == "ENG-200"
+    [sent] = jira.received("POST", "/rest/api/3/issue")
+    fields = sent.json()["fields"]
+    assert fields["project"] == {"key": "ENG"} and fields["issuetype"] == {"name": "Bug"}
+    assert fields["labels"] == ["from-support"]
+    texts = [p["content"][0]["text"] for p in fields["description"]["content"] if p["content"]]
+    assert texts == ["---", "Page: /reports/export", f"Error: {ERROR}", "Filed from DeskPilot."]
+
+
+def test_jira_field_errors_reach_the_agent(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "POST",
+        "/rest/api/3/issue",
+        status=400,
+        json={"errorMessages": [], "errors": {"issuetype": "The issue type selected is invalid."}},
+    )
+    with pytest.raises(RemoteApiError, match=r"HTTP 400: issuetype: The issue type selected"):
+        run(make_connector(http_server), lambda c: c.create_bug(NewBug(title="x")))
+
+
+def test_a_429_is_retried_after_retry_after(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/rest/api/3/myself",
+        status=429,
+        headers={"Retry-After": "0"},
+        then=[{"json": {"displayName": "Ada Agent"}}],
+    )
+    said = run(make_connector(http_server), lambda c: c.check())
+    assert said.endswith("API token of Ada Agent") and len(http_server.received()) == 2
+
+
+def test_a_refused_token_names_the_variable_never_the_token(
+    http_server: RecordedServer, every_log: pytest.LogCaptureFixture
+) -> None:
+    http_server.respond("GET", "/rest/api/3/myself", status=401, text="Unauthorized")
+    with pytest.raises(ConnectorAuthError, match="JIRA__API_TOKEN") as raised:
+        run(make_connector(http_server), lambda c: c.check())
+    assert_secret_kept(TOKEN, raised.value, every_log)
+
+
+def test_data_center_uses_rest_v2_with_plain_text_descriptions(http_server: RecordedServer) -> None:
+    http_server.respond("POST", "/rest/api/2/issue", status=201, json={"key": "OPS-7"})
+    connector = make_connector(http_server, api_version="2", search="classic")
+    run(connector, lambda c: c.create_bug(NewBug(title="x", page_url="/a")))
+    sent = http_server.received("POST", "/rest/api/2/issue")[0].json()["fields"]
+    assert sent["description"] == "---\nPage: /a\n\nFiled from DeskPilot."
+
+
+def test_config_needs_site_account_token_and_project() -> None:
+    with pytest.raises(ValidationError) as raised:
+        JiraConfig.model_validate({})
+    missing = {str(error["loc"][0]) for error in raised.value.errors()}
+    assert missing == {"base_url", "email", "api_token", "project_key"}

@@ -1,0 +1,188 @@
+"""Slack against a local server replaying the Slack Web API's documented responses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from deskpilot.connectors.base import ConnectorContext
+from deskpilot.connectors.builtin.slack import SlackConfig, SlackConnector
+from deskpilot.connectors.errors import (
+    ConnectorAuthError,
+    ConnectorRateLimitedError,
+    ConnectorUnavailableError,
+    RemoteApiError,
+)
+from deskpilot.connectors.models import Handoff
+from deskpilot.testing import ConnectorContract, ContractSamples, RecordedServer, run
+
+from .conftest import RECORDED, assert_secret_kept
+
+BOT = "xoxb-1111-2222-not-a-real-bot-token"
+USER = "xoxp-3333-4444-not-a-real-user-token"
+HANDOFF = Handoff(
+    ticket_id="ZD-35436",
+    summary="Charged twice; wants a refund. <!channel> please look",
+    reason="refund above the agent's limit",
+    customer_email="ann@example.com",
+    agent="ada",
+)
+
+
+def make_connector(server: RecordedServer, **settings: Any) -> SlackConnector:
+    values: dict[str, Any] = {
+        "bot_token": SecretStr(BOT),
+        "user_token": SecretStr(USER),
+        "channel": "#support-escalations",
+        "backoff_seconds": 0.0,
+        **settings,
+    }
+    config = SlackConfig(base_url=f"{server.url}/api", **values)
+    return SlackConnector(config, ConnectorContext(name="slack"))
+
+
+@pytest.fixture
+def slack(http_server: RecordedServer) -> RecordedServer:
+    http_server.load(RECORDED / "slack" / "api.json")
+    return http_server
+
+
+class TestSlackContract(ConnectorContract):
+    @pytest.fixture
+    def connector(self, slack: RecordedServer) -> SlackConnector:
+        return make_connector(slack)
+
+    @pytest.fixture
+    def contract_samples(self) -> ContractSamples:
+        return ContractSamples(customer_email="ann@example.com")
+
+
+def test_a_handoff_is_posted_with_customer_text_escaped(slack: RecordedServer) -> None:
+    posted = run(make_connector(slack), lambda c: c.post_handoff(HANDOFF))
+    assert (posted.channel, posted.reference) == ("C0ESCAL01", "C0ESCAL01/1795500000.000200")
+    [sent] = slack.received("POST", "/api/chat.postMessage")
+    assert sent.headers["authorization"] == f"Bearer {BOT}"
+    assert sent.headers["content-type"] == "application/json"
+    body = sent.json()
+    assert body["channel"] == "#support-escalations"
+    assert body["text"].splitlines() == [
+        "*Hand-off: ticket ZD-35436*",
+        "*Why:* refund above the agent's limit",
+        "customer ann@example.com, from ada",
+        "Charged twice; wants a refund. &lt;!channel&gt; please look",
+    ]
+    assert body["blocks"][0]["text"]["text"] == body["text"]
+
+
+def test_a_handoff_may_name_its_channel(slack: RecordedServer) -> None:
+    handoff = HANDOFF.model_copy(update={"channel": "C0BILLING2"})
+    run(make_connector(slack), lambda c: c.post_handoff(handoff))
+    assert slack.received("POST", "/api/chat.postMessage")[0].json()["channel"] == "C0BILLING2"
+
+
+def test_ok_false_is_an_error_that_says_what_to_do(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "POST", "/api/chat.postMessage", json={"ok": False, "error": "not_in_channel"}
+    )
+    with pytest.raises(RemoteApiError, match=r"not_in_channel; invite the Slack app") as raised:
+        run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
+    assert raised.value.code == "not_in_channel"
+
+
+def test_a_refused_token_names_the_variable_never_the_token(
+    http_server: RecordedServer, every_log: pytest.LogCaptureFixture
+) -> None:
+    http_server.respond("POST", "/api/auth.test", json={"ok": False, "error": "invalid_auth"})
+    with pytest.raises(ConnectorAuthError, match="SLACK__BOT_TOKEN") as raised:
+        run(make_connector(http_server), lambda c: c.check())
+    assert_secret_kept(BOT, raised.value, every_log)
+    assert_secret_kept(USER, raised.value, every_log)
+
+
+def test_a_missing_scope_is_named(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/api/search.messages",
+        json={"ok": False, "error": "missing_scope", "needed": "search:read", "provided": "x"},
+    )
+    with pytest.raises(ConnectorAuthError, match=r"lacks the scope search:read.*USER_TOKEN"):
+        run(make_connector(http_server), lambda c: c.search_messages("ann@example.com"))
+
+
+def test_a_429_is_retried_after_retry_after(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "POST",
+        "/api/chat.postMessage",
+        status=429,
+        headers={"Retry-After": "0"},
+        json={"ok": False, "error": "ratelimited"},
+        then=[{"json": {"ok": True, "channel": "C1", "ts": "1.2"}}],
+    )
+    posted = run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
+    assert posted.reference == "C1/1.2"
+    assert len(http_server.received("POST", "/api/chat.postMessage")) == 2
+
+
+def test_ratelimited_without_a_429_is_a_rate_limit(http_server: RecordedServer) -> None:
+    http_server.respond("POST", "/api/chat.postMessage", json={"ok": False, "error": "ratelimited"})
+    with pytest.raises(ConnectorRateLimitedError):
+        run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
+
+
+def test_a_handoff_is_not_posted_twice_after_a_server_error(http_server: RecordedServer) -> None:
+    http_server.respond("POST", "/api/chat.postMessage", status=500, then=[{"json": {"ok": True}}])
+    with pytest.raises(ConnectorUnavailableError, match="HTTP 500"):
+        run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
+    assert len(http_server.received()) == 1
+
+
+def test_the_search_pages_through_newest_first_with_the_user_token(slack: RecordedServer) -> None:
+    connector = make_connector(slack, page_size=2, search_channels=["#support", "billing"])
+    found = run(connector, lambda c: c.search_messages("ann@example.com", limit=10))
+    assert [(m.channel, m.author) for m in found] == [
+        ("#support", "ada"),
+        ("#billing", "ben"),
+        ("#support", "ada"),
+    ]
+    assert found[0].at == datetime.fromtimestamp(1795300000, UTC)
+    assert found[0].permalink == "https://acme.slack.com/archives/C0SUPPORT1/p1795300000000100"
+    first, second = slack.received("GET", "/api/search.messages")
+    assert first.query == {
+        "query": '"ann@example.com" in:#support in:#billing',
+        "sort": "timestamp",
+        "sort_dir": "desc",
+        "count": "2",
+        "page": "1",
+    }
+    assert second.query["page"] == "2"
+    assert first.headers["authorization"] == f"Bearer {USER}"
+
+
+def test_the_search_stops_at_the_limit(slack: RecordedServer) -> None:
+    found = run(
+        make_connector(slack, page_size=2), lambda c: c.search_messages("ann@example.com", 2)
+    )
+    assert len(found) == 2 and len(slack.received("GET", "/api/search.messages")) == 1
+
+
+def test_without_a_user_token_there_is_no_search(slack: RecordedServer) -> None:
+    found = run(make_connector(slack, user_token=None), lambda c: c.search_messages("ann"))
+    assert found == [] and slack.received("GET", "/api/search.messages") == []
+
+
+def test_check_names_the_bot_and_the_searching_user(slack: RecordedServer) -> None:
+    said = run(make_connector(slack), lambda c: c.check())
+    assert said == "Slack accepts the bot token of deskpilot in Acme; searches as deskpilot"
+    tokens = [r.headers["authorization"] for r in slack.received("POST", "/api/auth.test")]
+    assert tokens == [f"Bearer {BOT}", f"Bearer {USER}"]
+
+
+def test_config_needs_a_bot_token_and_a_channel() -> None:
+    with pytest.raises(ValidationError, match="bot_token"):
+        SlackConfig.model_validate({"channel": "#x"})
+    with pytest.raises(ValidationError, match="channel"):
+        SlackConfig.model_validate({"bot_token": "x"})
+    assert SlackConfig(bot_token=SecretStr("x"), channel="#x").base_url == "https://slack.com/api"

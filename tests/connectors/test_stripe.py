@@ -1,0 +1,253 @@
+"""Stripe against a local server replaying Stripe's documented responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from deskpilot.connectors.base import ConnectorContext
+from deskpilot.connectors.builtin.stripe import StripeConfig, StripeConnector
+from deskpilot.connectors.errors import (
+    ConnectorAuthError,
+    ConnectorError,
+    RemoteApiError,
+)
+from deskpilot.testing import (
+    ConnectorContract,
+    ContractSamples,
+    IdempotentEndpoint,
+    ReceivedRequest,
+    RecordedResponse,
+    RecordedServer,
+    run,
+)
+
+from .conftest import RECORDED, assert_secret_kept
+
+API_KEY = "sk_test_51Mz-not-a-real-key-but-secret"
+CUSTOMER = "cus_NffrFeUfNV2Hib"
+INVOICE = "in_1MtHbELkdIwHu7ixl4OzzPMv"
+REFUNDS = json.loads((RECORDED / "stripe" / "refunds.json").read_text(encoding="utf-8"))
+
+
+def make_connector(server: RecordedServer, **settings: Any) -> StripeConnector:
+    values = {"backoff_seconds": 0.0, **settings}
+    config = StripeConfig(base_url=server.url, api_key=SecretStr(API_KEY), **values)
+    return StripeConnector(config, ConnectorContext(name="stripe"))
+
+
+def refund_answer(request: ReceivedRequest) -> RecordedResponse:
+    """Stripe's refund object for the amount asked."""
+    form = dict(parse_qsl(request.body.decode()))
+    return RecordedResponse(200, {**REFUNDS["refund"], "amount": int(form["amount"])})
+
+
+def refunds_endpoint() -> IdempotentEndpoint:
+    conflict = RecordedResponse(400, REFUNDS["idempotency_conflict"])
+    return IdempotentEndpoint(refund_answer, conflict)
+
+
+def first_then(
+    answers: list[RecordedResponse], then: Callable[[ReceivedRequest], RecordedResponse]
+) -> Callable[[ReceivedRequest], RecordedResponse]:
+    """Answer the first requests with ``answers``, the rest with ``then``."""
+    queue = list(answers)
+
+    def respond(request: ReceivedRequest) -> RecordedResponse:
+        return queue.pop(0) if queue else then(request)
+
+    return respond
+
+
+@pytest.fixture
+def stripe(http_server: RecordedServer) -> RecordedServer:
+    http_server.load(RECORDED / "stripe" / "api.json")
+    return http_server
+
+
+class TestStripeContract(ConnectorContract):
+    @pytest.fixture
+    def connector(self, stripe: RecordedServer) -> StripeConnector:
+        stripe.handle("POST", "/v1/refunds", refunds_endpoint())
+        return make_connector(stripe)
+
+    @pytest.fixture
+    def contract_samples(self) -> ContractSamples:
+        return ContractSamples(customer_id=CUSTOMER, invoice_id=INVOICE, refund_amount=10.0)
+
+
+def test_invoices_follow_has_more_and_fetch_the_remaining_lines(stripe: RecordedServer) -> None:
+    invoices = run(make_connector(stripe), lambda c: c.invoices(CUSTOMER, limit=12))
+    assert [i.number for i in invoices] == ["F2A1C3D4-0012", "F2A1C3D4-0011", "F2A1C3D4-0010"]
+    pages = stripe.received("GET", "/v1/invoices")
+    assert [p.query.get("starting_after") for p in pages] == [None, "in_1M9xOctLkdIwHu7ixOct2026"]
+    newest = invoices[0]
+    assert (newest.issued, newest.status, newest.currency) == (date(2026, 11, 1), "paid", "USD")
+    assert [(line.amount, line.quantity, line.proration) for line in newest.lines] == [
+        (343.0, 7, False),
+        (31.0, 1, True),
+    ]
+    assert invoices[2].status == "failed"  # Stripe's "uncollectible"
+
+
+def test_stops_paging_once_it_has_enough(stripe: RecordedServer) -> None:
+    invoices = run(make_connector(stripe), lambda c: c.invoices(CUSTOMER, limit=2))
+    assert len(invoices) == 2 and len(stripe.received("GET", "/v1/invoices")) == 1
+    assert stripe.received("GET", "/v1/invoices")[0].query["limit"] == "2"
+
+
+def test_the_live_subscription_wins_over_a_canceled_one(stripe: RecordedServer) -> None:
+    subscription = run(make_connector(stripe), lambda c: c.subscription(CUSTOMER))
+    assert subscription is not None
+    assert (subscription.plan_id, subscription.status, subscription.seats) == (
+        "price_1MoBy5LkdIwHu7ixZhnattbh",
+        "active",
+        7,
+    )
+    assert (subscription.cycle_start, subscription.cycle_end) == (
+        date(2026, 11, 1),
+        date(2026, 12, 1),
+    )
+
+
+def test_a_customer_may_be_given_by_email(stripe: RecordedServer) -> None:
+    subscription = run(make_connector(stripe), lambda c: c.subscription("Ann@Example.com"))
+    assert subscription is not None and subscription.customer_id == "Ann@Example.com"
+    [lookup] = stripe.received("GET", "/v1/customers")
+    assert lookup.query["email"] == "ann@example.com"
+    nobody = run(make_connector(stripe), lambda c: c.invoices("nobody.contract@example.invalid"))
+    assert nobody == []
+
+
+def test_prices_become_monthly_plans_across_pages(stripe: RecordedServer) -> None:
+    plans = run(make_connector(stripe), lambda c: c.plans())
+    assert [(p.name, p.monthly_price, p.seats_included) for p in plans] == [
+        ("Team", 49.0, 5),
+        ("Pro", 99.0, 10),  # $1,188 a year
+        ("Starter", 19.0, 1),
+    ]
+    first = stripe.received("GET", "/v1/prices")[0]
+    assert first.query["expand[]"] == "data.product" and first.query["type"] == "recurring"
+
+
+def test_a_refund_is_form_encoded_with_the_idempotency_key(stripe: RecordedServer) -> None:
+    stripe.handle("POST", "/v1/refunds", refunds_endpoint())
+    result = run(
+        make_connector(stripe), lambda c: c.refund(INVOICE, 12.5, "Charged twice", "T-9-key")
+    )
+    assert (result.refund_id, result.amount, result.currency, result.status) == (
+        "re_3MtHbELkdIwHu7ix1yTpWl3q",
+        12.5,
+        "USD",
+        "succeeded",
+    )
+    assert not result.replayed
+    [sent] = stripe.received("POST", "/v1/refunds")
+    assert sent.headers["idempotency-key"] == "T-9-key"
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert dict(parse_qsl(sent.body.decode())) == {
+        "payment_intent": "pi_3MtHbELkdIwHu7ix0snN0B15",
+        "amount": "1250",
+        "reason": "requested_by_customer",
+        "metadata[invoice]": INVOICE,
+        "metadata[deskpilot_reason]": "Charged twice",
+    }
+
+
+def test_a_refund_retried_after_a_429_sends_the_same_key_and_refunds_once(
+    stripe: RecordedServer,
+) -> None:
+    endpoint = refunds_endpoint()
+    busy = RecordedResponse(429, REFUNDS["rate_limited"], headers={"Retry-After": "0"})
+    stripe.handle("POST", "/v1/refunds", first_then([busy], endpoint))
+    connector = make_connector(stripe)
+    first = run(connector, lambda c: c.refund(INVOICE, 10.0, "Outage", "key-429"))
+    again = run(connector, lambda c: c.refund(INVOICE, 10.0, "Outage", "key-429"))
+    sent = stripe.received("POST", "/v1/refunds")
+    assert len(sent) == 3, "the 429, its retry, and the agent's second try"
+    assert {r.headers["idempotency-key"] for r in sent} == {"key-429"}
+    assert len({r.body for r in sent}) == 1, "a retry sends the very same request"
+    assert again.refund_id == first.refund_id and again.replayed and not first.replayed
+
+
+def test_a_refund_is_retried_after_a_5xx_because_the_key_makes_it_safe(
+    stripe: RecordedServer,
+) -> None:
+    failed = RecordedResponse(502, {"error": {"message": "Bad gateway", "type": "api_error"}})
+    stripe.handle("POST", "/v1/refunds", first_then([failed], refunds_endpoint()))
+    result = run(make_connector(stripe), lambda c: c.refund(INVOICE, 5.0, "x", "key-502"))
+    assert result.amount == 5.0
+    sent = stripe.received("POST", "/v1/refunds")
+    assert [r.headers["idempotency-key"] for r in sent] == ["key-502", "key-502"]
+
+
+def test_a_key_reused_for_another_amount_is_refused_by_stripe(stripe: RecordedServer) -> None:
+    stripe.handle("POST", "/v1/refunds", refunds_endpoint())
+
+    async def twice(c: StripeConnector) -> None:
+        await c.refund(INVOICE, 10.0, "x", "key-reused")
+        await c.refund(INVOICE, 20.0, "x", "key-reused")
+
+    with pytest.raises(RemoteApiError, match="key-reused was already used for a different refund"):
+        run(make_connector(stripe), twice)
+
+
+def test_refunding_what_cannot_be_refunded_says_why(stripe: RecordedServer) -> None:
+    with pytest.raises(RemoteApiError, match="Stripe has no invoice in_missing"):
+        run(make_connector(stripe), lambda c: c.refund("in_missing", 1.0, "x", "k1"))
+    with pytest.raises(ConnectorError, match="is uncollectible, not paid"):
+        run(make_connector(stripe), lambda c: c.refund("in_1M8xSepLkdIwHu7ixSep2026", 1, "", "k2"))
+    assert stripe.received("POST", "/v1/refunds") == []
+
+
+def test_stripes_own_error_message_reaches_the_agent(stripe: RecordedServer) -> None:
+    stripe.respond(
+        "GET",
+        "/v1/invoices",
+        query={"customer": "cus_bad"},
+        status=400,
+        json={"error": {"message": "No such customer: 'cus_bad'", "type": "invalid_request_error"}},
+    )
+    with pytest.raises(RemoteApiError, match=r"No such customer: 'cus_bad' \[invalid_request_e"):
+        run(make_connector(stripe), lambda c: c.invoices("cus_bad"))
+
+
+def test_a_refused_key_names_the_variable_and_never_the_key(
+    http_server: RecordedServer, every_log: pytest.LogCaptureFixture
+) -> None:
+    http_server.respond(
+        "GET",
+        "/v1/customers",
+        status=401,
+        json={
+            "error": {
+                "message": f"Invalid API Key provided: {API_KEY}",
+                "type": "invalid_request_error",
+            }
+        },
+    )
+    with pytest.raises(ConnectorAuthError) as raised:
+        run(make_connector(http_server), lambda c: c.check())
+    assert "DESKPILOT_CONNECTORS__STRIPE__API_KEY" in str(raised.value)
+    assert_secret_kept(API_KEY, raised.value, every_log)
+    assert http_server.received()[0].headers["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_check_says_which_mode_the_key_is_in(stripe: RecordedServer) -> None:
+    said = run(make_connector(stripe, api_version="2024-06-20"), lambda c: c.check())
+    assert said == f"Stripe at {stripe.url} accepts the API key (test mode)"
+    assert stripe.received()[0].headers["stripe-version"] == "2024-06-20"
+
+
+def test_config_needs_a_key_and_defaults_to_stripes_address() -> None:
+    with pytest.raises(ValidationError, match="api_key"):
+        StripeConfig.model_validate({})
+    assert StripeConfig(api_key=SecretStr("k")).base_url == "https://api.stripe.com"
+    with pytest.raises(ValidationError, match="page_size"):
+        StripeConfig(api_key=SecretStr("k"), page_size=500)

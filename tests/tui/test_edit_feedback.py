@@ -1,0 +1,119 @@
+"""The agent's edit of a draft in the TUI: autosaved, restored on reopen, ended by the outcome,
+with a one-key reason after a large edit or a discard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Label, TextArea
+
+from deskpilot.desk import Desk
+from deskpilot.models import EditOutcome
+from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.modals import ReasonScreen
+from deskpilot.tui.screens.ticket import TicketScreen
+
+from .test_ticket_actions import open_ticket, settle, ticket_of_intent, until_modal
+
+
+def _draft(screen: TicketScreen) -> TextArea:
+    return screen.query_one("#draft", TextArea)
+
+
+async def test_typing_is_autosaved_and_comes_back_after_leaving(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        edit_id = screen.edit_id
+        assert edit_id is not None
+        original = desk.store.get_edit_event(edit_id).original_text
+        assert _draft(screen).text == original
+        await pilot.press("e", "end", "ctrl+end")
+        await pilot.press(*" PS thanks")
+        await pilot.pause(1.3)  # the autosave runs every second
+        revisions = desk.store.list_edit_revisions(edit_id)
+        assert revisions and revisions[-1].text.endswith("PS thanks")
+        assert revisions[-1].keystrokes >= 10
+        await pilot.press("escape", "escape")  # leave the editor, then the ticket
+        await settle(app, pilot)
+        assert not isinstance(app.screen, TicketScreen)
+        screen = await open_ticket(app, pilot, ticket_id)
+        assert screen.edit_id == edit_id
+        assert _draft(screen).text.endswith("PS thanks")
+        assert "restored" in str(screen.query_one("#draft-label", Label).render())
+
+
+async def test_a_large_edit_sent_asks_for_a_reason(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        edit_id = screen.edit_id
+        _draft(screen).load_text("Hi, I've set this up for you myself. Ada")
+        await pilot.press("a")
+        modal = await until_modal(app, pilot, ReasonScreen)
+        assert isinstance(modal, ReasonScreen)
+        await pilot.press("2")
+        await settle(app, pilot)
+    assert edit_id is not None
+    event = desk.store.get_edit_event(edit_id)
+    assert event.outcome is EditOutcome.SENT_EDITED
+    assert (event.reason, event.edit_class) == ("wrong tone", "rewritten")
+    assert desk.ticket(ticket_id).messages[-1].body.startswith("Hi, I've set this up")
+
+
+async def test_sent_as_is_asks_nothing(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        edit_id = screen.edit_id
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ReasonScreen)
+    assert edit_id is not None
+    assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.SENT_AS_IS
+
+
+async def test_discard_and_regenerate_end_the_edit(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        first = screen.edit_id
+        await pilot.press("r")
+        await settle(app, pilot)
+        second = screen.edit_id
+        assert second not in (None, first)
+        await pilot.press("d")
+        await until_modal(app, pilot, ReasonScreen)
+        await pilot.press("escape")  # no reason given
+        await settle(app, pilot)
+        assert _draft(screen).text == ""
+    assert first is not None and second is not None
+    assert desk.store.get_edit_event(first).outcome is EditOutcome.REGENERATED
+    discarded = desk.store.get_edit_event(second)
+    assert (discarded.outcome, discarded.reason) == (EditOutcome.DISCARDED, None)
+
+
+async def test_no_draft_for_an_intent_whose_automation_is_off(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    automation = desk.settings.automation.model_copy(update={"levels": {"onboarding": "off"}})
+    desk.settings = desk.settings.model_copy(update={"automation": automation})
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        assert _draft(screen).text == "" and screen.edit_id is None
+        assert "off for onboarding" in str(screen.query_one("#draft-label", Label).render())
+        await pilot.press("r")  # the agent can still ask for one
+        await settle(app, pilot)
+        assert _draft(screen).text and screen.edit_id is not None
