@@ -199,12 +199,12 @@ def test_renewing_keeps_the_ticket_and_reports_lost_ones(desk_for: DeskFor) -> N
     assert ada.renew_claims() == ["T-001"]
 
 
-def test_claim_next_and_closing_a_desk_releases_what_it_held(desk_for: DeskFor) -> None:
+async def test_claim_next_and_closing_a_desk_releases_what_it_held(desk_for: DeskFor) -> None:
     ada, bo = desk_for("ada"), desk_for("bo")
     first = ada.claim_next()
     second = bo.claim_next()
     assert first is not None and second is not None and first.id != second.id
-    ada.escalate(first.id, "needs billing")
+    await ada.escalate(first.id, "needs billing")
     assert ada.ticket(first.id).status is Status.ESCALATED
     ada.claim("T-005")
     ada.close()

@@ -18,13 +18,12 @@ import pytest
 from pydantic import SecretStr
 
 from deskpilot.config import LlmSettings
+from deskpilot.connectors.http import display_url, retry_after_seconds
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.model_drafter import (
     DraftError,
     ModelDrafter,
-    display_endpoint,
     model_drafter_from_env_and_settings,
-    retry_after_seconds,
 )
 from deskpilot.copilot.prompting import PromptTemplates
 from deskpilot.errors import ConfigError
@@ -624,7 +623,7 @@ async def test_the_environment_key_is_not_sent_to_an_endpoint_from_settings() ->
 
 def test_messages_show_the_endpoint_without_credentials() -> None:
     assert (
-        display_endpoint("https://user:secret@llm.example.com:8443/v1/?api-key=abc")
+        display_url("https://user:secret@llm.example.com:8443/v1/?api-key=abc")
         == "https://llm.example.com:8443/v1"
     )
 

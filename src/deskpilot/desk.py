@@ -42,6 +42,7 @@ from deskpilot.views import QueueView, resolve_view
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
+    from deskpilot.actions.service import Escalation
     from deskpilot.connectors import ConnectorRegistry
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
@@ -371,8 +372,13 @@ class Desk:
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
 
-    def escalate(self, ticket_id: str, summary: str, *, edit_id: str | None = None) -> None:
-        """Hand the ticket to a human team: the summary goes on it as an internal note."""
+    async def escalate(
+        self, ticket_id: str, summary: str, *, edit_id: str | None = None
+    ) -> Escalation:
+        """Hand the ticket to a human team: the summary goes on it as an internal note, then to
+        the team's channel when a ``notify`` connector serves this workspace. The hand-off is
+        stored first and stands even if the channel cannot be reached: the result says whether
+        the team was told, and the audit trail why not."""
         note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
         with self.store.transaction():
             claim = self._hold(ticket_id)
@@ -383,6 +389,9 @@ class Desk:
             self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
+        from deskpilot.actions.service import notify_team
+
+        return await notify_team(self, ticket_id, summary)
 
     def add_note(self, ticket_id: str, body: str) -> None:
         text = body.strip()

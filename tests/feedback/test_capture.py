@@ -88,7 +88,7 @@ async def test_other_outcomes_and_a_reason(demo_desk: Desk, outcome: EditOutcome
 async def test_escalating_ends_the_edit_as_escalated(demo_desk: Desk) -> None:
     ticket_id = _open_ticket(demo_desk)
     edit_id, _text = await _shown(demo_desk, ticket_id)
-    demo_desk.escalate(ticket_id, "Needs billing.", edit_id=edit_id)
+    await demo_desk.escalate(ticket_id, "Needs billing.", edit_id=edit_id)
     assert demo_desk.store.get_edit_event(edit_id).outcome is EditOutcome.ESCALATED
 
 

@@ -144,3 +144,23 @@ async def test_a_reload_keeps_the_rows_on_screen_while_the_new_ones_load(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen_text(table) == shown
+
+
+async def test_an_arriving_ticket_that_matches_the_search_joins_its_results(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    desk.settings.tui.refresh_seconds = 0.1
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("slash", *"zebra")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 0
+
+        submitted = desk.submit_ticket(arriving("Zebra stripes on every chart"), source="http")
+        await wait_for(app, lambda: table.total == 1 and table.row(0) is not None)
+
+        row = table.row(0)
+        assert row is not None and row.id == submitted.ticket_id

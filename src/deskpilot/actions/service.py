@@ -1,4 +1,5 @@
-"""One-key actions that reach outside DeskPilot: password reset, refund, bug ticket.
+"""One-key actions that reach outside DeskPilot: password reset, refund, bug ticket, the
+team's hand-off channel.
 
 Each is recorded as requested before it runs and with its result after, so a crash in
 between still leaves a trace; money moves only within the configured limit, with an
@@ -8,18 +9,50 @@ idempotency key derived from the request so a retry never refunds twice.
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from deskpilot.errors import DeskPilotError
 
 if TYPE_CHECKING:
-    from deskpilot.connectors.models import BugCreated, BugMatch, PasswordResetResult, RefundResult
+    from deskpilot.connectors.models import (
+        BugCreated,
+        BugMatch,
+        HandoffPosted,
+        PasswordResetResult,
+        RefundResult,
+    )
     from deskpilot.desk import Desk
     from deskpilot.models import Invoice
 
 
+log = logging.getLogger(__name__)
+
+
 class ActionRefused(DeskPilotError):
     pass
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """How an escalation went. The ticket is escalated either way; ``posted`` says where the
+    team was told, ``problem`` why it was not (empty when no notify connector is configured)."""
+
+    ticket_id: str
+    posted: HandoffPosted | None = None
+    problem: str = ""
+
+    @property
+    def notified(self) -> bool:
+        return self.posted is not None
+
+    def describe(self) -> str:
+        if self.posted is not None:
+            return f"Escalated; the team was notified in {self.posted.channel}"
+        if self.problem:
+            return f"Escalated, but the team was not notified: {self.problem}"
+        return "Escalated; no team channel is configured (notify), so tell them yourself"
 
 
 async def reset_password(desk: Desk, ticket_id: str) -> PasswordResetResult:
@@ -116,6 +149,44 @@ def bug_description(desk: Desk, ticket_id: str) -> str:
     return "\n".join(lines)
 
 
+async def notify_team(desk: Desk, ticket_id: str, summary: str) -> Escalation:
+    """Post an escalated ticket's hand-off summary to the ``notify`` connector, audited before
+    and after. Never raises: the escalation already happened, so a failure is reported in the
+    result (and the audit trail) for the agent to pass on by other means."""
+    from deskpilot.connectors.errors import NoConnectorError
+    from deskpilot.connectors.models import Handoff
+
+    try:
+        notify = desk.connectors.notify()
+    except NoConnectorError:
+        return Escalation(ticket_id)  # nobody to tell: the note on the ticket is the hand-off
+    except DeskPilotError as error:  # configured, but broken or ambiguous
+        desk.audit("notify_handoff", ticket_id, {}, ok=False, result=str(error))
+        return Escalation(ticket_id, problem=str(error))
+    ticket = desk.ticket(ticket_id)
+    triage = desk.store.get_triage(ticket_id)
+    params = {"connector": notify.context.name, "summary_chars": len(summary)}
+    try:
+        handoff = Handoff(
+            ticket_id=ticket_id,
+            summary=summary,
+            reason=triage.handoff_reason if triage else "",
+            customer_email=ticket.customer.email if ticket.customer else "",
+            agent=desk.agent,
+        )
+        with _Audited(desk, "notify_handoff", ticket_id, params) as record:
+            posted = await notify.post_handoff(handoff)
+            record["result"] = f"{posted.channel} {posted.reference}".strip()
+    except Exception as error:  # whatever the connector raised: the hand-off itself stands
+        log.warning("hand-off of %s not posted: %s", ticket_id, error, exc_info=True)
+        return Escalation(ticket_id, problem=_problem(error))
+    return Escalation(ticket_id, posted=posted)
+
+
+def _problem(error: Exception) -> str:
+    return str(error) if isinstance(error, DeskPilotError) else f"{type(error).__name__}: {error}"
+
+
 def _customer_email(desk: Desk, ticket_id: str) -> str:
     customer = desk.ticket(ticket_id).customer
     if customer is None:
@@ -143,4 +214,5 @@ class _Audited:
         if error is None:
             self.desk.audit(self.action, self.ticket_id, self.params, result=self.record["result"])
         else:
-            self.desk.audit(self.action, self.ticket_id, self.params, ok=False, result=str(error))
+            said = _problem(error) if isinstance(error, Exception) else str(error)
+            self.desk.audit(self.action, self.ticket_id, self.params, ok=False, result=said)

@@ -30,11 +30,14 @@ from deskpilot.connectors.capabilities import (
 )
 from deskpilot.connectors.discovery import GROUP, LOAD_PLUGINS_ENV, PluginEntry
 from deskpilot.connectors.errors import (
+    ConnectorAuthError,
     ConnectorError,
+    ConnectorRateLimitedError,
     ConnectorUnavailableError,
     NoConnectorError,
     NotSupportedError,
     PluginLoadError,
+    RemoteApiError,
     UnknownConnectorError,
 )
 from deskpilot.connectors.models import (
@@ -52,6 +55,7 @@ from deskpilot.connectors.models import (
     RefundResult,
     ReplyPosted,
     StatusUpdated,
+    TeamMessage,
 )
 from deskpilot.connectors.registry import ConnectorInfo, ConnectorRegistry, ticket_history_from
 
@@ -66,10 +70,12 @@ __all__ = [
     "BugQuery",
     "Capability",
     "Connector",
+    "ConnectorAuthError",
     "ConnectorConfig",
     "ConnectorContext",
     "ConnectorError",
     "ConnectorInfo",
+    "ConnectorRateLimitedError",
     "ConnectorRegistry",
     "ConnectorUnavailableError",
     "Crm",
@@ -89,8 +95,10 @@ __all__ = [
     "PluginEntry",
     "PluginLoadError",
     "RefundResult",
+    "RemoteApiError",
     "ReplyPosted",
     "StatusUpdated",
+    "TeamMessage",
     "TicketHistory",
     "TicketSource",
     "UnknownConnectorError",

@@ -15,17 +15,14 @@ key) and what happened.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
-import math
 import os
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from openai import (
     APIConnectionError,
@@ -46,6 +43,7 @@ from openai.types.chat import (
 from pydantic import SecretStr
 
 from deskpilot.config import LlmSettings
+from deskpilot.connectors.http import display_url, retry_after_seconds
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.prompting import ChatMessage, PromptTemplates, render_messages
 from deskpilot.copilot.redaction import Redactor, redaction_enabled
@@ -96,7 +94,7 @@ class ModelDrafter:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.base_url = settings.base_url
-        self.endpoint = display_endpoint(settings.base_url)
+        self.endpoint = display_url(settings.base_url)
         self.model = settings.model
         self.redact = redaction_enabled(settings.redact, settings.base_url)
         self.timeout_seconds = settings.timeout_seconds
@@ -445,47 +443,6 @@ def _could_not_connect(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """What ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms`` asks for."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            value = float(milliseconds) / 1000
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value):
-            return max(0.0, value)
-    raw = (headers.get("retry-after") or "").strip()
-    if not raw:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def display_endpoint(url: str) -> str:
-    """The endpoint as shown in messages: no user info, query or fragment (they may hold
-    credentials)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        if parts.port:
-            host += f":{parts.port}"
-    except ValueError:
-        return "(invalid URL)"
-    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
 
 
 def model_drafter_from_env_and_settings(

@@ -139,7 +139,6 @@ class IntakeApp:
         return Reply(
             status,
             {"id": submitted.ticket_id, "created": submitted.created},
-            [("location", f"/tickets/{submitted.ticket_id}")] if submitted.created else [],
             note=submitted.ticket_id + ("" if submitted.created else " (duplicate)"),
         )
 

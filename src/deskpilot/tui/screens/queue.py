@@ -94,7 +94,7 @@ class QueueScreen(Screen[None]):
             self.desk_app.desk.queue_changed()
             self._reload(self.shown_view, self.search_text)
 
-    @work(thread=True, exclusive=True, group="queue-count")
+    @work(thread=True, exclusive=True, group="queue-reload")
     def _reload(self, shown: QueueView, query: str) -> None:
         desk = self.desk_app.desk
         base = self.base_view

@@ -455,12 +455,23 @@ class TicketScreen(Screen[None]):
         def escalate(confirmed: bool | None) -> None:
             if confirmed:
                 edit_id, self.edit_id = self.edit_id, None
-                self._act(
-                    "Escalated",
-                    lambda: self.desk.escalate(self.ticket_id, summary, edit_id=edit_id),
-                )
+                self._escalate(summary, edit_id)
 
         self.app.push_screen(EscalateScreen(summary), escalate)
+
+    @work(exclusive=True, group="action")
+    async def _escalate(self, summary: str, edit_id: str | None) -> None:
+        """Escalate, then say whether the team's channel was told (it may not be reachable)."""
+        try:
+            escalation = await self.desk.escalate(self.ticket_id, summary, edit_id=edit_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Escalate failed", severity="error")
+            return
+        if escalation.notified:
+            self.notify(escalation.describe(), title="Escalated")
+        else:
+            self.notify(escalation.describe(), title="Escalated", severity="warning")
+        self.reload()
 
     def action_close_ticket(self) -> None:
         if self._refused():
