@@ -202,17 +202,19 @@ def claims_per_second(kind: str, url: str, agents: int) -> tuple[float, int]:
 
 def desk_watcher(url: str, kind: str, ready: Any, wakes: Any, until: float) -> None:
     """Watches like the TUI's queue screen: one check a tick, a wake-up recorded at once."""
-    from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher
+    from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher, QueueWatcher
     from deskpilot.store import open_store
 
     with open_store(url) as store:
-        watcher = (
-            NotifyQueueWatcher(store, TICK * 0.9)
-            if kind == "notify"
-            else PollingQueueWatcher(store)
-        )
+        watcher: QueueWatcher
+        if kind == "notify":
+            watcher = NotifyQueueWatcher(store, TICK * 0.9)
+        else:
+            watcher = PollingQueueWatcher(store)
         ready.wait()
-        tick = time.monotonic()
+        # Desks started at different moments: their ticks are not in step with each other.
+        tick = time.monotonic() + random.uniform(0, TICK)
+        time.sleep(tick - time.monotonic())
         while tick < until:
             if watcher.changed():
                 wakes.put(time.monotonic())
