@@ -22,6 +22,10 @@ class QueueWatcher(ABC):
     """Answers "did any ticket arrive or change since I last asked?" (blocking: call it from a
     worker thread, never the UI thread)."""
 
+    # True when ``changed`` waits for a change (up to a bound) instead of looking once: a view
+    # may then ask again as soon as it has an answer, rather than on its next tick.
+    blocks = False
+
     @abstractmethod
     def changed(self) -> bool:
         """True once for every batch of changes since the previous call (or since creation)."""
@@ -52,6 +56,8 @@ class NotifyQueueWatcher(QueueWatcher):
     ``changed`` blocks up to ``wait_seconds``; notifications that arrive between two calls wait
     in the connection, so none is missed.
     """
+
+    blocks = True
 
     def __init__(self, store: Store, wait_seconds: float) -> None:
         self._listener = store.change_listener()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets import Static
 
+from deskpilot.config import Settings
 from deskpilot.desk import Desk
-from deskpilot.models import Author
+from deskpilot.models import Author, Ticket
 from deskpilot.store import open_store
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import QueueTable
+from deskpilot.workspace import Workspace
 
 
 async def settle(app: DeskPilotApp, pilot: object) -> None:
@@ -59,3 +62,37 @@ async def test_another_agents_ticket_is_marked_and_opens_read_only(
         await settle(app, pilot)
         replies = [m for m in desk.ticket(second).messages if m.author is Author.AGENT]
         assert len(replies) == 1 and not desk.holds(second)
+
+
+async def until(pilot: object, condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """No workers to await here (the PostgreSQL watcher always listens): look every 50 ms."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    return condition()
+
+
+async def test_another_desks_claim_and_new_ticket_reach_an_open_queue(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Within a second either way: LISTEN/NOTIFY on PostgreSQL, polling on SQLite."""
+    other = open_store(database_url)
+    other.add_tickets([Ticket(id=f"L-{n}", subject=f"Live {n}") for n in range(3)])
+    desk = Desk(Workspace.create(tmp_path / "ada"), Settings(), open_store(database_url))
+    app = DeskPilotApp(desk)
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.screen.query_one(QueueTable)
+            assert await until(pilot, lambda: table.total == 3 and table.row(0) is not None)
+
+            def first_line() -> str:
+                return table.render_line(0).text
+
+            other.claim("L-0", "bo", lease=desk.settings.team.lease)
+            assert await until(pilot, lambda: "handled by bo" in first_line())
+            other.add_tickets([Ticket(id="L-9", subject="Arrived just now")])
+            assert await until(pilot, lambda: table.total == 4)
+    finally:
+        desk.close()
+        other.close()

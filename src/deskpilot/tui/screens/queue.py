@@ -93,6 +93,8 @@ class QueueScreen(Screen[None]):
         if changed and self.shown_view is not None:
             self.desk_app.desk.queue_changed()
             self._reload(self.shown_view, self.search_text)
+        if self._watcher is not None and self._watcher.blocks:
+            self._poll()  # listen again at once: a change right after this one shows as fast
 
     @work(thread=True, exclusive=True, group="queue-reload")
     def _reload(self, shown: QueueView, query: str) -> None:
