@@ -777,7 +777,8 @@ class Store:
             for chunk in _chunks(sorted(set(ids)), BATCH):
                 for row in connection.execute(sa.select(d).where(d.c.id.in_(chunk))):
                     values = row._asdict()
-                    found[values.pop("id")] = Draft.model_validate(values)
+                    draft_id = values.pop("id")
+                    found[draft_id] = Draft.model_validate(values)
         return found
 
     def queue_marker(self) -> tuple[datetime | None, int]:
