@@ -203,25 +203,10 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
 
 
 def _print_signals(console: Any, signals: Signals) -> None:
-    lines = [
-        f"spike: {s.intent}, {s.recent} in 24 h against {s.expected:.1f} expected"
-        for s in signals.spikes
-    ]
-    lines += [
-        f"recurring page: {page} ({n} tickets in 30 days)" for page, n in signals.recurring_pages
-    ]
-    lines += [
-        f"knowledge gap: {g.intent}, similarity {decimal(g.mean_similarity)}, "
-        f"{g.unsupported_share:.0%} of {g.drafts} drafts without a source"
-        for g in signals.knowledge_gaps
-    ]
-    lines += [
-        f"repeated edit ({r.times}x): '{r.removed}' -> '{r.added}': change the article or template"
-        for r in signals.repeated_edits
-    ]
+    lines = signals.described()
     console.print("[b]Signals[/b]" if lines else "[b]Signals[/b] none")
-    for line in lines:
-        console.print("  " + line, markup=False, highlight=False)
+    for kind, text in lines:
+        console.print(f"  {kind:<6}{text}", markup=False, highlight=False)
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -54,6 +54,29 @@ class Signals:
     knowledge_gaps: list[KnowledgeGap]
     repeated_edits: list[RepeatedEdit]
 
+    def described(self) -> list[tuple[str, str]]:
+        """(kind, one line a lead reads) for each signal: spike, page, gap, edit."""
+        lines = [
+            ("spike", f"{s.intent}: {s.recent} in 24 h, {s.expected:.1f} expected")
+            for s in self.spikes
+        ]
+        lines += [("page", f"{p}: {n} tickets in 30 days") for p, n in self.recurring_pages]
+        lines += [
+            (
+                "gap",
+                f"{g.intent}: similarity "
+                + ("-" if g.mean_similarity is None else f"{g.mean_similarity:.3f}")
+                + f", {g.unsupported_share:.0%} of {g.drafts} drafts without a source",
+            )
+            for g in self.knowledge_gaps
+        ]
+        lines += [
+            ("edit", f"{r.times}x '{_short(r.removed)}' -> '{_short(r.added)}': "
+                     "change the article or template")
+            for r in self.repeated_edits
+        ]  # fmt: skip
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         return {
             "spikes": [{**_rounded(asdict(s)), "ratio": round(s.ratio, 2)} for s in self.spikes],
@@ -61,6 +84,10 @@ class Signals:
             "knowledge_gaps": [_rounded(asdict(g)) for g in self.knowledge_gaps],
             "repeated_edits": [asdict(r) for r in self.repeated_edits],
         }
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rounded(values: dict[str, Any]) -> dict[str, Any]:

@@ -133,23 +133,12 @@ def _fill(table: DataTable[str], slices: dict[str, Figures]) -> None:
         )  # fmt: skip
 
 
+SIGNAL_STYLE = {"spike": "$warning", "page": "$accent", "gap": "$error", "edit": "$secondary"}
+
+
 def _signal_lines(signals: Signals) -> str:
     lines = [
-        f"[$warning]spike[/] {s.intent}: {s.recent} in 24 h, {s.expected:.1f} expected"
-        for s in signals.spikes
-    ]
-    lines += [
-        f"[$accent]page[/] {_escape(p)}: {n} tickets in 30 days" for p, n in signals.recurring_pages
-    ]
-    lines += [
-        f"[$error]gap[/] {g.intent}: similarity {decimal(g.mean_similarity)}, "
-        f"{g.unsupported_share:.0%} of {g.drafts} drafts unsourced"
-        for g in signals.knowledge_gaps
-    ]
-    lines += [
-        f"[$secondary]edit[/] {r.times}x '{_escape(_short(r.removed))}' → "
-        f"'{_escape(_short(r.added))}': fix the article or template"
-        for r in signals.repeated_edits
+        f"[{SIGNAL_STYLE[kind]}]{kind:<6}[/]{_escape(text)}" for kind, text in signals.described()
     ]
     return "\n".join(lines) or "Nothing unusual."
 
@@ -159,10 +148,6 @@ def _bar(share: float | None, width: int = 10) -> str:
         return "-"
     filled = round(share * width)
     return "█" * filled + "░" * (width - filled) + f" {share:.0%}"
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _escape(text: str) -> str:
