@@ -351,9 +351,11 @@ class Desk:
                 )
             self.audit("send", ticket_id, {"chars": len(text)}, actor=sender)
         if self.settings.feedback.learn:
-            from deskpilot.feedback.learning import remember_sent_reply
+            from deskpilot.feedback.learning import remember_edit, remember_sent_reply
 
             remember_sent_reply(self, ticket_id)
+            if event is not None:
+                remember_edit(self, event)
         return event
 
     def solve(self, ticket_id: str) -> None:

@@ -5,8 +5,8 @@ from deskpilot.store.sql import (
     AddResult,
     QueueFilter,
     ResolvedThread,
-    TicketFacts,
     Store,
+    TicketFacts,
     open_store,
     sqlite_url,
 )
@@ -16,8 +16,8 @@ __all__ = [
     "AddResult",
     "QueueFilter",
     "ResolvedThread",
-    "TicketFacts",
     "Store",
+    "TicketFacts",
     "open_store",
     "sqlite_url",
 ]
