@@ -121,3 +121,15 @@ async def test_without_a_notify_connector_the_note_is_the_handoff(
     assert "no team channel" in escalation.describe()
     assert desk.ticket("T-1").status is Status.ESCALATED
     assert [r.action for r in audit(desk, "T-1")] == ["escalate"]
+
+
+async def test_the_handoff_is_in_the_next_context_as_the_teams_message(demo_desk: Desk) -> None:
+    from deskpilot.copilot.assemble import assemble
+
+    ticket_id = first_open(demo_desk)
+    await demo_desk.escalate(ticket_id, "## Hand-off: double charge\n\nNeeds billing.")
+    context = await assemble(demo_desk, ticket_id)
+    [message] = context.team_messages
+    assert (message.channel, message.author) == ("#support-handoffs", "ada")
+    assert message.text.startswith(f"Hand-off of {ticket_id}")
+    assert "Hand-off: double charge" in message.text

@@ -109,7 +109,7 @@ def _default_views() -> dict[str, ViewSettings]:
         "breaching": ViewSettings(title="Breaching SLA", breaching=True, sort="age"),
         "escalated": ViewSettings(title="Escalated", statuses=["escalated"]),
         "review": ViewSettings(
-            title="Auto-sent, to review",
+            title="To review",  # auto-sent replies sampled for a human
             statuses=["new", "open", "pending", "escalated", "solved", "closed"],
             tag="autopilot-review",
         ),

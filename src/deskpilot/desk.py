@@ -364,9 +364,11 @@ class Desk:
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         if self.settings.feedback.learn:
-            from deskpilot.feedback.learning import remember_sent_reply
+            from deskpilot.feedback.learning import remember_edit, remember_sent_reply
 
             remember_sent_reply(self, ticket_id)
+            if event is not None:
+                remember_edit(self, event)
         return event
 
     def solve(self, ticket_id: str) -> None:

@@ -103,3 +103,17 @@ def test_learn_stores_the_tallies_and_retrains_after_a_correction(demo_desk: Des
         demo_desk, demo_desk.store.list_edit_events()
     )
     assert not learn(demo_desk).intents_retrained  # nothing new to learn from
+
+
+async def test_each_send_counts_for_the_sources_at_once(demo_desk: Desk) -> None:
+    ticket_id = demo_desk.queue(limit=1)[0].id
+    outcome = await draft_reply(demo_desk, ticket_id)
+    assert outcome.draft.sources, "the demo draft should stand on something"
+    before = demo_desk.store.source_feedback()
+    edit_id = demo_desk.draft_shown(outcome.draft, outcome.draft_id)
+    demo_desk.send_reply(ticket_id, "Completely different words from the draft.", edit_id=edit_id)
+    after = demo_desk.store.source_feedback()
+    for source in outcome.draft.sources:
+        key = f"{source.kind}:{source.ref}"
+        used, kept, misled = before.get(key, (0, 0, 0))
+        assert after[key] == (used + 1, kept, misled + 1)  # rewritten: it misled

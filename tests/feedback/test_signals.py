@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from deskpilot.feedback.signals import knowledge_gaps, recurring_pages, repeated_edits, spikes
 from deskpilot.models import Draft, EditOutcome, Source, Status
 from deskpilot.store import TicketFacts
@@ -21,12 +23,20 @@ def _facts(n: int, intent: str, hours_ago: float, page: str | None = None) -> li
 
 
 def test_a_spike_stands_out_against_its_baseline() -> None:
-    baseline = [f for day in range(1, 15) for f in _facts(2, "billing", 24 * day + 5)]
+    baseline = [f for day in range(1, 15) for f in _facts(4, "billing", 24 * day + 5)]
     baseline += [f for day in range(1, 15) for f in _facts(1, "login", 24 * day + 5)]
-    today = _facts(3, "billing", 2) + _facts(9, "login", 2)
+    today = _facts(5, "billing", 2) + _facts(9, "login", 2)
     found = spikes(baseline + today, now=NOW)
     assert [(s.intent, s.recent) for s in found] == [("login", 9)]
-    assert found[0].expected == 1.0 and found[0].ratio == 9.0
+    # login is usually (14 + 1) / (70 + 2 + 1) of the traffic, and 14 tickets came today
+    assert found[0].expected == pytest.approx(15 / 73 * 14)
+
+
+def test_a_busy_day_everywhere_is_not_a_spike() -> None:
+    baseline = [f for day in range(1, 15) for f in _facts(2, "billing", 24 * day + 5)]
+    baseline += [f for day in range(1, 15) for f in _facts(1, "login", 24 * day + 5)]
+    today = _facts(20, "billing", 2) + _facts(10, "login", 2)
+    assert spikes(baseline + today, now=NOW) == []
 
 
 def test_recurring_pages_need_a_few_tickets() -> None:

@@ -30,6 +30,7 @@ SCREENS = {
     "bug": ("enter", "b"),
     "reset-password": ("enter", "p"),
     "read-sources": ("enter", "o"),
+    "stats": ("ctrl+t",),
 }
 # Dialogs that an action's worker waits on: wait for the dialog, not for the worker.
 AWAITED_DIALOGS = {"refund", "bug", "reset-password"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
@@ -122,3 +122,16 @@ async def test_bug_ticket_prefilled_and_filed(
     assert len(bugs) == before + 1
     assert audit(desk, ticket_id) == ["create_bug.requested", "create_bug", "note"]
     assert desk.ticket(ticket_id).messages[-1].body.startswith("Filed bug")
+
+
+async def test_the_context_panel_shows_the_teams_messages(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "refund_request")
+    await desk.escalate(ticket_id, "## Hand-off: refund above the limit\n\nOver to billing.")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        panel = str(screen.query_one("#context", Static).render())
+    assert "Team chat" in panel
+    assert f"#support-handoffs ada: Hand-off of {ticket_id}" in panel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from textual.widgets import Select, TextArea
 
@@ -124,12 +125,17 @@ async def test_escalate_with_the_handoff_summary(
         assert isinstance(app.screen, EscalateScreen)
         assert "### Conversation" in app.screen.summary
         await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
         await pilot.pause()
+        said = [n.message for n in app._notifications]
     ticket = desk.ticket(ticket_id)
     assert ticket.status is Status.ESCALATED
     assert ticket.messages[-1].author is Author.NOTE
     assert ticket.messages[-1].body.startswith(f"## Hand-off: {ticket_id}")
-    assert actions(desk, ticket_id) == ["escalate"]
+    assert actions(desk, ticket_id) == ["escalate", "notify_handoff.requested", "notify_handoff"]
+    outbox = (desk.workspace.records_dir / "outbox.jsonl").read_text()
+    assert f'"kind":"handoff","ticket_id":"{ticket_id}"' in outbox
+    assert "Escalated; the team was notified in #support-handoffs" in said
 
 
 async def test_close_solves_and_makes_it_knowledge(
@@ -186,16 +192,57 @@ async def test_regenerate_writes_a_new_draft(
     assert count == 2
 
 
-async def test_stats_screen_for_leads(make_app: Callable[..., DeskPilotApp]) -> None:
+async def test_stats_screen_shows_the_team_figures(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from textual.widgets import DataTable, Sparkline, Static
+
+    from deskpilot.feedback.report import team_report
     from deskpilot.tui.screens.stats import StatsScreen
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+t")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert isinstance(app.screen, StatsScreen)
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        report = team_report(desk, desk.clock() - timedelta(days=30))
+        expected = report.team.overall
+        headline = str(screen.query_one("#headline", Static).render())
+        assert f"{expected.drafts:,} drafts" in headline
+        assert f"sent as drafted {expected.acceptance_rate:.0%}" in headline
+        intents = screen.query_one("#by-intent", DataTable)
+        assert intents.row_count == len(report.team.by_intent) > 5
+        assert len(screen.query_one("#trend-tickets", Sparkline).data or []) > 1
+        assert not screen.query_one("#by-agent", DataTable).display  # agents see no per-agent
+        await pilot.press("p")  # the next period
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "last 7 days" in str(screen.query_one("#headline", Static).render())
         await pilot.press("escape")
         assert not isinstance(app.screen, StatsScreen)
+
+
+async def test_leads_see_figures_per_agent(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from textual.widgets import DataTable
+
+    from deskpilot.tui.screens.stats import StatsScreen
+
+    desk.settings = desk.settings.model_copy(
+        update={"agent": desk.settings.agent.model_copy(update={"role": "lead"})}
+    )
+    agents = {e.agent for e in desk.store.list_edit_events()}
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        table = app.screen.query_one("#by-agent", DataTable)
+        assert table.display and 0 < table.row_count <= len(agents)
 
 
 async def test_sources_open_to_read(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:

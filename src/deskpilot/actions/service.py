@@ -68,7 +68,9 @@ async def customer_invoices(desk: Desk, ticket_id: str) -> list[Invoice]:
     customer = desk.ticket(ticket_id).customer
     if customer is None:
         return []
-    return await desk.connectors.billing().invoices(customer.id, limit=12)
+    billing = desk.connectors.billing()
+    billing_id = await billing.billing_customer_id(customer)  # the billing system's own id
+    return [] if billing_id is None else await billing.invoices(billing_id, limit=12)
 
 
 async def refund(

@@ -12,6 +12,7 @@ import click
 from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
+from deskpilot.feedback.stats import decimal, duration, percent
 
 if TYPE_CHECKING:
     from deskpilot.feedback.export import Format
@@ -117,26 +118,14 @@ def learn(context: Context) -> None:
 @pass_context
 def stats(context: Context, since: datetime | None, as_json: bool) -> None:
     """Support KPIs and edit-feedback statistics, with the signals a lead acts on."""
-    from deskpilot.feedback.signals import find_signals
-    from deskpilot.feedback.stats import compute_stats
+    from deskpilot.feedback.report import team_report
 
-    start = since.replace(tzinfo=UTC) if since else None
     with Desk.open(context.existing_workspace()) as desk:
-        now = desk.clock()
-        team = compute_stats(
-            desk.store,
-            now=now,
-            since=start,
-            abandoned_after_days=desk.settings.feedback.abandoned_after_days,
-            per_agent=desk.settings.agent.role == "lead",
-        )
-        events = desk.store.list_edit_events(since=start)
-        drafts = desk.store.drafts_by_id(e.draft_id for e in events if e.draft_id is not None)
-        signals = find_signals(desk.store.ticket_facts(start), events, drafts, now=now)
+        report = team_report(desk, since.replace(tzinfo=UTC) if since else None)
     if as_json:
-        click.echo(json.dumps({**team.to_json(), "signals": signals.to_json()}))
+        click.echo(json.dumps(report.to_json()))
         return
-    _print_stats(team, signals)
+    _print_stats(report.team, report.signals)
 
 
 def _print_stats(team: TeamStats, signals: Signals) -> None:
@@ -147,14 +136,14 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
     o = team.overall
     console.print(
         f"[b]{o.tickets}[/b] tickets, [b]{o.drafts}[/b] drafts"
-        f" · acceptance {_pct(o.acceptance_rate)}"
-        f" · similarity {_num(o.mean_similarity)}"
-        f" · deflection {_pct(o.deflection_rate)} ({team.abandoned} abandoned apart)"
-        f" · escalation {_pct(o.escalation_rate)} · CSAT {_num(o.csat, 2)}"
+        f" · acceptance {percent(o.acceptance_rate)}"
+        f" · similarity {decimal(o.mean_similarity)}"
+        f" · deflection {percent(o.deflection_rate)} ({team.abandoned} abandoned apart)"
+        f" · escalation {percent(o.escalation_rate)} · CSAT {decimal(o.csat, 2)}"
     )
     console.print(
-        f"first response {_minutes(team.first_response_minutes)} · resolution "
-        f"{_minutes(team.resolution_minutes)} (medians)"
+        f"first response {duration(team.first_response_minutes)} · resolution "
+        f"{duration(team.resolution_minutes)} (medians)"
     )
     daily = {name: values[-max(10, console.width - 24) :] for name, values in team.daily.items()}
     if daily:
@@ -162,33 +151,26 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
             f"\n[b]Last {len(daily['date'])} days[/b] ({daily['date'][0]} to {daily['date'][-1]})"
         )
         peak = max(daily["tickets"]) or 1
-        console.print(f"  tickets     {_sparkline(daily['tickets'], peak)}  peak {peak}/day")
+        console.print(f"  tickets     {_sparkline(daily['tickets'], peak)}  peak {peak}")
         console.print(f"  acceptance  {_sparkline(daily['acceptance_rate'])}")
         console.print(f"  similarity  {_sparkline(daily['mean_similarity'])}")
         console.print(
             f"  CSAT        {_sparkline([None if c is None else c - 1 for c in daily['csat']], 4)}"
         )
     table = Table(
-        "intent",
-        "tickets",
-        "drafts",
-        "accepted",
-        "similarity",
-        "deflected",
-        "escalated",
-        "CSAT",
+        "intent", "tickets", "drafts", "accepted", "sim.", "deflected", "esc.", "CSAT",
         title="By intent",
-    )
+    )  # fmt: skip
     for name, f in team.by_intent.items():
         table.add_row(
             name,
             str(f.tickets),
             str(f.drafts),
-            _pct(f.acceptance_rate),
-            _num(f.mean_similarity),
-            _pct(f.deflection_rate),
-            _pct(f.escalation_rate),
-            _num(f.csat, 2),
+            percent(f.acceptance_rate),
+            decimal(f.mean_similarity),
+            percent(f.deflection_rate),
+            percent(f.escalation_rate),
+            decimal(f.csat, 2),
         )
     console.print(table)
     for title, slices in (
@@ -199,7 +181,9 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
         if slices:
             table = Table(title.split()[-1], "drafts", "accepted", "similarity", title=title)
             for name, f in slices.items():
-                table.add_row(name, str(f.drafts), _pct(f.acceptance_rate), _num(f.mean_similarity))
+                table.add_row(
+                    name, str(f.drafts), percent(f.acceptance_rate), decimal(f.mean_similarity)
+                )
             console.print(table)
     if team.csat_distribution:
         console.print("[b]CSAT[/b]")
@@ -219,39 +203,10 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
 
 
 def _print_signals(console: Any, signals: Signals) -> None:
-    lines = [
-        f"spike: {s.intent}, {s.recent} in 24 h against {s.expected:.1f} expected"
-        for s in signals.spikes
-    ]
-    lines += [
-        f"recurring page: {page} ({n} tickets in 30 days)" for page, n in signals.recurring_pages
-    ]
-    lines += [
-        f"knowledge gap: {g.intent}, similarity {_num(g.mean_similarity)}, "
-        f"{g.unsupported_share:.0%} of {g.drafts} drafts without a source"
-        for g in signals.knowledge_gaps
-    ]
-    lines += [
-        f"repeated edit ({r.times}x): '{r.removed}' -> '{r.added}': change the article or template"
-        for r in signals.repeated_edits
-    ]
+    lines = signals.described()
     console.print("[b]Signals[/b]" if lines else "[b]Signals[/b] none")
-    for line in lines:
-        console.print("  " + line, markup=False, highlight=False)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def _num(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+    for kind, text in lines:
+        console.print(f"  {kind:<6}{text}", markup=False, highlight=False)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -307,7 +262,7 @@ def autopilot_status(context: Context, as_json: bool) -> None:
         level = a.level if a.level == a.effective else f"{a.level}->{a.effective}"
         mark = "yes" if a.qualifies else "no"
         click.echo(
-            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {_pct(a.acceptance):>5} "
+            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {percent(a.acceptance):>5} "
             f"auto-sent {a.auto_sent:4} setbacks {a.setbacks:3} qualifies {mark:3} {a.why}"
         )
 

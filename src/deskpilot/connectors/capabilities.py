@@ -65,6 +65,14 @@ class Crm(_Capability):
     async def record(self, customer_id: str) -> CrmRecord | None:
         """The account record (company, tier, owner, seats, value, notes)."""
 
+    async def crm_customer_id(self, customer: Customer) -> str | None:
+        """The id this CRM knows the desk's customer by, or None when it has no such customer.
+
+        The desk's own customer ids mean nothing to another system (and might name someone
+        else there), so by default the customer is found by email."""
+        found = await self.customer_by_email(customer.email)
+        return found.id if found else None
+
     async def notes(self, customer_id: str) -> list[CrmNote]:
         """Account notes, oldest first."""
         found = await self.record(customer_id)
@@ -91,6 +99,13 @@ class Billing(_Capability):
 
     @abstractmethod
     async def invoice(self, invoice_id: str) -> Invoice | None: ...
+
+    async def billing_customer_id(self, customer: Customer) -> str | None:
+        """The id this billing system knows the desk's customer by, or None when it has none.
+
+        By default the desk's own id (a billing system keyed by DeskPilot's customers, like the
+        demo records); a system with its own ids finds the customer by email (Stripe does)."""
+        return customer.id
 
     async def plans(self) -> list[Plan]:
         return []

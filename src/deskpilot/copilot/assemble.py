@@ -10,14 +10,15 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TypeVar
 
+from deskpilot.connectors.registry import ticket_history_from
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import invoice_facts, proration_facts, subscription_facts
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.learning import source_key, trust
-from deskpilot.models import Source, Ticket
+from deskpilot.models import Customer, Source, Ticket, TicketSummary
 
 if TYPE_CHECKING:
-    from deskpilot.connectors import Billing, Crm, Issues
+    from deskpilot.connectors import Billing, Crm, Issues, Notify
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
 
@@ -25,6 +26,8 @@ T = TypeVar("T")
 KNOWLEDGE_LIMIT = 4
 SIMILAR_LIMIT = 3  # shown to the agent and put in a model's prompt
 EXEMPLAR_LIMIT = 12  # candidates the local drafter chooses its model reply from
+HISTORY_LIMIT = 5
+TEAM_MESSAGE_LIMIT = 3
 
 
 async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
@@ -34,6 +37,7 @@ async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
     await asyncio.gather(
         _add_customer(desk, context),
         _add_bugs(desk, context),
+        _add_team_messages(desk, context),
         asyncio.to_thread(_add_knowledge, desk, context),
     )
     intent = context.triage.intent if context.triage else ticket.intent
@@ -59,13 +63,44 @@ async def _add_customer(desk: Desk, context: DraftContext) -> None:
     crm = await _guard(context, "CRM", _crm(desk))
     billing = await _guard(context, "billing", _billing(desk))
     if crm is not None:
-        context.crm = await _guard(context, "CRM record", crm.record(customer.id))
-        history = await _guard(context, "CRM history", crm.history(customer.id, limit=5))
+        # The CRM's id for this customer (found by email), not the desk's own.
+        crm_id = await _guard(context, "CRM", crm.crm_customer_id(customer))
+        if crm_id is not None:
+            context.crm = await _guard(context, "CRM record", crm.record(crm_id))
+        history = await _guard(context, "CRM history", _history(desk, crm, customer, crm_id))
         if history is not None:
-            ids = [t.id for t in history.tickets if t.id != context.ticket.id][:3]
+            ids = [t.id for t in history if t.id != context.ticket.id][:3]
             context.history = [t for i in ids if (t := _maybe_ticket(desk, i)) is not None]
     if billing is not None:
-        await _add_billing(context, billing, customer.id)
+        billing_id = await _guard(context, "billing", billing.billing_customer_id(customer))
+        if billing_id is not None:
+            await _add_billing(context, billing, billing_id)
+
+
+async def _history(
+    desk: Desk, crm: Crm, customer: Customer, crm_id: str | None
+) -> list[TicketSummary]:
+    """The customer's past tickets, newest first: the desk's own (by the desk's id) and the
+    CRM's (by its id), each once."""
+    found = {t.id: t for t in ticket_history_from(desk.store)(customer.id, HISTORY_LIMIT)}
+    if crm_id is not None:
+        remote = await crm.history(crm_id, limit=HISTORY_LIMIT)
+        found |= {t.id: t for t in remote.tickets if t.id not in found}
+    return sorted(found.values(), key=lambda t: (t.created_at, t.id), reverse=True)
+
+
+async def _add_team_messages(desk: Desk, context: DraftContext) -> None:
+    """What colleagues already said about this customer in the team's chat."""
+    customer = context.ticket.customer
+    if customer is None:
+        return
+    notify = await _guard(context, "team chat", _notify(desk))
+    if notify is None:
+        return
+    found = await _guard(
+        context, "team messages", notify.search_messages(customer.email, TEAM_MESSAGE_LIMIT)
+    )
+    context.team_messages = found or []
 
 
 async def _add_billing(context: DraftContext, billing: Billing, customer_id: str) -> None:
@@ -203,3 +238,7 @@ async def _billing(desk: Desk) -> Billing:
 
 async def _issues(desk: Desk) -> Issues:
     return desk.connectors.issues()
+
+
+async def _notify(desk: Desk) -> Notify:
+    return desk.connectors.notify()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from deskpilot.connectors.models import TeamMessage
 from deskpilot.models import (
     Bug,
     CrmRecord,
@@ -48,6 +49,8 @@ class DraftContext(Model):
     invoices: list[Invoice] = Field(default_factory=list)
     plan_changes: list[PlanChange] = Field(default_factory=list)
     bugs: list[Bug] = Field(default_factory=list)  # known bugs matching this ticket
+    # What colleagues said about the customer in the team's chat: for the agent, not to quote.
+    team_messages: list[TeamMessage] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)  # computed, sourced statements
     knowledge: list[KnowledgeItem] = Field(default_factory=list)  # articles, product facts
     similar: list[KnowledgeItem] = Field(default_factory=list)  # answered tickets + sent replies

@@ -95,6 +95,7 @@ def build_demo(
             stored += len(batch)
             report("storing", stored, len(data.tickets))
         desk.triage().run(store, arriving, lambda done, total: report("triaging", done, total))
+        _write_edit_history(store, history, seed)
         store.set_meta(DEMO_KEY, f"seed {seed}, {tickets} tickets")
     desk.refresh_knowledge(report)
     return DemoSummary(
@@ -104,6 +105,14 @@ def build_demo(
         invoices=len(data.invoices),
         bugs=len(data.bugs),
     )
+
+
+def _write_edit_history(store: Store, history: list[Ticket], seed: int) -> None:
+    from deskpilot.demo.edit_history import edit_history
+
+    for draft, event in edit_history(history, seed):
+        draft_id = store.save_draft(draft)
+        store.save_edit_event(event.model_copy(update={"draft_id": draft_id}))
 
 
 def _start_of_this_hour() -> datetime:

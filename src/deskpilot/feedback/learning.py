@@ -7,7 +7,8 @@
 * Intent corrections retrain the classifier (the next triage trains it afresh when the model
   is stale; ``learn`` does it at once).
 
-``learn`` runs all of it; the desk calls ``remember_sent_reply`` on every send.
+``learn`` runs all of it from scratch; the desk calls ``remember_sent_reply`` and
+``remember_edit`` on every send, so the loop also turns while agents work.
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ def remember_sent_reply(desk: Desk, ticket_id: str) -> None:
     from deskpilot.knowledge import upsert_ticket
 
     upsert_ticket(desk.knowledge(), desk.store.get_ticket(ticket_id))
+
+
+def remember_edit(desk: Desk, event: EditEvent) -> None:
+    """One finished edit's evidence about the sources its draft stood on, counted at once."""
+    deltas = source_tallies(desk, [event])
+    if deltas:
+        desk.store.add_source_feedback(deltas)
 
 
 def source_tallies(desk: Desk, events: Iterable[EditEvent]) -> dict[str, tuple[int, int, int]]:

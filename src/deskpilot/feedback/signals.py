@@ -54,6 +54,29 @@ class Signals:
     knowledge_gaps: list[KnowledgeGap]
     repeated_edits: list[RepeatedEdit]
 
+    def described(self) -> list[tuple[str, str]]:
+        """(kind, one line a lead reads) for each signal: spike, page, gap, edit."""
+        lines = [
+            ("spike", f"{s.intent}: {s.recent} in 24 h, {s.expected:.1f} expected")
+            for s in self.spikes
+        ]
+        lines += [("page", f"{p}: {n} tickets in 30 days") for p, n in self.recurring_pages]
+        lines += [
+            (
+                "gap",
+                f"{g.intent}: similarity "
+                + ("-" if g.mean_similarity is None else f"{g.mean_similarity:.3f}")
+                + f", {g.unsupported_share:.0%} of {g.drafts} drafts without a source",
+            )
+            for g in self.knowledge_gaps
+        ]
+        lines += [
+            ("edit", f"{r.times}x '{_short(r.removed)}' -> '{_short(r.added)}': "
+                     "change the article or template")
+            for r in self.repeated_edits
+        ]  # fmt: skip
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         return {
             "spikes": [{**_rounded(asdict(s)), "ratio": round(s.ratio, 2)} for s in self.spikes],
@@ -61,6 +84,10 @@ class Signals:
             "knowledge_gaps": [_rounded(asdict(g)) for g in self.knowledge_gaps],
             "repeated_edits": [asdict(r) for r in self.repeated_edits],
         }
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rounded(values: dict[str, Any]) -> dict[str, Any]:
@@ -92,10 +119,10 @@ def spikes(
     minimum: int = 5,
 ) -> list[Spike]:
     """Intents with at least ``minimum`` tickets in the recent window and ``factor`` times what
-    the baseline before it predicts for a window that long."""
+    the baseline before it predicts. The prediction scales with today's overall volume, so a
+    busy Monday is not an incident in every intent; one intent surging is."""
     start = now - recent
     base_start = start - baseline
-    windows = baseline / recent
     recent_counts: Counter[str] = Counter()
     base_counts: Counter[str] = Counter()
     for ticket in tickets:
@@ -104,11 +131,16 @@ def spikes(
             recent_counts[intent] += 1
         elif base_start <= ticket.created_at < start:
             base_counts[intent] += 1
-    found = [
-        Spike(intent, count, base_counts[intent] / windows)
-        for intent, count in recent_counts.items()
-        if count >= minimum and count >= factor * max(base_counts[intent] / windows, 0.5)
-    ]
+    recent_total, base_total = sum(recent_counts.values()), sum(base_counts.values())
+    if not base_total:
+        return []  # nothing to compare with yet
+    found = []
+    for intent, count in recent_counts.items():
+        # The intent's usual share of the traffic (smoothed: a new intent is not infinitely new).
+        share = (base_counts[intent] + 1) / (base_total + len(base_counts) + 1)
+        expected = share * recent_total
+        if count >= minimum and count >= factor * expected:
+            found.append(Spike(intent, count, expected))
     return sorted(found, key=lambda s: -s.ratio)
 
 
@@ -117,7 +149,7 @@ def recurring_pages(
 ) -> list[tuple[str, int]]:
     since = now - timedelta(days=days)
     counts = Counter(t.page for t in tickets if t.page and t.created_at >= since)
-    return [(page, n) for page, n in counts.most_common(10) if n >= minimum]
+    return [(page, n) for page, n in counts.most_common(5) if n >= minimum]
 
 
 def knowledge_gaps(

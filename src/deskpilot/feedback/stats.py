@@ -134,9 +134,7 @@ def compute_stats(
         ),
         escalation_reasons=dict(
             Counter(
-                t.handoff_reason or "agent's decision"
-                for t in tickets
-                if t.status is Status.ESCALATED
+                _reason_kind(t.handoff_reason) for t in tickets if t.status is Status.ESCALATED
             ).most_common()
         ),
         csat_distribution=dict(sorted(Counter(t.csat for t in tickets if t.csat).items())),
@@ -261,6 +259,13 @@ def _daily(tickets: list[TicketFacts], events: list[EditEvent]) -> dict[str, lis
     return series
 
 
+def _reason_kind(reason: str | None) -> str:
+    """A hand-off reason without its particulars ("angry: 'Terrible'"), so reasons group."""
+    if not reason:
+        return "agent's decision"
+    return reason.split(";")[0].split(" (")[0].split(":")[0].strip()
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -272,3 +277,20 @@ def _round(value: float | None) -> float | None:
 def _median_minutes(spans: Iterable[timedelta]) -> float | None:
     minutes = [span.total_seconds() / 60 for span in spans]
     return statistics.median(minutes) if minutes else None
+
+
+# --- how the views (CLI, TUI) print these figures ----------------------------------------------
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def decimal(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def duration(minutes: float | None) -> str:
+    if minutes is None:
+        return "-"
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"

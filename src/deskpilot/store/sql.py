@@ -591,7 +591,8 @@ class Store:
             .join(reply, sa.and_(reply.c.ticket_id == t.c.id, reply.c.seq == last_agent))
             .where(
                 t.c.intent == intent,
-                t.c.status.in_([Status.SOLVED.value, Status.CLOSED.value]),
+                # A reply an agent sent is approved, whether or not the customer confirmed it.
+                t.c.status.in_([s.value for s in (Status.PENDING, Status.SOLVED, Status.CLOSED)]),
                 t.c.id != exclude,
                 sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
             )
@@ -806,6 +807,29 @@ class Store:
             for chunk in _chunks(rows, BATCH):
                 connection.execute(f.insert(), chunk)
 
+    def add_source_feedback(self, deltas: Mapping[str, tuple[int, int, int]]) -> None:
+        """Add one edit's evidence to the tallies (learn() recomputes them from scratch)."""
+        f = schema.source_feedback
+        now = utcnow()
+        with self._write() as connection:
+            for key, (used, kept, misled) in deltas.items():
+                updated = connection.execute(
+                    f.update()
+                    .where(f.c.source_id == key)
+                    .values(
+                        used=f.c.used + used,
+                        kept=f.c.kept + kept,
+                        misled=f.c.misled + misled,
+                        updated_at=now,
+                    )
+                )
+                if updated.rowcount == 0:
+                    connection.execute(
+                        f.insert().values(
+                            source_id=key, used=used, kept=kept, misled=misled, updated_at=now
+                        )
+                    )
+
     def source_feedback(self) -> dict[str, tuple[int, int, int]]:
         f = schema.source_feedback
         with self._read() as connection:
@@ -875,7 +899,6 @@ class Store:
             for chunk in _chunks(sorted(set(ids)), BATCH):
                 for row in connection.execute(sa.select(d).where(d.c.id.in_(chunk))):
                     values = row._asdict()
-                    # pop before validating: ``found[pop()] = f(values)`` evaluates f first
                     draft_id = values.pop("id")
                     found[draft_id] = Draft.model_validate(values)
         return found

@@ -27,7 +27,7 @@ from deskpilot.connectors.http import (
     form_fields,
 )
 from deskpilot.connectors.models import RefundResult
-from deskpilot.models import Invoice, InvoiceLine, Plan, Subscription
+from deskpilot.models import Customer, Invoice, InvoiceLine, Plan, Subscription
 
 from ._common import from_unix, hint, unreadable
 from .base import HttpConnector
@@ -88,6 +88,14 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         key = self.config.api_key.get_secret_value()
         mode = "live" if "_live_" in key else "test" if "_test_" in key else "unknown"
         return f"Stripe at {self.api.endpoint} accepts the API key ({mode} mode)"
+
+    async def billing_customer_id(self, customer: Customer) -> str | None:
+        """The Stripe customer with the desk's customer's email; a desk whose customer ids are
+        Stripe's own (``cus_...``, imported from Stripe) keeps them when the email finds none."""
+        found = await self._customer(customer.email)
+        if found is None and customer.id.startswith("cus_"):
+            return customer.id
+        return found
 
     # --- reads ---------------------------------------------------------------------------------
 

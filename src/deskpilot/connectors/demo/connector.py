@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from deskpilot.connectors.base import Connector, ConnectorConfig, ConnectorContext
 from deskpilot.connectors.bugmatch import rank_bugs
@@ -28,6 +28,7 @@ from deskpilot.connectors.models import (
     RefundResult,
     ReplyPosted,
     StatusUpdated,
+    TeamMessage,
 )
 from deskpilot.errors import ConfigError
 from deskpilot.models import (
@@ -147,6 +148,17 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
         reference = await self._outgoing("handoff", **payload)
         return HandoffPosted(channel=channel, reference=reference)
 
+    async def search_messages(self, query: str, limit: int = 5) -> list[TeamMessage]:
+        """The hand-offs posted so far (the outbox is the demo's team channel) that name the
+        query: a customer's email or a ticket id, as a chat search would find them."""
+        wanted = query.strip().lower()
+        if not wanted or limit <= 0:
+            return []
+        rows = await asyncio.to_thread(self.records.outbox)
+        found = [_team_message(row) for row in rows if _mentions(row, wanted)]
+        found.sort(key=lambda message: message.at, reverse=True)
+        return found[:limit]
+
     # --- tickets ---------------------------------------------------------------------------
 
     async def pull_new(self, since: datetime | None = None) -> list[Ticket]:
@@ -164,6 +176,24 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
 
     async def _outgoing(self, kind: str, **payload: object) -> str:
         return await asyncio.to_thread(self.records.record_outgoing, kind, dict(payload))
+
+
+def _mentions(row: dict[str, Any], wanted: str) -> bool:
+    if row.get("kind") != "handoff":
+        return False
+    fields = ("customer_email", "ticket_id", "summary", "reason")
+    return any(wanted in str(row.get(field) or "").lower() for field in fields)
+
+
+def _team_message(row: dict[str, Any]) -> TeamMessage:
+    summary = next((line for line in str(row.get("summary") or "").splitlines() if line), "")
+    why = f" ({row['reason']})" if row.get("reason") else ""
+    return TeamMessage(
+        channel=str(row.get("channel") or ""),
+        text=f"Hand-off of {row.get('ticket_id')}{why}: {summary.lstrip('# ')}",
+        at=datetime.fromisoformat(str(row["at"])),
+        author=str(row.get("agent") or ""),
+    )
 
 
 def _records_dir(config: DemoConfig, context: ConnectorContext) -> Path:

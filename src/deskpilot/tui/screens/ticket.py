@@ -592,6 +592,12 @@ def _connector_lines(context: DraftContext) -> list[str]:
     if context.bugs:
         lines += ["", "[b]Known bugs[/b]"]
         lines += [f"  {b.id} ({b.status}) {_escape(b.title)}" for b in context.bugs]
+    if context.team_messages:
+        lines += ["", "[b]Team chat[/b]"]
+        lines += [
+            f"  {m.at:%Y-%m-%d} {_escape(m.channel)} {_escape(m.author)}: {_escape(m.text)[:160]}"
+            for m in context.team_messages
+        ]
     lines += [f"[red]{_escape(problem)}[/red]" for problem in context.problems]
     return lines
 
