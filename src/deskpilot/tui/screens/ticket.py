@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -101,8 +102,10 @@ class TicketScreen(Screen[None]):
         self.set_interval(renew, self._renew)
 
     def on_unmount(self) -> None:
-        # Back to the queue without finishing: the next agent may take it straight away.
-        self.desk_app.desk.release(self.ticket_id)
+        # Back to the queue without finishing: the next agent may take it straight away. With
+        # the database unreachable the lease runs out instead; leaving must not fail.
+        with contextlib.suppress(Exception):
+            self.desk_app.desk.release(self.ticket_id)
 
     # --- team mode: who works this ticket ----------------------------------------------------
 
