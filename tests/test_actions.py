@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from deskpilot.actions.service import ActionRefused
+from deskpilot.connectors.demo import DemoRecords
+from deskpilot.connectors.errors import ConnectorError
 from deskpilot.desk import Desk
-from deskpilot.models import ActionRecord, Author, Status
+from deskpilot.models import ActionRecord, Author, Status, Subscription
 from deskpilot.testing import RecordedServer
 from deskpilot.testing.pytest_plugin import http_server
 from deskpilot.workspace import Workspace
@@ -133,3 +136,118 @@ async def test_the_handoff_is_in_the_next_context_as_the_teams_message(demo_desk
     assert (message.channel, message.author) == ("#support-handoffs", "ada")
     assert message.text.startswith(f"Hand-off of {ticket_id}")
     assert "Hand-off: double charge" in message.text
+
+
+# --- account settings -------------------------------------------------------------------------
+
+
+def subscribed(desk: Desk) -> tuple[str, Subscription]:
+    """An open ticket whose customer has a subscription, with it."""
+    records = DemoRecords(desk.workspace.records_dir)
+    subscriptions = {s.customer_id: s for s in records.subscriptions()}
+    for row in desk.queue(limit=None):
+        if row.customer_id in subscriptions:
+            return row.id, subscriptions[row.customer_id]
+    raise AssertionError("no subscribed customer in the demo")
+
+
+async def test_a_plan_change_is_previewed_with_its_proration_then_applied(
+    demo_desk: Desk,
+) -> None:
+    from deskpilot.actions import service as actions
+    from deskpilot.copilot.assemble import assemble
+
+    ticket_id, subscription = subscribed(demo_desk)
+    records = DemoRecords(demo_desk.workspace.records_dir)
+    settings, plans = await actions.account_settings(demo_desk)
+    assert settings == ["billing_email", "plan", "seats"]
+    other = next(p for p in plans if p.id != subscription.plan_id)
+    preview = await actions.preview_setting(demo_desk, ticket_id, "plan", other.id)
+    assert (preview.old_value, preview.new_value) == (subscription.plan_id, other.id)
+    assert preview.new_shown.startswith(other.name)
+    assert "days left in the billing cycle" in preview.proration
+    assert not (demo_desk.workspace.records_dir / "account_changes.json").exists()
+    assert audit(demo_desk, ticket_id) == []  # a preview changes nothing
+
+    changed = await actions.update_setting(demo_desk, preview)
+    assert (changed.old_value, changed.new_value) == (subscription.plan_id, other.id)
+    [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
+    assert now.plan_id == other.id and now.seats == subscription.seats
+    records_after = audit(demo_desk, ticket_id)
+    assert [r.action for r in records_after] == [
+        "update_setting.requested",
+        "update_setting",
+        "note",
+    ]
+    assert records_after[1].params["proration"] == preview.proration
+    assert demo_desk.ticket(ticket_id).messages[-1].body.startswith("Changed the plan from")
+    # The change is now one of the plan changes that explain the next invoice.
+    context = await assemble(demo_desk, ticket_id)
+    assert (subscription.plan_id, other.id) in [
+        (c.from_plan, c.to_plan) for c in context.plan_changes
+    ]
+
+
+async def test_billing_email_and_seats(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, subscription = subscribed(demo_desk)
+    customer = demo_desk.ticket(ticket_id).customer
+    assert customer is not None
+    preview = await actions.preview_setting(
+        demo_desk, ticket_id, "billing_email", " Invoices@Example.ORG "
+    )
+    assert (preview.old_value, preview.new_value) == (customer.email, "invoices@example.org")
+    await actions.update_setting(demo_desk, preview)
+    seats = str(subscription.seats + 3)
+    preview = await actions.preview_setting(demo_desk, ticket_id, "seats", seats)
+    assert preview.describe() == f"Seats: {subscription.seats} -> {seats}"
+    await actions.update_setting(demo_desk, preview)
+    records = DemoRecords(demo_desk.workspace.records_dir)
+    assert records.billing_email(subscription.customer_id) == "invoices@example.org"
+    [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
+    assert now.seats == subscription.seats + 3
+    with pytest.raises(ActionRefused, match="already"):
+        await actions.preview_setting(demo_desk, ticket_id, "seats", seats)
+    with pytest.raises(ActionRefused, match="not an email"):
+        await actions.preview_setting(demo_desk, ticket_id, "billing_email", "nope")
+    with pytest.raises(ActionRefused, match="at least 1"):
+        await actions.preview_setting(demo_desk, ticket_id, "seats", "0")
+
+
+async def test_a_failed_change_changes_nothing_and_is_recorded(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, subscription = subscribed(demo_desk)
+    folder = demo_desk.workspace.records_dir
+    plans = json.loads((folder / "plans.json").read_text())
+    other = next(p for p in plans if p["id"] != subscription.plan_id)
+    preview = await actions.preview_setting(demo_desk, ticket_id, "plan", other["id"])
+    # The plan is withdrawn between the preview and the confirmation.
+    (folder / "plans.json").write_text(json.dumps([p for p in plans if p is not other]))
+    with pytest.raises(ConnectorError, match=f"no plan '{other['id']}'"):
+        await actions.update_setting(demo_desk, preview)
+    assert not (folder / "account_changes.json").exists()
+    records = audit(demo_desk, ticket_id)
+    assert [(r.action, r.ok) for r in records] == [
+        ("update_setting.requested", True),
+        ("update_setting", False),
+    ]
+    assert "no plan" in records[-1].result
+    assert demo_desk.ticket(ticket_id).messages[-1].author is not Author.NOTE
+
+
+async def test_a_value_changed_since_the_preview_is_not_applied(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, subscription = subscribed(demo_desk)
+    first = await actions.preview_setting(demo_desk, ticket_id, "seats", "40")
+    second = await actions.preview_setting(demo_desk, ticket_id, "seats", "41")
+    await actions.update_setting(demo_desk, first)
+    with pytest.raises(ActionRefused, match="changed since the preview"):
+        await actions.update_setting(demo_desk, second)
+    assert [
+        s.seats
+        for s in DemoRecords(demo_desk.workspace.records_dir).subscriptions()
+        if s.customer_id == subscription.customer_id
+    ] == [40]

@@ -7,9 +7,15 @@ from collections.abc import Callable
 
 from textual.widgets import Button, Input, Label, Select, Static
 
+from deskpilot.connectors.demo import DemoRecords
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
-from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen
+from deskpilot.tui.screens.action_modals import (
+    BugScreen,
+    ConfirmScreen,
+    RefundScreen,
+    SettingScreen,
+)
 from deskpilot.tui.screens.ticket import TicketScreen
 
 
@@ -135,3 +141,51 @@ async def test_the_context_panel_shows_the_teams_messages(
         panel = str(screen.query_one("#context", Static).render())
     assert "Team chat" in panel
     assert f"#support-handoffs ada: Hand-off of {ticket_id}" in panel
+
+
+async def test_account_setting_is_previewed_then_applied(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    records = DemoRecords(desk.workspace.records_dir)
+    subscriptions = {s.customer_id: s for s in records.subscriptions()}
+    ticket_id, subscription = next(
+        (row.id, subscriptions[row.customer_id])
+        for row in desk.queue(limit=None)
+        if row.customer_id in subscriptions
+    )
+    other = next(p for p in records.plans() if p.id != subscription.plan_id)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("u")
+        modal = await until_modal(app, pilot, SettingScreen)
+        assert isinstance(modal, SettingScreen)
+        assert modal.settings == ["billing_email", "plan", "seats"]
+        modal.query_one("#setting", Select).value = "plan"
+        await pilot.pause()
+        assert modal.query_one("#value", Input).has_class("-hidden")
+        modal.query_one("#plan", Select).value = other.id
+        await pilot.pause()
+        apply = modal.query_one("#apply", Button)
+        apply.press()  # the first press previews
+        for _ in range(50):
+            if modal.shown is not None:
+                break
+            await pilot.pause(0.05)
+        assert modal.shown is not None and app.screen is modal
+        preview = str(modal.query_one("#preview", Label).render())
+        assert f"Plan: {subscription.plan_id}" not in preview  # plans are shown by name
+        assert f"-> {other.name}" in preview and "days left in the billing cycle" in preview
+        assert not (desk.workspace.records_dir / "account_changes.json").exists()
+        apply.press()  # the second applies what was previewed
+        await settle(app, pilot)
+    [change] = json.loads((desk.workspace.records_dir / "account_changes.json").read_text())
+    assert (change["setting"], change["old_value"], change["new_value"]) == (
+        "plan",
+        subscription.plan_id,
+        other.id,
+    )
+    [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
+    assert now.plan_id == other.id
+    assert audit(desk, ticket_id) == ["update_setting.requested", "update_setting", "note"]
+    assert desk.ticket(ticket_id).messages[-1].body.startswith("Changed the plan from")

@@ -49,6 +49,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("discard", "d", "discard", "Discard draft", TICKET, show=False),
     KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET),
     KeyAction("refund", "f", "refund", "Refund", TICKET),
+    KeyAction("setting", "u", "update_setting", "Account setting", TICKET),
     KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET),
     KeyAction("escalate", "x", "escalate", "Escalate", TICKET),
     KeyAction("note", "n", "note", "Note", TICKET),
