@@ -251,3 +251,93 @@ async def test_a_value_changed_since_the_preview_is_not_applied(demo_desk: Desk)
         for s in DemoRecords(demo_desk.workspace.records_dir).subscriptions()
         if s.customer_id == subscription.customer_id
     ] == [40]
+
+
+# --- status lookup ----------------------------------------------------------------------------
+
+SHOP_RECORDING = (
+    Path(__file__).resolve().parents[1]
+    / "plugins"
+    / "deskpilot-shop-orders"
+    / "tests"
+    / "recordings"
+    / "shop_api.json"
+)
+
+
+def order_ticket(desk: Desk, tmp_path: Path) -> str:
+    """Ann asks about order #1042; the ticket is linked to one of the demo's known bugs."""
+    from deskpilot.actions import service as actions
+
+    record = {
+        "id": "T-ORDER-1",
+        "subject": "Where is my order #1042?",
+        "body": "It was due last week and the checkout page showed an error.",
+        "customer": {"email": "ann@example.com", "name": "Ann Lee"},
+        "status": "solved",
+    }
+    path = tmp_path / "order.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    desk.import_tickets(path)
+    bug = DemoRecords(desk.workspace.records_dir).bugs()[0]
+    actions.link_bug(desk, "T-ORDER-1", bug.id, bug.title)
+    return "T-ORDER-1"
+
+
+@pytest.fixture
+def shop_desk(
+    demo_desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Desk]:
+    """The demo with the example plugin's shop API (a local server) as its orders connector."""
+    http_server.load(SHOP_RECORDING)
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__SHOP_ORDERS__API_KEY", "sk_test_shop")
+    toml = f'[connectors.shop_orders]\nbase_url = "{http_server.url}"\nmax_retries = 0\n'
+    with configure(demo_desk, toml) as desk:
+        if "shop_orders" not in desk.connectors.entries():
+            pytest.skip("the example plugin is not installed: pip install -e plugins/...")
+        yield desk
+
+
+async def test_status_shows_linked_bugs_and_the_order_mentioned(
+    shop_desk: Desk, tmp_path: Path
+) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id = order_ticket(shop_desk, tmp_path)
+    bug = DemoRecords(shop_desk.workspace.records_dir).bugs()[0]
+    report = await actions.look_up_status(shop_desk, ticket_id)
+    await shop_desk.aclose_connectors()
+    assert [(b.id, b.status) for b in report.bugs] == [(bug.id, bug.status)]
+    assert [(o.id, o.status) for o in report.orders] == [("1042", "shipped")]
+    assert report.problems == []
+    lines = report.lines()
+    assert lines[0].startswith(f"{bug.id}: {bug.status}")
+    assert lines[1].startswith("Order 1042: shipped")
+    [record] = [r for r in audit(shop_desk, ticket_id) if r.action == "status_lookup"]
+    assert record.ok and record.params == {"bugs": [bug.id], "orders": ["1042"]}
+
+
+async def test_a_failing_shop_is_one_line_and_the_bugs_still_answer(
+    shop_desk: Desk, http_server: RecordedServer, tmp_path: Path
+) -> None:
+    from deskpilot.actions import service as actions
+
+    http_server.routes = [r for r in http_server.routes if not r.path.startswith("/v1/orders")]
+    http_server.respond("GET", "/v1/orders/1042", status=503, json={"error": "maintenance"})
+    ticket_id = order_ticket(shop_desk, tmp_path)
+    report = await actions.look_up_status(shop_desk, ticket_id)
+    await shop_desk.aclose_connectors()
+    assert len(report.bugs) == 1 and report.orders == []
+    [problem] = report.problems
+    assert problem.startswith("orders: ") and problem in report.lines()
+    [record] = [r for r in audit(shop_desk, ticket_id) if r.action == "status_lookup"]
+    assert not record.ok
+
+
+async def test_without_an_orders_connector_the_customers_bugs_only(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id = first_open(demo_desk)
+    report = await actions.look_up_status(demo_desk, ticket_id)
+    assert (report.bugs, report.orders, report.problems) == ([], [], [])
+    assert report.lines() == ["No linked bugs or orders to look up."]

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from textual.widgets import Button, Input, Label, Select, Static
 
+from deskpilot.actions import service as actions
 from deskpilot.connectors.demo import DemoRecords
 from deskpilot.desk import Desk
+from deskpilot.testing import RecordedServer
+from deskpilot.testing.pytest_plugin import http_server
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
     RefundScreen,
     SettingScreen,
+    StatusScreen,
 )
 from deskpilot.tui.screens.ticket import TicketScreen
+
+__all__ = ["http_server"]  # the local HTTP server fixture, as the connector tests use it
 
 
 async def settle(app: DeskPilotApp, pilot: object) -> None:
@@ -189,3 +197,43 @@ async def test_account_setting_is_previewed_then_applied(
     assert now.plan_id == other.id
     assert audit(desk, ticket_id) == ["update_setting.requested", "update_setting", "note"]
     assert desk.ticket(ticket_id).messages[-1].body.startswith("Changed the plan from")
+
+
+async def test_status_lookup_shows_linked_bugs_and_orders(
+    desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shop = Path(__file__).resolve().parents[2] / "plugins" / "deskpilot-shop-orders"
+    http_server.load(shop / "tests" / "recordings" / "shop_api.json")
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__SHOP_ORDERS__API_KEY", "sk_test_shop")
+    with desk.workspace.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[connectors.shop_orders]\nbase_url = "{http_server.url}"\n')
+    record = {
+        "id": "T-ORDER-1",
+        "subject": "Where is my order #1042?",
+        "body": "It was due last week.",
+        "customer": {"email": "ann@example.com", "name": "Ann Lee"},
+        "status": "pending",
+    }
+    (tmp_path / "order.jsonl").write_text(json.dumps(record) + "\n")
+    bug = DemoRecords(desk.workspace.records_dir).bugs()[0]
+    with Desk.open(desk.workspace) as shop_desk:
+        if "shop_orders" not in shop_desk.connectors.entries():
+            pytest.skip("the example plugin is not installed: pip install -e plugins/...")
+        shop_desk.clock = desk.clock
+        shop_desk.import_tickets(tmp_path / "order.jsonl")
+        actions.link_bug(shop_desk, "T-ORDER-1", bug.id, bug.title)
+        app = DeskPilotApp(shop_desk, theme="deskpilot-dark")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await open_ticket(app, pilot, "T-ORDER-1")
+            await pilot.press("s")
+            modal = await until_modal(app, pilot, StatusScreen)
+            assert isinstance(modal, StatusScreen)
+            shown = [str(label.render()) for label in modal.query("#lines Label").results(Label)]
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, StatusScreen)
+        await shop_desk.aclose_connectors()
+        assert shown[0].startswith(f"{bug.id}: {bug.status}")
+        assert shown[1].startswith("Order 1042: shipped")
+        assert audit(shop_desk, "T-ORDER-1")[-1] == "status_lookup"
+        assert shop_desk.ticket("T-ORDER-1").status.value == "pending"  # read-only

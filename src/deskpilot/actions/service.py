@@ -23,12 +23,13 @@ if TYPE_CHECKING:
         BugCreated,
         BugMatch,
         HandoffPosted,
+        Order,
         PasswordResetResult,
         RefundResult,
         SettingChanged,
     )
     from deskpilot.desk import Desk
-    from deskpilot.models import Invoice, Plan
+    from deskpilot.models import Bug, Invoice, Plan, Ticket
 
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,14 @@ SETTING_TITLES: dict[str, str] = {
     "seats": "Seats",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What link_bug and create_bug write: "Linked to known bug BUG-7: ...", "Filed bug ENG-12: ...".
+_BUG_NOTE = re.compile(r"^(?:Linked to known bug|Filed bug) (\S+?):", re.MULTILINE)
+# "order #1042", "order no. A-77", "#1042": what customers write about an order.
+_ORDER_REF = re.compile(
+    r"(?:\border\b\s*(?:no\.?|number|nr\.?)?\s*#?|#)\s*((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,})",
+    re.IGNORECASE,
+)
+ORDER_LIMIT = 3
 
 
 class ActionRefused(DeskPilotError):
@@ -284,6 +293,96 @@ async def _apply(billing: Billing, preview: SettingPreview, key: str) -> Setting
     if preview.setting == "plan":
         return await billing.change_plan(preview.customer_id, preview.new_value, key)
     return await billing.change_seats(preview.customer_id, int(preview.new_value), key)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Where the things a ticket refers to stand now: its linked bugs in the tracker and, when
+    an ``orders`` connector serves the desk, the customer's orders. Read-only."""
+
+    ticket_id: str
+    bugs: list[Bug]
+    unknown_bugs: list[str]  # linked, but the tracker no longer has them
+    orders: list[Order]
+    problems: list[str]  # sources that failed, each on its own line
+
+    def lines(self) -> list[str]:
+        lines = [f"{b.id}: {b.status} · {b.title}" for b in self.bugs]
+        lines += [f"{bug_id}: not found in the bug tracker" for bug_id in self.unknown_bugs]
+        for order in self.orders:
+            line = f"Order {order.id}: {order.status} · placed {order.placed_at:%Y-%m-%d}"
+            if order.carrier:
+                line += f" · {order.carrier}"
+            if order.estimated_delivery:
+                line += f" · due {order.estimated_delivery:%Y-%m-%d}"
+            if order.tracking_url:
+                line += f" · {order.tracking_url}"
+            lines.append(line)
+        lines += [f"{problem}" for problem in self.problems]
+        return lines or ["No linked bugs or orders to look up."]
+
+
+def linked_bugs(ticket: Ticket) -> list[str]:
+    """Bug ids the ticket's notes link to (linked or filed from it), in order, each once."""
+    notes = "\n".join(m.body for m in ticket.messages if m.author.value == "note")
+    return list(dict.fromkeys(_BUG_NOTE.findall(notes)))
+
+
+def mentioned_orders(ticket: Ticket) -> list[str]:
+    """Order numbers the customer's messages and subject mention."""
+    text = "\n".join(
+        [ticket.subject, *(m.body for m in ticket.messages if m.author.value == "customer")]
+    )
+    return list(dict.fromkeys(_ORDER_REF.findall(text)))
+
+
+async def look_up_status(desk: Desk, ticket_id: str) -> StatusReport:
+    """The current status of the ticket's linked bugs and of its orders; each source that fails
+    is one line of ``problems``, the others still answer. Recorded once in the audit trail."""
+    ticket = desk.ticket(ticket_id)
+    problems: list[str] = []
+    bugs, unknown = await _bug_statuses(desk, linked_bugs(ticket), problems)
+    orders = await _order_statuses(desk, ticket, problems)
+    report = StatusReport(ticket_id, bugs, unknown, orders, problems)
+    params = {"bugs": [b.id for b in bugs] + unknown, "orders": [o.id for o in orders]}
+    said = "; ".join(report.lines())
+    desk.audit("status_lookup", ticket_id, params, ok=not problems, result=said[:500])
+    return report
+
+
+async def _bug_statuses(
+    desk: Desk, bug_ids: list[str], problems: list[str]
+) -> tuple[list[Bug], list[str]]:
+    if not bug_ids:
+        return [], []
+    try:
+        issues = desk.connectors.issues()
+        found = [(bug_id, await issues.bug(bug_id)) for bug_id in bug_ids]
+    except Exception as error:  # the tracker is one source: the orders still answer
+        problems.append(f"bug tracker: {_problem(error)}")
+        return [], []
+    return [b for _i, b in found if b is not None], [i for i, b in found if b is None]
+
+
+async def _order_statuses(desk: Desk, ticket: Ticket, problems: list[str]) -> list[Order]:
+    from deskpilot.connectors.errors import NoConnectorError
+
+    try:
+        orders = desk.connectors.orders()
+    except NoConnectorError:
+        return []  # no shop here: there are no orders to look up
+    except DeskPilotError as error:
+        problems.append(f"orders: {error}")
+        return []
+    try:
+        numbers = mentioned_orders(ticket)
+        found = [order for n in numbers if (order := await orders.order(n)) is not None]
+        if not found and ticket.customer is not None:
+            found = await orders.orders_for_customer(ticket.customer.email, limit=ORDER_LIMIT)
+    except Exception as error:
+        problems.append(f"orders: {_problem(error)}")
+        return []
+    return found
 
 
 async def similar_bugs(desk: Desk, ticket_id: str) -> list[BugMatch]:

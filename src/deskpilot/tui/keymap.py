@@ -51,6 +51,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("refund", "f", "refund", "Refund", TICKET),
     KeyAction("setting", "u", "update_setting", "Account setting", TICKET),
     KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET),
+    KeyAction("status", "s", "status_lookup", "Status", TICKET),
     KeyAction("escalate", "x", "escalate", "Escalate", TICKET),
     KeyAction("note", "n", "note", "Note", TICKET),
     KeyAction("intent", "t", "change_intent", "Intent", TICKET),

@@ -253,6 +253,37 @@ class SettingScreen(ModalScreen["SettingPreview | None"]):
         self.dismiss(None)
 
 
+class StatusScreen(ModalScreen[None]):
+    """Where the ticket's linked bugs and orders stand now (read-only)."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close-status")]
+    DEFAULT_CSS = MODAL_CSS.format(name="StatusScreen") + (
+        "StatusScreen #lines { height: auto; max-height: 30; }\n"
+        "StatusScreen .problem { color: $error; }"
+    )
+
+    def __init__(self, lines: list[str], problems: list[str]) -> None:
+        super().__init__()
+        self.lines, self.problems = lines, problems
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Status[/b] · linked bugs and orders, as their systems say now")
+            with VerticalScroll(id="lines"):
+                for line in self.lines:
+                    problem = line in self.problems
+                    yield Label(line.replace("[", r"\["), classes="problem" if problem else "")
+            with Horizontal():
+                yield Button("Close", variant="primary", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def close(self) -> None:
+        self.dismiss(None)
+
+
 @dataclass(frozen=True)
 class BugDecision:
     link_to: str | None  # a known bug's id, or None to file a new one

@@ -25,6 +25,7 @@ from deskpilot.tui.screens.action_modals import (
     ReadScreen,
     RefundScreen,
     SettingScreen,
+    StatusScreen,
 )
 from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen, ReasonScreen
 
@@ -473,6 +474,16 @@ class TicketScreen(Screen[None]):
         confirmed = await self.app.push_screen_wait(SettingScreen(settings, plans, preview))
         if confirmed is not None:
             await self._run(confirmed.title + " change", actions.update_setting(desk, confirmed))
+
+    @work(exclusive=True, group="action")
+    async def action_status_lookup(self) -> None:
+        """Linked bugs' and orders' current status, in a dialog; changes nothing."""
+        try:
+            report = await actions.look_up_status(self.desk, self.ticket_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Status lookup failed", severity="error")
+            return
+        await self.app.push_screen_wait(StatusScreen(report.lines(), report.problems))
 
     @work(exclusive=True, group="action")
     async def action_create_bug(self) -> None:
