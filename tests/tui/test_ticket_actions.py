@@ -22,6 +22,7 @@ from deskpilot.tui.screens.action_modals import (
     SettingScreen,
     StatusScreen,
 )
+from deskpilot.tui.screens.modals import EscalateScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
 __all__ = ["http_server"]  # the local HTTP server fixture, as the connector tests use it
@@ -237,3 +238,32 @@ async def test_status_lookup_shows_linked_bugs_and_orders(
         assert shown[1].startswith("Order 1042: shipped")
         assert audit(shop_desk, "T-ORDER-1")[-1] == "status_lookup"
         assert shop_desk.ticket("T-ORDER-1").status.value == "pending"  # read-only
+
+
+async def test_escalating_says_when_the_team_was_not_notified(
+    desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http_server.respond("POST", "/chat.postMessage", json={"ok": False, "error": "is_archived"})
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__SLACK__BOT_TOKEN", "xoxb-not-a-real-token")
+    with desk.workspace.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[connectors.slack]\nbase_url = "{http_server.url}"\nchannel = "#esc"\n')
+    ticket_id = ticket_of_intent(desk, "refund_request")
+    with Desk.open(desk.workspace) as slack_desk:
+        slack_desk.clock = desk.clock
+        app = DeskPilotApp(slack_desk, theme="deskpilot-dark")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await open_ticket(app, pilot, ticket_id)
+            await pilot.press("x")
+            await until_modal(app, pilot, EscalateScreen)
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            said = [(n.message, n.severity) for n in app._notifications]
+        await slack_desk.aclose_connectors()
+        assert slack_desk.ticket(ticket_id).status.value == "escalated"
+        assert audit(slack_desk, ticket_id)[-3:] == [
+            "escalate",
+            "notify_handoff.requested",
+            "notify_handoff",
+        ]
+    [(message, severity)] = [s for s in said if "not notified" in s[0]]
+    assert "is_archived" in message and severity == "warning"
