@@ -43,6 +43,10 @@ async def until_modal(app: DeskPilotApp, pilot: object, kind: type) -> object:
     raise AssertionError(f"no {kind.__name__} appeared; on {app.screen!r}")
 
 
+def showing(app: DeskPilotApp, screen: object) -> bool:
+    return app.screen is screen
+
+
 async def press_refund(modal: RefundScreen, pilot: object) -> None:
     modal.query_one("#refund", Button).press()
     await pilot.pause(0.1)  # type: ignore[attr-defined]
@@ -103,13 +107,13 @@ async def test_refund_checks_confirms_and_respects_the_limit(
         await pilot.pause()
         await press_refund(modal, pilot)
         await pilot.pause()
-        assert app.screen is modal and modal.pending is None  # above the limit: refused
+        assert showing(app, modal) and modal.pending is None  # above the limit: refused
         modal.query_one("#amount", Input).value = "5.00"
         await pilot.pause()
         await press_refund(modal, pilot)
         await pilot.pause()
         problem = modal.query_one("#problem", Label).render()
-        assert app.screen is modal and modal.pending is not None, problem  # only asks first
+        assert showing(app, modal) and modal.pending is not None, problem  # only asks first
         await press_refund(modal, pilot)
         await settle(app, pilot)
     refunds = json.loads((desk.workspace.records_dir / "refunds.json").read_text())
