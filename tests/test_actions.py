@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from deskpilot.actions.service import ActionRefused
+from deskpilot.connectors.demo import DemoRecords
+from deskpilot.connectors.errors import ConnectorError
 from deskpilot.desk import Desk
-from deskpilot.models import ActionRecord, Author, Status
+from deskpilot.models import ActionRecord, Author, Status, Subscription
 from deskpilot.testing import RecordedServer
 from deskpilot.testing.pytest_plugin import http_server
 from deskpilot.workspace import Workspace
@@ -133,3 +136,208 @@ async def test_the_handoff_is_in_the_next_context_as_the_teams_message(demo_desk
     assert (message.channel, message.author) == ("#support-handoffs", "ada")
     assert message.text.startswith(f"Hand-off of {ticket_id}")
     assert "Hand-off: double charge" in message.text
+
+
+# --- account settings -------------------------------------------------------------------------
+
+
+def subscribed(desk: Desk) -> tuple[str, Subscription]:
+    """An open ticket whose customer has a subscription, with it."""
+    records = DemoRecords(desk.workspace.records_dir)
+    subscriptions = {s.customer_id: s for s in records.subscriptions()}
+    for row in desk.queue(limit=None):
+        if row.customer_id in subscriptions:
+            return row.id, subscriptions[row.customer_id]
+    raise AssertionError("no subscribed customer in the demo")
+
+
+async def test_a_plan_change_is_previewed_with_its_proration_then_applied(
+    demo_desk: Desk,
+) -> None:
+    from deskpilot.actions import service as actions
+    from deskpilot.copilot.assemble import assemble
+
+    ticket_id, subscription = subscribed(demo_desk)
+    records = DemoRecords(demo_desk.workspace.records_dir)
+    settings, plans = await actions.account_settings(demo_desk)
+    assert settings == ["billing_email", "plan", "seats"]
+    other = next(p for p in plans if p.id != subscription.plan_id)
+    preview = await actions.preview_setting(demo_desk, ticket_id, "plan", other.id)
+    assert (preview.old_value, preview.new_value) == (subscription.plan_id, other.id)
+    assert preview.new_shown.startswith(other.name)
+    assert "days left in the billing cycle" in preview.proration
+    assert not (demo_desk.workspace.records_dir / "account_changes.json").exists()
+    assert audit(demo_desk, ticket_id) == []  # a preview changes nothing
+
+    changed = await actions.update_setting(demo_desk, preview)
+    assert (changed.old_value, changed.new_value) == (subscription.plan_id, other.id)
+    [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
+    assert now.plan_id == other.id and now.seats == subscription.seats
+    records_after = audit(demo_desk, ticket_id)
+    assert [r.action for r in records_after] == [
+        "update_setting.requested",
+        "update_setting",
+        "note",
+    ]
+    assert records_after[1].params["proration"] == preview.proration
+    assert demo_desk.ticket(ticket_id).messages[-1].body.startswith("Changed the plan from")
+    # The change is now one of the plan changes that explain the next invoice.
+    context = await assemble(demo_desk, ticket_id)
+    assert (subscription.plan_id, other.id) in [
+        (c.from_plan, c.to_plan) for c in context.plan_changes
+    ]
+
+
+async def test_billing_email_and_seats(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, subscription = subscribed(demo_desk)
+    customer = demo_desk.ticket(ticket_id).customer
+    assert customer is not None
+    preview = await actions.preview_setting(
+        demo_desk, ticket_id, "billing_email", " Invoices@Example.ORG "
+    )
+    assert (preview.old_value, preview.new_value) == (customer.email, "invoices@example.org")
+    await actions.update_setting(demo_desk, preview)
+    seats = str(subscription.seats + 3)
+    preview = await actions.preview_setting(demo_desk, ticket_id, "seats", seats)
+    assert preview.describe() == f"Seats: {subscription.seats} -> {seats}"
+    await actions.update_setting(demo_desk, preview)
+    records = DemoRecords(demo_desk.workspace.records_dir)
+    assert records.billing_email(subscription.customer_id) == "invoices@example.org"
+    [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
+    assert now.seats == subscription.seats + 3
+    with pytest.raises(ActionRefused, match="already"):
+        await actions.preview_setting(demo_desk, ticket_id, "seats", seats)
+    with pytest.raises(ActionRefused, match="not an email"):
+        await actions.preview_setting(demo_desk, ticket_id, "billing_email", "nope")
+    with pytest.raises(ActionRefused, match="at least 1"):
+        await actions.preview_setting(demo_desk, ticket_id, "seats", "0")
+
+
+async def test_a_failed_change_changes_nothing_and_is_recorded(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, subscription = subscribed(demo_desk)
+    folder = demo_desk.workspace.records_dir
+    plans = json.loads((folder / "plans.json").read_text())
+    other = next(p for p in plans if p["id"] != subscription.plan_id)
+    preview = await actions.preview_setting(demo_desk, ticket_id, "plan", other["id"])
+    # The plan is withdrawn between the preview and the confirmation.
+    (folder / "plans.json").write_text(json.dumps([p for p in plans if p is not other]))
+    with pytest.raises(ConnectorError, match=f"no plan '{other['id']}'"):
+        await actions.update_setting(demo_desk, preview)
+    assert not (folder / "account_changes.json").exists()
+    records = audit(demo_desk, ticket_id)
+    assert [(r.action, r.ok) for r in records] == [
+        ("update_setting.requested", True),
+        ("update_setting", False),
+    ]
+    assert "no plan" in records[-1].result
+    assert demo_desk.ticket(ticket_id).messages[-1].author is not Author.NOTE
+
+
+async def test_a_value_changed_since_the_preview_is_not_applied(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, subscription = subscribed(demo_desk)
+    first = await actions.preview_setting(demo_desk, ticket_id, "seats", "40")
+    second = await actions.preview_setting(demo_desk, ticket_id, "seats", "41")
+    await actions.update_setting(demo_desk, first)
+    with pytest.raises(ActionRefused, match="changed since the preview"):
+        await actions.update_setting(demo_desk, second)
+    assert [
+        s.seats
+        for s in DemoRecords(demo_desk.workspace.records_dir).subscriptions()
+        if s.customer_id == subscription.customer_id
+    ] == [40]
+
+
+# --- status lookup ----------------------------------------------------------------------------
+
+SHOP_RECORDING = (
+    Path(__file__).resolve().parents[1]
+    / "plugins"
+    / "deskpilot-shop-orders"
+    / "tests"
+    / "recordings"
+    / "shop_api.json"
+)
+
+
+def order_ticket(desk: Desk, tmp_path: Path) -> str:
+    """Ann asks about order #1042; the ticket is linked to one of the demo's known bugs."""
+    from deskpilot.actions import service as actions
+
+    record = {
+        "id": "T-ORDER-1",
+        "subject": "Where is my order #1042?",
+        "body": "It was due last week and the checkout page showed an error.",
+        "customer": {"email": "ann@example.com", "name": "Ann Lee"},
+        "status": "solved",
+    }
+    path = tmp_path / "order.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    desk.import_tickets(path)
+    bug = DemoRecords(desk.workspace.records_dir).bugs()[0]
+    actions.link_bug(desk, "T-ORDER-1", bug.id, bug.title)
+    return "T-ORDER-1"
+
+
+@pytest.fixture
+def shop_desk(
+    demo_desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Desk]:
+    """The demo with the example plugin's shop API (a local server) as its orders connector."""
+    http_server.load(SHOP_RECORDING)
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__SHOP_ORDERS__API_KEY", "sk_test_shop")
+    toml = f'[connectors.shop_orders]\nbase_url = "{http_server.url}"\nmax_retries = 0\n'
+    with configure(demo_desk, toml) as desk:
+        if "shop_orders" not in desk.connectors.entries():
+            pytest.skip("the example plugin is not installed: pip install -e plugins/...")
+        yield desk
+
+
+async def test_status_shows_linked_bugs_and_the_order_mentioned(
+    shop_desk: Desk, tmp_path: Path
+) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id = order_ticket(shop_desk, tmp_path)
+    bug = DemoRecords(shop_desk.workspace.records_dir).bugs()[0]
+    report = await actions.look_up_status(shop_desk, ticket_id)
+    await shop_desk.aclose_connectors()
+    assert [(b.id, b.status) for b in report.bugs] == [(bug.id, bug.status)]
+    assert [(o.id, o.status) for o in report.orders] == [("1042", "shipped")]
+    assert report.problems == []
+    lines = report.lines()
+    assert lines[0].startswith(f"{bug.id}: {bug.status}")
+    assert lines[1].startswith("Order 1042: shipped")
+    [record] = [r for r in audit(shop_desk, ticket_id) if r.action == "status_lookup"]
+    assert record.ok and record.params == {"bugs": [bug.id], "orders": ["1042"]}
+
+
+async def test_a_failing_shop_is_one_line_and_the_bugs_still_answer(
+    shop_desk: Desk, http_server: RecordedServer, tmp_path: Path
+) -> None:
+    from deskpilot.actions import service as actions
+
+    http_server.routes = [r for r in http_server.routes if not r.path.startswith("/v1/orders")]
+    http_server.respond("GET", "/v1/orders/1042", status=503, json={"error": "maintenance"})
+    ticket_id = order_ticket(shop_desk, tmp_path)
+    report = await actions.look_up_status(shop_desk, ticket_id)
+    await shop_desk.aclose_connectors()
+    assert len(report.bugs) == 1 and report.orders == []
+    [problem] = report.problems
+    assert problem.startswith("orders: ") and problem in report.lines()
+    [record] = [r for r in audit(shop_desk, ticket_id) if r.action == "status_lookup"]
+    assert not record.ok
+
+
+async def test_without_an_orders_connector_the_customers_bugs_only(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id = first_open(demo_desk)
+    report = await actions.look_up_status(demo_desk, ticket_id)
+    assert (report.bugs, report.orders, report.problems) == ([], [], [])
+    assert report.lines() == ["No linked bugs or orders to look up."]

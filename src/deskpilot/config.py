@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     team: TeamSettings = Field(default_factory=TeamSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     automation: AutomationSettings = Field(default_factory=AutomationSettings)
+    # Canned replies an agent puts in place of the draft with one key: name -> text, with
+    # {first_name}, {agent} and {ticket_id} filled in.
+    macros: dict[str, str] = Field(default_factory=dict)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
@@ -458,6 +461,9 @@ review_share = 0.1      # share of auto-sent replies sampled into the review vie
 setbacks_to_demote = 2  # reopens, escalations, bad CSAT after auto-sends that demote an intent
 # [automation.levels]
 # account_access = "auto"
+
+# [macros]              # canned replies, one key (m) in the ticket workspace
+# thanks = "Hi {first_name},\\n\\nGlad that's sorted, I'll close this now.\\n\\n{agent}"
 
 [storage]
 # database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite

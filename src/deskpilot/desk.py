@@ -339,12 +339,14 @@ class Desk:
         edit_id: str | None = None,
         keystrokes: int | None = None,
         agent: str | None = None,
+        from_macro: bool = False,
     ) -> EditEvent | None:
         """Send the agent's reply; the ticket then waits on the customer (pending).
 
         With ``edit_id`` (the draft's edit event) the event ends as sent, as is or edited, in
         the same transaction; the sent reply then becomes an exemplar for similar tickets.
-        ``agent`` names another sender than this desk's agent (the autopilot).
+        ``agent`` names another sender than this desk's agent (the autopilot); ``from_macro``
+        says the agent put a macro in place of the draft.
         """
         text = body.strip()
         if not text:
@@ -357,9 +359,8 @@ class Desk:
             self.store.append_message(ticket_id, reply)
             self.store.update_ticket(ticket_id, status=Status.PENDING)
             if edit_id is not None:
-                event = self.edits.finish(
-                    edit_id, EditOutcome.SENT_AS_IS, text, keystrokes=keystrokes
-                )
+                outcome = EditOutcome.REPLACED_BY_MACRO if from_macro else EditOutcome.SENT_AS_IS
+                event = self.edits.finish(edit_id, outcome, text, keystrokes=keystrokes)
             self.audit("send", ticket_id, {"chars": len(text)}, actor=sender)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
@@ -447,6 +448,30 @@ class Desk:
         """The draft was discarded, regenerated or replaced (sending and escalating end it
         themselves)."""
         return self.edits.finish(edit_id, outcome, final_text, keystrokes=keystrokes, reason=reason)
+
+    def macro(self, name: str, ticket_id: str) -> str:
+        """A macro's text for this ticket: {first_name}, {agent} and {ticket_id} filled in."""
+        try:
+            template = self.settings.macros[name]
+        except KeyError:
+            known = ", ".join(sorted(self.settings.macros)) or "none configured"
+            raise DeskPilotError(f"no macro '{name}' ([macros] in config.toml: {known})") from None
+        ticket = self.store.get_ticket(ticket_id)
+        name_parts = (
+            ticket.customer.name.split() if ticket.customer and ticket.customer.name else []
+        )
+        values = {
+            "first_name": name_parts[0] if name_parts else "there",
+            "agent": self.agent,
+            "ticket_id": ticket_id,
+        }
+        try:
+            return template.format_map(values)
+        except (KeyError, ValueError, IndexError) as error:
+            placeholders = "{first_name}, {agent} or {ticket_id}, and {{ }} for literal braces"
+            raise DeskPilotError(
+                f"macro '{name}': {error!s} is not a placeholder; use " + placeholders
+            ) from None
 
     def give_edit_reason(self, edit_id: str, reason: str) -> None:
         self.edits.set_reason(edit_id, reason)

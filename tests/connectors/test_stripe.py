@@ -75,6 +75,9 @@ class TestStripeContract(ConnectorContract):
     @pytest.fixture
     def connector(self, stripe: RecordedServer) -> StripeConnector:
         stripe.handle("POST", "/v1/refunds", refunds_endpoint())
+        stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
+        stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
+        stripe.handle("POST", f"/v1/subscription_items/{ITEM}", updates(updated_item))
         return make_connector(stripe)
 
     @pytest.fixture
@@ -251,3 +254,136 @@ def test_config_needs_a_key_and_defaults_to_stripes_address() -> None:
     assert StripeConfig(api_key=SecretStr("k")).base_url == "https://api.stripe.com"
     with pytest.raises(ValidationError, match="page_size"):
         StripeConfig(api_key=SecretStr("k"), page_size=500)
+
+
+# --- account settings: the customer's email, the subscription item's price and quantity ------
+
+ITEM = "si_NcLYdDxLHxlFo7"
+PRO = "price_1MoBzLLkdIwHu7ixR4Jv1bYg"
+CUSTOMER_ROW = {
+    "id": CUSTOMER,
+    "object": "customer",
+    "email": "ann@example.com",
+    "name": "Ann Lee",
+    "created": 1740909600,
+    "livemode": False,
+}
+
+
+def updated_customer(request: ReceivedRequest) -> RecordedResponse:
+    form = dict(parse_qsl(request.body.decode()))
+    return RecordedResponse(200, {**CUSTOMER_ROW, "email": form["email"]})
+
+
+def updated_item(request: ReceivedRequest) -> RecordedResponse:
+    """Stripe's subscription item after the update: the price and quantity asked for."""
+    form = dict(parse_qsl(request.body.decode()))
+    price = {"id": form.get("price", "price_1MoBy5LkdIwHu7ixZhnattbh"), "object": "price"}
+    item = {
+        "id": ITEM,
+        "object": "subscription_item",
+        "subscription": "sub_1MowQVLkdIwHu7ixeRlqHVzs",
+        "quantity": int(form.get("quantity", 7)),
+        "price": price,
+    }
+    return RecordedResponse(200, item)
+
+
+def updates(answer: Callable[[ReceivedRequest], RecordedResponse]) -> IdempotentEndpoint:
+    conflict = RecordedResponse(400, REFUNDS["idempotency_conflict"])
+    return IdempotentEndpoint(answer, conflict)
+
+
+def test_the_billing_email_is_the_customers_email_and_changed_once_per_key(
+    stripe: RecordedServer,
+) -> None:
+    stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
+    stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
+    connector = make_connector(stripe)
+    assert run(connector, lambda c: c.billing_email(CUSTOMER)) == "ann@example.com"
+    changed = run(
+        connector, lambda c: c.change_billing_email(CUSTOMER, "Billing@Lee.example", "k1")
+    )
+    again = run(connector, lambda c: c.change_billing_email(CUSTOMER, "Billing@Lee.example", "k1"))
+    assert (changed.old_value, changed.new_value, changed.replayed) == (
+        "ann@example.com",
+        "billing@lee.example",
+        False,
+    )
+    assert again.replayed and again.new_value == changed.new_value
+    sent = stripe.received("POST", f"/v1/customers/{CUSTOMER}")
+    assert [dict(parse_qsl(r.body.decode())) for r in sent] == [
+        {"email": "billing@lee.example"}
+    ] * 2
+    assert {r.headers["idempotency-key"] for r in sent} == {"k1"}
+
+
+def test_seats_are_the_subscription_items_quantity_prorated(stripe: RecordedServer) -> None:
+    stripe.handle("POST", f"/v1/subscription_items/{ITEM}", updates(updated_item))
+    changed = run(make_connector(stripe), lambda c: c.change_seats(CUSTOMER, 9, "seats-9"))
+    assert (changed.setting, changed.old_value, changed.new_value, changed.reference) == (
+        "seats",
+        "7",
+        "9",
+        ITEM,
+    )
+    [sent] = stripe.received("POST", f"/v1/subscription_items/{ITEM}")
+    assert dict(parse_qsl(sent.body.decode())) == {
+        "quantity": "9",
+        "proration_behavior": "create_prorations",
+    }
+    assert sent.headers["idempotency-key"] == "seats-9"
+
+
+def test_a_plan_change_sets_the_items_price_and_survives_a_429(stripe: RecordedServer) -> None:
+    busy = RecordedResponse(429, REFUNDS["rate_limited"], headers={"Retry-After": "0"})
+    stripe.handle(
+        "POST", f"/v1/subscription_items/{ITEM}", first_then([busy], updates(updated_item))
+    )
+    connector = make_connector(stripe, proration_behavior="always_invoice")
+    changed = run(connector, lambda c: c.change_plan(CUSTOMER, PRO, "plan-pro"))
+    assert (changed.old_value, changed.new_value) == ("price_1MoBy5LkdIwHu7ixZhnattbh", PRO)
+    sent = stripe.received("POST", f"/v1/subscription_items/{ITEM}")
+    assert len(sent) == 2 and len({(r.body, r.headers["idempotency-key"]) for r in sent}) == 1
+    assert dict(parse_qsl(sent[0].body.decode())) == {
+        "price": PRO,
+        "proration_behavior": "always_invoice",
+    }
+
+
+def test_a_change_stripe_refuses_says_why_and_a_key_is_never_reused(
+    stripe: RecordedServer,
+) -> None:
+    stripe.respond(
+        "POST",
+        f"/v1/subscription_items/{ITEM}",
+        status=400,
+        json={
+            "error": {
+                "code": "resource_missing",
+                "message": "No such price: 'price_gone'",
+                "param": "price",
+                "type": "invalid_request_error",
+            }
+        },
+    )
+    with pytest.raises(RemoteApiError, match=r"No such price: 'price_gone' \[resource_missing\]"):
+        run(make_connector(stripe), lambda c: c.change_plan(CUSTOMER, "price_gone", "k-gone"))
+    stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
+    stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
+
+    async def twice(c: StripeConnector) -> None:
+        await c.change_billing_email(CUSTOMER, "a@lee.example", "k-reused")
+        await c.change_billing_email(CUSTOMER, "b@lee.example", "k-reused")
+
+    with pytest.raises(RemoteApiError, match="already used for a different change"):
+        run(make_connector(stripe), twice)
+
+
+def test_no_live_subscription_means_nothing_to_change(stripe: RecordedServer) -> None:
+    with pytest.raises(ConnectorError, match="no live subscription"):
+        run(
+            make_connector(stripe),
+            lambda c: c.change_seats("nobody.contract@example.invalid", 2, "k"),
+        )
+    assert stripe.received("POST") == []

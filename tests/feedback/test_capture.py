@@ -156,3 +156,25 @@ def test_a_sigkill_mid_edit_loses_nothing_that_was_autosaved(
     # Every autosave the child confirmed is there; at most the one in flight is extra.
     assert unsent.keystrokes in (confirmed + 1, confirmed + 2)
     assert unsent.current_text.endswith(f" word{unsent.keystrokes - 1}")
+
+
+async def test_a_macro_in_place_of_the_draft_is_its_own_outcome(demo_desk: Desk) -> None:
+    demo_desk.settings = demo_desk.settings.model_copy(
+        update={"macros": {"thanks": "Hi {first_name},\n\nAll sorted.\n\n{agent} ({ticket_id})"}}
+    )
+    ticket_id = _open_ticket(demo_desk)
+    first = (demo_desk.ticket(ticket_id).customer.name or "there").split()[0]  # type: ignore[union-attr]
+    text = demo_desk.macro("thanks", ticket_id)
+    assert text == f"Hi {first},\n\nAll sorted.\n\nada ({ticket_id})"
+    edit_id, _draft = await _shown(demo_desk, ticket_id)
+    event = demo_desk.send_reply(ticket_id, text, edit_id=edit_id, from_macro=True)
+    assert event is not None and event.outcome is EditOutcome.REPLACED_BY_MACRO
+
+
+def test_macro_errors_name_the_macro(demo_desk: Desk) -> None:
+    demo_desk.settings = demo_desk.settings.model_copy(update={"macros": {"bad": "Hi {name}"}})
+    ticket_id = _open_ticket(demo_desk)
+    with pytest.raises(DeskPilotError, match="macro 'bad': 'name' is not a placeholder"):
+        demo_desk.macro("bad", ticket_id)
+    with pytest.raises(DeskPilotError, match=r"no macro 'nope'.*bad"):
+        demo_desk.macro("nope", ticket_id)

@@ -116,3 +116,20 @@ def test_a_bitext_slice_learns(tmp_path: Path) -> None:
     control = replay(cases[:240], window=80, learning=False).curve
     assert learned[0] < learned[1] < learned[2]
     assert learned[-1] > control[-1] + 0.15
+
+
+def test_a_repeated_ticket_id_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "dupes.jsonl"
+    rows = [{"id": "A", "body": "b", "reply": "r"}, {"id": "A", "body": "c", "reply": "s"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    with pytest.raises(DatasetError, match="line 2: ticket id 'A' already appears on line 1"):
+        read_replay_file(path)
+
+
+def test_a_teams_config_sets_the_replay_policy(tmp_path: Path) -> None:
+    cases = read_replay_file(_history(tmp_path, 40))
+    strict = tmp_path / "config.toml"
+    strict.write_text("[triage]\nmin_confidence = 1.0\n", encoding="utf-8")  # always a human
+    handed_off = replay(cases, window=20, config_file=strict).to_json()
+    assert handed_off["mean_similarity_last_window"] < 0.5
+    assert handed_off["accepted_as_is_rate"] == 0.0

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from textual.widgets import Button, Input, Label, Select, Static
 
+from deskpilot.actions import service as actions
+from deskpilot.connectors.demo import DemoRecords
 from deskpilot.desk import Desk
+from deskpilot.testing import RecordedServer
+from deskpilot.testing.pytest_plugin import http_server
 from deskpilot.tui.app import DeskPilotApp
-from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen
+from deskpilot.tui.screens.action_modals import (
+    BugScreen,
+    ConfirmScreen,
+    RefundScreen,
+    SettingScreen,
+    StatusScreen,
+)
+from deskpilot.tui.screens.modals import EscalateScreen
 from deskpilot.tui.screens.ticket import TicketScreen
+
+__all__ = ["http_server"]  # the local HTTP server fixture, as the connector tests use it
 
 
 async def settle(app: DeskPilotApp, pilot: object) -> None:
@@ -26,6 +41,10 @@ async def until_modal(app: DeskPilotApp, pilot: object, kind: type) -> object:
             return app.screen
         await pilot.pause(0.05)  # type: ignore[attr-defined]
     raise AssertionError(f"no {kind.__name__} appeared; on {app.screen!r}")
+
+
+def showing(app: DeskPilotApp, screen: object) -> bool:
+    return app.screen is screen
 
 
 async def press_refund(modal: RefundScreen, pilot: object) -> None:
@@ -88,13 +107,13 @@ async def test_refund_checks_confirms_and_respects_the_limit(
         await pilot.pause()
         await press_refund(modal, pilot)
         await pilot.pause()
-        assert app.screen is modal and modal.pending is None  # above the limit: refused
+        assert showing(app, modal) and modal.pending is None  # above the limit: refused
         modal.query_one("#amount", Input).value = "5.00"
         await pilot.pause()
         await press_refund(modal, pilot)
         await pilot.pause()
         problem = modal.query_one("#problem", Label).render()
-        assert app.screen is modal and modal.pending is not None, problem  # only asks first
+        assert showing(app, modal) and modal.pending is not None, problem  # only asks first
         await press_refund(modal, pilot)
         await settle(app, pilot)
     refunds = json.loads((desk.workspace.records_dir / "refunds.json").read_text())
@@ -135,3 +154,120 @@ async def test_the_context_panel_shows_the_teams_messages(
         panel = str(screen.query_one("#context", Static).render())
     assert "Team chat" in panel
     assert f"#support-handoffs ada: Hand-off of {ticket_id}" in panel
+
+
+async def test_account_setting_is_previewed_then_applied(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    records = DemoRecords(desk.workspace.records_dir)
+    subscriptions = {s.customer_id: s for s in records.subscriptions()}
+    ticket_id, subscription = next(
+        (row.id, subscriptions[row.customer_id])
+        for row in desk.queue(limit=None)
+        if row.customer_id in subscriptions
+    )
+    other = next(p for p in records.plans() if p.id != subscription.plan_id)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("u")
+        modal = await until_modal(app, pilot, SettingScreen)
+        assert isinstance(modal, SettingScreen)
+        assert modal.settings == ["billing_email", "plan", "seats"]
+        modal.query_one("#setting", Select).value = "plan"
+        await pilot.pause()
+        assert modal.query_one("#value", Input).has_class("-hidden")
+        modal.query_one("#plan", Select).value = other.id
+        await pilot.pause()
+        apply = modal.query_one("#apply", Button)
+        apply.press()  # the first press previews
+        for _ in range(50):
+            if modal.shown is not None:
+                break
+            await pilot.pause(0.05)
+        assert modal.shown is not None and app.screen is modal
+        preview = str(modal.query_one("#preview", Label).render())
+        assert f"Plan: {subscription.plan_id}" not in preview  # plans are shown by name
+        assert f"-> {other.name}" in preview and "days left in the billing cycle" in preview
+        assert not (desk.workspace.records_dir / "account_changes.json").exists()
+        apply.press()  # the second applies what was previewed
+        await settle(app, pilot)
+    [change] = json.loads((desk.workspace.records_dir / "account_changes.json").read_text())
+    assert (change["setting"], change["old_value"], change["new_value"]) == (
+        "plan",
+        subscription.plan_id,
+        other.id,
+    )
+    [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
+    assert now.plan_id == other.id
+    assert audit(desk, ticket_id) == ["update_setting.requested", "update_setting", "note"]
+    assert desk.ticket(ticket_id).messages[-1].body.startswith("Changed the plan from")
+
+
+async def test_status_lookup_shows_linked_bugs_and_orders(
+    desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shop = Path(__file__).resolve().parents[2] / "plugins" / "deskpilot-shop-orders"
+    http_server.load(shop / "tests" / "recordings" / "shop_api.json")
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__SHOP_ORDERS__API_KEY", "sk_test_shop")
+    with desk.workspace.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[connectors.shop_orders]\nbase_url = "{http_server.url}"\n')
+    record = {
+        "id": "T-ORDER-1",
+        "subject": "Where is my order #1042?",
+        "body": "It was due last week.",
+        "customer": {"email": "ann@example.com", "name": "Ann Lee"},
+        "status": "pending",
+    }
+    (tmp_path / "order.jsonl").write_text(json.dumps(record) + "\n")
+    bug = DemoRecords(desk.workspace.records_dir).bugs()[0]
+    with Desk.open(desk.workspace) as shop_desk:
+        if "shop_orders" not in shop_desk.connectors.entries():
+            pytest.skip("the example plugin is not installed: pip install -e plugins/...")
+        shop_desk.clock = desk.clock
+        shop_desk.import_tickets(tmp_path / "order.jsonl")
+        actions.link_bug(shop_desk, "T-ORDER-1", bug.id, bug.title)
+        app = DeskPilotApp(shop_desk, theme="deskpilot-dark")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await open_ticket(app, pilot, "T-ORDER-1")
+            await pilot.press("s")
+            modal = await until_modal(app, pilot, StatusScreen)
+            assert isinstance(modal, StatusScreen)
+            shown = [str(label.render()) for label in modal.query("#lines Label").results(Label)]
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, StatusScreen)
+        await shop_desk.aclose_connectors()
+        assert shown[0].startswith(f"{bug.id}: {bug.status}")
+        assert shown[1].startswith("Order 1042: shipped")
+        assert audit(shop_desk, "T-ORDER-1")[-1] == "status_lookup"
+        assert shop_desk.ticket("T-ORDER-1").status.value == "pending"  # read-only
+
+
+async def test_escalating_says_when_the_team_was_not_notified(
+    desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http_server.respond("POST", "/chat.postMessage", json={"ok": False, "error": "is_archived"})
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__SLACK__BOT_TOKEN", "xoxb-not-a-real-token")
+    with desk.workspace.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[connectors.slack]\nbase_url = "{http_server.url}"\nchannel = "#esc"\n')
+    ticket_id = ticket_of_intent(desk, "refund_request")
+    with Desk.open(desk.workspace) as slack_desk:
+        slack_desk.clock = desk.clock
+        app = DeskPilotApp(slack_desk, theme="deskpilot-dark")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await open_ticket(app, pilot, ticket_id)
+            await pilot.press("x")
+            await until_modal(app, pilot, EscalateScreen)
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            said = [(n.message, n.severity) for n in app._notifications]
+        await slack_desk.aclose_connectors()
+        assert slack_desk.ticket(ticket_id).status.value == "escalated"
+        assert audit(slack_desk, ticket_id)[-3:] == [
+            "escalate",
+            "notify_handoff.requested",
+            "notify_handoff",
+        ]
+    [(message, severity)] = [s for s in said if "not notified" in s[0]]
+    assert "is_archived" in message and severity == "warning"

@@ -39,6 +39,13 @@ def eval_group() -> None:
     help="Replay in a shuffled order (for files sorted by topic and without dates).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Replay the first N.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="A team's config.toml for the replay workspace (default: the defaults).",
+)
 def replay_command(
     file: Path,
     as_json: bool,
@@ -46,6 +53,7 @@ def replay_command(
     no_learning: bool,
     shuffle_seed: int | None,
     limit: int | None,
+    config_file: Path | None,
 ) -> None:
     """Replay FILE's tickets in order on a fresh workspace: draft, score against the reply the
     agent really sent, log the edit, learn. FILE: JSONL with body and reply, or a CSV such as
@@ -63,6 +71,7 @@ def replay_command(
             cases,
             learning=not no_learning,
             window=window,
+            config_file=config_file,
             progress=lambda done, total: report(done, total, ""),
         )
     figures = result.to_json()

@@ -26,6 +26,7 @@ from deskpilot.connectors.models import (
     PasswordResetResult,
     RefundResult,
     ReplyPosted,
+    SettingChanged,
     StatusUpdated,
     TeamMessage,
 )
@@ -125,6 +126,31 @@ class Billing(_Capability):
         refund is an error."""
         self._not_supported("refunds")
 
+    # Account settings: the desk previews a change with the reads below, then applies it with
+    # one of the changes; it offers only the settings whose ``change_*`` a connector overrides
+    # (see ``updatable_settings``).
+
+    async def billing_email(self, customer_id: str) -> str | None:
+        """Where invoices go; None when this system does not say."""
+        return None
+
+    async def change_billing_email(
+        self, customer_id: str, email: str, idempotency_key: str
+    ) -> SettingChanged:
+        self._not_supported("changing the billing email")
+
+    async def change_plan(
+        self, customer_id: str, plan_id: str, idempotency_key: str
+    ) -> SettingChanged:
+        """Move the subscription to ``plan_id`` now, prorated as the system does by default."""
+        self._not_supported("changing plans")
+
+    async def change_seats(
+        self, customer_id: str, seats: int, idempotency_key: str
+    ) -> SettingChanged:
+        """Set the subscription's seat count (its quantity), prorated."""
+        self._not_supported("changing seats")
+
 
 class Issues(_Capability):
     """Known bugs: find the one a customer hit, check its status, file a new one."""
@@ -197,6 +223,23 @@ class Orders(_Capability):
     @abstractmethod
     async def orders_for_customer(self, email: str, limit: int = 10) -> list[Order]:
         """The customer's orders, newest first."""
+
+
+ACCOUNT_SETTINGS: dict[str, str] = {
+    "billing_email": "change_billing_email",
+    "plan": "change_plan",
+    "seats": "change_seats",
+}
+
+
+def updatable_settings(billing: Billing) -> list[str]:
+    """The account settings this billing connector can change: those whose ``change_*`` it
+    implements, in the order of ``ACCOUNT_SETTINGS``."""
+    return [
+        setting
+        for setting, method in ACCOUNT_SETTINGS.items()
+        if getattr(type(billing), method) is not getattr(Billing, method)
+    ]
 
 
 CAPABILITIES: dict[str, type[Capability]] = {

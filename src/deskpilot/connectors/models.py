@@ -34,6 +34,23 @@ class RefundResult(Model):
     replayed: bool = False
 
 
+AccountSetting = Literal["billing_email", "plan", "seats"]
+
+
+class SettingChanged(Model):
+    """An account setting changed through the connector that owns it: old and new value as
+    that system stores them (an email, a plan id, a seat count)."""
+
+    customer_id: str
+    setting: AccountSetting
+    old_value: str
+    new_value: str
+    reference: str = ""  # the system's id for the change (a subscription item, a request id)
+    idempotency_key: str = ""
+    at: datetime = Field(default_factory=utcnow)
+    replayed: bool = False  # the same idempotency key again: the first change, not a second
+
+
 class BugQuery(Model):
     """What a customer's report says about a possible bug: any of the three may be empty."""
 

@@ -176,6 +176,7 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
             snippet=hit.snippet,
             body=_last_agent_reply(answered),
             foreign_words=_customer_words(answered, ticket),
+            intent=answered.intent,
         )
         context.exemplars.append(item)
         if len(context.similar) < SIMILAR_LIMIT:

@@ -38,6 +38,7 @@ class KnowledgeItem(Model):
     # Words that belong to another customer (their name, company): a reply holding them
     # cannot be adapted for this one.
     foreign_words: list[str] = Field(default_factory=list)
+    intent: str | None = None  # an answered ticket's intent
 
 
 class DraftContext(Model):

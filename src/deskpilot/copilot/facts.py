@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from deskpilot.copilot.context import Fact
 from deskpilot.models import Invoice, Plan, PlanChange, Source, Subscription
@@ -14,29 +15,61 @@ def money(amount: float, currency: str = "USD") -> str:
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
 
+@dataclass(frozen=True)
+class Proration:
+    """What a mid-cycle plan change costs: the unused days of the old plan are credited and
+    the rest of the cycle on the new one charged."""
+
+    old: Plan
+    new: Plan
+    remaining: int  # days left in the cycle
+    cycle_days: int
+    credit: float
+    charge: float
+
+    @property
+    def difference(self) -> float:
+        return round(self.charge - self.credit, 2)
+
+    def describe(self) -> str:
+        """The figures in words: "with 12 of 30 days left ...: a credit of ... extra"."""
+        return (
+            f"with {self.remaining} of {self.cycle_days} days left in the billing cycle: a credit "
+            f"of {money(-self.credit)} for the unused {self.old.name} days and a charge of "
+            f"{money(self.charge)} for {self.new.name}, {money(self.difference)} extra"
+        )
+
+
+def prorate(change: PlanChange, plans: Sequence[Plan]) -> Proration | None:
+    """The proration of a plan change (past, or one being previewed); None when either plan is
+    unknown or the change is not within its cycle."""
+    by_id = {plan.id: plan for plan in plans}
+    old, new = by_id.get(change.from_plan), by_id.get(change.to_plan)
+    if old is None or new is None:
+        return None
+    cycle_days = (change.cycle_end - change.cycle_start).days
+    remaining = (change.cycle_end - change.at).days
+    if cycle_days <= 0 or not 0 < remaining <= cycle_days:
+        return None
+    credit = round(old.monthly_price * remaining / cycle_days, 2)
+    charge = round(new.monthly_price * remaining / cycle_days, 2)
+    return Proration(old, new, remaining, cycle_days, credit, charge)
+
+
 def proration_facts(
     changes: Sequence[PlanChange], plans: Sequence[Plan], invoices: Sequence[Invoice]
 ) -> list[Fact]:
     """For each mid-cycle plan change: days left, credit, charge and the invoice that bills it."""
-    by_id = {plan.id: plan for plan in plans}
     facts = []
     for change in changes:
-        old, new = by_id.get(change.from_plan), by_id.get(change.to_plan)
-        if old is None or new is None:
+        proration = prorate(change, plans)
+        if proration is None:
             continue
-        cycle_days = (change.cycle_end - change.cycle_start).days
-        remaining = (change.cycle_end - change.at).days
-        if cycle_days <= 0 or not 0 < remaining <= cycle_days:
-            continue
-        credit = round(old.monthly_price * remaining / cycle_days, 2)
-        charge = round(new.monthly_price * remaining / cycle_days, 2)
+        old, new = proration.old, proration.new
         text = (
             f"On {change.at:%B %-d, %Y} the plan changed from {old.name} "
             f"({money(old.monthly_price)}/month) to {new.name} "
-            f"({money(new.monthly_price)}/month) with {remaining} of "
-            f"{cycle_days} days left in the billing cycle: a credit of {money(-credit)} for the "
-            f"unused {old.name} days and a charge of {money(charge)} for {new.name}, "
-            f"{money(charge - credit)} extra"
+            f"({money(new.monthly_price)}/month) {proration.describe()}"
         )
         invoice = _invoice_with_proration(invoices)
         if invoice is not None:

@@ -9,6 +9,7 @@ next step. It states nothing that is not in the context, and it names what it us
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -30,8 +31,12 @@ TOPICS = {
 }
 BILLING_INTENTS = {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
 NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
-SPECIFIC = re.compile(r"[\d$€£@]")  # figures, money, addresses: true for another customer only
-NUMBERED_PREFIX = re.compile(r"^\s*\d+[.)]\s+", re.M)  # a list's numbers are not figures
+# Amounts, addresses, long numbers (orders, phones), references: in a past reply they may be
+# another customer's. Small numbers ("within 24 hours", "step 2") are how the team talks.
+DETAIL = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:USD|EUR|GBP)"
+    r"|\b\d{4,}\b|\b[A-Z]{2,}-\d+\b"
+)
 GREETING = re.compile(r"^(hi|hello|hey|dear)\b[^,\n]*,", re.I)
 SIGN_OFF = re.compile(r"^(best|cheers|thanks|kind regards|regards|all the best|warmly)\b", re.I)
 
@@ -191,15 +196,25 @@ def _fact_sentence(fact: Fact) -> str:
 
 def _adaptable_reply(context: DraftContext) -> KnowledgeItem | None:
     """The past reply to build on: among similar tickets' sent replies that hold nothing about
-    that other customer (no figures, addresses or their names), the one agents agree on most."""
-    candidates = [
-        item
+    that other customer (no amounts, addresses or names of theirs), preferring replies to the
+    same intent, the one agents agree on most."""
+    pool = [
+        (item, body, set(DETAIL.findall(body)))
         for item in context.exemplars or context.similar
         if (body := _reply_body(item.body))
-        and not SPECIFIC.search(NUMBERED_PREFIX.sub("", body))
-        and not _mentions(body, item.foreign_words)
     ]
-    return choose_exemplar(candidates)
+    # A detail several past replies share is the team's own (a support address, a phone line,
+    # a list price); one that only this reply holds belonged to its customer.
+    shared = Counter(detail for _item, _body, details in pool for detail in details)
+    candidates = [
+        item
+        for item, body, details in pool
+        if all(shared[d] >= 2 for d in details) and not _mentions(body, item.foreign_words)
+    ]
+    # Replies to the same need first: the triage's intent, when answered tickets share it.
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    same_need = [item for item in candidates if intent and item.intent == intent]
+    return choose_exemplar(same_need or candidates)
 
 
 def _mentions(text: str, words: list[str]) -> bool:

@@ -12,6 +12,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import shutil
 import statistics
 import tempfile
 import time
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskpilot.config import Settings
 from deskpilot.errors import DeskPilotError
@@ -28,6 +29,9 @@ from deskpilot.models import Author, Customer, IntentSource, Message, Ticket
 from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
 from deskpilot.understand.datasets import DatasetError
 from deskpilot.workspace import Workspace
+
+if TYPE_CHECKING:
+    from deskpilot.desk import Desk
 
 Progress = Callable[[int, int], None]
 START = datetime(2020, 1, 1, tzinfo=UTC)  # replayed tickets without dates get one a minute apart
@@ -90,7 +94,16 @@ def read_replay_file(path: Path) -> list[ReplayCase]:
     if not text.strip():
         raise DatasetError(path, "the file is empty")
     rows = _csv_rows(path, text) if path.suffix.lower() == ".csv" else _json_rows(path, text)
-    cases = [_case(path, line, row) for line, row in rows]
+    cases = []
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        case = _case(path, line, row)
+        if case.id in first_line:
+            raise DatasetError(
+                path, f"ticket id '{case.id}' already appears on line {first_line[case.id]}", line
+            )
+        first_line[case.id] = line
+        cases.append(case)
     if all(case.created_at for case in cases):
         cases.sort(key=lambda case: case.created_at or START)
     return cases
@@ -156,22 +169,31 @@ def replay(
     *,
     learning: bool = True,
     window: int = 200,
+    config_file: Path | None = None,
     progress: Progress | None = None,
 ) -> ReplayResult:
+    """Replay on a fresh workspace with default settings, or with ``config_file``'s (a team's
+    config.toml: its hand-off policy, its triage thresholds)."""
     if not cases:
         raise DeskPilotError("nothing to replay: the file holds no tickets")
     with tempfile.TemporaryDirectory(prefix="deskpilot-replay-") as folder:
-        return asyncio.run(_replay(Path(folder), cases, learning, window, progress))
+        workspace = Workspace.create(Path(folder) / "workspace")
+        if config_file is not None:
+            shutil.copyfile(config_file, workspace.config_file)
+        return asyncio.run(_replay(workspace, cases, learning, window, progress))
 
 
 async def _replay(
-    folder: Path, cases: list[ReplayCase], learning: bool, window: int, progress: Progress | None
+    workspace: Workspace,
+    cases: list[ReplayCase],
+    learning: bool,
+    window: int,
+    progress: Progress | None,
 ) -> ReplayResult:
     from deskpilot.copilot.service import draft_reply
     from deskpilot.desk import Desk
 
     started = time.perf_counter()
-    workspace = Workspace.create(folder / "workspace")
     settings = _replay_settings(workspace, learning)
     desk = Desk(workspace, settings, workspace.open_store(settings))
     desk.use_local_drafter_only()
@@ -239,7 +261,7 @@ def _ticket(case: ReplayCase, number: int) -> Ticket:
     )
 
 
-def _label(desk: Any, ticket_id: str, intent: str, *, retrain: bool) -> None:
+def _label(desk: Desk, ticket_id: str, intent: str, *, retrain: bool) -> None:
     """The agent's handling tells the intent: a label the classifier learns at its next
     training (every window, as a team's nightly ``deskpilot learn`` would)."""
     desk.store.update_ticket(ticket_id, intent=intent, intent_source=IntentSource.LABEL)

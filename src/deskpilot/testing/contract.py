@@ -13,8 +13,9 @@
 
 The inherited tests exercise every capability the connector declares (and skip the others),
 checking return types and the invariants the desk relies on: lookups of unknown ids give None,
-lists come newest first and within their limit, a refund retried with the same idempotency key
-refunds once. Each test runs its calls in one event loop and closes the connector afterwards.
+lists come newest first and within their limit, a refund or an account change retried with the
+same idempotency key happens once, the desk's customer is found by email. Each test runs its
+calls in one event loop and closes the connector afterwards.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import pytest
@@ -38,6 +40,7 @@ from deskpilot.connectors.capabilities import (
     Notify,
     Orders,
     TicketSource,
+    updatable_settings,
 )
 from deskpilot.connectors.errors import ConnectorError, NotSupportedError
 from deskpilot.connectors.models import (
@@ -53,6 +56,7 @@ from deskpilot.connectors.models import (
     PasswordResetResult,
     RefundResult,
     ReplyPosted,
+    SettingChanged,
     StatusUpdated,
     TeamMessage,
 )
@@ -189,7 +193,75 @@ class ConnectorContract:
         assert all(t.customer_id in (customer.id, None) for t in history.tickets)
         _assert_newest_first([t.created_at for t in history.tickets])
 
+    def test_crm_finds_the_desks_customer_by_email(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        crm: Crm = _serving(connector, "crm")
+        email = _sample(contract_samples, "customer_email", "crm")
+        # The desk's own id means nothing to the CRM: the email finds the customer.
+        ours = Customer(id="desk-contract-1", email=email)
+        nobody = Customer(id="desk-contract-2", email=contract_samples.unknown_email)
+
+        async def lookups(c: Crm) -> tuple[Customer | None, str | None, str | None]:
+            return (
+                await c.customer_by_email(email),
+                await c.crm_customer_id(ours),
+                await c.crm_customer_id(nobody),
+            )
+
+        by_email, resolved, unknown = run(connector, lambda _: lookups(crm))
+        assert by_email is not None and resolved == by_email.id
+        assert unknown is None
+
     # --- billing ---------------------------------------------------------------------------
+
+    def test_billing_knows_the_desks_customer(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        billing: Billing = _serving(connector, "billing")
+        customer_id = self._customer_id(connector, contract_samples, "billing")
+        email = contract_samples.customer_email or contract_samples.unknown_email
+        customer = Customer(id=customer_id, email=email)
+
+        async def reads(c: Billing) -> tuple[str | None, str | None]:
+            resolved = await c.billing_customer_id(customer)
+            return resolved, await c.billing_email(resolved) if resolved else None
+
+        resolved, billing_email = run(connector, lambda _: reads(billing))
+        assert resolved is not None, "the sample customer is known to billing"
+        assert billing_email is None or isinstance(billing_email, str)
+
+    def test_billing_account_changes_apply_once_per_key(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        billing: Billing = _serving(connector, "billing")
+        settings = updatable_settings(billing)
+        if not settings:
+            pytest.skip(f"{type(connector).__name__} changes no account settings")
+        customer_id = self._customer_id(connector, contract_samples, "billing")
+
+        async def change(c: Billing, setting: str) -> list[SettingChanged]:
+            key = f"contract-{uuid.uuid4()}"
+            subscription = await c.subscription(customer_id)
+            if setting == "billing_email":
+                email = f"contract-{uuid.uuid4().hex[:8]}@example.com"
+                return [await c.change_billing_email(customer_id, email, key) for _ in "12"]
+            if subscription is None:
+                pytest.skip(f"the sample customer has no subscription whose {setting} changes")
+            if setting == "seats":
+                seats = subscription.seats + 1
+                return [await c.change_seats(customer_id, seats, key) for _ in "12"]
+            others = [p.id for p in await c.plans() if p.id != subscription.plan_id]
+            if not others:
+                pytest.skip("one plan only: nothing to change to")
+            return [await c.change_plan(customer_id, others[0], key) for _ in "12"]
+
+        for setting in settings:
+            first, again = run(connector, partial(_call, change, billing, setting))
+            assert isinstance(first, SettingChanged) and first.setting == setting
+            assert first.old_value != first.new_value and not first.replayed
+            assert again.replayed, f"{setting}: the same key again must not change it twice"
+            assert (again.old_value, again.new_value) == (first.old_value, first.new_value)
 
     def test_billing_subscription_and_invoices_belong_to_the_customer(
         self, connector: Connector[Any], contract_samples: ContractSamples
@@ -476,6 +548,12 @@ def _unless_unsupported(call: Callable[[], T]) -> T:
         return call()
     except NotSupportedError as error:
         pytest.skip(str(error))
+
+
+async def _call(
+    operation: Callable[[Billing, str], Awaitable[T]], billing: Billing, setting: str, _: object
+) -> T:
+    return await operation(billing, setting)
 
 
 def _assert_newest_first(moments: list[Any]) -> None:

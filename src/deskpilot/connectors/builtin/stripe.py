@@ -1,9 +1,11 @@
 """Stripe: DeskPilot's ``billing`` capability over the Stripe REST API.
 
-Customers, subscriptions, invoices with their lines, prices as plans, and refunds. A refund is
-sent with the desk's ``Idempotency-Key``, so a retry (ours after a 429 or 5xx, or the agent's
-after a crash) returns the first refund (Stripe answers ``Idempotent-Replayed: true``) and never
-refunds twice; the same key for a different refund is refused by Stripe and reported as such.
+Customers, subscriptions, invoices with their lines, prices as plans, refunds, and account
+settings: the customer's email (where invoices go), and the plan and seats of a one-item
+subscription (its item's price and quantity, prorated). Refunds and changes are sent with the
+desk's ``Idempotency-Key``, so a retry (ours after a 429 or 5xx, or the agent's after a crash)
+returns the first result (Stripe answers ``Idempotent-Replayed: true``) and never refunds or
+changes twice; the same key for a different request is refused by Stripe and reported as such.
 
 Ids are Stripe's (``cus_...``); a customer may also be given by email, looked up once. Lists use
 Stripe's ``has_more``/``starting_after`` pagination; writes are form-encoded.
@@ -26,7 +28,7 @@ from deskpilot.connectors.http import (
     cursor_pages,
     form_fields,
 )
-from deskpilot.connectors.models import RefundResult
+from deskpilot.connectors.models import AccountSetting, RefundResult, SettingChanged
 from deskpilot.models import Customer, Invoice, InvoiceLine, Plan, Subscription
 
 from ._common import from_unix, hint, unreadable
@@ -54,18 +56,22 @@ MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
 class StripeConfig(HttpConnectorConfig):
     base_url: str = Field("https://api.stripe.com", pattern=r"^https?://")
     # From DESKPILOT_CONNECTORS__STRIPE__API_KEY (environment or secrets.env) only: a secret
-    # key (sk_...) or a restricted key (rk_...) with read access and refunds write.
+    # key (sk_...) or a restricted key (rk_...) with read access, refunds write, and customers
+    # and subscriptions write for account-setting changes.
     api_key: SecretStr
     api_version: str = ""  # sent as Stripe-Version; empty: the account's default version
     refund_reason: Literal["requested_by_customer", "duplicate", "fraudulent"] = (
         "requested_by_customer"
     )
     page_size: int = Field(100, ge=1, le=100)
+    # How plan and seat changes are billed: prorated on the next invoice (Stripe's default),
+    # invoiced at once, or not prorated.
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = "create_prorations"
 
 
 class StripeConnector(HttpConnector[StripeConfig], Billing):
     config_model: ClassVar[type[ConnectorConfig]] = StripeConfig
-    title: ClassVar[str] = "Stripe: subscriptions, invoices, plans and refunds"
+    title: ClassVar[str] = "Stripe: subscriptions, invoices, plans, refunds and account settings"
 
     def __init__(self, config: StripeConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
@@ -100,16 +106,8 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
     # --- reads ---------------------------------------------------------------------------------
 
     async def subscription(self, customer_id: str) -> Subscription | None:
-        customer = await self._customer(customer_id)
-        if customer is None:
-            return None
-        params = {"customer": customer, "status": "all", "limit": 20}
-        rows = [row async for row in self._list("/v1/subscriptions", params, limit=20)]
-        if not rows:
-            return None
-        rank = {status: i for i, status in enumerate(STATUS_ORDER)}
-        rows.sort(key=lambda r: (rank.get(str(r.get("status")), len(rank)), -int(r["created"])))
-        return _subscription(rows[0], customer_id)
+        row = await self._subscription_row(customer_id)
+        return None if row is None else _subscription(row, customer_id)
 
     async def invoices(self, customer_id: str, limit: int = 12) -> list[Invoice]:
         customer = await self._customer(customer_id)
@@ -180,6 +178,115 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         refund = self.api.decode(response)
         return _refund(refund, invoice_id, reason, idempotency_key, _replayed(response))
 
+    # --- account settings ----------------------------------------------------------------------
+
+    async def billing_email(self, customer_id: str) -> str | None:
+        """The customer's ``email``: where Stripe sends invoices and receipts."""
+        customer = await self._customer(customer_id)
+        if customer is None:
+            return None
+        row = await self.api.get(f"/v1/customers/{customer}", not_found=True)
+        return None if row is None or row.get("deleted") else str(row.get("email") or "")
+
+    async def change_billing_email(
+        self, customer_id: str, email: str, idempotency_key: str
+    ) -> SettingChanged:
+        customer = await self._customer(customer_id)
+        old = await self.billing_email(customer_id)
+        if customer is None or old is None:
+            raise RemoteApiError(f"Stripe has no customer {customer_id}", status=404)
+        new = email.strip().lower()
+        row = await self._update(f"/v1/customers/{customer}", {"email": new}, idempotency_key)
+        answer = self._answer(row)
+        self._by_email.pop(old.lower(), None)  # the old address no longer finds this customer
+        return _changed(customer_id, "billing_email", old, str(answer.get("email") or new), row)
+
+    async def change_plan(
+        self, customer_id: str, plan_id: str, idempotency_key: str
+    ) -> SettingChanged:
+        """The subscription item's price, prorated (Stripe's ``create_prorations``)."""
+        item = await self._only_item(customer_id)
+        old = str((item.get("price") or item.get("plan") or {}).get("id") or "")
+        fields = {"price": plan_id.strip(), "proration_behavior": self.config.proration_behavior}
+        row = await self._update(f"/v1/subscription_items/{item['id']}", fields, idempotency_key)
+        answer = self._answer(row)
+        new = str((answer.get("price") or answer.get("plan") or {}).get("id") or plan_id)
+        return _changed(customer_id, "plan", old, new, row, reference=str(item["id"]))
+
+    async def change_seats(
+        self, customer_id: str, seats: int, idempotency_key: str
+    ) -> SettingChanged:
+        """The subscription item's quantity, prorated."""
+        if seats < 1:
+            raise ConnectorError(f"Stripe: a subscription needs at least one seat (asked {seats})")
+        item = await self._only_item(customer_id)
+        old = str(item.get("quantity") or 1)
+        fields = {"quantity": seats, "proration_behavior": self.config.proration_behavior}
+        row = await self._update(f"/v1/subscription_items/{item['id']}", fields, idempotency_key)
+        answer = self._answer(row)
+        new = str(answer.get("quantity") or seats)
+        return _changed(customer_id, "seats", old, new, row, reference=str(item["id"]))
+
+    async def _only_item(self, customer_id: str) -> dict[str, Any]:
+        """The live subscription's one item; a subscription of several prices is changed in
+        Stripe itself (which item the agent means is not ours to guess)."""
+        row = await self._subscription_row(customer_id)
+        if row is None or row.get("status") not in STATUS_ORDER:
+            raise ConnectorError(f"Stripe: {customer_id} has no live subscription to change")
+        items = list((row.get("items") or {}).get("data") or [])
+        if len(items) != 1:
+            raise ConnectorError(
+                f"Stripe subscription {row.get('id')} has {len(items)} items; change it in the "
+                "Stripe dashboard"
+            )
+        return dict(items[0])
+
+    async def _update(
+        self, path: str, fields: dict[str, Any], idempotency_key: str
+    ) -> httpx.Response:
+        """A form-encoded update with the desk's key: a retry (ours after a 429 or 5xx, or the
+        agent's) is one change, and Stripe says so with ``Idempotent-Replayed``."""
+        if not idempotency_key.strip():
+            raise ConnectorError("Stripe: an account change needs an idempotency key")
+        try:
+            response = await self.api.request(
+                "POST",
+                path,
+                data=form_fields(fields),
+                headers={"Idempotency-Key": idempotency_key},
+            )
+        except RemoteApiError as error:
+            if error.code == "idempotency_error":
+                raise RemoteApiError(
+                    f"Stripe: the idempotency key {idempotency_key} was already used for a "
+                    "different change; nothing was changed this time",
+                    status=error.status,
+                    code=error.code,
+                ) from None
+            raise
+        assert response is not None
+        return response
+
+    def _answer(self, response: httpx.Response) -> dict[str, Any]:
+        answer = self.api.decode(response)
+        if not isinstance(answer, dict):
+            raise ConnectorError("Stripe answered an update with something other than an object")
+        return answer
+
+    async def _subscription_row(self, customer_id: str) -> dict[str, Any] | None:
+        """The subscription the customer lives with: active before trialing before past due...,
+        the newest first."""
+        customer = await self._customer(customer_id)
+        if customer is None:
+            return None
+        params = {"customer": customer, "status": "all", "limit": 20}
+        rows = [row async for row in self._list("/v1/subscriptions", params, limit=20)]
+        if not rows:
+            return None
+        rank = {status: i for i, status in enumerate(STATUS_ORDER)}
+        rows.sort(key=lambda r: (rank.get(str(r.get("status")), len(rank)), -int(r["created"])))
+        return rows[0]
+
     # --- helpers -------------------------------------------------------------------------------
 
     async def _customer(self, customer_id: str) -> str | None:
@@ -245,6 +352,26 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
                 if payment.get(field):
                     return {field: str(payment[field])}
         raise ConnectorError(f"Stripe invoice {invoice['id']} has no payment to refund")
+
+
+def _changed(
+    customer_id: str,
+    setting: AccountSetting,
+    old: str,
+    new: str,
+    response: httpx.Response,
+    *,
+    reference: str = "",
+) -> SettingChanged:
+    return SettingChanged(
+        customer_id=customer_id,
+        setting=setting,
+        old_value=old,
+        new_value=new,
+        reference=reference or customer_id,
+        idempotency_key=str(response.request.headers.get("Idempotency-Key", "")),
+        replayed=_replayed(response),
+    )
 
 
 def _next_cursor(page: dict[str, Any]) -> str | None:

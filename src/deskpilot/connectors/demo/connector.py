@@ -2,7 +2,7 @@
 
 It is what a demo workspace uses without any configuration, and the reference implementation
 the contract tests run against. Nothing it does leaves the machine: actions are written to the
-records folder (refunds.json, bugs.json, outbox.jsonl).
+records folder (refunds.json, bugs.json, account_changes.json, outbox.jsonl).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from deskpilot.connectors.bugmatch import rank_bugs
 from deskpilot.connectors.capabilities import Billing, Crm, Identity, Issues, Notify, TicketSource
 from deskpilot.connectors.demo.records import DemoRecords
 from deskpilot.connectors.models import (
+    AccountSetting,
     AccountUnlockResult,
     BugCreated,
     BugMatch,
@@ -27,6 +28,7 @@ from deskpilot.connectors.models import (
     PasswordResetResult,
     RefundResult,
     ReplyPosted,
+    SettingChanged,
     StatusUpdated,
     TeamMessage,
 )
@@ -103,6 +105,31 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
     ) -> RefundResult:
         return await asyncio.to_thread(
             self.records.refund, invoice_id, amount, reason, idempotency_key
+        )
+
+    async def billing_email(self, customer_id: str) -> str | None:
+        return await asyncio.to_thread(self.records.billing_email, customer_id)
+
+    async def change_billing_email(
+        self, customer_id: str, email: str, idempotency_key: str
+    ) -> SettingChanged:
+        return await self._change(customer_id, "billing_email", email, idempotency_key)
+
+    async def change_plan(
+        self, customer_id: str, plan_id: str, idempotency_key: str
+    ) -> SettingChanged:
+        return await self._change(customer_id, "plan", plan_id, idempotency_key)
+
+    async def change_seats(
+        self, customer_id: str, seats: int, idempotency_key: str
+    ) -> SettingChanged:
+        return await self._change(customer_id, "seats", str(seats), idempotency_key)
+
+    async def _change(
+        self, customer_id: str, setting: AccountSetting, value: str, key: str
+    ) -> SettingChanged:
+        return await asyncio.to_thread(
+            self.records.change_setting, customer_id, setting, value, key
         )
 
     # --- issues ----------------------------------------------------------------------------

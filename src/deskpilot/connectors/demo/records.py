@@ -1,9 +1,9 @@
 """The demo connector's data: the JSON records ``deskpilot demo`` writes into ``records/``.
 
-Reads are cached until a file changes on disk. Writes (refunds, filed bugs) replace their file
-atomically under the folder's lock; everything the desk would have sent somewhere (password
-resets, hand-offs, replies) is appended to ``outbox.jsonl`` instead, so nothing leaves the
-machine. Everything here blocks: the connector calls it from a thread.
+Reads are cached until a file changes on disk. Writes (refunds, filed bugs, account changes)
+replace their file atomically under the folder's lock; everything the desk would have sent
+somewhere (password resets, hand-offs, replies) is appended to ``outbox.jsonl`` instead, so
+nothing leaves the machine. Everything here blocks: the connector calls it from a thread.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from deskpilot.connectors.demo.files import append_json_line, locked, write_json_atomic
 from deskpilot.connectors.errors import ConnectorError, ConnectorUnavailableError
-from deskpilot.connectors.models import NewBug, RefundResult
+from deskpilot.connectors.models import AccountSetting, NewBug, RefundResult, SettingChanged
 from deskpilot.models import (
     Bug,
     CrmRecord,
@@ -42,9 +42,11 @@ PLAN_CHANGES = "plan_changes.json"
 BUGS = "bugs.json"
 REFUNDS = "refunds.json"
 OUTBOX = "outbox.jsonl"
+ACCOUNT_CHANGES = "account_changes.json"
 REQUIRED = (CUSTOMERS, CRM, PLANS, SUBSCRIPTIONS, INVOICES, PLAN_CHANGES, BUGS)
 REFUNDABLE_STATUSES = frozenset({"paid"})
 CENT = 0.005
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class DemoRecords:
@@ -65,7 +67,24 @@ class DemoRecords:
         return self._read(PLANS, Plan)
 
     def subscriptions(self) -> list[Subscription]:
-        return self._read(SUBSCRIPTIONS, Subscription)
+        """Subscriptions as recorded, with the plan and seat changes made since applied."""
+        changes = self.account_changes()
+        return [_after_changes(s, changes) for s in self._read(SUBSCRIPTIONS, Subscription)]
+
+    def billing_email(self, customer_id: str) -> str | None:
+        """The latest billing email set for the customer, else their own email."""
+        changed = [
+            c.new_value
+            for c in self.account_changes()
+            if c.customer_id == customer_id and c.setting == "billing_email"
+        ]
+        if changed:
+            return changed[-1]
+        return next((c.email for c in self.customers() if c.id == customer_id), None)
+
+    def account_changes(self) -> list[SettingChanged]:
+        """Billing email, plan and seat changes, oldest first."""
+        return self._read(ACCOUNT_CHANGES, SettingChanged)
 
     def invoices(self) -> list[Invoice]:
         """Invoices as issued, marked "refunded" once refunds cover their total."""
@@ -73,7 +92,22 @@ class DemoRecords:
         return [_after_refunds(i, refunded.get(i.id, 0.0)) for i in self._read(INVOICES, Invoice)]
 
     def plan_changes(self) -> list[PlanChange]:
-        return self._read(PLAN_CHANGES, PlanChange)
+        """Recorded plan changes and those made since (which explain the next invoice)."""
+        recorded = self._read(PLAN_CHANGES, PlanChange)
+        original = {s.customer_id: s for s in self._read(SUBSCRIPTIONS, Subscription)}
+        made = [
+            PlanChange(
+                customer_id=c.customer_id,
+                at=c.at.date(),
+                from_plan=c.old_value,
+                to_plan=c.new_value,
+                cycle_start=original[c.customer_id].cycle_start,
+                cycle_end=original[c.customer_id].cycle_end,
+            )
+            for c in self.account_changes()
+            if c.setting == "plan" and c.customer_id in original
+        ]
+        return recorded + made
 
     def bugs(self) -> list[Bug]:
         return self._read(BUGS, Bug)
@@ -168,6 +202,61 @@ class DemoRecords:
             )
         return invoice
 
+    def change_setting(
+        self, customer_id: str, setting: AccountSetting, value: str, idempotency_key: str
+    ) -> SettingChanged:
+        """Record a billing email, plan or seat change in account_changes.json: one atomic
+        write, so a failure changes nothing. The same key again returns the first change."""
+        if not idempotency_key.strip():
+            raise ConnectorError("an account change needs an idempotency key")
+        with locked(self.folder):
+            changes = self.account_changes()
+            earlier = next((c for c in changes if c.idempotency_key == idempotency_key), None)
+            if earlier is not None:
+                return _replayed_change(earlier, customer_id, setting, value)
+            old = self._current(customer_id, setting)
+            new = self._valid_value(setting, value)
+            if new == old:
+                raise ConnectorError(f"the {setting.replace('_', ' ')} is already {old}")
+            change = SettingChanged(
+                customer_id=customer_id,
+                setting=setting,
+                old_value=old,
+                new_value=new,
+                reference=f"chg_{len(changes) + 1:07d}",
+                idempotency_key=idempotency_key,
+                at=self.clock(),
+            )
+            rows = [c.model_dump(mode="json", exclude={"replayed"}) for c in [*changes, change]]
+            write_json_atomic(self.folder / ACCOUNT_CHANGES, rows)
+        return change
+
+    def _current(self, customer_id: str, setting: AccountSetting) -> str:
+        if setting == "billing_email":
+            email = self.billing_email(customer_id)
+            if email is None:
+                raise ConnectorError(f"no customer '{customer_id}' in {self.folder / CUSTOMERS}")
+            return email
+        subscription = next((s for s in self.subscriptions() if s.customer_id == customer_id), None)
+        if subscription is None:
+            raise ConnectorError(f"customer '{customer_id}' has no subscription to change")
+        return subscription.plan_id if setting == "plan" else str(subscription.seats)
+
+    def _valid_value(self, setting: AccountSetting, value: str) -> str:
+        text = value.strip()
+        if setting == "billing_email":
+            if not _EMAIL.match(text):
+                raise ConnectorError(f"'{value}' is not an email address")
+            return text.lower()
+        if setting == "plan":
+            if text not in {p.id for p in self.plans()}:
+                known = ", ".join(p.id for p in self.plans())
+                raise ConnectorError(f"no plan '{value}' in {self.folder / PLANS}; known: {known}")
+            return text
+        if not text.isdigit() or int(text) < 1:
+            raise ConnectorError(f"seats must be a whole number of at least 1, not '{value}'")
+        return str(int(text))
+
     def add_bug(self, new: NewBug) -> Bug:
         """Append a bug to bugs.json with the next free id."""
         with locked(self.folder):
@@ -222,6 +311,29 @@ def _after_refunds(invoice: Invoice, refunded: float) -> Invoice:
     if refunded and invoice.total > 0 and refunded >= invoice.total - CENT:
         return invoice.model_copy(update={"status": "refunded"})
     return invoice
+
+
+def _after_changes(subscription: Subscription, changes: Sequence[SettingChanged]) -> Subscription:
+    for change in changes:
+        if change.customer_id != subscription.customer_id:
+            continue
+        if change.setting == "plan":
+            subscription = subscription.model_copy(update={"plan_id": change.new_value})
+        elif change.setting == "seats":
+            subscription = subscription.model_copy(update={"seats": int(change.new_value)})
+    return subscription
+
+
+def _replayed_change(
+    earlier: SettingChanged, customer_id: str, setting: str, value: str
+) -> SettingChanged:
+    asked = (customer_id, setting, value.strip().lower() if setting == "billing_email" else value)
+    if (earlier.customer_id, earlier.setting, earlier.new_value) != asked:
+        raise ConnectorError(
+            f"idempotency key '{earlier.idempotency_key}' was already used for another change "
+            f"({earlier.setting} of {earlier.customer_id}); use a new key"
+        )
+    return earlier.model_copy(update={"replayed": True})
 
 
 def _next_number(ids: Any) -> int:

@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, OptionList, Select, TextArea
 
+from deskpilot.errors import DeskPilotError
 from deskpilot.tui.screens.modals import MODAL_CSS
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from deskpilot.actions.service import SettingPreview
     from deskpilot.connectors.models import BugMatch
-    from deskpilot.models import Invoice
+    from deskpilot.models import Invoice, Plan
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -132,6 +136,151 @@ class RefundScreen(ModalScreen[RefundRequest | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+SETTING_NAMES = {"billing_email": "Billing email", "plan": "Plan", "seats": "Seats"}
+
+
+class SettingScreen(ModalScreen["SettingPreview | None"]):
+    """Pick a setting, enter its new value, see the preview, confirm. The preview comes from
+    the billing connector (``preview``, awaited in a worker); any edit asks for a new one, and
+    only a shown preview can be confirmed."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-setting")]
+    DEFAULT_CSS = MODAL_CSS.format(name="SettingScreen") + (
+        "SettingScreen #problem { color: $error; }\n"
+        "SettingScreen #preview { margin-top: 1; }\n"
+        "SettingScreen .-hidden { display: none; }"
+    )
+
+    def __init__(
+        self,
+        settings: list[str],
+        plans: list[Plan],
+        preview: Callable[[str, str], Awaitable[SettingPreview]],
+    ) -> None:
+        super().__init__()
+        self.settings, self.plans, self.preview_of = settings, plans, preview
+        self.shown: SettingPreview | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Account setting[/b] · changed through the billing connector")
+            yield Select(
+                [(SETTING_NAMES.get(s, s), s) for s in self.settings],
+                prompt="Setting",
+                id="setting",
+            )
+            yield Input(placeholder="New value", id="value")
+            yield Select(
+                [(f"{p.name} · {p.monthly_price:,.2f}/month", p.id) for p in self.plans],
+                prompt="Plan",
+                id="plan",
+                classes="-hidden",
+            )
+            yield Label("", id="preview")
+            yield Label("", id="problem")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Preview", variant="primary", id="apply")
+
+    @on(Select.Changed, "#setting")
+    def _choose(self, event: Select.Changed) -> None:
+        is_plan = event.value == "plan"
+        self.query_one("#value", Input).set_class(is_plan, "-hidden")
+        self.query_one("#plan", Select).set_class(not is_plan, "-hidden")
+        self._forget()
+
+    @on(Input.Changed, "#value")
+    @on(Select.Changed, "#plan")
+    def _edited(self) -> None:
+        self._forget()
+
+    def _forget(self) -> None:
+        self.shown = None
+        self.query_one("#preview", Label).update("")
+        self.query_one("#apply", Button).label = "Preview"
+
+    @on(Button.Pressed, "#apply")
+    def apply(self) -> None:
+        if self.shown is not None:
+            self.dismiss(self.shown)
+            return
+        request = self._request()
+        if request is not None:
+            self._preview(*request)
+
+    @work(exclusive=True, group="setting-preview")
+    async def _preview(self, setting: str, value: str) -> None:
+        problem = self.query_one("#problem", Label)
+        problem.update("Previewing…")
+        try:
+            preview = await self.preview_of(setting, value)
+        except DeskPilotError as error:
+            problem.update(str(error).replace("[", r"\["))
+            return
+        if self._request() != (setting, value):
+            problem.update("")
+            return  # edited while the preview was on its way: ask again
+        problem.update("")
+        self.shown = preview
+        self.query_one("#preview", Label).update(
+            preview.describe().replace("[", r"\[") + "\n[b]Press again to apply.[/b]"
+        )
+        self.query_one("#apply", Button).label = "Apply change"
+
+    def _request(self) -> tuple[str, str] | None:
+        problem = self.query_one("#problem", Label)
+        setting = self.query_one("#setting", Select).value
+        if setting is Select.NULL:
+            problem.update("Choose the setting to change.")
+            return None
+        if setting == "plan":
+            plan = self.query_one("#plan", Select).value
+            if plan is Select.NULL:
+                problem.update("Choose the new plan.")
+                return None
+            return str(setting), str(plan)
+        value = self.query_one("#value", Input).value.strip()
+        if not value:
+            problem.update("Enter the new value.")
+            return None
+        return str(setting), value
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class StatusScreen(ModalScreen[None]):
+    """Where the ticket's linked bugs and orders stand now (read-only)."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close-status")]
+    DEFAULT_CSS = MODAL_CSS.format(name="StatusScreen") + (
+        "StatusScreen #lines { height: auto; max-height: 30; }\n"
+        "StatusScreen .problem { color: $error; }"
+    )
+
+    def __init__(self, lines: list[str], problems: list[str]) -> None:
+        super().__init__()
+        self.lines, self.problems = lines, problems
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Status[/b] · linked bugs and orders, as their systems say now")
+            with VerticalScroll(id="lines"):
+                for line in self.lines:
+                    problem = line in self.problems
+                    yield Label(line.replace("[", r"\["), classes="problem" if problem else "")
+            with Horizontal():
+                yield Button("Close", variant="primary", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def close(self) -> None:
         self.dismiss(None)
 
 

@@ -25,6 +25,8 @@ from deskpilot.tui.screens.action_modals import (
     Readable,
     ReadScreen,
     RefundScreen,
+    SettingScreen,
+    StatusScreen,
 )
 from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen, ReasonScreen
 
@@ -522,6 +524,39 @@ class TicketScreen(Screen[None]):
                     desk, self.ticket_id, request.invoice_id, request.amount, request.reason
                 ),
             )
+
+    @work(exclusive=True, group="action")
+    async def action_update_setting(self) -> None:
+        """Billing email, plan or seats: pick, enter, preview (old -> new, proration), confirm."""
+        desk = self.desk
+        if self.ticket is None or self.ticket.customer is None:
+            self.notify("This ticket has no customer.", severity="error")
+            return
+        try:
+            settings, plans = await actions.account_settings(desk)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Account settings unavailable", severity="error")
+            return
+        if not settings:
+            self.notify("The billing connector cannot change account settings.", severity="warning")
+            return
+
+        async def preview(setting: str, value: str) -> actions.SettingPreview:
+            return await actions.preview_setting(desk, self.ticket_id, setting, value)
+
+        confirmed = await self.app.push_screen_wait(SettingScreen(settings, plans, preview))
+        if confirmed is not None:
+            await self._run(confirmed.title + " change", actions.update_setting(desk, confirmed))
+
+    @work(exclusive=True, group="action")
+    async def action_status_lookup(self) -> None:
+        """Linked bugs' and orders' current status, in a dialog; changes nothing."""
+        try:
+            report = await actions.look_up_status(self.desk, self.ticket_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Status lookup failed", severity="error")
+            return
+        await self.app.push_screen_wait(StatusScreen(report.lines(), report.problems))
 
     @work(exclusive=True, group="action")
     async def action_create_bug(self) -> None:
