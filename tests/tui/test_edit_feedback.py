@@ -117,3 +117,29 @@ async def test_no_draft_for_an_intent_whose_automation_is_off(
         await pilot.press("r")  # the agent can still ask for one
         await settle(app, pilot)
         assert _draft(screen).text and screen.edit_id is not None
+
+
+async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from deskpilot.tui.screens.modals import MacroScreen
+
+    desk.settings = desk.settings.model_copy(
+        update={"macros": {"sorted": "Hi {first_name},\n\nAll sorted now.\n\n{agent}"}}
+    )
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        edit_id = screen.edit_id
+        await pilot.press("m")
+        await until_modal(app, pilot, MacroScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "All sorted now." in _draft(screen).text
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ReasonScreen)  # a macro is not a bad draft
+    assert edit_id is not None
+    assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.REPLACED_BY_MACRO
+    assert "All sorted now." in desk.ticket(ticket_id).messages[-1].body

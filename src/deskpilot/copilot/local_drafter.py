@@ -211,10 +211,12 @@ def _adaptable_reply(context: DraftContext) -> KnowledgeItem | None:
         for item, body, details in pool
         if all(shared[d] >= 2 for d in details) and not _mentions(body, item.foreign_words)
     ]
-    # Replies to the same need first: the triage's intent, when answered tickets share it.
+    # Replies to the same need only, when answered tickets share the triage's intent: another
+    # intent's reply (however similar its words) answers another question.
     intent = context.triage.intent if context.triage else context.ticket.intent
-    same_need = [item for item in candidates if intent and item.intent == intent]
-    return choose_exemplar(same_need or candidates)
+    if intent and any(item.intent == intent for item, _body, _details in pool):
+        candidates = [item for item in candidates if item.intent == intent]
+    return choose_exemplar(candidates)
 
 
 def _mentions(text: str, words: list[str]) -> bool:
