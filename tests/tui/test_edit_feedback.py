@@ -143,3 +143,30 @@ async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
     assert edit_id is not None
     assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.REPLACED_BY_MACRO
     assert "All sorted now." in desk.ticket(ticket_id).messages[-1].body
+
+
+async def test_a_slow_model_shows_the_local_draft_until_its_own_arrives(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from test_model_drafter import FakeOpenAI, Reply
+
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    with FakeOpenAI(Reply(chunks=["Hi from the model."], before_first=4.0)) as fake:
+        desk.settings.llm.base_url = fake.url
+        app = make_app()
+        async with app.run_test(size=(160, 48)) as pilot:
+            app.open_ticket(ticket_id)
+            shown_local = ""
+            for _ in range(70):  # the local draft is there long before the model's
+                await pilot.pause(0.05)
+                screen = app.screen
+                if isinstance(screen, TicketScreen) and _draft(screen).text.startswith("Hi "):
+                    shown_local = _draft(screen).text
+                    break
+            assert shown_local and "model" not in shown_local
+            assert isinstance(screen, TicketScreen)
+            label = str(screen.query_one("#draft-label", Label).render())
+            assert "still writing" in label
+            await settle(app, pilot)
+            assert _draft(screen).text == "Hi from the model."
+        await desk.aclose_connectors()
