@@ -146,3 +146,47 @@ def test_an_unreachable_model_endpoint_falls_back_to_the_local_draft(
     assert outcome.notice is not None and "model failed" in outcome.notice
     assert f"127.0.0.1:{port}" in outcome.notice
     assert outcome.draft.text.startswith("Hi ")
+
+
+async def test_a_slow_model_shows_the_local_draft_first_then_replaces_it(desk: Desk) -> None:
+    from deskpilot.copilot.service import Listener
+    from test_model_drafter import FakeOpenAI, Reply
+
+    events: list[tuple[str, str]] = []
+    listener = Listener(
+        chunk=lambda text: events.append(("chunk", text)),
+        restart=lambda: events.append(("restart", "")),
+        status=lambda line: events.append(("status", line)),
+    )
+    ticket_id = open_by_intent(desk)["account_access"][0]
+    with FakeOpenAI(Reply(chunks=["Hi from", " the model."], before_first=0.8)) as fake:
+        desk.settings.llm.base_url = fake.url
+        outcome = await draft_reply(desk, ticket_id, listener, local_after=0.1)
+        await desk.aclose_connectors()
+    kinds = [kind for kind, _ in events]
+    restart = kinds.index("restart")
+    local_text = "".join(text for kind, text in events[:restart] if kind == "chunk")
+    assert local_text.startswith("Hi ") and "Best," in local_text  # the whole local draft
+    assert any(kind == "status" and "still writing" in text for kind, text in events[:restart])
+    assert "".join(text for kind, text in events[restart:] if kind == "chunk") == (
+        "Hi from the model."
+    )
+    assert outcome.draft.text == "Hi from the model." and outcome.notice is None
+    assert outcome.draft.drafter != "local"
+
+
+async def test_a_slow_model_that_fails_leaves_the_local_draft_with_the_reason(desk: Desk) -> None:
+    from deskpilot.copilot.service import Listener
+    from test_model_drafter import FakeOpenAI, failing
+
+    chunks: list[str] = []
+    restarts: list[None] = []
+    ticket_id = open_by_intent(desk)["account_access"][0]
+    with FakeOpenAI(failing(401, "bad key")) as fake:
+        desk.settings.llm.base_url = fake.url
+        listener = Listener(chunk=chunks.append, restart=lambda: restarts.append(None))
+        outcome = await draft_reply(desk, ticket_id, listener, local_after=0.0)
+        await desk.aclose_connectors()
+    assert not restarts  # nothing replaced the local draft
+    assert "".join(chunks) == outcome.draft.text and outcome.draft.drafter == "local"
+    assert outcome.notice is not None and "model failed" in outcome.notice

@@ -117,3 +117,56 @@ async def test_no_draft_for_an_intent_whose_automation_is_off(
         await pilot.press("r")  # the agent can still ask for one
         await settle(app, pilot)
         assert _draft(screen).text and screen.edit_id is not None
+
+
+async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from deskpilot.tui.screens.modals import MacroScreen
+
+    desk.settings = desk.settings.model_copy(
+        update={"macros": {"sorted": "Hi {first_name},\n\nAll sorted now.\n\n{agent}"}}
+    )
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        edit_id = screen.edit_id
+        await pilot.press("m")
+        await until_modal(app, pilot, MacroScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "All sorted now." in _draft(screen).text
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ReasonScreen)  # a macro is not a bad draft
+    assert edit_id is not None
+    assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.REPLACED_BY_MACRO
+    assert "All sorted now." in desk.ticket(ticket_id).messages[-1].body
+
+
+async def test_a_slow_model_shows_the_local_draft_until_its_own_arrives(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from test_model_drafter import FakeOpenAI, Reply
+
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    with FakeOpenAI(Reply(chunks=["Hi from the model."], before_first=4.0)) as fake:
+        desk.settings.llm.base_url = fake.url
+        app = make_app()
+        async with app.run_test(size=(160, 48)) as pilot:
+            app.open_ticket(ticket_id)
+            shown_local = ""
+            for _ in range(70):  # the local draft is there long before the model's
+                await pilot.pause(0.05)
+                screen = app.screen
+                if isinstance(screen, TicketScreen) and _draft(screen).text.startswith("Hi "):
+                    shown_local = _draft(screen).text
+                    break
+            assert shown_local and "model" not in shown_local
+            assert isinstance(screen, TicketScreen)
+            label = str(screen.query_one("#draft-label", Label).render())
+            assert "still writing" in label
+            await settle(app, pilot)
+            assert _draft(screen).text == "Hi from the model."
+        await desk.aclose_connectors()

@@ -177,6 +177,8 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
             body=_last_agent_reply(answered),
             foreign_words=_customer_words(answered, ticket),
             intent=answered.intent,
+            question=answered.first_customer_message,
+            customer=answered.customer.id if answered.customer else None,
         )
         context.exemplars.append(item)
         if len(context.similar) < SIMILAR_LIMIT:

@@ -39,6 +39,8 @@ class KnowledgeItem(Model):
     # cannot be adapted for this one.
     foreign_words: list[str] = Field(default_factory=list)
     intent: str | None = None  # an answered ticket's intent
+    question: str = ""  # an answered ticket's question (the customer's first message)
+    customer: str | None = None  # an answered ticket's customer (id), to tell whose details
 
 
 class DraftContext(Model):

@@ -1,10 +1,11 @@
 """Choosing which past reply to build a draft on.
 
-The nearest past question is not always the best model: its reply may be an outlier (a one-off
-apology, a reply to a detail this customer did not mention). Among the replies agents sent to
-similar questions, the one closest on average to the others is the one an agent is most likely
-to keep (a minimum-Bayes-risk choice). The more replies the desk has learned, the better the
-choice gets, which is how the draft improves as agents work.
+First the question: only past tickets that asked what this customer asks are candidates (their
+question close to this one's, not just their subject). Then the answer: the nearest past
+question's reply is not always the best model (a one-off apology, a detail this customer did
+not mention), so among those candidates the reply closest on average to the others is the one
+an agent is most likely to keep (a minimum-Bayes-risk choice). The more replies the desk has
+learned, the better the choice gets, which is how the draft improves as agents work.
 """
 
 from __future__ import annotations
@@ -15,21 +16,34 @@ from rapidfuzz import fuzz
 
 from deskpilot.copilot.context import KnowledgeItem
 
-# Retrieval order still counts: a candidate's own rank is worth this much against consensus.
-RANK_WEIGHT = 0.15
+# A past question must be about this close to this ticket's to lend its reply at all...
+MIN_RELEVANCE = 0.55
+# ...and within this much of the closest past question to be among the candidates.
+RELEVANCE_BAND = 0.15
 
 
-def choose_exemplar(candidates: Sequence[KnowledgeItem]) -> KnowledgeItem | None:
-    """The candidate whose reply agrees most with the others (ties to the better retrieved)."""
-    usable = [item for item in candidates if item.body.strip()]
-    if len(usable) <= 2:
-        return usable[0] if usable else None
-    best, best_score = usable[0], -1.0
-    for rank, item in enumerate(usable):
-        agreement = sum(
-            fuzz.ratio(item.body, other.body) for other in usable if other is not item
-        ) / (100 * (len(usable) - 1))
-        score = agreement + RANK_WEIGHT * (1 - rank / len(usable))
-        if score > best_score:
-            best, best_score = item, score
-    return best
+def choose_exemplar(question: str, candidates: Sequence[KnowledgeItem]) -> KnowledgeItem | None:
+    """The reply to build on for ``question``, or None when no past question is close."""
+    scored = [
+        (_relevance(question, item.question or item.snippet), item)
+        for item in candidates
+        if item.body.strip()
+    ]
+    if not scored:
+        return None
+    top = max(score for score, _item in scored)
+    if top < MIN_RELEVANCE:
+        return None
+    close = [(score, item) for score, item in scored if score >= top - RELEVANCE_BAND]
+    if len(close) <= 2:
+        return max(close, key=lambda pair: pair[0])[1]
+    return max(close, key=lambda pair: _agreement(pair[1], close) + 0.5 * pair[0])[1]
+
+
+def _relevance(question: str, other: str) -> float:
+    return fuzz.token_set_ratio(question.lower(), other.lower()) / 100
+
+
+def _agreement(item: KnowledgeItem, close: list[tuple[float, KnowledgeItem]]) -> float:
+    others = [other for _score, other in close if other is not item]
+    return sum(fuzz.ratio(item.body, other.body) for other in others) / (100 * len(others))

@@ -9,7 +9,6 @@ next step. It states nothing that is not in the context, and it names what it us
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -30,12 +29,29 @@ TOPICS = {
     "cancellation": "account changes",
 }
 BILLING_INTENTS = {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
+COMMON_WORDS = frozenset(
+    {
+        "hi", "hello", "hey", "dear", "thanks", "thank", "please", "the", "and", "you", "your",
+        "our", "this", "that", "what", "how", "can", "could", "would", "when", "where", "why",
+        "which", "there", "here", "just", "also",
+    }
+)  # fmt: skip
+# Answers about the customer's own records: another customer's reply says nothing true here.
+OWN_RECORD_INTENTS = BILLING_INTENTS | {"order_status"}
 NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
 # Amounts, addresses, long numbers (orders, phones), references: in a past reply they may be
 # another customer's. Small numbers ("within 24 hours", "step 2") are how the team talks.
 DETAIL = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:USD|EUR|GBP)"
     r"|\b\d{4,}\b|\b[A-Z]{2,}-\d+\b"
+)
+# "I've refunded / reset / unlocked ...": true of that ticket, and nothing the co-pilot did here.
+DONE_FOR_THEM = re.compile(
+    r"\b(?:I|we)(?:'ve| have)\s+(?:just\s+|now\s+|already\s+)?(?:cleared|refunded|reset|issued|"
+    r"switched|changed|updated|sent|credited|cancell?ed|unlocked|removed|added|processed|"
+    r"applied|restored|extended|upgraded|downgraded|moved|merged|fixed|deleted|re-?sent|enabled|"
+    r"disabled|waived|escalated|forwarded)\b",
+    re.IGNORECASE,
 )
 GREETING = re.compile(r"^(hi|hello|hey|dear)\b[^,\n]*,", re.I)
 SIGN_OFF = re.compile(r"^(best|cheers|thanks|kind regards|regards|all the best|warmly)\b", re.I)
@@ -196,25 +212,48 @@ def _fact_sentence(fact: Fact) -> str:
 
 def _adaptable_reply(context: DraftContext) -> KnowledgeItem | None:
     """The past reply to build on: among similar tickets' sent replies that hold nothing about
-    that other customer (no amounts, addresses or names of theirs), preferring replies to the
-    same intent, the one agents agree on most."""
+    that other customer (no amounts, addresses or names of theirs, nothing done for them),
+    preferring replies to the same intent, the one agents agree on most."""
     pool = [
         (item, body, set(DETAIL.findall(body)))
         for item in context.exemplars or context.similar
         if (body := _reply_body(item.body))
     ]
-    # A detail several past replies share is the team's own (a support address, a phone line,
-    # a list price); one that only this reply holds belonged to its customer.
-    shared = Counter(detail for _item, _body, details in pool for detail in details)
+    # A detail past replies to several customers share is the team's own (a support address,
+    # a phone line, a list price); one that only one customer's replies hold is theirs.
+    customers_with: dict[str, set[str]] = {}
+    for item, _body, details in pool:
+        for detail in details:
+            customers_with.setdefault(detail, set()).add(item.customer or item.source.ref)
+    question = context.ticket.first_customer_message
     candidates = [
         item
         for item, body, details in pool
-        if all(shared[d] >= 2 for d in details) and not _mentions(body, item.foreign_words)
+        if all(len(customers_with[d]) >= 2 for d in details)
+        and not _mentions(body, item.foreign_words)
+        and not DONE_FOR_THEM.search(body)
+        and not _about_something_else(item, body, question)
     ]
-    # Replies to the same need first: the triage's intent, when answered tickets share it.
+    # Replies to the same need only, when answered tickets share the triage's intent: another
+    # intent's reply (however similar its words) answers another question.
     intent = context.triage.intent if context.triage else context.ticket.intent
-    same_need = [item for item in candidates if intent and item.intent == intent]
-    return choose_exemplar(same_need or candidates)
+    if intent in OWN_RECORD_INTENTS:
+        return None
+    if intent and any(item.intent == intent for item, _body, _details in pool):
+        candidates = [item for item in candidates if item.intent == intent]
+    return choose_exemplar(question, candidates)
+
+
+def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> bool:
+    """The past reply names a thing its own question named and this one does not ("Jira"
+    for a question about Slack): it answers a different question."""
+    asked = _words(question)
+    named_in_reply = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]{2,}", reply)}
+    return bool((named_in_reply & _words(item.question)) - asked - COMMON_WORDS)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", text)}
 
 
 def _mentions(text: str, words: list[str]) -> bool:

@@ -3,7 +3,8 @@ the draft's confidence and whether a human must take over, and keep it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,19 @@ if TYPE_CHECKING:
 
 OnChunk = Callable[[str], None]
 UNGROUNDED = "no article, record or past reply supports an answer"
+# A model this slow to start writing: the agent reads the local draft meanwhile.
+LOCAL_DRAFT_AFTER = 1.0
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Where a view hears a draft being written. ``restart`` (clear what was shown) and
+    ``status`` (a line about it) are for views that can take text back, like the TUI's
+    editor; without them a slow model's draft is simply awaited."""
+
+    chunk: OnChunk
+    restart: Callable[[], None] | None = None
+    status: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -30,11 +44,21 @@ class DraftOutcome:
     draft_id: int | None = None  # the stored draft, which the agent's edit event points at
 
 
-async def draft_reply(desk: Desk, ticket_id: str, on_chunk: OnChunk | None = None) -> DraftOutcome:
+async def draft_reply(
+    desk: Desk,
+    ticket_id: str,
+    on_chunk: OnChunk | Listener | None = None,
+    *,
+    local_after: float = LOCAL_DRAFT_AFTER,
+) -> DraftOutcome:
+    """Draft a reply. With a ``Listener`` that can restart, a model that has not started
+    writing after ``local_after`` seconds is preceded by the local draft, which its own text
+    replaces once it comes (or which stays, with the reason, if the model fails)."""
     context = await assemble(desk, ticket_id)
     local = LocalDrafter(desk.agent)
     composition = local.compose(context)
-    text, notice = await _write(desk, context, composition, on_chunk)
+    listener = on_chunk if isinstance(on_chunk, Listener) else Listener(on_chunk or _ignore)
+    text, notice = await _write(desk, context, composition, listener, local_after)
     reason = _handoff_reason(context, composition)
     drafter, model, version = _used(desk, notice, local)
     draft = Draft(
@@ -54,31 +78,66 @@ async def draft_reply(desk: Desk, ticket_id: str, on_chunk: OnChunk | None = Non
 
 
 async def _write(
-    desk: Desk, context: DraftContext, composition: Composition, on_chunk: OnChunk | None
+    desk: Desk,
+    context: DraftContext,
+    composition: Composition,
+    listener: Listener,
+    local_after: float,
 ) -> tuple[str, str | None]:
     """The text and, if the model endpoint failed, why the local draft stands in for it."""
-    emit = on_chunk or (lambda _chunk: None)
+    emit = listener.chunk
     model = desk.model_drafter()
-    if model is not None:
-        received: list[str] = []
-        try:
-            async for chunk in model.stream(context):
-                received.append(chunk)
-                emit(chunk)
-            text = "".join(received).strip()
-            if text:
-                return text, None
-            raise DraftError(f"model endpoint {model.model}: returned an empty draft")
-        except DraftError as error:
-            notice = f"the model failed ({error}); this is the local draft"
-            if received:
-                emit(f"\n\n[{notice}]\n\n")
-        for paragraph in _paragraphs(composition.text):
-            emit(paragraph)
-        return composition.text, notice
-    for paragraph in _paragraphs(composition.text):
+    if model is None:
+        _show(composition.text, emit)
+        return composition.text, None
+    stream = model.stream(context).__aiter__()
+    received: list[str] = []
+    shown_local = False
+    first = asyncio.ensure_future(_next(stream))
+    try:
+        if listener.restart is not None:
+            done, _pending = await asyncio.wait({first}, timeout=local_after)
+            if not done:
+                shown_local = True
+                _show(composition.text, emit)
+                if listener.status:
+                    listener.status(f"the local draft, while {model.model} is still writing")
+        chunk = await first
+        if shown_local and chunk is not None and listener.restart is not None:
+            listener.restart()
+        while chunk is not None:
+            received.append(chunk)
+            emit(chunk)
+            chunk = await _next(stream)
+        text = "".join(received).strip()
+        if text:
+            return text, None
+        raise DraftError(f"model endpoint {model.model}: returned an empty draft")
+    except DraftError as error:
+        notice = f"the model failed ({error}); this is the local draft"
+    finally:
+        first.cancel()  # a no-op once it is done; stops the request if the view gave up
+    if received:
+        emit(f"\n\n[{notice}]\n\n")
+    if received or not shown_local:
+        _show(composition.text, emit)
+    return composition.text, notice
+
+
+async def _next(stream: AsyncIterator[str]) -> str | None:
+    try:
+        return await anext(stream)
+    except StopAsyncIteration:
+        return None
+
+
+def _show(text: str, emit: OnChunk) -> None:
+    for paragraph in _paragraphs(text):
         emit(paragraph)
-    return composition.text, None
+
+
+def _ignore(_chunk: str) -> None:
+    pass
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -47,6 +47,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("edit", "e", "edit", "Edit draft", TICKET),
     KeyAction("regenerate", "r", "regenerate", "Regenerate", TICKET),
     KeyAction("discard", "d", "discard", "Discard draft", TICKET, show=False),
+    KeyAction("macro", "m", "macro", "Macro", TICKET, show=False),
     KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET),
     KeyAction("refund", "f", "refund", "Refund", TICKET),
     KeyAction("setting", "u", "update_setting", "Account setting", TICKET),

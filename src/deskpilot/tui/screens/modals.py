@@ -1,5 +1,5 @@
-"""Small dialogs for one-key actions: note, intent, escalate, the reason for an edit. Each
-returns its result or None."""
+"""Small dialogs for one-key actions: note, intent, escalate, macro, the reason for an edit.
+Each returns its result or None."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown, Select, TextArea
+from textual.widgets import Button, Label, Markdown, OptionList, Select, TextArea
+from textual.widgets.option_list import Option
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -140,3 +141,41 @@ class ReasonScreen(ModalScreen[str | None]):
 
     def action_skip(self) -> None:
         self.dismiss(None)
+
+
+class MacroScreen(ModalScreen[str | None]):
+    """Pick a canned reply to put in place of the draft; each shown with its start."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-macro")]
+    DEFAULT_CSS = MODAL_CSS.format(name="MacroScreen") + "MacroScreen OptionList { height: auto; }"
+
+    def __init__(self, macros: dict[str, str]) -> None:
+        super().__init__()
+        self.macros = macros
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Macro[/b] · replaces the draft; the co-pilot learns it was not used")
+            yield OptionList(
+                *(
+                    Option(f"[b]{name}[/b]  [dim]{_first_line(text)}[/dim]", id=name)
+                    for name, text in sorted(self.macros.items())
+                ),
+                id="macros",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def choose(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _first_line(text: str, limit: int = 60) -> str:
+    line = next((part for part in text.splitlines() if part.strip()), "")
+    line = line.replace("[", r"\[")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Label, Static, TextArea
 from deskpilot.actions import service as actions
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
-from deskpilot.copilot.service import DraftOutcome, draft_reply
+from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.feedback.autopilot import configured_level
 from deskpilot.models import Author, EditEvent, EditOutcome, Source, Ticket, TriageRecord
@@ -28,7 +28,13 @@ from deskpilot.tui.screens.action_modals import (
     SettingScreen,
     StatusScreen,
 )
-from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen, ReasonScreen
+from deskpilot.tui.screens.modals import (
+    EscalateScreen,
+    IntentScreen,
+    MacroScreen,
+    NoteScreen,
+    ReasonScreen,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -74,6 +80,7 @@ class TicketScreen(Screen[None]):
         self.handled_by: str | None = None  # another agent working this ticket: read only
         # The edit event of the draft in the editor: autosaved while the agent types.
         self.edit_id: str | None = None
+        self.from_macro = False  # the agent put a macro in place of the draft
         self.keystrokes = 0
         self._saved_text = ""
 
@@ -297,8 +304,12 @@ class TicketScreen(Screen[None]):
         def append(chunk: str) -> None:
             editor.insert(chunk, editor.document.end)
 
+        def status(line: str) -> None:
+            label.update(f"Draft · {_escape(line)}…")
+
+        listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
-            outcome = await draft_reply(self.desk_app.desk, self.ticket_id, append)
+            outcome = await draft_reply(self.desk_app.desk, self.ticket_id, listener)
         except DeskPilotError as error:
             label.update(f"[red]No draft:[/red] {_escape(str(error))} · e to write your own")
             return
@@ -406,18 +417,48 @@ class TicketScreen(Screen[None]):
         def send() -> None:
             sent.append(
                 desk.send_reply(
-                    self.ticket_id, text, edit_id=self.edit_id, keystrokes=self.keystrokes
+                    self.ticket_id,
+                    text,
+                    edit_id=self.edit_id,
+                    keystrokes=self.keystrokes,
+                    from_macro=self.from_macro,
                 )
             )
             self.edit_id = None
+            self.from_macro = False
             self.query_one("#draft", TextArea).load_text("")
 
         self._act("Reply sent", send)
         event = sent[0] if sent else None
         similarity = event.similarity if event else None
         ask_below = desk.settings.feedback.ask_reason_below
-        if event and similarity is not None and similarity < ask_below:
+        from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
+        if event and from_draft and similarity is not None and similarity < ask_below:
             self._ask_reason(event.id, f"You changed {1 - similarity:.0%} of the draft")
+
+    def action_macro(self) -> None:
+        desk = self.desk
+        if not desk.settings.macros:
+            self.notify(
+                "No macros yet: add them under [macros] in config.toml.", severity="warning"
+            )
+            return
+
+        def use(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                text = desk.macro(name, self.ticket_id)
+            except DeskPilotError as error:
+                self.notify(str(error), title="Macro failed", severity="error")
+                return
+            self.query_one("#draft", TextArea).load_text(text)
+            self.from_macro = True
+            self.query_one("#draft-label", Label).update(
+                f"Draft · macro {_escape(name)} in place of the co-pilot's draft · a sends"
+            )
+
+        self.app.push_screen(MacroScreen(desk.settings.macros), use)
 
     def action_discard(self) -> None:
         edit_id = self._end_edit(EditOutcome.DISCARDED)
@@ -528,6 +569,8 @@ class TicketScreen(Screen[None]):
     @work(exclusive=True, group="action")
     async def action_update_setting(self) -> None:
         """Billing email, plan or seats: pick, enter, preview (old -> new, proration), confirm."""
+        if self._refused():
+            return
         desk = self.desk
         if self.ticket is None or self.ticket.customer is None:
             self.notify("This ticket has no customer.", severity="error")
