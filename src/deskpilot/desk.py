@@ -477,5 +477,6 @@ class Desk:
                 params=params,
                 ok=ok,
                 result=result,
+                at=self.clock(),
             )
         )
