@@ -341,3 +341,50 @@ async def test_without_an_orders_connector_the_customers_bugs_only(demo_desk: De
     report = await actions.look_up_status(demo_desk, ticket_id)
     assert (report.bugs, report.orders, report.problems) == ([], [], [])
     assert report.lines() == ["No linked bugs or orders to look up."]
+
+
+# --- refund limits: per agent and for the whole team a day -------------------------------------
+
+
+async def _refundable(desk: Desk) -> tuple[str, str, float]:
+    from deskpilot.actions import service as actions
+
+    for summary in desk.queue(limit=None):
+        invoices = await actions.customer_invoices(desk, summary.id)
+        paid = [i for i in invoices if i.status == "paid" and i.total >= 30]
+        if paid:
+            return summary.id, paid[0].id, paid[0].total
+    raise AssertionError("the demo has no open ticket with a paid invoice")
+
+
+def _limits(desk: Desk, **changes: object) -> None:
+    actions = desk.settings.actions.model_copy(update=changes)
+    desk.settings = desk.settings.model_copy(update={"actions": actions})
+
+
+async def test_an_agents_own_limit_replaces_the_default(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, invoice_id, total = await _refundable(demo_desk)
+    _limits(demo_desk, refund_limit=10.0, agent_refund_limits={"bo": 500.0})
+    with pytest.raises(ActionRefused, match=r"\[actions\] refund_limit"):
+        await actions.refund(demo_desk, ticket_id, invoice_id, total, "double charge")
+    _limits(demo_desk, agent_refund_limits={"ada": 5.0})  # ada's own, lower limit
+    with pytest.raises(ActionRefused, match=r"\[actions.agent_refund_limits\] ada"):
+        await actions.refund(demo_desk, ticket_id, invoice_id, 6.0, "double charge")
+    _limits(demo_desk, agent_refund_limits={"ada": 500.0})
+    result = await actions.refund(demo_desk, ticket_id, invoice_id, total, "double charge")
+    assert result.amount == pytest.approx(total)
+
+
+async def test_the_team_daily_limit_counts_todays_refunds(demo_desk: Desk) -> None:
+    from deskpilot.actions import service as actions
+
+    ticket_id, invoice_id, _total = await _refundable(demo_desk)
+    _limits(demo_desk, daily_refund_limit=25.0)
+    await actions.refund(demo_desk, ticket_id, invoice_id, 20.0, "goodwill")
+    assert actions.refunded_today(demo_desk) == pytest.approx(20.0)
+    with pytest.raises(ActionRefused, match=r"refunded USD 20.00 today.*daily_refund_limit"):
+        await actions.refund(demo_desk, ticket_id, invoice_id, 6.0, "goodwill")
+    refunds = [a for a in audit(demo_desk, ticket_id) if a.action.startswith("refund")]
+    assert [a.action for a in refunds] == ["refund.requested", "refund"]  # the refused one: none

@@ -68,8 +68,15 @@ class IntakeSettings(Section):
 
 
 class ActionSettings(Section):
-    refund_limit: float = Field(200.0, ge=0)
+    refund_limit: float = Field(200.0, ge=0)  # the most one refund may be, for most agents
+    # Agents with their own per-refund limit (a lead's is usually higher): name -> amount.
+    agent_refund_limits: dict[str, float] = Field(default_factory=dict)
+    # The most the whole team may refund in a day (UTC); None: no daily cap.
+    daily_refund_limit: float | None = Field(None, ge=0)
     currency: str = "USD"
+
+    def refund_limit_for(self, agent: str) -> float:
+        return self.agent_refund_limits.get(agent, self.refund_limit)
 
 
 class TriageSettings(Section):
@@ -412,6 +419,9 @@ timeout_seconds = 30
 
 [actions]
 refund_limit = 200.0    # refunds above this need a lead
+# daily_refund_limit = 2000.0   # the team's total a day
+# [actions.agent_refund_limits]  # agents with their own limit per refund
+# bo = 1000.0
 currency = "USD"
 
 [triage]                # when the co-pilot hands a ticket to a human

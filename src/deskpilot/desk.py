@@ -588,5 +588,6 @@ class Desk:
                 params=params,
                 ok=ok,
                 result=result,
+                at=self.clock(),
             )
         )

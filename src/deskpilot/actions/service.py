@@ -96,15 +96,29 @@ async def customer_invoices(desk: Desk, ticket_id: str) -> list[Invoice]:
 async def refund(
     desk: Desk, ticket_id: str, invoice_id: str, amount: float, reason: str
 ) -> RefundResult:
-    limit = desk.settings.actions.refund_limit
-    currency = desk.settings.actions.currency
+    settings = desk.settings.actions
+    limit = settings.refund_limit_for(desk.agent)
+    currency = settings.currency
     if amount <= 0:
         raise ActionRefused("the refund amount must be more than zero")
     if amount > limit:
+        where = (
+            f"[actions.agent_refund_limits] {desk.agent}"
+            if desk.agent in settings.agent_refund_limits
+            else "[actions] refund_limit"
+        )
         raise ActionRefused(
-            f"refunds above {currency} {limit:,.2f} need a lead ([actions] refund_limit); "
+            f"refunds above {currency} {limit:,.2f} need a lead ({where}); "
             f"this one is {currency} {amount:,.2f}"
         )
+    if settings.daily_refund_limit is not None:
+        today = refunded_today(desk)
+        if today + amount > settings.daily_refund_limit:
+            raise ActionRefused(
+                f"the team has refunded {currency} {today:,.2f} today; this one would pass the "
+                f"daily limit of {currency} {settings.daily_refund_limit:,.2f} "
+                "([actions] daily_refund_limit)"
+            )
     if not reason.strip():
         raise ActionRefused("give a reason for the refund; it goes on the invoice and the audit")
     key = _idempotency_key(ticket_id, invoice_id, amount)
@@ -119,6 +133,16 @@ async def refund(
     )
     desk.add_note(ticket_id, note)
     return result
+
+
+def refunded_today(desk: Desk) -> float:
+    """What the whole team refunded since midnight UTC, from the audit trail."""
+    start = desk.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+    return sum(
+        float(record.params.get("amount", 0))
+        for record in desk.store.list_actions(action="refund", since=start)
+        if record.ok
+    )
 
 
 @dataclass(frozen=True)

@@ -1109,11 +1109,21 @@ class Store:
             inserted = connection.execute(schema.actions.insert().values(**row))
         return record.model_copy(update={"id": _new_id(inserted)})
 
-    def list_actions(self, ticket_id: str | None = None) -> list[ActionRecord]:
+    def list_actions(
+        self,
+        ticket_id: str | None = None,
+        *,
+        action: str | None = None,
+        since: datetime | None = None,
+    ) -> list[ActionRecord]:
         a = schema.actions
         query = sa.select(a).order_by(a.c.id)
         if ticket_id is not None:
             query = query.where(a.c.ticket_id == ticket_id)
+        if action is not None:
+            query = query.where(a.c.action == action)
+        if since is not None:
+            query = query.where(a.c.at >= since)
         with self._read() as connection:
             return [ActionRecord.model_validate(row._asdict()) for row in connection.execute(query)]
 

@@ -556,7 +556,7 @@ class TicketScreen(Screen[None]):
             return
         limits = desk.settings.actions
         request = await self.app.push_screen_wait(
-            RefundScreen(invoices, limits.refund_limit, limits.currency)
+            RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency)
         )
         if request is not None:
             await self._run(
