@@ -31,7 +31,7 @@ def team_report(desk: Desk, since: datetime | None = None) -> TeamReport:
         now=now,
         since=since,
         abandoned_after_days=desk.settings.feedback.abandoned_after_days,
-        per_agent=desk.settings.agent.role == "lead",
+        per_agent=desk.settings.can_see_per_agent_stats(),
     )
     events = desk.store.list_edit_events(since=since)
     drafts = desk.store.drafts_by_id(e.draft_id for e in events if e.draft_id is not None)
