@@ -26,14 +26,16 @@ class TeamReport:
 def team_report(desk: Desk, since: datetime | None = None) -> TeamReport:
     """Figures since ``since`` (or all); per-agent ones only when this desk's agent is a lead."""
     now = desk.clock()
+    tickets = desk.store.ticket_facts(since)
+    events = desk.store.list_edit_events(since=since)
     team = compute_stats(
         desk.store,
         now=now,
         since=since,
         abandoned_after_days=desk.settings.feedback.abandoned_after_days,
         per_agent=desk.settings.can_see_per_agent_stats(),
+        read=(tickets, events),
     )
-    events = desk.store.list_edit_events(since=since)
     drafts = desk.store.drafts_by_id(e.draft_id for e in events if e.draft_id is not None)
-    signals = find_signals(desk.store.ticket_facts(since), events, drafts, now=now)
+    signals = find_signals(tickets, events, drafts, now=now)
     return TeamReport(now, team, signals)

@@ -93,11 +93,12 @@ def compute_stats(
     since: datetime | None = None,
     abandoned_after_days: int = 7,
     per_agent: bool = False,
+    read: tuple[list[TicketFacts], list[EditEvent]] | None = None,
 ) -> TeamStats:
-    tickets = store.ticket_facts(since)
-    events = [
-        e for e in store.list_edit_events(since=since) if e.outcome is not EditOutcome.PENDING
-    ]
+    """The team's figures since ``since``; ``read`` passes tickets and edit events a caller
+    already read from ``store`` for that period, so they are not read twice."""
+    tickets, all_events = read or (store.ticket_facts(since), store.list_edit_events(since=since))
+    events = [e for e in all_events if e.outcome is not EditOutcome.PENDING]
     by_ticket: dict[str, list[EditEvent]] = defaultdict(list)
     for event in events:
         by_ticket[event.ticket_id].append(event)
