@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -83,6 +84,9 @@ class TicketScreen(Screen[None]):
         self.from_macro = False  # the agent put a macro in place of the draft
         self.keystrokes = 0
         self._saved_text = ""
+        self._autosaves = 0  # autosaves asked for, in order
+        self._autosaved = 0  # the newest one written
+        self._autosave_lock = threading.Lock()
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -348,18 +352,47 @@ class TicketScreen(Screen[None]):
         if event.text_area.id == "draft" and self.edit_id and not self.drafting:
             self.keystrokes += 1
 
-    def _autosave(self) -> None:
+    def _autosave(self, *, wait: bool = False) -> None:
+        """Every second while editing: the editor's text, if it changed, written off the UI
+        thread (``wait``: here and now, as when the agent leaves the ticket)."""
         if self.edit_id is None or self.drafting or not self.is_mounted:
             return
         text = self.query_one("#draft", TextArea).text
         if text == self._saved_text:
             return
-        try:
-            self.desk.autosave_edit(self.edit_id, text, self.keystrokes)
-        except DeskPilotError as error:
-            self.notify(str(error), title="Autosave failed", severity="error")
-            return
         self._saved_text = text
+        self._autosaves += 1
+        if wait:
+            problem = self._save_revision(self.edit_id, text, self.keystrokes, self._autosaves)
+            if problem:
+                self._autosave_failed(text, problem)
+        else:
+            self._save_revision_in_thread(self.edit_id, text, self.keystrokes, self._autosaves)
+
+    @work(thread=True, group="autosave")
+    def _save_revision_in_thread(
+        self, edit_id: str, text: str, keystrokes: int, number: int
+    ) -> None:
+        problem = self._save_revision(edit_id, text, keystrokes, number)
+        if problem:
+            self.app.call_from_thread(self._autosave_failed, text, problem)
+
+    def _save_revision(self, edit_id: str, text: str, keystrokes: int, number: int) -> str | None:
+        """Write one autosave unless a newer one is already written; the problem, if any."""
+        with self._autosave_lock:
+            if number <= self._autosaved:
+                return None  # a later state was written first: never go back to an older one
+            try:
+                self.desk.autosave_edit(edit_id, text, keystrokes)
+            except DeskPilotError as error:
+                return str(error)
+            self._autosaved = number
+            return None
+
+    def _autosave_failed(self, text: str, message: str) -> None:
+        if self._saved_text == text:
+            self._saved_text = ""  # try again at the next tick
+        self.notify(message, title="Autosave failed", severity="error")
 
     def _end_edit(self, outcome: EditOutcome) -> str | None:
         """End the current edit event (discarded, regenerated); returns its id."""
@@ -646,7 +679,7 @@ class TicketScreen(Screen[None]):
         if self.focused is self.query_one("#draft", TextArea):
             self.set_focus(None)
             return
-        self._autosave()  # leaving the ticket keeps the unsent edit for next time
+        self._autosave(wait=True)  # leaving the ticket keeps the unsent edit for next time
         self.app.pop_screen()
 
 
