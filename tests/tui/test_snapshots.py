@@ -31,9 +31,11 @@ SCREENS = {
     "reset-password": ("enter", "p"),
     "read-sources": ("enter", "o"),
     "stats": ("ctrl+t",),
+    "account-setting": ("enter", "u"),
+    "status": ("enter", "s"),
 }
 # Dialogs that an action's worker waits on: wait for the dialog, not for the worker.
-AWAITED_DIALOGS = {"refund", "bug", "reset-password"}
+AWAITED_DIALOGS = {"refund", "bug", "reset-password", "account-setting", "status"}
 
 
 async def steady(pilot: Pilot[None]) -> None:
