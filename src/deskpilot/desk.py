@@ -428,9 +428,13 @@ class Desk:
             self._edits = EditCapture(self.store, lambda: self.clock())
         return self._edits
 
-    def draft_shown(self, draft: Draft, draft_id: int | None = None) -> str:
-        """The agent now sees this draft: its edit event starts; returns the event id."""
-        intent = self.store.get_ticket(draft.ticket_id).intent
+    def draft_shown(
+        self, draft: Draft, draft_id: int | None = None, *, intent: str | None = None
+    ) -> str:
+        """The agent now sees this draft: its edit event starts; returns the event id.
+        ``intent``: the ticket's, when the caller has it at hand (else it is read)."""
+        if intent is None:
+            intent = self.store.get_ticket(draft.ticket_id).intent
         return self.edits.begin(draft, agent=self.agent, draft_id=draft_id, intent=intent)
 
     def autosave_edit(self, edit_id: str, text: str, keystrokes: int) -> None:

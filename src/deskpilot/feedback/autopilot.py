@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -68,8 +69,11 @@ def status(desk: Desk) -> list[IntentAutonomy]:
     )
     demoted = _demoted(desk)
     report = []
+    by_intent: dict[str, list[EditEvent]] = defaultdict(list)
+    for event in events:
+        by_intent[event.intent or ""].append(event)
     for intent in intents:
-        mine = [e for e in events if e.intent == intent]
+        mine = by_intent.get(intent, [])
         autonomy = _judge(desk, intent, mine, demoted.get(intent))
         failing = autonomy.setbacks >= settings.setbacks_to_demote
         if autonomy.level == "auto" and failing and intent not in demoted:

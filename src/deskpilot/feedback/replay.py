@@ -205,7 +205,9 @@ async def _replay(
             desk.store.add_tickets([ticket])
             desk.triage().run(desk.store, [ticket])
             outcome = await draft_reply(desk, ticket.id)
-            edit_id = desk.draft_shown(outcome.draft, outcome.draft_id)
+            edit_id = desk.draft_shown(
+                outcome.draft, outcome.draft_id, intent=outcome.context.ticket.intent
+            )
             scores.append(similarity(outcome.draft.text, case.reply))
             desk.send_reply(ticket.id, case.reply, edit_id=edit_id)
             if learning and case.intent:

@@ -331,7 +331,9 @@ class TicketScreen(Screen[None]):
 
     def _begin_edit(self, outcome: DraftOutcome) -> None:
         try:
-            self.edit_id = self.desk.draft_shown(outcome.draft, outcome.draft_id)
+            self.edit_id = self.desk.draft_shown(
+                outcome.draft, outcome.draft_id, intent=outcome.context.ticket.intent
+            )
         except DeskPilotError as error:
             self.notify(str(error), title="Edit tracking failed", severity="warning")
             return
