@@ -3,8 +3,10 @@ with a one-key reason after a large edit or a discard."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
+from textual.pilot import Pilot
 from textual.widgets import Label, TextArea
 
 from deskpilot.desk import Desk
@@ -16,6 +18,16 @@ from deskpilot.tui.screens.ticket import TicketScreen
 from .test_ticket_actions import open_ticket, settle, ticket_of_intent, until_modal
 
 
+@asynccontextmanager
+async def opened(
+    make_app: Callable[..., DeskPilotApp], ticket_id: str
+) -> AsyncIterator[tuple[DeskPilotApp, Pilot[None], TicketScreen]]:
+    """The desk running, with the ticket open and its draft written."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        yield app, pilot, await open_ticket(app, pilot, ticket_id)
+
+
 def _draft(screen: TicketScreen) -> TextArea:
     return screen.query_one("#draft", TextArea)
 
@@ -24,9 +36,7 @@ async def test_typing_is_autosaved_and_comes_back_after_leaving(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_ticket(app, pilot, ticket_id)
+    async with opened(make_app, ticket_id) as (app, pilot, screen):
         edit_id = screen.edit_id
         assert edit_id is not None
         original = desk.store.get_edit_event(edit_id).original_text
@@ -50,9 +60,7 @@ async def test_a_large_edit_sent_asks_for_a_reason(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_ticket(app, pilot, ticket_id)
+    async with opened(make_app, ticket_id) as (app, pilot, screen):
         edit_id = screen.edit_id
         _draft(screen).load_text("Hi, I've set this up for you myself. Ada")
         await pilot.press("a")
@@ -69,9 +77,7 @@ async def test_a_large_edit_sent_asks_for_a_reason(
 
 async def test_sent_as_is_asks_nothing(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_ticket(app, pilot, ticket_id)
+    async with opened(make_app, ticket_id) as (app, pilot, screen):
         edit_id = screen.edit_id
         await pilot.press("a")
         await settle(app, pilot)
@@ -84,9 +90,7 @@ async def test_discard_and_regenerate_end_the_edit(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_ticket(app, pilot, ticket_id)
+    async with opened(make_app, ticket_id) as (app, pilot, screen):
         first = screen.edit_id
         await pilot.press("r")
         await settle(app, pilot)
@@ -128,9 +132,7 @@ async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
         update={"macros": {"sorted": "Hi {first_name},\n\nAll sorted now.\n\n{agent}"}}
     )
     ticket_id = ticket_of_intent(desk, "onboarding")
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_ticket(app, pilot, ticket_id)
+    async with opened(make_app, ticket_id) as (app, pilot, screen):
         edit_id = screen.edit_id
         await pilot.press("m")
         await until_modal(app, pilot, MacroScreen)
