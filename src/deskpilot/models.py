@@ -128,11 +128,26 @@ class PageContext(Model):
         )
 
 
+class Attachment(Model):
+    """A file that came with a message: its bytes are kept in the workspace (``stored_as``,
+    relative to its attachments folder), listed in the thread, and never opened or run."""
+
+    name: str
+    content_type: str = "application/octet-stream"
+    size: int = Field(default=0, ge=0)
+    stored_as: str = ""  # "" when only the metadata is known (an intake post)
+
+
 class Message(Model):
     author: Author
     body: str
     at: datetime = Field(default_factory=utcnow)
     author_name: str = ""
+    # The channel's own id for this message (an email Message-ID, a Zendesk comment id): how a
+    # reply to it finds its ticket, and how a message pulled twice is recognised.
+    external_id: str = ""
+    channel: Channel | None = None  # None: the ticket's channel
+    attachments: list[Attachment] = Field(default_factory=list)
 
 
 class Ticket(Model):
@@ -141,6 +156,11 @@ class Ticket(Model):
     messages: list[Message] = Field(default_factory=list)
     customer: Customer | None = None
     channel: Channel = Channel.EMAIL
+    # The connector the conversation lives in ("email", "zendesk", "demo"), where replies go
+    # back; "" for tickets from the intake endpoint or an import (answered by email when the
+    # workspace has an email channel), and the conversation's id there (a Zendesk ticket id).
+    source: str = ""
+    external_id: str = ""
     status: Status = Status.NEW
     priority: Priority = Priority.NORMAL
     created_at: datetime = Field(default_factory=utcnow)

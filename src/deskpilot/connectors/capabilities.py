@@ -19,11 +19,14 @@ from deskpilot.connectors.models import (
     BugMatch,
     BugQuery,
     CustomerHistory,
+    Delivered,
     Handoff,
     HandoffPosted,
     NewBug,
     Order,
+    OutboundReply,
     PasswordResetResult,
+    Pulled,
     RefundResult,
     ReplyPosted,
     SettingChanged,
@@ -210,6 +213,26 @@ class TicketSource(_Capability):
 
     async def set_status(self, ticket_id: str, status: Status) -> StatusUpdated:
         self._not_supported("setting ticket status")
+
+    # --- the channel contract: what the desk's sync and outbox call -------------------------
+
+    async def pull(self, cursor: str | None) -> Pulled:
+        """Messages received since ``cursor`` (None: the first sync), and the next cursor.
+        A pull that fails part-way returns what it has with the cursor after the last message
+        it returns, so nothing is skipped and nothing is read twice."""
+        self._not_supported("pulling messages")
+
+    async def deliver(self, reply: OutboundReply) -> Delivered:
+        """Send one reply to the customer. Raises ``DeliveryError`` (permanent or not) when it
+        did not go; any other error means the outcome is unknown and the outbox asks
+        ``find_delivered`` before trying again."""
+        self._not_supported("delivering replies")
+
+    async def find_delivered(self, reply: OutboundReply) -> Delivered | None:
+        """Whether a reply whose delivery had an unknown outcome reached the channel (looked
+        up by its ``message_id``), so a retry never sends it twice. None when the channel has
+        no record of it."""
+        return None
 
 
 class Orders(_Capability):

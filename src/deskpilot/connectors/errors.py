@@ -77,3 +77,13 @@ class RemoteApiError(ConnectorError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class DeliveryError(ConnectorError):
+    """A channel could not deliver a reply. ``permanent`` says retrying cannot help (a refused
+    recipient, a deleted ticket): the outbox stops and shows the reason; otherwise it retries
+    with backoff."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent

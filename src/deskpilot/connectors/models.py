@@ -11,7 +11,16 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from deskpilot.models import Bug, Model, Status, Ticket, TicketSummary, utcnow
+from deskpilot.models import (
+    Attachment,
+    Author,
+    Bug,
+    Model,
+    Status,
+    Ticket,
+    TicketSummary,
+    utcnow,
+)
 
 
 class CustomerHistory(Model):
@@ -176,3 +185,71 @@ class Order(Model):
     carrier: str = ""
     tracking_url: str = ""
     estimated_delivery: date | None = None
+
+
+# --- channels: what a ticket source pulls in and delivers out --------------------------------
+
+
+class InboundAttachment(Attachment):
+    """An attachment as the channel received it, bytes included; the desk stores the bytes in
+    the workspace and keeps the ``Attachment`` (with ``stored_as``) on the message."""
+
+    data: bytes = b""
+
+
+class InboundMessage(Model):
+    """One message a channel received, before the desk matches it to a ticket.
+
+    Matching, in order: ``ticket_external_id`` (a help desk's own conversation id), then any of
+    ``in_reply_to`` (the external ids this message answers, nearest first: an email's
+    In-Reply-To, then its References), then a ``[T-000123]`` tag in ``subject``; otherwise it
+    starts a new ticket, its customer matched by ``from_email``. A message whose
+    ``external_id`` the desk already holds is skipped, so pulling twice stores nothing twice.
+    """
+
+    external_id: str
+    ticket_external_id: str = ""
+    in_reply_to: list[str] = Field(default_factory=list)
+    subject: str = ""
+    from_email: str
+    from_name: str = ""
+    body: str  # the new text only: quoted history and signatures already stripped
+    at: datetime = Field(default_factory=utcnow)
+    author: Author = Author.CUSTOMER  # a help desk's agent replying outside DeskPilot: AGENT
+    attachments: list[InboundAttachment] = Field(default_factory=list)
+
+
+class Pulled(Model):
+    """What one pull brought: the messages, in the order they arrived, and the cursor to give
+    back on the next pull (opaque to the desk, which persists it per connector)."""
+
+    messages: list[InboundMessage] = Field(default_factory=list)
+    cursor: str = ""
+
+
+class OutboundReply(Model):
+    """An agent's reply on its way to the customer, as the outbox hands it to the channel.
+
+    ``message_id`` is fixed when the reply is written and stays the same across retries: the
+    channel sends it as the email's Message-ID (or records it with the comment), which is how
+    ``find_delivered`` tells whether an attempt with an unknown outcome went through.
+    """
+
+    ticket_id: str
+    ticket_external_id: str = ""
+    message_id: str
+    subject: str  # the ticket's subject; the channel adds "Re: " and the [T-...] tag
+    to_email: str
+    to_name: str = ""
+    body: str  # the agent's text (Markdown); the channel renders it for its medium
+    author_name: str = ""
+    in_reply_to: str = ""  # the customer's last message's external id
+    references: list[str] = Field(default_factory=list)  # the thread's external ids, oldest first
+
+
+class Delivered(Model):
+    """The channel accepted a reply: its id there (a comment id, the Message-ID)."""
+
+    message_id: str
+    external_id: str
+    at: datetime = Field(default_factory=utcnow)
