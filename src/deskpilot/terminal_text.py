@@ -35,7 +35,7 @@ def visible(text: str, *, one_line: bool = False) -> str:
     """
 
     def stand_in(match: re.Match[str]) -> str:
-        char = match.group()
+        char: str = match.group()
         if char in _KEPT_IN_TEXT and not one_line:
             return char
         return _STAND_INS[ord(char)]

@@ -49,11 +49,14 @@ from deskpilot.connectors.models import (
     BugMatch,
     BugQuery,
     CustomerHistory,
+    Delivered,
     Handoff,
     HandoffPosted,
     NewBug,
     Order,
+    OutboundReply,
     PasswordResetResult,
+    Pulled,
     RefundResult,
     ReplyPosted,
     SettingChanged,
@@ -470,6 +473,49 @@ class ConnectorContract:
         reply, status = _unless_unsupported(lambda: run(connector, lambda _: post(source)))
         assert isinstance(reply, ReplyPosted) and reply.ticket_id == ticket_id
         assert isinstance(status, StatusUpdated) and status.status is Status.PENDING
+
+    def test_tickets_pull_again_from_its_cursor_brings_nothing_twice(
+        self, connector: Connector[Any]
+    ) -> None:
+        source: TicketSource = _serving(connector, "tickets")
+
+        async def pull_twice(c: TicketSource) -> tuple[Pulled, Pulled]:
+            first = await c.pull(None)
+            return first, await c.pull(first.cursor)
+
+        first, second = _unless_unsupported(lambda: run(connector, lambda _: pull_twice(source)))
+        assert isinstance(first, Pulled) and isinstance(second, Pulled)
+        ids = [message.external_id for message in first.messages]
+        assert all(ids) and len(ids) == len(set(ids)), "every message needs its own external id"
+        again = {message.external_id for message in second.messages}
+        assert not again & set(ids), "a pull from the returned cursor repeated messages"
+
+    def test_tickets_deliver_once_and_find_the_delivery(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        source: TicketSource = _serving(connector, "tickets")
+        reply = OutboundReply(
+            ticket_id="T-CONTRACT-1",
+            ticket_external_id=contract_samples.ticket_id,
+            message_id=f"<{uuid.uuid4()}@contract.deskpilot.invalid>",
+            subject="Contract test",
+            to_email=contract_samples.customer_email or "contract@example.com",
+            body="Thanks, we are on it.",
+            author_name="Contract",
+        )
+
+        async def deliver_then_find(c: TicketSource) -> tuple[Delivered, Delivered | None]:
+            delivered = await c.deliver(reply)
+            return delivered, await c.find_delivered(reply)
+
+        delivered, found = _unless_unsupported(
+            lambda: run(connector, lambda _: deliver_then_find(source))
+        )
+        assert isinstance(delivered, Delivered) and delivered.message_id == reply.message_id
+        assert delivered.external_id
+        # find_delivered is optional (None: the channel keeps no record to look in), but when it
+        # answers, it must name the same delivery.
+        assert found is None or found.external_id == delivered.external_id
 
     # --- orders ----------------------------------------------------------------------------
 
