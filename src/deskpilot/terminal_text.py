@@ -17,7 +17,7 @@ _C0_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u24
 # Bidirectional embeddings, overrides and isolates (the "Trojan Source" characters), and the
 # marks that can flip neighbouring text: shown by code point.
 _BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_STAND_INS = (
+_STAND_INS: dict[int, str] = (
     _C0_PICTURES
     | {code: f"⟨U+{code:04X}⟩" for code in range(0x80, 0xA0)}  # C1 controls (CSI is U+009B)
     | {code: f"⟨U+{code:04X}⟩" for code in _BIDI}
