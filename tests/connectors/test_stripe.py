@@ -92,10 +92,12 @@ def test_invoices_follow_has_more_and_fetch_the_remaining_lines(stripe: Recorded
     assert [p.query.get("starting_after") for p in pages] == [None, "in_1M9xOctLkdIwHu7ixOct2026"]
     newest = invoices[0]
     assert (newest.issued, newest.status, newest.currency) == (date(2026, 11, 1), "paid", "USD")
+    # Stripe's line amount is the whole line's (7 seats, 343.00); DeskPilot's is the unit price.
     assert [(line.amount, line.quantity, line.proration) for line in newest.lines] == [
-        (343.0, 7, False),
+        (49.0, 7, False),
         (31.0, 1, True),
     ]
+    assert newest.total == 374.0  # Stripe's amount_paid, 37400; never 343 x 7 + 31 = 2,432
     assert invoices[2].status == "failed"  # Stripe's "uncollectible"
 
 
@@ -120,10 +122,14 @@ def test_the_live_subscription_wins_over_a_canceled_one(stripe: RecordedServer) 
 
 
 def test_a_customer_may_be_given_by_email(stripe: RecordedServer) -> None:
+    # Stripe's email filter is case-sensitive: the address as given first, then lower-cased.
+    nobody = {"object": "list", "url": "/v1/customers", "has_more": False, "data": []}
+    given = {"email": "Ann@Example.com", "limit": "1"}
+    stripe.respond("GET", "/v1/customers", query=given, json=nobody)
     subscription = run(make_connector(stripe), lambda c: c.subscription("Ann@Example.com"))
     assert subscription is not None and subscription.customer_id == "Ann@Example.com"
-    [lookup] = stripe.received("GET", "/v1/customers")
-    assert lookup.query["email"] == "ann@example.com"
+    lookups = stripe.received("GET", "/v1/customers")
+    assert [r.query["email"] for r in lookups] == ["Ann@Example.com", "ann@example.com"]
     nobody = run(make_connector(stripe), lambda c: c.invoices("nobody.contract@example.invalid"))
     assert nobody == []
 
@@ -160,6 +166,7 @@ def test_a_refund_is_form_encoded_with_the_idempotency_key(stripe: RecordedServe
         "reason": "requested_by_customer",
         "metadata[invoice]": INVOICE,
         "metadata[deskpilot_reason]": "Charged twice",
+        "metadata[deskpilot_refund_key]": "T-9-key",  # how a lost answer is found again
     }
 
 
