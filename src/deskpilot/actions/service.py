@@ -125,6 +125,9 @@ async def customer_invoices(desk: Desk, ticket_id: str) -> list[Invoice]:
 # ``ok`` is true for moved and replayed only, so the trail's moved total is the money that moved.
 
 REFUND_WINDOW = timedelta(days=1)  # a further refund of an invoice within this asks to confirm
+# A request this young without an outcome may still be on its way (another press, another
+# desk): it is not looked up yet, and a retry of the same intent sends its key again.
+IN_FLIGHT = timedelta(minutes=5)
 CENT = 0.005
 RefundOutcome = Literal["moved", "replayed", "failed", "unknown", "refused"]
 
@@ -352,9 +355,13 @@ def _refund_key(attempts: list[_Attempt], ticket_id: str, invoice_id: str, agent
 
 async def _settle_lost_answers(desk: Desk, billing: Billing, invoice_id: str) -> None:
     """Look up the invoice's attempts whose outcome is unknown, and record what they did. An
-    attempt the look-up cannot settle stays unknown (and counted against the limits)."""
+    attempt the look-up cannot settle stays unknown (and counted against the limits); one that
+    may still be on its way is left to finish."""
+    now = desk.clock()
     for attempt in _attempts(_refund_records(desk)):
         if attempt.invoice_id != invoice_id or attempt.state != "unknown":
+            continue
+        if not attempt.outcome and now - attempt.at < IN_FLIGHT:
             continue
         try:
             found = await billing.find_refund(invoice_id, attempt.key)
@@ -437,7 +444,7 @@ def _record_refund(
             f"Refunded {result.currency} {result.amount:,.2f} on {result.invoice_id} "
             f"({result.reason or params.get('reason', '')}); refund {result.refund_id}.",
         )
-    return result.model_copy(update={"replayed": already})
+    return result.model_copy(update={"replayed": result.replayed or already})
 
 
 def _clearly_refused(error: Exception) -> bool:
