@@ -28,7 +28,7 @@ from deskpilot.testing import (
     RecordedServer,
     run,
 )
-from fake_stripe import FakeStripe, stripe_examples
+from fake_stripe import FakeStripe, Payment, stripe_examples
 
 from .conftest import RECORDED, assert_secret_kept
 
@@ -76,7 +76,9 @@ def stripe(http_server: RecordedServer) -> RecordedServer:
 class TestStripeContract(ConnectorContract):
     @pytest.fixture
     def connector(self, stripe: RecordedServer) -> StripeConnector:
-        stripe.handle("POST", "/v1/refunds", refunds_endpoint())
+        # Refunds of the recorded invoice's payment, made and listed as Stripe does.
+        fake = FakeStripe(stripe)
+        fake.payments[INVOICE] = Payment(INVOICE, "pi_3MtHbELkdIwHu7ix0snN0B15", "ch_3M", 37400)
         stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
         stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
         stripe.handle("POST", f"/v1/subscription_items/{ITEM}", updates(updated_item))
