@@ -265,3 +265,24 @@ async def test_stripe_refuses_more_than_was_paid_and_nothing_is_counted(
     [record] = refund_records(desk)
     assert not record.ok and record.params["outcome"] == "failed"
     assert stripe.moved == 0 == trail_moved(desk) == actions.refunded_today(desk)
+
+
+async def test_a_refund_asked_before_a_crash_is_looked_up_before_the_next_one(
+    desk: Desk, stripe: FakeStripe
+) -> None:
+    """The desk wrote ``refund.requested`` and Stripe made the refund, but the desk never
+    recorded the outcome (it stopped). Minutes later, the next refund of the invoice finds it."""
+    [ticket_id] = tickets(desk, 1)
+    params = {"invoice": INVOICE, "amount": 40.0, "reason": "Charged twice", "key": "k-crash"}
+    desk.audit("refund.requested", ticket_id, params)
+    await desk.connectors.billing().refund(INVOICE, 40.0, "Charged twice", "k-crash")
+    assert trail_moved(desk) == 0 and stripe.moved == 40.0
+    now = desk.clock()
+    desk.clock = lambda: now + actions.IN_FLIGHT + timedelta(seconds=1)
+    with pytest.raises(RefundNeedsConfirmation, match=stripe.refunds[0]["id"]):
+        await actions.refund(desk, ticket_id, INVOICE, 40.0, "Charged twice")
+    await desk.aclose_connectors()
+    [found] = refund_records(desk)
+    assert found.params["recovered"] and found.params["key"] == "k-crash"
+    assert len(stripe.created()) == 1 and stripe.moved == 40.0 == trail_moved(desk)
+    assert len(refund_notes(desk, ticket_id)) == 1
