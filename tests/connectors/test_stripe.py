@@ -532,3 +532,23 @@ def test_a_customer_stored_with_capitals_is_found_as_written(http_server: Record
     assert [r.query.get("email") for r in http_server.received("GET", "/v1/customers")] == [
         "Ann.Lee@Example.com"
     ]
+
+
+def test_check_names_a_read_permission_a_restricted_key_lacks(stripe: RecordedServer) -> None:
+    denied = {
+        "error": {
+            "message": "The provided key 'rk_test_***' does not have the required permissions "
+            "for this endpoint. Having the 'rak_refund_read' permission would allow this.",
+            "type": "invalid_request_error",
+        }
+    }
+    stripe.routes = [r for r in stripe.routes if r.path != "/v1/refunds"]
+    stripe.respond("GET", "/v1/refunds", status=403, json=denied)
+    with pytest.raises(ConnectorAuthError) as raised:
+        run(make_connector(stripe), lambda c: c.check())
+    said = str(raised.value)
+    assert said.startswith("Stripe accepts the key, but it may not read Refunds")
+    assert "rak_refund_read" in said and API_KEY not in said
+    probed = [r.path for r in stripe.received("GET")]
+    reads = ["/v1/invoices", "/v1/subscriptions", "/v1/prices", "/v1/refunds"]
+    assert probed == ["/v1/customers", *reads]  # a working key first, then each read

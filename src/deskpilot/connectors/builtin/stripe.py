@@ -31,7 +31,7 @@ from pydantic import Field, SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
 from deskpilot.connectors.capabilities import Billing
-from deskpilot.connectors.errors import ConnectorError, RemoteApiError
+from deskpilot.connectors.errors import ConnectorAuthError, ConnectorError, RemoteApiError
 from deskpilot.connectors.http import (
     ApiClient,
     HttpConnectorConfig,
@@ -67,6 +67,14 @@ REFUND_STATUS: dict[str, Literal["succeeded", "pending", "failed"]] = {
     "canceled": "failed",
 }
 MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
+# What the desk reads besides customers, and the resource a restricted key must be allowed to
+# read for it (Stripe's 403 names the exact permission missing).
+READS = (
+    ("/v1/invoices", "Invoices"),
+    ("/v1/subscriptions", "Subscriptions"),
+    ("/v1/prices", "Prices"),
+    ("/v1/refunds", "Refunds"),
+)
 
 
 class StripeConfig(HttpConnectorConfig):
@@ -107,7 +115,22 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         self._by_email: dict[str, str | None] = {}
 
     async def check(self) -> str:
-        await self.api.get("/v1/customers", {"limit": 1})
+        """The key works, and reads everything the desk reads: a restricted key (``rk_...``)
+        without one of the read permissions is named as such, not as a bad key. Writes (refunds,
+        account changes) cannot be tried without changing something: see ``StripeConfig``."""
+        await self.api.get("/v1/customers", {"limit": 1})  # a key Stripe refuses fails here
+        missing: list[str] = []
+        for path, what in READS:
+            try:
+                await self.api.get(path, {"limit": 1})
+            except ConnectorAuthError as error:  # the key works, so this is a permission
+                missing.append(f"{what} ({error})")
+        if missing:
+            raise ConnectorAuthError(
+                f"Stripe accepts the key, but it may not read {'; '.join(missing)}; a restricted "
+                f"key needs Read on {', '.join(w for _p, w in READS)} and Customers, Write on "
+                f"Refunds (and on Customers and Subscriptions for account changes)"
+            )
         key = self.config.api_key.get_secret_value()
         mode = "live" if "_live_" in key else "test" if "_test_" in key else "unknown"
         return f"Stripe at {self.api.endpoint} accepts the API key ({mode} mode)"
