@@ -387,4 +387,10 @@ async def test_the_team_daily_limit_counts_todays_refunds(demo_desk: Desk) -> No
     with pytest.raises(ActionRefused, match=r"refunded USD 20.00 today.*daily_refund_limit"):
         await actions.refund(demo_desk, ticket_id, invoice_id, 6.0, "goodwill")
     refunds = [a for a in audit(demo_desk, ticket_id) if a.action.startswith("refund")]
-    assert [a.action for a in refunds] == ["refund.requested", "refund"]  # the refused one: none
+    assert [(a.action, a.ok, a.params.get("outcome")) for a in refunds] == [
+        ("refund.requested", True, None),
+        ("refund", True, "moved"),
+        ("refund", False, "refused"),  # the refused one is audited, and moved nothing
+    ]
+    assert "daily_refund_limit" in refunds[-1].result and refunds[-1].params["moved"] == 0
+    assert actions.refunded_today(demo_desk) == pytest.approx(20.0)

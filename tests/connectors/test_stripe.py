@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from datetime import date
@@ -12,7 +13,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorContext
-from deskpilot.connectors.builtin.stripe import StripeConfig, StripeConnector
+from deskpilot.connectors.builtin.stripe import API_VERSION, StripeConfig, StripeConnector
 from deskpilot.connectors.errors import (
     ConnectorAuthError,
     ConnectorError,
@@ -27,6 +28,7 @@ from deskpilot.testing import (
     RecordedServer,
     run,
 )
+from fake_stripe import FakeStripe, Payment, stripe_examples
 
 from .conftest import RECORDED, assert_secret_kept
 
@@ -74,7 +76,9 @@ def stripe(http_server: RecordedServer) -> RecordedServer:
 class TestStripeContract(ConnectorContract):
     @pytest.fixture
     def connector(self, stripe: RecordedServer) -> StripeConnector:
-        stripe.handle("POST", "/v1/refunds", refunds_endpoint())
+        # Refunds of the recorded invoice's payment, made and listed as Stripe does.
+        fake = FakeStripe(stripe)
+        fake.payments[INVOICE] = Payment(INVOICE, "pi_3MtHbELkdIwHu7ix0snN0B15", "ch_3M", 37400)
         stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
         stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
         stripe.handle("POST", f"/v1/subscription_items/{ITEM}", updates(updated_item))
@@ -92,10 +96,12 @@ def test_invoices_follow_has_more_and_fetch_the_remaining_lines(stripe: Recorded
     assert [p.query.get("starting_after") for p in pages] == [None, "in_1M9xOctLkdIwHu7ixOct2026"]
     newest = invoices[0]
     assert (newest.issued, newest.status, newest.currency) == (date(2026, 11, 1), "paid", "USD")
+    # Stripe's line amount is the whole line's (7 seats, 343.00); DeskPilot's is the unit price.
     assert [(line.amount, line.quantity, line.proration) for line in newest.lines] == [
-        (343.0, 7, False),
+        (49.0, 7, False),
         (31.0, 1, True),
     ]
+    assert newest.total == 374.0  # Stripe's amount_paid, 37400; never 343 x 7 + 31 = 2,432
     assert invoices[2].status == "failed"  # Stripe's "uncollectible"
 
 
@@ -120,10 +126,14 @@ def test_the_live_subscription_wins_over_a_canceled_one(stripe: RecordedServer) 
 
 
 def test_a_customer_may_be_given_by_email(stripe: RecordedServer) -> None:
+    # Stripe's email filter is case-sensitive: the address as given first, then lower-cased.
+    nobody = {"object": "list", "url": "/v1/customers", "has_more": False, "data": []}
+    given = {"email": "Ann@Example.com", "limit": "1"}
+    stripe.respond("GET", "/v1/customers", query=given, json=nobody)
     subscription = run(make_connector(stripe), lambda c: c.subscription("Ann@Example.com"))
     assert subscription is not None and subscription.customer_id == "Ann@Example.com"
-    [lookup] = stripe.received("GET", "/v1/customers")
-    assert lookup.query["email"] == "ann@example.com"
+    lookups = stripe.received("GET", "/v1/customers")
+    assert [r.query["email"] for r in lookups] == ["Ann@Example.com", "ann@example.com"]
     nobody = run(make_connector(stripe), lambda c: c.invoices("nobody.contract@example.invalid"))
     assert nobody == []
 
@@ -160,6 +170,7 @@ def test_a_refund_is_form_encoded_with_the_idempotency_key(stripe: RecordedServe
         "reason": "requested_by_customer",
         "metadata[invoice]": INVOICE,
         "metadata[deskpilot_reason]": "Charged twice",
+        "metadata[deskpilot_refund_key]": "T-9-key",  # how a lost answer is found again
     }
 
 
@@ -387,3 +398,157 @@ def test_no_live_subscription_means_nothing_to_change(stripe: RecordedServer) ->
             lambda c: c.change_seats("nobody.contract@example.invalid", 2, "k"),
         )
     assert stripe.received("POST") == []
+
+
+# --- current API shapes (2025-03-31 and later), built from Stripe's own example objects -------
+
+EXAMPLES = stripe_examples()  # ../shared/specs/stripe/fixtures3.json
+NOV_1, DEC_1 = 1793520000, 1796112000  # 2026-11-01 and 2026-12-01, 00:00 UTC
+
+
+def current_subscription() -> dict[str, Any]:
+    """Stripe's example subscription: its billing period lives on its items."""
+    subscription = copy.deepcopy(EXAMPLES["subscription"])
+    assert "current_period_start" not in subscription  # the current shape, not the old one
+    item = subscription["items"]["data"][0]
+    item |= {"quantity": 7, "current_period_start": NOV_1, "current_period_end": DEC_1}
+    subscription |= {"customer": CUSTOMER, "status": "active", "created": NOV_1}
+    return subscription
+
+
+def current_line(line_id: str, amount: int, quantity: int, *, proration: bool) -> dict[str, Any]:
+    """Stripe's example invoice line: proration under ``parent``, the price under ``pricing``."""
+    line = copy.deepcopy(EXAMPLES["line_item"])
+    assert "price" not in line and "proration" not in line
+    details = line["parent"]["subscription_item_details"]
+    details["proration"] = proration
+    line["parent"] = {"type": "subscription_item_details", "subscription_item_details": details}
+    line["pricing"] = {
+        "type": "price_details",
+        "price_details": {"price": "price_1PgafmB7WZ01zgkW6dKueIc5", "product": "prod_Q"},
+        "unit_amount_decimal": str(amount // quantity),
+    }
+    line |= {"id": line_id, "amount": amount, "quantity": quantity, "description": line_id}
+    line["period"] = {"start": NOV_1, "end": DEC_1}
+    return line
+
+
+def test_a_current_subscription_reads_its_period_from_its_items(
+    http_server: RecordedServer,
+) -> None:
+    page = {"object": "list", "has_more": False, "data": [current_subscription()]}
+    http_server.respond("GET", "/v1/subscriptions", json=page)
+    subscription = run(make_connector(http_server), lambda c: c.subscription(CUSTOMER))
+    assert subscription is not None
+    assert (subscription.cycle_start, subscription.cycle_end) == (
+        date(2026, 11, 1),
+        date(2026, 12, 1),
+    )
+    assert (subscription.plan_id, subscription.seats) == ("price_1PgafmB7WZ01zgkW6dKueIc5", 7)
+
+
+def test_a_current_invoice_totals_what_stripe_charged(http_server: RecordedServer) -> None:
+    invoice = copy.deepcopy(EXAMPLES["invoice"])
+    assert "payment_intent" not in invoice and "charge" not in invoice  # invoice payments now
+    lines = [
+        current_line("seats", 34300, 7, proration=False),
+        current_line("remaining time", 3100, 1, proration=True),
+        current_line("tiered usage", 1000, 3, proration=False),  # 10.00 for 3: not per unit
+    ]
+    invoice["lines"] |= {"data": lines, "has_more": False}
+    invoice |= {"id": INVOICE, "status": "paid", "amount_paid": 38400, "created": NOV_1}
+    http_server.respond("GET", f"/v1/invoices/{INVOICE}", json=invoice)
+    found = run(make_connector(http_server), lambda c: c.invoice(INVOICE))
+    assert found is not None
+    assert [(line.amount, line.quantity, line.proration) for line in found.lines] == [
+        (49.0, 7, False),
+        (31.0, 1, True),
+        (10.0, 1, False),
+    ]
+    assert found.total == 384.0 == invoice["amount_paid"] / 100
+
+
+def test_a_refund_of_a_current_invoice_is_made_on_its_payment_and_found_by_its_key(
+    http_server: RecordedServer,
+) -> None:
+    fake = FakeStripe(http_server)
+    fake.paid_invoice("in_current", 100.0)
+    connector = make_connector(http_server, page_size=2)
+
+    async def three_then_look_up(c: StripeConnector) -> tuple[Any, Any]:
+        for number in (1, 2, 3):
+            await c.refund("in_current", 10.0, "Goodwill", f"key-{number}")
+        return await c.find_refund("in_current", "key-1"), await c.find_refund("in_current", "k")
+
+    first, nobody = run(connector, three_then_look_up)
+    assert first is not None and nobody is None
+    assert (first.refund_id, first.amount, first.reason) == (
+        fake.refunds[0]["id"],
+        10.0,
+        "Goodwill",
+    )
+    payment = fake.payments["in_current"].payment_intent
+    [lookup] = http_server.received("GET", "/v1/invoice_payments")[:1]
+    assert lookup.query == {"invoice": "in_current", "status": "paid", "limit": "1"}
+    assert {dict(parse_qsl(r.body.decode()))["payment_intent"] for r in fake.created()} == {payment}
+    pages = [r.query for r in http_server.received("GET", "/v1/refunds")]
+    assert pages[0] == {"payment_intent": payment, "limit": "2"}  # newest first: key-1 is later
+    assert pages[1]["starting_after"] == fake.refunds[1]["id"]
+
+
+def test_what_is_sent_is_what_stripes_typed_params_allow(http_server: RecordedServer) -> None:
+    """Field names of the refund and its look-up, checked against the ``stripe`` package's
+    parameter classes (generated from Stripe's OpenAPI spec)."""
+    create = pytest.importorskip("stripe.params._refund_create_params").RefundCreateParams
+    listing = pytest.importorskip("stripe.params._refund_list_params").RefundListParams
+    fake = FakeStripe(http_server)
+    fake.paid_invoice("in_typed", 50.0)
+    connector = make_connector(http_server)
+
+    async def refund_and_find(c: StripeConnector) -> None:
+        await c.refund("in_typed", 5.0, "Typed", "key-typed")
+        await c.find_refund("in_typed", "key-typed")
+
+    run(connector, refund_and_find)
+    [sent] = fake.created()
+    fields = {name.split("[")[0] for name in dict(parse_qsl(sent.body.decode()))}
+    assert fields <= set(create.__annotations__), fields - set(create.__annotations__)
+    for lookup in http_server.received("GET", "/v1/refunds"):
+        assert set(lookup.query) <= set(listing.__annotations__)
+
+
+def test_every_request_names_the_pinned_api_version(stripe: RecordedServer) -> None:
+    run(make_connector(stripe), lambda c: c.invoices(CUSTOMER))
+    assert API_VERSION == "2026-10-28.endive"
+    assert {r.headers["stripe-version"] for r in stripe.received()} == {API_VERSION}
+
+
+def test_a_customer_stored_with_capitals_is_found_as_written(http_server: RecordedServer) -> None:
+    page = {"object": "list", "has_more": False, "data": [CUSTOMER_ROW]}
+    http_server.respond("GET", "/v1/customers", query={"email": "Ann.Lee@Example.com"}, json=page)
+    http_server.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
+    found = run(make_connector(http_server), lambda c: c.billing_email("Ann.Lee@Example.com"))
+    assert found == "ann@example.com"
+    assert [r.query.get("email") for r in http_server.received("GET", "/v1/customers")] == [
+        "Ann.Lee@Example.com"
+    ]
+
+
+def test_check_names_a_read_permission_a_restricted_key_lacks(stripe: RecordedServer) -> None:
+    denied = {
+        "error": {
+            "message": "The provided key 'rk_test_***' does not have the required permissions "
+            "for this endpoint. Having the 'rak_refund_read' permission would allow this.",
+            "type": "invalid_request_error",
+        }
+    }
+    stripe.routes = [r for r in stripe.routes if r.path != "/v1/refunds"]
+    stripe.respond("GET", "/v1/refunds", status=403, json=denied)
+    with pytest.raises(ConnectorAuthError) as raised:
+        run(make_connector(stripe), lambda c: c.check())
+    said = str(raised.value)
+    assert said.startswith("Stripe accepts the key, but it may not read Refunds")
+    assert "rak_refund_read" in said and API_KEY not in said
+    probed = [r.path for r in stripe.received("GET")]
+    reads = ["/v1/invoices", "/v1/subscriptions", "/v1/prices", "/v1/refunds"]
+    assert probed == ["/v1/customers", *reads]  # a working key first, then each read

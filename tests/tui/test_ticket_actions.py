@@ -122,6 +122,41 @@ async def test_refund_checks_confirms_and_respects_the_limit(
     assert "Refunded" in desk.ticket(ticket_id).messages[-1].body
 
 
+async def test_a_second_refund_of_an_invoice_asks_naming_the_first(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    ticket_id = ticket_of_intent(desk, "refund_request")
+    invoices = await actions.customer_invoices(desk, ticket_id)
+    invoice = min((i for i in invoices if i.status == "paid"), key=lambda i: i.total)
+    first = await actions.refund(desk, ticket_id, invoice.id, 1.0, "first [b]half[/b]")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("f")
+        modal = await until_modal(app, pilot, RefundScreen)
+        assert isinstance(modal, RefundScreen)
+        modal.query_one("#invoice", Select).value = invoice.id
+        await pilot.pause()
+        modal.query_one("#amount", Input).value = "2.00"
+        modal.query_one("#reason", Input).value = "second half"
+        await pilot.pause()
+        await press_refund(modal, pilot)
+        await press_refund(modal, pilot)
+        confirm = await until_modal(app, pilot, ConfirmScreen)
+        asked = str(confirm.query_one(Label).render())  # type: ignore[attr-defined]
+        assert first.refund_id in asked and "USD 1.00" in asked and "USD 2.00 more" in asked
+        await pilot.press("enter")
+        await settle(app, pilot)
+    refunds = json.loads((desk.workspace.records_dir / "refunds.json").read_text())
+    assert [r["amount"] for r in refunds] == [1.0, 2.0]
+    [confirmed] = [
+        a
+        for a in desk.store.list_actions(ticket_id, action="refund")
+        if a.ok and a.params.get("confirmed_after")
+    ]
+    assert confirmed.params["confirmed_after"] == first.refund_id
+
+
 async def test_bug_ticket_prefilled_and_filed(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:

@@ -129,6 +129,13 @@ class Billing(_Capability):
         refund is an error."""
         self._not_supported("refunds")
 
+    async def find_refund(self, invoice_id: str, idempotency_key: str) -> RefundResult | None:
+        """The refund made on the invoice with ``idempotency_key``, or None when there is none.
+        The desk asks when a refund's answer was lost (a 5xx, a timeout, a dropped connection)
+        to learn whether the money moved before it reports or retries. A connector that cannot
+        tell leaves the outcome unknown, and the desk counts it against the limits."""
+        self._not_supported("looking up refunds")
+
     # Account settings: the desk previews a change with the reads below, then applies it with
     # one of the changes; it offers only the settings whose ``change_*`` a connector overrides
     # (see ``updatable_settings``).

@@ -344,6 +344,29 @@ class ConnectorContract:
         assert again.refund_id == first.refund_id, "the same key must not refund twice"
         assert again.replayed
 
+    def test_billing_refund_is_found_again_by_its_key(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        """What the desk asks when a refund's answer was lost: was it made?"""
+        billing: Billing = _serving(connector, "billing")
+        invoice_id = _sample(contract_samples, "invoice_id", "billing")
+        amount = contract_samples.refund_amount
+        key, never_used = f"contract-{uuid.uuid4()}", f"contract-{uuid.uuid4()}"
+
+        async def made_then_found(
+            c: Billing,
+        ) -> tuple[RefundResult, RefundResult | None, RefundResult | None]:
+            made = await c.refund(invoice_id, amount, "contract test", key)
+            found = await c.find_refund(invoice_id, key)
+            return made, found, await c.find_refund(invoice_id, never_used)
+
+        made, found, nobody = _unless_unsupported(
+            lambda: run(connector, lambda _: made_then_found(billing))
+        )
+        assert found is not None, "a refund made with a key must be found by that key"
+        assert found.refund_id == made.refund_id and found.amount == pytest.approx(amount)
+        assert nobody is None, "a key never used finds no refund"
+
     def test_billing_refund_refuses_a_non_positive_amount(
         self, connector: Connector[Any], contract_samples: ContractSamples
     ) -> None:

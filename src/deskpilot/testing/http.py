@@ -38,10 +38,12 @@ class RecordedResponse:
     text: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering, to exercise client timeouts
+    # Close the connection without answering: a request whose answer is lost on the way.
+    drop: bool = False
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> RecordedResponse:
-        unknown = set(data) - {"status", "json", "text", "headers", "delay"}
+        unknown = set(data) - {"status", "json", "text", "headers", "delay", "drop"}
         if unknown:
             raise ValueError(f"unknown response keys {sorted(unknown)}")
         return cls(**data)
@@ -339,6 +341,9 @@ def _handler_for(recorded: RecordedServer) -> type[BaseHTTPRequestHandler]:
             response = recorded._answer(request)
             if response.delay:
                 time.sleep(response.delay)
+            if response.drop:
+                self.close_connection = True  # the client sees the connection end, no answer
+                return
             self._send(response)
 
         def _send(self, response: RecordedResponse) -> None:

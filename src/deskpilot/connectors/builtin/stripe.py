@@ -7,8 +7,18 @@ desk's ``Idempotency-Key``, so a retry (ours after a 429 or 5xx, or the agent's 
 returns the first result (Stripe answers ``Idempotent-Replayed: true``) and never refunds or
 changes twice; the same key for a different request is refused by Stripe and reported as such.
 
+A refund also carries its key in its metadata (``deskpilot_refund_key``), so when an answer is
+lost (a 500 that Stripe replays for the key, a timeout, a dropped connection) ``find_refund``
+finds out whether the money moved by listing the refunds of the invoice's payment.
+
 Ids are Stripe's (``cus_...``); a customer may also be given by email, looked up once. Lists use
 Stripe's ``has_more``/``starting_after`` pagination; writes are form-encoded.
+
+Every request names the API version it was written and tested for (``API_VERSION``, sent as
+``Stripe-Version``), so an account whose default version is older or newer answers in the shapes
+read here. Objects of versions before 2025-03-31 (``subscription.current_period_*``,
+``line.price``/``line.proration``, ``invoice.payment_intent``) are read too, for accounts that
+pin an older ``api_version`` in config.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from pydantic import Field, SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
 from deskpilot.connectors.capabilities import Billing
-from deskpilot.connectors.errors import ConnectorError, RemoteApiError
+from deskpilot.connectors.errors import ConnectorAuthError, ConnectorError, RemoteApiError
 from deskpilot.connectors.http import (
     ApiClient,
     HttpConnectorConfig,
@@ -35,6 +45,12 @@ from ._common import from_unix, hint, unreadable
 from .base import HttpConnector
 
 SERVICE = "Stripe"
+# The API version requests are sent with (``Stripe-Version``): the one whose objects the tests
+# replay, from Stripe's own fixtures (``fixtures3.json``) and typed classes (stripe 16.1.0).
+API_VERSION = "2026-10-28.endive"
+# The refund's metadata key holding the desk's idempotency key: how a refund whose answer was
+# lost is found again.
+REFUND_KEY = "deskpilot_refund_key"
 # Amounts in these currencies have no minor unit: 500 JPY is sent as 500, not 50000.
 ZERO_DECIMAL = frozenset(
     {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd"}
@@ -51,15 +67,26 @@ REFUND_STATUS: dict[str, Literal["succeeded", "pending", "failed"]] = {
     "canceled": "failed",
 }
 MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
+# What the desk reads besides customers, and the resource a restricted key must be allowed to
+# read for it (Stripe's 403 names the exact permission missing).
+READS = (
+    ("/v1/invoices", "Invoices"),
+    ("/v1/subscriptions", "Subscriptions"),
+    ("/v1/prices", "Prices"),
+    ("/v1/refunds", "Refunds"),
+)
 
 
 class StripeConfig(HttpConnectorConfig):
     base_url: str = Field("https://api.stripe.com", pattern=r"^https?://")
     # From DESKPILOT_CONNECTORS__STRIPE__API_KEY (environment or secrets.env) only: a secret
-    # key (sk_...) or a restricted key (rk_...) with read access, refunds write, and customers
-    # and subscriptions write for account-setting changes.
+    # key (sk_...) or a restricted key (rk_...) with Customers, Invoices, Prices, Subscriptions
+    # and Charges/Refunds read; Refunds write; Customers and Subscriptions write for
+    # account-setting changes.
     api_key: SecretStr
-    api_version: str = ""  # sent as Stripe-Version; empty: the account's default version
+    # Sent as Stripe-Version on every request. Change it only with care: the connector reads
+    # this version's objects (and those before 2025-03-31).
+    api_version: str = Field(API_VERSION, min_length=1)
     refund_reason: Literal["requested_by_customer", "duplicate", "fraudulent"] = (
         "requested_by_customer"
     )
@@ -76,9 +103,7 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
     def __init__(self, config: StripeConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
         key = config.api_key.get_secret_value()
-        headers = {"Authorization": f"Bearer {key}"}
-        if config.api_version:
-            headers["Stripe-Version"] = config.api_version
+        headers = {"Authorization": f"Bearer {key}", "Stripe-Version": config.api_version}
         self.api = ApiClient.from_config(
             SERVICE,
             config,
@@ -90,7 +115,22 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         self._by_email: dict[str, str | None] = {}
 
     async def check(self) -> str:
-        await self.api.get("/v1/customers", {"limit": 1})
+        """The key works, and reads everything the desk reads: a restricted key (``rk_...``)
+        without one of the read permissions is named as such, not as a bad key. Writes (refunds,
+        account changes) cannot be tried without changing something: see ``StripeConfig``."""
+        await self.api.get("/v1/customers", {"limit": 1})  # a key Stripe refuses fails here
+        missing: list[str] = []
+        for path, what in READS:
+            try:
+                await self.api.get(path, {"limit": 1})
+            except ConnectorAuthError as error:  # the key works, so this is a permission
+                missing.append(f"{what} ({error})")
+        if missing:
+            raise ConnectorAuthError(
+                f"Stripe accepts the key, but it may not read {'; '.join(missing)}; a restricted "
+                f"key needs Read on {', '.join(w for _p, w in READS)} and Customers, Write on "
+                f"Refunds (and on Customers and Subscriptions for account changes)"
+            )
         key = self.config.api_key.get_secret_value()
         mode = "live" if "_live_" in key else "test" if "_test_" in key else "unknown"
         return f"Stripe at {self.api.endpoint} accepts the API key ({mode} mode)"
@@ -156,7 +196,11 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         fields |= {
             "amount": _minor_units(amount, currency),
             "reason": self.config.refund_reason,
-            "metadata": {"invoice": invoice_id, "deskpilot_reason": reason[:500]},
+            "metadata": {
+                "invoice": invoice_id,
+                "deskpilot_reason": reason[:500],
+                REFUND_KEY: idempotency_key,
+            },
         }
         try:
             response = await self.api.request(
@@ -178,6 +222,21 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         refund = self.api.decode(response)
         return _refund(refund, invoice_id, reason, idempotency_key, _replayed(response))
 
+    async def find_refund(self, invoice_id: str, idempotency_key: str) -> RefundResult | None:
+        """The refund made with ``idempotency_key`` on the invoice, or None: Stripe's refunds of
+        the invoice's payment (``GET /v1/refunds?payment_intent=...``), matched by the key the
+        desk put in their metadata."""
+        invoice = await self.api.get(f"/v1/invoices/{invoice_id}", not_found=True)
+        if invoice is None:
+            return None
+        params = await self._payment_of(invoice) | {"limit": self.config.page_size}
+        async for row in self._list("/v1/refunds", params):
+            metadata = row.get("metadata") or {}
+            if metadata.get(REFUND_KEY) == idempotency_key:
+                reason = str(metadata.get("deskpilot_reason") or "")
+                return _refund(row, invoice_id, reason, idempotency_key, replayed=False)
+        return None
+
     # --- account settings ----------------------------------------------------------------------
 
     async def billing_email(self, customer_id: str) -> str | None:
@@ -198,7 +257,9 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         new = email.strip().lower()
         row = await self._update(f"/v1/customers/{customer}", {"email": new}, idempotency_key)
         answer = self._answer(row)
-        self._by_email.pop(old.lower(), None)  # the old address no longer finds this customer
+        # The old address no longer finds this customer, however it was written.
+        for email in [e for e in self._by_email if e.lower() == old.lower()]:
+            del self._by_email[email]
         return _changed(customer_id, "billing_email", old, str(answer.get("email") or new), row)
 
     async def change_plan(
@@ -290,16 +351,22 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
     # --- helpers -------------------------------------------------------------------------------
 
     async def _customer(self, customer_id: str) -> str | None:
-        """A Stripe customer id; an email is looked up (Stripe matches emails case-sensitively:
-        they are sent as DeskPilot stores them, in lower case)."""
+        """A Stripe customer id; an email is looked up. Stripe's ``email`` filter is
+        case-sensitive and Stripe keeps the address as it was entered, so it is tried as given,
+        then in lower case (as DeskPilot stores customers' addresses) when that differs."""
         if "@" not in customer_id:
             return customer_id
-        email = customer_id.strip().lower()
-        if email not in self._by_email:
-            page = await self.api.get("/v1/customers", {"email": email, "limit": 1})
-            rows = page.get("data") or []
-            self._by_email[email] = str(rows[0]["id"]) if rows else None
-        return self._by_email[email]
+        given = customer_id.strip()
+        if given not in self._by_email:
+            found: str | None = None
+            for email in dict.fromkeys([given, given.lower()]):
+                page = await self.api.get("/v1/customers", {"email": email, "limit": 1})
+                rows = page.get("data") or []
+                if rows:
+                    found = str(rows[0]["id"])
+                    break
+            self._by_email[given] = found
+        return self._by_email[given]
 
     def _list(
         self, path: str, params: dict[str, Any], limit: int | None = None
@@ -440,14 +507,23 @@ def _invoice(row: dict[str, Any], lines: list[dict[str, Any]], customer_id: str)
 
 
 def _line(row: dict[str, Any], currency: str) -> InvoiceLine:
+    """Stripe's line as DeskPilot's: Stripe's ``amount`` is the whole line's (7 seats at 49.00
+    are 343.00), DeskPilot's ``amount`` the unit price the quantity multiplies. A line whose
+    amount does not divide by its quantity (tiered or volume pricing) is one unit of its whole
+    amount, so the invoice's total is always the sum of Stripe's line amounts."""
     period = row.get("period") or {}
     parent = row.get("parent") or {}
+    # From API version 2025-03-31 a line's proration flag lives on its parent's details.
     details = parent.get("subscription_item_details") or parent.get("invoice_item_details") or {}
-    price = row.get("price") or {}
+    price = row.get("price") if isinstance(row.get("price"), dict) else {}
+    whole = int(row.get("amount") or 0)
+    quantity = int(row.get("quantity") or 1)
+    if quantity < 1 or whole % quantity:
+        quantity = 1
     return InvoiceLine(
-        description=str(row.get("description") or price.get("nickname") or ""),
-        amount=_amount(row.get("amount"), currency),
-        quantity=int(row.get("quantity") or 1),
+        description=str(row.get("description") or (price or {}).get("nickname") or ""),
+        amount=_amount(whole // quantity, currency),
+        quantity=quantity,
         period_start=from_unix(period["start"]).date() if period.get("start") else None,
         period_end=from_unix(period["end"]).date() if period.get("end") else None,
         proration=bool(row.get("proration") or details.get("proration")),

@@ -107,6 +107,17 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
             self.records.refund, invoice_id, amount, reason, idempotency_key
         )
 
+    async def find_refund(self, invoice_id: str, idempotency_key: str) -> RefundResult | None:
+        refunds = await asyncio.to_thread(self.records.refunds)
+        return next(
+            (
+                r
+                for r in refunds
+                if r.invoice_id == invoice_id and r.idempotency_key == idempotency_key
+            ),
+            None,
+        )
+
     async def billing_email(self, customer_id: str) -> str | None:
         return await asyncio.to_thread(self.records.billing_email, customer_id)
 

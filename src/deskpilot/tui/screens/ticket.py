@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static, TextArea
 
@@ -594,12 +595,39 @@ class TicketScreen(Screen[None]):
             RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency)
         )
         if request is not None:
-            await self._run(
-                "Refund",
-                actions.refund(
-                    desk, self.ticket_id, request.invoice_id, request.amount, request.reason
-                ),
-            )
+            await self._refund(request.invoice_id, request.amount, request.reason)
+
+    async def _refund(self, invoice_id: str, amount: float, reason: str) -> None:
+        """Refund; when the invoice was refunded within a day, ask first, naming that refund.
+        A confirmation names the refund it saw: a newer one asks again."""
+        confirm_after = ""
+        while True:
+            try:
+                await actions.refund(
+                    self.desk,
+                    self.ticket_id,
+                    invoice_id,
+                    amount,
+                    reason,
+                    confirm_after=confirm_after,
+                )
+            except actions.RefundNeedsConfirmation as asked:
+                question = Content.from_markup(
+                    "$earlier.\n\nRefund [b]$amount[/b] more?",
+                    earlier=asked.earlier.describe(),
+                    amount=f"{asked.earlier.currency} {asked.amount:,.2f}",
+                )
+                if not await self.app.push_screen_wait(ConfirmScreen(question, "Refund again")):
+                    return
+                confirm_after = asked.earlier.reference
+                continue
+            except DeskPilotError as error:
+                self.notify(str(error), title="Refund failed", severity="error", markup=False)
+                self.reload()  # a refund found after a lost answer is on the ticket now
+                return
+            break
+        self.notify("Refund done")
+        self.reload()
 
     @work(exclusive=True, group="action")
     async def action_update_setting(self) -> None:
