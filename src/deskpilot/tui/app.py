@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from deskpilot.desk import Desk
-from deskpilot.tui import keymap
+from deskpilot.tui import keymap, outside
 from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.stats import StatsScreen
@@ -36,6 +37,26 @@ class DeskPilotApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.desk.aclose_connectors()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (widgets' and screens' ``notify`` land here) shows its message as text:
+        our messages carry outside text (error messages of connectors and models, ticket ids,
+        names), which Textual would read as markup by default. ``markup`` is ignored."""
+        super().notify(
+            outside.plain(message),
+            title=outside.plain(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def open_ticket(self, ticket_id: str) -> None:
         self.push_screen(TicketScreen(ticket_id))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
@@ -16,6 +18,7 @@ from deskpilot.desk import Desk
 from deskpilot.feedback.report import TeamReport, team_report
 from deskpilot.feedback.signals import Signals
 from deskpilot.feedback.stats import Figures, decimal, duration, percent
+from deskpilot.tui import outside
 
 PERIODS: tuple[tuple[str, int | None], ...] = (
     ("last 30 days", 30),
@@ -126,8 +129,10 @@ class StatsScreen(Screen[None]):
 def _fill(table: DataTable[str], slices: dict[str, Figures]) -> None:
     table.clear()
     for name, f in slices.items():
+        # An intent or agent name as stored: a Rich Text cell (a str cell is read as markup).
         table.add_row(
-            name, f"{f.tickets:,}", f"{f.drafts:,}", _bar(f.acceptance_rate),
+            Text(outside.plain(name, one_line=True)), f"{f.tickets:,}", f"{f.drafts:,}",
+            _bar(f.acceptance_rate),
             decimal(f.mean_similarity), percent(f.deflection_rate), percent(f.escalation_rate),
             decimal(f.csat, 2),
         )  # fmt: skip
@@ -136,11 +141,14 @@ def _fill(table: DataTable[str], slices: dict[str, Figures]) -> None:
 SIGNAL_STYLE = {"spike": "$warning", "page": "$accent", "gap": "$error", "edit": "$secondary"}
 
 
-def _signal_lines(signals: Signals) -> str:
+def _signal_lines(signals: Signals) -> Content:
+    """Each signal in its kind's colour; its text (which quotes intents, pages and edits from
+    outside) shown as written."""
     lines = [
-        f"[{SIGNAL_STYLE[kind]}]{kind:<6}[/]{_escape(text)}" for kind, text in signals.described()
+        Content.assemble((f"{kind:<6}", SIGNAL_STYLE[kind]), outside.text(text))
+        for kind, text in signals.described()
     ]
-    return "\n".join(lines) or "Nothing unusual."
+    return outside.lines(lines) if lines else Content("Nothing unusual.")
 
 
 def _bar(share: float | None, width: int = 10) -> str:
@@ -148,7 +156,3 @@ def _bar(share: float | None, width: int = 10) -> str:
         return "-"
     filled = round(share * width)
     return "█" * filled + "░" * (width - filled) + f" {share:.0%}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
