@@ -202,3 +202,25 @@ def _append(path: Path, row: dict[str, Any]) -> None:
     rows = json.loads(path.read_text(encoding="utf-8"))
     rows.append(row)
     path.write_text(json.dumps(rows), encoding="utf-8")
+
+
+HOSTILE_INTENT = "i[/]\x1b]0;P\x07"  # short: it fits a table column unwrapped
+SHOWN_INTENT = "i[/]␛]0;P␇"
+
+
+def plant_for_stats(desk: Desk) -> None:
+    """Six recent tickets labelled with a hostile intent, from one hostile page: the team
+    statistics list the intent and the page (a recurring-page signal)."""
+    now = desk.clock()
+    desk.store.add_tickets(
+        Ticket(
+            id=f"HX-S{number}",
+            subject="Stats",
+            intent=HOSTILE_INTENT,
+            created_at=now - timedelta(hours=number + 2),
+            updated_at=now - timedelta(hours=number + 2),
+            page_context=PageContext(title=hostile("STATSPAGE")),
+            messages=[Message(author=Author.CUSTOMER, body="Hi", at=now - timedelta(hours=3))],
+        )
+        for number in range(6)
+    )

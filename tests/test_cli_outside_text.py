@@ -9,6 +9,7 @@ import os
 import pty
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,16 @@ def test_kb_search_shows_a_hostile_article_as_text_and_json_exactly(hostile_demo
     assert_no_raw(as_json.stdout)  # ensure_ascii=False would leave U+202E raw
     titles = [hit["title"] for hit in json.loads(as_json.stdout)]
     assert hostile("ARTICLE") in titles
+
+
+def test_stats_show_hostile_intents_and_pages_as_text(demo_desk: Desk) -> None:
+    from hostile import SHOWN_INTENT, plant_for_stats
+
+    demo_desk.clock = lambda: datetime.now(UTC)  # the CLI's present: the signals' 30 days
+    plant_for_stats(demo_desk)
+    result = Cli(demo_desk.workspace.root)("stats")
+    assert result.exit_code == 0, result.output
+    assert_no_raw(result.stdout)
+    assert SHOWN_INTENT in result.stdout
+    squeezed = "".join(result.stdout.split())  # Rich wraps the signal line at 80 columns
+    assert "".join(shown("STATSPAGE").split()) in squeezed

@@ -285,3 +285,42 @@ def test_hostile_text_snapshot(
             widget.cursor_blink = False
 
     assert snap_compare(make_app(), terminal_size=size, run_before=show)
+
+
+async def test_a_hostile_view_title_is_shown_as_written_in_the_palette_and_filter(
+    make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
+) -> None:
+    title = hostile("VIEW")
+    hostile_desk.settings.views["mine"].title = title
+    app = make_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await steady(pilot)
+        assert squeeze(shown("VIEW")) in squeeze(shown_text(app)), "the views bar"
+        await pilot.press("2", "F")  # the hostile view, then its filter dialog
+        await steady(pilot)
+        assert squeeze(shown("VIEW")) in squeeze(shown_text(app)), "the filter dialog"
+        await pilot.press("escape", "ctrl+p", *"View")
+        await steady(pilot)
+        await pilot.pause(0.3)
+        assert squeeze(shown("VIEW")) in squeeze(shown_text(app)), "the command palette"
+        assert_safe(app)
+
+
+async def test_team_stats_show_hostile_intents_and_pages_as_written(
+    make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
+) -> None:
+    from textual.widgets import DataTable
+
+    from hostile import SHOWN_INTENT, plant_for_stats
+
+    plant_for_stats(hostile_desk)
+    app = make_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await steady(pilot)
+        await pilot.press("ctrl+t")
+        await steady(pilot)
+        assert squeeze(shown("STATSPAGE")) in squeeze(shown_text(app)), "the page signal"
+        table = app.screen.query_one("#by-intent", DataTable)
+        names = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+        assert SHOWN_INTENT in names
+        assert_safe(app)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -81,9 +82,11 @@ class DeskPilotApp(App[None]):
             )
         if isinstance(screen, QueueScreen):
             for number, (name, title) in enumerate(self.desk.view_titles().items(), start=1):
+                # The palette reads command titles as markup: a configured title is escaped.
+                shown = escape(outside.plain(title, one_line=True))
                 yield SystemCommand(
-                    f"View: {title}",
-                    f"Switch the queue to '{title}' ({number})",
+                    f"View: {shown}",
+                    f"Switch the queue to '{shown}' ({number})",
                     _view(screen, name),
                 )
 

@@ -58,7 +58,7 @@ class FilterScreen(ModalScreen[QueueView | None]):
                 )
                 yield Label("Intent")
                 yield Select(
-                    [(name, name) for name in self.desk.taxonomy()],
+                    [(outside.text(name, one_line=True), name) for name in self.desk.taxonomy()],
                     value=where.intent or Select.NULL,
                     prompt="any intent",
                     id="intent",

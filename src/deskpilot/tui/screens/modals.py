@@ -65,7 +65,7 @@ class IntentScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label("[b]Correct the intent[/b] · the classifier learns from it")
             yield Select(
-                [(name, name) for name in self.intents],
+                [(outside.text(name, one_line=True), name) for name in self.intents],
                 value=self.current if self.current in self.intents else Select.NULL,
                 id="intent",
             )
