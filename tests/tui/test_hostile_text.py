@@ -70,9 +70,7 @@ def shown_text(app: App[None]) -> str:
 
 def terminal_output(app: App[None]) -> str:
     """What the app writes to the terminal for the whole screen, escape codes and all."""
-    update = app.screen._compositor.render_update(full=True)
-    assert update is not None
-    return update.render_segments(app.console)
+    return app.screen._compositor.render_full_update().render_segments(app.console)
 
 
 def assert_safe(app: App[None]) -> None:
@@ -276,6 +274,7 @@ def test_hostile_text_snapshot(
     async def show(pilot: Pilot[None]) -> None:
         await steady(pilot)
         if view != "queue":
+            assert isinstance(pilot.app, DeskPilotApp)
             pilot.app.open_ticket(TICKET_ID)
             await steady(pilot)
         for key in SNAPSHOTS[view]:

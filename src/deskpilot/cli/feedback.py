@@ -116,7 +116,7 @@ def learn(context: Context) -> None:
     from deskpilot.feedback.learning import learn as learn_now
 
     with Desk.open(context.existing_workspace()) as desk:
-        click.echo(str(learn_now(desk)))
+        click.echo(shown(learn_now(desk)))
 
 
 # --- stats -----------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ class StatsScreen(Screen[None]):
         self.query_one("#signals", Static).update(_signal_lines(report.signals))
 
 
-def _fill(table: DataTable[str], slices: dict[str, Figures]) -> None:
+def _fill(table: DataTable[str | Text], slices: dict[str, Figures]) -> None:
     table.clear()
     for name, f in slices.items():
         # An intent or agent name as stored: a Rich Text cell (a str cell is read as markup).
