@@ -323,3 +323,39 @@ async def test_team_stats_show_hostile_intents_and_pages_as_written(
         names = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
         assert SHOWN_INTENT in names
         assert_safe(app)
+
+
+async def test_a_model_error_quoting_hostile_text_is_shown_as_written(
+    make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
+) -> None:
+    from test_model_drafter import FakeOpenAI, failing
+
+    with FakeOpenAI(failing(400, hostile("MODELERR"))) as fake:
+        hostile_desk.settings.llm.base_url = fake.url
+        app = make_app()
+        async with app.run_test(size=(200, 60)) as pilot:
+            screen = await open_hostile(app, pilot)
+            assert screen.outcome is not None and screen.outcome.notice is not None
+            assert "MODELERR" in screen.outcome.notice
+            label = screen.query_one("#draft-label", Static).visual
+            assert isinstance(label, Content)
+            assert "MODELERR: why [/] closed [urgent] [@click=app.quit]x[/]" in label.plain
+            assert "␛]0;PWNED␇" in label.plain
+            assert_safe(app)
+
+
+def test_no_widget_is_given_an_f_string_to_read_as_markup() -> None:
+    """Outside text reaches widgets through deskpilot.tui.outside; an f-string handed to a
+    widget as a str is read as markup (and a value in it could be anything)."""
+    import re
+
+    import deskpilot.tui
+
+    markup_sinks = re.compile(r"(\.update|Label|Static|Option|Button)\(\s*f[\"']")
+    tui = Path(deskpilot.tui.__file__).parent
+    found = [
+        f"{path.relative_to(tui)}:{path.read_text()[: match.start()].count(chr(10)) + 1}"
+        for path in sorted(tui.rglob("*.py"))
+        for match in markup_sinks.finditer(path.read_text())
+    ]
+    assert found == []

@@ -87,7 +87,9 @@ class StatsScreen(Screen[None]):
         self.refresh_figures()
 
     def refresh_figures(self) -> None:
-        self.query_one("#headline", Static).update(f"Computing ({PERIODS[self.period][0]})…")
+        self.query_one("#headline", Static).update(
+            outside.text(f"Computing ({PERIODS[self.period][0]})…")
+        )
         self._compute(PERIODS[self.period][1])
 
     @work(thread=True, exclusive=True, group="stats")
@@ -98,8 +100,8 @@ class StatsScreen(Screen[None]):
     def _show(self, report: TeamReport) -> None:
         team, now = report.team, report.now
         o = team.overall
-        self.query_one("#headline", Static).update(
-            f"[b]Team stats[/b] · {PERIODS[self.period][0]} to {now:%Y-%m-%d} · p: period\n"
+        figures = (
+            f" · {PERIODS[self.period][0]} to {now:%Y-%m-%d} · p: period\n"
             f"{o.tickets:,} tickets · {o.drafts:,} drafts"
             f" · sent as drafted {percent(o.acceptance_rate)}"
             f" · similarity {decimal(o.mean_similarity)}"
@@ -109,11 +111,14 @@ class StatsScreen(Screen[None]):
             f" · resolution {duration(team.resolution_minutes)} (medians)"
             f" · {team.abandoned} abandoned, kept apart from deflection"
         )
+        self.query_one("#headline", Static).update(
+            Content.assemble(("Team stats", "bold"), outside.text(figures))
+        )
         for key, title in TRENDS:
             values = [v for v in team.daily.get(key, []) if v is not None]
             self.query_one(f"#trend-{key}", Sparkline).data = values or [0]
             latest = f" {round(values[-1], 2):g}" if values else ""
-            self.query_one(f"#trend-{key}-label", Label).update(f"{title}{latest}")
+            self.query_one(f"#trend-{key}-label", Label).update(outside.text(f"{title}{latest}"))
         _fill(self.query_one("#by-intent", DataTable), team.by_intent)
         by_agent = self.query_one("#by-agent", DataTable)
         label = self.query_one("#by-agent-label", Label)
