@@ -359,3 +359,37 @@ def test_no_widget_is_given_an_f_string_to_read_as_markup() -> None:
         for match in markup_sinks.finditer(path.read_text())
     ]
     assert found == []
+
+
+async def test_the_status_and_account_setting_dialogs_show_hostile_text_as_written(
+    make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
+) -> None:
+    from textual.widgets import Select
+
+    from deskpilot.actions.service import SettingPreview
+    from deskpilot.errors import DeskPilotError
+    from deskpilot.tui.screens.action_modals import SettingScreen, StatusScreen
+
+    async def failing_preview(_setting: str, _value: str) -> SettingPreview:
+        raise DeskPilotError(hostile("PREVIEWERR"))
+
+    app = make_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await steady(pilot)
+        app.push_screen(StatusScreen([hostile("STATUS"), hostile("PROBLEM")], [hostile("PROBLEM")]))
+        await steady(pilot)
+        for tag in ("STATUS", "PROBLEM"):
+            assert squeeze(shown(tag)) in squeeze(shown_text(app)), tag
+        assert_safe(app)
+        app.pop_screen()
+        app.push_screen(SettingScreen(["billing_email"], [], failing_preview))
+        await steady(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, SettingScreen)
+        dialog.query_one("#setting", Select).value = "billing_email"
+        dialog.query_one("#value", Input).value = "ann@example.com"
+        await pilot.pause()
+        dialog.apply()
+        await steady(pilot)
+        assert squeeze(shown("PREVIEWERR")) in squeeze(shown_text(app))
+        assert_safe(app)
