@@ -15,7 +15,14 @@ from rich.console import Console
 from rich.table import Table
 
 from deskpilot import __version__
-from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
+from deskpilot.cli.common import (
+    Context,
+    cell,
+    pass_context,
+    progress_bar,
+    shown,
+    workspace_option,
+)
 from deskpilot.config import render_toml
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
@@ -46,7 +53,7 @@ class DeskPilotGroup(click.Group):
 def _fail(ctx: click.Context, message: str, code: int) -> None:
     if ctx.find_root().params.get("debug"):
         traceback.print_exc()
-    click.echo(message, err=True)
+    click.echo(shown(message, one_line=True), err=True)  # errors quote ids, files, connectors
     ctx.exit(code)
 
 
@@ -172,7 +179,7 @@ def import_tickets(context: Context, file: Path) -> None:
     workspace = context.existing_workspace()
     with Desk.open(workspace) as desk, progress_bar(f"Importing {file.name}") as report:
         result = desk.import_tickets(file, progress=lambda done, total: report(done, total, ""))
-    click.echo(str(result))
+    click.echo(shown(result))
 
 
 STATUS_CHOICES = [s.value for s in Status] + ["open-all", "all"]
@@ -233,12 +240,12 @@ def _print_queue(rows: list[TicketSummary]) -> None:
         table.add_column(column, overflow="ellipsis", no_wrap=True)
     for row in rows:
         table.add_row(
-            row.id,
+            cell(row.id),
             row.priority.value,
             row.status.value,
-            row.intent or "-",
-            row.customer_name or row.customer_email or "-",
-            row.subject,
+            cell(row.intent or "-"),
+            cell(row.customer_name or row.customer_email or "-"),
+            cell(row.subject),
             row.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     Console(width=None if sys.stdout.isatty() else 160).print(table)

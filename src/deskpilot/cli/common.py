@@ -1,7 +1,9 @@
-"""What every command module shares: the workspace context and the progress bar."""
+"""What every command module shares: the workspace context, the progress bar, and how outside
+text reaches the terminal."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,9 +12,38 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from deskpilot.errors import WorkspaceError
+from deskpilot.terminal_text import visible
 from deskpilot.workspace import Workspace, default_workspace_dir, demo_workspace_dir
+
+
+def shown(text: object, *, one_line: bool = False) -> str:
+    """Outside text (subjects, names, drafts, connector and model messages, anything a file or
+    a request put in the workspace) as a command prints it: every control character and
+    direction override as a visible stand-in, so nothing we print can set the terminal's title,
+    clear it or reorder what it shows. The stored text stays as received."""
+    return visible(str(text), one_line=one_line)
+
+
+def cell(text: object) -> Text:
+    """Outside text for a Rich table cell: shown as written on one line (a ``str`` cell would be
+    read as Rich markup, losing ``[urgent]`` and failing on ``[/]``)."""
+    return Text(shown(text, one_line=True))
+
+
+def json_text(data: object, **options: Any) -> str:
+    """``data`` as exact JSON for a terminal or a pipe: like ``json.dumps(ensure_ascii=False)``,
+    but the characters a terminal would obey that JSON leaves raw (C1 controls, direction
+    overrides) are written as ``\\uXXXX`` escapes, which decode to the same text."""
+    dumped = json.dumps(data, ensure_ascii=False, **options)
+    if visible(dumped) == dumped:
+        return dumped
+    return "".join(
+        f"\\u{ord(char):04x}" if char not in "\n\t" and visible(char) != char else char
+        for char in dumped
+    )
 
 
 class Context:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from deskpilot.cli.common import Context, pass_context, workspace_option
+from deskpilot.cli.common import Context, pass_context, shown, workspace_option
 from deskpilot.desk import Desk
 
 if TYPE_CHECKING:
@@ -25,7 +25,8 @@ def draft(context: Context, ticket_id: str, as_json: bool) -> None:
     """Draft a reply to TICKET_ID (streamed to the terminal unless --json)."""
 
     def show(chunk: str) -> None:
-        sys.stdout.write(chunk)
+        # A model's text: its control characters are shown, never obeyed by the terminal.
+        sys.stdout.write(shown(chunk))
         sys.stdout.flush()
 
     with Desk.open(context.existing_workspace()) as desk:
@@ -35,13 +36,13 @@ def draft(context: Context, ticket_id: str, as_json: bool) -> None:
         return
     d = outcome.draft
     model = f" {d.model}" if d.model else ""
-    click.echo(f"\n\n[{d.drafter}{model} · confidence {d.confidence:.2f}]")
+    click.echo(shown(f"\n\n[{d.drafter}{model} · confidence {d.confidence:.2f}]"))
     for source in d.sources:
-        click.echo(f"  source: {source.kind} {source.ref} {source.title}")
+        click.echo(shown(f"  source: {source.kind} {source.ref} {source.title}", one_line=True))
     if outcome.notice:
-        click.echo(f"  note: {outcome.notice}")
+        click.echo(shown(f"  note: {outcome.notice}", one_line=True))
     if d.handoff_reason:
-        click.echo(f"  hand to a human: {d.handoff_reason}")
+        click.echo(shown(f"  hand to a human: {d.handoff_reason}", one_line=True))
 
 
 async def _drafted(desk: Desk, ticket_id: str, on_chunk: OnChunk | None) -> DraftOutcome:

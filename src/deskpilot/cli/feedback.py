@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
+from deskpilot.cli.common import (
+    Context,
+    cell,
+    pass_context,
+    progress_bar,
+    shown,
+    workspace_option,
+)
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.stats import decimal, duration, percent
@@ -109,7 +116,7 @@ def learn(context: Context) -> None:
     from deskpilot.feedback.learning import learn as learn_now
 
     with Desk.open(context.existing_workspace()) as desk:
-        click.echo(str(learn_now(desk)))
+        click.echo(shown(learn_now(desk)))
 
 
 # --- stats -----------------------------------------------------------------------------------
@@ -140,6 +147,7 @@ def stats(context: Context, since: datetime | None, as_json: bool) -> None:
 def _print_stats(team: TeamStats, signals: Signals) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     o = team.overall
@@ -172,7 +180,7 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
     )  # fmt: skip
     for name, f in team.by_intent.items():
         table.add_row(
-            name,
+            cell(name),
             str(f.tickets),
             str(f.drafts),
             percent(f.acceptance_rate),
@@ -191,7 +199,10 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
             table = Table(title.split()[-1], "drafts", "accepted", "similarity", title=title)
             for name, f in slices.items():
                 table.add_row(
-                    name, str(f.drafts), percent(f.acceptance_rate), decimal(f.mean_similarity)
+                    cell(name),
+                    str(f.drafts),
+                    percent(f.acceptance_rate),
+                    decimal(f.mean_similarity),
                 )
             console.print(table)
     if team.csat_distribution:
@@ -199,15 +210,13 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
         top = max(team.csat_distribution.values())
         for score, count in team.csat_distribution.items():
             console.print(f"  {score} {'█' * max(1, round(30 * count / top))} {count}")
+    # Reasons and classes are stored text: printed as text, after our bold heading.
     if team.escalation_reasons:
-        console.print(
-            "[b]Escalations[/b] "
-            + ", ".join(f"{r} ({n})" for r, n in team.escalation_reasons.items())
-        )
+        reasons = ", ".join(f"{r} ({n})" for r, n in team.escalation_reasons.items())
+        console.print(Text.assemble(("Escalations ", "bold"), cell(reasons)))
     if team.edit_classes:
-        console.print(
-            "[b]Edits[/b] " + ", ".join(f"{c} ({n})" for c, n in team.edit_classes.items())
-        )
+        edits = ", ".join(f"{c} ({n})" for c, n in team.edit_classes.items())
+        console.print(Text.assemble(("Edits ", "bold"), cell(edits)))
     _print_signals(console, signals)
 
 
@@ -215,7 +224,7 @@ def _print_signals(console: Any, signals: Signals) -> None:
     lines = signals.described()
     console.print("[b]Signals[/b]" if lines else "[b]Signals[/b] none")
     for kind, text in lines:
-        console.print(f"  {kind:<6}{text}", markup=False, highlight=False)
+        console.print(shown(f"  {kind:<6}{text}", one_line=True), markup=False, highlight=False)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -270,10 +279,11 @@ def autopilot_status(context: Context, as_json: bool) -> None:
     for a in report:
         level = a.level if a.level == a.effective else f"{a.level}->{a.effective}"
         mark = "yes" if a.qualifies else "no"
-        click.echo(
+        line = (
             f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {percent(a.acceptance):>5} "
             f"auto-sent {a.auto_sent:4} setbacks {a.setbacks:3} qualifies {mark:3} {a.why}"
         )
+        click.echo(shown(line, one_line=True))
 
 
 @autopilot.command("run")
@@ -293,7 +303,7 @@ def autopilot_run(context: Context) -> None:
 
     with Desk.open(context.existing_workspace()) as desk:
         sent = asyncio.run(go(desk))
-    click.echo(f"auto-sent {len(sent)} replies" + (f": {', '.join(sent)}" if sent else ""))
+    click.echo(shown(f"auto-sent {len(sent)} replies" + (f": {', '.join(sent)}" if sent else "")))
 
 
 @autopilot.command("reset")
@@ -307,4 +317,4 @@ def autopilot_reset(context: Context, intent: str) -> None:
     with Desk.open(context.existing_workspace()) as desk:
         if not pilot.reset(desk, intent):
             raise DeskPilotError(f"'{intent}' was not demoted")
-    click.echo(f"{intent}: back to its configured level")
+    click.echo(shown(f"{intent}: back to its configured level"))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
+from deskpilot.cli.common import (
+    Context,
+    json_text,
+    pass_context,
+    progress_bar,
+    shown,
+    workspace_option,
+)
 from deskpilot.knowledge import (
     KINDS,
     EvalResult,
@@ -57,9 +63,9 @@ def kb_index(context: Context, folder: Path | None, rebuild: bool) -> None:
 
 def _print_reports(reports: tuple[IndexReport, ...]) -> None:
     for report in reports:
-        click.echo(str(report))
+        click.echo(shown(report))
         for skipped in report.skipped:
-            click.echo(f"skipped {skipped}", err=True)
+            click.echo(shown(f"skipped {skipped}", one_line=True), err=True)
 
 
 @kb.command("search")
@@ -78,7 +84,7 @@ def kb_search(
     index = KnowledgeIndex.open(context.existing_workspace().index_dir, create=False)
     hits = index.search(query, limit=limit, kinds=kinds or None)
     if as_json:
-        click.echo(json.dumps([hit.to_json() for hit in hits], indent=2, ensure_ascii=False))
+        click.echo(json_text([hit.to_json() for hit in hits], indent=2))
     else:
         _print_hits(hits)
 
@@ -87,10 +93,11 @@ def _print_hits(hits: list[Hit]) -> None:
     if not hits:
         click.echo("nothing found")
     for rank, hit in enumerate(hits, start=1):
-        click.echo(f"{rank}. [{hit.kind}] {hit.title}  ({hit.id}, score {hit.score:.2f})")
-        click.echo(f"   {hit.snippet}")
+        line = f"{rank}. [{hit.kind}] {hit.title}  ({hit.id}, score {hit.score:.2f})"
+        click.echo(shown(line, one_line=True))
+        click.echo(shown(f"   {hit.snippet}", one_line=True))
         if hit.url:
-            click.echo(f"   {hit.url}")
+            click.echo(shown(f"   {hit.url}", one_line=True))
 
 
 @kb.command("eval")
@@ -108,9 +115,9 @@ def kb_eval(context: Context, file: Path, as_json: bool) -> None:
     index = KnowledgeIndex.open(context.existing_workspace().index_dir, create=False)
     result = evaluate(index, cases)
     for doc_id in result.unknown_ids:
-        click.echo(f"warning: expected id '{doc_id}' is not in the index", err=True)
+        click.echo(shown(f"warning: expected id '{doc_id}' is not in the index"), err=True)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json_text(result.to_json(), indent=2))
     else:
         _print_metrics(result)
 

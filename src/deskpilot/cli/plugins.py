@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from deskpilot.cli.common import Context, pass_context, workspace_option
+from deskpilot.cli.common import Context, cell, pass_context, shown, workspace_option
 from deskpilot.connectors import ConnectorInfo, ConnectorRegistry
 from deskpilot.connectors.registry import CHECK_TIMEOUT_SECONDS
 from deskpilot.workspace import Workspace
@@ -46,16 +46,16 @@ def _print_rows(rows: list[ConnectorInfo]) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row.name,
+            cell(row.name),
             ", ".join(row.capabilities) or "-",
-            f"{row.source} {row.version}".strip(),
+            cell(f"{row.source} {row.version}".strip()),
             "yes" if row.configured else "default (demo)" if row.default else "no",
             "broken" if row.error else "ok",
         )
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     for row in rows:
         if row.error:
-            click.echo(f"{row.name}: {row.error}", err=True)
+            click.echo(shown(f"{row.name}: {row.error}", one_line=True), err=True)
 
 
 @plugins.command("check")
@@ -73,7 +73,7 @@ def plugins_check(context: Context, name: str, timeout: float) -> None:
     """Check connector NAME: its config is valid and the system behind it answers."""
     registry = _registry(context)
     said = asyncio.run(_check(registry, name, timeout))
-    click.echo(f"ok: {name}: {said}")
+    click.echo(shown(f"ok: {name}: {said}"))  # what the connector's system answered
 
 
 async def _check(registry: ConnectorRegistry, name: str, timeout: float) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from deskpilot.cli.common import Context, pass_context, progress_bar, workspace_option
+from deskpilot.cli.common import Context, pass_context, progress_bar, shown, workspace_option
 from deskpilot.desk import Desk
 from deskpilot.models import TriageRecord
 
@@ -27,7 +27,7 @@ def triage(context: Context, ticket_ids: tuple[str, ...], as_json: bool) -> None
         click.echo(json.dumps([r.model_dump(mode="json") for r in records], indent=2))
         return
     for record in records:
-        click.echo(_triage_line(record))
+        click.echo(shown(_triage_line(record), one_line=True))
     handoffs = sum(r.handoff for r in records)
     click.echo(f"{len(records)} tickets triaged, {handoffs} for a human")
 
@@ -52,7 +52,8 @@ def list_intents(context: Context) -> None:
     """The workspace's intents and how many seed examples each has."""
     with Desk.open(context.existing_workspace()) as desk:
         for name, spec in desk.taxonomy().items():
-            click.echo(f"{name:<24} {len(spec.examples):>3} seeds  {spec.description}")
+            line = f"{name:<24} {len(spec.examples):>3} seeds  {spec.description}"
+            click.echo(shown(line, one_line=True))
 
 
 @intents.command("train")
@@ -62,7 +63,7 @@ def train_intents(context: Context) -> None:
     """Retrain on the seed examples and every ticket a human labelled or corrected."""
     with Desk.open(context.existing_workspace()) as desk:
         learned = desk.retrain_intents()
-    click.echo(f"trained on {len(learned)} intents: {', '.join(learned)}")
+    click.echo(shown(f"trained on {len(learned)} intents: {', '.join(learned)}"))
 
 
 @intents.command("correct")
@@ -74,7 +75,7 @@ def correct(context: Context, ticket_id: str, intent: str) -> None:
     """Set TICKET_ID's intent to INTENT; the classifier learns it on the next triage."""
     with Desk.open(context.existing_workspace()) as desk:
         desk.correct_intent(ticket_id, intent)
-    click.echo(f"{ticket_id}: intent set to {intent}")
+    click.echo(shown(f"{ticket_id}: intent set to {intent}"))
 
 
 @intents.command("eval")

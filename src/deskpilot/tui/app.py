@@ -6,10 +6,12 @@ from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from deskpilot.desk import Desk
-from deskpilot.tui import keymap
+from deskpilot.tui import keymap, outside
 from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.stats import StatsScreen
@@ -37,6 +39,33 @@ class DeskPilotApp(App[None]):
     async def on_unmount(self) -> None:
         await self.desk.aclose_connectors()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (widgets' and screens' ``notify`` land here) shows its message as text:
+        our messages carry outside text (error messages of connectors and models, ticket ids,
+        names), which Textual would read as markup by default. ``markup`` is ignored."""
+        super().notify(
+            outside.plain(message),
+            title=outside.plain(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def action_help_quit(self) -> None:
+        """Textual's ctrl+c hint, without its markup (every toast here is shown as text)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
     def open_ticket(self, ticket_id: str) -> None:
         self.push_screen(TicketScreen(ticket_id))
 
@@ -60,9 +89,11 @@ class DeskPilotApp(App[None]):
             )
         if isinstance(screen, QueueScreen):
             for number, (name, title) in enumerate(self.desk.view_titles().items(), start=1):
+                # The palette reads command titles as markup: a configured title is escaped.
+                shown = escape(outside.plain(title, one_line=True))
                 yield SystemCommand(
-                    f"View: {title}",
-                    f"Switch the queue to '{title}' ({number})",
+                    f"View: {shown}",
+                    f"Switch the queue to '{shown}' ({number})",
                     _view(screen, name),
                 )
 

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, OptionList, Select, TextArea
 
 from deskpilot.errors import DeskPilotError
+from deskpilot.tui import outside
 from deskpilot.tui.screens.modals import MODAL_CSS
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-confirm")]
     DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
 
-    def __init__(self, question: str | Content, yes: str) -> None:
+    def __init__(self, question: Content, yes: str) -> None:
+        """``question``: content, with any outside text in it put in by ``outside``."""
         super().__init__()
         self.question, self.yes = question, yes
 
@@ -72,10 +74,22 @@ class RefundScreen(ModalScreen[RefundRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]Refund[/b] · up to {self.currency} {self.limit:,.2f} without a lead")
+            yield Label(
+                outside.markup(
+                    "[b]Refund[/b] · up to $currency $limit without a lead",
+                    currency=self.currency,
+                    limit=f"{self.limit:,.2f}",
+                )
+            )
             yield Select(
                 [
-                    (f"{i.number} · {i.issued:%Y-%m-%d} · {i.total:,.2f} · {i.status}", i.id)
+                    (
+                        outside.text(
+                            f"{i.number} · {i.issued:%Y-%m-%d} · {i.total:,.2f} · {i.status}",
+                            one_line=True,
+                        ),
+                        i.id,
+                    )
                     for i in self.invoices.values()
                 ],
                 prompt="Invoice",
@@ -108,7 +122,9 @@ class RefundScreen(ModalScreen[RefundRequest | None]):
         self.pending = request
         number = self.invoices[request.invoice_id].number
         self.query_one("#problem", Label).update(
-            f"Refund {self.currency} {request.amount:,.2f} on {number}? Press again to confirm."
+            outside.text(
+                f"Refund {self.currency} {request.amount:,.2f} on {number}? Press again to confirm."
+            )
         )
         self.query_one("#refund", Button).label = "Confirm refund"
 
@@ -126,9 +142,13 @@ class RefundScreen(ModalScreen[RefundRequest | None]):
         total = self.invoices[str(invoice)].total
         reason = self.query_one("#reason", Input).value.strip()
         if not 0 < amount <= total:
-            problem.update(f"The amount must be between 0 and the invoice total {total:,.2f}.")
+            problem.update(
+                outside.text(f"The amount must be between 0 and the invoice total {total:,.2f}.")
+            )
         elif amount > self.limit:
-            problem.update(f"Above the limit of {self.currency} {self.limit:,.2f}: ask a lead.")
+            problem.update(
+                outside.text(f"Above the limit of {self.currency} {self.limit:,.2f}: ask a lead.")
+            )
         elif not reason:
             problem.update("Give a reason.")
         else:
@@ -175,7 +195,10 @@ class SettingScreen(ModalScreen["SettingPreview | None"]):
             )
             yield Input(placeholder="New value", id="value")
             yield Select(
-                [(f"{p.name} · {p.monthly_price:,.2f}/month", p.id) for p in self.plans],
+                [
+                    (outside.text(f"{p.name} · {p.monthly_price:,.2f}/month", one_line=True), p.id)
+                    for p in self.plans
+                ],
                 prompt="Plan",
                 id="plan",
                 classes="-hidden",
@@ -219,7 +242,7 @@ class SettingScreen(ModalScreen["SettingPreview | None"]):
         try:
             preview = await self.preview_of(setting, value)
         except DeskPilotError as error:
-            problem.update(str(error).replace("[", r"\["))
+            problem.update(outside.text(str(error)))
             return
         if self._request() != (setting, value):
             problem.update("")
@@ -227,7 +250,7 @@ class SettingScreen(ModalScreen["SettingPreview | None"]):
         problem.update("")
         self.shown = preview
         self.query_one("#preview", Label).update(
-            preview.describe().replace("[", r"\[") + "\n[b]Press again to apply.[/b]"
+            outside.markup("$preview\n[b]Press again to apply.[/b]", preview=preview.describe())
         )
         self.query_one("#apply", Button).label = "Apply change"
 
@@ -273,7 +296,7 @@ class StatusScreen(ModalScreen[None]):
             with VerticalScroll(id="lines"):
                 for line in self.lines:
                     problem = line in self.problems
-                    yield Label(line.replace("[", r"\["), classes="problem" if problem else "")
+                    yield Label(outside.text(line), classes="problem" if problem else "")
             with Horizontal():
                 yield Button("Close", variant="primary", id="close")
 
@@ -305,13 +328,18 @@ class BugScreen(ModalScreen[BugDecision | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("[b]Bug ticket[/b] · prefilled from the ticket and its page context")
-            for match in self.matches:
+            # Buttons are numbered: a tracker's bug id is no widget id (it may hold anything).
+            for number, match in enumerate(self.matches):
                 bug = match.bug
                 with Horizontal():
-                    yield Label(f"Known: {bug.id} {bug.title} ({bug.status}, {match.score:.0%})")
-                    yield Button(f"Link {bug.id}", id=f"link-{bug.id}")
-            yield Input(self.title_text, id="title")
-            yield TextArea(self.description, id="description")
+                    yield Label(
+                        outside.text(
+                            f"Known: {bug.id} {bug.title} ({bug.status}, {match.score:.0%})"
+                        )
+                    )
+                    yield Button(outside.text(f"Link {bug.id}", one_line=True), id=f"link-{number}")
+            yield Input(outside.plain(self.title_text, one_line=True), id="title")
+            yield TextArea(outside.plain(self.description), id="description")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("File new bug", variant="primary", id="create")
@@ -326,9 +354,8 @@ class BugScreen(ModalScreen[BugDecision | None]):
     def link(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""
         if button_id.startswith("link-"):
-            bug_id = button_id.removeprefix("link-")
-            title = next(m.bug.title for m in self.matches if m.bug.id == bug_id)
-            self.dismiss(BugDecision(bug_id, title, ""))
+            bug = self.matches[int(button_id.removeprefix("link-"))].bug
+            self.dismiss(BugDecision(bug.id, bug.title, ""))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -362,12 +389,19 @@ class ReadScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield OptionList(*[f"{i.title} ({i.kind} {i.ref})" for i in self.items])
+            yield OptionList(
+                *[outside.text(f"{i.title} ({i.kind} {i.ref})", one_line=True) for i in self.items]
+            )
             with VerticalScroll():
-                yield Markdown(self.items[0].text if self.items else "Nothing was retrieved.")
+                # Markdown by design, but no link in it opens on a click, and no control
+                # character reaches the terminal.
+                yield Markdown(
+                    outside.plain(self.items[0].text) if self.items else "Nothing was retrieved.",
+                    open_links=False,
+                )
 
     @on(OptionList.OptionHighlighted)
     def _show(self, event: OptionList.OptionHighlighted) -> None:
         index = event.option_index
         if 0 <= index < len(self.items):
-            self.query_one(Markdown).update(self.items[index].text)
+            self.query_one(Markdown).update(outside.plain(self.items[index].text))

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from deskpilot.desk import Desk
 from deskpilot.models import OPEN_STATUSES, Priority, Status
+from deskpilot.tui import outside
 from deskpilot.views import QueueView
 
 ALL_OPEN = "open"
@@ -46,7 +47,7 @@ class FilterScreen(ModalScreen[QueueView | None]):
             else ANY
         )
         with Vertical():
-            yield Label(f"[b]Filter[/b] {self.view.title}")
+            yield Label(outside.markup("[b]Filter[/b] $title", title=self.view.title))
             with Grid():
                 yield Label("Status")
                 yield Select(
@@ -57,7 +58,7 @@ class FilterScreen(ModalScreen[QueueView | None]):
                 )
                 yield Label("Intent")
                 yield Select(
-                    [(name, name) for name in self.desk.taxonomy()],
+                    [(outside.text(name, one_line=True), name) for name in self.desk.taxonomy()],
                     value=where.intent or Select.NULL,
                     prompt="any intent",
                     id="intent",

@@ -8,8 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown, OptionList, Select, TextArea
+from textual.widgets import Button, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
+
+from deskpilot.tui import outside
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -63,7 +65,7 @@ class IntentScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label("[b]Correct the intent[/b] · the classifier learns from it")
             yield Select(
-                [(name, name) for name in self.intents],
+                [(outside.text(name, one_line=True), name) for name in self.intents],
                 value=self.current if self.current in self.intents else Select.NULL,
                 id="intent",
             )
@@ -101,7 +103,9 @@ class EscalateScreen(ModalScreen[bool]):
         with Vertical():
             yield Label("[b]Escalate[/b] · this hand-off summary goes on the ticket")
             with VerticalScroll():
-                yield Markdown(self.summary)
+                # Shown as the note it becomes on the ticket: as text. It quotes the customer,
+                # whose words must not become headings, links or markup here.
+                yield Static(outside.text(self.summary), id="summary")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Escalate", variant="warning", id="escalate")
@@ -128,9 +132,16 @@ class ReasonScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.heading}[/b] · one key teaches the co-pilot, esc skips")
+            yield Label(
+                outside.markup(
+                    "[b]$heading[/b] · one key teaches the co-pilot, esc skips",
+                    heading=self.heading,
+                )
+            )
             for number, reason in enumerate(self.reasons, start=1):
-                yield Label(f"  [b]{number}[/b]  {reason}")
+                yield Label(
+                    outside.markup("  [b]$number[/b]  $reason", number=number, reason=reason)
+                )
 
     def on_key(self, event: events.Key) -> None:
         if event.character and event.character.isdigit():
@@ -158,7 +169,12 @@ class MacroScreen(ModalScreen[str | None]):
             yield Label("[b]Macro[/b] · replaces the draft; the co-pilot learns it was not used")
             yield OptionList(
                 *(
-                    Option(f"[b]{name}[/b]  [dim]{_first_line(text)}[/dim]", id=name)
+                    Option(
+                        outside.markup(
+                            "[b]$name[/b]  [dim]$start[/dim]", name=name, start=_first_line(text)
+                        ),
+                        id=name,
+                    )
                     for name, text in sorted(self.macros.items())
                 ),
                 id="macros",
@@ -177,5 +193,4 @@ class MacroScreen(ModalScreen[str | None]):
 
 def _first_line(text: str, limit: int = 60) -> str:
     line = next((part for part in text.splitlines() if part.strip()), "")
-    line = line.replace("[", r"\[")
     return line if len(line) <= limit else line[: limit - 1] + "…"

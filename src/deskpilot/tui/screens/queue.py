@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from deskpilot.store.sql import SORT_KEYS
-from deskpilot.tui import keymap
+from deskpilot.tui import keymap, outside
 from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
 from deskpilot.views import QueueView
 
@@ -152,9 +153,9 @@ class QueueScreen(Screen[None]):
     def _render_views(self) -> None:
         parts = []
         for number, (name, title) in enumerate(self.desk_app.desk.view_titles().items(), start=1):
-            label = f"{number} {title}"
-            parts.append(f"[reverse] {label} [/]" if name == self.view_name else f" {label} ")
-        self.query_one("#views", Static).update("".join(parts))
+            label = outside.plain(f" {number} {title} ", one_line=True)
+            parts.append((label, "reverse") if name == self.view_name else label)
+        self.query_one("#views", Static).update(Content.assemble(*parts))
 
     def _render_status(self, total: int) -> None:
         view = self.shown_view
@@ -173,8 +174,9 @@ class QueueScreen(Screen[None]):
             filters.append(f'search="{self.search_text}"')
         direction = "descending" if view.descending else "ascending"
         text = f"{total:,} tickets · sorted by {view.sort} ({direction})"
+        # The search and the filter values are typed by the agent: text, never markup.
         self.query_one("#status", Static).update(
-            text + (" · " + ", ".join(filters) if filters else "")
+            outside.text(text + (" · " + ", ".join(filters) if filters else ""), one_line=True)
         )
 
     # --- search ----------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
@@ -16,6 +18,7 @@ from deskpilot.desk import Desk
 from deskpilot.feedback.report import TeamReport, team_report
 from deskpilot.feedback.signals import Signals
 from deskpilot.feedback.stats import Figures, decimal, duration, percent
+from deskpilot.tui import outside
 
 PERIODS: tuple[tuple[str, int | None], ...] = (
     ("last 30 days", 30),
@@ -84,7 +87,9 @@ class StatsScreen(Screen[None]):
         self.refresh_figures()
 
     def refresh_figures(self) -> None:
-        self.query_one("#headline", Static).update(f"Computing ({PERIODS[self.period][0]})…")
+        self.query_one("#headline", Static).update(
+            outside.text(f"Computing ({PERIODS[self.period][0]})…")
+        )
         self._compute(PERIODS[self.period][1])
 
     @work(thread=True, exclusive=True, group="stats")
@@ -95,8 +100,8 @@ class StatsScreen(Screen[None]):
     def _show(self, report: TeamReport) -> None:
         team, now = report.team, report.now
         o = team.overall
-        self.query_one("#headline", Static).update(
-            f"[b]Team stats[/b] · {PERIODS[self.period][0]} to {now:%Y-%m-%d} · p: period\n"
+        figures = (
+            f" · {PERIODS[self.period][0]} to {now:%Y-%m-%d} · p: period\n"
             f"{o.tickets:,} tickets · {o.drafts:,} drafts"
             f" · sent as drafted {percent(o.acceptance_rate)}"
             f" · similarity {decimal(o.mean_similarity)}"
@@ -106,11 +111,14 @@ class StatsScreen(Screen[None]):
             f" · resolution {duration(team.resolution_minutes)} (medians)"
             f" · {team.abandoned} abandoned, kept apart from deflection"
         )
+        self.query_one("#headline", Static).update(
+            Content.assemble(("Team stats", "bold"), outside.text(figures))
+        )
         for key, title in TRENDS:
             values = [v for v in team.daily.get(key, []) if v is not None]
             self.query_one(f"#trend-{key}", Sparkline).data = values or [0]
             latest = f" {round(values[-1], 2):g}" if values else ""
-            self.query_one(f"#trend-{key}-label", Label).update(f"{title}{latest}")
+            self.query_one(f"#trend-{key}-label", Label).update(outside.text(f"{title}{latest}"))
         _fill(self.query_one("#by-intent", DataTable), team.by_intent)
         by_agent = self.query_one("#by-agent", DataTable)
         label = self.query_one("#by-agent-label", Label)
@@ -123,11 +131,13 @@ class StatsScreen(Screen[None]):
         self.query_one("#signals", Static).update(_signal_lines(report.signals))
 
 
-def _fill(table: DataTable[str], slices: dict[str, Figures]) -> None:
+def _fill(table: DataTable[str | Text], slices: dict[str, Figures]) -> None:
     table.clear()
     for name, f in slices.items():
+        # An intent or agent name as stored: a Rich Text cell (a str cell is read as markup).
         table.add_row(
-            name, f"{f.tickets:,}", f"{f.drafts:,}", _bar(f.acceptance_rate),
+            Text(outside.plain(name, one_line=True)), f"{f.tickets:,}", f"{f.drafts:,}",
+            _bar(f.acceptance_rate),
             decimal(f.mean_similarity), percent(f.deflection_rate), percent(f.escalation_rate),
             decimal(f.csat, 2),
         )  # fmt: skip
@@ -136,11 +146,14 @@ def _fill(table: DataTable[str], slices: dict[str, Figures]) -> None:
 SIGNAL_STYLE = {"spike": "$warning", "page": "$accent", "gap": "$error", "edit": "$secondary"}
 
 
-def _signal_lines(signals: Signals) -> str:
+def _signal_lines(signals: Signals) -> Content:
+    """Each signal in its kind's colour; its text (which quotes intents, pages and edits from
+    outside) shown as written."""
     lines = [
-        f"[{SIGNAL_STYLE[kind]}]{kind:<6}[/]{_escape(text)}" for kind, text in signals.described()
+        Content.assemble((f"{kind:<6}", SIGNAL_STYLE[kind]), outside.text(text))
+        for kind, text in signals.described()
     ]
-    return "\n".join(lines) or "Nothing unusual."
+    return outside.lines(lines) if lines else Content("Nothing unusual.")
 
 
 def _bar(share: float | None, width: int = 10) -> str:
@@ -148,7 +161,3 @@ def _bar(share: float | None, width: int = 10) -> str:
         return "-"
     filled = round(share * width)
     return "█" * filled + "░" * (width - filled) + f" {share:.0%}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")

@@ -20,7 +20,7 @@ from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.feedback.autopilot import configured_level
 from deskpilot.models import Author, EditEvent, EditOutcome, Source, Ticket, TriageRecord
-from deskpilot.tui import keymap
+from deskpilot.tui import keymap, outside
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
@@ -182,8 +182,10 @@ class TicketScreen(Screen[None]):
                 self._restore(unsent)
             elif configured_level(desk.settings.automation, intent) == "off":
                 self.query_one("#draft-label", Label).update(
-                    f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
-                    "r drafts anyway, e to write"
+                    outside.text(
+                        f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
+                        "r drafts anyway, e to write"
+                    )
                 )
             else:
                 self._draft()
@@ -197,19 +199,26 @@ class TicketScreen(Screen[None]):
         if ticket.intent_confidence is not None and ticket.intent_source != "correction":
             intent += f" {ticket.intent_confidence:.0%}"
         sentiment = ticket.sentiment.value if ticket.sentiment else "-"
-        self.query_one("#title", Static).update(
-            f"[b]{ticket.id}[/b] · {ticket.subject}\n"
-            f"{ticket.status.value} · {ticket.priority.value} · intent {intent} · "
-            f"mood {sentiment} · {ticket.channel.value}"
-            + (
-                f"\n[b $warning]Being handled by {_escape(self.handled_by)}[/] · read only"
-                if self.handled_by
-                else ""
-            )
+        title = outside.markup(
+            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel",
+            id=ticket.id,
+            subject=ticket.subject,
+            status=ticket.status.value,
+            priority=ticket.priority.value,
+            intent=intent,
+            mood=sentiment,
+            channel=ticket.channel.value,
         )
+        if self.handled_by:
+            title += outside.markup(
+                "\n[b $warning]Being handled by $holder[/] · read only", holder=self.handled_by
+            )
+        self.query_one("#title", Static).update(title)
         handoff = self.query_one("#handoff", Static)
         if self.triage and self.triage.handoff:
-            handoff.update(f"[b]Human needed:[/b] {self.triage.handoff_reason}")
+            handoff.update(
+                outside.markup("[b]Human needed:[/b] $reason", reason=self.triage.handoff_reason)
+            )
             handoff.add_class("-shown")
         else:
             handoff.remove_class("-shown")
@@ -222,10 +231,14 @@ class TicketScreen(Screen[None]):
         blocks = []
         for message in ticket.messages:
             who = message.author_name or message.author.value
-            style = AUTHOR_STYLE[message.author]
-            heading = f"[{style}]{who}[/] [dim]{message.at:%Y-%m-%d %H:%M}[/dim]"
             block = Static(
-                f"{heading}\n{_escape(message.body)}",
+                Content.assemble(
+                    outside.styled(who, AUTHOR_STYLE[message.author], one_line=True),
+                    " ",
+                    (f"{message.at:%Y-%m-%d %H:%M}", "dim"),
+                    "\n",
+                    outside.text(message.body),
+                ),
                 classes="message" + (" note" if message.author is Author.NOTE else ""),
             )
             blocks.append(block)
@@ -235,37 +248,45 @@ class TicketScreen(Screen[None]):
     def _show_context(self) -> None:
         ticket = self.ticket
         assert ticket is not None
-        lines = []
+        lines: list[Content | str] = []
         if ticket.customer:
             c = ticket.customer
             plan = f"plan {c.plan}" if c.plan else "no plan"
-            company = f" · {_escape(c.company)}" if c.company else ""
             lines += [
-                f"[b]{_escape(c.name or c.email)}[/b]{company}",
-                c.email,
-                f"{c.tier.value} tier · {plan}",
+                outside.markup("[b]$who[/b]", who=c.name or c.email)
+                + (outside.markup(" · $company", company=c.company) if c.company else ""),
+                outside.text(c.email),
+                outside.text(f"{c.tier.value} tier · {plan}"),
             ]
         else:
             lines.append("No customer on this ticket.")
         if self.triage:
             t = self.triage
-            lines += ["", f"[b]Triage[/b] {t.intent} ({t.confidence:.0%}), {t.sentiment.value}"]
-            lines += [f"  {_escape(e)}" for e in t.evidence]
+            lines += [
+                "",
+                outside.markup(
+                    "[b]Triage[/b] $intent ($confidence), $sentiment",
+                    intent=t.intent,
+                    confidence=f"{t.confidence:.0%}",
+                    sentiment=t.sentiment.value,
+                ),
+            ]
+            lines += [outside.markup("  $evidence", evidence=e) for e in t.evidence]
         page = ticket.page_context
         if page and not page.is_empty():
-            lines += ["", "[b]Page[/b] " + _escape(page.title or page.url)]
+            lines += ["", outside.markup("[b]Page[/b] $title", title=page.title or page.url)]
             if page.url:
-                lines.append(f"  {page.url}")
+                lines.append(outside.markup("  $url", url=page.url))
             if page.visible_state:
-                lines.append(f"  sees: {_escape(page.visible_state)}")
-            lines += [f"  [red]error:[/red] {_escape(e)}" for e in page.errors]
-            lines += [f"  tried: {_escape(s)}" for s in page.steps_attempted]
+                lines.append(outside.markup("  sees: $state", state=page.visible_state))
+            lines += [outside.markup("  [red]error:[/red] $error", error=e) for e in page.errors]
+            lines += [outside.markup("  tried: $step", step=s) for s in page.steps_attempted]
         lines += (
             _connector_lines(self.outcome.context)
             if self.outcome
             else ["", "Loading CRM and billing…"]
         )
-        self.query_one("#context", Static).update("\n".join(lines))
+        self.query_one("#context", Static).update(outside.lines(lines))
 
     @work(thread=True, exclusive=True, group="knowledge")
     def _search_knowledge(self) -> None:
@@ -285,14 +306,21 @@ class TicketScreen(Screen[None]):
             self.query_one("#knowledge", Static).update("No articles or past tickets match.")
             return
         lines = [
-            f"[b]{_escape(hit.title)}[/b] [dim]{hit.kind} · {hit.score:.1f}[/dim]\n"
-            f"  {_escape(hit.snippet.replace('**', ''))[:160]}"
+            outside.markup(
+                "[b]$title[/b] [dim]$kind · $score[/dim]\n  $snippet",
+                title=hit.title,
+                kind=hit.kind,
+                score=f"{hit.score:.1f}",
+                snippet=hit.snippet.replace("**", "")[:160],
+            )
             for hit in hits
         ]
-        self.query_one("#knowledge", Static).update("\n".join(lines))
+        self.query_one("#knowledge", Static).update(outside.lines(lines))
 
     def _knowledge_failed(self, message: str) -> None:
-        self.query_one("#knowledge", Static).update(f"[red]Search failed:[/red] {_escape(message)}")
+        self.query_one("#knowledge", Static).update(
+            outside.markup("[red]Search failed:[/red] $message", message=message)
+        )
 
     # --- the draft ---------------------------------------------------------------------------
 
@@ -307,23 +335,28 @@ class TicketScreen(Screen[None]):
         label.update("Draft · the co-pilot is writing…")
 
         def append(chunk: str) -> None:
-            editor.insert(chunk, editor.document.end)
+            # The editor shows (and so sends) a model's control characters as stand-ins.
+            editor.insert(outside.plain(chunk), editor.document.end)
 
         def status(line: str) -> None:
-            label.update(f"Draft · {_escape(line)}…")
+            label.update(outside.markup("Draft · $line…", line=line))
 
         listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
             outcome = await draft_reply(self.desk_app.desk, self.ticket_id, listener)
         except DeskPilotError as error:
-            label.update(f"[red]No draft:[/red] {_escape(str(error))} · e to write your own")
+            label.update(
+                outside.markup(
+                    "[red]No draft:[/red] $error · e to write your own", error=str(error)
+                )
+            )
             return
         finally:
             editor.read_only = False
             self.drafting = False
         self.outcome = outcome
-        if editor.text != outcome.draft.text:
-            editor.load_text(outcome.draft.text)
+        if editor.text != outside.plain(outcome.draft.text):
+            editor.load_text(outside.plain(outcome.draft.text))
         label.update(_draft_label(outcome))
         self._show_context()  # now with what the connectors returned
         self._begin_edit(outcome)
@@ -339,16 +372,18 @@ class TicketScreen(Screen[None]):
             self.notify(str(error), title="Edit tracking failed", severity="warning")
             return
         self.keystrokes = 0
-        self._saved_text = outcome.draft.text
+        self._saved_text = outside.plain(outcome.draft.text)
 
     def _restore(self, unsent: EditEvent) -> None:
         self.edit_id = unsent.id
         self.keystrokes = unsent.keystrokes
-        self._saved_text = unsent.current_text
-        self.query_one("#draft", TextArea).load_text(unsent.current_text)
+        self._saved_text = outside.plain(unsent.current_text)
+        self.query_one("#draft", TextArea).load_text(self._saved_text)
         self.query_one("#draft-label", Label).update(
-            f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
-            "r for a fresh draft"
+            outside.text(
+                f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
+                "r for a fresh draft"
+            )
         )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -488,10 +523,12 @@ class TicketScreen(Screen[None]):
             except DeskPilotError as error:
                 self.notify(str(error), title="Macro failed", severity="error")
                 return
-            self.query_one("#draft", TextArea).load_text(text)
+            self.query_one("#draft", TextArea).load_text(outside.plain(text))
             self.from_macro = True
             self.query_one("#draft-label", Label).update(
-                f"Draft · macro {_escape(name)} in place of the co-pilot's draft · a sends"
+                outside.markup(
+                    "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
+                )
             )
 
         self.app.push_screen(MacroScreen(desk.settings.macros), use)
@@ -499,7 +536,9 @@ class TicketScreen(Screen[None]):
     def action_discard(self) -> None:
         edit_id = self._end_edit(EditOutcome.DISCARDED)
         self.query_one("#draft", TextArea).load_text("")
-        self.query_one("#draft-label", Label).update("Draft · discarded · e to write your own")
+        self.query_one("#draft-label", Label).update(
+            outside.text("Draft · discarded · e to write your own")
+        )
         if edit_id:
             self._ask_reason(edit_id, "Draft discarded")
 
@@ -573,7 +612,9 @@ class TicketScreen(Screen[None]):
         if ticket.customer is None:
             self.notify("This ticket has no customer.", severity="error")
             return
-        question = f"Send a password reset link to [b]{ticket.customer.email}[/b]?"
+        question = outside.markup(
+            "Send a password reset link to [b]$email[/b]?", email=ticket.customer.email
+        )
         if await self.app.push_screen_wait(ConfirmScreen(question, "Send reset")):
             await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
 
@@ -612,7 +653,7 @@ class TicketScreen(Screen[None]):
                     confirm_after=confirm_after,
                 )
             except actions.RefundNeedsConfirmation as asked:
-                question = Content.from_markup(
+                question = outside.markup(
                     "$earlier.\n\nRefund [b]$amount[/b] more?",
                     earlier=asked.earlier.describe(),
                     amount=f"{asked.earlier.currency} {asked.amount:,.2f}",
@@ -719,44 +760,66 @@ def _awaits_reply(ticket: Ticket) -> bool:
     return not spoken or spoken[-1].author is Author.CUSTOMER
 
 
-def _connector_lines(context: DraftContext) -> list[str]:
+def _connector_lines(context: DraftContext) -> list[Content | str]:
     """CRM, billing and known bugs as the connectors returned them, each problem on its own."""
-    lines: list[str] = []
+    lines: list[Content | str] = []
     if context.crm:
         crm = context.crm
-        lines += ["", f"[b]CRM[/b] {crm.seats} seats · owner {crm.account_owner or '-'}"]
-        lines += [f"  note {n.at:%Y-%m-%d}: {_escape(n.body)[:120]}" for n in crm.notes[-2:]]
+        lines += [
+            "",
+            outside.markup(
+                "[b]CRM[/b] $seats seats · owner $owner",
+                seats=crm.seats,
+                owner=crm.account_owner or "-",
+            ),
+        ]
+        lines += [
+            outside.markup("  note $at: $body", at=f"{n.at:%Y-%m-%d}", body=n.body[:120])
+            for n in crm.notes[-2:]
+        ]
     if context.history:
-        lines.append(
-            "  earlier: " + ", ".join(f"{t.id} {_escape(t.subject)}" for t in context.history)
-        )
+        earlier = ", ".join(f"{t.id} {t.subject}" for t in context.history)
+        lines.append(outside.markup("  earlier: $tickets", tickets=earlier))
     billing = [f for f in context.facts if f.label in {"plan", "proration", "invoice"}]
     if billing:
-        lines += ["", "[b]Billing[/b]"] + [f"  {_escape(f.text)}" for f in billing]
+        lines += ["", outside.markup("[b]Billing[/b]")]
+        lines += [outside.markup("  $fact", fact=f.text) for f in billing]
     if context.bugs:
-        lines += ["", "[b]Known bugs[/b]"]
-        lines += [f"  {b.id} ({b.status}) {_escape(b.title)}" for b in context.bugs]
-    if context.team_messages:
-        lines += ["", "[b]Team chat[/b]"]
+        lines += ["", outside.markup("[b]Known bugs[/b]")]
         lines += [
-            f"  {m.at:%Y-%m-%d} {_escape(m.channel)} {_escape(m.author)}: {_escape(m.text)[:160]}"
+            outside.markup("  $id ($status) $title", id=b.id, status=b.status, title=b.title)
+            for b in context.bugs
+        ]
+    if context.team_messages:
+        lines += ["", outside.markup("[b]Team chat[/b]")]
+        lines += [
+            outside.markup(
+                "  $at $channel $author: $text",
+                at=f"{m.at:%Y-%m-%d}",
+                channel=m.channel,
+                author=m.author,
+                text=m.text[:160],
+            )
             for m in context.team_messages
         ]
-    lines += [f"[red]{_escape(problem)}[/red]" for problem in context.problems]
+    lines += [outside.markup("[red]$problem[/red]", problem=p) for p in context.problems]
     return lines
 
 
-def _draft_label(outcome: DraftOutcome) -> str:
+def _draft_label(outcome: DraftOutcome) -> Content:
     draft = outcome.draft
     sources = ", ".join(f"{s.kind} {s.ref}" for s in draft.sources) or "no sources"
     by = draft.drafter + (f" {draft.model}" if draft.model else "")
-    label = f"Draft · {by} · confidence {draft.confidence:.0%} · {sources}"
+    label = outside.markup(
+        "Draft · $by · confidence $confidence · $sources",
+        by=by,
+        confidence=f"{draft.confidence:.0%}",
+        sources=sources,
+    )
     if draft.handoff_reason:
-        label += f" · [b $warning]human recommended:[/] {_escape(draft.handoff_reason)}"
+        label += outside.markup(
+            " · [b $warning]human recommended:[/] $reason", reason=draft.handoff_reason
+        )
     if outcome.notice:
-        label += f" · {_escape(outcome.notice)}"
+        label += outside.markup(" · $notice", notice=outcome.notice)
     return label
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")

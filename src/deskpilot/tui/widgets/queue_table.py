@@ -25,6 +25,7 @@ from textual.widgets import Static
 from deskpilot.config import SlaSettings
 from deskpilot.models import TicketSummary
 from deskpilot.sla import SlaState, age_text, sla_state
+from deskpilot.terminal_text import visible
 
 PAGE = 100
 PageLoader = Callable[[int, int], list[TicketSummary]]
@@ -68,11 +69,12 @@ def cells(
     ticket: TicketSummary, now: datetime, sla: SlaSettings, agent: str = ""
 ) -> dict[str, str]:
     """The row's text per column; a ticket another agent is working is marked in its subject
-    (every width shows the subject)."""
+    (every width shows the subject). Rows are segments written as they are (no markup), so
+    each value only needs its control characters and line breaks shown as stand-ins."""
     tier = f" ({ticket.tier.value})" if ticket.tier else ""
     other = ticket.handled_by_other(agent, now)
     subject = f"{CLAIM_MARK} handled by {other} · {ticket.subject}" if other else ticket.subject
-    return {
+    values = {
         "id": ticket.id,
         "age": age_text(ticket.created_at, now),
         "sla": sla_state(ticket, now, sla).value,
@@ -83,6 +85,7 @@ def cells(
         "assignee": ticket.assignee or "-",
         "subject": subject,
     }
+    return {key: visible(value, one_line=True) for key, value in values.items()}
 
 
 def layout_line(values: dict[str, str], columns: list[Column], width: int) -> list[tuple[str, str]]:
