@@ -24,6 +24,7 @@ The trade-off, word by word:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -34,8 +35,13 @@ from deskpilot.copilot.sensitive import Finding
 PERSON = "PERSON"
 COMPANY = "COMPANY"
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that are also first names, surnames or company names: matched only capitalised.
-COMMON_WORDS = frozenset(
+COMMON_WORDS = _words(
     """
     a an and the of in on at to for by with from or but not no yes it is be are was will may
     can could should would might must shall do did does has have had get got go new old
@@ -56,10 +62,10 @@ COMMON_WORDS = frozenset(
     holly ivy iris heather daisy jasmine hazel olive amber ruby pearl crystal angel autumn
     sunny storm rain gale bear lion lynn sage rowan ash bay cliff dale glen hale marsh field
     ford banks brook brooks love ray roy sol star will wolf
-    """.split()
+    """
 )
-_PARTICLES = frozenset(
-    "van der den de del della di da la le du von zu ter ten y e bin ibn al el st mc".split()
+_PARTICLES = _words(
+    "van der den de del della di da la le du von zu ter ten y e bin ibn al el st mc"
 )
 _LEGAL_SUFFIXES = re.compile(
     r"(?i)[\s,]+(?:inc\.?|incorporated|ltd\.?|limited|llc|l\.l\.c\.|gmbh|ag|sa|s\.a\.|sas|"
@@ -160,7 +166,7 @@ class NameDirectory:
         for count in range(min(MAX_WORDS, len(tokens) - index), 0, -1):
             run = tokens[index : index + count]
             # The words of a name are separated by spaces only, not by punctuation.
-            if any(text[a.end() : b.start()].strip() for a, b in zip(run, run[1:], strict=False)):
+            if any(text[a.end() : b.start()].strip() for a, b in itertools.pairwise(run)):
                 continue
             start, end = run[0].start(), run[-1].end()
             key = " ".join(m.group() for m in run).lower()

@@ -72,7 +72,7 @@ def card_number_plausible(number: str) -> bool:
     if number.startswith(("30", "36", "38", "39")):  # Diners Club
         return 14 <= length <= 19
     if number.startswith("4"):  # Visa
-        return length in (13, 16, 19)
+        return length in (16, 19)  # 13-digit Visa cards are no longer issued
     if number[0] in "25":  # Mastercard
         return length == 16
     if number.startswith(("35", "6")):  # JCB, Discover, UnionPay, Maestro
@@ -142,13 +142,12 @@ def spanish_id_valid(text: str) -> bool:
     return _DNI_LETTERS[int(number) % 23] == compact[-1]
 
 
+# The check letter's values for characters in odd positions (0-9, then A-Z).
+_CF_ODD_VALUES = (
+    "1 0 5 7 9 13 15 17 19 21 1 0 5 7 9 13 15 17 19 21 2 4 18 20 11 3 6 8 12 14 16 10 22 25 24 23"
+)
 _CF_ODD = dict(
-    zip(
-        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21]
-        + [2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23],
-        strict=True,
-    )
+    zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", map(int, _CF_ODD_VALUES.split(" ")), strict=True)
 )
 
 
@@ -247,7 +246,7 @@ _NOT_PHONE_CONTEXT = re.compile(rf"(?i)\b(?:{_NOT_PHONE_WORDS})")
 
 
 def _nearest_context(text: str, start: int) -> str | None:
-    """"phone", "other" or None: what the words just before ``start`` say a number is."""
+    """ "phone", "other" or None: what the words just before ``start`` say a number is."""
     window = text[max(0, start - CONTEXT_CHARS) : start]
 
     def last(pattern: re.Pattern[str]) -> int:
@@ -306,6 +305,11 @@ _KEY_VALUE = re.compile(
     ([A-Za-z0-9._~+/=-]{8,})
     """
 )
+# "secret wJalrXUtnFEMI/K7MDENG/...": without a colon only a long value with digits counts.
+_KEY_SPACE_VALUE = re.compile(
+    r"(?i)(?<![\w-])(?:secret(?:\s+(?:access\s+)?key)?|api\s+key|token|access\s+key)\s+"
+    r"(?=[^\s]*\d)([A-Za-z0-9._~+/=-]{16,})"
+)
 _WORDISH = re.compile(r"(?<![\w-])[\w-]{20,}(?![\w-])")
 
 
@@ -344,7 +348,7 @@ def _keyish(value: str) -> bool:
 def _find_shaped_tokens(text: str) -> Iterable[Finding]:
     for match in _TOKENS.finditer(text):
         yield Finding(match.start(), match.end(), SECRET, match.group())
-    for pattern in (_BEARER, _URL_USERINFO, _URL_PARAM, _KEY_VALUE):
+    for pattern in (_BEARER, _URL_USERINFO, _URL_PARAM, _KEY_VALUE, _KEY_SPACE_VALUE):
         for match in pattern.finditer(text):
             value = match.group(1)
             # "token: expired_session" is a word; a key has a digit or is long.
@@ -352,16 +356,24 @@ def _find_shaped_tokens(text: str) -> Iterable[Finding]:
                 yield Finding(match.start(1), match.end(1), SECRET, value)
 
 
+# Object ids that look random but are not secrets (Stripe's ch_, pi_, cus_..., and the like):
+# knowing one gives no access.
+_OBJECT_ID = re.compile(
+    r"^(?:ch|pi|pm|py|in|ii|il|cus|sub|si|re|txn|evt|prod|price|acct|po|src|card|seti|cs_test|"
+    r"cs_live|tr|ba|btok|tok|fee|ipi|dp|du|file|link|plan|coupon|promo|tax|txr|ord|sku)_"
+)
+
+
 def _find_random_tokens(text: str) -> Iterable[Finding]:
     for match in _WORDISH.finditer(text):
-        if _looks_random(match.group()):
+        if _looks_random(match.group()) and not _OBJECT_ID.match(match.group()):
             yield Finding(match.start(), match.end(), SECRET, match.group())
 
 
 # --- passwords and PINs ----------------------------------------------------------------------
 
 _PASSWORD_WORDS = (
-    r"password|passwd|pwd|passcode|pass\s?phrase|pass|"
+    r"password|passwd|pwd|pw|passcode|pass\s?phrase|pass|"
     r"mot\s+de\s+passe|mdp|"  # French
     r"passwort|kennwort|"  # German
     r"contrase[ñn]a|clave|"  # Spanish
@@ -378,35 +390,44 @@ _PASSWORD_WORDS = (
 _PASSWORD_LABEL = re.compile(
     rf"(?i)(?<![\w-])(?:(?:new|old|temp(?:orary)?|current|my|the|admin|root|wifi|"
     rf"nouveau|neues|nueva)\s+)?(?:{_PASSWORD_WORDS})"
-    r"""\s*(?:[:=]|->|=>|：)\s*(?:["'“«]([^"'”»\n]{3,64})["'”»]|([^\s"'<>]{3,64}))"""
+    r"""\s*(?:[:=]|->|=>|：)\s*(?:["'“«]([^"'”»\n]{3,64})["'”»]|([^\s"'<>]{3,64}))""",
+    re.ASCII,
 )
 # "my password is X", "mon mot de passe est X", "パスワードは X"
 _PASSWORD_SAID = re.compile(
     rf"(?i)(?<![\w-])(?:{_PASSWORD_WORDS})\s*"
+    # "the password for the admin account is X"
+    r"(?:(?:for|of|to|on|f[üu]r|de|pour|para|per|voor)\s+(?:\S+\s+){0,3}?)?"
     r"(?:(?:is|was|will\s+be|would\s+be|est|était|sera|ist|war|lautet|es|era|será|é|era|è|"
     r"è\s+stata|is\s+nu|är|var|jest|to|—|-|は|是|为|為)\s*(?:now\s+|set\s+to\s+|just\s+|"
     r"still\s+|jetzt\s+|maintenant\s+|ahora\s+|agora\s+|ora\s+)?|\s+(?:to|auf|en|à|a|in|naar|til|till)\s+)"
-    r"""(?:["'“«]([^"'”»\n]{3,64})["'”»]|([^\s"'<>]{3,64}))"""
+    r"""(?:["'“«]([^"'”»\n]{3,64})["'”»]|([^\s"'<>]{3,64}))""",
+    re.ASCII,
+)
+# "password letmein42": no colon, so the value must look like a password and be long enough.
+_PASSWORD_BARE = re.compile(
+    rf"(?i)(?<![\w-])(?:{_PASSWORD_WORDS})\s+()([^\s\"'<>]{{6,64}})", re.ASCII
 )
 # Said in words, the value must look like a password: a plain word after "is" is usually not
 # one ("my password is wrong", "mein Passwort ist abgelaufen").
 _PASSWORDISH = re.compile(r"\d|[^\w\s]|[a-z][A-Z]|[A-Z]{2,}[a-z]")
-_NOT_A_PASSWORD = frozenset(
-    """reset change changed expired expire forgotten forgot incorrect invalid wrong required
-    none n/a hidden masked missing blank empty same correct different strong weak locked not
-    being through via using sent""".split()
-)
+_NOT_A_PASSWORD = frozenset(re.findall(r"\S+", """
+    reset change changed expired expire forgotten forgot incorrect invalid wrong required
+    none n/a hidden masked missing blank empty same correct different strong weak locked
+    not being through via using sent
+"""))  # fmt: skip
 _PIN = re.compile(
     r"(?<![\w-])(?:PIN|Pin|pin)(?:[\s-]?(?:code|Code|number|nummer|numéro|número))?"
     r"(?:\s+(?:is|was|ist|est|es|é|è|är))?\s*[:=]?\s*(\d{4,8})(?!\d)"
 )
 _CODE_PIN = re.compile(r"(?i)(?<![\w-])(?:code\s+pin|c[óo]digo\s+pin)\s*[:=]?\s*(\d{4,8})(?!\d)")
 
-_TRAILING = ".,;:!?)]}"
+# Sentence punctuation after a value; "!" and "?" stay, passwords often end with them.
+_TRAILING = ".,;:)]}"
 
 
 def _password_value(match: re.Match[str]) -> tuple[int, int, str] | None:
-    group = 1 if match.group(1) is not None else 2
+    group = 1 if match.group(1) else 2
     start, end = match.start(group), match.end(group)
     value = match.group(group)
     if group == 2:
@@ -423,9 +444,9 @@ def _find_passwords(text: str) -> Iterable[Finding]:
         found = _password_value(match)
         if found is not None:
             yield Finding(found[0], found[1], PASSWORD, found[2])
-    for match in _PASSWORD_SAID.finditer(text):
+    for match in (*_PASSWORD_SAID.finditer(text), *_PASSWORD_BARE.finditer(text)):
         found = _password_value(match)
-        if found is not None and (match.group(1) is not None or _PASSWORDISH.search(found[2])):
+        if found is not None and (match.group(1) or _PASSWORDISH.search(found[2])):
             yield Finding(found[0], found[1], PASSWORD, found[2])
     for pattern in (_PIN, _CODE_PIN):
         for match in pattern.finditer(text):
@@ -434,11 +455,16 @@ def _find_passwords(text: str) -> Iterable[Finding]:
 
 # --- emails, IBANs, cards ---------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+# Latin letters with accents in the address (jürgen@, josé@), but not the CJK text around it.
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9À-ɏ.+_-])[A-Za-z0-9À-ɏ._%+-]+@[A-Za-z0-9À-ɏ-]+(?:\.[A-Za-z0-9À-ɏ-]+)*"
+    r"\.[A-Za-z]{2,}(?![A-Za-z0-9À-ɏ-])"
+)
 _IBAN_START = re.compile(r"(?i)(?<![\w-])([a-z]{2})(\d{2})(?=[ ]?[a-z0-9])")
-_CARD_COMPACT = re.compile(r"(?<![\w.,/#$€£-])\d{13,19}(?![\w/-])(?![.,]\d)")
+_CARD_COMPACT = re.compile(r"(?<![\w.,/#$€£-])\d{13,19}(?![\w/-])(?![.,]\d)", re.ASCII)
 _CARD_GROUPED = re.compile(
-    r"(?<![\w.,/#$€£-])\d{4}([ .-])\d{4,6}\1\d{4,5}(?:\1\d{1,4}){0,2}(?![\w/-])(?![.,]\d)"
+    r"(?<![\w.,/#$€£-])\d{4}([ .-])\d{4,6}\1\d{4,5}(?:\1\d{1,4}){0,2}(?![\w/-])(?![.,]\d)",
+    re.ASCII,
 )
 
 
@@ -503,20 +529,25 @@ _ID_WORDS = re.compile(
     r"national\s+insurance|ni\s+number|nino\b|num[ée]ro\s+de\s+s[ée]cu|s[ée]curit[ée]\s+sociale|"
     r"codice\s+fiscale|aadhaar|pesel|passport|reisepass|passeport|pasaporte)"
 )
-_US_SSN = re.compile(r"(?<![\w./-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])(?![ .-]\d)")
-_NINE_DIGITS = re.compile(r"(?<![\w./-])(\d{3})([ .-]?)(\d{3})\2(\d{3})(?![\w-])(?![ .-]\d)")
-_ELEVEN_DIGITS = re.compile(r"(?<![\w./-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w-])(?![ .-]\d)")
+_US_SSN = re.compile(r"(?<![\w./-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])(?![ .-]\d)", re.ASCII)
+_NINE_DIGITS = re.compile(
+    r"(?<![\w./-])(?<!\d )(\d{3})([ .-]?)(\d{3})\2(\d{3})(?![\w-])(?![ .-]\d)", re.ASCII
+)
+_ELEVEN_DIGITS = re.compile(r"(?<![\w./-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w-])(?![ .-]\d)", re.ASCII)
 _UK_NINO = re.compile(
     r"(?i)(?<![\w-])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])"
+    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])",
+    re.ASCII,
 )
 _SPANISH_ID = re.compile(r"(?i)(?<![\w-])(?:[XYZ]-?\d{7}|\d{8})-?[A-Z](?![\w-])")
 _ITALIAN_CF = re.compile(r"(?i)(?<![\w-])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![\w-])")
 _FRENCH_NIR = re.compile(
-    r"(?<![\w-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])"
+    r"(?<![\w-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}"
+    r"(?![\w-])",
+    re.ASCII,
 )
-_BRAZIL_CPF = re.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-])")
-_SWEDISH_PN = re.compile(r"(?<![\w-])(?:19|20)?\d{6}[-+]\d{4}(?![\w-])")
+_BRAZIL_CPF = re.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-])", re.ASCII)
+_SWEDISH_PN = re.compile(r"(?<![\w-])(?:19|20)?\d{6}[-+]\d{4}(?![\w-])", re.ASCII)
 _PASSPORT = re.compile(
     r"(?i)(?:passport|reisepass|passeport|pasaporte|passaporto)\s*(?:no\.?|number|nr\.?|"
     r"num[ée]ro|nummer|n[úu]mero|#)?\s*(?:is|:)?\s*([A-Z0-9]{6,9})(?![\w-])"
@@ -530,15 +561,15 @@ def _find_national_ids(text: str) -> Iterable[Finding]:
             yield Finding(match.start(), match.end(), NATIONAL_ID, number)
     # A bare nine- or eleven-digit number is an identity number only when the words say so
     # (US SSN written without dashes, Canadian SIN, Dutch BSN, German tax id).
+    for match in _ELEVEN_DIGITS.finditer(text):
+        if _preceded_by(text, match.start(), _ID_WORDS):
+            yield Finding(match.start(), match.end(), NATIONAL_ID, _digits(match.group()))
     for match in _NINE_DIGITS.finditer(text):
         number = _digits(match.group())
         if _preceded_by(text, match.start(), _ID_WORDS) and (
             us_ssn_valid(number) or luhn_valid(number, range(9, 10)) or dutch_bsn_valid(number)
         ):
             yield Finding(match.start(), match.end(), NATIONAL_ID, number)
-    for match in _ELEVEN_DIGITS.finditer(text):
-        if _preceded_by(text, match.start(), _ID_WORDS):
-            yield Finding(match.start(), match.end(), NATIONAL_ID, _digits(match.group()))
     for match in _UK_NINO.finditer(text):
         value = match.group().replace(" ", "").upper()
         # Lower case only where the words say so: "ab123456c" is too easily something else.
@@ -570,7 +601,8 @@ _CVV = re.compile(
     r"code\s+de\s+s[ée]curit[ée]|c[óo]digo\s+de\s+seguridad|c[óo]digo\s+de\s+seguran[çc]a|"
     r"codice\s+di\s+sicurezza|beveiligingscode|s[äa]kerhetskod|セキュリティコード|安全码)"
     r"\)?\s*(?:\([^)]{0,20}\)\s*)?(?:is|are|was|were|ist|est|es|é|è|är|:|=|-|#|no\.?|of)?\s*"
-    r"(\d{3,4})(?![\d/])"
+    r"(\d{3,4})(?![\d/])",
+    re.ASCII,
 )
 
 
@@ -583,26 +615,32 @@ def _find_cvvs(text: str) -> Iterable[Finding]:
 
 _PHONE_PATTERNS = (
     # International: +44 20 7946 0958, +1 (555) 123-4567, +33 (0)6 12 34 56 78
-    re.compile(r"(?<![\w+])\+\d[\d ().-]{6,}\d(?![\w-])"),
+    re.compile(r"(?<![\w+])\+\d[\d ().-]{6,}\d(?![\w-])", re.ASCII),
     # International with 00: 0044 20 7946 0958, 0049-30-1234567
-    re.compile(r"(?<![\w+#.,/-])(?<!\d[ .-])00[1-9]\d{0,3}(?:[ .-]?\d{1,5}){2,6}(?![\w-])(?![ .-]\d)"),
+    re.compile(
+        r"(?<![\w+#.,/-])(?<!\d[ .-])00[1-9]\d{0,3}(?:[ .-]?\d{1,5}){2,6}(?![\w-])(?![ .-]\d)",
+        re.ASCII,
+    ),
     # North American with separators: (555) 123-4567, 555-123-4567, 1-800-555-0199
     re.compile(
         r"(?<![\w+#-])(?<!\d )(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}"
-        r"(?![\w-])(?! \d)"
+        r"(?![\w-])(?! \d)",
+        re.ASCII,
     ),
     # National, with the trunk 0: 020 7946 0958, 06 12 34 56 78, 0171-1234567, (02) 9876 5432,
     # 03-1234-5678, 0612345678. One kind of separator throughout, so dates stay dates.
     re.compile(
         r"(?<![\w+#.,/-])(?<!\d )(?:\(0\d{1,4}\)[ -]?\d{2,8}(?:[ -]\d{2,8}){0,3}"
         r"|0\d{1,4}(?:([ .-])\d{2,8}(?:\1\d{2,8}){0,4})"
-        r"|0\d{8,11})(?![\w-])(?![ .-]\d)"
+        r"|0\d{8,11})(?![\w-])(?![ .-]\d)",
+        re.ASCII,
     ),
 )
 # Without a trunk or country prefix a number is a phone only when the words before it say so:
 # "call me on 612 34 56 78", "my number is 98765 43210", "mobile 5551234567".
 _BARE_PHONE = re.compile(
-    r"(?<![\w+#.,/$€£:-])(?<!\d[ .-])\(?\d{2,5}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w-])(?![ .,-]\d)"
+    r"(?<![\w+#.,/$€£:-])(?<!\d[ .-])\(?\d{2,5}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w-])(?![ .,-]\d)",
+    re.ASCII,
 )
 _DATE_LIKE = re.compile(r"^\d{1,4}([./-])\d{1,2}\1\d{1,4}$")
 _NANP_BARE = re.compile(r"^[2-9]\d{2}[2-9]\d{6}$")
@@ -612,7 +650,7 @@ def _find_phones(text: str) -> Iterable[Finding]:
     for index, pattern in enumerate(_PHONE_PATTERNS):
         for match in pattern.finditer(text):
             number = _digits(match.group())
-            if not 8 <= len(number) <= 15:
+            if not 8 <= len(number) <= 15 or _DATE_LIKE.match(match.group()):
                 continue
             # A number with a + is a phone whatever stands before it; the others are not when
             # the words call them an order, invoice or reference.
