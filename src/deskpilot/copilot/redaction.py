@@ -20,6 +20,7 @@ import re
 from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
+from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.names import COMPANY, PERSON, NameDirectory
 from deskpilot.copilot.sensitive import (
     CARD,
@@ -49,6 +50,7 @@ __all__ = [
     "iban_valid",
     "is_loopback_url",
     "luhn_valid",
+    "own_texts",
     "proxy_for",
     "redaction_enabled",
 ]
@@ -190,6 +192,49 @@ class StreamRestorer:
         if "]" not in tail and any(p.startswith(tail) for p in self._redactor.restorable):
             return start
         return len(text)
+
+
+# --- whose values ----------------------------------------------------------------------------
+
+# The parts of a draft context that are this ticket's and this customer's own (their thread,
+# records and history, the team's articles and the facts computed from them), and the parts
+# that carry other customers' words (answered tickets, example replies) or third parties' (bug
+# reports). A field in neither list is treated as foreign: its values are never restored.
+OWN_CONTEXT_FIELDS = frozenset(
+    {
+        "ticket",
+        "triage",
+        "crm",
+        "history",
+        "subscription",
+        "invoices",
+        "plan_changes",
+        "team_messages",
+        "facts",
+        "knowledge",
+        "problems",
+    }
+)
+FOREIGN_CONTEXT_FIELDS = frozenset({"similar", "exemplars", "examples", "bugs"})
+
+
+def own_texts(context: DraftContext) -> list[str]:
+    """Every text in the context that belongs to this ticket and its customer: the values a
+    draft for them may have restored (``Redactor(own_texts=...)``)."""
+    texts: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                collect(item)
+
+    collect(context.model_dump(mode="json", include=set(OWN_CONTEXT_FIELDS)))
+    return texts
 
 
 # --- when to redact -------------------------------------------------------------------------
