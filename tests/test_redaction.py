@@ -10,8 +10,8 @@ from deskpilot.copilot.redaction import (
     card_number_plausible,
     iban_valid,
     is_loopback_url,
+    is_proxied,
     luhn_valid,
-    proxy_for,
     redaction_enabled,
 )
 
@@ -239,7 +239,7 @@ def test_a_proxied_loopback_endpoint_counts_as_remote(
 ) -> None:
     for name, value in variables.items():
         no_proxy_environment.setenv(name, value)
-    assert proxy_for(url) is proxied
+    assert is_proxied(url) is proxied
     assert redaction_enabled(None, url) is proxied
     assert redaction_enabled(False, url) is False, "an explicit llm.redact = false is obeyed"
 

@@ -24,6 +24,7 @@ The trade-off, word by word:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import Counter
@@ -53,8 +54,8 @@ COMMON_WORDS = _words(
     apple amazon oracle shell target gap visa delta summit pioneer atlas beacon meridian nova
     orbit harbor harbour cedar maple oak pine granite quartz falcon willow crescent horizon
     ivory lark opal prairie sable terra violet wren alder cobalt glacier keystone mosaic
-    northstar ember helix indigo juniper kestrel lighthouse redwood sterling tidal upland
-    vertex zephyr evergreen fjord driftwood bluebird lumen nimbus river labs logistics health
+    ember helix indigo juniper kestrel lighthouse redwood sterling tidal upland
+    vertex zephyr evergreen fjord driftwood bluebird river labs logistics health
     analytics studio partners robotics foods financial media energy systems works dental legal
     ventures freight clinics retail software consulting education travel marketing insurance
     security events design payments realty
@@ -87,6 +88,7 @@ MAX_WORDS = 6  # the longest name, in words
 class _Form:
     any_case: bool  # matched in any case, or only capitalised outside a sentence start
     identities: tuple[str, ...]  # every identity with this form; first is the default
+    dotted: bool = False  # recorded with a final dot ("Co.", "Inc."), which belongs to it
 
 
 @dataclass
@@ -125,6 +127,9 @@ class NameDirectory:
         self._kinds[identity] = COMPANY
         core = _LEGAL_SUFFIXES.sub("", name)
         self._add(identity, [" ".join(_WORD.findall(f)) for f in (name, core) if f])
+        if name.endswith("."):
+            key = " ".join(_WORD.findall(name)).lower()
+            self._forms[key] = dataclasses.replace(self._forms[key], dotted=True)
 
     def _add(self, identity: str, forms: Iterable[str]) -> None:
         for form in forms:
@@ -177,6 +182,8 @@ class NameDirectory:
                 end -= len(key) - len(stripped)
             if form is None or not (form.any_case or self._stands_as_name(text, start, end)):
                 continue
+            if form.dotted and text[end : end + 1] == ".":
+                end += 1
             identity = next((i for i in form.identities if i in prefer), form.identities[0])
             return Finding(start, end, self._kinds[identity], identity), count
         return None
@@ -195,7 +202,7 @@ class NameDirectory:
         if _GREETING.search(before[-30:]):
             return True
         stripped = before.rstrip(" \t\"'“‘(*_")
-        at_sentence_start = not stripped or stripped[-1] in ".!?\n…:;"
+        at_sentence_start = not stripped or stripped[-1] in ".!?\n…:"
         if at_sentence_start:
             return text[end : end + 1] == ","
         return True

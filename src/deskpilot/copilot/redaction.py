@@ -49,9 +49,9 @@ __all__ = [
     "find_sensitive",
     "iban_valid",
     "is_loopback_url",
+    "is_proxied",
     "luhn_valid",
     "own_texts",
-    "proxy_for",
     "redaction_enabled",
 ]
 
@@ -260,7 +260,7 @@ def is_loopback_url(url: str) -> bool:
     return address.is_loopback
 
 
-def proxy_for(url: str) -> bool:
+def is_proxied(url: str) -> bool:
     """True when requests to ``url`` would go through a proxy: ``HTTP_PROXY``, ``HTTPS_PROXY``
     or ``ALL_PROXY`` apply and ``NO_PROXY`` does not exempt the host.
 
@@ -285,4 +285,4 @@ def redaction_enabled(redact: bool | None, base_url: str) -> bool:
     the whole prompt)."""
     if redact is not None:
         return redact
-    return not is_loopback_url(base_url) or proxy_for(base_url)
+    return not is_loopback_url(base_url) or is_proxied(base_url)
