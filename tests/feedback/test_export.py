@@ -9,9 +9,15 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from conftest import Cli
+from deskpilot.connectors.capabilities import Crm
+from deskpilot.connectors.errors import ConnectorError
 from deskpilot.desk import Desk
-from deskpilot.models import Author, Draft, Message, Ticket
+from deskpilot.errors import DeskPilotError
+from deskpilot.feedback.export import export_crm_records
+from deskpilot.models import Author, CrmRecord, Customer, Draft, Message, Ticket
 from deskpilot.workspace import Workspace
 
 
@@ -147,3 +153,35 @@ def test_one_person_keeps_one_placeholder_through_a_conversation(
             signs = [m.group() for line in lines if (m := re.match(r"\[PERSON_\d+\]", line))]
             assert signs and signs[-1] != greeting.group(1), assistant
     assert signed >= 5
+
+
+class _FailingCrm(Crm):
+    """A CRM that knows the customer but cannot give their record."""
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        return Customer(id="crm-7", email=email)
+
+    async def customer_by_id(self, customer_id: str) -> Customer | None:
+        return None
+
+    async def record(self, customer_id: str) -> CrmRecord | None:
+        raise ConnectorError("crm at https://crm.example: HTTP 503")
+
+
+def test_an_unreachable_crm_stops_the_export_rather_than_leak_owners(desk: Desk) -> None:
+    at = desk.clock()
+    customer = Customer(id="C-1", email="jo@example.com", name="Jo Park")
+    desk.store.add_customers([customer])
+    ticket = Ticket(
+        id="T-1",
+        subject="Hello",
+        customer=customer,
+        messages=[Message(author=Author.CUSTOMER, body="Hi, Jo here", at=at)],
+        created_at=at,
+        updated_at=at,
+    )
+    desk.store.add_tickets([ticket])
+    shown = Draft(ticket_id="T-1", text="Hi Jo", drafter="local", confidence=0.5)
+    desk.send_reply("T-1", "Hi Jo", edit_id=desk.draft_shown(shown, desk.store.save_draft(shown)))
+    with pytest.raises(DeskPilotError, match=r"cannot read the CRM.*HTTP 503"):
+        asyncio.run(export_crm_records(_FailingCrm, desk.store))

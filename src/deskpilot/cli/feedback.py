@@ -234,7 +234,8 @@ def export_group() -> None:
 @pass_context
 def export_training_command(context: Context, kind: Format, output: Path) -> None:
     """Fine-tuning data from sent replies (chat), or draft/final pairs (preference); personal
-    details are redacted."""
+    details are redacted: emails, phones, cards, IBANs, identity numbers, passwords and keys,
+    and the names and companies of the workspace's customers, agents and account owners."""
     import asyncio
 
     from deskpilot.feedback.export import export_crm_records, export_training
