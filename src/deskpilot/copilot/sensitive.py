@@ -224,7 +224,7 @@ CONTEXT_CHARS = 40
 
 _PHONE_WORDS = (
     r"phone|tel\b|tel\.|telephone|mobile|cell|call|ring\b|whats\s?app|sms|text\s+me|fax|"
-    r"reach\s+me|contact\s+number|my\s+number|number\s+is|"
+    r"reach\s+me|contact\s+number|"
     r"t[ée]l[ée]phone|t[ée]l\b|portable|appel|"  # French
     r"telefon|handy|rufnummer|mobil|anruf|"  # German, Swedish, Polish, Turkish
     r"tel[ée]fono|m[óo]vil|celular|ll[áa]m|telefone|ligue|"  # Spanish, Portuguese
@@ -240,7 +240,8 @@ _NOT_PHONE_WORDS = (
     r"commande|facture|bestellung|rechnung|sendung|pedido|factura|ordine|fattura|"
     r"bestelling|factuur|zamówien|sipariş"
 )
-_PHONE_CONTEXT = re.compile(rf"(?i)(?:{_PHONE_WORDS})")
+# Whole words: "ring" is not in "bring".
+_PHONE_CONTEXT = re.compile(rf"(?i)(?<![^\W\d_])(?:{_PHONE_WORDS})")
 _NUMBER_CONTEXT = re.compile(rf"(?i)\b(?:{_NUMBER_WORDS})")
 _NOT_PHONE_CONTEXT = re.compile(rf"(?i)\b(?:{_NOT_PHONE_WORDS})")
 
@@ -310,7 +311,7 @@ _KEY_SPACE_VALUE = re.compile(
     r"(?i)(?<![\w-])(?:secret(?:\s+(?:access\s+)?key)?|api\s+key|token|access\s+key)\s+"
     r"(?=[^\s]*\d)([A-Za-z0-9._~+/=-]{16,})"
 )
-_WORDISH = re.compile(r"(?<![\w-])[\w-]{20,}(?![\w-])")
+_WORDISH = re.compile(r"(?<![\w-])[\w-]{20,}(?![\w-])", re.ASCII)  # keys are ASCII
 
 
 def _entropy(text: str) -> float:
@@ -399,14 +400,16 @@ _PASSWORD_SAID = re.compile(
     # "the password for the admin account is X"
     r"(?:(?:for|of|to|on|f[üu]r|de|pour|para|per|voor)\s+(?:\S+\s+){0,3}?)?"
     r"(?:(?:is|was|will\s+be|would\s+be|est|était|sera|ist|war|lautet|es|era|será|é|era|è|"
-    r"è\s+stata|is\s+nu|är|var|jest|to|—|-|は|是|为|為)\s*(?:now\s+|set\s+to\s+|just\s+|"
-    r"still\s+|jetzt\s+|maintenant\s+|ahora\s+|agora\s+|ora\s+)?|\s+(?:to|auf|en|à|a|in|naar|til|till)\s+)"
+    r"è\s+stata|is\s+nu|är|var|jest|to|(?<=\s)[—–-]|は|是|为|為)\s*(?:now\s+|set\s+to\s+|"
+    r"just\s+|still\s+|jetzt\s+|maintenant\s+|ahora\s+|agora\s+|ora\s+)?"
+    r"|\s+(?:to|auf|à|naar|til|till)\s+)"
     r"""(?:["'“«]([^"'”»\n]{3,64})["'”»]|([^\s"'<>]{3,64}))""",
     re.ASCII,
 )
 # "password letmein42": no colon, so the value must look like a password and be long enough.
 _PASSWORD_BARE = re.compile(
-    rf"(?i)(?<![\w-])(?:{_PASSWORD_WORDS})\s+()([^\s\"'<>]{{6,64}})", re.ASCII
+    rf"(?i)(?<![\w-])(?:{_PASSWORD_WORDS})\s+()(?=[^\s]*\d)([^\s\"'<>(\[{{][^\s\"'<>]{{5,63}})",
+    re.ASCII,
 )
 # Said in words, the value must look like a password: a plain word after "is" is usually not
 # one ("my password is wrong", "mein Passwort ist abgelaufen").
@@ -435,6 +438,8 @@ def _password_value(match: re.Match[str]) -> tuple[int, int, str] | None:
             value = value[:-1]
             end -= 1
     if value.lower() in _NOT_A_PASSWORD or set(value) <= set("*•●x·."):
+        return None
+    if re.fullmatch(r"(?:19|20)\d\d", value):  # "changed my password to ... in 2024"
         return None
     return start, end, value
 
