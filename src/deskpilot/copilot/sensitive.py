@@ -419,6 +419,19 @@ _NOT_A_PASSWORD = frozenset(re.findall(r"\S+", """
     none n/a hidden masked missing blank empty same correct different strong weak locked
     not being through via using sent
 """))  # fmt: skip
+# "... the password reset failed, so I set it to X": a password named a little earlier.
+_SET_IT_TO = re.compile(
+    r"(?i)(?<![\w-])(?:set|changed?|reset|updated?)\s+(?:it|mine|them)\s+(?:back\s+)?to\s+"
+    r"()([^\s\"'<>]{4,64})",
+    re.ASCII,
+)
+_PASSWORD_NEAR = re.compile(rf"(?i)(?:{_PASSWORD_WORDS})", re.ASCII)
+# "creds: jdoe / Winter2025", "login: admin/S3cret"
+_USER_SLASH_PASSWORD = re.compile(
+    r"(?i)(?<![\w-])(?:creds|credentials|login|log-?in\s+details|sign[\s-]?in)\s*[:=]?\s*"
+    r"[^\s/]{2,64}\s*/\s*()([^\s\"'<>/]{4,64})",
+    re.ASCII,
+)
 _PIN = re.compile(
     r"(?<![\w-])(?:PIN|Pin|pin)(?:[\s-]?(?:code|Code|number|nummer|numéro|número))?"
     r"(?:\s+(?:is|was|ist|est|es|é|è|är))?\s*[:=]?\s*(\d{4,8})(?!\d)"
@@ -453,6 +466,13 @@ def _find_passwords(text: str) -> Iterable[Finding]:
         found = _password_value(match)
         if found is not None and (match.group(1) or _PASSWORDISH.search(found[2])):
             yield Finding(found[0], found[1], PASSWORD, found[2])
+    for match in (*_SET_IT_TO.finditer(text), *_USER_SLASH_PASSWORD.finditer(text)):
+        found = _password_value(match)
+        if found is None or not _PASSWORDISH.search(found[2]):
+            continue
+        if match.re is _SET_IT_TO and not _preceded_by(text, match.start(), _PASSWORD_NEAR, 80):
+            continue
+        yield Finding(found[0], found[1], PASSWORD, found[2])
     for pattern in (_PIN, _CODE_PIN):
         for match in pattern.finditer(text):
             yield Finding(match.start(1), match.end(1), PASSWORD, match.group(1))
@@ -562,7 +582,8 @@ _PASSPORT = re.compile(
 def _find_national_ids(text: str) -> Iterable[Finding]:
     for match in _US_SSN.finditer(text):
         number = match.group(1) + match.group(3) + match.group(4)
-        if us_ssn_valid(number):
+        # Never-issued numbers are not SSNs, unless the words say so (an ITIN starts with 9).
+        if us_ssn_valid(number) or _preceded_by(text, match.start(), _ID_WORDS):
             yield Finding(match.start(), match.end(), NATIONAL_ID, number)
     # A bare nine- or eleven-digit number is an identity number only when the words say so
     # (US SSN written without dashes, Canadian SIN, Dutch BSN, German tax id).
@@ -599,7 +620,8 @@ def _find_national_ids(text: str) -> Iterable[Finding]:
 # --- card security codes ---------------------------------------------------------------------
 
 _CVV = re.compile(
-    r"(?i)(?<![\w-])(?:cvv2?(?:/cvc2?)?|cvc2?|csc|cvn|security\s+code|card\s+code|card\s+verification"
+    r"(?i)(?<![\w-])(?:cvv2?(?:/cvc2?)?|cvc2?|csc|cvn|(?:security|sec\.?)\s+code|card\s+code|"
+    r"code\s+on\s+the\s+back|card\s+verification"
     r"(?:\s+(?:code|value|number))?|verification\s+code|3[\s-]digit\s+code|"
     r"(?:three|3|four|4)\s+digits?(?:\s+(?:code|number))?(?:\s+on\s+the\s+back)?|"
     r"pr[üu]fnummer|kartenpr[üu]fnummer|sicherheitscode|cryptogramme(?:\s+visuel)?|"
