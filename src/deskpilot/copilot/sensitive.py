@@ -41,7 +41,7 @@ class Finding:
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    return "".join(ch for ch in text if "0" <= ch <= "9")
 
 
 # --- checksums ------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ _NOT_PHONE_CONTEXT = re.compile(rf"(?i)\b(?:{_NOT_PHONE_WORDS})")
 
 
 def _nearest_context(text: str, start: int) -> str | None:
-    """ "phone", "other" or None: what the words just before ``start`` say a number is."""
+    """What the words just before ``start`` say a number is: "phone", "other" or None."""
     window = text[max(0, start - CONTEXT_CHARS) : start]
 
     def last(pattern: re.Pattern[str]) -> int:
