@@ -10,6 +10,7 @@ from deskpilot.copilot.redaction import (
     card_number_plausible,
     iban_valid,
     is_loopback_url,
+    is_proxied,
     luhn_valid,
     redaction_enabled,
 )
@@ -163,3 +164,132 @@ def test_redaction_is_on_by_default_unless_the_endpoint_is_loopback() -> None:
     assert redaction_enabled(None, "http://127.0.0.1:11434/v1") is False
     assert redaction_enabled(True, "http://localhost:11434/v1") is True
     assert redaction_enabled(False, "https://api.openai.com/v1") is False
+
+
+# --- whose values come back --------------------------------------------------------------------
+
+
+def test_only_this_tickets_own_values_are_restored() -> None:
+    redactor = Redactor(own_texts=["I am ann@example.com, call me on +44 20 7946 0958"])
+    redacted = redactor.redact(
+        "Customer: ann@example.com, +44 20 7946 0958.\n"
+        "A similar ticket: bob@other.example wrote from +1 (555) 987-6543."
+    )
+    assert redacted == (
+        "Customer: [EMAIL_1], [PHONE_1].\nA similar ticket: [EMAIL_2] wrote from [PHONE_2]."
+    )
+    answer = "Mail [EMAIL_1] or [EMAIL_2]; call [PHONE_1] or [PHONE_2]."
+    assert redactor.restore(answer) == (
+        "Mail ann@example.com or [EMAIL_2]; call +44 20 7946 0958 or [PHONE_2]."
+    )
+    restorer = redactor.restorer()
+    streamed = "".join(restorer.feed(ch) for ch in answer) + restorer.flush()
+    assert streamed == redactor.restore(answer)
+
+
+def test_credentials_and_security_codes_are_never_restored() -> None:
+    redactor = Redactor()
+    redacted = redactor.redact("password: hunter22, CVV 123, key sk-proj-abcDEF1234567890ghijKLMN")
+    assert redacted == "password: [PASSWORD_1], CVV [CVV_1], key [SECRET_1]"
+    assert redactor.restore(redacted) == redacted
+
+
+def test_every_context_field_is_either_own_or_foreign() -> None:
+    """A new field of DraftContext must be classified: are its values this customer's?"""
+    from deskpilot.copilot.context import DraftContext
+    from deskpilot.copilot.redaction import FOREIGN_CONTEXT_FIELDS, OWN_CONTEXT_FIELDS
+
+    assert not OWN_CONTEXT_FIELDS & FOREIGN_CONTEXT_FIELDS
+    assert set(DraftContext.model_fields) == OWN_CONTEXT_FIELDS | FOREIGN_CONTEXT_FIELDS
+
+
+# --- proxies ------------------------------------------------------------------------------------
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("variables", "url", "proxied"),
+    [
+        ({}, "http://127.0.0.1:11434/v1", False),
+        ({"HTTP_PROXY": "http://proxy.example:3128"}, "http://127.0.0.1:11434/v1", True),
+        ({"http_proxy": "proxy.example:3128"}, "http://localhost:11434/v1", True),
+        ({"HTTPS_PROXY": "http://proxy.example:3128"}, "http://127.0.0.1:11434/v1", False),
+        ({"HTTPS_PROXY": "http://proxy.example:3128"}, "https://localhost/v1", True),
+        ({"ALL_PROXY": "http://proxy.example:3128"}, "http://[::1]:8000/v1", True),
+        (
+            {"ALL_PROXY": "http://p.example:1", "NO_PROXY": "127.0.0.1"},
+            "http://127.0.0.1/v1",
+            False,
+        ),
+        ({"ALL_PROXY": "http://p.example:1", "NO_PROXY": "localhost"}, "http://127.0.0.1/v1", True),
+        ({"ALL_PROXY": "http://p.example:1", "no_proxy": "*"}, "http://localhost/v1", False),
+    ],
+)
+def test_a_proxied_loopback_endpoint_counts_as_remote(
+    no_proxy_environment: pytest.MonkeyPatch, variables: dict[str, str], url: str, proxied: bool
+) -> None:
+    for name, value in variables.items():
+        no_proxy_environment.setenv(name, value)
+    assert is_proxied(url) is proxied
+    assert redaction_enabled(None, url) is proxied
+    assert redaction_enabled(False, url) is False, "an explicit llm.redact = false is obeyed"
+
+
+# --- through the model drafter ----------------------------------------------------------------
+
+
+async def test_through_a_proxy_a_loopback_endpoint_gets_a_redacted_prompt(
+    no_proxy_environment: pytest.MonkeyPatch,
+) -> None:
+    from test_model_drafter import FakeOpenAI, collect, drafter_for, make_context, ok
+
+    with FakeOpenAI(ok("Hi")) as proxy:
+        no_proxy_environment.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
+        drafter = drafter_for(proxy, base_url="http://localhost:9/v1")  # nothing listens there
+        assert drafter.redact is True
+        await collect(drafter, make_context("Reach me at ann.lee@example.com"))
+    (request,) = proxy.received
+    assert request.path == "http://localhost:9/v1/chat/completions", "sent via the proxy"
+    assert "ann.lee@example.com" not in request.text()
+    assert "[EMAIL_1]" in request.content("user")
+
+
+async def test_another_customers_values_are_never_restored_into_this_draft() -> None:
+    from deskpilot.copilot.context import KnowledgeItem
+    from deskpilot.models import Source
+    from test_model_drafter import FakeOpenAI, collect, drafter_for, make_context, ok
+
+    context = make_context("Please write to ann.lee@example.com, card 4111 1111 1111 1111.")
+    context.similar = [
+        KnowledgeItem(
+            source=Source(kind="ticket", ref="T-9"),
+            title="Refund to a card",
+            snippet="Refund to bob@other.example and card 5555 5555 5555 4444 please",
+            body="Done, Bob: refunded to 5555 5555 5555 4444.",
+        )
+    ]
+    context.examples = ["Hi Carol, we wrote to carol@third.example about it."]
+    with FakeOpenAI() as fake:
+        drafter = drafter_for(fake, redact=True)
+        placeholders = {v: p for p, v in drafter.prepare(context).redactor.placeholders.items()}
+    own = [placeholders["ann.lee@example.com"], placeholders["4111 1111 1111 1111"]]
+    foreign = [
+        placeholders["bob@other.example"],
+        placeholders["5555 5555 5555 4444"],
+        placeholders["carol@third.example"],
+    ]
+    answer = " ".join(own + foreign)
+    with FakeOpenAI(ok(answer[:9], answer[9:])) as fake:
+        draft = "".join(await collect(drafter_for(fake, redact=True), context))
+    sent = fake.received[0].text()
+    assert all(value not in sent for value in placeholders)
+    assert draft == "ann.lee@example.com 4111 1111 1111 1111 " + " ".join(foreign)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from deskpilot.feedback.export import Format
     from deskpilot.feedback.signals import Signals
     from deskpilot.feedback.stats import TeamStats
+    from deskpilot.models import CrmRecord
 
 
 @click.group("eval")
@@ -242,16 +243,29 @@ def export_group() -> None:
 @pass_context
 def export_training_command(context: Context, kind: Format, output: Path) -> None:
     """Fine-tuning data from sent replies (chat), or draft/final pairs (preference); personal
-    details are redacted."""
-    from deskpilot.feedback.export import export_training
+    details are redacted: emails, phones, cards, IBANs, identity numbers, passwords and keys,
+    and the names and companies of the workspace's customers, agents and account owners."""
+    import asyncio
 
-    with Desk.open(context.existing_workspace()) as desk, progress_bar("exporting") as report:
-        count = export_training(
-            desk.store,
-            output,
-            kind,
-            lambda done, total: report(done, total, ""),
-        )
+    from deskpilot.feedback.export import export_crm_records, export_training
+
+    async def crm_records(desk: Desk) -> dict[str, CrmRecord]:
+        try:
+            return await export_crm_records(desk.connectors.crm, desk.store)
+        finally:
+            await desk.aclose_connectors()
+
+    with Desk.open(context.existing_workspace()) as desk:
+        records = asyncio.run(crm_records(desk))
+        with progress_bar("exporting") as report:
+            count = export_training(
+                desk.store,
+                output,
+                kind,
+                lambda done, total: report(done, total, ""),
+                crm_records=records,
+                staff=[desk.agent],
+            )
     click.echo(f"{output}: {count} {kind} examples")
 
 

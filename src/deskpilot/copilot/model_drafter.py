@@ -46,7 +46,7 @@ from deskpilot.config import LlmSettings
 from deskpilot.connectors.http import display_url, retry_after_seconds
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.prompting import ChatMessage, PromptTemplates, render_messages
-from deskpilot.copilot.redaction import Redactor, redaction_enabled
+from deskpilot.copilot.redaction import Redactor, own_texts, redaction_enabled
 from deskpilot.errors import DeskPilotError
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -118,7 +118,10 @@ class ModelDrafter:
     def prepare(self, context: DraftContext) -> PreparedPrompt:
         """The messages this drafter would send for ``context``: rendered, redacted when
         redaction is on, and never containing the endpoint's key."""
-        redactor = Redactor(known_secrets=[self._key()] if self._api_key else [])
+        redactor = Redactor(
+            known_secrets=[self._key()] if self._api_key else [],
+            own_texts=own_texts(context) if self.redact else None,
+        )
         protect = redactor.redact if self.redact else redactor.scrub_known_secrets
         messages = [
             ChatMessage(role=m["role"], content=protect(m["content"]))

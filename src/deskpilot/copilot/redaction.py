@@ -1,10 +1,13 @@
 """Redaction: personal data and secrets leave the machine as placeholders, and come back.
 
-Before a prompt goes to a remote model endpoint, emails, phone numbers, card numbers (Luhn
-checked), IBANs (mod-97 checked), API keys and tokens are replaced with stable placeholders
-such as ``[EMAIL_1]``; the same value always gets the same placeholder within one draft. The
-model's answer is then restored, chunk by chunk as it streams (a placeholder split across chunks
-is held back until it closes), so the agent sees the real values and the endpoint never does.
+Before a prompt goes to a remote model endpoint (or to any endpoint through a proxy), emails,
+phone numbers, card numbers (Luhn checked), IBANs (mod-97 checked), national identity numbers,
+card security codes, passwords, API keys and tokens are replaced with stable placeholders such
+as ``[EMAIL_1]`` (what is found, and how, is in ``sensitive.py``); the same value always gets
+the same placeholder within one draft. The model's answer is then restored, chunk by chunk as
+it streams (a placeholder split across chunks is held back until it closes), so the agent sees
+the real values and the endpoint never does. Only this ticket's own values are restored, and
+never credentials. The training export also redacts the workspace's known names (``names.py``).
 
 Secrets DeskPilot itself holds (the endpoint's API key) are replaced by ``[REDACTED]`` wherever
 they appear, whether redaction is on or not, and are never restored.
@@ -13,230 +16,110 @@ they appear, whether redaction is on or not, and are never restored.
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
-EMAIL = "EMAIL"
-PHONE = "PHONE"
-CARD = "CARD"
-IBAN = "IBAN"
-SECRET = "SECRET"
-KINDS = (EMAIL, PHONE, CARD, IBAN, SECRET)
+from deskpilot.copilot.context import DraftContext
+from deskpilot.copilot.names import COMPANY, PERSON, NameDirectory
+from deskpilot.copilot.sensitive import (
+    CARD,
+    CVV,
+    EMAIL,
+    IBAN,
+    NATIONAL_ID,
+    PASSWORD,
+    PHONE,
+    SECRET,
+    Detector,
+    Finding,
+    card_number_plausible,
+    find_sensitive,
+    iban_valid,
+    luhn_valid,
+)
+
+__all__ = [
+    "KINDS",
+    "NEVER_RESTORED",
+    "REDACTED",
+    "Finding",
+    "Redactor",
+    "card_number_plausible",
+    "find_sensitive",
+    "iban_valid",
+    "is_loopback_url",
+    "is_proxied",
+    "luhn_valid",
+    "own_texts",
+    "redaction_enabled",
+]
+
+KINDS = (EMAIL, PHONE, CARD, IBAN, NATIONAL_ID, CVV, PASSWORD, SECRET, PERSON, COMPANY)
+# A reply never needs to repeat a credential or a card's security code back: their placeholders
+# stay placeholders in the model's answer.
+NEVER_RESTORED = frozenset({CVV, PASSWORD, SECRET})
 REDACTED = "[REDACTED]"
 
-PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|SECRET)_\d+\]")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    start: int
-    end: int
-    kind: str
-    key: str  # the normalised value: one placeholder per key
-
-
-# --- detectors ------------------------------------------------------------------------------
-# Each returns the findings in a text; where two overlap, the one found first in DETECTORS wins
-# (a card number inside a token is part of the token).
-
-_TOKENS = re.compile(
-    r"""
-      \bsk-[A-Za-z0-9_-]{16,}                        # OpenAI and many others: sk-..., sk-proj-...
-    | \b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}       # Stripe
-    | \bgh[pousr]_[A-Za-z0-9]{20,}                  # GitHub tokens
-    | \bgithub_pat_[A-Za-z0-9_]{20,}
-    | \bxox[abposr]-[A-Za-z0-9-]{10,}               # Slack
-    | \b(?:AKIA|ASIA)[A-Z0-9]{16}\b                 # AWS access key ids
-    | \bAIza[A-Za-z0-9_-]{30,}                      # Google API keys
-    | \beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}   # JWTs
-    """,
-    re.VERBOSE,
-)
-_BEARER = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{16,})")
-_WORDISH = re.compile(r"(?<![\w-])[\w-]{20,}(?![\w-])")
-_EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
-_IBAN_COMPACT = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b")
-_IBAN_GROUPED = re.compile(r"\b[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?\b")
-_CARD = re.compile(r"(?<![\w.,/-])\d(?:[ -]?\d){12,18}(?![\w/-])")
-# Neither may sit inside a longer run of digit groups (an account or IBAN number).
-_PHONES = (
-    # International: +44 20 7946 0958, +1 (555) 123-4567
-    re.compile(r"(?<![\w+])\+\d[\d ().-]{6,}\d(?![\w-])"),
-    # North American with separators: (555) 123-4567, 555-123-4567, 555.123.4567
-    re.compile(r"(?<![\w+-])(?<!\d )(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])(?! \d)"),
-    # National trunk prefix with spaces or dashes: 020 7946 0958, 0171-1234567
-    re.compile(r"(?<![\w+-])(?<!\d )0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}(?![\w-])(?! \d)"),
-)
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def luhn_valid(number: str) -> bool:
-    digits = [int(d) for d in number]
-    if not 13 <= len(digits) <= 19:
-        return False
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
-def card_number_plausible(number: str) -> bool:
-    """Luhn-valid, and a length that fits the issuer its first digits name; this keeps long
-    order or account numbers that happen to pass Luhn (one in ten) out."""
-    if not luhn_valid(number):
-        return False
-    length = len(number)
-    if number.startswith(("34", "37")):  # American Express
-        return length == 15
-    if number.startswith(("30", "36", "38", "39")):  # Diners Club
-        return 14 <= length <= 19
-    if number.startswith("4"):  # Visa
-        return length in (13, 16, 19)
-    if number[0] in "25":  # Mastercard
-        return length == 16
-    if number.startswith(("35", "6")):  # JCB, Discover, UnionPay, Maestro
-        return 16 <= length <= 19
-    return False
-
-
-def iban_valid(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
-    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit():
-        return False
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-
-
-def _looks_random(token: str) -> bool:
-    """A long run of letters and digits that reads like a key, not like words or an id.
-
-    Words joined by ``_`` or ``-`` (``customer_success_manager_2024``), UUIDs and invoice
-    numbers are split on the separators and fall under the length; what remains must mix
-    letters and digits and have high per-character entropy.
-    """
-    for part in re.split(r"[_-]", token):
-        if len(part) < 20:
-            continue
-        digits = sum(ch.isdigit() for ch in part)
-        letters = sum(ch.isalpha() for ch in part)
-        mixed_case = any(ch.islower() for ch in part) and any(ch.isupper() for ch in part)
-        if (
-            digits >= 2
-            and letters >= 2
-            and (mixed_case or len(part) >= 32)
-            and _entropy(part) >= 3.0
-        ):
-            return True
-    return False
-
-
-def _find_tokens(text: str) -> Iterable[Finding]:
-    for match in _TOKENS.finditer(text):
-        yield Finding(match.start(), match.end(), SECRET, match.group())
-    for match in _BEARER.finditer(text):
-        yield Finding(match.start(1), match.end(1), SECRET, match.group(1))
-    for match in _WORDISH.finditer(text):
-        if _looks_random(match.group()):
-            yield Finding(match.start(), match.end(), SECRET, match.group())
-
-
-def _find_emails(text: str) -> Iterable[Finding]:
-    for match in _EMAIL.finditer(text):
-        yield Finding(match.start(), match.end(), EMAIL, match.group().lower())
-
-
-def _find_ibans(text: str) -> Iterable[Finding]:
-    for match in _IBAN_COMPACT.finditer(text):
-        if iban_valid(match.group()):
-            yield Finding(match.start(), match.end(), IBAN, match.group())
-    for match in _IBAN_GROUPED.finditer(text):
-        # The last groups may be a following word in capitals ("... 0130 00 AND"): try the
-        # longest run of groups that checks out.
-        groups = match.group().split(" ")
-        for count in range(len(groups), 2, -1):
-            candidate = " ".join(groups[:count])
-            if iban_valid(candidate):
-                end = match.start() + len(candidate)
-                yield Finding(match.start(), end, IBAN, candidate.replace(" ", ""))
-                break
-
-
-def _find_cards(text: str) -> Iterable[Finding]:
-    for match in _CARD.finditer(text):
-        number = _digits(match.group())
-        if card_number_plausible(number):
-            yield Finding(match.start(), match.end(), CARD, number)
-
-
-def _find_phones(text: str) -> Iterable[Finding]:
-    for pattern in _PHONES:
-        for match in pattern.finditer(text):
-            number = _digits(match.group())
-            if 8 <= len(number) <= 15:
-                yield Finding(match.start(), match.end(), PHONE, number)
-
-
-DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
-    _find_tokens,
-    _find_emails,
-    _find_ibans,
-    _find_cards,
-    _find_phones,
-)
-
-
-def find_sensitive(text: str) -> list[Finding]:
-    """Non-overlapping findings in text order; earlier detectors win overlaps."""
-    chosen: list[Finding] = []
-    for detector in DETECTORS:
-        for finding in detector(text):
-            if not any(finding.start < c.end and c.start < finding.end for c in chosen):
-                chosen.append(finding)
-    return sorted(chosen)
+PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")_\d+\]")
 
 
 # --- the redactor ---------------------------------------------------------------------------
 
 
 class Redactor:
-    """Redacts the texts of one draft's prompt and restores the model's answer.
+    """Redacts the texts of one draft's prompt (or one exported conversation) and restores the
+    model's answer.
 
     One instance per draft: placeholders are numbered per kind in order of first sight, and a
     number already written literally in a text (a customer typing ``[EMAIL_1]``) is skipped, so
     restoring never rewrites something the customer wrote.
+
+    ``names`` adds the workspace's known people and companies (``prefer``: this conversation's
+    own, where a name is shared). ``own_texts``, when given, are the texts that belong to this
+    ticket and its customer: only values found in them are restored, so a placeholder standing
+    for another customer's email (from a similar ticket or an example reply in the prompt) is
+    never turned back into that email in this customer's draft. Credentials and security codes
+    (``NEVER_RESTORED``) are never restored at all.
     """
 
-    def __init__(self, known_secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        known_secrets: Iterable[str] = (),
+        *,
+        names: NameDirectory | None = None,
+        prefer: Collection[str] = (),
+        own_texts: Iterable[str] | None = None,
+    ) -> None:
         # Longest first, so a secret that contains another is removed whole.
         self._known_secrets = sorted({s for s in known_secrets if s}, key=len, reverse=True)
+        self._extra: tuple[Detector, ...] = (names.detector(prefer),) if names else ()
         self._by_key: dict[tuple[str, str], str] = {}
         self._originals: dict[str, str] = {}  # placeholder -> the original text
+        self._keys: dict[str, tuple[str, str]] = {}  # placeholder -> (kind, key)
         self._counters: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._taken: set[str] = set()
+        self._own: set[tuple[str, str]] | None = None
+        if own_texts is not None:
+            self._own = {
+                (f.kind, f.key)
+                for text in own_texts
+                for f in find_sensitive(self.scrub_known_secrets(text), self._extra)
+            }
 
     @property
     def placeholders(self) -> dict[str, str]:
         """Placeholder -> original value, for every value redacted so far."""
         return dict(self._originals)
+
+    @property
+    def restorable(self) -> dict[str, str]:
+        """Placeholder -> original value, for the values ``restore`` puts back."""
+        return {p: v for p, v in self._originals.items() if self._may_restore(p)}
+
+    def _may_restore(self, placeholder: str) -> bool:
+        kind, key = self._keys[placeholder]
+        return kind not in NEVER_RESTORED and (self._own is None or (kind, key) in self._own)
 
     def scrub_known_secrets(self, text: str) -> str:
         for secret in self._known_secrets:
@@ -248,7 +131,7 @@ class Redactor:
         self._taken.update(PLACEHOLDER.findall(text))
         pieces: list[str] = []
         position = 0
-        for finding in find_sensitive(text):
+        for finding in find_sensitive(text, self._extra):
             pieces.append(text[position : finding.start])
             pieces.append(self._placeholder(finding, text[finding.start : finding.end]))
             position = finding.end
@@ -266,12 +149,14 @@ class Redactor:
                 break
         self._by_key[(finding.kind, finding.key)] = placeholder
         self._originals[placeholder] = original
+        self._keys[placeholder] = (finding.kind, finding.key)
         return placeholder
 
     def restore(self, text: str) -> str:
-        if not self._originals:
+        restorable = self.restorable
+        if not restorable:
             return text
-        return PLACEHOLDER.sub(lambda m: self._originals.get(m.group(), m.group()), text)
+        return PLACEHOLDER.sub(lambda m: restorable.get(m.group(), m.group()), text)
 
     def restorer(self) -> StreamRestorer:
         return StreamRestorer(self)
@@ -304,9 +189,52 @@ class StreamRestorer:
         if start == -1:
             return len(text)
         tail = text[start:]
-        if "]" not in tail and any(p.startswith(tail) for p in self._redactor.placeholders):
+        if "]" not in tail and any(p.startswith(tail) for p in self._redactor.restorable):
             return start
         return len(text)
+
+
+# --- whose values ----------------------------------------------------------------------------
+
+# The parts of a draft context that are this ticket's and this customer's own (their thread,
+# records and history, the team's articles and the facts computed from them), and the parts
+# that carry other customers' words (answered tickets, example replies) or third parties' (bug
+# reports). A field in neither list is treated as foreign: its values are never restored.
+OWN_CONTEXT_FIELDS = frozenset(
+    {
+        "ticket",
+        "triage",
+        "crm",
+        "history",
+        "subscription",
+        "invoices",
+        "plan_changes",
+        "team_messages",
+        "facts",
+        "knowledge",
+        "problems",
+    }
+)
+FOREIGN_CONTEXT_FIELDS = frozenset({"similar", "exemplars", "examples", "bugs"})
+
+
+def own_texts(context: DraftContext) -> list[str]:
+    """Every text in the context that belongs to this ticket and its customer: the values a
+    draft for them may have restored (``Redactor(own_texts=...)``)."""
+    texts: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                collect(item)
+
+    collect(context.model_dump(mode="json", include=set(OWN_CONTEXT_FIELDS)))
+    return texts
 
 
 # --- when to redact -------------------------------------------------------------------------
@@ -332,8 +260,32 @@ def is_loopback_url(url: str) -> bool:
     return address.is_loopback
 
 
+def is_proxied(url: str) -> bool:
+    """True when requests to ``url`` would go through a proxy: ``HTTP_PROXY``, ``HTTPS_PROXY``
+    or ``ALL_PROXY`` apply and ``NO_PROXY`` does not exempt the host.
+
+    Resolved by the very HTTP client class the openai library sends requests with (its
+    default async client, reading the environment as it does), so the answer cannot drift
+    from where the prompt really goes.
+    """
+    from openai import DefaultAsyncHttpxClient  # slow to import: only when the question arises
+
+    try:
+        # Never used to send anything, only asked where it would send: skipping certificate
+        # loading (70 ms) changes nothing about the proxies it picks.
+        client = DefaultAsyncHttpxClient(verify=False)
+        target = type(client.base_url)(url if "://" in url else f"http://{url}")
+        return client._transport_for_url(target) is not client._transport
+    except Exception:
+        # Cannot tell (a URL the client cannot parse, a client that changed): assume a proxy,
+        # so the prompt is redacted rather than sent whole.
+        return True
+
+
 def redaction_enabled(redact: bool | None, base_url: str) -> bool:
-    """``llm.redact`` if set; otherwise on for every endpoint that is not loopback."""
+    """``llm.redact`` if set; otherwise on for every endpoint that is not loopback, and for a
+    loopback endpoint reached through a proxy (the proxy, and whatever it forwards to, sees
+    the whole prompt)."""
     if redact is not None:
         return redact
-    return not is_loopback_url(base_url)
+    return not is_loopback_url(base_url) or is_proxied(base_url)

@@ -686,6 +686,13 @@ class Store:
                     found[row.email] = Customer.model_validate(row._asdict())
         return found
 
+    def list_customers(self) -> list[Customer]:
+        """Every customer, by id: the names the training export must redact."""
+        c = schema.customers
+        with self._read() as connection:
+            rows = connection.execute(sa.select(c).order_by(c.c.id))
+            return [Customer.model_validate(row._asdict()) for row in rows]
+
     def count_customers(self) -> int:
         with self._read() as connection:
             query = sa.select(sa.func.count()).select_from(schema.customers)
