@@ -51,6 +51,9 @@ class LlmSettings(Section):
     model: str = "gpt-4o-mini"
     api_key: SecretStr | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # Once the answer has started, this much silence between chunks means the stream has
+    # stalled: the draft fails (the local draft stands) instead of waiting out timeout_seconds.
+    stall_timeout_seconds: float = Field(5.0, gt=0)
     redact: bool | None = None  # None: on for any endpoint that is not loopback
 
 
@@ -416,6 +419,7 @@ due_soon_fraction = 0.75
 # base_url = "http://localhost:11434/v1"   # any OpenAI-compatible endpoint; unset = local drafter
 model = "gpt-4o-mini"
 timeout_seconds = 30
+stall_timeout_seconds = 5   # silence mid-answer this long: the local draft stands instead
 
 [actions]
 refund_limit = 200.0    # refunds above this need a lead
