@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from deskpilot.errors import ConfigError
+from deskpilot.url_secrets import mask_url_secrets
 
 ENV_PREFIX = "DESKPILOT_"
 SECRET_MASK = "********"
@@ -254,7 +255,6 @@ def secret_paths(model: type[BaseModel] = Settings, prefix: str = "") -> list[st
 SECRET_KEY_PATTERN = re.compile(
     r"(api_?key|token|secret|passw(or)?d|passwd|credential|private_?key|^key$|^auth$)", re.I
 )
-URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 def looks_secret(key: str) -> bool:
@@ -388,7 +388,7 @@ def masked_dict(settings: Settings) -> dict[str, Any]:
         if isinstance(value, list):
             return [mask(item) for item in value]
         if isinstance(value, str):
-            return URL_USERINFO.sub(SECRET_MASK + "@", value)
+            return mask_url_secrets(value)  # user info and keys in query strings
         return value
 
     return mask(data)  # type: ignore[no-any-return]

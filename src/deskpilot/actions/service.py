@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from deskpilot.errors import DeskPilotError
+from deskpilot.url_secrets import UrlSecretsFilter
 
 if TYPE_CHECKING:
     from deskpilot.connectors.capabilities import Billing
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+log.addFilter(UrlSecretsFilter())  # errors it logs may quote a URL with its key
 
 SETTING_TITLES: dict[str, str] = {
     "billing_email": "Billing email",

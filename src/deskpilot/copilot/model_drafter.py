@@ -54,6 +54,7 @@ from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.prompting import ChatMessage, PromptTemplates, render_messages
 from deskpilot.copilot.redaction import Redactor, redaction_enabled
 from deskpilot.errors import DeskPilotError
+from deskpilot.url_secrets import mask_url_secrets
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"  # local endpoints (Ollama, llama.cpp) need none, but the client wants one
@@ -263,8 +264,9 @@ class ModelDrafter:
         return DraftError(f"model endpoint {self.endpoint}: {self._scrub(problem)}")
 
     def _scrub(self, text: str) -> str:
+        """No key in a message: ours, nor one in any URL the client's error quoted."""
         key = self._key()
-        return text.replace(key, "********") if key else text
+        return mask_url_secrets(text.replace(key, "********") if key else text)
 
     def _describe(self, error: BaseException) -> str:
         if isinstance(error, _Unfinished):
