@@ -652,7 +652,10 @@ async def test_an_overridden_template_is_what_the_endpoint_receives(tmp_path: Pa
     with FakeOpenAI(ok("Arr")) as fake:
         drafter = drafter_for(fake, templates_dir=tmp_path)
         await collect(drafter)
-    assert fake.received[0].content("system") == "Answer as a pirate. Ticket T-100."
+    # The id is the customer's to choose: fenced as data wherever a template puts it.
+    assert fake.received[0].content("system") == (
+        "Answer as a pirate. Ticket <ticket_id>T-100</ticket_id>."
+    )
     assert drafter.prompt_version == PromptTemplates.load(tmp_path).version
 
 
