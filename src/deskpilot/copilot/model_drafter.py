@@ -234,8 +234,8 @@ class ModelDrafter:
         content_type = stream.response.headers.get("content-type", "")
         if content_type.startswith("application/json"):
             # The endpoint ignored stream=true and answered in one piece.
-            text, finish = _whole_answer(await stream.response.aread())
-            _check_finished(finish, whole=True)
+            text, whole_finish = _whole_answer(await stream.response.aread())
+            _check_finished(whole_finish, whole=True)
             if text.strip():
                 yield text.lstrip()
             return
