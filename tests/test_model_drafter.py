@@ -61,6 +61,7 @@ class Reply:
     drop_after: int | None = None  # close the connection after this many chunks
     finish: str | None = "stop"  # the last chunk's finish_reason; None: no such chunk
     done: bool = True  # end with "data: [DONE]"
+    after_finish: float = 0.0  # seconds between the finish_reason chunk and [DONE]
 
 
 @dataclass
@@ -175,6 +176,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._chunk(_event(text))
             if reply.finish is not None:
                 self._chunk(_event(finish=reply.finish))
+            if fake.stopping.wait(reply.after_finish):
+                return
             if reply.done:
                 self._chunk("data: [DONE]\n\n")
             self.wfile.write(b"0\r\n\r\n")  # the body ends cleanly either way
@@ -582,6 +585,23 @@ async def test_a_stream_that_stalls_after_its_first_chunk_fails_within_the_stall
                 shown.append(chunk)
         await drafter.aclose()
     assert shown == ["Hi Ann,"]
+
+
+async def test_a_finished_answer_does_not_wait_for_a_late_done() -> None:
+    with FakeOpenAI(Reply(chunks=["Hi Ann,", " all sorted."], after_finish=30.0)) as fake:
+        drafter = drafter_for(fake, timeout_seconds=30.0, stall_timeout_seconds=0.3)
+        assert "".join(await collect(drafter)) == "Hi Ann, all sorted."
+
+
+async def test_an_endpoint_error_quoting_a_url_with_a_key_is_masked() -> None:
+    quoted = "no deployment at https://proxy.example/v1?api-key=plain-secret-123&x=1"
+    with (
+        FakeOpenAI(failing(404, quoted)) as fake,
+        pytest.raises(DraftError) as raised,
+    ):
+        await collect(drafter_for(fake))
+    assert "plain-secret-123" not in str(raised.value)
+    assert "https://proxy.example/v1?api-key=********&x=1" in str(raised.value)
 
 
 async def test_a_whole_json_answer_cut_off_at_the_length_limit_is_an_error() -> None:

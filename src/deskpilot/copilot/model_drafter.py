@@ -251,6 +251,8 @@ class ModelDrafter:
                     started = bool(text)
                 if text:
                     yield text
+            if finish is not None:
+                break  # the answer is whole: a stall before [DONE] cannot cost it
         if events == 0:
             raise self._error(
                 f"answered with {content_type or 'no content type'} but sent no chat-completion "
