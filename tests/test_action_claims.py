@@ -35,6 +35,18 @@ CLAIMS = {
         "I\u2019ve refunded the charge.",  # a curly apostrophe
         "I\u200b've refunded the charge.",  # a zero-width space
         "Thanks for waiting. I have gone ahead and refunded $5000.",
+        "Your $5,000 refund is complete.",
+        "Done! Refunded $5,000 to your card.",
+        "I just refunded it.",
+        "I've gone ahead and issued you a $5,000 refund.",
+        "A full refund has been sent back to your original payment method.",
+        "You have been refunded in full.",
+        "You've been credited $50.",
+        "The credit will appear on your next invoice.",
+        "Your refund request has been approved.",
+        "I've added a $5,000 credit to your account.",
+        "As a goodwill gesture, I've applied a 100% discount for the next year.",
+        "I've given you three free months.",
     ],
     "password_reset": [
         "I've reset your password.",
@@ -47,6 +59,7 @@ CLAIMS = {
         "The reset link is on its way.",
         "I've triggered a password reset for your account.",
         "I reset your password this morning.",
+        "Password reset done.",
     ],
     "credentials": [
         "I've unlocked your account.",
@@ -62,6 +75,8 @@ CLAIMS = {
         "I've granted your colleague owner permissions.",
         "Your new API key is below.",
         "Access has been restored.",
+        "Admin rights granted.",
+        "Your access has been restored.",
     ],
     "cancellation": [
         "I've cancelled your subscription.",
@@ -74,6 +89,8 @@ CLAIMS = {
         "Your data has been deleted.",
         "We've terminated the contract.",
         "That has been cancelled.",
+        "I've processed the cancellation.",
+        "Your cancellation is confirmed.",
     ],
     "account_change:plan": [
         "I've upgraded you to Pro.",
@@ -83,6 +100,9 @@ CLAIMS = {
         "You're now on the Enterprise plan.",
         "I'll move your subscription to the yearly plan today.",
         "Your subscription was updated to Pro.",
+        "You've been upgraded to Pro.",
+        "Your account has been upgraded.",
+        "I've extended your trial by 30 days.",
     ],
     "account_change:seats": [
         "I've added 5 seats to your subscription.",
@@ -141,6 +161,10 @@ NOT_CLAIMS = [
     "We credit the unused Starter time (-$22.23 = $29.00 x 23/30) and charge Pro for those days.",
     "If it's still there after a week, send us a screenshot and we'll refund any duplicate.",
     "You'll also receive a credit note by email.",
+    "Refunds should appear within 5-10 business days of approval.",
+    "Your trial ends on November 1.",
+    "Discounts are available on annual plans.",
+    "An upgrade takes effect immediately and is prorated.",
 ]
 
 
@@ -172,6 +196,12 @@ SECRETS = [
     "Your one-time login code is 482913.",
     "The new password for admin@acme.test is now S3cure-Pass.",
     "-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA",
+    "I've set your password to Summer2026!",
+    "Your password is 'sunshine'.",
+    "The admin password is admin.",
+    "Your PIN is 4821.",
+    "Login: admin / Password: hunter2",
+    "Use 7f3a9c2e1b4d5f6a7b8c9d0e1f2a3b4c to authenticate.",
 ]
 
 NOT_SECRETS = [
@@ -188,6 +218,9 @@ NOT_SECRETS = [
     "The password reset page is at Settings > Security.",
     "Go to app.acmecloud.com/login, click **Forgot password?**, and enter your email.",
     "Plan: Pro at $49.00/month, 5 seat(s), status active.",
+    "Use the code on the back of your card to verify it.",
+    "The charge ch_3MmlLrLkdIwHu7ix0snN0B15xyz was declined.",
+    "Your password reset link expires after 60 minutes.",
 ]
 
 

@@ -183,7 +183,7 @@ async def test_the_autopilot_holds_drafts_with_unbacked_claims_or_secrets(
     held = dict(done.held)
     assert set(held) == {refunded, secret}
     assert held[refunded] == [
-        "claims a refund or credit that no action record of this ticket backs"
+        "claims a refund, credit or discount that no action record of this ticket backs"
     ]
     assert "contains a password" in held[secret][0]
     assert set(done.sent) == set(waiting) - {refunded, secret}

@@ -89,7 +89,9 @@ def _forms(*stems: str) -> str:
 _AMOUNT = r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars|euros))"
 _MONEY_NOUNS = (
     r"(?:refund|credit(?!\s+note)|reimbursement|money|charge|payment|fee|amount|balance|difference|"
-    r"full amount|back|" + _AMOUNT + r")"
+    r"full amount|back|discount|coupon|compensation|free (?:month|year|week|period|upgrade)|"
+    + _AMOUNT
+    + r")"
 )
 _REFUND_VERBS = _forms(
     r"refund(?:ed|ing)?", r"re-?imburs(?:ed|e|ing)", r"credit(?:ed|ing)?", r"re-?credit(?:ed)?"
@@ -175,7 +177,7 @@ _CHANGE_DONE = _forms(
 _SETTING_NOUNS = {
     "seats": r"(?:seats?|licen[cs]es?|users?|members?)",
     "billing_email": r"(?:billing e-?mail|invoice e-?mail|billing contact|e-?mail address|e-?mail)",
-    "plan": r"(?:plan|subscription|tier|billing cycle|annual billing|monthly billing)",
+    "plan": r"(?:plan|subscription|tier|trial|billing cycle|annual billing|monthly billing)",
     "account": (
         r"(?:account|profile|username|user name|payment method|card on file|credit card|"
         r"billing address|postal address|street address|shipping address|company name|vat|"
@@ -217,8 +219,16 @@ def _kind(name: str, what: str, patterns: Iterable[str], negated: Iterable[str] 
 
 _REFUND = _kind(
     "refund",
-    "a refund or credit",
+    "a refund, credit or discount",
     [
+        r"^(?:refunded|credited|reimbursed)\b",  # "Done! Refunded $5,000."
+        r"\byou(?:'ve|\s+have|'re|\s+are)?\s+(?:now\s+|just\s+|already\s+)?been\s+(?:fully\s+)?"
+        r"(?:refunded|credited|reimbursed|compensated|paid back)\b",
+        r"\b(?:the|your|a|this)\s+(?:full\s+|partial\s+)?(?:refund|credit(?!\s+note)|"
+        r"reimbursement|money)\s+(?:\w+\s+){0,3}?(?:will|should)\s+(?:now\s+)?(?:appear|show up|"
+        r"show|arrive|land|reach|be back|post|be applied|be visible)\b",
+        r"\b(?:refund|credit|reimbursement)\s+(?:done|complete|completed|confirmed|issued|"
+        r"processed|approved|sent|granted)\b",
         *_patterns(_MONEY_VERBS, _MONEY_NOUNS, _MONEY_DONE, bare_verbs=_REFUND_VERBS),
         r"\byou(?:'ll|\s+will|\s+should|\s+can expect to|'re going to|\s+are going to)?"
         r"(?:\s+(?:now|soon|also|shortly))*\s+(?:receive|get|see|notice|have)\s+(?:a|an|the|your)?"
@@ -242,6 +252,8 @@ _RESET = _kind(
         r"reset\s+(?:link|e-?mail|message)",
         r"\b(?:password\s+)?reset\s+(?:link|e-?mail)\s+(?:is|are)\s+(?:on (?:its|the) way|"
         r"in your inbox|waiting)",
+        r"\b(?:password reset|reset link|reset e-?mail)\s+(?:done|complete|completed|sent|issued|"
+        r"triggered)\b",
     ],
 )
 _ACCESS = _kind(
@@ -259,6 +271,9 @@ _ACCESS = _kind(
         r"\baccount(?:\s+[\w'-]+){0,2}?"
         + _BEEN
         + r"(?:unlocked|reactivated|restored|re-?enabled)\b",
+        r"\b(?:admin|administrator|owner)?\s*(?:rights|access|permissions|privileges|role|2fa|"
+        r"two-factor|mfa)\s+(?:now\s+)?(?:granted|given|restored|enabled|disabled|removed|"
+        r"turned off|unlocked)\b",
     ],
 )
 _CANCEL = _kind(
@@ -267,6 +282,14 @@ _CANCEL = _kind(
     [
         *_patterns(_CANCEL_VERBS, _CANCEL_NOUNS, _CANCEL_DONE),
         r"\b(?:it|this|that)" + _BEEN + r"(?:cancell?ed|terminated|deleted|closed)\b",
+        _ACTOR
+        + _DONE
+        + r"\s+(?:processed|completed|confirmed|finali[sz]ed|submitted|actioned)"
+        + _WITHIN
+        + r"(?:cancell?ation|termination|deletion|closure)",
+        r"\b(?:cancell?ation|termination|deletion|closure)\b(?:\s+[\w'-]+){0,2}?"
+        r"(?:\s+(?:is|has been|was|'s))?\s+(?:now\s+)?(?:done|complete|completed|confirmed|"
+        r"processed|effective|final)\b",
     ],
     negated=[
         r"\byou\s+(?:won't|will not|will no longer)\s+be\s+(?:charged|billed|invoiced)\b",
@@ -280,7 +303,14 @@ _SETTING_WHAT = {
     "account": "a change to the account",
 }
 _SETTING_EXTRA = {
-    "plan": [r"\byou(?:'re|\s+are)\s+(?:now\s+)?on\s+(?:the\s+)?[\w -]{1,30}?\s+plan\b"],
+    "plan": [
+        r"\byou(?:'re|\s+are)\s+(?:now\s+)?on\s+(?:the\s+)?[\w -]{1,30}?\s+plan\b",
+        r"\byou(?:'ve|\s+have|'re|\s+are)?\s+(?:now\s+|just\s+)?been\s+(?:upgraded|downgraded|"
+        r"moved|switched|migrated)\b",
+        r"\b(?:account|workspace|organi[sz]ation|team)\b(?:\s+[\w'-]+){0,2}?"
+        + _BEEN
+        + r"(?:upgraded|downgraded)\b",
+    ],
     "seats": [
         r"\byour\s+(?:\w+\s+)?(?:seats?|licen[cs]es?)\s+(?:count|total)?\s*(?:is|are)\s+now\b"
     ],
@@ -319,6 +349,8 @@ _SECRET_PATTERNS = [
         (r"\b(?:temporary|temp|one[- ]?time|default|initial|interim|provisional)\s+"
          r"(?:admin\s+)?(?:password|passcode|passphrase|pass ?word|login code)\b",
          "a temporary password"),
+        (r"\b(?:new|admin|root|master|account)\s+(?:admin\s+)?(?:password|passcode)\s*(?:is|:|=)",
+         "a password"),
         (r"-----BEGIN [A-Z ]*PRIVATE KEY-----", "a private key"),
         (r"\b(?:sk|rk|pk)[-_](?:live|test|proj|ant)?[-_]?[A-Za-z0-9_-]{16,}", "an API key"),
         (r"\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_\w{20,}", "an access token"),
@@ -335,13 +367,15 @@ _SECRET_PATTERNS = [
 # "password: X", "the new password is X", "log in with X": a value right after.
 _SECRET_VALUE = re.compile(
     r"\b(?:pass(?:word|code|phrase)|pwd|pw|pin|login|log in with|sign in with|use the code)\b"
-    r"(?:\s+(?:for\s+\w+|is\s+now|is|will be|was|set to|now|has been set to|of))*\s*[:=]?\s*"
-    r"[\"'`“‘]?(?P<value>[^\s\"'`”’]{4,})",
+    r"(?:\s+(?:for\s+\w+|is\s+now|is|will be|was|set to|changed to|reset to|to|now|"
+    r"has been set to|of))*\s*[:=]?\s*(?P<quote>[\"'`“‘])?(?P<value>[^\s\"'`”’]{4,})",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[^\s\"'`“”‘’()<>\[\]{},;]+")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _MONEY = re.compile(r"^-?[$€£]\d")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_\-+/=]+")
+_RECORD_ID = re.compile(r"^[a-z]{2,5}_[A-Za-z0-9]+$")  # ch_..., cus_..., in_...
 _SYMBOLS = set("!#$%^&*+=?~|<>")
 
 
@@ -353,8 +387,8 @@ def _looks_like_password(token: str) -> bool:
         return False
     if "@" in word and "." in word.rpartition("@")[2]:
         return False  # an email address
-    if "/" in word or _MONEY.match(word):
-        return False  # "$49.00/month", a path or a date
+    if "/" in word or _MONEY.match(word) or _RECORD_ID.match(word):
+        return False  # "$49.00/month", a path or a date, a record id ("ch_3Mml...")
     has_lower = any(c.islower() for c in word)
     has_upper = any(c.isupper() for c in word[1:])  # not just a capitalised word ("Office365")
     has_digit = any(c.isdigit() for c in word)
@@ -363,7 +397,18 @@ def _looks_like_password(token: str) -> bool:
     return (has_lower and has_upper and has_digit) or (has_letter and has_digit and has_symbol)
 
 
-def _secret_value(value: str) -> bool:
+def _looks_like_key(token: str) -> bool:
+    """A long random-looking string (a hex or base64 key): 28 or more letters and digits; not a
+    UUID or a prefixed record id such as a Stripe ``ch_...``."""
+    word = token.strip(".,;:!?)(\"'")
+    if len(word) < 28 or not _KEY_CHARS.fullmatch(word) or _UUID.match(word):
+        return False
+    if _RECORD_ID.match(word):
+        return False
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+
+
+def _secret_value(value: str, *, quoted: bool = False) -> bool:
     """Whether the word after "password is" looks like a password rather than ordinary words
     ("your password is case-sensitive", "password reset")."""
     word = value.strip(".,;:!?)(\"'*")
@@ -413,7 +458,7 @@ def _secret_value(value: str) -> bool:
         "this",
     }:
         return False  # fmt: skip
-    if any(c.isdigit() for c in word) or any(c in _SYMBOLS for c in word):
+    if quoted or any(c.isdigit() for c in word) or any(c in _SYMBOLS for c in word):
         return True
     return any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
 
@@ -532,11 +577,14 @@ def _amounts(sentence: str) -> set[float]:
 def _secrets_in(sentence: str) -> list[str]:
     found = [what for pattern, what in _SECRET_PATTERNS if pattern.search(sentence)]
     for match in _SECRET_VALUE.finditer(sentence):
-        if _secret_value(match.group("value")):
+        if _secret_value(match.group("value"), quoted=bool(match.group("quote"))):
             found.append("a password")
             break
-    if any(_looks_like_password(token) for token in _TOKEN.findall(sentence)):
+    tokens = _TOKEN.findall(sentence)
+    if any(_looks_like_password(token) for token in tokens):
         found.append("a password-like string")
+    if any(_looks_like_key(token) for token in tokens):
+        found.append("a key-like string")
     return found
 
 
@@ -546,11 +594,18 @@ def _mask_secrets(sentence: str) -> str:
     for pattern, _what in _SECRET_PATTERNS:
         masked = pattern.sub(MASK, masked)
     masked = _SECRET_VALUE.sub(
-        lambda m: m.group().replace(m.group("value"), MASK) if _secret_value(m.group("value"))
-        else m.group(),
+        lambda m: (
+            m.group().replace(m.group("value"), MASK)
+            if _secret_value(m.group("value"), quoted=bool(m.group("quote")))
+            else m.group()
+        ),
         masked,
-    )  # fmt: skip
-    return _TOKEN.sub(lambda m: MASK if _looks_like_password(m.group()) else m.group(), masked)
+    )
+    return _TOKEN.sub(lambda m: MASK if _is_secret_token(m.group()) else m.group(), masked)
+
+
+def _is_secret_token(token: str) -> bool:
+    return _looks_like_password(token) or _looks_like_key(token)
 
 
 def _excerpt(sentence: str) -> str:
