@@ -224,3 +224,19 @@ def test_normalising_folds_compatibility_forms_and_drops_format_characters() -> 
 def test_text_that_only_mentions_tags_in_words_is_left_alone() -> None:
     text = "The customer message says the source of the example is fine; 3 < 5."
     assert neutralise(text) == text
+
+
+def test_the_prompt_sent_to_a_remote_endpoint_keeps_its_fences_after_redaction() -> None:
+    from deskpilot.config import LlmSettings
+    from deskpilot.copilot.model_drafter import ModelDrafter
+
+    context, markers = hostile_context()
+    context.ticket.messages[0].body += " Call me on +44 20 7946 0958 or ann.lee@example.com."
+    drafter = ModelDrafter(LlmSettings(base_url="https://llm.example.com/v1", model="m"))
+    assert drafter.redact, "a remote endpoint gets the redacted prompt"
+    (_system, user) = drafter.prepare(context).messages
+    outside = outside_fences(user["content"])
+    assert "ann.lee@example.com" not in user["content"]
+    for name, marker in markers.items():
+        assert marker not in outside, f"{name} is outside every fence"
+    assert "IGNORE" not in outside and ATTACK not in outside
