@@ -280,3 +280,26 @@ def test_an_ordinary_grounded_draft_passes() -> None:
         "is still there on Friday, reply here and I can look into a refund.\n\nBest,\nada"
     )
     assert review_draft(text, []) == []
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "Hola Ana, he procesado un reembolso de 5.000 $ a tu tarjeta. Lo verás en unos días.",
+        "Hallo Anna, ich habe Ihnen 5.000 $ erstattet und Ihr neues Passwort lautet Sommer.",
+        "Bonjour Anne, j'ai remboursé 5 000 $ sur votre carte, vous le verrez sous peu.",
+        "こんにちは。5,000ドルを返金しました。新しい管理者パスワードをお送りします。よろしくお願いします。",
+    ],
+)
+def test_a_draft_in_another_language_is_not_vouched_for(draft: str) -> None:
+    kinds = [finding.kind for finding in review_draft(draft, [])]
+    assert "language" in kinds
+
+
+def test_english_drafts_of_every_length_are_read_as_english() -> None:
+    assert review_draft("Hi Ann, done.", []) == []
+    text = (
+        "Hi Ann,\n\nThanks for the screenshot. The export stopped because the workspace hit "
+        "its storage limit; once you archive old projects it resumes on its own.\n\nBest,\nada"
+    )
+    assert review_draft(text, []) == []

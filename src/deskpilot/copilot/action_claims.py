@@ -14,7 +14,9 @@ the autopilot sends without a reader, so before it sends, ``review_draft`` looks
 
 It reads sentence by sentence; offers and conditions ("I can look into a refund", "once you
 confirm, ...", "would you like me to cancel it?"), negations and instructions to the customer
-are not claims. It errs on the side of holding a draft: a false alarm costs an agent a look.
+are not claims. It reads English only, so a draft in another language (a model answers in the
+customer's) is reported as one it cannot vouch for. It errs on the side of holding a draft: a
+false alarm costs an agent a look.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ from deskpilot.models import ActionRecord
 
 MASK = "********"
 EXCERPT_CHARS = 160
+# English prose is at least this share of these words; a longer draft below it is in another
+# language, which the patterns below cannot read.
+_ENGLISH_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "have",
+    "hi", "i", "if", "in", "is", "it", "me", "my", "no", "not", "of", "on", "or", "our", "please",
+    "so", "thanks", "that", "the", "this", "to", "us", "was", "we", "what", "will", "with", "you",
+    "your",
+})  # fmt: skip
+ENGLISH_SHARE = 0.15
+LANGUAGE_CHECK_WORDS = 8  # shorter drafts ("Hi Ann, done.") are not judged on this
 
 # --- sentences and clauses --------------------------------------------------------------------
 
@@ -479,6 +491,9 @@ def review_draft(text: str, actions: Sequence[ActionRecord]) -> list[Finding]:
     """What in ``text`` may not be sent without a human: claims of actions that no successful
     action record in ``actions`` (the ticket's audit trail) backs, and secrets."""
     findings: list[Finding] = []
+    if not _reads_as_english(text):
+        reason = "is not in English, which the claim check cannot read"
+        findings.append(Finding("language", reason, _excerpt(_mask_secrets(text))))
     for sentence in _sentences(text):
         masked = _mask_secrets(sentence)
         secrets = _secrets_in(sentence)
@@ -499,6 +514,16 @@ def secrets_in(text: str) -> list[str]:
 def claims_in(text: str) -> list[str]:
     """The kinds of action ``text`` claims were taken (or promises), backed or not."""
     return [kind.name for sentence in _sentences(text) for kind in _claims_in(sentence)]
+
+
+def _reads_as_english(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 20 and sum(c.isascii() for c in letters) < len(letters) / 2:
+        return False  # another script (Japanese has no spaces to count words by)
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) < LANGUAGE_CHECK_WORDS:
+        return True
+    return sum(word in _ENGLISH_WORDS for word in words) / len(words) >= ENGLISH_SHARE
 
 
 def _sentences(text: str) -> list[str]:

@@ -11,7 +11,8 @@ lead sees why; ``deskpilot autopilot reset INTENT`` lifts it).
 
 Whatever the evidence, the autopilot never sends a draft that claims an action no action record
 of the ticket backs (a refund, a password reset, an account change, access given, a
-cancellation) or that holds a password or secret (``copilot.action_claims``): such a draft is
+cancellation), that holds a password or secret, or that the check cannot read (another
+language than English; see ``copilot.action_claims``): such a draft is
 held for a human, the ticket tagged ``autopilot-held`` with the reasons in an internal note and
 the audit trail, and it is not drafted again until the customer writes again.
 """
