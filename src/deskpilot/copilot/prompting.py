@@ -257,16 +257,15 @@ def neutralise(text: str) -> str:
 
 def fence(tag: str, text: str, **attributes: str) -> str:
     """``text`` quoted as data inside ``<tag ...>`` and ``</tag>``."""
-    return f"<{tag}{_attributes(attributes)}>\n{neutralise(text).strip()}\n</{tag}>"
+    rendered = "".join(
+        f' {name}="{_attribute(value)}"' for name, value in attributes.items() if value
+    )
+    return f"<{tag}{rendered}>\n{neutralise(text).strip()}\n</{tag}>"
 
 
 def inline_fence(tag: str, text: str) -> str:
     """A short value (an id, a line) quoted as data on one line: ``<tag>value</tag>``."""
     return f"<{tag}>{_inline(text)}</{tag}>"
-
-
-def _attributes(attributes: dict[str, str]) -> str:
-    return "".join(f' {name}="{_attribute(value)}"' for name, value in attributes.items() if value)
 
 
 def _attribute(value: str) -> str:
