@@ -122,3 +122,9 @@ def test_logged_errors_quoting_a_url_are_masked(caplog: pytest.LogCaptureFixture
             )
     assert SECRET not in caplog.text
     assert f"https://{MASK}@h.example/x" in caplog.text and f"api_key={MASK}" in caplog.text
+
+
+def test_a_malformed_log_record_is_left_to_the_handler() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "two %s %s", ("one",), None)
+    assert UrlSecretsFilter().filter(record), "the caller never sees the formatting error"
+    assert record.args == ("one",)

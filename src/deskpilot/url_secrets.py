@@ -85,7 +85,10 @@ class UrlSecretsFilter(logging.Filter):
     quote the URL they were about."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: the handler reports it, never the caller
+            return True
         masked = mask_url_secrets(message)
         if masked != message:
             record.msg, record.args = masked, None
