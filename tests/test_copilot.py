@@ -190,3 +190,42 @@ async def test_a_slow_model_that_fails_leaves_the_local_draft_with_the_reason(de
     assert not restarts  # nothing replaced the local draft
     assert "".join(chunks) == outcome.draft.text and outcome.draft.drafter == "local"
     assert outcome.notice is not None and "model failed" in outcome.notice
+
+
+async def test_a_model_stream_that_stops_without_finishing_leaves_the_local_draft(
+    desk: Desk,
+) -> None:
+    from test_model_drafter import FakeOpenAI, Reply
+
+    chunks: list[str] = []
+    ticket_id = open_by_intent(desk)["account_access"][0]
+    cut_short = Reply(chunks=["Hi, your account is", " now"], finish=None, done=False)
+    with FakeOpenAI(cut_short) as fake:
+        desk.settings.llm.base_url = fake.url
+        outcome = await draft_reply(desk, ticket_id, chunks.append)
+        await desk.aclose_connectors()
+    assert outcome.draft.drafter == "local" and outcome.draft.text.startswith("Hi ")
+    assert "your account is now" not in outcome.draft.text
+    assert outcome.notice is not None and "model failed" in outcome.notice
+    assert "without a finish_reason" in outcome.notice
+    shown = "".join(chunks)  # what the view saw: the cut text, the notice, the local draft
+    assert shown.index("Hi, your account is now") < shown.index(outcome.notice)
+    assert shown.endswith(outcome.draft.text)
+
+
+def test_deskpilot_draft_does_not_wait_out_a_stalled_stream(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_model_drafter import FakeOpenAI, Reply
+
+    ticket_id = open_by_intent(desk)["account_access"][0]
+    # The second chunk would come after 30 s, the whole answer's time limit: the message
+    # below says the stall bound, not that limit, ended the wait.
+    with FakeOpenAI(Reply(chunks=["Hi, let me", " check"], between=30.0)) as fake:
+        monkeypatch.setenv("DESKPILOT_LLM__BASE_URL", fake.url)
+        monkeypatch.setenv("DESKPILOT_LLM__STALL_TIMEOUT_SECONDS", "0.5")
+        result = Cli(desk.workspace.root)("draft", ticket_id, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["drafter"] == "local" and data["text"].startswith("Hi ")
+    assert "stalled: nothing more for 0.5 s" in data["notice"]

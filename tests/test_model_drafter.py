@@ -59,6 +59,9 @@ class Reply:
     before_first: float = 0.0  # seconds between the headers and the first chunk
     between: float = 0.0  # seconds between later chunks
     drop_after: int | None = None  # close the connection after this many chunks
+    finish: str | None = "stop"  # the last chunk's finish_reason; None: no such chunk
+    done: bool = True  # end with "data: [DONE]"
+    after_finish: float = 0.0  # seconds between the finish_reason chunk and [DONE]
 
 
 @dataclass
@@ -171,9 +174,13 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 if number and fake.stopping.wait(reply.between):
                     return
                 self._chunk(_event(text))
-            self._chunk(_event(finish="stop"))
-            self._chunk("data: [DONE]\n\n")
-            self.wfile.write(b"0\r\n\r\n")
+            if reply.finish is not None:
+                self._chunk(_event(finish=reply.finish))
+            if fake.stopping.wait(reply.after_finish):
+                return
+            if reply.done:
+                self._chunk("data: [DONE]\n\n")
+            self.wfile.write(b"0\r\n\r\n")  # the body ends cleanly either way
 
         def _chunk(self, text: str) -> None:
             data = text.encode()
@@ -243,6 +250,7 @@ def drafter_for(fake: FakeOpenAI, **overrides: Any) -> ModelDrafter:
         model=MODEL,
         api_key=overrides.pop("api_key", SecretStr(KEY)),
         timeout_seconds=overrides.pop("timeout_seconds", 5.0),
+        stall_timeout_seconds=overrides.pop("stall_timeout_seconds", 5.0),
         redact=overrides.pop("redact", None),
     )
     return ModelDrafter(settings, **options, **overrides)
@@ -524,6 +532,99 @@ async def test_a_break_mid_stream_fails_without_repeating_what_was_shown() -> No
     assert len(fake.received) == 1, "nothing is retried once text was shown"
 
 
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        (
+            Reply(chunks=["Hi Ann,", " the second"], finish=None, done=False),
+            "without a finish_reason",
+        ),
+        (Reply(chunks=["Hi Ann,", " the second"], finish=None), "without a finish_reason"),
+        (
+            Reply(chunks=["Hi Ann,", " the second"], finish="length"),
+            'limit \\(finish_reason "length"\\)',
+        ),
+        (Reply(chunks=["Hi Ann,", " the second"], finish="content_filter"), "content filter"),
+    ],
+    ids=["no-finish-no-done", "done-without-finish", "length", "content-filter"],
+)
+async def test_a_stream_that_ends_unfinished_is_an_incomplete_draft(
+    reply: Reply, problem: str
+) -> None:
+    with FakeOpenAI(reply) as fake:
+        drafter = drafter_for(fake)
+        shown: list[str] = []
+        with pytest.raises(
+            DraftError, match=rf"{problem}.*after 18 characters; the draft is incomplete"
+        ):
+            async for chunk in drafter.stream(make_context()):
+                shown.append(chunk)
+        await drafter.aclose()
+    assert "".join(shown) == "Hi Ann, the second"
+    assert len(fake.received) == 1, "text was shown: nothing is retried"
+
+
+async def test_a_one_chunk_stream_without_a_finish_is_an_error_too() -> None:
+    with (
+        FakeOpenAI(Reply(chunks=["Hi Ann, I"], finish=None, done=False)) as fake,
+        pytest.raises(DraftError, match="without a finish_reason"),
+    ):
+        await collect(drafter_for(fake))
+
+
+async def test_a_stream_that_stalls_after_its_first_chunk_fails_within_the_stall_timeout() -> None:
+    with FakeOpenAI(Reply(chunks=["Hi Ann,", " later"], between=30.0)) as fake:
+        drafter = drafter_for(fake, timeout_seconds=30.0, stall_timeout_seconds=0.3)
+        shown: list[str] = []
+        # The next chunk would come after the whole answer's 30 s: the message says the
+        # stall bound ended the wait.
+        with pytest.raises(
+            DraftError, match=r"stalled: nothing more for 0.3 s, after 7 characters"
+        ):
+            async for chunk in drafter.stream(make_context()):
+                shown.append(chunk)
+        await drafter.aclose()
+    assert shown == ["Hi Ann,"]
+
+
+async def test_a_finished_answer_does_not_wait_for_a_late_done() -> None:
+    with FakeOpenAI(Reply(chunks=["Hi Ann,", " all sorted."], after_finish=30.0)) as fake:
+        drafter = drafter_for(fake, timeout_seconds=30.0, stall_timeout_seconds=0.3)
+        assert "".join(await collect(drafter)) == "Hi Ann, all sorted."
+
+
+async def test_an_endpoint_error_quoting_a_url_with_a_key_is_masked() -> None:
+    quoted = "no deployment at https://proxy.example/v1?api-key=plain-secret-123&x=1"
+    with (
+        FakeOpenAI(failing(404, quoted)) as fake,
+        pytest.raises(DraftError) as raised,
+    ):
+        await collect(drafter_for(fake))
+    assert "plain-secret-123" not in str(raised.value)
+    assert "https://proxy.example/v1?api-key=********&x=1" in str(raised.value)
+
+
+async def test_a_whole_json_answer_cut_off_at_the_length_limit_is_an_error() -> None:
+    answer = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Hi Ann, the second"},
+                "finish_reason": "length",
+            }
+        ],
+    }
+    with (
+        FakeOpenAI(Reply(json=answer, content_type="application/json")) as fake,
+        pytest.raises(DraftError, match="length limit"),
+    ):
+        await collect(drafter_for(fake))
+
+
 async def test_an_endpoint_that_ignores_stream_true_still_drafts() -> None:
     answer = {
         "id": "chatcmpl-1",
@@ -571,7 +672,10 @@ async def test_an_overridden_template_is_what_the_endpoint_receives(tmp_path: Pa
     with FakeOpenAI(ok("Arr")) as fake:
         drafter = drafter_for(fake, templates_dir=tmp_path)
         await collect(drafter)
-    assert fake.received[0].content("system") == "Answer as a pirate. Ticket T-100."
+    # The id is the customer's to choose: fenced as data wherever a template puts it.
+    assert fake.received[0].content("system") == (
+        "Answer as a pirate. Ticket <ticket_id>T-100</ticket_id>."
+    )
     assert drafter.prompt_version == PromptTemplates.load(tmp_path).version
 
 

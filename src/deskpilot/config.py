@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from deskpilot.errors import ConfigError
+from deskpilot.url_secrets import mask_url_secrets
 
 ENV_PREFIX = "DESKPILOT_"
 SECRET_MASK = "********"
@@ -51,6 +52,9 @@ class LlmSettings(Section):
     model: str = "gpt-4o-mini"
     api_key: SecretStr | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # Once the answer has started, this much silence between chunks means the stream has
+    # stalled: the draft fails (the local draft stands) instead of waiting out timeout_seconds.
+    stall_timeout_seconds: float = Field(5.0, gt=0)
     redact: bool | None = None  # None: on for any endpoint that is not loopback
 
 
@@ -251,7 +255,6 @@ def secret_paths(model: type[BaseModel] = Settings, prefix: str = "") -> list[st
 SECRET_KEY_PATTERN = re.compile(
     r"(api_?key|token|secret|passw(or)?d|passwd|credential|private_?key|^key$|^auth$)", re.I
 )
-URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 def looks_secret(key: str) -> bool:
@@ -385,7 +388,7 @@ def masked_dict(settings: Settings) -> dict[str, Any]:
         if isinstance(value, list):
             return [mask(item) for item in value]
         if isinstance(value, str):
-            return URL_USERINFO.sub(SECRET_MASK + "@", value)
+            return mask_url_secrets(value)  # user info and keys in query strings
         return value
 
     return mask(data)  # type: ignore[no-any-return]
@@ -416,6 +419,7 @@ due_soon_fraction = 0.75
 # base_url = "http://localhost:11434/v1"   # any OpenAI-compatible endpoint; unset = local drafter
 model = "gpt-4o-mini"
 timeout_seconds = 30
+stall_timeout_seconds = 5   # silence mid-answer this long: the local draft stands instead
 
 [actions]
 refund_limit = 200.0    # refunds above this need a lead

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from deskpilot.feedback.autopilot import REVIEW_TAG
 from deskpilot.feedback.stats import AUTOPILOT
 from deskpilot.models import Author, EditOutcome, Message, Status
 from deskpilot.store import QueueFilter
+from test_model_drafter import FakeOpenAI, Received, Reply
 
 from .streams import _event
 
@@ -122,3 +124,132 @@ def test_resetting_an_intent_that_was_not_demoted_says_so(
 ) -> None:
     result = cli("autopilot", "reset", intent)
     assert result.exit_code == 2 and "was not demoted" in result.output
+
+
+# --- drafts the autopilot must not send ---------------------------------------------------------
+
+REFUND_CLAIM = "Hi, good news: I've processed a refund of $5,000 to your card. It shows in 5 days."
+PASSWORD = "Hi, I've reset it for you. Your new admin password is Adm1n!2026 - change it soon."
+CLEAN = "Hi, thanks for the details. Open Settings, then Security, to sign in again."
+
+
+class DraftsByTicket(FakeOpenAI):
+    """A model endpoint stand-in whose answer depends on the ticket in the prompt."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def next_reply(self, received: Received) -> Reply:
+        super().next_reply(received)  # recorded
+        prompt = received.content("user")
+        for ticket_id, text in self.answers.items():
+            if f"<ticket_id>{ticket_id}</ticket_id>" in prompt:
+                return Reply(chunks=[text])
+        return Reply(chunks=[CLEAN])
+
+
+def _waiting(desk: Desk) -> list[str]:
+    open_now = desk.queue(statuses=frozenset({Status.NEW, Status.OPEN}), limit=None)
+    found = []
+    for summary in open_now:
+        triage = desk.store.get_triage(summary.id)
+        spoken = [m for m in desk.ticket(summary.id).messages if m.author is not Author.NOTE]
+        answered = not spoken or spoken[-1].author is not Author.CUSTOMER
+        if summary.intent == INTENT and triage and not triage.handoff and not answered:
+            found.append(summary.id)
+    return found
+
+
+async def test_the_autopilot_holds_drafts_with_unbacked_claims_or_secrets(
+    demo_desk: Desk, cli: Cli
+) -> None:
+    _configure(demo_desk)
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 10)
+    waiting = _waiting(demo_desk)
+    assert len(waiting) >= 3
+    refunded, secret, backed = waiting[:3]
+    # The third ticket's refund happened: its draft may say so.
+    demo_desk.audit("refund", backed, {"invoice": "in_1", "amount": 5000.0, "key": "k"})
+    stand_in = DraftsByTicket({refunded: REFUND_CLAIM, secret: PASSWORD, backed: REFUND_CLAIM})
+    with stand_in as fake:
+        demo_desk.settings.llm.base_url = fake.url
+        done = await autopilot.run_once(demo_desk)
+        assert len(fake.received) == len(waiting), "every waiting ticket was drafted once"
+        again = await autopilot.run_once(demo_desk)
+        assert again.sent == [] and again.held == []
+        assert len(fake.received) == len(waiting), "a held ticket is not drafted again"
+        await demo_desk.aclose_connectors()
+    held = dict(done.held)
+    assert set(held) == {refunded, secret}
+    assert held[refunded] == [
+        "claims a refund, credit or discount that no action record of this ticket backs"
+    ]
+    assert "contains a password" in held[secret][0]
+    assert set(done.sent) == set(waiting) - {refunded, secret}
+    assert backed in done.sent, "a claim its action record backs is sent"
+    assert demo_desk.ticket(backed).messages[-1].body == REFUND_CLAIM
+    for ticket_id in (refunded, secret):
+        ticket = demo_desk.ticket(ticket_id)
+        assert ticket.status in {Status.NEW, Status.OPEN}
+        assert not any(
+            m.author is Author.AGENT and m.author_name == AUTOPILOT for m in ticket.messages
+        )
+        assert autopilot.HELD_TAG in ticket.tags
+        note = ticket.messages[-1]
+        assert note.author is Author.NOTE and note.author_name == AUTOPILOT
+        assert "did not send its draft" in note.body and held[ticket_id][0] in note.body
+        (record,) = demo_desk.store.list_actions(ticket_id, action=autopilot.HOLD_ACTION)
+        assert record.actor == AUTOPILOT and record.params["reasons"] == held[ticket_id]
+        assert not any(e.agent == AUTOPILOT for e in demo_desk.store.list_edit_events(ticket_id))
+    secret_ticket = demo_desk.ticket(secret)
+    assert "Adm1n!2026" not in secret_ticket.messages[-1].body, "the secret is not repeated"
+    assert "Adm1n!2026" not in json.dumps(
+        [r.params for r in demo_desk.store.list_actions(secret)]
+        + [r.result for r in demo_desk.store.list_actions(secret)]
+    )
+    held_view = demo_desk.store.list_queue(QueueFilter(tag=autopilot.HELD_TAG), limit=None)
+    assert {t.id for t in held_view} == {refunded, secret}
+
+
+async def test_a_held_ticket_is_drafted_again_when_the_customer_writes_again(
+    demo_desk: Desk,
+) -> None:
+    _configure(demo_desk)
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 10)
+    first = _waiting(demo_desk)[0]
+    stand_in = DraftsByTicket({first: REFUND_CLAIM})
+    with stand_in as fake:
+        demo_desk.settings.llm.base_url = fake.url
+        assert first in dict((await autopilot.run_once(demo_desk)).held)
+        later = demo_desk.clock() + timedelta(hours=1)
+        demo_desk.store.append_message(
+            first, Message(author=Author.CUSTOMER, body="Any news?", at=later)
+        )
+        demo_desk.clock = lambda: later
+        drafted = len(fake.received)
+        rerun = await autopilot.run_once(demo_desk)
+        await demo_desk.aclose_connectors()
+    assert len(fake.received) == drafted + 1 and first in dict(rerun.held)
+    assert len(demo_desk.store.list_actions(first, action=autopilot.HOLD_ACTION)) == 2
+
+
+def test_autopilot_run_names_the_held_tickets_and_why(
+    demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 10)
+    first = _waiting(demo_desk)[0]
+    for key, value in {
+        "LEVELS": json.dumps({INTENT: "auto"}),
+        "MIN_REVIEWED": "3",
+        "WINDOW": "10",
+        "ACCEPTANCE_BAR": "0.6",
+        "MIN_CONFIDENCE": "0",
+    }.items():
+        monkeypatch.setenv(f"DESKPILOT_AUTOMATION__{key}", value)
+    with DraftsByTicket({first: PASSWORD}) as fake:
+        monkeypatch.setenv("DESKPILOT_LLM__BASE_URL", fake.url)
+        result = Cli(demo_desk.workspace.root)("autopilot", "run")
+    assert result.exit_code == 0, result.output
+    assert f"held {first} for a human: contains a password" in result.stdout
+    assert "Adm1n!2026" not in result.stdout

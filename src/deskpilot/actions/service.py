@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from deskpilot.errors import DeskPilotError
+from deskpilot.url_secrets import UrlSecretsFilter
 
 if TYPE_CHECKING:
     from deskpilot.connectors.capabilities import Billing
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+log.addFilter(UrlSecretsFilter())  # errors it logs may quote a URL with its key
 
 SETTING_TITLES: dict[str, str] = {
     "billing_email": "Billing email",

@@ -304,20 +304,24 @@ def autopilot_status(context: Context, as_json: bool) -> None:
 @workspace_option
 @pass_context
 def autopilot_run(context: Context) -> None:
-    """Send the draft for every waiting ticket whose intent qualifies."""
+    """Send the draft for every waiting ticket whose intent qualifies, unless the draft claims
+    an action no action record backs or holds a secret: those are held for a human."""
     import asyncio
 
     from deskpilot.feedback import autopilot as pilot
 
-    async def go(desk: Desk) -> list[str]:
+    async def go(desk: Desk) -> pilot.Run:
         try:
-            return await pilot.run(desk)
+            return await pilot.run_once(desk)
         finally:
             await desk.aclose_connectors()
 
     with Desk.open(context.existing_workspace()) as desk:
-        sent = asyncio.run(go(desk))
+        done = asyncio.run(go(desk))
+    sent = done.sent
     click.echo(shown(f"auto-sent {len(sent)} replies" + (f": {', '.join(sent)}" if sent else "")))
+    for ticket_id, reasons in done.held:
+        click.echo(shown(f"held {ticket_id} for a human: {'; '.join(reasons)}"))
 
 
 @autopilot.command("reset")

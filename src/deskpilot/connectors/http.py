@@ -39,8 +39,10 @@ from deskpilot.connectors.errors import (
     ConnectorUnavailableError,
     RemoteApiError,
 )
+from deskpilot.url_secrets import UrlSecretsFilter
 
 log = logging.getLogger(__name__)
+log.addFilter(UrlSecretsFilter())  # errors it logs may quote a URL with its key
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})

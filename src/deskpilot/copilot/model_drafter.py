@@ -10,6 +10,12 @@ connection at once; 429 and 5xx answers are retried with exponential backoff (ho
 ``Retry-After``) a bounded number of times, and only before the first chunk, so text already
 shown is never repeated. Everything else raises ``DraftError`` naming the endpoint (never the
 key) and what happened.
+
+A draft is only complete when the endpoint says so: a stream that ends without a
+``finish_reason`` was cut short (a proxy or server gave up mid-sentence), and one that ends on
+``length`` or ``content_filter`` was cut off by the model's limits; both fail, as does a stream
+that falls silent for ``llm.stall_timeout_seconds`` after it started, so the caller's local
+draft stands instead of half a sentence.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.prompting import ChatMessage, PromptTemplates, render_messages
 from deskpilot.copilot.redaction import Redactor, own_texts, redaction_enabled
 from deskpilot.errors import DeskPilotError
+from deskpilot.url_secrets import mask_url_secrets
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"  # local endpoints (Ollama, llama.cpp) need none, but the client wants one
@@ -99,6 +106,7 @@ class ModelDrafter:
         self.redact = redaction_enabled(settings.redact, settings.base_url)
         self.timeout_seconds = settings.timeout_seconds
         self.first_token_timeout = min(first_token_timeout, settings.timeout_seconds)
+        self.stall_timeout = min(settings.stall_timeout_seconds, settings.timeout_seconds)
         self.max_attempts = max_attempts
         self.max_retry_wait = max_retry_wait
         self.backoff = backoff
@@ -153,11 +161,17 @@ class ModelDrafter:
             await opened.close()
 
     async def _next_piece(self, opened: _Opened, deadline: float, shown: int) -> str | None:
+        stalled_at = asyncio.get_running_loop().time() + self.stall_timeout
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout_at(min(stalled_at, deadline)):
                 return await anext(opened.pieces, None)
         except TimeoutError:
-            problem = f"the answer did not finish within {self.timeout_seconds:g} s"
+            if stalled_at < deadline:
+                problem = f"the answer stalled: nothing more for {self.stall_timeout:g} s"
+            else:
+                problem = f"the answer did not finish within {self.timeout_seconds:g} s"
+        except _Unfinished as error:
+            problem = str(error)
         except DraftError:
             raise
         except Exception as error:
@@ -223,25 +237,31 @@ class ModelDrafter:
         content_type = stream.response.headers.get("content-type", "")
         if content_type.startswith("application/json"):
             # The endpoint ignored stream=true and answered in one piece.
-            text = _whole_answer(await stream.response.aread())
+            text, whole_finish = _whole_answer(await stream.response.aread())
+            _check_finished(whole_finish, whole=True)
             if text.strip():
                 yield text.lstrip()
             return
         started = False
         events = 0
+        finish: str | None = None
         async for chunk in stream:
             events += 1
+            finish = _chunk_finish(chunk) or finish
             for text in _chunk_texts(chunk):
                 if not started:
                     text = text.lstrip()
                     started = bool(text)
                 if text:
                     yield text
+            if finish is not None:
+                break  # the answer is whole: a stall before [DONE] cannot cost it
         if events == 0:
             raise self._error(
                 f"answered with {content_type or 'no content type'} but sent no chat-completion "
                 "events; is this an OpenAI-compatible endpoint?"
             )
+        _check_finished(finish, whole=False)
 
     # --- errors and retries ------------------------------------------------------------------
 
@@ -249,10 +269,13 @@ class ModelDrafter:
         return DraftError(f"model endpoint {self.endpoint}: {self._scrub(problem)}")
 
     def _scrub(self, text: str) -> str:
+        """No key in a message: ours, nor one in any URL the client's error quoted."""
         key = self._key()
-        return text.replace(key, "********") if key else text
+        return mask_url_secrets(text.replace(key, "********") if key else text)
 
     def _describe(self, error: BaseException) -> str:
+        if isinstance(error, _Unfinished):
+            return str(error)
         if isinstance(error, APIStatusError):
             return self._status_problem(error)
         if isinstance(error, APITimeoutError):
@@ -345,6 +368,37 @@ class ModelDrafter:
             await client.close()
 
 
+class _Unfinished(Exception):
+    """The stream ended, but the answer did not: what was received is not a whole draft."""
+
+
+# finish_reason values that mean the text was cut off rather than finished.
+_CUT_OFF = {
+    "length": 'the answer was cut off at the model\'s length limit (finish_reason "length")',
+    "content_filter": "the endpoint's content filter stopped the answer "
+    '(finish_reason "content_filter")',
+}
+
+
+def _check_finished(finish: str | None, *, whole: bool) -> None:
+    """Raise ``_Unfinished`` unless the answer ended the way a finished answer ends. A whole
+    JSON answer arrived in full, so only a cut-off reason counts against it; a stream must
+    also say it finished, since a dropped proxy or server ends it just as cleanly."""
+    if finish in _CUT_OFF:
+        raise _Unfinished(_CUT_OFF[finish])
+    if finish is None and not whole:
+        raise _Unfinished("the stream ended without a finish_reason: the answer was cut short")
+
+
+def _chunk_finish(chunk: object) -> str | None:
+    """The finish_reason of a streamed chunk's choices, if one says it is done."""
+    for choice in getattr(chunk, "choices", None) or []:
+        reason = getattr(choice, "finish_reason", None)
+        if isinstance(reason, str) and reason:
+            return reason
+    return None
+
+
 @dataclass
 class _Opened:
     stream: AsyncStream[ChatCompletionChunk]
@@ -391,15 +445,18 @@ def _chunk_texts(chunk: object) -> list[str]:
     return texts
 
 
-def _whole_answer(body: bytes) -> str:
+def _whole_answer(body: bytes) -> tuple[str, str | None]:
+    """The text of a whole (non-streamed) answer and its finish_reason, if any."""
     try:
         data = json.loads(body)
-        content = data["choices"][0]["message"]["content"]
+        choice = data["choices"][0]
+        content = choice["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError) as error:
         raise ValueError(f"a JSON answer without choices[0].message.content: {error}") from None
     if not isinstance(content, str):
         raise ValueError("a JSON answer whose message content is not text")
-    return content
+    finish = choice.get("finish_reason") if isinstance(choice, Mapping) else None
+    return content, finish if isinstance(finish, str) and finish else None
 
 
 def _error_detail(body: object) -> str:

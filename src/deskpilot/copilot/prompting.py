@@ -5,10 +5,14 @@ The templates are ``system.md`` and ``user.md`` in ``copilot/prompts/``; a works
 ``$conversation`` and the other names listed in ``VARIABLES`` are filled in, ``$$`` is a
 literal dollar sign, and ``<!-- comments -->`` are dropped before anything is sent.
 
-Whatever the customer (or anyone outside the team) wrote is quoted inside tags such as
-``<customer_message>``; tags like ours inside that text are neutralised, so a message cannot
-close its fence and speak as the instructions. The system template tells the model that text
-inside the tags is data, never instructions.
+Whatever the customer (or anyone outside the team) wrote or chose is quoted inside tags such as
+``<customer_message>``: every value of the ticket (its id and subject included), the customer's
+record, the page context, connectors' text and errors, and the other tickets, articles and
+replies shown as examples. Only DeskPilot's own words (headings, the channel and priority) are
+outside. Tags like ours inside quoted text are neutralised, so a message cannot close its fence
+and speak as the instructions; the text is normalised first (NFKC, format characters such as
+zero-width spaces and soft hyphens removed) so a look-alike of a tag is caught as the tag. The
+system template tells the model that text inside the tags is data, never instructions.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -60,19 +65,67 @@ HISTORY_CHARS = 300
 
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 
-# Our fence tags, also when written with spaces or dashes, in full-width or other look-alike
-# brackets, or HTML-escaped.
-_FENCE_NAMES = (
-    r"customer[\s_-]*message",
-    r"agent[\s_-]*reply",
-    r"ticket[\s_-]*subject",
-    r"page[\s_-]*context",
-    r"earlier[\s_-]*ticket",
-    r"source",
-    r"example",
+# The tags that fence quoted data (see ``fence``).
+FENCE_TAGS = (
+    "ticket_id",
+    "ticket_subject",
+    "triage",
+    "customer_message",
+    "agent_reply",
+    "page_context",
+    "earlier_ticket",
+    "source",
+    "source_error",
+    "example",
 )
+
+# Our fence tags are also caught when written with spaces, dashes or underscores of any kind
+# between the words, with letters that look like the ASCII ones (Cyrillic "с" for "c"), after
+# a look-alike bracket, or escaped as HTML, a URL or JSON would escape "<". Matching runs on
+# text already normalised (see ``normalise``), which folds full-width forms to ASCII.
+_SEPARATOR = (
+    r"[\s_\-\u00b7\u02d7\u058a\u05be\u1400\u1806\u2010-\u2015\u203f\u2040\u2043\u2054"
+    r"\u2212\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u301c\u3030\u30a0\ufe31-\ufe34\ufe4d-\ufe4f"
+    r"\ufe58\ufe63]*"
+)
+_LOOK_ALIKES = {
+    "a": "аαɑ",
+    "b": "ƅЬь",
+    "c": "сϲᴄ",
+    "d": "ԁ",
+    "e": "еҽ",
+    "g": "ɡց",
+    "i": "іιıɩӏ1|",
+    "j": "јϳ",
+    "k": "кκᴋ",
+    "l": "ӏɩ1|",
+    "m": "мᴍ",
+    "n": "пո",
+    "o": "оοօᴏ0",
+    "p": "рρ",
+    "r": "гᴦ",
+    "s": "ѕꜱ",
+    "t": "тτᴛ",
+    "u": "υսᴜ",
+    "x": "хχ",
+    "y": "уүγʏ",
+}
+_OPENING_BRACKET = r"(?:<|‹|〈|⟨|❮|❬|˂|ᐸ|⧼|&lt;?|&#0*60;?|&#x0*3c;?|%3c|\\u003c|\\x3c)"
+
+
+def _tag_pattern(tag: str) -> str:
+    words = [
+        "".join(f"[{re.escape(letter + _LOOK_ALIKES.get(letter, ''))}]" for letter in word)
+        for word in tag.split("_")
+    ]
+    return _SEPARATOR.join(words)
+
+
 _FENCE_LIKE = re.compile(
-    r"(?:<|&lt;|&#0*60;|&#x0*3c;|＜|﹤|〈|‹)(\s*/?\s*(?:" + "|".join(_FENCE_NAMES) + r"))",
+    _OPENING_BRACKET
+    + r"(\s*/?\s*(?:"
+    + "|".join(_tag_pattern(tag) for tag in sorted(FENCE_TAGS, key=len, reverse=True))
+    + r"))",
     re.IGNORECASE,
 )
 
@@ -167,11 +220,11 @@ def prompt_values(context: DraftContext) -> dict[str, str]:
     """Every template variable, rendered."""
     ticket = context.ticket
     return {
-        "ticket_id": _inline(ticket.id),
+        "ticket_id": inline_fence("ticket_id", ticket.id),
         "channel": ticket.channel.value,
         "priority": ticket.priority.value,
         "subject": fence("ticket_subject", ticket.subject),
-        "triage": _triage(context),
+        "triage": inline_fence("triage", _triage(context)),
         "customer": _customer(context),
         "facts": _blocks(
             fence("source", f.text, id=_source_id(f.source.kind, f.source.ref), label=f.label)
@@ -181,16 +234,25 @@ def prompt_values(context: DraftContext) -> dict[str, str]:
         "similar": _blocks(_similar(item) for item in context.similar),
         "history": _blocks(_earlier(t) for t in context.history[:HISTORY_TICKETS]),
         "examples": _blocks(fence("example", _clip(e, EXAMPLE_CHARS)) for e in context.examples),
-        "problems": "\n".join(f"- {_inline(p)}" for p in context.problems) or NONE,
+        "problems": _blocks(fence("source_error", problem) for problem in context.problems),
         "page": _page(ticket),
         "conversation": _conversation(ticket),
     }
 
 
+def normalise(text: str) -> str:
+    """``text`` in NFKC (full-width and other compatibility forms folded) without format
+    characters (Unicode category Cf: zero-width spaces and joiners, soft hyphens, direction
+    marks), which are invisible and would only hide a tag from ``neutralise``."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
+
+
 def neutralise(text: str) -> str:
-    """Defuse anything that looks like one of our fence tags, so quoted text cannot close its
-    fence or open a new one: ``</customer_message>`` becomes ``‹/customer_message>``."""
-    return _FENCE_LIKE.sub(lambda m: "‹" + m.group(1), text)
+    """``text`` normalised, with anything that looks like one of our fence tags defused, so
+    quoted text cannot close its fence or open a new one: ``</customer_message>`` becomes
+    ``‹/customer_message>``."""
+    return _FENCE_LIKE.sub(lambda m: "‹" + m.group(1), normalise(text))
 
 
 def fence(tag: str, text: str, **attributes: str) -> str:
@@ -199,6 +261,11 @@ def fence(tag: str, text: str, **attributes: str) -> str:
         f' {name}="{_attribute(value)}"' for name, value in attributes.items() if value
     )
     return f"<{tag}{rendered}>\n{neutralise(text).strip()}\n</{tag}>"
+
+
+def inline_fence(tag: str, text: str) -> str:
+    """A short value (an id, a line) quoted as data on one line: ``<tag>value</tag>``."""
+    return f"<{tag}>{_inline(text)}</{tag}>"
 
 
 def _attribute(value: str) -> str:

@@ -8,6 +8,13 @@ no hand-off rule fires. Auto-sent replies are recorded under the agent ``autopil
 is tagged for a human to review; reopens, escalations and bad CSAT after auto-sends count as
 setbacks, and enough of them drop the intent back to ``suggest`` by itself (recorded, so a
 lead sees why; ``deskpilot autopilot reset INTENT`` lifts it).
+
+Whatever the evidence, the autopilot never sends a draft that claims an action no action record
+of the ticket backs (a refund, a password reset, an account change, access given, a
+cancellation), that holds a password or secret, or that the check cannot read (another
+language than English; see ``copilot.action_claims``): such a draft is
+held for a human, the ticket tagged ``autopilot-held`` with the reasons in an internal note and
+the audit trail, and it is not drafted again until the customer writes again.
 """
 
 from __future__ import annotations
@@ -20,14 +27,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from deskpilot.config import AutomationSettings
+from deskpilot.copilot.action_claims import Finding, review_draft
 from deskpilot.errors import ClaimError
 from deskpilot.feedback.stats import AUTOPILOT
-from deskpilot.models import EditEvent, EditOutcome, Status
+from deskpilot.models import Author, EditEvent, EditOutcome, Message, Status, Ticket
 
 if TYPE_CHECKING:
     from deskpilot.desk import Desk
 
 REVIEW_TAG = "autopilot-review"
+HELD_TAG = "autopilot-held"  # a draft the autopilot would not send: a human answers
+HOLD_ACTION = "autopilot.hold"
 DEMOTED_KEY = "autopilot.demoted"
 RESET_KEY = "autopilot.reset_at"  # per intent: auto-sends before a lead's reset no longer count
 REVIEWED = frozenset(
@@ -158,15 +168,31 @@ def _resets(desk: Desk) -> dict[str, datetime]:
     return {k: datetime.fromisoformat(v) for k, v in json.loads(stored).items()} if stored else {}
 
 
+@dataclass(frozen=True)
+class Run:
+    """What one autopilot run did: the tickets it answered, and those whose draft it held for
+    a human (ticket id and the reasons)."""
+
+    sent: list[str]
+    held: list[tuple[str, list[str]]]
+
+
 async def run(desk: Desk) -> list[str]:
     """Auto-send every waiting ticket that qualifies; returns their ids."""
+    return (await run_once(desk)).sent
+
+
+async def run_once(desk: Desk) -> Run:
+    """Auto-send every waiting ticket that qualifies and whose draft passes the claim check;
+    hold the others for a human."""
     from deskpilot.copilot.service import draft_reply
 
     qualifying = {a.intent for a in status(desk) if a.qualifies}
     if not qualifying:
-        return []
+        return Run([], [])
     settings = desk.settings.automation
-    sent = []
+    sent: list[str] = []
+    held: list[tuple[str, list[str]]] = []
     for summary in desk.queue(statuses=frozenset({Status.NEW, Status.OPEN}), limit=None):
         if summary.intent not in qualifying:
             continue
@@ -177,8 +203,18 @@ async def run(desk: Desk) -> list[str]:
         spoken = [m for m in ticket.messages if m.author.value != "note"]
         if not spoken or spoken[-1].author.value != "customer":
             continue
+        if _held_since(desk, ticket, spoken[-1].at):
+            continue  # already waiting for a human since the customer last wrote
         outcome = await draft_reply(desk, summary.id)
         if outcome.draft.handoff_reason:
+            continue
+        findings = review_draft(outcome.draft.text, desk.store.list_actions(summary.id))
+        if findings:
+            try:
+                _hold(desk, ticket, outcome.draft_id, findings)
+            except ClaimError:
+                continue  # an agent opened it meanwhile: theirs to answer
+            held.append((summary.id, [f.reason for f in findings]))
             continue
         edit_id = desk.edits.begin(
             outcome.draft, agent=AUTOPILOT, draft_id=outcome.draft_id, intent=summary.intent
@@ -190,7 +226,38 @@ async def run(desk: Desk) -> list[str]:
         if _sampled(summary.id, settings.review_share):
             desk.store.update_ticket(summary.id, tags=[*ticket.tags, REVIEW_TAG])
         sent.append(summary.id)
-    return sent
+    return Run(sent, held)
+
+
+def _held_since(desk: Desk, ticket: Ticket, since: datetime) -> bool:
+    return any(
+        record.at >= since for record in desk.store.list_actions(ticket.id, action=HOLD_ACTION)
+    )
+
+
+def _hold(desk: Desk, ticket: Ticket, draft_id: int | None, findings: list[Finding]) -> None:
+    """Leave the ticket to a human, saying why: a tag for the queue, an internal note on the
+    ticket (the sentences quoted with any secret masked), and the audit trail."""
+    reasons = [finding.reason for finding in findings]
+    lines = [f"- {finding.reason}: “{finding.excerpt}”" for finding in findings]
+    note = Message(
+        author=Author.NOTE,
+        body="The autopilot did not send its draft; a human should answer.\n" + "\n".join(lines),
+        author_name=AUTOPILOT,
+        at=desk.clock(),
+    )
+    tags = ticket.tags if HELD_TAG in ticket.tags else [*ticket.tags, HELD_TAG]
+    with desk.store.transaction():
+        desk.refuse_if_held(ticket.id)
+        desk.store.append_message(ticket.id, note)
+        desk.store.update_ticket(ticket.id, tags=tags)
+        desk.audit(
+            HOLD_ACTION,
+            ticket.id,
+            {"draft_id": draft_id, "kinds": sorted({f.kind for f in findings}), "reasons": reasons},
+            result="held for review",
+            actor=AUTOPILOT,
+        )
 
 
 def _sampled(ticket_id: str, share: float) -> bool:

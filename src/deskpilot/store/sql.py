@@ -49,6 +49,7 @@ from deskpilot.models import (
     utcnow,
 )
 from deskpilot.store import migrations, schema
+from deskpilot.url_secrets import mask_url_secrets
 
 UPDATABLE_TICKET_FIELDS = frozenset(
     {
@@ -208,8 +209,9 @@ def normalise_url(url: str) -> str:
 
 
 def describe_url(url: str) -> str:
-    """The database as messages name it: a SQLite path, or the URL without its password."""
-    return _describe(normalise_url(url))
+    """The database as messages name it: a SQLite path, or the URL without its password
+    (in the user info or in the query, e.g. ``?sslpassword=``)."""
+    return mask_url_secrets(_describe(normalise_url(url)))
 
 
 def _is_sqlite(url: str) -> bool:
