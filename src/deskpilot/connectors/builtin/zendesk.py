@@ -351,7 +351,9 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
             params: dict[str, Any] = {"include": "users", "page[size]": COMMENTS_PAGE_SIZE}
             if after:
                 params["page[after]"] = after
-            body = await self.sync_api.get(path, params) or {}
+            body = await self.sync_api.get(path, params, not_found=True)
+            if body is None:
+                return []  # deleted since it was listed: nothing left to import
             users.add(body.get("users") or [])
             comments.extend(c for c in body.get("comments") or [] if isinstance(c, dict))
             meta = body.get("meta") or {}
