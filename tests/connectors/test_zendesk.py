@@ -267,6 +267,28 @@ def test_the_cursor_resumes_with_only_what_changed(
     assert third.messages == [] and json.loads(third.cursor)["since"] == T0 + 950
 
 
+def test_a_sync_that_fails_part_way_keeps_what_it_read_and_goes_on_later(
+    http_server: RecordedServer,
+    account: FakeZendesk,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connector = channel(http_server, account, clock, sync_max_retries=0)
+    broken = http_server.respond("GET", "/api/v2/tickets/35437/comments", status=500)
+    with caplog.at_level(logging.WARNING):
+        first = run(connector, lambda c: c.pull(None))
+    assert {m.ticket_external_id for m in first.messages} == {"35436"}
+    assert json.loads(first.cursor)["since"] == T0 + 100, "after the last ticket fully read"
+    assert any("sync stopped after 4 messages" in r.getMessage() for r in caplog.records)
+    http_server.routes.remove(broken)
+    second = run(connector, lambda c: c.pull(first.cursor))
+    assert [m.ticket_external_id for m in second.messages] == ["35437", "35438"]
+    http_server.routes[:] = [r for r in http_server.routes if r.path != SEARCH]
+    http_server.respond("GET", SEARCH, status=500)
+    with pytest.raises(ConnectorUnavailableError, match="HTTP 500"):
+        run(connector, lambda c: c.pull(second.cursor))  # nothing read: an error, not "no news"
+
+
 def test_a_cursor_that_is_not_ours_is_refused_clearly(
     http_server: RecordedServer, account: FakeZendesk, clock: FakeClock
 ) -> None:

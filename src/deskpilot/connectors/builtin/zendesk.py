@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -73,6 +74,7 @@ from deskpilot.models import (
     Status,
     Ticket,
 )
+from deskpilot.terminal_text import visible
 
 from ._common import from_iso, hint, unreadable
 from .base import HttpConnector
@@ -235,15 +237,16 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
         users = UserDirectory(self)
         messages: list[InboundMessage] = []
         try:
-            async for row, export_cursor in self._changes(state, users):
-                if row is None:
-                    state.export_cursor = export_cursor
-                    continue
-                if state.saw(row):
-                    continue
-                if row.get("status") != "deleted":
-                    messages.extend(await self._thread(row, users))
-                state.advance(row, self.config.search_overlap_seconds)
+            async with contextlib.aclosing(self._changes(state, users)) as changes:
+                async for row, export_cursor in changes:
+                    if row is None:
+                        state.export_cursor = export_cursor
+                        continue
+                    if state.saw(row):
+                        continue
+                    if row.get("status") != "deleted":
+                        messages.extend(await self._thread(row, users))
+                    state.advance(row, self.config.search_overlap_seconds)
         except ConnectorError as error:
             if state == start:
                 raise
@@ -251,7 +254,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
                 "%s: sync stopped after %d messages (%s); the next sync goes on from there",
                 SERVICE,
                 len(messages),
-                error,
+                visible(str(error), one_line=True),  # Zendesk's own words: outside text
             )
         return Pulled(messages=messages, cursor=state.dump())
 
@@ -260,7 +263,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
 
     def _changes(
         self, state: SyncState, users: UserDirectory
-    ) -> AsyncIterator[tuple[dict[str, Any] | None, str]]:
+    ) -> AsyncGenerator[tuple[dict[str, Any] | None, str], None]:
         """Changed tickets in the order of change: ``(row, "")``; the export also yields
         ``(None, its cursor)`` after each page it finished."""
         if self.config.sync == "export":
@@ -269,7 +272,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
 
     async def _search_changes(
         self, state: SyncState
-    ) -> AsyncIterator[tuple[dict[str, Any] | None, str]]:
+    ) -> AsyncGenerator[tuple[dict[str, Any] | None, str], None]:
         window = state.since - self.config.search_overlap_seconds
         while True:
             last: dict[str, Any] | None = None
@@ -314,7 +317,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
 
     async def _export_changes(
         self, state: SyncState, users: UserDirectory
-    ) -> AsyncIterator[tuple[dict[str, Any] | None, str]]:
+    ) -> AsyncGenerator[tuple[dict[str, Any] | None, str], None]:
         # include=users on every page: the side-loaded users are those of that page's tickets.
         common = {"include": "users", "per_page": self.config.page_size}
         if state.export_cursor:
