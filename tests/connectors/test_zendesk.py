@@ -452,6 +452,22 @@ def test_delivery_failures_say_whether_retrying_can_help(
 # --- the ticket interface (recorded answers) --------------------------------------------------
 
 
+def test_the_recorded_tickets_carry_the_fields_of_zendesks_example(
+    openapi_spec: OpenApiSpec,
+) -> None:
+    example = openapi_spec.example("GET", EXPORT)["tickets"][0]
+    recording = json.loads((RECORDED / "zendesk" / "api.json").read_text(encoding="utf-8"))
+    tickets = [
+        ticket
+        for route in recording["routes"]
+        for answer in route["responses"]
+        for ticket in (answer.get("json") or {}).get("tickets") or []
+    ]
+    assert len(tickets) == 5
+    for ticket in tickets:
+        assert list(ticket)[: len(example)] == list(example), f"ticket {ticket['id']}"
+
+
 def test_the_export_follows_the_cursor_to_the_end_of_the_stream(zendesk: RecordedServer) -> None:
     connector = make_connector(zendesk, page_size=2, sync="export")
     tickets = run(connector, lambda c: c.pull_new(SINCE))
