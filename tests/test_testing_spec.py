@@ -241,3 +241,73 @@ def test_the_http_server_fixture_fails_a_test_the_spec_refuses(
             "answer HTTP 200 $.item.id: '7' is not of type 'integer'*",
         ]
     )
+
+
+SWAGGER = {
+    "swagger": "2.0",
+    "basePath": "/api",
+    "info": {"title": "Chat", "version": "1"},
+    "definitions": {"ok_true": {"type": "boolean", "enum": [True]}},
+    "paths": {
+        "/chat.post": {
+            "post": {
+                "parameters": [
+                    {"name": "token", "in": "header", "type": "string", "required": True},
+                    {"name": "channel", "in": "formData", "type": "string", "required": True},
+                    {"name": "blocks", "in": "formData", "type": "string"},
+                    {"name": "unfurl", "in": "formData", "type": "boolean"},
+                ],
+                "responses": {
+                    "200": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["ok", "ts"],
+                            "properties": {"ok": {"$ref": "#/definitions/ok_true"}},
+                        }
+                    },
+                    "default": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["ok", "error"],
+                            "properties": {"error": {"type": "string", "enum": ["no_text"]}},
+                        }
+                    },
+                },
+            }
+        },
+        "/search": {
+            "get": {
+                "parameters": [
+                    {"name": "token", "in": "query", "type": "string", "required": True},
+                    {"name": "count", "in": "query", "type": "integer"},
+                ],
+                "responses": {"200": {"schema": {"type": "object"}}},
+            }
+        },
+    },
+}
+
+
+def test_a_swagger_2_document_is_read_as_openapi_3() -> None:
+    spec = OpenApiSpec([("chat.json", SWAGGER)], auth_parameters=["token"])
+    form = ReceivedRequest(
+        "POST",
+        "/api/chat.post",
+        {},
+        {"content-type": "application/x-www-form-urlencoded"},
+        b"channel=C1&unfurl=maybe",
+    )
+    [problem] = spec.check_request(form)
+    assert problem.endswith("body $.unfurl: 'maybe' is not of type 'boolean'")
+    # As JSON, a field the form carries as a JSON string may be the structure itself.
+    as_json = request("POST", "/api/chat.post", body=b'{"channel": "C1", "blocks": [{"a": 1}]}')
+    assert spec.check_request(as_json) == []
+    [problem] = spec.check_request(request("POST", "/api/chat.post", body=b'{"blocks": "[]"}'))
+    assert problem.endswith("body $: 'channel' is a required property")
+    # The credential parameter is the Authorization header's business, not a missing query.
+    assert spec.check_request(request("GET", "/api/search", {"count": "2"})) == []
+    # An error answered with HTTP 200 matches the documented default answer.
+    post = request("POST", "/api/chat.post")
+    assert spec.check_response(post, RecordedResponse(200, {"ok": False, "error": "no_text"})) == []
+    [problem] = spec.check_response(post, RecordedResponse(200, {"ok": True}))
+    assert problem.endswith("answer HTTP 200 $: 'ts' is a required property")

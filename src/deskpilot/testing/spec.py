@@ -30,8 +30,14 @@ Vendors' documents are not always complete. What the checker does about it, and 
 * ``operations``: whole operations missing from the copy you have, as an OpenAPI ``paths``
   mapping (from the vendor's reference), so a request to them is checked rather than refused.
 * ``nullable: true`` (OpenAPI 3.0) is honoured in 3.1 documents too: vendors mix them.
-* Error answers (4xx/5xx) the operation does not document are accepted unchecked (few vendors
-  document their error bodies per operation); an undocumented success status is a violation.
+* Error answers (4xx) the operation does not document are accepted unchecked (few vendors
+  document their error bodies per operation), and so are 429s and 5xx (rate limiters and
+  gateways answer those, not the operation); an undocumented success status is a violation.
+  A 2xx answer may match the operation's ``default`` answer instead (Slack answers its errors
+  with HTTP 200 and ``"ok": false``, documented as the default).
+* Swagger 2.0 documents (Slack's) are read as OpenAPI 3: ``basePath`` is the default
+  ``path_prefix``, ``formData`` parameters a form (or JSON) body. ``auth_parameters`` names
+  parameters that carry the credential, which a connector sends as a header instead.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -55,6 +62,28 @@ _DROPPED_KEYS = frozenset(
     {"example", "examples", "readOnly", "writeOnly", "xml", "externalDocs", "discriminator"}
 )
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+FORM = "application/x-www-form-urlencoded"
+# Swagger 2.0 parameter keys that describe the value, i.e. its schema in OpenAPI 3.
+_SWAGGER_SCHEMA_KEYS = frozenset(
+    {
+        "type",
+        "format",
+        "items",
+        "enum",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "multipleOf",
+        "default",
+    }
+)
 
 
 class SpecViolation(AssertionError):
@@ -95,16 +124,20 @@ class OpenApiSpec:
         components: Mapping[str, Mapping[str, Any]] | None = None,
         extra_query: Mapping[str, Mapping[str, Any]] | None = None,
         operations: Mapping[str, Any] | None = None,
-        path_prefix: str = "",
+        path_prefix: str | None = None,
         path_suffix: str = "",
+        auth_parameters: Iterable[str] = (),
     ) -> None:
+        loaded = [(source, _openapi3(document)) for source, document in documents]
+        if path_prefix is None:  # a Swagger 2.0 basePath ("/api"), else none
+            path_prefix = next((d.get("x-base-path", "") for _s, d in loaded), "")
         self.path_prefix = path_prefix.rstrip("/")
         self.path_suffix = path_suffix
         self.extra_query = {name: dict(schema) for name, schema in (extra_query or {}).items()}
+        self.auth_parameters = frozenset(auth_parameters)
         self.components: dict[str, dict[str, Any]] = {}
         self.operations: list[Operation] = []
         self.titles: list[str] = []
-        loaded = list(documents)
         for _source, document in loaded:
             self._add_components(document.get("components") or {})
         self._add_components(components or {})  # fills gaps only: the vendor's come first
@@ -230,24 +263,32 @@ class OpenApiSpec:
             return []  # the request is reported already
         where = f"{request.method} {request.path} ({operation.where})"
         status = response.status
-        documented = next(
-            (
-                operation.responses[key]
-                for key in (str(status), f"{status // 100}XX", "default")
-                if key in operation.responses
-            ),
-            None,
-        )
-        if documented is None:
+        # The answer's own status first, then "default": some APIs answer their errors with
+        # HTTP 200 and document them as the default answer (Slack's {"ok": false}).
+        documented = [
+            operation.responses[key]
+            for key in (str(status), f"{status // 100}XX", "default")
+            if key in operation.responses
+        ]
+        if status == 429 or status >= 500:
+            return []  # rate limits and outages: the gateway's answers, not the operation's
+        if not documented:
             if 200 <= status < 300:
                 listed = ", ".join(sorted(operation.responses)) or "none"
                 return [f"{where}: answer HTTP {status} is not documented (documented: {listed})"]
             return []
-        schema = _json_schema_of(documented.get("content"))
-        if schema is None or response.text is not None or response.json is None:
+        if response.text is not None or response.json is None:
             return []
-        problems = self._validate(schema, response.json, f"answer HTTP {status}")
-        return [f"{where}: {problem}" for problem in problems]
+        first: list[str] = []
+        for answer in documented:
+            schema = _json_schema_of(answer.get("content"))
+            if schema is None:
+                return []
+            problems = list(self._validate(schema, response.json, f"answer HTTP {status}"))
+            if not problems:
+                return []
+            first = first or problems
+        return [f"{where}: {problem}" for problem in first]
 
     def check(self, request: ReceivedRequest, response: RecordedResponse) -> list[str]:
         return [*self.check_request(request), *self.check_response(request, response)]
@@ -262,7 +303,11 @@ class OpenApiSpec:
                 yield from self._check_value(parameter, values[name], f"path parameter '{name}'")
 
     def _check_query(self, operation: Operation, request: ReceivedRequest) -> Iterator[str]:
-        declared = {p.get("name"): p for p in operation.parameters if p.get("in") == "query"}
+        declared = {
+            p.get("name"): p
+            for p in operation.parameters
+            if p.get("in") == "query" and p.get("name") not in self.auth_parameters
+        }
         for name, parameter in declared.items():
             if name not in request.query:
                 if parameter.get("required"):
@@ -271,7 +316,7 @@ class OpenApiSpec:
             what = f"query parameter '{name}'"
             yield from self._check_value(parameter, request.query[name], what)
         for name, value in request.query.items():
-            if name in declared:
+            if name in declared or name in self.auth_parameters:
                 continue
             if name in self.extra_query:
                 extra = {"name": name, "schema": self.extra_query[name]}
@@ -295,6 +340,21 @@ class OpenApiSpec:
         if not request.body:
             if body.get("required"):
                 yield "the request body is required but none was sent"
+            return
+        sent_as = request.headers.get("content-type", "").split(";")[0].strip()
+        if sent_as == FORM:
+            schema = _schema_for(body.get("content"), FORM)
+            if schema is None:
+                yield "the spec takes no form-encoded body here"
+                return
+            fields = dict(
+                parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+            )
+            properties = schema.get("properties") or {}
+            value: Any = {
+                k: _coerce(v, properties.get(k) or {}, self._defs) for k, v in fields.items()
+            }
+            yield from self._validate(schema, value, "body")
             return
         schema = _json_schema_of(body.get("content"))
         if schema is None:
@@ -453,6 +513,12 @@ def _to_json_schema(schema: Any) -> Any:
     return converted
 
 
+def _schema_for(content: Any, media: str) -> dict[str, Any] | None:
+    entry = (content or {}).get(media) if isinstance(content, dict) else None
+    schema = entry.get("schema") if isinstance(entry, dict) else None
+    return _to_json_schema(schema) if isinstance(schema, dict) else None
+
+
 def _json_schema_of(content: Any) -> dict[str, Any] | None:
     if not isinstance(content, dict):
         return None
@@ -505,3 +571,117 @@ def _boolean(raw: str) -> bool:
 
 def _short(message: str, limit: int = 200) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+# --- Swagger 2.0 -------------------------------------------------------------------------------
+
+
+def _openapi3(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A Swagger 2.0 document in OpenAPI 3 form (the checker reads only that); an OpenAPI 3
+    document as it is. ``basePath`` becomes ``x-base-path`` (the default ``path_prefix``)."""
+    if not str(document.get("swagger", "")).startswith("2"):
+        return dict(document)
+    moved = _swagger_refs(document)
+    paths: dict[str, Any] = {}
+    for template, item in (moved.get("paths") or {}).items():
+        converted: dict[str, Any] = {}
+        if item.get("parameters"):
+            converted["parameters"] = [_swagger_parameter(p) for p in item["parameters"]]
+        for method in _METHODS:
+            if isinstance(item.get(method), dict):
+                converted[method] = _swagger_operation(item[method], item.get("parameters") or [])
+        paths[template] = converted
+    return {
+        "openapi": "3.0.0 (from Swagger 2.0)",
+        "x-base-path": str(moved.get("basePath") or ""),
+        "paths": paths,
+        "components": {
+            "schemas": moved.get("definitions") or {},
+            "parameters": {
+                name: _swagger_parameter(p) for name, p in (moved.get("parameters") or {}).items()
+            },
+            "responses": {
+                name: _swagger_response(r) for name, r in (moved.get("responses") or {}).items()
+            },
+        },
+    }
+
+
+def _swagger_refs(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_swagger_refs(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    moved = {key: _swagger_refs(item) for key, item in value.items()}
+    ref = moved.get("$ref")
+    if isinstance(ref, str):
+        for old, new in (
+            ("#/definitions/", "#/components/schemas/"),
+            ("#/parameters/", "#/components/parameters/"),
+            ("#/responses/", "#/components/responses/"),
+        ):
+            if ref.startswith(old):
+                moved["$ref"] = new + ref[len(old) :]
+    return moved
+
+
+def _swagger_parameter(parameter: Any) -> Any:
+    if not isinstance(parameter, dict) or "$ref" in parameter or "schema" in parameter:
+        return parameter
+    schema = {k: v for k, v in parameter.items() if k in _SWAGGER_SCHEMA_KEYS}
+    kept = {k: v for k, v in parameter.items() if k not in _SWAGGER_SCHEMA_KEYS}
+    return {**kept, "schema": schema}
+
+
+def _swagger_operation(operation: Mapping[str, Any], shared: list[Any]) -> dict[str, Any]:
+    converted = {k: v for k, v in operation.items() if k not in ("parameters", "responses")}
+    every = [*shared, *(operation.get("parameters") or [])]
+    converted["parameters"] = [
+        _swagger_parameter(p)
+        for p in operation.get("parameters") or []
+        if not isinstance(p, dict) or p.get("in") not in ("body", "formData")
+    ]
+    body = next((p for p in every if isinstance(p, dict) and p.get("in") == "body"), None)
+    form = [p for p in every if isinstance(p, dict) and p.get("in") == "formData"]
+    if body is not None:
+        converted["requestBody"] = {
+            "required": bool(body.get("required")),
+            "content": {"application/json": {"schema": body.get("schema") or {}}},
+        }
+    elif form:
+        fields = {p["name"]: _swagger_parameter(p)["schema"] for p in form}
+        required = [p["name"] for p in form if p.get("required")]
+        as_form = {"type": "object", "properties": fields, "required": required}
+        # The same fields sent as JSON: a field the form carries as a JSON-encoded string
+        # ("blocks", "attachments") is that structure itself in a JSON body.
+        as_json = {
+            "type": "object",
+            "required": required,
+            "properties": {name: _json_field(schema) for name, schema in fields.items()},
+        }
+        converted["requestBody"] = {
+            "required": bool(required),
+            "content": {FORM: {"schema": as_form}, "application/json": {"schema": as_json}},
+        }
+    converted["responses"] = {
+        str(status): _swagger_response(answer)
+        for status, answer in (operation.get("responses") or {}).items()
+    }
+    return converted
+
+
+def _json_field(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("type") == "string" and "enum" not in schema:
+        return {"type": ["string", "array", "object"]}
+    return schema
+
+
+def _swagger_response(answer: Any) -> Any:
+    if not isinstance(answer, dict) or "$ref" in answer or "schema" not in answer:
+        return answer
+    rest = {k: v for k, v in answer.items() if k not in ("schema", "examples")}
+    media: dict[str, Any] = {"schema": answer["schema"]}
+    example = (answer.get("examples") or {}).get("application/json")
+    if example is not None:
+        media["example"] = example
+    return {**rest, "content": {"application/json": media}}
