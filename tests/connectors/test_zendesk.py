@@ -13,11 +13,14 @@ import base64
 import json
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pydantic import SecretStr, ValidationError
 
+from deskpilot.cli import main
 from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.zendesk import ZendeskConfig, ZendeskConnector
 from deskpilot.connectors.errors import (
@@ -37,6 +40,7 @@ from deskpilot.testing import (
     RecordedServer,
     run,
 )
+from deskpilot.workspace import Workspace
 
 from .conftest import RECORDED, assert_secret_kept
 from .fake_zendesk import EXPORT, SEARCH, T0, FakeClock, FakeZendesk, RateLimit, iso
@@ -612,3 +616,35 @@ def test_the_spec_check_catches_what_zendesk_would_refuse() -> None:
         "body $.ticket: Additional properties are not allowed ('public' was unexpected)"
     )
     assert "query parameter 'limit' is not declared by the spec" in server.violations[1]
+
+
+# --- deskpilot plugins check zendesk ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sync", ["search", "export"])
+def test_plugins_check_names_the_sync_and_refuses_an_agent_on_the_export(
+    http_server: RecordedServer,
+    account: FakeZendesk,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sync: str,
+) -> None:
+    account.install(http_server)
+    workspace = Workspace.create(tmp_path / "ws")
+    with workspace.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(
+            f'\n[connectors.zendesk]\nbase_url = "{http_server.url}"\n'
+            f'email = "ada@acme.example"\nsync = "{sync}"\n'
+        )
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__ZENDESK__API_TOKEN", TOKEN)
+    result = CliRunner().invoke(
+        main, ["--workspace", str(workspace.root), "plugins", "check", "zendesk"]
+    )
+    if sync == "search":
+        assert result.exit_code == 0, result.output
+        assert 'ada@acme.example (agent); sync = "search"' in result.stdout
+    else:
+        assert result.exit_code == 2
+        [line] = result.stderr.strip().splitlines()
+        assert 'sync = "export" reads Zendesk\'s incremental export' in line
+        assert "refused our credentials" not in line and TOKEN not in result.output
