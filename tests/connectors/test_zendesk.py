@@ -27,6 +27,7 @@ from deskpilot.connectors.errors import (
     ConnectorAuthError,
     ConnectorError,
     ConnectorPermissionError,
+    ConnectorRateLimitedError,
     ConnectorUnavailableError,
     DeliveryError,
     RemoteApiError,
@@ -357,6 +358,17 @@ def test_an_export_limit_stricter_than_configured_is_waited_out(
     assert fake.export_limit.refused > 0
     refused = [s for s in clock.slept if s > 1]
     assert refused and all(s <= 61 for s in refused), "Retry-After honoured, not a failure"
+
+
+def test_a_wait_longer_than_the_sync_will_wait_is_an_error_saying_when(
+    http_server: RecordedServer, account: FakeZendesk, clock: FakeClock
+) -> None:
+    connector = channel(http_server, account, clock, sync_max_wait_seconds=600)
+    http_server.routes[:] = [r for r in http_server.routes if r.path != SEARCH]
+    http_server.respond("GET", SEARCH, status=429, headers={"Retry-After": "3600"}, text="Slow")
+    with pytest.raises(ConnectorRateLimitedError, match="retry after 3600 s") as raised:
+        run(connector, lambda c: c.pull(None))
+    assert raised.value.retry_after == 3600 and clock.slept == []
 
 
 def test_the_export_with_an_agents_token_says_it_needs_an_admin(

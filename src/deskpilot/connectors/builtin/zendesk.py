@@ -55,7 +55,7 @@ from deskpilot.connectors.errors import (
     DeliveryError,
     RemoteApiError,
 )
-from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, RetryPolicy
+from deskpilot.connectors.http import ApiClient, HttpConnectorConfig
 from deskpilot.connectors.models import (
     Delivered,
     InboundAttachment,
@@ -148,7 +148,7 @@ class ZendeskConfig(HttpConnectorConfig):
     # Search results appear a few minutes after a change: each sync looks back this far again.
     search_overlap_seconds: int = Field(300, ge=0)
     # The sync runs in the background, so it waits out rate limits an agent's panel would not:
-    # a Retry-After up to this long, this many times in a row.
+    # a Retry-After up to this long, this many times for one request.
     sync_max_wait_seconds: float = Field(300.0, ge=0)
     sync_max_retries: int = Field(30, ge=0, le=1000)
     # The Zendesk user replies are written as (an agent's id); empty: the token's owner.
@@ -189,26 +189,40 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
             "error_detail": _error_detail,
         }
         self.api = ApiClient.from_config(SERVICE, config, **options)
-        # The sync's own client: the same API, but patient with rate limits (it runs in the
-        # background; an agent waiting on a panel gets the short policy of ``api``).
-        patient = RetryPolicy(
-            config.sync_max_retries, config.sync_max_wait_seconds, config.backoff_seconds
-        )
-        self.sync_api = ApiClient(
-            SERVICE, config.base_url, timeout=config.timeout_seconds, retry=patient, **options
-        )
+        self.sleep: Sleep = asyncio.sleep
         self.export_pacer = RequestPacer(
             config.export_requests_per_minute, "the incremental export", time.monotonic
         )
 
     def use_clock(self, clock: Clock, sleep: Sleep) -> None:
         """Measure and wait with these instead of the real ones (tests: a fake clock)."""
-        self.api.sleep = self.sync_api.sleep = self.export_pacer.sleep = sleep
+        self.api.sleep = self.sleep = self.export_pacer.sleep = sleep
         self.export_pacer.clock = clock
 
-    async def aclose(self) -> None:
-        await super().aclose()
-        await self.sync_api.aclose()
+    async def _sync_get(self, path: str, params: dict[str, Any], *, not_found: bool = False) -> Any:
+        """A GET for the sync, which runs in the background and so waits out rate limits an
+        agent's panel would not: a Retry-After up to ``sync_max_wait_seconds``, up to
+        ``sync_max_retries`` times, each wait logged. Other failures are the client's usual
+        (a few quick retries of a 5xx, then an error)."""
+        retries = self.config.sync_max_retries
+        for attempt in range(1, retries + 2):
+            try:
+                return await self.api.get(path, params, not_found=not_found)
+            except ConnectorRateLimitedError as error:
+                asked = error.retry_after
+                wait = asked if asked is not None else self.api.retry.backoff_wait(attempt)
+                if attempt > retries or wait > self.config.sync_max_wait_seconds:
+                    raise
+                log.info(
+                    "%s: rate limited on GET %s; waiting %.0f s as asked, then retry %d of %d",
+                    SERVICE,
+                    path,
+                    wait,
+                    attempt,
+                    retries,
+                )
+                await self.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def check(self) -> str:
         me = (await self.api.get(ME)).get("user") or {}
@@ -285,7 +299,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
                     "page": page,
                     "per_page": SEARCH_PAGE_SIZE,
                 }
-                body = await self.sync_api.get(SEARCH, params) or {}
+                body = await self._sync_get(SEARCH, params) or {}
                 rows = [r for r in body.get("results") or [] if isinstance(r, dict)]
                 for row in rows:
                     yield row, ""
@@ -328,7 +342,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
         for _ in range(1_000_000):  # the stream ends; a bound in case it never says so
             await self.export_pacer.wait_turn()
             try:
-                body = await self.sync_api.get(EXPORT, params) or {}
+                body = await self._sync_get(EXPORT, params) or {}
             except ConnectorAuthError as error:
                 if "HTTP 403" not in str(error):
                     raise
@@ -354,7 +368,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
             params: dict[str, Any] = {"include": "users", "page[size]": COMMENTS_PAGE_SIZE}
             if after:
                 params["page[after]"] = after
-            body = await self.sync_api.get(path, params, not_found=True)
+            body = await self._sync_get(path, params, not_found=True)
             if body is None:
                 return []  # deleted since it was listed: nothing left to import
             users.add(body.get("users") or [])
@@ -641,7 +655,7 @@ class UserDirectory:
         for start in range(0, len(missing), SHOW_MANY_LIMIT):
             batch = missing[start : start + SHOW_MANY_LIMIT]
             params = {"ids": ",".join(str(i) for i in batch)}
-            body = await self.connector.sync_api.get(SHOW_MANY_USERS, params) or {}
+            body = await self.connector._sync_get(SHOW_MANY_USERS, params) or {}
             self.add(body.get("users") or [])
 
 
