@@ -405,6 +405,7 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
     async def deliver(self, reply: OutboundReply) -> Delivered:
         """One public comment on the reply's ticket, marked with its ``message_id``."""
         number = self._reply_ticket(reply)
+        # The agent's Markdown as it is: Zendesk renders Markdown in "body" (not in html_body).
         comment: dict[str, Any] = {"body": reply.body, "public": True}
         if self.config.reply_author_id is not None:
             comment["author_id"] = self.config.reply_author_id
