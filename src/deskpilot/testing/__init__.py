@@ -3,13 +3,13 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
 
 * ``ConnectorContract``: subclass it in a ``Test*`` class and override the ``connector`` (and
   ``contract_samples``) fixtures; the inherited tests check every capability it declares.
+* ``OpenApiSpec`` / ``use_openapi_spec``: spec-checked tests; every request a connector sends
+  to the local server and every answer it gets, checked against the vendor's published OpenAPI
+  document (``deskpilot.testing.spec``).
 * ``RecordedServer``: an ``http.server`` on 127.0.0.1 answering with recorded responses and
   keeping the requests it received (``handle``, ``IdempotentEndpoint`` and ``GraphQLEndpoint``
   for answers that depend on the request); the ``http_server`` fixture in
   ``deskpilot.testing.pytest_plugin`` starts and stops one per test.
-* ``OpenApiSpec`` / ``use_openapi_spec``: spec-checked tests; every request a connector sends
-  to the local server and every answer it gets, checked against the vendor's published OpenAPI
-  document (``deskpilot.testing.spec``).
 """
 
 from deskpilot.testing.contract import ConnectorContract, ContractSamples, run
