@@ -433,6 +433,8 @@ def test_an_unknown_outcome_is_found_and_never_sent_twice(
     http_server: RecordedServer, account: FakeZendesk, clock: FakeClock
 ) -> None:
     connector = channel(http_server, account, clock)
+    for n in range(150):  # a busy ticket: the reply's audit is on the second page
+        account._comment(35436, account.agent, f"note {n}", False, T0 + 200 + n)
     account.lose_next_update_answer = True  # Zendesk applied it; the answer was lost
     with pytest.raises(ConnectorUnavailableError) as raised:
         run(connector, lambda c: c.deliver(reply()))
@@ -442,6 +444,8 @@ def test_an_unknown_outcome_is_found_and_never_sent_twice(
     assert found is not None and found.external_id == str(account.comments[35436][-1]["id"])
     assert len(account.comments[35436]) == comments, "looked up, not sent again"
     assert len(http_server.received("PUT", "/api/v2/tickets/35436")) == 1
+    pages = http_server.received("GET", "/api/v2/tickets/35436/audits")
+    assert [p.query.get("page[after]") for p in pages] == [None, "100"]
     other = reply(message_id="<r2.T-000042@deskpilot>")
     assert run(connector, lambda c: c.find_delivered(other)) is None
 
