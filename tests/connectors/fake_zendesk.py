@@ -161,10 +161,10 @@ class FakeZendesk:
         self.audits[number] = []
         for position, (author, body, public) in enumerate(said):
             files = attachments if position == 0 else None
-            self._comment(number, author, body, public, updated - 3600 + position, files)
+            self.add_comment(number, author, body, public, updated - 3600 + position, files)
         return number
 
-    def _comment(
+    def add_comment(
         self,
         number: int,
         author: int,
@@ -322,7 +322,7 @@ class FakeZendesk:
         if "comment" in change:
             comment = change["comment"]
             author = comment.get("author_id") or self.agent
-            audit = self._comment(
+            audit = self.add_comment(
                 number,
                 author,
                 comment["body"],

@@ -256,7 +256,7 @@ def test_the_cursor_resumes_with_only_what_changed(
     account.add_ticket("Invoice address", ann, [(ann, "Please change it.", True)], T0 + 900)
     account.tickets[35437]["generated_timestamp"] = T0 + 950  # Bob wrote again
     account.tickets[35437]["updated_at"] = iso(T0 + 950)
-    account._comment(35437, account.tickets[35437]["requester_id"], "Any news?", True, T0 + 950)
+    account.add_comment(35437, account.tickets[35437]["requester_id"], "Any news?", True, T0 + 950)
     before = len(http_server.requests)
 
     second = run(connector, lambda c: c.pull(first.cursor))
@@ -434,7 +434,7 @@ def test_an_unknown_outcome_is_found_and_never_sent_twice(
 ) -> None:
     connector = channel(http_server, account, clock)
     for n in range(150):  # a busy ticket: the reply's audit is on the second page
-        account._comment(35436, account.agent, f"note {n}", False, T0 + 200 + n)
+        account.add_comment(35436, account.agent, f"note {n}", False, T0 + 200 + n)
     account.lose_next_update_answer = True  # Zendesk applied it; the answer was lost
     with pytest.raises(ConnectorUnavailableError) as raised:
         run(connector, lambda c: c.deliver(reply()))
