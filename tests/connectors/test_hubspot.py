@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +13,19 @@ from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.hubspot import HubSpotConfig, HubSpotConnector
 from deskpilot.connectors.errors import ConnectorAuthError, RemoteApiError
 from deskpilot.models import Tier
-from deskpilot.testing import ConnectorContract, ContractSamples, RecordedServer, run
+from deskpilot.testing import (
+    ConnectorContract,
+    ContractSamples,
+    RecordedServer,
+    run,
+    use_openapi_spec,
+)
 
 from .conftest import RECORDED, assert_secret_kept
+
+SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "hubspot"
+# Every test that uses http_server: requests and answers checked against HubSpot's specs.
+openapi_spec = use_openapi_spec(*sorted(SPECS.glob("*.json")))
 
 TOKEN = "pat-eu1-00000000-not-a-real-token-0000"
 
@@ -78,6 +89,7 @@ def test_notes_follow_paging_next_after_and_come_oldest_first(hubspot: RecordedS
     assert [p.query.get("after") for p in pages] == [None, "MjAy"]
     [batch] = hubspot.received("POST", "/crm/v3/objects/notes/batch/read")
     assert batch.json()["inputs"] == [{"id": "7001"}, {"id": "7002"}, {"id": "7003"}]
+    assert batch.json()["propertiesWithHistory"] == []
     assert len(hubspot.received("GET", "/crm/v3/owners/41629779")) == 1, "owners are cached"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +18,31 @@ from deskpilot.connectors.errors import (
     RemoteApiError,
 )
 from deskpilot.connectors.models import Handoff
-from deskpilot.testing import ConnectorContract, ContractSamples, RecordedServer, run
+from deskpilot.testing import (
+    ConnectorContract,
+    ContractSamples,
+    RecordedServer,
+    run,
+    use_openapi_spec,
+)
 
 from .conftest import RECORDED, assert_secret_kept
 
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "slack"
+# Every test that uses http_server: requests and answers checked against Slack's published
+# spec (Swagger 2.0, served under /api). Its "token" parameter is the credential, which the
+# connector sends as an Authorization header, as Slack now requires.
+openapi_spec = use_openapi_spec(SPEC / "slack-web-api.openapi.json", auth_parameters=["token"])
+
 BOT = "xoxb-1111-2222-not-a-real-bot-token"
 USER = "xoxp-3333-4444-not-a-real-user-token"
+# chat.postMessage's answer, in the shape of Slack's spec (channel and ts patterns, message).
+POSTED = {
+    "ok": True,
+    "channel": "C0ESCAL01",
+    "ts": "1795500000.000200",
+    "message": {"type": "message", "text": "*Hand-off*", "ts": "1795500000.000200"},
+}
 HANDOFF = Handoff(
     ticket_id="ZD-35436",
     summary="Charged twice; wants a refund. <!channel> please look",
@@ -95,7 +115,7 @@ def test_ok_false_is_an_error_that_says_what_to_do(http_server: RecordedServer) 
 def test_a_refused_token_names_the_variable_never_the_token(
     http_server: RecordedServer, every_log: pytest.LogCaptureFixture
 ) -> None:
-    http_server.respond("POST", "/api/auth.test", json={"ok": False, "error": "invalid_auth"})
+    http_server.respond("GET", "/api/auth.test", json={"ok": False, "error": "invalid_auth"})
     with pytest.raises(ConnectorAuthError, match="SLACK__BOT_TOKEN") as raised:
         run(make_connector(http_server), lambda c: c.check())
     assert_secret_kept(BOT, raised.value, every_log)
@@ -119,21 +139,24 @@ def test_a_429_is_retried_after_retry_after(http_server: RecordedServer) -> None
         status=429,
         headers={"Retry-After": "0"},
         json={"ok": False, "error": "ratelimited"},
-        then=[{"json": {"ok": True, "channel": "C1", "ts": "1.2"}}],
+        then=[{"json": POSTED}],
     )
     posted = run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
-    assert posted.reference == "C1/1.2"
+    assert posted.reference == "C0ESCAL01/1795500000.000200"
     assert len(http_server.received("POST", "/api/chat.postMessage")) == 2
 
 
-def test_ratelimited_without_a_429_is_a_rate_limit(http_server: RecordedServer) -> None:
-    http_server.respond("POST", "/api/chat.postMessage", json={"ok": False, "error": "ratelimited"})
+def test_rate_limited_without_a_429_is_a_rate_limit(http_server: RecordedServer) -> None:
+    # chat.postMessage's own limit (too many messages) comes as HTTP 200 "rate_limited".
+    http_server.respond(
+        "POST", "/api/chat.postMessage", json={"ok": False, "error": "rate_limited"}
+    )
     with pytest.raises(ConnectorRateLimitedError):
         run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
 
 
 def test_a_handoff_is_not_posted_twice_after_a_server_error(http_server: RecordedServer) -> None:
-    http_server.respond("POST", "/api/chat.postMessage", status=500, then=[{"json": {"ok": True}}])
+    http_server.respond("POST", "/api/chat.postMessage", status=500, then=[{"json": POSTED}])
     with pytest.raises(ConnectorUnavailableError, match="HTTP 500"):
         run(make_connector(http_server), lambda c: c.post_handoff(HANDOFF))
     assert len(http_server.received()) == 1
@@ -176,7 +199,7 @@ def test_without_a_user_token_there_is_no_search(slack: RecordedServer) -> None:
 def test_check_names_the_bot_and_the_searching_user(slack: RecordedServer) -> None:
     said = run(make_connector(slack), lambda c: c.check())
     assert said == "Slack accepts the bot token of deskpilot in Acme; searches as deskpilot"
-    tokens = [r.headers["authorization"] for r in slack.received("POST", "/api/auth.test")]
+    tokens = [r.headers["authorization"] for r in slack.received("GET", "/api/auth.test")]
     assert tokens == [f"Bearer {BOT}", f"Bearer {USER}"]
 
 

@@ -87,3 +87,9 @@ class DeliveryError(ConnectorError):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class ConnectorPermissionError(ConnectorError):
+    """The remote system accepted our credentials, but their role or scopes do not allow this
+    operation (a Zendesk agent's token on the admin-only export, a missing OAuth scope). Not
+    "bad credentials": the message names the role or scope needed and what to change."""

@@ -3,6 +3,9 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
 
 * ``ConnectorContract``: subclass it in a ``Test*`` class and override the ``connector`` (and
   ``contract_samples``) fixtures; the inherited tests check every capability it declares.
+* ``OpenApiSpec`` / ``use_openapi_spec``: spec-checked tests; every request a connector sends
+  to the local server and every answer it gets, checked against the vendor's published OpenAPI
+  document (``deskpilot.testing.spec``).
 * ``RecordedServer``: an ``http.server`` on 127.0.0.1 answering with recorded responses and
   keeping the requests it received (``handle``, ``IdempotentEndpoint`` and ``GraphQLEndpoint``
   for answers that depend on the request); the ``http_server`` fixture in
@@ -18,15 +21,19 @@ from deskpilot.testing.http import (
     RecordedServer,
     Route,
 )
+from deskpilot.testing.spec import OpenApiSpec, SpecViolation, use_openapi_spec
 
 __all__ = [
     "ConnectorContract",
     "ContractSamples",
     "GraphQLEndpoint",
     "IdempotentEndpoint",
+    "OpenApiSpec",
     "ReceivedRequest",
     "RecordedResponse",
     "RecordedServer",
     "Route",
+    "SpecViolation",
     "run",
+    "use_openapi_spec",
 ]

@@ -11,6 +11,11 @@ so a test can assert on them (an ``Idempotency-Key`` header, a second try after 
     assert server.received("GET", "/v1/orders")[0].headers["authorization"] == "Bearer k"
 
 Responses can also come from a JSON file (``server.load(path)``) recorded from the real API.
+
+Given a ``check`` (``deskpilot.testing.spec.OpenApiSpec``: the vendor's published spec), the
+server checks every request it receives and every answer it gives against it: a request the
+spec does not allow is answered 400 with the reason, and every violation is kept in
+``violations`` (the ``http_server`` fixture fails the test on any).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 HOST = "127.0.0.1"  # loopback only: tests never reach the network
@@ -59,7 +64,8 @@ class RecordedResponse:
 @dataclass
 class Route:
     """Answers requests with this method and path (and at least this query), with its
-    responses in turn; the last one repeats."""
+    responses in turn; the last one repeats. A ``{name}`` segment in the path matches any one
+    segment (``/tickets/{id}/comments``); a route with the exact path wins over it."""
 
     method: str
     path: str
@@ -72,8 +78,21 @@ class Route:
     def matches(self, method: str, path: str, query: Mapping[str, str]) -> bool:
         return (
             self.method == method
-            and self.path == path
+            and self._matches_path(path)
             and all(query.get(key) == value for key, value in self.query.items())
+        )
+
+    @property
+    def templated(self) -> bool:
+        return "{" in self.path
+
+    def _matches_path(self, path: str) -> bool:
+        if not self.templated:
+            return self.path == path
+        mine, theirs = self.path.strip("/").split("/"), path.strip("/").split("/")
+        return len(mine) == len(theirs) and all(
+            a == b or (a.startswith("{") and a.endswith("}") and b)
+            for a, b in zip(mine, theirs, strict=True)
         )
 
     def next_response(self, request: ReceivedRequest | None = None) -> RecordedResponse:
@@ -97,12 +116,22 @@ class ReceivedRequest:
         return json.loads(self.body) if self.body else None
 
 
+class ExchangeCheck(Protocol):
+    """Checks requests and answers against a specification (``OpenApiSpec`` is one)."""
+
+    def check_request(self, request: ReceivedRequest) -> list[str]: ...
+
+    def check_response(self, request: ReceivedRequest, response: RecordedResponse) -> list[str]: ...
+
+
 class RecordedServer:
     """Start it (or use it as a context manager), point the connector at ``url``, stop it."""
 
-    def __init__(self, routes: Iterable[Route] = ()) -> None:
+    def __init__(self, routes: Iterable[Route] = (), *, check: ExchangeCheck | None = None) -> None:
         self.routes: list[Route] = list(routes)
         self.requests: list[ReceivedRequest] = []
+        self.check = check
+        self.violations: list[str] = []  # what ``check`` found, in the order it happened
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -170,6 +199,19 @@ class RecordedServer:
             ]
 
     def _answer(self, request: ReceivedRequest) -> RecordedResponse:
+        response = self._recorded_answer(request)
+        if self.check is None:
+            return response
+        refused = self.check.check_request(request)
+        problems = refused or self.check.check_response(request, response)
+        with self._lock:
+            self.violations.extend(problems)
+        if refused:
+            # A real API refuses a request it does not understand; so does this one.
+            return RecordedResponse(400, {"error": "SpecViolation", "description": refused[0]})
+        return response
+
+    def _recorded_answer(self, request: ReceivedRequest) -> RecordedResponse:
         with self._lock:
             self.requests.append(request)
             candidates = [
@@ -179,8 +221,9 @@ class RecordedServer:
                 return RecordedResponse(
                     404, {"error": f"no recorded response for {request.method} {request.path}"}
                 )
-            # The most specific route wins: the one that pins down the most query parameters.
-            route = max(candidates, key=lambda r: len(r.query))
+            # The most specific route wins: the one that pins down the most query parameters,
+            # then an exact path over a template.
+            route = max(candidates, key=lambda r: (len(r.query), not r.templated))
             return route.next_response(request)
 
     # --- running ---------------------------------------------------------------------------
@@ -327,6 +370,9 @@ class GraphQLEndpoint:
 def _handler_for(recorded: RecordedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real APIs and httpx's pool expect
+        # Headers and body go out in two writes; with Nagle's algorithm the body waits for the
+        # client's delayed ACK of the headers (40 ms a request on Linux).
+        disable_nagle_algorithm = True
 
         def _handle(self) -> None:
             parts = urlsplit(self.path)

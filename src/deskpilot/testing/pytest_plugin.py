@@ -4,6 +4,13 @@
 
 ``http_server`` is a started ``RecordedServer`` on 127.0.0.1 (a free port), stopped after the
 test; add routes with ``http_server.respond(...)`` or ``http_server.load(recording)``.
+
+Spec-checked tests: define an ``openapi_spec`` fixture in the test module (or a conftest), in
+one line, and every request the connector sends to ``http_server`` and every answer it gets is
+checked against the vendor's published API spec; the test fails with the spec's path and the
+reason when either is not allowed::
+
+    openapi_spec = use_openapi_spec(SPECS / "vendor.openapi.yml")
 """
 
 from __future__ import annotations
@@ -12,10 +19,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from deskpilot.testing.http import RecordedServer
+from deskpilot.testing.http import ExchangeCheck, RecordedServer
+from deskpilot.testing.spec import violations_report
 
 
 @pytest.fixture
-def http_server() -> Iterator[RecordedServer]:
-    with RecordedServer() as server:
+def http_server(request: pytest.FixtureRequest) -> Iterator[RecordedServer]:
+    check = _spec_check(request)
+    with RecordedServer(check=check) as server:
         yield server
+    if server.violations:
+        pytest.fail(violations_report(server.violations), pytrace=False)
+
+
+def _spec_check(request: pytest.FixtureRequest) -> ExchangeCheck | None:
+    """The module's ``openapi_spec`` fixture, when it defines one."""
+    try:
+        check: ExchangeCheck | None = request.getfixturevalue("openapi_spec")
+    except pytest.FixtureLookupError:
+        return None
+    return check

@@ -115,6 +115,8 @@ class HubSpotConnector(HttpConnector[HubSpotConfig], Crm):
         for start in range(0, len(ids), BATCH):
             body = {
                 "properties": NOTE_PROPERTIES,
+                # Required by HubSpot's spec for a batch read, even when no history is wanted.
+                "propertiesWithHistory": [],
                 "inputs": [{"id": note_id} for note_id in ids[start : start + BATCH]],
             }
             # A batch read is a POST that changes nothing: safe to repeat after a 5xx.

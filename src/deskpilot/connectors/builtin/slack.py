@@ -82,10 +82,11 @@ class SlackConnector(HttpConnector[SlackConfig], Notify):
             await self.search_api.aclose()
 
     async def check(self) -> str:
-        bot = await self._call(self.api, "POST", "auth.test")
+        # GET, as Slack's spec documents auth.test (it takes no arguments).
+        bot = await self._call(self.api, "GET", "auth.test")
         said = f"Slack accepts the bot token of {bot.get('user')} in {bot.get('team')}"
         if self.search_api is not None:
-            user = await self._call(self.search_api, "POST", "auth.test")
+            user = await self._call(self.search_api, "GET", "auth.test")
             said += f"; searches as {user.get('user')}"
         return said
 
@@ -158,7 +159,8 @@ class SlackConnector(HttpConnector[SlackConfig], Notify):
         if code == "missing_scope":
             needed = answer.get("needed") or "?"
             return api.auth_error(f"{method}: the token lacks the scope {needed}")
-        if code == "ratelimited":
+        # "ratelimited" comes with HTTP 429; chat.postMessage's own limit is "rate_limited".
+        if code in ("ratelimited", "rate_limited"):
             return ConnectorRateLimitedError(f"Slack is rate limiting {method}; try again later")
         advice = ADVICE.get(code, "").format(name=self.context.name)
         return RemoteApiError(
