@@ -300,9 +300,7 @@ def test_a_later_import_keeps_a_known_customer_unless_asked_to_update(
     assert desk.ticket("EXT-6").customer.tier.value == "free"  # type: ignore[union-attr]
 
     named = {**named, "id": "EXT-7"}
-    updated = desk.import_tickets(
-        write_jsonl(tmp_path / "c.jsonl", named), update_customers=True
-    )
+    updated = desk.import_tickets(write_jsonl(tmp_path / "c.jsonl", named), update_customers=True)
     assert updated.customers_kept == 0
     assert desk.ticket("EXT-1").customer.name == "Ann"  # type: ignore[union-attr]
     assert desk.ticket("EXT-1").customer.tier.value == "enterprise"  # type: ignore[union-attr]

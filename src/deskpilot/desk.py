@@ -187,9 +187,7 @@ class Desk:
     ) -> tuple[list[Ticket], int]:
         """The tickets, and how many known customers were kept though the file differs."""
         now = utcnow()
-        resolved = resolve_customers(
-            path, numbered, self.store, now, update_known=update_customers
-        )
+        resolved = resolve_customers(path, numbered, self.store, now, update_known=update_customers)
         customers = resolved.by_line
         first_line: dict[str, int] = {}
         tickets = []

@@ -204,7 +204,8 @@ def _validate(path: Path, line: int | None, data: dict[str, Any]) -> TicketRecor
         elif first["type"] == "missing":
             problem = "required field is missing"
         else:
-            problem = f"{first['msg']} (got {_preview(first.get('input'))})"
+            message = first["msg"].removeprefix("Value error, ")  # pydantic's wording
+            problem = f"{message} (got {_preview(first.get('input'))})"
         raise ImportFileError(path, problem, line=line, field=field or None) from None
 
 

@@ -28,7 +28,6 @@ from deskpilot.models import (
     Tier,
 )
 
-
 # Tickets are dated within these years. The desk adds to dates (a message a second after
 # the last, an SLA's hours), so a date near the calendar's end (9999-12-31) would overflow.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -97,9 +96,7 @@ class AttachmentRecord(Model):
     """What is known of a file that came with a message: its metadata only. The bytes come
     through a channel connector, which sets where they are kept; a record never does."""
 
-    name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
-    ]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     content_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] = (
         "application/octet-stream"
     )

@@ -114,7 +114,7 @@ class IntakeApp:
             return
         started = time.perf_counter()
         headers = _headers(scope)
-        client = self._client_address(scope, headers)
+        client = self._client_address(scope)
         try:
             reply = await self._route(scope, headers, receive, client)
         except Refused as refused:
@@ -134,14 +134,16 @@ class IntakeApp:
         _log_request(scope, client, reply, len(payload), started)
         await _send(send, status, response_headers, payload)
 
-    def _client_address(self, scope: Scope, headers: dict[str, str]) -> str:
+    def _client_address(self, scope: Scope) -> str:
         """The peer's address; through a trusted proxy, the client its X-Forwarded-For names
         (the right-most address no trusted proxy added). The header is the poster's own text
         otherwise, so it counts for nothing."""
         peer = str((scope.get("client") or ("-", 0))[0])
         if not self._trusted_proxies or not _is_in(peer, self._trusted_proxies):
             return peer
-        hops = [hop.strip() for hop in headers.get("x-forwarded-for", "").split(",")]
+        # Every X-Forwarded-For line, in order: each proxy may add its own.
+        forwarded = [v.decode("latin-1") for n, v in scope["headers"] if n == b"x-forwarded-for"]
+        hops = [hop.strip() for hop in ",".join(forwarded).split(",")]
         client = peer
         for hop in reversed([hop for hop in hops if hop]):
             try:
@@ -178,6 +180,7 @@ class IntakeApp:
 
     async def _post_ticket(self, headers: dict[str, str], receive: Receive, client: str) -> Reply:
         self._check_not_throttled(client)
+        _check_framing(headers)
         _check_declared_size(headers, self._settings.max_bytes)
         _check_content_type(headers.get("content-type", ""))
         body = await _read_body(
@@ -269,6 +272,13 @@ class IntakeApp:
 
 def _headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _check_framing(headers: dict[str, str]) -> None:
+    """A body framed two ways is how requests are smuggled past a proxy that reads the other
+    framing: refused, though HTTP would let the server pick Transfer-Encoding."""
+    if "content-length" in headers and "transfer-encoding" in headers:
+        raise Refused(400, "send Content-Length or Transfer-Encoding, not both")
 
 
 def _check_declared_size(headers: dict[str, str], limit: int) -> None:

@@ -1,6 +1,6 @@
 """Slowing down secret guessing at the intake endpoint, per client address.
 
-A few wrong secrets are mistakes; after that each further failure locks the address out for
+A few wrong secrets are mistakes; from the fifth on, each failure locks the address out for
 twice as long as the last (1 s, 2 s, 4 s... up to five minutes), and a locked-out address is
 answered 429 at once, its credentials not even checked, so guessing gets no answer to learn
 from. Nothing sleeps: the server answers every client straight away, locked out or not.
@@ -59,7 +59,7 @@ class AuthThrottle:
         failures = self._current(client) or _Failures(0, now)
         failures.count += 1
         failures.last = now
-        over = failures.count - self.free_failures
+        over = failures.count - self.free_failures + 1  # the last free failure locks first
         if over > 0:
             lockout = min(self.first_lockout * 2 ** min(over - 1, 32), self.longest_lockout)
             failures.locked_until = now + lockout
