@@ -18,7 +18,6 @@ from deskpilot.config import Settings
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
-from deskpilot.intake.policy import check_poster_may_set
 from deskpilot.models import (
     OPEN_STATUSES,
     ActionRecord,
@@ -212,12 +211,12 @@ class Desk:
         matched by email, triaged on arrival, written to the audit trail. The same ticket sent
         again (same id, given or derived from its content) is not stored twice.
 
-        Only what a poster may set is accepted (``intake.policy``): ``ImportFileError`` names
-        the first field that is not. A known customer is matched, never rewritten.
+        A known customer is matched, never rewritten. What an untrusted poster may set is the
+        caller's to check first (the intake server applies ``intake.policy``); a trusted
+        source, such as a channel connector, may give the whole format.
 
         Not thread-safe on one desk: callers serialise (the intake server does).
         """
-        check_poster_may_set(Path(source), record)
         tickets, _kept = self._tickets_from_records(Path(source), [NumberedRecord(1, record)])
         ticket = tickets[0]
         triage = self.triage() if ticket.status.is_open else None
