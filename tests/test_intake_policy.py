@@ -129,11 +129,27 @@ def test_a_post_may_carry_the_customers_own_words_page_and_attachments(
     answer = post(url, {k: v for k, v in body.items() if v is not None})
 
     assert answer.status_code == 201, answer.text
-    saved = secured.ticket("APP-77")
+    saved = secured.ticket(answer.json()["id"])
     assert [m.author for m in saved.messages] == [Author.CUSTOMER, Author.CUSTOMER]
     assert saved.status in {Status.NEW, Status.ESCALATED}  # triage may hand it to a human
     assert saved.page_context is not None and saved.csat is None and saved.assignee is None
     assert saved.customer is not None and saved.customer.name == "Dana Reyes"
+
+
+def test_a_posts_own_id_is_a_retry_key_never_the_desks_id(
+    url: str,  # noqa: F811
+    secured: Desk,  # noqa: F811
+    known_customer: dict[str, Any],
+) -> None:
+    imported = secured.ticket("OLD-1")
+
+    taken = post(url, ticket(id="OLD-1", subject="Not the imported one"))
+    again = post(url, ticket(id="OLD-1", subject="Not the imported one"))
+
+    assert (taken.status_code, again.status_code) == (201, 200)
+    assert taken.json()["id"] != "OLD-1" and again.json()["id"] == taken.json()["id"]
+    assert secured.ticket("OLD-1") == imported
+    assert secured.store.count_tickets() == 2
 
 
 def test_a_post_never_rewrites_a_known_customer(

@@ -6,10 +6,15 @@ trusted with the desk's side of a ticket. So a post may say who the customer is 
 never used to rewrite a known customer), what they wrote, the page they were on, the channel,
 and what they attached (metadata only); everything the desk or its agents decide is refused
 with the field named and the reason, so a client learns at once instead of seeing it vanish.
+
+A post's own ``id`` is the client's key, not the desk's: the desk's id is derived from it
+(the same key again is the same ticket, so a retry is recognised), so a poster can neither
+take an id an import will bring nor learn which ticket ids exist.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from deskpilot.errors import ImportFileError
@@ -60,3 +65,11 @@ def check_poster_may_set(source: Path, record: TicketRecord) -> None:
 
 def _refused(source: Path, field: str, reason: str) -> ImportFileError:
     return ImportFileError(source, f"cannot be set over HTTP: {reason}", field=field)
+
+
+def with_desk_id(source: str, record: TicketRecord) -> TicketRecord:
+    """The record with the poster's ``id`` turned into the desk's (unchanged without one)."""
+    if record.id is None:
+        return record
+    digest = hashlib.sha1(f"{source}\x1f{record.id}".encode()).hexdigest()[:12]
+    return record.model_copy(update={"id": f"T-{digest}"})

@@ -39,7 +39,7 @@ from deskpilot.config import ENV_PREFIX, IntakeSettings
 from deskpilot.desk import Desk, Submission
 from deskpilot.errors import ConfigError, DeskPilotError, ImportFileError
 from deskpilot.intake.files import read_ticket_object
-from deskpilot.intake.policy import check_poster_may_set
+from deskpilot.intake.policy import check_poster_may_set, with_desk_id
 from deskpilot.intake.throttle import AuthThrottle
 from deskpilot.terminal_text import visible
 from deskpilot.textfiles import UnreadableText, json_document
@@ -335,7 +335,7 @@ def _parse_ticket(body: bytes) -> Any:
         check_poster_may_set(Path(SOURCE), record)  # a post adds a ticket; nothing else
     except ImportFileError as error:
         raise Refused(422, error.problem, error.field) from None
-    return record
+    return with_desk_id(SOURCE, record)
 
 
 def _encode(reply: Reply) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
