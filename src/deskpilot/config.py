@@ -499,7 +499,9 @@ escalate_on = ["angry", "distressed", "legal"]   # sentiment signals that need a
 host = "127.0.0.1"      # another host needs DESKPILOT_INTAKE__SECRET (secrets.env)
 port = 8765
 max_bytes = 65536       # larger request bodies are refused (413)
+read_timeout_seconds = 10.0   # a body not in full within this is refused (408)
 # allowed_origins = ["https://app.example.com"]   # pages that may post from the browser
+# trusted_proxies = ["10.0.0.5"]   # proxies whose X-Forwarded-For names the client
 
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme
