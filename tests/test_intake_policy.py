@@ -234,6 +234,8 @@ def test_a_note_that_looks_like_a_bug_link_is_not_a_link(desk: Desk, tmp_path: P
         ("abababababababababab", "only 2 different characters"),
         ("0123456789abcdef", "bits of strength"),
         ("passwordpassword", "different characters"),
+        ("abcdefgh" * 4, "repeats a pattern of 8 characters"),
+        ("Secret-42" * 3, "repeats a pattern of 9 characters"),
     ],
 )
 def test_weak_secrets_are_refused(secret: str, why: str) -> None:

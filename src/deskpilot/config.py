@@ -122,12 +122,27 @@ def secret_weakness(secret: str) -> str:
         return "it is one character repeated"
     if distinct < SECRET_MIN_DISTINCT:
         return f"it has only {distinct} different characters; use {SECRET_MIN_DISTINCT} or more"
+    period = _shortest_period(secret)
+    if period < len(secret) // 2 + 1:
+        return f"it repeats a pattern of {period} characters"
     alphabet = sum(size for test, size in _CHARACTER_CLASSES if any(test(c) for c in secret))
     alphabet += 33 if any(not c.isalnum() for c in secret) else 0  # punctuation and others
     bits = len(secret) * math.log2(max(alphabet, 2))
     if bits < SECRET_MIN_BITS:
         return f"about {bits:.0f} bits of strength; use {SECRET_MIN_BITS} or more (a longer one)"
     return ""
+
+
+def _shortest_period(text: str) -> int:
+    """The length of the shortest unit ``text`` repeats ("abcabcab": 3; no repeat: its length)."""
+    return next(
+        (
+            size
+            for size in range(1, len(text))
+            if all(text[i] == text[i - size] for i in range(size, len(text)))
+        ),
+        len(text),
+    )
 
 
 class ActionSettings(Section):
