@@ -284,17 +284,29 @@ def test_a_bare_email_later_in_the_file_keeps_what_an_earlier_line_said(
     assert desk.store.count_customers() == 1
 
 
-def test_a_later_import_fills_in_a_known_customer(desk: Desk, tmp_path: Path) -> None:
+def test_a_later_import_keeps_a_known_customer_unless_asked_to_update(
+    desk: Desk, tmp_path: Path
+) -> None:
     desk.import_tickets(write_jsonl(tmp_path / "a.jsonl", {**GOOD, "customer": "ann@x.com"}))
     named = {
         "id": "EXT-6",
         "subject": "Hi",
         "body": "b",
-        "customer": {"email": "ANN@x.com", "name": "Ann"},
+        "customer": {"email": "ANN@x.com", "name": "Ann", "tier": "enterprise"},
     }
-    desk.import_tickets(write_jsonl(tmp_path / "b.jsonl", named))
+    kept = desk.import_tickets(write_jsonl(tmp_path / "b.jsonl", named))
+    assert kept.customers_kept == 1 and "--update-customers" in str(kept)
+    assert desk.ticket("EXT-1").customer.name == ""  # type: ignore[union-attr]
+    assert desk.ticket("EXT-6").customer.tier.value == "free"  # type: ignore[union-attr]
+
+    named = {**named, "id": "EXT-7"}
+    updated = desk.import_tickets(write_jsonl(tmp_path / "c.jsonl", named), update_customers=True)
+    assert updated.customers_kept == 0
     assert desk.ticket("EXT-1").customer.name == "Ann"  # type: ignore[union-attr]
+    assert desk.ticket("EXT-1").customer.tier.value == "enterprise"  # type: ignore[union-attr]
     assert desk.store.count_customers() == 1
+    audit = [a.params for a in desk.store.list_actions(action="import")]
+    assert [a["update_customers"] for a in audit] == [False, False, True]
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,7 @@ def secured(workspace: Workspace) -> Iterator[Desk]:
 @pytest.fixture
 def url(secured: Desk) -> Iterator[str]:
     assert secured.settings.intake.secret is not None
+    secured.triage()  # as `deskpilot serve` does: trained before the first ticket, not during
     with IntakeServer(secured, secured.settings.intake, port=0).running() as base:
         yield base
 
@@ -76,7 +77,8 @@ def stored(desk: Desk) -> tuple[int, int]:
 def post(url: str, body: bytes | dict[str, Any], **headers: str) -> httpx.Response:
     content = json.dumps(body).encode() if isinstance(body, dict) else body
     sent = {"Content-Type": "application/json", **BEARER, **headers}
-    return httpx.post(f"{url}/tickets", content=content, headers=sent)
+    # A generous timeout: on a busy machine triage alone may take seconds.
+    return httpx.post(f"{url}/tickets", content=content, headers=sent, timeout=60)
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
@@ -129,7 +131,7 @@ def test_the_customer_is_matched_by_email_with_imported_ones(
 
 def test_a_signed_body_is_accepted(url: str, secured: Desk) -> None:
     body = json.dumps(ticket(), indent=2).encode()  # over several lines, as clients send it
-    answer = httpx.post(f"{url}/tickets", content=body, headers=signed(body))
+    answer = httpx.post(f"{url}/tickets", content=body, headers=signed(body), timeout=60)
     assert answer.status_code == 201, answer.text
     assert secured.store.count_tickets() == 1
 
@@ -296,7 +298,9 @@ def test_without_a_secret_only_loopback_is_served(desk: Desk) -> None:
     IntakeServer(desk, IntakeSettings(secret=SECRET), host="0.0.0.0", port=0)  # allowed
 
     with IntakeServer(desk, open_settings, port=0).running() as base:
-        answer = httpx.post(f"{base}/tickets", json=ticket())  # loopback: no secret needed
+        answer = httpx.post(
+            f"{base}/tickets", json=ticket(), timeout=60
+        )  # loopback: no secret needed
     assert answer.status_code == 201
 
 

@@ -8,6 +8,8 @@ Secrets (API keys, tokens) come only from the environment or a secrets file in d
 from __future__ import annotations
 
 import getpass
+import ipaddress
+import math
 import os
 import re
 import tomllib
@@ -16,7 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from deskpilot.errors import ConfigError
@@ -69,6 +78,75 @@ class IntakeSettings(Section):
     secret: SecretStr | None = Field(None, min_length=16)
     # Browser pages on these origins may post straight to the endpoint (CORS).
     allowed_origins: list[str] = Field(default_factory=list)
+    # Reverse proxies (addresses or networks, e.g. "10.0.0.0/8") whose X-Forwarded-For names
+    # the client. Empty: the header is ignored, since anyone can send it.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # A body must arrive in full within this time; a client that announces more than it
+    # sends is answered 408 instead of holding the connection open.
+    read_timeout_seconds: float = Field(10.0, gt=0, le=300)
+
+    @field_validator("secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            weakness = secret_weakness(value.get_secret_value())
+            if weakness:
+                raise ValueError(f"too weak: {weakness}; generate one with: openssl rand -hex 32")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
+        return [entry.strip() for entry in value]
+
+
+# What a secret must have at the least (it guards an endpoint anyone on the network can try).
+SECRET_MIN_DISTINCT = 8
+SECRET_MIN_BITS = 128  # 16 bytes of entropy, estimated from its length and character classes
+_CHARACTER_CLASSES = ((str.isdigit, 10), (str.islower, 26), (str.isupper, 26))
+
+
+def secret_weakness(secret: str) -> str:
+    """Why ``secret`` is too weak to guard the endpoint, or "" when it is strong enough.
+
+    An estimate, not a proof: refuses the secrets people type (one character repeated, a
+    short pattern, a word with digits), accepts what a generator gives (hex, base64, UUIDs).
+    """
+    if any(char.isspace() for char in secret):
+        return "it contains whitespace"
+    distinct = len(set(secret))
+    if distinct == 1:
+        return "it is one character repeated"
+    if distinct < SECRET_MIN_DISTINCT:
+        return f"it has only {distinct} different characters; use {SECRET_MIN_DISTINCT} or more"
+    period = _shortest_period(secret)
+    if period < len(secret) // 2 + 1:
+        return f"it repeats a pattern of {period} characters"
+    alphabet = sum(size for test, size in _CHARACTER_CLASSES if any(test(c) for c in secret))
+    alphabet += 33 if any(not c.isalnum() for c in secret) else 0  # punctuation and others
+    bits = len(secret) * math.log2(max(alphabet, 2))
+    if bits < SECRET_MIN_BITS:
+        return f"about {bits:.0f} bits of strength; use {SECRET_MIN_BITS} or more (a longer one)"
+    return ""
+
+
+def _shortest_period(text: str) -> int:
+    """The length of the shortest unit ``text`` repeats ("abcabcab": 3; no repeat: its length)."""
+    return next(
+        (
+            size
+            for size in range(1, len(text))
+            if all(text[i] == text[i - size] for i in range(size, len(text)))
+        ),
+        len(text),
+    )
 
 
 class ActionSettings(Section):
@@ -440,7 +518,9 @@ escalate_on = ["angry", "distressed", "legal"]   # sentiment signals that need a
 host = "127.0.0.1"      # another host needs DESKPILOT_INTAKE__SECRET (secrets.env)
 port = 8765
 max_bytes = 65536       # larger request bodies are refused (413)
+read_timeout_seconds = 10.0   # a body not in full within this is refused (408)
 # allowed_origins = ["https://app.example.com"]   # pages that may post from the browser
+# trusted_proxies = ["10.0.0.5"]   # proxies whose X-Forwarded-For names the client
 
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme

@@ -60,11 +60,19 @@ class ImportReport:
     path: Path
     added: int
     skipped: int  # already in the workspace: re-imports never duplicate
+    # Known customers the file describes differently, left as they were (no --update-customers)
+    customers_kept: int = 0
 
     def __str__(self) -> str:
-        return f"{self.path}: imported {self.added} tickets" + (
+        said = f"{self.path}: imported {self.added} tickets" + (
             f", skipped {self.skipped} already present" if self.skipped else ""
         )
+        if self.customers_kept:
+            said += (
+                f"; {self.customers_kept} known customers kept as they are "
+                "(--update-customers applies the file's details)"
+            )
+        return said
 
 
 @dataclass(frozen=True)
@@ -148,13 +156,16 @@ class Desk:
 
     # --- intake --------------------------------------------------------------------------
 
-    def import_tickets(self, path: Path, progress: Progress | None = None) -> ImportReport:
+    def import_tickets(
+        self, path: Path, progress: Progress | None = None, *, update_customers: bool = False
+    ) -> ImportReport:
         """Import a JSONL or CSV ticket file: all of it, or (on any bad line) nothing.
 
-        New unsolved tickets are triaged straight away, as any arriving ticket is.
+        New unsolved tickets are triaged straight away, as any arriving ticket is. Customers
+        already in the workspace keep their profile unless ``update_customers``.
         """
         numbered = read_ticket_file(path, progress)
-        tickets = self._tickets_from_records(path, numbered)
+        tickets, kept = self._tickets_from_records(path, numbered, update_customers)
         triage = self.triage() if any(t.status.is_open for t in tickets) else None
         with self.store.transaction():
             result = self.store.add_tickets(tickets)
@@ -162,14 +173,21 @@ class Desk:
             arriving = [t for t in tickets if t.id in added and t.status.is_open]
             if triage and arriving:
                 triage.run(self.store, arriving)
-            report = ImportReport(path, added=len(result.added), skipped=len(result.skipped))
-            self.audit("import", None, {"file": str(path)}, result=str(report))
+            report = ImportReport(
+                path, added=len(result.added), skipped=len(result.skipped), customers_kept=kept
+            )
+            params = {"file": str(path), "update_customers": update_customers}
+            self.audit("import", None, params, result=str(report))
         self._queue_search.invalidate()
         return report
 
-    def _tickets_from_records(self, path: Path, numbered: list[NumberedRecord]) -> list[Ticket]:
+    def _tickets_from_records(
+        self, path: Path, numbered: list[NumberedRecord], update_customers: bool = False
+    ) -> tuple[list[Ticket], int]:
+        """The tickets, and how many known customers were kept though the file differs."""
         now = utcnow()
-        customers = resolve_customers(path, numbered, self.store, now)
+        resolved = resolve_customers(path, numbered, self.store, now, update_known=update_customers)
+        customers = resolved.by_line
         first_line: dict[str, int] = {}
         tickets = []
         for item in numbered:
@@ -186,16 +204,20 @@ class Desk:
                 )
             first_line[ticket.id] = item.line
             tickets.append(ticket)
-        return tickets
+        return tickets, len(resolved.kept)
 
     def submit_ticket(self, record: TicketRecord, *, source: str) -> Submission:
         """One ticket sent to the intake endpoint, taken in as an imported one is: its customer
         matched by email, triaged on arrival, written to the audit trail. The same ticket sent
         again (same id, given or derived from its content) is not stored twice.
 
+        A known customer is matched, never rewritten. What an untrusted poster may set is the
+        caller's to check first (the intake server applies ``intake.policy``); a trusted
+        source, such as a channel connector, may give the whole format.
+
         Not thread-safe on one desk: callers serialise (the intake server does).
         """
-        tickets = self._tickets_from_records(Path(source), [NumberedRecord(1, record)])
+        tickets, _kept = self._tickets_from_records(Path(source), [NumberedRecord(1, record)])
         ticket = tickets[0]
         triage = self.triage() if ticket.status.is_open else None
         with self.store.transaction():

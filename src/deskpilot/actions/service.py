@@ -44,8 +44,6 @@ SETTING_TITLES: dict[str, str] = {
     "seats": "Seats",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# What link_bug and create_bug write: "Linked to known bug BUG-7: ...", "Filed bug ENG-12: ...".
-_BUG_NOTE = re.compile(r"^(?:Linked to known bug|Filed bug) (\S+?):", re.MULTILINE)
 # "order #1042", "order no. A-77", "#1042": what customers write about an order.
 _ORDER_REF = re.compile(
     r"(?:\border\b\s*(?:no\.?|number|nr\.?)?\s*#?|#)\s*((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,})",
@@ -740,10 +738,19 @@ class StatusReport:
         return lines or ["No linked bugs or orders to look up."]
 
 
-def linked_bugs(ticket: Ticket) -> list[str]:
-    """Bug ids the ticket's notes link to (linked or filed from it), in order, each once."""
-    notes = "\n".join(m.body for m in ticket.messages if m.author.value == "note")
-    return list(dict.fromkeys(_BUG_NOTE.findall(notes)))
+def linked_bugs(desk: Desk, ticket_id: str) -> list[str]:
+    """Bug ids linked to the ticket or filed from it, in order, each once: read from the audit
+    trail's records of those actions, never from message text (anyone can write a note that
+    looks like "Linked to known bug BUG-109"; an import or a post could carry one)."""
+    bug_ids: list[str] = []
+    for record in desk.store.list_actions(ticket_id):
+        if not record.ok:
+            continue
+        if record.action == "link_bug":
+            bug_ids.append(str(record.params.get("bug_id", "")))
+        elif record.action == "create_bug":
+            bug_ids.append(record.result)  # the tracker's id for the bug it filed
+    return [bug_id for bug_id in dict.fromkeys(bug_ids) if bug_id]
 
 
 def mentioned_orders(ticket: Ticket) -> list[str]:
@@ -759,7 +766,7 @@ async def look_up_status(desk: Desk, ticket_id: str) -> StatusReport:
     is one line of ``problems``, the others still answer. Recorded once in the audit trail."""
     ticket = desk.ticket(ticket_id)
     problems: list[str] = []
-    bugs, unknown = await _bug_statuses(desk, linked_bugs(ticket), problems)
+    bugs, unknown = await _bug_statuses(desk, linked_bugs(desk, ticket_id), problems)
     orders = await _order_statuses(desk, ticket, problems)
     report = StatusReport(ticket_id, bugs, unknown, orders, problems)
     params = {"bugs": [b.id for b in bugs] + unknown, "orders": [o.id for o in orders]}
@@ -832,7 +839,11 @@ async def create_bug(desk: Desk, ticket_id: str, title: str, description: str) -
 
 
 def link_bug(desk: Desk, ticket_id: str, bug_id: str, title: str) -> None:
-    desk.add_note(ticket_id, f"Linked to known bug {bug_id}: {title}")
+    """Link the ticket to a known bug: the audit record is the link (``linked_bugs`` reads
+    it); the note tells the team in the thread."""
+    with desk.store.transaction():
+        desk.add_note(ticket_id, f"Linked to known bug {bug_id}: {title}")
+        desk.audit("link_bug", ticket_id, {"bug_id": bug_id, "title": title})
 
 
 def bug_description(desk: Desk, ticket_id: str) -> str:

@@ -173,12 +173,22 @@ def import_group() -> None:
 @import_group.command("tickets")
 @workspace_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--update-customers",
+    is_flag=True,
+    help="Apply the file's name, company, tier and plan to customers already in the workspace "
+    "(without it they are matched by email and kept as they are).",
+)
 @pass_context
-def import_tickets(context: Context, file: Path) -> None:
+def import_tickets(context: Context, file: Path, update_customers: bool) -> None:
     """Import tickets from a JSONL or CSV FILE (all or nothing)."""
     workspace = context.existing_workspace()
     with Desk.open(workspace) as desk, progress_bar(f"Importing {file.name}") as report:
-        result = desk.import_tickets(file, progress=lambda done, total: report(done, total, ""))
+        result = desk.import_tickets(
+            file,
+            progress=lambda done, total: report(done, total, ""),
+            update_customers=update_customers,
+        )
     click.echo(shown(result))
 
 

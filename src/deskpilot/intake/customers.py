@@ -1,9 +1,16 @@
 """Who each imported ticket is from: customers matched by email, merged across lines, and
-checked against the workspace, so an import never splits one person or mixes up two."""
+checked against the workspace, so an import never splits one person or mixes up two.
+
+A customer already in the workspace is matched, never rewritten: whoever writes a file or
+posts a ticket could otherwise rename anyone whose email they know (and every ticket of theirs
+would show the new name). Profiles change through the CRM connector, or an import the admin
+runs with ``--update-customers``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,24 +32,45 @@ class _Merged:
         self.fields: dict[str, Any] = {}
 
 
+@dataclass
+class ResolvedCustomers:
+    by_line: dict[int, Customer]  # the customer of each line that names one
+    # Known customers whose details in the file differ from the workspace's and were not
+    # applied (without ``update_known``): their emails, for the report.
+    kept: list[str] = field(default_factory=list)
+
+
 def resolve_customers(
-    path: Path, numbered: Sequence[NumberedRecord], store: Store, now: datetime
-) -> dict[int, Customer]:
-    """The customer of each line that names one, keyed by line number."""
+    path: Path,
+    numbered: Sequence[NumberedRecord],
+    store: Store,
+    now: datetime,
+    *,
+    update_known: bool = False,
+) -> ResolvedCustomers:
+    """The customer of each line that names one. New customers are created from what the file
+    says; known ones are matched and kept as they are, unless ``update_known``."""
     merged = _merge_by_email(path, numbered)
     stored_by_email = store.find_customers_by_emails(list(merged))
-    final = {
-        email: _final_customer(path, item, stored_by_email.get(email), store, now)
-        for email, item in merged.items()
-    }
-    by_line: dict[int, Customer] = {}
-    for item in numbered:
-        record = item.record
+    resolved = ResolvedCustomers({})
+    final: dict[str, Customer] = {}
+    for email, item in merged.items():
+        stored = stored_by_email.get(email)
+        final[email] = _final_customer(path, item, stored, store, now, update_known)
+        if stored is not None and not update_known and _differs(stored, item.fields):
+            resolved.kept.append(email)
+    for numbered_item in numbered:
+        record = numbered_item.record
+        line = numbered_item.line
         if record.customer_email is not None:
-            by_line[item.line] = final[record.customer_email]
+            resolved.by_line[line] = final[record.customer_email]
         elif record.customer_id_reference is not None:
-            by_line[item.line] = _known(path, item.line, store, record.customer_id_reference)
-    return by_line
+            resolved.by_line[line] = _known(path, line, store, record.customer_id_reference)
+    return resolved
+
+
+def _differs(stored: Customer, fields: dict[str, Any]) -> bool:
+    return any(getattr(stored, name) != value for name, value in fields.items())
 
 
 def _merge_by_email(path: Path, numbered: Sequence[NumberedRecord]) -> dict[str, _Merged]:
@@ -92,7 +120,12 @@ def _check_one_email_per_id(
 
 
 def _final_customer(
-    path: Path, item: _Merged, stored: Customer | None, store: Store, now: datetime
+    path: Path,
+    item: _Merged,
+    stored: Customer | None,
+    store: Store,
+    now: datetime,
+    update_known: bool,
 ) -> Customer:
     if stored is not None:
         if item.given_id is not None and item.given_id[0] != stored.id:
@@ -103,7 +136,7 @@ def _final_customer(
                 line=item.given_id[1],
                 field="customer.id",
             )
-        return stored.model_copy(update=item.fields)
+        return stored.model_copy(update=item.fields) if update_known else stored
     customer_id = item.given_id[0] if item.given_id else customer_id_for(item.email)
     taken = store.find_customer(customer_id)
     if taken is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +18,13 @@ from pydantic import ValidationError
 
 from deskpilot.errors import ImportFileError
 from deskpilot.intake.records import FIELDS, TicketRecord
-from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
+from deskpilot.textfiles import UnreadableText, json_lines, parse_json, read_utf8
 
 Progress = Callable[[int, int], None]
 
 # CSV cells of these fields may hold a JSON array, or items separated by "|".
 LIST_FIELDS = {"tags", "page_context.errors", "page_context.steps_attempted"}
-JSON_FIELDS = {"messages", "page_context"}
+JSON_FIELDS = {"messages", "page_context", "attachments"}
 CUSTOMER_COLUMNS = {f"customer.{k}" for k in ("email", "name", "id", "company", "tier", "plan")}
 PAGE_COLUMNS = {f"page_context.{k}" for k in ("url", "title", "visible_state")} | {
     "page_context.errors",
@@ -31,6 +32,9 @@ PAGE_COLUMNS = {f"page_context.{k}" for k in ("url", "title", "visible_state")} 
 }
 # Long message threads fit in one CSV cell.
 csv.field_size_limit(16 * 1024 * 1024)
+# Text no field may hold, wherever it comes from: NUL (PostgreSQL cannot store it, C code cuts
+# strings at it) and lone surrogates (JSON's "\ud800": not Unicode, so not storable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ def _read_csv(path: Path, text: str, progress: Progress | None) -> list[Numbered
             line = reader.line_num
             if None in row:
                 raise ImportFileError(path, "more cells than header columns", line=line)
+            _check_complete_row(path, line, row, len(header))
             data = _nest_csv_row(path, line, row)
             if data:
                 records.append(NumberedRecord(line, _validate(path, line, data)))
@@ -118,6 +123,19 @@ def _read_csv(path: Path, text: str, progress: Progress | None) -> list[Numbered
     if progress:
         progress(total, total)
     return records
+
+
+def _check_complete_row(path: Path, line: int, row: dict[str, str | None], columns: int) -> None:
+    """A row with fewer cells than the header is a line cut short (a truncated file, a cell
+    holding a stray line break): refused, never read with the missing cells left empty."""
+    cells = sum(value is not None for value in row.values())
+    if cells < columns:
+        raise ImportFileError(
+            path,
+            f"the row has {cells} cells but the header has {columns}; "
+            "is the line cut short? (write empty cells as ,,)",
+            line=line,
+        )
 
 
 def _check_header(path: Path, header: Sequence[str]) -> None:
@@ -167,14 +185,15 @@ def _list_cell(path: Path, line: int, column: str, cell: str) -> Any:
 
 def _json_cell(path: Path, line: int, column: str, cell: str) -> Any:
     try:
-        return json.loads(cell)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            path, f"cell is not valid JSON ({error.msg})", line=line, field=column
-        ) from None
+        return parse_json(cell, refuse_duplicate_keys=True)
+    except UnreadableText as error:
+        field = f"{column}.{error.field}" if error.field else column
+        raise ImportFileError(path, f"cell: {error.problem}", line=line, field=field) from None
 
 
 def _validate(path: Path, line: int | None, data: dict[str, Any]) -> TicketRecord:
+    """The one check every ticket passes, from a JSONL line, a CSV row or an HTTP body."""
+    _refuse_unstorable_text(path, line, data, ())
     try:
         return TicketRecord.model_validate(data)
     except ValidationError as error:
@@ -185,8 +204,29 @@ def _validate(path: Path, line: int | None, data: dict[str, Any]) -> TicketRecor
         elif first["type"] == "missing":
             problem = "required field is missing"
         else:
-            problem = f"{first['msg']} (got {_preview(first.get('input'))})"
+            message = first["msg"].removeprefix("Value error, ")  # pydantic's wording
+            problem = f"{message} (got {_preview(first.get('input'))})"
         raise ImportFileError(path, problem, line=line, field=field or None) from None
+
+
+def _refuse_unstorable_text(
+    path: Path, line: int | None, value: Any, where: tuple[str | int, ...]
+) -> None:
+    """NUL or a lone surrogate anywhere (a field name, a value, nested at any depth) is refused
+    naming the field: one rule for every text field, not one check per field."""
+    if isinstance(value, str):
+        found = _UNSTORABLE.search(value)
+        if found:
+            kind = "a NUL character" if found.group() == "\x00" else "a lone surrogate"
+            field = ".".join(str(part) for part in where) or None
+            raise ImportFileError(path, f"contains {kind}", line=line, field=field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable_text(path, line, key, where)
+            _refuse_unstorable_text(path, line, item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable_text(path, line, item, (*where, index))
 
 
 def _is_union_tag(part: int | str) -> bool:

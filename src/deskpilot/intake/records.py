@@ -7,12 +7,14 @@ so a ticket exported from another tool looks the same wherever it enters DeskPil
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from deskpilot.models import (
+    Attachment,
     Author,
     Channel,
     Customer,
@@ -26,18 +28,34 @@ from deskpilot.models import (
     Tier,
 )
 
+# Tickets are dated within these years. The desk adds to dates (a message a second after
+# the last, an SLA's hours), so a date near the calendar's end (9999-12-31) would overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+# C0 and C1 controls and DEL: never part of an id, and a newline in one forges log lines.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 
 def _aware(value: datetime) -> datetime:
     """ISO 8601 without an offset is read as UTC."""
     try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError:
         raise ValueError("date is out of range in UTC") from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"date must be between {EARLIEST.year} and {LATEST.year - 1}")
+    return value
 
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("contains a NUL character")
+    return value
+
+
+def _no_controls(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains a control character (a line break, tab, escape...)")
     return value
 
 
@@ -56,7 +74,7 @@ NonEmpty = Annotated[
 Key = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    AfterValidator(_no_nul),
+    AfterValidator(_no_controls),
 ]
 Rating = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=5)]
 
@@ -74,11 +92,26 @@ class CustomerRecord(Model):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
+class AttachmentRecord(Model):
+    """What is known of a file that came with a message: its metadata only. The bytes come
+    through a channel connector, which sets where they are kept; a record never does."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] = (
+        "application/octet-stream"
+    )
+    size: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] = 0
+
+    def to_attachment(self) -> Attachment:
+        return Attachment(name=self.name, content_type=self.content_type, size=self.size)
+
+
 class MessageRecord(Model):
     author: Author
     body: NonEmpty
     at: AwareDatetime | None = None
     author_name: Text = ""
+    attachments: list[AttachmentRecord] = Field(default_factory=list)
 
 
 class TicketRecord(Model):
@@ -98,6 +131,7 @@ class TicketRecord(Model):
     page_context: PageContext | None = None
     tags: list[NonEmpty] = Field(default_factory=list)
     assignee: Key | None = None
+    attachments: list[AttachmentRecord] = Field(default_factory=list)  # with ``body``
 
     @model_validator(mode="after")
     def _one_first_message(self) -> TicketRecord:
@@ -105,6 +139,8 @@ class TicketRecord(Model):
             raise ValueError("needs 'body' (the customer's first message) or 'messages'")
         if self.body is not None and self.messages is not None:
             raise ValueError("give either 'body' or 'messages', not both")
+        if self.attachments and self.messages is not None:
+            raise ValueError("with 'messages', give each message its own 'attachments'")
         return self
 
     @property
@@ -174,10 +210,17 @@ class TicketRecord(Model):
                         body=record.body,
                         at=at,
                         author_name=record.author_name,
+                        attachments=[a.to_attachment() for a in record.attachments],
                     )
                 )
         else:
-            thread = [Message(author=Author.CUSTOMER, body=self.first_body, at=created)]
+            first = Message(
+                author=Author.CUSTOMER,
+                body=self.first_body,
+                at=created,
+                attachments=[a.to_attachment() for a in self.attachments],
+            )
+            thread = [first]
         if self.reply:
             reply_at = max(m.at for m in thread) + timedelta(seconds=1)
             thread.append(Message(author=Author.AGENT, body=self.reply, at=reply_at))

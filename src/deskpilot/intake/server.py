@@ -5,7 +5,15 @@ included), validated by the import's own code, and stores and triages it through
 ``GET /health`` answers while the server runs.
 
 A plain ASGI application served by uvicorn: three routes do not need a framework, and the
-app reads the body itself so a size limit holds before the body is read in full.
+app reads the body itself so a size limit holds before the body is read in full, and a body
+that never arrives in full is answered 408 after ``read_timeout_seconds``.
+
+The poster is not trusted: what a post may set is ``intake.policy``'s to say, the body is read
+by the one parser for outside JSON (``textfiles.parse_json``), every POST is answered on a
+connection that then closes (bytes sent after a complete request never become a second
+ticket), X-Forwarded-For counts only from ``trusted_proxies``, repeated wrong secrets are
+throttled (``intake.throttle``), and every logged field has its control characters shown as
+visible stand-ins, so a poster cannot write a log line of their own.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import socket
 import threading
 import time
@@ -30,6 +39,9 @@ from deskpilot.config import ENV_PREFIX, IntakeSettings
 from deskpilot.desk import Desk, Submission
 from deskpilot.errors import ConfigError, DeskPilotError, ImportFileError
 from deskpilot.intake.files import read_ticket_object
+from deskpilot.intake.policy import check_poster_may_set, with_desk_id
+from deskpilot.intake.throttle import AuthThrottle
+from deskpilot.terminal_text import visible
 from deskpilot.textfiles import UnreadableText, json_document
 
 Scope = MutableMapping[str, Any]
@@ -82,12 +94,18 @@ class IntakeApp:
     """The ASGI application. Submissions are serialised: a desk is not thread-safe, and the
     database takes one writer at a time anyway."""
 
-    def __init__(self, desk: Desk, settings: IntakeSettings) -> None:
+    def __init__(
+        self, desk: Desk, settings: IntakeSettings, throttle: AuthThrottle | None = None
+    ) -> None:
         self._desk = desk
         self._settings = settings
         secret = settings.secret.get_secret_value() if settings.secret else ""
         self._secret = secret.encode() if secret else None
         self._desk_lock = threading.Lock()
+        self._throttle = throttle or AuthThrottle()
+        self._trusted_proxies = [
+            ipaddress.ip_network(entry, strict=False) for entry in settings.trusted_proxies
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -97,28 +115,61 @@ class IntakeApp:
             return
         started = time.perf_counter()
         headers = _headers(scope)
+        client = self._client_address(scope)
         try:
-            reply = await self._route(scope, headers, receive)
+            reply = await self._route(scope, headers, receive, client)
         except Refused as refused:
             reply = refused.reply()
         except Exception as error:  # one bad request must not take the server down
-            log.exception("internal error on %s %s", scope["method"], scope["path"])
+            log.exception(
+                "internal error on %s %s", scope["method"], visible(scope["path"], one_line=True)
+            )
             reply = Reply(500, {"error": "internal error"}, note=type(error).__name__)
         reply.headers += self._cors(headers)
-        size = await _send(send, reply)
-        _log_request(scope, reply, size, started)
+        if scope["method"] == "POST":
+            # One request a connection: bytes after this request (pipelined, or smuggled past
+            # a proxy that framed the body differently) are dropped, never a second ticket.
+            reply.headers.append(("connection", "close"))
+        status, response_headers, payload = _encode(reply)
+        # Logged before the response goes out: a client that has its answer finds the line.
+        _log_request(scope, client, reply, len(payload), started)
+        await _send(send, status, response_headers, payload)
 
-    async def _route(self, scope: Scope, headers: dict[str, str], receive: Receive) -> Reply:
+    def _client_address(self, scope: Scope) -> str:
+        """The peer's address; through a trusted proxy, the client its X-Forwarded-For names
+        (the right-most address no trusted proxy added). The header is the poster's own text
+        otherwise, so it counts for nothing."""
+        peer = str((scope.get("client") or ("-", 0))[0])
+        if not self._trusted_proxies or not _is_in(peer, self._trusted_proxies):
+            return peer
+        # Every X-Forwarded-For line, in order: each proxy may add its own.
+        forwarded = [v.decode("latin-1") for n, v in scope["headers"] if n == b"x-forwarded-for"]
+        hops = [hop.strip() for hop in ",".join(forwarded).split(",")]
+        client = peer
+        for hop in reversed([hop for hop in hops if hop]):
+            try:
+                ipaddress.ip_address(hop.strip("[]"))
+            except ValueError:
+                break  # not an address: the proxy before it is the last one to believe
+            client = hop
+            if not _is_in(hop, self._trusted_proxies):
+                break
+        return client
+
+    async def _route(
+        self, scope: Scope, headers: dict[str, str], receive: Receive, client: str
+    ) -> Reply:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         routes: dict[str, dict[str, Callable[[], Awaitable[Reply]]]] = {
             "/health": {"GET": self._health},
             "/tickets": {
-                "POST": lambda: self._post_ticket(headers, receive),
+                "POST": lambda: self._post_ticket(headers, receive, client),
                 "OPTIONS": lambda: self._preflight(headers),
             },
         }
         if path not in routes:
-            raise Refused(404, f"no such endpoint: {path} (POST /tickets, GET /health)")
+            shown = visible(path[:200], one_line=True)
+            raise Refused(404, f"no such endpoint: {shown} (POST /tickets, GET /health)")
         handler = routes[path].get(method)
         if handler is None:
             allowed = ", ".join(routes[path])
@@ -128,11 +179,21 @@ class IntakeApp:
     async def _health(self) -> Reply:
         return Reply(200, {"status": "ok", "version": __version__})
 
-    async def _post_ticket(self, headers: dict[str, str], receive: Receive) -> Reply:
+    async def _post_ticket(self, headers: dict[str, str], receive: Receive, client: str) -> Reply:
+        self._check_not_throttled(client)
+        _check_framing(headers)
         _check_declared_size(headers, self._settings.max_bytes)
         _check_content_type(headers.get("content-type", ""))
-        body = await _read_body(receive, self._settings.max_bytes)
-        self._check_authorised(headers, body)
+        body = await _read_body(
+            receive, self._settings.max_bytes, self._settings.read_timeout_seconds
+        )
+        try:
+            self._check_authorised(headers, body)
+        except Refused:
+            self._throttle.failed(client)
+            raise
+        if self._secret is not None:
+            self._throttle.succeeded(client)
         record = _parse_ticket(body)
         submitted = await asyncio.to_thread(self._submit, record)
         status = 201 if submitted.created else 200
@@ -149,6 +210,18 @@ class IntakeApp:
             except ImportFileError as error:
                 # Valid on its own but not in this workspace, e.g. an unknown customer id.
                 raise Refused(422, error.problem, error.field) from None
+
+    def _check_not_throttled(self, client: str) -> None:
+        if self._secret is None:
+            return
+        wait = self._throttle.retry_after(client)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise Refused(
+                429,
+                f"too many wrong secrets from this address; try again in {seconds} s",
+                headers=[("retry-after", str(seconds))],
+            )
 
     def _check_authorised(self, headers: dict[str, str], body: bytes) -> None:
         if self._secret is None:
@@ -202,6 +275,13 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
+def _check_framing(headers: dict[str, str]) -> None:
+    """A body framed two ways is how requests are smuggled past a proxy that reads the other
+    framing: refused, though HTTP would let the server pick Transfer-Encoding."""
+    if "content-length" in headers and "transfer-encoding" in headers:
+        raise Refused(400, "send Content-Length or Transfer-Encoding, not both")
+
+
 def _check_declared_size(headers: dict[str, str], limit: int) -> None:
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -217,21 +297,28 @@ def _check_content_type(value: str) -> None:
         raise Refused(415, f"send the body as UTF-8 (got {parameters.strip()!r})")
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    """The body, refused as soon as it passes the limit (a chunked body declares no size)."""
+async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes:
+    """The body, refused as soon as it passes the limit (a chunked body declares no size), or
+    when it has not arrived in full within ``timeout`` seconds (408)."""
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Refused(400, "the client went away before sending the whole body")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise Refused(413, f"the body is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise Refused(400, "the client went away before sending the whole body")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(413, f"the body is over the limit of {limit:,} bytes")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise Refused(
+            408, f"the body did not arrive in full within {timeout:g} s ({size:,} bytes came)"
+        ) from None
 
 
 def _parse_ticket(body: bytes) -> Any:
@@ -244,36 +331,50 @@ def _parse_ticket(body: bytes) -> Any:
     except UnreadableText as error:
         raise Refused(422 if error.field else 400, error.problem, error.field) from None
     try:
-        return read_ticket_object(Path(SOURCE), data)
+        record = read_ticket_object(Path(SOURCE), data)
+        check_poster_may_set(Path(SOURCE), record)  # a post adds a ticket; nothing else
     except ImportFileError as error:
         raise Refused(422, error.problem, error.field) from None
+    return with_desk_id(SOURCE, record)
 
 
-async def _send(send: Send, reply: Reply) -> int:
+def _encode(reply: Reply) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     payload = json.dumps(reply.body).encode() if reply.status != 204 else b""
     headers = [(name.encode(), value.encode("latin-1")) for name, value in reply.headers]
     if payload:
         headers += [(b"content-type", b"application/json")]
     headers += [(b"content-length", str(len(payload)).encode())]
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
-    return len(payload)
+    return reply.status, headers, payload
 
 
-def _log_request(scope: Scope, reply: Reply, size: int, started: float) -> None:
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _log_request(scope: Scope, client: str, reply: Reply, size: int, started: float) -> None:
     # One line a request: never the body, the query string or a header (secrets live there).
-    client = scope.get("client") or ("-", 0)
+    # Every field the poster chose (the path, a ticket id in the note, a forwarded address)
+    # shows its control characters as stand-ins: a "%0a" in the path cannot start a line.
     elapsed = (time.perf_counter() - started) * 1000
     log.info(
         "%s %s %s %s %dB %.1fms%s",
-        client[0],
-        scope["method"],
-        scope["path"][:200],
+        visible(client[:100], one_line=True),
+        visible(scope["method"][:20], one_line=True),
+        visible(scope["path"][:200], one_line=True),
         reply.status,
         size,
         elapsed,
-        f" {reply.note}" if reply.note else "",
+        f" {visible(reply.note, one_line=True)}" if reply.note else "",
     )
+
+
+def _is_in(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -332,6 +433,12 @@ class IntakeServer:
             lifespan="off",
             timeout_keep_alive=5,
             server_header=False,
+            # h11 whatever else is installed: strict framing (a body with both Content-Length
+            # and Transfer-Encoding, or two lengths, is refused), pure Python, one behaviour.
+            http="h11",
+            # The app reads X-Forwarded-For itself, from [intake] trusted_proxies only:
+            # uvicorn's own handling would trust any local caller's header by default.
+            proxy_headers=False,
         )
         self._server = uvicorn.Server(config)
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from deskpilot.errors import DeskPilotError
-from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
+from deskpilot.textfiles import UnreadableText, json_lines, parse_json, read_utf8
 
 OUT_OF_SCOPE = "out_of_scope"
 Split = Literal["train", "test"]
@@ -38,7 +37,7 @@ def load_examples(path: Path, split: Split) -> list[Example]:
     if not stripped:
         raise DatasetError(path, "the file is empty")
     if stripped.startswith("{") and _is_clinc_document(stripped):
-        return _clinc(path, json.loads(stripped), split)
+        return _clinc(path, parse_json(stripped), split)
     if stripped.startswith("{"):
         return _ticket_jsonl(path, text)
     return _csv(path, text)
@@ -54,8 +53,8 @@ def _read_text(path: Path) -> str:
 def _is_clinc_document(text: str) -> bool:
     """One JSON object with split parts (a one-line ticket JSONL is a JSON object too)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = parse_json(text)  # the one reader for outside JSON: never a crash
+    except UnreadableText:
         return False
     return isinstance(data, dict) and bool({"train", "val", "test"} & set(data))
 
