@@ -7,6 +7,7 @@ when its server's connection drops mid-answer (an IMAP FETCH, an SMTP DATA).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from types import TracebackType
@@ -79,8 +80,6 @@ class CuttingProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
