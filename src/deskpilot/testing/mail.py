@@ -225,7 +225,8 @@ class SmtpServer:
         if security == "starttls":
             options |= {"tls_context": context, "require_starttls": True, "auth_required": True}
         elif security == "ssl":
-            options |= {"ssl_context": context, "auth_required": True}
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; this whole connection is TLS.
+            options |= {"ssl_context": context, "auth_required": True, "auth_require_tls": False}
         else:
             options |= {"auth_require_tls": False, "auth_required": False}
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
