@@ -13,7 +13,8 @@ import imaplib
 import logging
 import socket
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -202,22 +203,15 @@ class ImapSession:
         return self.selected
 
 
-class _translated:
+@contextmanager
+def _translated() -> Iterator[None]:
     """Connection errors become ``ImapConnectionLost``, NO/BAD answers ``ImapRefused``."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _: object
-    ) -> bool:
-        if error is None:
-            return False
-        if isinstance(error, CONNECTION_ERRORS):
-            raise ImapConnectionLost(_describe(error)) from None
-        if isinstance(error, IMAPClientError):
-            raise ImapRefused(str(error)) from None
-        return False
+    try:
+        yield
+    except CONNECTION_ERRORS as error:  # before IMAPClientError: an abort is one too
+        raise ImapConnectionLost(_describe(error)) from None
+    except IMAPClientError as error:
+        raise ImapRefused(str(error)) from None
 
 
 def _describe(error: BaseException) -> str:
