@@ -16,6 +16,7 @@ Use the fixtures from a ``conftest.py``::
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import ssl
 import tempfile
@@ -33,6 +34,10 @@ from deskpilot.testing.dovecot import IMAP_URL_ENV, ImapAccount, dovecot_binary,
 from deskpilot.testing.dovecot import start as start_dovecot
 from deskpilot.testing.dovecot import stop as stop_dovecot
 
+# aiosmtpd itself sets the deprecated Session.login_data on every AUTH and logs a warning.
+logging.getLogger("mail.log").addFilter(
+    lambda record: "login_data is deprecated" not in record.getMessage()
+)
 # Read once at import: tests clear DESKPILOT_* variables from their environment.
 EXPORTED_IMAP_URL = os.environ.get(IMAP_URL_ENV, "")
 _folders = itertools.count(1)

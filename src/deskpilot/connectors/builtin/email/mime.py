@@ -10,6 +10,7 @@ is skipped; mail whose structure cannot be read is reported as malformed, for qu
 from __future__ import annotations
 
 import email
+import functools
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 from email import errors, policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
+from typing import Any
 
 from deskpilot.connectors.models import InboundAttachment, InboundMessage
 
@@ -32,6 +35,25 @@ _BROKEN = (
     errors.MultipartInvariantViolationDefect,
 )
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed_header(name: str, value: str) -> Any:
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _ReadPolicy(EmailPolicy):
+    """``policy.default`` with each (name, value) header parsed once: the standard library
+    parses a header again on every read, and reading one mail reads Content-Type dozens of
+    times (parsing was most of the time spent per mail). Parsed headers are immutable."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(name, value)
+
+
+READ_POLICY = _ReadPolicy()
 
 
 @dataclass(frozen=True)
@@ -54,8 +76,8 @@ def read_mail(raw: bytes, team_address: str, received: datetime | None = None) -
 
 
 def _read(raw: bytes, team: str, received: datetime | None) -> ReadMail:
-    parsed = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(parsed, EmailMessage)  # policy.default builds EmailMessage objects
+    parsed = email.message_from_bytes(raw, policy=READ_POLICY)
+    assert isinstance(parsed, EmailMessage)  # an EmailPolicy builds EmailMessage objects
     message_id = _message_id(parsed, raw)
     broken = [d for part in parsed.walk() for d in part.defects if isinstance(d, _BROKEN)]
     if broken:
@@ -75,6 +97,7 @@ def _read(raw: bytes, team: str, received: datetime | None) -> ReadMail:
         return ReadMail(skipped=reason, message_id=message_id)
     replied = ids_in(str(parsed.get("In-Reply-To", "")))
     references = ids_in(str(parsed.get("References", "")))
+    body = parsed.get_body(preferencelist=("plain", "html"))
     nearest_first = list(dict.fromkeys([*replied, *reversed(references)]))
     return ReadMail(
         message=InboundMessage(
@@ -83,9 +106,9 @@ def _read(raw: bytes, team: str, received: datetime | None) -> ReadMail:
             subject=_one_line(str(parsed.get("Subject", ""))),
             from_email=address,
             from_name=_one_line(sender.display_name),
-            body=new_text(_body_text(parsed)),
+            body=new_text(_body_text(body)),
             at=_sent_at(parsed, received),
-            attachments=_attachments(parsed),
+            attachments=_attachments(parsed, body),
         ),
         message_id=message_id,
     )
@@ -118,8 +141,7 @@ def _sent_at(parsed: EmailMessage, received: datetime | None) -> datetime:
     return received or datetime.now(UTC)
 
 
-def _body_text(parsed: EmailMessage) -> str:
-    part = parsed.get_body(preferencelist=("plain", "html"))
+def _body_text(part: Message | None) -> str:
     if part is None:
         return ""
     text = _decoded_text(part)
@@ -144,9 +166,8 @@ def _decoded_text(part: Message) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _attachments(parsed: EmailMessage) -> list[InboundAttachment]:
+def _attachments(parsed: EmailMessage, body: Message | None) -> list[InboundAttachment]:
     found: list[InboundAttachment] = []
-    body = parsed.get_body(preferencelist=("plain", "html"))
     for part in _leaves(parsed):
         if part is body:
             continue
