@@ -7,6 +7,7 @@ from ``DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD`` and ``..._SMTP_PASSWORD`` (o
 
 from __future__ import annotations
 
+import functools
 import ssl
 from typing import Literal
 
@@ -79,7 +80,13 @@ class EmailConfig(ConnectorConfig):
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificates are always verified; ``ca_file`` only says whom to trust."""
-        return ssl.create_default_context(cafile=self.ca_file or None)
+        return _tls_context(self.ca_file)
 
     def imap_secret(self) -> str:
         return self.imap_password.get_secret_value() if self.imap_password else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    # Loading the trust store takes milliseconds; every connection would otherwise pay it.
+    return ssl.create_default_context(cafile=ca_file or None)
