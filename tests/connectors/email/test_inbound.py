@@ -214,3 +214,21 @@ def test_a_wrong_password_names_the_setting_never_the_secret(mailbox: TestMailbo
     said = str(raised.value)
     assert "DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD" in said
     assert "not-the-password-123" not in said
+
+
+def test_waiting_for_mail_returns_when_mail_lands(mailbox: TestMailbox) -> None:
+    connector = connector_for(mailbox)
+    first = pull(connector, None)
+
+    async def scenario() -> tuple[bool, bool]:
+        try:
+            quiet = await connector.wait_for_mail(first.cursor, timeout=0.5)
+            waiting = asyncio.create_task(connector.wait_for_mail(first.cursor, timeout=30))
+            await asyncio.to_thread(mailbox.append, customer_mail(1))
+            return quiet, await waiting
+        finally:
+            await connector.aclose()
+
+    quiet, woken = asyncio.run(scenario())
+    assert (quiet, woken) == (False, True)
+    assert [m.external_id for m in pull(connector, first.cursor).messages] == ["<c1@example.com>"]

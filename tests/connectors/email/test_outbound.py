@@ -14,7 +14,7 @@ from deskpilot.connectors.builtin.email import EmailConnector
 from deskpilot.connectors.builtin.email.compose import reply_subject
 from deskpilot.connectors.builtin.email.markdown_text import markdown_to_text
 from deskpilot.connectors.errors import ConnectorError, DeliveryError
-from deskpilot.connectors.models import OutboundReply
+from deskpilot.connectors.models import Delivered, OutboundReply
 from deskpilot.testing.mail import SmtpServer, TestMailbox
 
 from .conftest import connector_for
@@ -82,7 +82,7 @@ def test_a_copy_goes_to_the_sent_folder_and_find_delivered_finds_it(
     connector = connector_for(mailbox, smtp_server)
     sent, never_sent = a_reply(1), a_reply(2)
 
-    async def scenario(c: EmailConnector) -> tuple[object, object]:
+    async def scenario(c: EmailConnector) -> tuple[Delivered | None, Delivered | None]:
         await c.deliver(sent)
         return await c.find_delivered(sent), await c.find_delivered(never_sent)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar, TypeVar
@@ -162,6 +163,40 @@ class EmailConnector(Connector[EmailConfig], TicketSource):
             visible(read.malformed),
         )
         return None
+
+    async def wait_for_mail(self, cursor: str | None, timeout: float) -> bool:
+        """Wait until mail newer than ``cursor`` is in the mailbox (True) or ``timeout`` seconds
+        pass (False): a sync loop may await this between pulls instead of sleeping, so mail
+        arrives as it lands (IMAP IDLE). Mail already waiting returns at once; a server without
+        IDLE is polled once at the end. Uses its own connection, so pulls and deliveries on
+        this connector never wait behind it."""
+        prior = MailboxCursor.decode(cursor)
+        return await asyncio.to_thread(self._wait_for_mail, prior, timeout)
+
+    def _wait_for_mail(self, prior: MailboxCursor | None, timeout: float) -> bool:
+        config = self.config
+        try:
+            session = ImapSession.open(config)
+        except (ImapConnectionLost, ImapRefused) as error:
+            raise ConnectorUnavailableError(
+                f"email: cannot wait for mail at {self._imap_where()}: {visible(str(error))}"
+            ) from None
+        try:
+            selected = session.select(config.mailbox)
+            last = prior.last_uid if prior and prior.uidvalidity == selected.uidvalidity else 0
+            if session.unprocessed_after(last):
+                return True
+            if not session.supports_idle():
+                time.sleep(timeout)
+                selected = session.select(config.mailbox)
+                return bool(session.unprocessed_after(last))
+            return session.wait_for_new_mail(timeout)
+        except (ImapConnectionLost, ImapRefused) as error:
+            raise ConnectorUnavailableError(
+                f"email: waiting for mail at {self._imap_where()} failed: {visible(str(error))}"
+            ) from None
+        finally:
+            session.close()
 
     # --- outbound -----------------------------------------------------------------------------
 

@@ -132,6 +132,21 @@ class ImapSession:
             fetched.append(Fetched(uid=int(uid), raw=bytes(raw), received=moment))
         return sorted(fetched, key=lambda item: item.uid)
 
+    def wait_for_new_mail(self, timeout: float) -> bool:
+        """IMAP IDLE on the selected mailbox until the server reports new mail (True) or
+        ``timeout`` seconds pass (False). The connection does nothing else meanwhile."""
+        with _translated():
+            self.client.idle()
+            try:
+                answers = self.client.idle_check(timeout=timeout)
+            finally:
+                self.client.idle_done()
+        return any(len(answer) > 1 and answer[1] == b"EXISTS" for answer in answers)
+
+    def supports_idle(self) -> bool:
+        with _translated():
+            return bool(self.client.has_capability("IDLE"))
+
     # --- marking ------------------------------------------------------------------------------
 
     def mark_processed_up_to(self, last_uid: int) -> int:
