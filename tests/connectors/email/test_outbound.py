@@ -190,6 +190,10 @@ def test_the_subject_has_one_re_and_one_tag(subject: str, expected: str) -> None
     assert reply_subject(subject, "T-000123") == expected
 
 
+def test_a_ticket_id_of_another_shape_is_tagged_once_too() -> None:
+    assert reply_subject("Re: Login [ACME-55]", "ACME-55") == "Re: Login [ACME-55]"
+
+
 def test_markdown_becomes_plain_text_without_marks() -> None:
     text = markdown_to_text(
         "## Next steps\n\nRun `deskpilot sync` **now**, or see <https://docs.test>.\n\n"

@@ -108,3 +108,27 @@ class TestEmailContract(ConnectorContract):
     @pytest.fixture
     def connector(self, mailbox: TestMailbox, smtp_server: SmtpServer) -> EmailConnector:
         return connector_for(mailbox, smtp_server)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ("", "DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD"),
+        ('smtp_security = "tls"\n', "'smtp_security': Input should be 'starttls', 'ssl' or 'none'"),
+        ('imap_ssl = "maybe"\n', "'imap_ssl'"),
+    ],
+    ids=["no password", "unknown smtp_security", "imap_ssl not a boolean"],
+)
+def test_a_bad_table_names_what_to_fix(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, extra: str, said: str
+) -> None:
+    with workspace.config_file.open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\n[connectors.email]\naddress = "help@acme.test"\nimap_host = "imap.acme.test"\n'
+            f'smtp_host = "smtp.acme.test"\n{extra}'
+        )
+    if extra:  # the password is there: the other mistake is the one named
+        monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD", "set")
+    with pytest.raises(ConfigError) as raised:
+        ConnectorRegistry(workspace.settings(), workspace, environ={}).config_for("email")
+    assert said in str(raised.value) and str(raised.value).startswith("[connectors.email]")

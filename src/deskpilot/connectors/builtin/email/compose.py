@@ -29,7 +29,8 @@ _TAG = re.compile(r"\[T-[A-Za-z0-9-]+\]")
 
 def reply_subject(subject: str, ticket_id: str) -> str:
     """``Re: <subject> [T-000123]``: one "Re:" however many the thread gathered, one tag."""
-    bare = _TAG.sub("", _REPLY_PREFIX.sub("", " ".join(subject.split()))).strip()
+    bare = _TAG.sub("", _REPLY_PREFIX.sub("", " ".join(subject.split())))
+    bare = bare.replace(f"[{ticket_id}]", "").strip()  # ids of other shapes (imported ones)
     bare = " ".join(bare.split()) or "Your request"
     return f"Re: {bare} [{ticket_id}]"
 
