@@ -5,6 +5,7 @@ for the outbox."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -204,3 +205,14 @@ def test_markdown_becomes_plain_text_without_marks() -> None:
         "- first\n- second\n   1. nested\n\n> you wrote: it fails\n\n    pip install x\n"
     )
     assert not any(mark in text for mark in ("`", "**", "##"))
+
+
+def test_a_sent_copy_that_cannot_be_filed_does_not_fail_the_delivery(
+    mailbox: TestMailbox, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    connector = connector_for(mailbox, smtp_server, imap_port=1)  # the IMAP server is away
+    with caplog.at_level(logging.WARNING):
+        delivered = run(connector, lambda c: c.deliver(a_reply()))
+    assert delivered.external_id == "<reply-1.T-000123@deskpilot.acme.test>"
+    assert len(smtp_server.received) == 1
+    assert "was sent but its copy could not be filed" in caplog.text
