@@ -42,6 +42,7 @@ class ImapAccount:
     port: int
     user: str
     password: str
+    tls_port: int = 0  # implicit TLS (imaps), when started with a certificate
 
     @property
     def url(self) -> str:
@@ -73,15 +74,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _config(folder: Path, port: int, owner: pwd.struct_passwd, internal: str, login: str) -> str:
-    return f"""\
+def _config(
+    folder: Path,
+    port: int,
+    owner: pwd.struct_passwd,
+    internal: str,
+    login: str,
+    tls_port: int = 0,
+) -> str:
+    ssl = (
+        f"ssl = yes\nssl_cert = <{folder}/cert.pem\nssl_key = <{folder}/key.pem\n"
+        if tls_port
+        else "ssl = no\n"
+    )
+    return (
+        ssl
+        + f"""\
 base_dir = {folder}/run
 state_dir = {folder}/state
 log_path = {folder}/dovecot.log
 instance_name = deskpilot-test-{port}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -109,7 +123,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -119,6 +134,7 @@ service imap-login {{
   chroot =
 }}
 """
+    )
 
 
 def _group_name(user: str) -> str:
@@ -127,8 +143,12 @@ def _group_name(user: str) -> str:
     return grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
 
 
-def start(folder: Path, port: int | None = None) -> ImapAccount:
-    """Start Dovecot with everything under ``folder`` (created); wait until it answers."""
+def start(
+    folder: Path, port: int | None = None, certificate: tuple[bytes, bytes] | None = None
+) -> ImapAccount:
+    """Start Dovecot with everything under ``folder`` (created); wait until it answers.
+    With ``certificate`` (PEM certificate chain, PEM key) it also offers STARTTLS on the plain
+    port and implicit TLS on ``tls_port``."""
     binary = dovecot_binary()
     if binary is None:
         raise RuntimeError("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
@@ -146,8 +166,14 @@ def start(folder: Path, port: int | None = None) -> ImapAccount:
     password = secrets.token_urlsafe(12)
     (folder / "mail").mkdir(exist_ok=True)
     (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{password}\n", encoding="utf-8")
+    tls_port = 0
+    if certificate is not None:
+        tls_port = free_port()
+        (folder / "cert.pem").write_bytes(certificate[0])
+        (folder / "key.pem").write_bytes(certificate[1])
+        (folder / "key.pem").chmod(0o600)
     (folder / "dovecot.conf").write_text(
-        _config(folder, port, owner, internal, login), encoding="utf-8"
+        _config(folder, port, owner, internal, login, tls_port), encoding="utf-8"
     )
     if os.geteuid() == 0:
         # The mail user writes the maildir and the auth process reads the passwd file.
@@ -165,7 +191,7 @@ def start(folder: Path, port: int | None = None) -> ImapAccount:
             stderr=subprocess.STDOUT,
         )
     _wait_for(port, folder)
-    return ImapAccount(host="127.0.0.1", port=port, user=USER, password=password)
+    return ImapAccount(host="127.0.0.1", port=port, user=USER, password=password, tls_port=tls_port)
 
 
 def stop(folder: Path) -> None:
