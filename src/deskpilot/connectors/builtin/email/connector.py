@@ -120,7 +120,7 @@ class EmailConnector(Connector[EmailConfig], TicketSource):
                     "email: the IMAP connection dropped after UID %d (%s); the next pull "
                     "goes on from there",
                     reached,
-                    error,
+                    visible(str(error)),
                 )
                 self._forget_session()
                 break
