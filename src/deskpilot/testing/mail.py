@@ -56,7 +56,7 @@ def imap_account() -> Iterator[ImapAccount]:
     folder = Path(tempfile.mkdtemp(prefix="deskpilot-dovecot-"))
     try:
         account = start_dovecot(folder)
-    except Exception as error:
+    except Exception as error:  # say why and skip, rather than fail every test
         stop_dovecot(folder)
         pytest.skip(f"Dovecot is installed but did not start: {error}")
     try:

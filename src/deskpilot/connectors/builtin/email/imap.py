@@ -244,7 +244,7 @@ def _describe(error: BaseException) -> str:
 def _quietly_close(client: IMAPClient) -> None:
     try:
         client.logout()
-    except Exception:
+    except Exception:  # closing a connection that may be gone already
         try:
             client.shutdown()
         except Exception:

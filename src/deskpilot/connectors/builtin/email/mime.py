@@ -71,7 +71,7 @@ def read_mail(raw: bytes, team_address: str, received: datetime | None = None) -
     """``raw`` (RFC 5322 bytes, as IMAP's BODY[] gives them) as what the desk should see."""
     try:
         return _read(raw, team_address.lower(), received)
-    except Exception as error:
+    except Exception as error:  # any failure to parse quarantines this one message only
         return ReadMail(malformed=f"cannot be parsed: {type(error).__name__}: {error}")
 
 

@@ -112,14 +112,14 @@ async def send(client: aiosmtplib.SMTP, message: EmailMessage, sender: str, to: 
 async def close(client: aiosmtplib.SMTP) -> None:
     try:
         await client.quit()
-    except Exception:
+    except Exception:  # the reply went (or failed) already; QUIT is manners
         client.close()
 
 
 async def _reset(client: aiosmtplib.SMTP) -> None:
     try:
         await client.rset()
-    except Exception:
+    except Exception:  # the connection is closed afterwards anyway
         client.close()
 
 
