@@ -136,7 +136,14 @@ class ImapSession:
         """IMAP IDLE on the selected mailbox until the server reports new mail (True) or
         ``timeout`` seconds pass (False). The connection does nothing else meanwhile."""
         with _translated():
-            self.client.idle()
+            try:
+                self.client.idle()
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError:
+                # An update (new mail) came before the server's "+ idling": imapclient calls
+                # that unexpected. Saying "maybe new mail" costs one pull; missing it, a wait.
+                return True
             try:
                 answers = self.client.idle_check(timeout=timeout)
             finally:
