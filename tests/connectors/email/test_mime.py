@@ -283,3 +283,17 @@ def test_the_teams_own_list_header_does_not_hide_customers() -> None:
 def test_malformed_mail_is_reported_not_returned(raw: bytes) -> None:
     read = read_mail(raw, TEAM)
     assert read.message is None and read.malformed and not read.skipped
+
+
+def test_an_outlook_html_reply_loses_the_quoted_message() -> None:
+    sent = mail()
+    sent.set_content(
+        "<html><body><div>Still fails on Safari.</div><hr>"
+        '<div id="divRplyFwdMsg"><b>From:</b> ACME Support &lt;help@acme.test&gt;<br>'
+        "<b>Sent:</b> Monday, November 30, 2026 10:12 AM<br><b>To:</b> Ann Lee<br>"
+        "<b>Subject:</b> Re: Export fails [T-000123]</div><div>Hi Ann, try again.</div>"
+        "</body></html>",
+        subtype="html",
+    )
+    message = read_mail(sent.as_bytes(), TEAM).message
+    assert message is not None and message.body == "Still fails on Safari."
