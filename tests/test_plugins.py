@@ -176,7 +176,7 @@ def test_an_unknown_name_lists_the_installed_ones(fake_plugins: Path, plain_ws: 
     with pytest.raises(UnknownConnectorError) as raised:
         registry_for(plain_ws).load("freshdesk")
     message = str(raised.value)
-    installed = "installed: broken, demo, exits, good"
+    installed = "installed: broken, demo, email, exits, good"
     assert message.startswith(f"no connector named 'freshdesk'; {installed}")
     assert "freshdesk" not in message.split("installed:")[1]
     assert message.endswith("; install a plugin with pip or check the name in config.toml")

@@ -10,6 +10,10 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
   keeping the requests it received (``handle``, ``IdempotentEndpoint`` and ``GraphQLEndpoint``
   for answers that depend on the request); the ``http_server`` fixture in
   ``deskpilot.testing.pytest_plugin`` starts and stops one per test.
+* Mail channels: ``deskpilot.testing.mail`` has fixtures for a real IMAP account (Dovecot,
+  started by ``deskpilot.testing.dovecot`` or exported in ``DESKPILOT_TEST_IMAP_URL``) and a real
+  SMTP server (aiosmtpd with STARTTLS and AUTH); ``deskpilot.testing.tcp_proxy`` cuts a
+  connection part-way. Import them from there (they need the test extra's aiosmtpd and trustme).
 """
 
 from deskpilot.testing.contract import ConnectorContract, ContractSamples, run
