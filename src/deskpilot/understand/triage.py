@@ -33,6 +33,13 @@ def training_examples(store: Store, taxonomy: dict[str, IntentSpec]) -> list[Exa
     return seed_examples(taxonomy) + labelled
 
 
+def _question(ticket: Ticket) -> str:
+    """What the intent is read from: the first message, and a follow-up's new text with it
+    (a reopened ticket is re-triaged on what the customer says now, in its context)."""
+    first, latest = ticket.first_customer_message, ticket.latest_customer_text
+    return first if latest == first else f"{first}\n{latest}"
+
+
 @dataclass
 class Triage:
     classifier: IntentClassifier
@@ -40,7 +47,7 @@ class Triage:
 
     def assess(self, tickets: Sequence[Ticket]) -> list[TriageRecord]:
         predictions = self.classifier.predict_many(
-            [ticket_text(t.subject, t.first_customer_message) for t in tickets]
+            [ticket_text(t.subject, _question(t)) for t in tickets]
         )
         return [self._record(t, p) for t, p in zip(tickets, predictions, strict=True)]
 
