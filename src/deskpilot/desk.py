@@ -479,10 +479,17 @@ class Desk:
         )
         return ChannelSync(inbox, self.channels, self.clock, logger or log)
 
-    async def deliver_outbox(self, limit: int | None = None) -> list[DeliveryOutcome]:
-        """Deliver the replies that are due now (the TUI and ``deskpilot reply`` do, right
-        after sending; ``deskpilot serve`` keeps doing it)."""
-        return await self.outbox_worker().deliver_due(limit=limit)
+    async def deliver_outbox(
+        self, *, message_id: str | None = None, limit: int | None = None
+    ) -> list[DeliveryOutcome]:
+        """Deliver the replies that are due now, or just one (the TUI and ``deskpilot reply``
+        try theirs right after sending; ``deskpilot serve`` keeps delivering the rest)."""
+        return await self.outbox_worker().deliver_due(limit=limit, message_id=message_id)
+
+    def sent_reply_id(self, ticket_id: str) -> str | None:
+        """The Message-ID of the newest reply on the ticket that went to a channel."""
+        entries = self.channels.entries(ticket_id=ticket_id, limit=1)
+        return entries[0].message_id if entries else None
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)

@@ -61,14 +61,23 @@ class OutboxWorker:
         self._log = logger
 
     async def deliver_due(
-        self, *, limit: int | None = None, stop: Callable[[], bool] = lambda: False
+        self,
+        *,
+        limit: int | None = None,
+        stop: Callable[[], bool] = lambda: False,
+        message_id: str | None = None,
     ) -> list[DeliveryOutcome]:
-        """Deliver every reply that is due, one at a time, until none is left, ``limit`` were
-        tried, or ``stop()`` says so (the reply in hand is finished first)."""
+        """Deliver every reply that is due (or only ``message_id``), one at a time, until none
+        is left, ``limit`` were tried, or ``stop()`` says so (the reply in hand is finished
+        first)."""
         outcomes: list[DeliveryOutcome] = []
         while not stop() and (limit is None or len(outcomes) < limit):
             claimed = await asyncio.to_thread(
-                self._channels.claim_due, self._clock(), self._settings.lease, 1
+                self._channels.claim_due,
+                self._clock(),
+                self._settings.lease,
+                1,
+                message_id=message_id,
             )
             if not claimed:
                 break

@@ -290,11 +290,12 @@ def config_path(context: Context) -> None:
 
 
 def _register_command_groups() -> None:
+    from deskpilot.cli.channels import outbox, reply, show
     from deskpilot.cli.copilot import draft
     from deskpilot.cli.feedback import autopilot, eval_group, export_group, learn, stats
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
-    from deskpilot.cli.serve import serve
+    from deskpilot.cli.serve import serve, sync
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
@@ -308,6 +309,10 @@ def _register_command_groups() -> None:
     main.add_command(autopilot)
     main.add_command(plugins)
     main.add_command(serve)
+    main.add_command(sync)
+    main.add_command(reply)
+    main.add_command(show)
+    main.add_command(outbox)
 
 
 _register_command_groups()

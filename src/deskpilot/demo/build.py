@@ -142,11 +142,13 @@ def _write_follow_up(folder: Path, tickets: list[Ticket], now: datetime) -> None
     waiting = [
         t
         for t in tickets
-        if t.status is Status.PENDING and t.customer and t.public_thread[-1].author is Author.AGENT
+        if t.status in {Status.PENDING, Status.SOLVED}
+        and t.customer
+        and t.public_thread[-1].author is Author.AGENT
     ]
     if not waiting:
         return
-    ticket = min(waiting, key=lambda t: t.id)
+    ticket = max(waiting, key=lambda t: (t.public_thread[-1].at, t.id))  # the latest answered
     assert ticket.customer is not None
     at = max(now - timedelta(minutes=5), ticket.public_thread[-1].at + timedelta(minutes=1))
     message = InboundMessage(

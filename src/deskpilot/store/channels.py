@@ -134,9 +134,12 @@ class ChannelStore:
 
     # --- the outbox: the delivery worker's side ------------------------------------------------
 
-    def claim_due(self, now: datetime, lease: timedelta, limit: int = 10) -> list[OutboxEntry]:
+    def claim_due(
+        self, now: datetime, lease: timedelta, limit: int = 10, *, message_id: str | None = None
+    ) -> list[OutboxEntry]:
         """Take up to ``limit`` entries due now (queued ones whose time has come, and sending
-        ones whose worker's lease ran out) for this worker until ``now + lease``."""
+        ones whose worker's lease ran out) for this worker until ``now + lease``; only the
+        reply ``message_id`` when given."""
         o = schema.outbox
         due = sa.or_(
             sa.and_(
@@ -145,6 +148,8 @@ class ChannelStore:
             ),
             sa.and_(o.c.state == DeliveryState.SENDING.value, o.c.claimed_until <= now),
         )
+        if message_id is not None:
+            due = sa.and_(due, o.c.message_id == message_id)
         claimed: list[OutboxEntry] = []
         with self._store.writing() as connection:
             rows = connection.execute(
