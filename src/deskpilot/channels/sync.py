@@ -81,11 +81,11 @@ class SyncReport:
     def describe(self) -> str:
         if self.error:
             return f"{self.connector}: sync failed: {self.error}"
-        parts = [f"{self.imported} new messages"]
+        parts = [_count(self.imported, "new message")]
         if self.new_tickets:
-            parts.append(f"{len(self.new_tickets)} new tickets")
+            parts.append(_count(len(self.new_tickets), "new ticket"))
         if self.follow_ups:
-            parts.append(f"{len(self.follow_ups)} follow-ups")
+            parts.append(_count(len(self.follow_ups), "follow-up"))
         if self.reopened:
             parts.append(f"reopened {', '.join(sorted(set(self.reopened)))}")
         if self.skipped:
@@ -319,6 +319,10 @@ class ChannelSync:
             if not pulled.messages or (pulled.cursor or cursor) == cursor:
                 break
         return report
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _derived_ticket_id(connector: str, inbound: InboundMessage) -> str:
