@@ -165,7 +165,8 @@ class Inbox:
         if found is None and inbound.in_reply_to:
             found = channels.ticket_for_replied(connector, inbound.in_reply_to)
         if found is None:
-            for tag in reversed(TICKET_TAG.findall(inbound.subject)):
+            tags: list[str] = TICKET_TAG.findall(inbound.subject)
+            for tag in reversed(tags):
                 if channels.ticket_exists(tag):
                     return tag
         return found

@@ -516,7 +516,7 @@ class ConnectorContract:
         )
         assert delivered.message_id == reply.message_id and delivered.external_id
         assert not_found is None
-        if type(connector).find_delivered is not TicketSource.find_delivered:
+        if type(source).find_delivered is not TicketSource.find_delivered:
             assert found is not None and found.external_id == delivered.external_id
 
     # --- orders ----------------------------------------------------------------------------
