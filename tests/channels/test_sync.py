@@ -3,7 +3,10 @@ re-triage answered tickets, mark them unread, and keep their attachments in the 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 from deskpilot.channels.sync import ChannelSync
 from deskpilot.connectors.models import InboundAttachment, InboundMessage, Pulled
@@ -11,7 +14,7 @@ from deskpilot.desk import Desk
 from deskpilot.models import Author, Status
 
 from .fakes import FakeChannel
-from .kit import START, Clock, fake_ticket
+from .kit import START, Clock, fake_ticket, open_desk
 
 
 def inbound(number: int, **fields: object) -> InboundMessage:
@@ -196,3 +199,30 @@ def test_the_sync_takes_narrow_collaborators() -> None:
     import inspect
 
     assert "desk" not in inspect.signature(ChannelSync.__init__).parameters
+
+
+def test_two_processes_storing_the_same_pull_store_it_once(
+    database_url: str, tmp_path: Path, clock: Clock
+) -> None:
+    fake = FakeChannel()
+    fake.inbox += [inbound(n, ticket_external_id="conv-1") for n in range(1, 6)]
+    with open_desk(database_url, tmp_path / "first", clock) as desk:
+        desk.store.add_tickets([fake_ticket(1)])
+    errors: list[BaseException] = []
+
+    def sync_in(folder: str) -> None:
+        try:
+            with open_desk(database_url, tmp_path / folder, clock) as desk:
+                asyncio.run(desk.channel_sync().sync("fake", fake))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sync_in, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with open_desk(database_url, tmp_path / "check", clock) as desk:
+        bodies = [m.body for m in desk.ticket("T-000001").messages[1:]]
+    assert bodies == [f"Follow-up number {n}: it still charges me twice." for n in range(1, 6)]

@@ -123,6 +123,7 @@ class Inbox:
         triage = self._triage() if pulled.messages else None  # trained before the write lock
         touched: list[str] = []
         with self._store.transaction():
+            self._channels.lock_sync(connector)
             known = self._channels.known_ids(connector, [m.external_id for m in pulled.messages])
             for inbound in pulled.messages:
                 if inbound.external_id in known:

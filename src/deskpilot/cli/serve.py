@@ -126,7 +126,8 @@ def run_service(
     with _stop_on_signals(stop), Desk.open(workspace) as desk:
         channels = None
         if inbound or outbound:
-            desk.connectors.all_for_capability("tickets")  # a broken config fails here, now
+            if inbound:
+                desk.ticket_sources()  # a channel's broken config fails here, as one line
             channels = threading.Thread(
                 target=_run_channels,
                 args=(workspace, inbound, outbound, stop, failures),

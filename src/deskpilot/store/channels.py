@@ -16,6 +16,7 @@ anything is sent again.
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -40,6 +41,7 @@ class DeliveryState(StrEnum):
 
 
 OUTSTANDING = (DeliveryState.QUEUED, DeliveryState.SENDING)
+SYNC_LOCK_BASE = 0x73796E63_000000  # "sync": advisory lock keys apart from the migration's
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,15 @@ class ChannelStore:
         return found
 
     # --- sync cursors ---------------------------------------------------------------------------
+
+    def lock_sync(self, connector: str) -> None:
+        """Inside a transaction: take this connector's sync for ourselves until it ends, so two
+        processes storing the same pull take turns and the second finds the messages held.
+        (SQLite writers already queue on BEGIN IMMEDIATE.)"""
+        with self._store.writing() as connection:
+            if connection.dialect.name == "postgresql":
+                key = SYNC_LOCK_BASE + zlib.crc32(connector.encode()) % 1_000_000
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
     def cursor(self, connector: str) -> str | None:
         c = schema.channel_sync
