@@ -156,6 +156,12 @@ def _print_overview(desk: Desk) -> None:
     line = ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Status)
     click.echo(f"tickets by status: {line}")
     click.echo(f"next: deskpilot --workspace {desk.workspace.root} queue")
+    inbox = desk.workspace.records_dir / "inbox.jsonl"
+    if inbox.exists() and desk.channels.cursor("demo") is None:  # not pulled yet
+        click.echo(
+            "a customer's answer waits in the demo channel: "
+            f"deskpilot --workspace {desk.workspace.root} sync --once brings it in"
+        )
 
 
 @main.group("import")
