@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -71,16 +72,27 @@ class ChannelService:
         try:
             while not stop.is_set():
                 if self._inbound and time.monotonic() >= next_sync:
-                    for name, source in self._desk.ticket_sources().items():
-                        if stop.is_set():
-                            break
-                        await self._sync.sync(name, source)
                     next_sync = time.monotonic() + settings.sync_seconds
+                    await self._guarded("sync", self._sync_all(stop))
                 if self._outbound:
-                    await self._worker.deliver_due(stop=stop.is_set)
+                    await self._guarded("delivery", self._worker.deliver_due(stop=stop.is_set))
                 await _sleep(stop, settings.deliver_seconds if self._outbound else 1.0)
         finally:
             await self._desk.aclose_connectors()
+
+    async def _sync_all(self, stop: threading.Event) -> None:
+        for name, source in self._desk.ticket_sources().items():
+            if stop.is_set():
+                break
+            await self._sync.sync(name, source)
+
+    async def _guarded(self, what: str, round_: Awaitable[object]) -> None:
+        """One round; a failure (the database briefly away) is logged and the next round
+        tries again, so the server keeps serving."""
+        try:
+            await round_
+        except Exception as error:
+            self._log.error("%s round failed: %s: %s", what, type(error).__name__, error)
 
 
 async def _sleep(stop: threading.Event, seconds: float) -> None:

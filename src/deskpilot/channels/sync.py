@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,7 +133,7 @@ class Inbox:
                 ticket_id = self._file(connector, inbound, report)
                 if inbound.author is Author.CUSTOMER:
                     touched.append(ticket_id)
-                    self._channels.mark_unread(ticket_id, inbound.at)
+                    self._channels.mark_unread(ticket_id, _aware(inbound.at))
                 report.imported += 1
             if triage is not None and touched:
                 tickets = [self._store.get_ticket(i) for i in dict.fromkeys(touched)]
@@ -185,8 +185,8 @@ class Inbox:
             source=connector,
             external_id=inbound.ticket_external_id,
             status=Status.NEW,
-            created_at=inbound.at,
-            updated_at=inbound.at,
+            created_at=_aware(inbound.at),
+            updated_at=_aware(inbound.at),
         )
         added = self._store.add_tickets([ticket], connector=connector).added
         if added:
@@ -230,7 +230,7 @@ class Inbox:
         return Message(
             author=inbound.author,
             body=inbound.body,
-            at=inbound.at,
+            at=_aware(inbound.at),
             author_name=inbound.from_name or inbound.from_email,
             external_id=inbound.external_id,
             attachments=[self._keep(ticket_id, attachment) for attachment in inbound.attachments],
@@ -321,6 +321,11 @@ class ChannelSync:
             if not pulled.messages or (pulled.cursor or cursor) == cursor:
                 break
         return report
+
+
+def _aware(moment: datetime) -> datetime:
+    """A channel's time without a zone is taken as UTC (the store keeps aware times only)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _count(number: int, noun: str) -> str:
