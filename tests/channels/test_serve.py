@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,106 @@ def test_serve_with_everything_switched_off_is_refused(cli: Cli) -> None:
     assert cli("init").exit_code == 0
     result = cli("serve", "--no-intake", "--no-sync", "--no-deliver")
     assert result.exit_code == 2 and "nothing to run" in result.output
+
+
+SLOW_CHANNEL = '''
+"""A channel that records each reply it accepts in a file, then (optionally) takes its time
+to answer: serve is killed in that pause, after the channel accepted the reply."""
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from deskpilot.connectors.base import Connector, ConnectorConfig
+from deskpilot.connectors.capabilities import TicketSource
+from deskpilot.connectors.models import Delivered
+
+
+class SlowConfig(ConnectorConfig):
+    sent_file: Path
+    pause_after_accepting: float = 0.0
+
+
+class SlowChannel(Connector[SlowConfig], TicketSource):
+    config_model: ClassVar[type[ConnectorConfig]] = SlowConfig
+
+    async def pull_new(self, since=None):
+        return []
+
+    async def deliver(self, reply):
+        with self.config.sent_file.open("a") as handle:
+            handle.write(json.dumps({"message_id": reply.message_id}) + "\\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        await asyncio.sleep(self.config.pause_after_accepting)
+        return Delivered(message_id=reply.message_id, external_id="slow-1")
+
+    async def find_delivered(self, reply):
+        if not self.config.sent_file.exists():
+            return None
+        for line in self.config.sent_file.read_text().splitlines():
+            if json.loads(line)["message_id"] == reply.message_id:
+                return Delivered(message_id=reply.message_id, external_id="slow-1")
+        return None
+'''
+
+
+def test_serve_killed_after_the_channel_accepted_a_reply_never_sends_it_twice(
+    tmp_path: Path,
+) -> None:
+    from .kit import fake_ticket
+
+    folder = tmp_path / "ws"
+    cli = Cli(folder)
+    assert cli("init").exit_code == 0
+    (folder / "plugins").mkdir()
+    (folder / "plugins" / "slow.py").write_text(SLOW_CHANNEL)
+    sent_file = tmp_path / "accepted.jsonl"
+
+    def configure(pause: float) -> None:
+        (folder / "config.toml").write_text(
+            f'[connectors.slow]\nplugin = "plugins/slow.py:SlowChannel"\n'
+            f'sent_file = "{sent_file}"\npause_after_accepting = {pause}\n'
+        )
+
+    configure(pause=60)
+    with Desk.open(Workspace.existing(folder)) as desk:
+        desk.store.add_tickets([fake_ticket(1, source="slow")])
+    assert cli("reply", "T-000001", "--text", "Sent once.", "--no-deliver").exit_code == 0
+
+    lease = timedelta(seconds=4)  # the killed worker answers within 0.8 of it: kill before
+    env = {
+        **os.environ,
+        "DESKPILOT_WORKSPACE": str(folder),
+        "DESKPILOT_CHANNELS__LEASE_SECONDS": str(lease.seconds),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deskpilot.cli.app", "serve", "--no-intake", "--no-sync"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: sent_file.exists() and sent_file.read_text(), server)
+    finally:
+        server.kill()  # kill -9: no chance to record the outcome
+        server.communicate(timeout=30)
+    with Desk.open(Workspace.existing(folder)) as desk:
+        (entry,) = desk.outbox()
+        assert entry.state is DeliveryState.SENDING  # the outcome was never written
+        lease_ends = entry.updated_at + lease  # claimed then, by the worker that was killed
+    while datetime.now(UTC) <= lease_ends + timedelta(seconds=1):
+        time.sleep(0.2)
+
+    configure(pause=0)
+    result = cli("sync", "--once", "--no-inbound")
+    assert result.exit_code == 0, result.output
+    assert "deliveries: 1 sent" in result.output
+    assert len(sent_file.read_text().splitlines()) == 1  # found at the channel, not resent
+    with Desk.open(Workspace.existing(folder)) as desk:
+        (entry,) = desk.outbox()
+        assert entry.state is DeliveryState.SENT and entry.external_id == "slow-1"
+        assert entry.attempts == 2
