@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
+from deskpilot.channels.outbox import DeliveryOutcome, OutboxWorker
+from deskpilot.channels.outbox import log as channel_log
+from deskpilot.channels.sync import ChannelSync, Inbox
 from deskpilot.config import Settings
+from deskpilot.connectors.capabilities import TicketSource
+from deskpilot.connectors.errors import ConnectorError
+from deskpilot.connectors.models import OutboundReply
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
@@ -46,11 +52,7 @@ from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
     from deskpilot.actions.service import Escalation
-    from deskpilot.channels.outbox import DeliveryOutcome, OutboxWorker
-    from deskpilot.channels.sync import ChannelSync
     from deskpilot.connectors import ConnectorRegistry
-    from deskpilot.connectors.capabilities import TicketSource
-    from deskpilot.connectors.models import OutboundReply
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
     from deskpilot.intake.records import TicketRecord
@@ -59,8 +61,8 @@ if TYPE_CHECKING:
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
-EMAIL_CONNECTOR = "email"  # the built-in email channel: answers intake and imported tickets
 StageProgress = Callable[[str, int, int], None]
+EMAIL_CONNECTOR = "email"  # the built-in email channel: answers intake and imported tickets
 
 
 @dataclass(frozen=True)
@@ -437,8 +439,6 @@ class Desk:
     def ticket_sources(self) -> dict[str, TicketSource]:
         """The connectors the channel sync pulls: each configured one serving ``tickets``
         that can pull (the demo connector on a demo workspace)."""
-        from deskpilot.connectors.capabilities import TicketSource
-
         sources: dict[str, TicketSource] = {}
         for name in self.connectors.all_for_capability(TicketSource.capability):
             connector = self.connectors.connector(name)
@@ -450,24 +450,19 @@ class Desk:
         return sources
 
     def _ticket_source(self, name: str) -> TicketSource:
-        from deskpilot.connectors.capabilities import TicketSource
-        from deskpilot.connectors.errors import ConnectorError
-
         connector = self.connectors.connector(name)
         if not isinstance(connector, TicketSource):
             raise ConnectorError(f"connector '{name}' does not serve tickets; it cannot deliver")
         return cast(TicketSource, connector)
 
     def outbox_worker(self, logger: logging.Logger | None = None) -> OutboxWorker:
-        from deskpilot.channels.outbox import OutboxWorker, log
-
+        logger = logger or channel_log
         return OutboxWorker(
-            self.channels, self._ticket_source, self.settings.channels, self.clock, logger or log
+            self.channels, self._ticket_source, self.settings.channels, self.clock, logger
         )
 
     def channel_sync(self, logger: logging.Logger | None = None) -> ChannelSync:
-        from deskpilot.channels.sync import ChannelSync, Inbox, log
-
+        logger = logger or channel_log
         inbox = Inbox(
             self.store,
             self.channels,
@@ -475,9 +470,9 @@ class Desk:
             attachments_dir=self.workspace.attachments_dir,
             audit=self.audit,
             clock=self.clock,
-            logger=logger or log,
+            logger=logger,
         )
-        return ChannelSync(inbox, self.channels, self.clock, logger or log)
+        return ChannelSync(inbox, self.channels, self.clock, logger)
 
     async def deliver_outbox(
         self, *, message_id: str | None = None, limit: int | None = None
@@ -719,8 +714,6 @@ class Desk:
 def outbound_reply(ticket: Ticket, reply: Message) -> OutboundReply:
     """The reply as its channel gets it: to the customer, answering their last message, with
     the thread's ids for threading."""
-    from deskpilot.connectors.models import OutboundReply
-
     thread_ids = [m.external_id for m in ticket.public_thread if m.external_id]
     last_customer = next(
         (m for m in reversed(ticket.messages) if m.author is Author.CUSTOMER and m.external_id),
