@@ -11,6 +11,7 @@ from pathlib import Path
 from deskpilot.channels.sync import ChannelSync
 from deskpilot.connectors.models import InboundAttachment, InboundMessage, Pulled
 from deskpilot.desk import Desk
+from deskpilot.feedback.stats import compute_stats
 from deskpilot.models import Author, Status
 
 from .fakes import FakeChannel
@@ -131,6 +132,7 @@ async def test_a_follow_up_reopens_a_solved_ticket_retriages_and_marks_it_unread
     assert ticket.status is Status.OPEN
     (reopen,) = channel_desk.store.list_actions("T-000001", action="reopen")
     assert reopen.params["from"] == "solved" and reopen.actor == "fake"
+    assert compute_stats(channel_desk.store, now=START).reopens == 1  # a KPI of its own
     assert channel_desk.store.get_triage("T-000001") is not None
     (row,) = [t for t in channel_desk.queue(limit=None) if t.id == "T-000001"]
     assert row.unread
