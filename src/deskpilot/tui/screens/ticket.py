@@ -505,10 +505,12 @@ class TicketScreen(Screen[None]):
         try:
             outcomes = await self.desk.deliver_outbox(message_id=message_id)
         except DeskPilotError as error:
-            self.notify(str(error), title="Delivery", severity="warning")
+            self.notify(str(error), title="Delivery", severity="warning", markup=False)
             outcomes = []
         if outcomes and outcomes[-1].state is not DeliveryState.SENT:
-            self.notify(outcomes[-1].detail, title="Not delivered yet", severity="warning")
+            self.notify(
+                outcomes[-1].detail, title="Not delivered yet", severity="warning", markup=False
+            )
         if self.is_mounted:
             self.deliveries = self.desk.deliveries(self.ticket_id)
             self._show_thread()
@@ -523,7 +525,7 @@ class TicketScreen(Screen[None]):
         try:
             self.desk.retry_reply(entry.id)
         except DeskPilotError as error:
-            self.notify(str(error), title="Retry failed", severity="error")
+            self.notify(str(error), title="Retry failed", severity="error", markup=False)
             return
         self.notify(f"Reply {entry.id} queued again")
         self.reload()
