@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from deskpilot.channels.outbox import DeliveryOutcome
 from deskpilot.channels.sync import SyncReport
 from deskpilot.store.channels import ChannelStore, DeliveryState
+from deskpilot.terminal_text import visible
 
 if TYPE_CHECKING:
     from deskpilot.desk import Desk
@@ -92,7 +93,8 @@ class ChannelService:
         try:
             await round_
         except Exception as error:
-            self._log.error("%s round failed: %s: %s", what, type(error).__name__, error)
+            problem = visible(f"{type(error).__name__}: {error}", one_line=True)
+            self._log.error("%s round failed: %s", what, problem)
 
 
 async def _sleep(stop: threading.Event, seconds: float) -> None:
