@@ -268,6 +268,25 @@ class TeamSettings(Section):
         return self.lease / 3
 
 
+class ChannelSettings(Section):
+    """[channels]: replies on their way to customers, and customers' answers coming back."""
+
+    sync_seconds: float = Field(30.0, gt=0)  # how often `deskpilot serve` pulls each channel
+    deliver_seconds: float = Field(2.0, gt=0)  # how often it looks for replies to deliver
+    # A reply that could not go out is tried again after retry_base_seconds, doubling each
+    # time up to retry_max_seconds; after max_attempts it fails and waits for an agent.
+    retry_base_seconds: float = Field(30.0, gt=0)
+    retry_max_seconds: float = Field(3600.0, gt=0)
+    max_attempts: int = Field(10, gt=0)
+    # A worker holds a reply this long while it delivers it; one that vanished (killed) lets it
+    # go then, and the next asks the channel whether it arrived before sending it again.
+    lease_seconds: float = Field(120.0, gt=0)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -287,6 +306,7 @@ class Settings(BaseSettings):
     team: TeamSettings = Field(default_factory=TeamSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     automation: AutomationSettings = Field(default_factory=AutomationSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
     # Canned replies an agent puts in place of the draft with one key: name -> text, with
     # {first_name}, {agent} and {ticket_id} filled in.
     macros: dict[str, str] = Field(default_factory=dict)
@@ -558,6 +578,13 @@ setbacks_to_demote = 2  # reopens, escalations, bad CSAT after auto-sends that d
 
 # [macros]              # canned replies, one key (m) in the ticket workspace
 # thanks = "Hi {first_name},\\n\\nGlad that's sorted, I'll close this now.\\n\\n{agent}"
+
+[channels]              # replies reach customers; their answers come back (deskpilot serve)
+sync_seconds = 30.0     # pull each channel this often
+deliver_seconds = 2.0   # look for replies to deliver this often
+retry_base_seconds = 30.0   # a reply that could not go out: again after 30 s, 60 s, 120 s...
+retry_max_seconds = 3600.0
+max_attempts = 10       # then it fails and shows in the thread, for an agent to retry
 
 [storage]
 # database_url = "postgresql://desk@db.internal/deskpilot"   # unset = this workspace's SQLite

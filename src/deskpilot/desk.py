@@ -6,15 +6,23 @@ tests drive it directly. Every operation that changes a ticket is written to the
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
+from deskpilot.channels.outbox import DeliveryOutcome, OutboxWorker
+from deskpilot.channels.outbox import log as channel_log
+from deskpilot.channels.sync import ChannelSync, Inbox
 from deskpilot.config import Settings
+from deskpilot.connectors.capabilities import TicketSource
+from deskpilot.connectors.errors import ConnectorError
+from deskpilot.connectors.models import OutboundReply
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
@@ -36,6 +44,7 @@ from deskpilot.models import (
 )
 from deskpilot.queue_search import QueueSearch
 from deskpilot.store import QueueFilter, Store
+from deskpilot.store.channels import ChannelStore, DeliveryState, OutboxEntry
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
 from deskpilot.views import QueueView, resolve_view
@@ -53,6 +62,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 StageProgress = Callable[[str, int, int], None]
+EMAIL_CONNECTOR = "email"  # the built-in email channel: answers intake and imported tickets
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class Desk:
         self.workspace = workspace
         self.settings = settings
         self.store = store
+        self.channels = ChannelStore(store)  # the outbox, sync cursors, unread markers
         self._triage: Triage | None = None
         self._knowledge: KnowledgeIndex | None = None
         self._queue_search = QueueSearch(store)
@@ -132,6 +143,10 @@ class Desk:
 
     def ticket(self, ticket_id: str) -> Ticket:
         return self.store.get_ticket(ticket_id)
+
+    def mark_read(self, ticket_id: str) -> bool:
+        """The agent has seen the ticket's new messages (opening it does)."""
+        return self.channels.mark_read(ticket_id)
 
     # --- queue views -----------------------------------------------------------------------
 
@@ -378,12 +393,24 @@ class Desk:
         event = None
         with self.store.transaction():
             claim = self._hold(ticket_id)  # in this transaction: no reply goes out twice
-            self.store.append_message(ticket_id, reply)
+            ticket = self.store.get_ticket(ticket_id)
+            channel = self._reply_channel(ticket)
+            if channel is not None:
+                # The reply's Message-ID is fixed now, with it, and never changes: every retry
+                # sends the same one, which is how the channel recognises a reply it has.
+                reply = reply.model_copy(update={"external_id": self._new_message_id()})
+            self.store.append_message(ticket_id, reply, connector=channel or "")
+            if channel is not None:
+                self.channels.enqueue(outbound_reply(ticket, reply), channel, self.clock())
             self.store.update_ticket(ticket_id, status=Status.PENDING)
+            self.channels.mark_read(ticket_id)
             if edit_id is not None:
                 outcome = EditOutcome.REPLACED_BY_MACRO if from_macro else EditOutcome.SENT_AS_IS
                 event = self.edits.finish(edit_id, outcome, text, keystrokes=keystrokes)
-            self.audit("send", ticket_id, {"chars": len(text)}, actor=sender)
+            params: dict[str, Any] = {"chars": len(text), "channel": channel}
+            if channel is not None:
+                params["message_id"] = reply.external_id
+            self.audit("send", ticket_id, params, actor=sender)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         if self.settings.feedback.learn:
@@ -393,6 +420,93 @@ class Desk:
             if event is not None:
                 remember_edit(self, event)
         return event
+
+    # --- channels: how replies reach the customer ----------------------------------------------
+
+    def reply_channel(self, ticket_id: str) -> str | None:
+        """The connector a reply on this ticket goes out through; None when it has none (the
+        reply is then kept in the thread only, and the agent is told so)."""
+        return self._reply_channel(self.store.get_ticket(ticket_id))
+
+    def _reply_channel(self, ticket: Ticket) -> str | None:
+        if ticket.source:
+            return ticket.source  # where the conversation lives
+        if EMAIL_CONNECTOR in self.settings.connectors and ticket.customer is not None:
+            return EMAIL_CONNECTOR  # an intake or imported ticket: answered by email
+        return None
+
+    def _new_message_id(self) -> str:
+        address = str(self.settings.connectors.get(EMAIL_CONNECTOR, {}).get("address", ""))
+        domain = address.rpartition("@")[2].strip().lower() or "localhost"
+        return f"<{uuid.uuid4().hex}@deskpilot.{domain}>"
+
+    def deliveries(self, ticket_id: str) -> dict[str, OutboxEntry]:
+        """The delivery of each reply on the ticket that went to a channel, by Message-ID."""
+        return {e.message_id: e for e in self.channels.entries(ticket_id=ticket_id)}
+
+    def outbox(
+        self, *, states: frozenset[DeliveryState] | None = None, limit: int | None = 200
+    ) -> list[OutboxEntry]:
+        """Replies on their way out (or failed, or sent), newest first."""
+        return self.channels.entries(states=states, limit=limit)
+
+    def retry_reply(self, key: str | int) -> OutboxEntry:
+        """Queue a failed reply (by its outbox number or Message-ID) for delivery again."""
+        entry = self.channels.entry(key)
+        self.refuse_if_held(entry.ticket_id)
+        retried = self.channels.retry(key, self.clock())
+        self.audit("retry_reply", entry.ticket_id, {"outbox": entry.id, "was": entry.last_error})
+        return retried
+
+    def ticket_sources(self) -> dict[str, TicketSource]:
+        """The connectors the channel sync pulls: each configured one serving ``tickets``
+        that can pull (the demo connector on a demo workspace)."""
+        sources: dict[str, TicketSource] = {}
+        for name in self.connectors.all_for_capability(TicketSource.capability):
+            connector = self.connectors.connector(name)
+            if (
+                isinstance(connector, TicketSource)
+                and type(connector).pull is not TicketSource.pull
+            ):
+                sources[name] = connector
+        return sources
+
+    def _ticket_source(self, name: str) -> TicketSource:
+        connector = self.connectors.connector(name)
+        if not isinstance(connector, TicketSource):
+            raise ConnectorError(f"connector '{name}' does not serve tickets; it cannot deliver")
+        return cast(TicketSource, connector)
+
+    def outbox_worker(self, logger: logging.Logger | None = None) -> OutboxWorker:
+        logger = logger or channel_log
+        return OutboxWorker(
+            self.channels, self._ticket_source, self.settings.channels, self.clock, logger
+        )
+
+    def channel_sync(self, logger: logging.Logger | None = None) -> ChannelSync:
+        logger = logger or channel_log
+        inbox = Inbox(
+            self.store,
+            self.channels,
+            triage=self.triage,
+            attachments_dir=self.workspace.attachments_dir,
+            audit=self.audit,
+            clock=self.clock,
+            logger=logger,
+        )
+        return ChannelSync(inbox, self.channels, self.clock, logger)
+
+    async def deliver_outbox(
+        self, *, message_id: str | None = None, limit: int | None = None
+    ) -> list[DeliveryOutcome]:
+        """Deliver the replies that are due now, or just one (the TUI and ``deskpilot reply``
+        try theirs right after sending; ``deskpilot serve`` keeps delivering the rest)."""
+        return await self.outbox_worker().deliver_due(limit=limit, message_id=message_id)
+
+    def sent_reply_id(self, ticket_id: str) -> str | None:
+        """The Message-ID of the newest reply on the ticket that went to a channel."""
+        entries = self.channels.entries(ticket_id=ticket_id, limit=1)
+        return entries[0].message_id if entries else None
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
@@ -617,3 +731,26 @@ class Desk:
                 at=self.clock(),
             )
         )
+
+
+def outbound_reply(ticket: Ticket, reply: Message) -> OutboundReply:
+    """The reply as its channel gets it: to the customer, answering their last message, with
+    the thread's ids for threading."""
+    thread_ids = [m.external_id for m in ticket.public_thread if m.external_id]
+    last_customer = next(
+        (m for m in reversed(ticket.messages) if m.author is Author.CUSTOMER and m.external_id),
+        None,
+    )
+    customer = ticket.customer
+    return OutboundReply(
+        ticket_id=ticket.id,
+        ticket_external_id=ticket.external_id,
+        message_id=reply.external_id,
+        subject=ticket.subject,
+        to_email=customer.email if customer else "",
+        to_name=customer.name if customer else "",
+        body=reply.body,
+        author_name=reply.author_name,
+        in_reply_to=last_customer.external_id if last_customer else "",
+        references=thread_ids,
+    )

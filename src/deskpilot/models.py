@@ -188,6 +188,18 @@ class Ticket(Model):
         return ""
 
     @property
+    def latest_customer_text(self) -> str:
+        """What the customer is asking now: their messages since the last agent reply (a
+        follow-up answers the conversation, not the first message), else their first one."""
+        since_reply: list[str] = []
+        for message in reversed(self.messages):
+            if message.author is Author.AGENT:
+                break
+            if message.author is Author.CUSTOMER:
+                since_reply.insert(0, message.body)
+        return "\n\n".join(since_reply) or self.first_customer_message
+
+    @property
     def public_thread(self) -> list[Message]:
         """The conversation as the customer sees it (internal notes left out)."""
         return [m for m in self.messages if m.author is not Author.NOTE]
@@ -387,6 +399,8 @@ class TicketSummary(Model):
     # Team mode: who is working the ticket, and until when their lease runs.
     claimed_by: str | None = None
     claimed_until: datetime | None = None
+    # A customer message arrived through a channel that no agent has opened the ticket for.
+    unread: bool = False
 
     def handled_by_other(self, agent: str, now: datetime) -> str | None:
         """The other agent holding a live claim on this ticket, if any."""

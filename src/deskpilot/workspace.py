@@ -76,6 +76,11 @@ class Workspace:
         return self.root / "records"
 
     @property
+    def attachments_dir(self) -> Path:
+        """Files that came with customers' messages, kept as received, never opened."""
+        return self.root / "attachments"
+
+    @property
     def plugins_dir(self) -> Path:
         return self.root / "plugins"
 

@@ -163,6 +163,12 @@ def _print_overview(desk: Desk) -> None:
     line = ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Status)
     click.echo(f"tickets by status: {line}")
     click.echo(f"next: deskpilot --workspace {desk.workspace.root} queue")
+    inbox = desk.workspace.records_dir / "inbox.jsonl"
+    if inbox.exists() and desk.channels.cursor("demo") is None:  # not pulled yet
+        click.echo(
+            "a customer's answer waits in the demo channel: "
+            f"deskpilot --workspace {desk.workspace.root} sync --once brings it in"
+        )
 
 
 @main.group("import")
@@ -307,11 +313,12 @@ def config_path(context: Context) -> None:
 
 
 def _register_command_groups() -> None:
+    from deskpilot.cli.channels import outbox, reply, show
     from deskpilot.cli.copilot import draft
     from deskpilot.cli.feedback import autopilot, eval_group, export_group, learn, stats
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
-    from deskpilot.cli.serve import serve
+    from deskpilot.cli.serve import serve, sync
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
@@ -325,6 +332,10 @@ def _register_command_groups() -> None:
     main.add_command(autopilot)
     main.add_command(plugins)
     main.add_command(serve)
+    main.add_command(sync)
+    main.add_command(reply)
+    main.add_command(show)
+    main.add_command(outbox)
 
 
 _register_command_groups()

@@ -210,6 +210,13 @@ class ConnectorRegistry:
             return self.connector(DEMO)
         raise NoConnectorError(self._nothing_serves(capability))
 
+    def all_for_capability(self, capability: str) -> list[str]:
+        """Every connector serving ``capability`` here (the channel sync pulls each ticket
+        source): the configured ones, else the demo connector on a demo workspace."""
+        return self._configured_serving(capability) or (
+            [DEMO] if self._demo_serves(capability) else []
+        )
+
     # Typed shortcuts for the desk: registry.billing().refund(...)
 
     def crm(self) -> Crm:

@@ -145,7 +145,7 @@ async def _add_bugs(desk: Desk, context: DraftContext) -> None:
 
 def _add_knowledge(desk: Desk, context: DraftContext) -> None:
     ticket = context.ticket
-    query = f"{ticket.subject} {ticket.first_customer_message}"[:600]
+    query = f"{ticket.subject} {ticket.latest_customer_text}"[:600]  # a follow-up: what it asks
     try:
         index = desk.knowledge()
         articles = index.search(query, limit=KNOWLEDGE_LIMIT + 2, kinds=["article", "fact"])

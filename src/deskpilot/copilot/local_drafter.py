@@ -225,7 +225,7 @@ def _adaptable_reply(context: DraftContext) -> KnowledgeItem | None:
     for item, _body, details in pool:
         for detail in details:
             customers_with.setdefault(detail, set()).add(item.customer or item.source.ref)
-    question = context.ticket.first_customer_message
+    question = context.ticket.latest_customer_text  # a follow-up's question, not the first one
     candidates = [
         item
         for item, body, details in pool

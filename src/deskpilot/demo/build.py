@@ -7,7 +7,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from deskpilot.demo.generator import DemoData, generate
 from deskpilot.errors import DeskPilotError, WorkspaceError
-from deskpilot.models import Ticket
+from deskpilot.models import Author, Status, Ticket
 from deskpilot.store import Store, open_store, sqlite_url
 from deskpilot.workspace import Workspace
 
@@ -26,6 +26,7 @@ Progress = Callable[[str, int, int], None]
 DEMO_KEY = "demo"  # in the store's meta table, written in the build's own transaction
 TICKET_BATCH = 5000
 HELP_CENTER_URL = "https://help.acmecloud.com/articles"
+DEMO_CHANNEL = "demo"  # the connector demo tickets live in
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,14 @@ def build_demo(
     report = progress or (lambda _stage, _done, _total: None)
     report("generating", 0, tickets)
     # Times are relative to now, so the demo queue looks like a live one whenever it is built.
-    data = generate(tickets=tickets, seed=seed, now=now or _start_of_this_hour())
+    present = now or _start_of_this_hour()
+    data = generate(tickets=tickets, seed=seed, now=present)
+    # The demo connector is the demo's channel: replies go back through it (into
+    # records/outbox.jsonl), and a customer's follow-up waits in its inbox for the first sync.
+    data.tickets = [_on_demo_channel(t) for t in data.tickets]
     report("generating", tickets, tickets)
     _write_records(workspace.records_dir, data)
+    _write_follow_up(workspace.records_dir, data.tickets, present)
     _write_articles(workspace.articles_dir, data)
     arriving = [_unlabelled(t) for t in data.tickets if t.status.is_open]
     history = [t for t in data.tickets if not t.status.is_open]
@@ -117,6 +123,44 @@ def _write_edit_history(store: Store, history: list[Ticket], seed: int) -> None:
 
 def _start_of_this_hour() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _on_demo_channel(ticket: Ticket) -> Ticket:
+    return ticket.model_copy(update={"source": DEMO_CHANNEL, "external_id": ticket.id})
+
+
+FOLLOW_UP = (
+    "Thanks for getting back to me. I tried what you suggested, but it still isn't working "
+    "on my side. Could you take another look?"
+)
+
+
+def _write_follow_up(folder: Path, tickets: list[Ticket], now: datetime) -> None:
+    """One customer answering a reply: the demo channel's first pull reopens that ticket."""
+    from deskpilot.connectors.models import InboundMessage
+
+    waiting = [
+        t
+        for t in tickets
+        if t.status in {Status.PENDING, Status.SOLVED}
+        and t.customer
+        and t.public_thread[-1].author is Author.AGENT
+    ]
+    if not waiting:
+        return
+    ticket = max(waiting, key=lambda t: (t.public_thread[-1].at, t.id))  # the latest answered
+    assert ticket.customer is not None
+    at = max(now - timedelta(minutes=5), ticket.public_thread[-1].at + timedelta(minutes=1))
+    message = InboundMessage(
+        external_id=f"demo-follow-up-{ticket.id}",
+        ticket_external_id=ticket.id,
+        subject=f"Re: {ticket.subject}",
+        from_email=ticket.customer.email,
+        from_name=ticket.customer.name,
+        body=FOLLOW_UP,
+        at=at,
+    )
+    (folder / "inbox.jsonl").write_text(message.model_dump_json() + "\n", encoding="utf-8")
 
 
 def _unlabelled(ticket: Ticket) -> Ticket:

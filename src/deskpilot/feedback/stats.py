@@ -7,6 +7,7 @@ Each figure in one line (the README repeats these):
 * deflection_rate: resolved tickets whose every reply went out as drafted (no human edit, or
   sent by the autopilot), of resolved tickets that had a draft; abandoned ones are apart.
 * abandoned: tickets waiting on the customer longer than ``abandoned_after_days``.
+* reopens: customers writing again on a pending, solved or closed ticket (the channel sync).
 * escalation_rate: tickets escalated to a human team, of all tickets.
 * csat: mean satisfaction score (1-5) of tickets that have one.
 * first_response_minutes / resolution_minutes: medians, from the ticket's creation.
@@ -61,6 +62,7 @@ class TeamStats:
     edit_classes: dict[str, int]
     edit_reasons: dict[str, int]
     daily: dict[str, list[Any]] = field(default_factory=dict)  # date -> series, for charts
+    reopens: int = 0  # customers writing again on a pending, solved or closed ticket
 
     def to_json(self) -> dict[str, Any]:
         figures = self.overall.to_json()
@@ -68,6 +70,7 @@ class TeamStats:
             "since": self.since.isoformat() if self.since else None,
             **figures,
             "abandoned": self.abandoned,
+            "reopens": self.reopens,
             "first_response_minutes": _round(self.first_response_minutes),
             "resolution_minutes": _round(self.resolution_minutes),
             "escalation_reasons": self.escalation_reasons,
@@ -142,6 +145,7 @@ def compute_stats(
         edit_classes=dict(Counter(e.edit_class for e in events if e.edit_class).most_common()),
         edit_reasons=dict(Counter(e.reason for e in events if e.reason).most_common()),
         daily=_daily(tickets, events),
+        reopens=len(store.list_actions(action="reopen", since=since)),
     )
 
 

@@ -50,6 +50,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("deskpilot.intake")
+HealthReport = Callable[[], dict[str, Any]]  # blocking: called in a thread
 
 SIGNATURE_HEADER = "x-deskpilot-signature"
 SIGNATURE_PREFIX = "sha256="
@@ -95,10 +96,15 @@ class IntakeApp:
     database takes one writer at a time anyway."""
 
     def __init__(
-        self, desk: Desk, settings: IntakeSettings, throttle: AuthThrottle | None = None
+        self,
+        desk: Desk,
+        settings: IntakeSettings,
+        health: HealthReport | None = None,
+        throttle: AuthThrottle | None = None,
     ) -> None:
         self._desk = desk
         self._settings = settings
+        self._health_report = health  # more for GET /health (the channels' state)
         secret = settings.secret.get_secret_value() if settings.secret else ""
         self._secret = secret.encode() if secret else None
         self._desk_lock = threading.Lock()
@@ -177,7 +183,10 @@ class IntakeApp:
         return await handler()
 
     async def _health(self) -> Reply:
-        return Reply(200, {"status": "ok", "version": __version__})
+        body: dict[str, Any] = {"status": "ok", "version": __version__}
+        if self._health_report is not None:
+            body |= await asyncio.to_thread(self._health_report)
+        return Reply(200, body)
 
     async def _post_ticket(self, headers: dict[str, str], receive: Receive, client: str) -> Reply:
         self._check_not_throttled(client)
@@ -419,13 +428,14 @@ class IntakeServer:
         *,
         host: str | None = None,
         port: int | None = None,
+        health: HealthReport | None = None,
     ) -> None:
         import uvicorn
 
         self.host = host or settings.host
         self.port = settings.port if port is None else port
         check_can_listen(self.host, settings)
-        self.app = IntakeApp(desk, settings)
+        self.app = IntakeApp(desk, settings, health=health)
         config = uvicorn.Config(
             self.app,
             log_config=None,  # the CLI configures logging; the app logs each request itself

@@ -33,6 +33,13 @@ def _add_column(table: sa.Table, column_name: str) -> Step:
             return
         column = table.c[column_name]
         kind = column.type.compile(dialect=connection.dialect)
+        # A NOT NULL column needs its server default to be added to a table with rows.
+        default = column.server_default
+        if isinstance(default, sa.DefaultClause) and isinstance(default.arg, str):
+            literal = default.arg.replace("'", "''")
+            kind += (
+                f" NOT NULL DEFAULT '{literal}'" if not column.nullable else f" DEFAULT '{literal}'"
+            )
         connection.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column_name} {kind}"))
 
     return step
@@ -84,6 +91,18 @@ STEPS: tuple[Step, ...] = (
         _add_column(schema.tickets, "claim_token"),
         _add_column(schema.tickets, "claimed_until"),
         _create_index(schema.tickets, "ix_tickets_claimed_by"),
+    ),
+    _steps(
+        _add_column(schema.tickets, "source"),
+        _add_column(schema.tickets, "external_id"),
+        _add_column(schema.tickets, "unread_since"),
+        _create_index(schema.tickets, "ix_tickets_source_external"),
+        _add_column(schema.messages, "external_id"),
+        _add_column(schema.messages, "connector"),
+        _add_column(schema.messages, "channel"),
+        _add_column(schema.messages, "attachments"),
+        _create_index(schema.messages, "ix_messages_external"),
+        _create(schema.outbox, schema.channel_sync),
     ),
 )
 SCHEMA_VERSION = len(STEPS)

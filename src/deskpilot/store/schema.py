@@ -95,6 +95,12 @@ tickets = sa.Table(
     sa.Column("claimed_by", sa.String(128), nullable=True),
     sa.Column("claim_token", sa.String(36), nullable=True),
     sa.Column("claimed_until", UtcDateTime, nullable=True),
+    # v6, channels: the connector the conversation lives in and its id there (see
+    # Ticket.source), and since when a customer message waits unread (NULL: the agent has seen
+    # everything; set by the channel sync, cleared when an agent opens the ticket).
+    sa.Column("source", sa.String(64), nullable=False, server_default=""),
+    sa.Column("external_id", sa.String(255), nullable=False, server_default=""),
+    sa.Column("unread_since", UtcDateTime, nullable=True),
 )
 # The queue's sort order; walking it and skipping solved tickets beats sorting every open one.
 sa.Index("ix_tickets_queue", tickets.c.priority_rank, tickets.c.created_at, tickets.c.id)
@@ -104,6 +110,8 @@ sa.Index("ix_tickets_intent", tickets.c.intent)
 sa.Index("ix_tickets_updated_at", tickets.c.updated_at)
 # "Being handled by" and a desk's own claims (v5).
 sa.Index("ix_tickets_claimed_by", tickets.c.claimed_by)
+# A pulled message names its conversation by the connector's own id (v6).
+sa.Index("ix_tickets_source_external", tickets.c.source, tickets.c.external_id)
 
 messages = sa.Table(
     "messages",
@@ -115,8 +123,18 @@ messages = sa.Table(
     sa.Column("author_name", sa.Text, nullable=False, default=""),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
+    # v6, channels: the channel's id for the message (an email Message-ID, a Zendesk comment
+    # id; our own replies get their Message-ID when written), the connector it came or went
+    # through ("" for messages typed into the desk or imported), its channel when it is not the
+    # ticket's, and its attachments' metadata (the bytes live in the workspace's folder).
+    sa.Column("external_id", sa.String(998), nullable=False, server_default=""),
+    sa.Column("connector", sa.String(64), nullable=False, server_default=""),
+    sa.Column("channel", sa.String(16), nullable=True),
+    sa.Column("attachments", sa.JSON, nullable=True),
     sa.UniqueConstraint("ticket_id", "seq", name="uq_messages_ticket_seq"),
 )
+# Pulling twice stores nothing twice, and an answer finds the message it replies to (v6).
+sa.Index("ix_messages_external", messages.c.external_id)
 
 drafts = sa.Table(
     "drafts",
@@ -225,4 +243,45 @@ triage = sa.Table(
     sa.Column("handoff", sa.Boolean, nullable=False),
     sa.Column("handoff_reason", sa.Text, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
+)
+
+# v6: replies on their way to customers. A reply is written with its outbox entry in one
+# transaction; the delivery worker claims due entries (a lease, so a crashed worker's entry is
+# taken up again and reconciled with the channel before any resend) and records the outcome.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    serial_id(),
+    # The reply's Message-ID, fixed when it was written: the same across every retry.
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),
+    ticket_ref(),
+    sa.Column("connector", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),  # the OutboundReply, as the channel gets it
+    sa.Column("state", sa.String(16), nullable=False),  # queued, sending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_try", UtcDateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, default=""),
+    # True after an attempt whose outcome is unknown: ask the channel before sending again.
+    sa.Column("check_first", sa.Boolean, nullable=False, default=False),
+    sa.Column("external_id", sa.String(255), nullable=False, default=""),  # the channel's id
+    sa.Column("claim_token", sa.String(36), nullable=True),
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+)
+sa.Index("ix_outbox_due", outbox.c.state, outbox.c.next_try)
+sa.Index("ix_outbox_ticket", outbox.c.ticket_id)
+
+# v6: each ticket source's sync: the cursor its next pull starts from (written in the same
+# transaction as the messages it covers), and how the last syncs went, for GET /health.
+channel_sync = sa.Table(
+    "channel_sync",
+    metadata,
+    sa.Column("connector", sa.String(64), primary_key=True),
+    sa.Column("cursor", sa.Text, nullable=True),
+    sa.Column("last_sync_at", UtcDateTime, nullable=True),  # the last attempt
+    sa.Column("last_ok_at", UtcDateTime, nullable=True),  # the last one that worked
+    sa.Column("last_error", sa.Text, nullable=False, default=""),
+    sa.Column("imported", sa.Integer, nullable=False, default=0),  # messages stored, ever
 )

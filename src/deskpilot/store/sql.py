@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ from deskpilot.errors import (
 )
 from deskpilot.models import (
     ActionRecord,
+    Attachment,
     Author,
     Claim,
     Customer,
@@ -339,6 +340,19 @@ class Store:
         with self._engine.connect() as connection:
             yield connection
 
+    # The store's persisted concerns kept in modules of their own (``store/channels.py``) work
+    # through these: the transaction in progress, else a connection of their own.
+
+    def writing(self) -> AbstractContextManager[sa.Connection]:
+        return self._write()
+
+    def reading(self) -> AbstractContextManager[sa.Connection]:
+        return self._read()
+
+    def announce(self, connection: sa.Connection, payload: str) -> None:
+        """Tell listening desks the queue changed (when ``connection``'s transaction commits)."""
+        self._notify(connection, payload)
+
     def get_meta(self, key: str) -> str | None:
         with self._read() as connection:
             value = connection.execute(
@@ -375,11 +389,12 @@ class Store:
 
     # --- tickets -------------------------------------------------------------------------
 
-    def add_tickets(self, tickets: Iterable[Ticket]) -> AddResult:
+    def add_tickets(self, tickets: Iterable[Ticket], *, connector: str = "") -> AddResult:
         """Insert tickets (with their customers and messages) in one transaction.
 
         Ids already in the store are skipped, so importing the same file twice adds nothing.
-        Customers are saved by id (the caller matched them by email first).
+        Customers are saved by id (the caller matched them by email first). ``connector``: the
+        channel the messages came through (the channel sync's new tickets).
         """
         batch = list(tickets)
         result = AddResult()
@@ -398,7 +413,11 @@ class Store:
             self._insert_many(
                 connection,
                 schema.messages,
-                [_message_row(t.id, seq, m) for t in fresh for seq, m in enumerate(t.messages)],
+                [
+                    _message_row(t.id, seq, m, connector)
+                    for t in fresh
+                    for seq, m in enumerate(t.messages)
+                ],
             )
             result.added = [t.id for t in fresh]
             if fresh:
@@ -449,6 +468,7 @@ class Store:
                 t.c.customer_id,
                 t.c.claimed_by,
                 t.c.claimed_until,
+                t.c.unread_since.is_not(None).label("unread"),
                 c.c.name.label("customer_name"),
                 c.c.email.label("customer_email"),
                 c.c.tier,
@@ -500,7 +520,9 @@ class Store:
         if updated.rowcount == 0:
             raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}")
 
-    def append_message(self, ticket_id: str, message: Message) -> None:
+    def append_message(self, ticket_id: str, message: Message, *, connector: str = "") -> int:
+        """Add a message at the end of the thread; returns its row id. ``connector``: the
+        channel it came or goes through."""
         m, t = schema.messages, schema.tickets
         with self._write() as connection:
             # The ticket's row lock queues two desks appending to one thread on PostgreSQL
@@ -514,8 +536,9 @@ class Store:
                 sa.select(sa.func.max(m.c.seq)).where(m.c.ticket_id == ticket_id)
             ).scalar_one()
             seq = -1 if last is None else last
+            row = _message_row(ticket_id, seq + 1, message, connector)
             try:
-                connection.execute(m.insert().values(**_message_row(ticket_id, seq + 1, message)))
+                inserted = connection.execute(m.insert().values(**row))
             except sa.exc.IntegrityError:
                 raise NotFoundError(f"no ticket with id '{ticket_id}' in {self.location}") from None
             connection.execute(
@@ -524,6 +547,7 @@ class Store:
                 .values(updated_at=message.at)
             )
             self._notify(connection, ticket_id)
+        return _new_id(inserted)
 
     def answered_threads(
         self, statuses: Iterable[Status], batch: int = 5000
@@ -1291,10 +1315,12 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         "page_context": ticket.page_context.model_dump(mode="json")
         if ticket.page_context
         else None,
+        "source": ticket.source,
+        "external_id": ticket.external_id,
     }
 
 
-def _message_row(ticket_id: str, seq: int, message: Message) -> dict[str, Any]:
+def _message_row(ticket_id: str, seq: int, message: Message, connector: str = "") -> dict[str, Any]:
     return {
         "ticket_id": ticket_id,
         "seq": seq,
@@ -1302,19 +1328,31 @@ def _message_row(ticket_id: str, seq: int, message: Message) -> dict[str, Any]:
         "author_name": message.author_name,
         "body": message.body,
         "at": message.at,
+        "external_id": message.external_id,
+        "connector": connector,
+        "channel": message.channel.value if message.channel else None,
+        "attachments": [a.model_dump(mode="json") for a in message.attachments] or None,
     }
 
 
 def _message_from_row(row: sa.Row[Any]) -> Message:
-    return Message(author=Author(row.author), body=row.body, at=row.at, author_name=row.author_name)
+    return Message(
+        author=Author(row.author),
+        body=row.body,
+        at=row.at,
+        author_name=row.author_name,
+        external_id=row.external_id or "",
+        channel=row.channel,
+        attachments=[Attachment.model_validate(a) for a in row.attachments or []],
+    )
 
 
 def _ticket_from_row(row: sa.Row[Any], customer: Customer | None, thread: list[Message]) -> Ticket:
     data = row._asdict()
     data.pop("customer_id")
     data.pop("priority_rank")
-    for claim_column in ("claimed_by", "claim_token", "claimed_until"):
-        data.pop(claim_column)
+    for local_column in ("claimed_by", "claim_token", "claimed_until", "unread_since"):
+        data.pop(local_column)
     page = data.pop("page_context")
     return Ticket.model_validate(
         {

@@ -58,6 +58,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("intent", "t", "change_intent", "Intent", TICKET),
     KeyAction("read", "o", "read_knowledge", "Read sources", TICKET),
     KeyAction("close", "c", "close_ticket", "Close", TICKET),
+    KeyAction("retry", "R", "retry_delivery", "Retry failed reply", TICKET, show=False),
     KeyAction("back", "escape", "back", "Back", TICKET),
 )
 

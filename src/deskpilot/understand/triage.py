@@ -33,6 +33,13 @@ def training_examples(store: Store, taxonomy: dict[str, IntentSpec]) -> list[Exa
     return seed_examples(taxonomy) + labelled
 
 
+def _question(ticket: Ticket) -> str:
+    """What the intent is read from: the first message, and a follow-up's new text with it
+    (a reopened ticket is re-triaged on what the customer says now, in its context)."""
+    first, latest = ticket.first_customer_message, ticket.latest_customer_text
+    return first if latest == first else f"{first}\n{latest}"
+
+
 @dataclass
 class Triage:
     classifier: IntentClassifier
@@ -40,8 +47,20 @@ class Triage:
 
     def assess(self, tickets: Sequence[Ticket]) -> list[TriageRecord]:
         predictions = self.classifier.predict_many(
-            [ticket_text(t.subject, t.first_customer_message) for t in tickets]
+            [ticket_text(t.subject, _question(t)) for t in tickets]
         )
+        # A follow-up is read on its own too: when it clearly asks something new, that is the
+        # ticket's intent now (the next draft answers it); a vague one keeps the whole context.
+        following = [i for i, t in enumerate(tickets) if _question(t) != t.first_customer_message]
+        if following:
+            alone = self.classifier.predict_many(
+                [tickets[i].latest_customer_text for i in following]
+            )
+            for index, prediction in zip(following, alone, strict=True):
+                if not prediction.out_of_scope and (
+                    prediction.confidence >= self.policy.min_confidence
+                ):
+                    predictions[index] = prediction
         return [self._record(t, p) for t, p in zip(tickets, predictions, strict=True)]
 
     def _record(self, ticket: Ticket, prediction: IntentPrediction) -> TriageRecord:

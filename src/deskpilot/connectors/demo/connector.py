@@ -22,10 +22,13 @@ from deskpilot.connectors.models import (
     BugCreated,
     BugMatch,
     BugQuery,
+    Delivered,
     Handoff,
     HandoffPosted,
     NewBug,
+    OutboundReply,
     PasswordResetResult,
+    Pulled,
     RefundResult,
     ReplyPosted,
     SettingChanged,
@@ -207,6 +210,36 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
             "reply", ticket_id=ticket_id, body=body, author=author_name
         )
         return ReplyPosted(ticket_id=ticket_id, reference=reference)
+
+    # The demo's channel: customers' messages wait in records/inbox.jsonl (the demo puts a
+    # follow-up there), and delivered replies land in outbox.jsonl like everything it "sends".
+
+    async def pull(self, cursor: str | None) -> Pulled:
+        """The inbox's messages after ``cursor`` (how many lines were read before)."""
+        start = int(cursor) if cursor and cursor.isdigit() else 0
+        messages = await asyncio.to_thread(self.records.inbox)
+        return Pulled(messages=messages[start:], cursor=str(len(messages)))
+
+    async def deliver(self, reply: OutboundReply) -> Delivered:
+        reference = await self._outgoing(
+            "reply",
+            ticket_id=reply.ticket_id,
+            message_id=reply.message_id,
+            to=reply.to_email,
+            subject=reply.subject,
+            body=reply.body,
+            author=reply.author_name,
+            in_reply_to=reply.in_reply_to,
+        )
+        return Delivered(message_id=reply.message_id, external_id=reference)
+
+    async def find_delivered(self, reply: OutboundReply) -> Delivered | None:
+        rows = await asyncio.to_thread(self.records.outbox)
+        for row in rows:
+            if row.get("kind") == "reply" and row.get("message_id") == reply.message_id:
+                at = datetime.fromisoformat(str(row["at"]))
+                return Delivered(message_id=reply.message_id, external_id=row["id"], at=at)
+        return None
 
     async def set_status(self, ticket_id: str, status: Status) -> StatusUpdated:
         reference = await self._outgoing("status", ticket_id=ticket_id, status=status.value)

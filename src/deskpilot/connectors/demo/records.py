@@ -19,7 +19,13 @@ from pydantic import BaseModel, ValidationError
 
 from deskpilot.connectors.demo.files import append_json_line, locked, write_json_atomic
 from deskpilot.connectors.errors import ConnectorError, ConnectorUnavailableError
-from deskpilot.connectors.models import AccountSetting, NewBug, RefundResult, SettingChanged
+from deskpilot.connectors.models import (
+    AccountSetting,
+    InboundMessage,
+    NewBug,
+    RefundResult,
+    SettingChanged,
+)
 from deskpilot.models import (
     Bug,
     CrmRecord,
@@ -42,6 +48,7 @@ PLAN_CHANGES = "plan_changes.json"
 BUGS = "bugs.json"
 REFUNDS = "refunds.json"
 OUTBOX = "outbox.jsonl"
+INBOX = "inbox.jsonl"  # customers' messages the demo channel delivers on its next pull
 ACCOUNT_CHANGES = "account_changes.json"
 REQUIRED = (CUSTOMERS, CRM, PLANS, SUBSCRIPTIONS, INVOICES, PLAN_CHANGES, BUGS)
 REFUNDABLE_STATUSES = frozenset({"paid"})
@@ -121,6 +128,18 @@ class DemoRecords:
             return []
         lines = path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+    def inbox(self) -> list[InboundMessage]:
+        """Messages customers "sent" to the demo channel, oldest first."""
+        path = self.folder / INBOX
+        if not path.exists():
+            return []
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            return [InboundMessage.model_validate_json(line) for line in lines if line.strip()]
+        except (ValueError, ValidationError, UnicodeDecodeError) as error:
+            first_line = str(error).splitlines()[0]
+            raise ConnectorError(f"{path}: not valid inbound messages: {first_line}") from None
 
     def summary(self) -> str:
         """What the folder holds; ``ConnectorUnavailableError`` if it is missing or broken."""

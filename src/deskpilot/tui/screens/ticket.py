@@ -19,7 +19,16 @@ from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.feedback.autopilot import configured_level
-from deskpilot.models import Author, EditEvent, EditOutcome, Source, Ticket, TriageRecord
+from deskpilot.models import (
+    Author,
+    EditEvent,
+    EditOutcome,
+    Message,
+    Source,
+    Ticket,
+    TriageRecord,
+)
+from deskpilot.store.channels import DeliveryState, OutboxEntry
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
@@ -51,6 +60,12 @@ AUTHOR_STYLE = {
     Author.AI: "bold $secondary",
     Author.NOTE: "bold $warning",
 }
+DELIVERY_STYLE = {
+    DeliveryState.SENT: "$success",
+    DeliveryState.QUEUED: "$warning",
+    DeliveryState.SENDING: "$warning",
+    DeliveryState.FAILED: "bold $error",
+}
 
 
 class TicketScreen(Screen[None]):
@@ -75,6 +90,7 @@ class TicketScreen(Screen[None]):
         super().__init__()
         self.ticket_id = ticket_id
         self.ticket: Ticket | None = None
+        self.deliveries: dict[str, OutboxEntry] = {}  # each reply's way out, by Message-ID
         self.triage: TriageRecord | None = None
         self.hits: list[Hit] = []
         self.drafting = False
@@ -110,6 +126,8 @@ class TicketScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._claim()
+        with contextlib.suppress(DeskPilotError):
+            self.desk_app.desk.mark_read(self.ticket_id)  # the agent sees the new messages now
         self.set_interval(self.desk_app.desk.settings.feedback.autosave_seconds, self._autosave)
         self.reload()
         renew = self.desk_app.desk.settings.team.renew_every.total_seconds()
@@ -165,6 +183,7 @@ class TicketScreen(Screen[None]):
     def reload(self) -> None:
         desk = self.desk_app.desk
         self.ticket = desk.ticket(self.ticket_id)
+        self.deliveries = desk.deliveries(self.ticket_id)
         self.triage = desk.store.get_triage(self.ticket_id)
         self._show_title()
         self._show_thread()
@@ -228,20 +247,13 @@ class TicketScreen(Screen[None]):
         assert ticket is not None
         thread = self.query_one("#thread", VerticalScroll)
         thread.remove_children()
-        blocks = []
-        for message in ticket.messages:
-            who = message.author_name or message.author.value
-            block = Static(
-                Content.assemble(
-                    outside.styled(who, AUTHOR_STYLE[message.author], one_line=True),
-                    " ",
-                    (f"{message.at:%Y-%m-%d %H:%M}", "dim"),
-                    "\n",
-                    outside.text(message.body),
-                ),
+        blocks = [
+            Static(
+                _message_content(ticket, message, self.deliveries),
                 classes="message" + (" note" if message.author is Author.NOTE else ""),
             )
-            blocks.append(block)
+            for message in ticket.messages
+        ]
         thread.mount_all(blocks)
         thread.scroll_end(animate=False)
 
@@ -292,7 +304,7 @@ class TicketScreen(Screen[None]):
     def _search_knowledge(self) -> None:
         ticket = self.ticket
         assert ticket is not None
-        query = f"{ticket.subject} {ticket.first_customer_message}"[:500]
+        query = f"{ticket.subject} {ticket.latest_customer_text}"[:500]
         try:
             hits = self.desk_app.desk.knowledge().search(query, limit=5)
         except DeskPilotError as error:
@@ -484,6 +496,10 @@ class TicketScreen(Screen[None]):
         text = self.query_one("#draft", TextArea).text
         desk = self.desk_app.desk
         sent: list[EditEvent | None] = []
+        try:
+            channel = desk.reply_channel(self.ticket_id)
+        except DeskPilotError:
+            channel = None
 
         def send() -> None:
             sent.append(
@@ -499,13 +515,52 @@ class TicketScreen(Screen[None]):
             self.from_macro = False
             self.query_one("#draft", TextArea).load_text("")
 
-        self._act("Reply sent", send)
+        if channel is None:
+            self._act("Reply saved; this ticket has no channel to reach the customer", send)
+        else:
+            self._act(f"Reply queued for {channel}", send)
+            if sent:
+                message_id = desk.sent_reply_id(self.ticket_id)
+                if message_id is not None:
+                    self._deliver(message_id)
         event = sent[0] if sent else None
         similarity = event.similarity if event else None
         ask_below = desk.settings.feedback.ask_reason_below
         from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
         if event and from_draft and similarity is not None and similarity < ask_below:
             self._ask_reason(event.id, f"You changed {1 - similarity:.0%} of the draft")
+
+    @work(exclusive=False, group="deliver")
+    async def _deliver(self, message_id: str) -> None:
+        """Try the reply at once; if it cannot go now, ``deskpilot serve`` keeps trying."""
+        try:
+            outcomes = await self.desk.deliver_outbox(message_id=message_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Delivery", severity="warning", markup=False)
+            outcomes = []
+        if outcomes and outcomes[-1].state is not DeliveryState.SENT:
+            self.notify(
+                outcomes[-1].detail, title="Not delivered yet", severity="warning", markup=False
+            )
+        if self.is_mounted:
+            self.deliveries = self.desk.deliveries(self.ticket_id)
+            self._show_thread()
+
+    def action_retry_delivery(self) -> None:
+        """Send the newest failed reply on this ticket again."""
+        failed = [e for e in self.deliveries.values() if e.state is DeliveryState.FAILED]
+        if not failed:
+            self.notify("No failed reply on this ticket.", severity="warning")
+            return
+        entry = max(failed, key=lambda e: e.id)
+        try:
+            self.desk.retry_reply(entry.id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Retry failed", severity="error", markup=False)
+            return
+        self.notify(f"Reply {entry.id} queued again")
+        self.reload()
+        self._deliver(entry.message_id)
 
     def action_macro(self) -> None:
         desk = self.desk
@@ -752,6 +807,43 @@ class TicketScreen(Screen[None]):
             return
         self._autosave(wait=True)  # leaving the ticket keeps the unsent edit for next time
         self.app.pop_screen()
+
+
+def _message_content(
+    ticket: Ticket, message: Message, deliveries: dict[str, OutboxEntry]
+) -> Content:
+    """One message of the thread: who, when, through which channel, the text, its
+    attachments, and for a reply whether it reached the customer."""
+    style = AUTHOR_STYLE[message.author]
+    lines = [
+        outside.markup(
+            f"[{style}]$who[/] [dim]$at · $channel[/dim]",
+            who=outside.plain(message.author_name or message.author.value, one_line=True),
+            at=f"{message.at:%Y-%m-%d %H:%M}",
+            channel=(message.channel or ticket.channel).value,
+        ),
+        outside.text(message.body),
+    ]
+    lines += [
+        outside.markup(
+            "[dim]attachment: $name ($kind, $size bytes)[/dim]",
+            name=outside.plain(attachment.name, one_line=True),
+            kind=outside.plain(attachment.content_type, one_line=True),
+            size=f"{attachment.size:,}",
+        )
+        for attachment in message.attachments
+    ]
+    entry = deliveries.get(message.external_id) if message.external_id else None
+    if message.author is Author.AGENT and entry is not None:
+        retry = " · R retries" if entry.state is DeliveryState.FAILED else ""
+        lines.append(
+            outside.markup(
+                f"[{DELIVERY_STYLE[entry.state]}]$state[/]$retry",
+                state=outside.plain(entry.describe(), one_line=True),
+                retry=retry,
+            )
+        )
+    return Content("\n").join(lines)
 
 
 def _awaits_reply(ticket: Ticket) -> bool:

@@ -63,6 +63,7 @@ def visible_columns(width: int) -> list[Column]:
 
 
 CLAIM_MARK = "⚑"
+UNREAD_MARK = "●"  # a customer's message came through a channel and nobody has opened it yet
 
 
 def cells(
@@ -74,6 +75,8 @@ def cells(
     tier = f" ({ticket.tier.value})" if ticket.tier else ""
     other = ticket.handled_by_other(agent, now)
     subject = f"{CLAIM_MARK} handled by {other} · {ticket.subject}" if other else ticket.subject
+    if ticket.unread:
+        subject = f"{UNREAD_MARK} {subject}"
     values = {
         "id": ticket.id,
         "age": age_text(ticket.created_at, now),
