@@ -35,6 +35,7 @@ from deskpilot.connectors.base import ConnectorConfig
 from deskpilot.connectors.errors import (
     ConnectorAuthError,
     ConnectorError,
+    ConnectorPermissionError,
     ConnectorRateLimitedError,
     ConnectorUnavailableError,
     RemoteApiError,
@@ -97,6 +98,9 @@ class ApiClient:
     it refuses our credentials (an environment variable, never a value). ``rate_limit_codes``
     are error codes that mean "rate limited" on an API that does not use 429 for it
     (Salesforce's 403 ``REQUEST_LIMIT_EXCEEDED``): reported as such, not as refused credentials.
+    ``permission_codes`` are error codes meaning "the credentials are fine, but their scopes or
+    role do not allow this" (HubSpot's 403 ``MISSING_SCOPES``, Salesforce's
+    ``INSUFFICIENT_ACCESS``): a ``ConnectorPermissionError``, not refused credentials.
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class ApiClient:
         error_detail: ErrorDetail | None = None,
         error_code: ErrorCode | None = None,
         rate_limit_codes: Iterable[str] = (),
+        permission_codes: Iterable[str] = (),
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
@@ -123,6 +128,7 @@ class ApiClient:
         self.error_detail = error_detail or generic_error_detail
         self.error_code = error_code or generic_error_code
         self.rate_limit_codes = frozenset(rate_limit_codes)
+        self.permission_codes = frozenset(permission_codes)
         # The secrets and every auth header built from them (a Basic header is base64).
         sensitive = [*secrets, self.headers.get("Authorization", "")]
         self._secrets = sorted({s for s in sensitive if len(s) >= 4}, key=len, reverse=True)
@@ -143,6 +149,7 @@ class ApiClient:
         error_detail: ErrorDetail | None = None,
         error_code: ErrorCode | None = None,
         rate_limit_codes: Iterable[str] = (),
+        permission_codes: Iterable[str] = (),
     ) -> ApiClient:
         return cls(
             service,
@@ -155,6 +162,7 @@ class ApiClient:
             error_detail=error_detail,
             error_code=error_code,
             rate_limit_codes=rate_limit_codes,
+            permission_codes=permission_codes,
         )
 
     def __repr__(self) -> str:
@@ -337,6 +345,11 @@ class ApiClient:
             raise ConnectorRateLimitedError(
                 f"{self.service} says we are over its request limit (HTTP {status}{said}); "
                 "try again later"
+            )
+        if code and code in self.permission_codes:
+            raise ConnectorPermissionError(
+                f"{self.service} accepts our credentials, but they are not allowed {where} "
+                f"(HTTP {status} {code}{said})"
             )
         if status in (401, 403):
             raise self.auth_error(f"HTTP {status}{said}")
