@@ -126,7 +126,9 @@ def test_check_names_a_missing_owners_scope_not_bad_credentials(hubspot: Recorde
     hubspot.respond(
         "GET", "/crm/v3/owners", status=403, json=_missing_scopes("crm.objects.owners.read")
     )
-    with pytest.raises(ConnectorPermissionError, match="missing the scope crm.objects.owners.read"):
+    with pytest.raises(
+        ConnectorPermissionError, match=r"missing the scope crm\.objects\.owners\.read"
+    ):
         run(make_connector(hubspot), lambda c: c.check())
 
 

@@ -260,7 +260,8 @@ def _error_detail(response: httpx.Response) -> str:
         return said
     if not isinstance(body, dict):
         return said
-    contexts = [body.get("context"), *(e.get("context") for e in body.get("errors") or [] if isinstance(e, dict))]
+    details = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+    contexts = [body.get("context"), *(detail.get("context") for detail in details)]
     scopes: list[str] = []
     for context in contexts:
         if not isinstance(context, dict):
