@@ -19,9 +19,7 @@ keys; ``base_url`` stays the same, the paths will move when the published specs 
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from typing import Any, ClassVar
 
 import httpx
@@ -38,7 +36,7 @@ from deskpilot.connectors.http import (
 )
 from deskpilot.models import CrmNote, CrmRecord, Customer
 
-from ._common import day, from_iso, hint, int_or, tier_of, unreadable
+from ._common import day, from_iso, hint, int_or, plain_text, tier_of, unreadable
 from .base import HttpConnector
 
 log = logging.getLogger(__name__)
@@ -58,8 +56,6 @@ CONTACT_PROPERTIES = ["email", "firstname", "lastname", "company", "createdate"]
 COMPANY_PROPERTIES = ["name", "hubspot_owner_id", "createdate", "total_revenue"]
 NOTE_PROPERTIES = ["hs_note_body", "hs_timestamp", "hubspot_owner_id"]
 BATCH = 100  # HubSpot's batch read takes at most 100 ids
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
 
 
 class HubSpotConfig(HttpConnectorConfig):
@@ -236,7 +232,7 @@ class HubSpotConnector(HttpConnector[HubSpotConfig], Crm):
             return CrmNote(
                 at=from_iso(at),
                 author=author or "HubSpot",
-                body=_plain(str(properties.get("hs_note_body") or "")),
+                body=plain_text(str(properties.get("hs_note_body") or "")),
             )
         except (KeyError, TypeError, ValueError, ValidationError) as error:
             raise unreadable(SERVICE, "a note", error) from None
@@ -292,9 +288,3 @@ def _customer(row: dict[str, Any]) -> Customer | None:
         )
     except (KeyError, TypeError, ValueError, ValidationError) as error:
         raise unreadable(SERVICE, "a contact", error) from None
-
-
-def _plain(body: str) -> str:
-    """A note's HTML body as text."""
-    text = _TAG.sub("", _BREAK.sub("\n", body))
-    return html.unescape(text).strip()
