@@ -22,6 +22,7 @@ import asyncio
 import email.utils
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -379,6 +380,54 @@ class ApiClient:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+# --- pacing ----------------------------------------------------------------------------------
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RequestPacer:
+    """At most ``per_minute`` requests in any minute (an API's documented limit on one
+    endpoint, e.g. Zendesk's export, Linear's search): waits, and logs how long and why, before
+    one more, instead of being refused. ``clock`` and ``sleep`` are replaceable in tests."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        what: str,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        *,
+        service: str = "",
+    ) -> None:
+        self.per_minute = per_minute
+        self.what = what
+        self.service = service
+        self.clock: Clock = clock or time.monotonic
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.sent: list[float] = []
+
+    async def wait_turn(self) -> float:
+        """Wait until one more request is within the limit; returns the seconds waited."""
+        now = self.clock()
+        self.sent = [t for t in self.sent if t > now - 60.0]
+        waited = 0.0
+        if len(self.sent) >= self.per_minute:
+            waited = self.sent[0] + 60.0 - now
+            log.info(
+                "%s: %s allows %d requests a minute; waiting %.0f s",
+                self.service,
+                self.what,
+                self.per_minute,
+                waited,
+            )
+            await self.sleep(waited)
+            now = self.clock()
+            self.sent = [t for t in self.sent if t > now - 60.0]
+        self.sent.append(now)
+        return waited
 
 
 # --- pagination ------------------------------------------------------------------------------
