@@ -11,7 +11,7 @@ from pydantic import SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.jira import JiraConfig, JiraConnector
-from deskpilot.connectors.errors import ConnectorAuthError, RemoteApiError
+from deskpilot.connectors.errors import ConnectorAuthError, ConnectorError, RemoteApiError
 from deskpilot.connectors.models import BugQuery, NewBug
 from deskpilot.testing import (
     ConnectorContract,
@@ -46,6 +46,16 @@ def make_connector(server: RecordedServer, **settings: Any) -> JiraConnector:
     }
     config = JiraConfig(base_url=server.url, **values)
     return JiraConnector(config, ConnectorContext(name="jira"))
+
+
+def make_config(**settings: Any) -> JiraConfig:
+    return JiraConfig(
+        base_url="https://acme.atlassian.net",
+        email="ada@acme.example",
+        api_token=SecretStr(TOKEN),
+        project_key="ENG",
+        **settings,
+    )
 
 
 @pytest.fixture
@@ -83,12 +93,34 @@ def test_jql_search_follows_the_next_page_token_and_ranks(jira: RecordedServer) 
     assert first.headers["authorization"] == f"Basic {basic}"
 
 
-def test_classic_search_pages_with_start_at_until_the_total(jira: RecordedServer) -> None:
-    connector = make_connector(jira, page_size=2, search="classic")
-    matches = run(connector, lambda c: c.search_bugs(REPORT, limit=5))
+def test_data_center_search_pages_with_start_at_until_the_total() -> None:
+    # Data Center's REST v2 is not in the Cloud v3 spec: this one server goes unchecked.
+    with RecordedServer() as server:
+        server.load(RECORDED / "jira" / "api.json")
+        connector = make_connector(server, page_size=2, search="datacenter", api_version="2")
+        matches = run(connector, lambda c: c.search_bugs(REPORT, limit=5))
     assert "ENG-101" in [m.bug.id for m in matches]
-    pages = jira.received("GET", "/rest/api/3/search")
+    pages = server.received("GET", "/rest/api/2/search")
     assert [(p.query["startAt"], p.query["maxResults"]) for p in pages] == [("0", "2"), ("2", "2")]
+
+
+def test_the_classic_search_is_never_sent_to_cloud() -> None:
+    with pytest.raises(ValidationError, match=r"410 Gone.*search = \"datacenter\""):
+        make_config(search="classic")
+    with pytest.raises(ValidationError, match=r"set api_version = \"2\""):
+        make_config(search="datacenter")
+    assert make_config(search="classic", api_version="2").search == "datacenter"
+
+
+def test_a_410_gone_search_says_what_to_change(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/rest/api/3/search/jql",
+        status=410,
+        json={"errorMessages": ["The requested API has been removed."], "errors": {}},
+    )
+    with pytest.raises(ConnectorError, match=r"no longer offers this search \(410 Gone\)"):
+        run(make_connector(http_server), lambda c: c.search_bugs(REPORT))
 
 
 def test_statuses_follow_the_status_category_and_resolution(jira: RecordedServer) -> None:
@@ -148,7 +180,7 @@ def test_data_center_uses_rest_v2_with_plain_text_descriptions() -> None:
     # Data Center's REST v2 is not in the Cloud v3 spec: this one server goes unchecked.
     with RecordedServer() as server:
         server.respond("POST", "/rest/api/2/issue", status=201, json={"key": "OPS-7"})
-        connector = make_connector(server, api_version="2", search="classic")
+        connector = make_connector(server, api_version="2", search="datacenter")
         run(connector, lambda c: c.create_bug(NewBug(title="x", page_url="/a")))
     sent = server.received("POST", "/rest/api/2/issue")[0].json()["fields"]
     assert sent["description"] == "---\nPage: /a\n\nFiled from DeskPilot."
