@@ -52,12 +52,26 @@ def _print_rows(rows: list[ConnectorInfo]) -> None:
             ", ".join(row.capabilities) or "-",
             cell(f"{row.source} {row.version}".strip()),
             "yes" if row.configured else "default (demo)" if row.default else "no",
-            "broken" if row.error else "ok",
+            "broken" if row.error else f"clash: {row.clash_text()}" if row.clashes else "ok",
         )
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     for row in rows:
         if row.error:
             click.echo(shown(f"{row.name}: {row.error}", one_line=True), err=True)
+    said: set[str] = set()
+    for row in rows:
+        for capability, others in row.clashes:
+            if capability not in said:
+                said.add(capability)
+                names = " and ".join(sorted([row.name, *others]))
+                click.echo(
+                    shown(
+                        f"{names} both serve '{capability}', so neither does: choose one with "
+                        "capabilities = [...] in their [connectors.*] tables",
+                        one_line=True,
+                    ),
+                    err=True,
+                )
 
 
 @plugins.command("check")
