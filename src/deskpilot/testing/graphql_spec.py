@@ -145,7 +145,7 @@ def use_graphql_schema(path: Path | str, endpoint: str = "/graphql") -> Any:
     return graphql_schema
 
 
-def _recorded_value(source: Any, info: GraphQLResolveInfo, **_arguments: Any) -> Any:
+def _recorded_value(source: Any, info: GraphQLResolveInfo[Any], **_arguments: Any) -> Any:
     """The recorded answer's value for a field, found by its response key (an alias or the
     field's name), as the real API would have returned it."""
     if isinstance(source, Mapping):
