@@ -248,6 +248,26 @@ def test_without_a_user_token_there_is_no_search(slack: RecordedServer) -> None:
     assert found == [] and slack.received("GET", "/api/search.messages") == []
 
 
+def test_check_names_a_scope_the_bot_token_lacks(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/api/auth.test",
+        json={
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "deskpilot",
+            "team_id": "T0ACME001",
+            "user_id": "U0BOT0001",
+        },
+        headers={"x-oauth-scopes": "channels:read,users:read"},
+    )
+    with pytest.raises(
+        ConnectorPermissionError, match=r"bot token, but it lacks the scope chat:write.*BOT_TOKEN"
+    ):
+        run(make_connector(http_server), lambda c: c.check())
+
+
 def test_check_names_the_bot_and_the_searching_user(slack: RecordedServer) -> None:
     said = run(make_connector(slack), lambda c: c.check())
     assert said == "Slack accepts the bot token of deskpilot in Acme; searches as deskpilot"

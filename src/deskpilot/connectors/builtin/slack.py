@@ -103,13 +103,29 @@ class SlackConnector(HttpConnector[SlackConfig], Notify):
             await self.search_api.aclose()
 
     async def check(self) -> str:
-        # GET, as Slack's spec documents auth.test (it takes no arguments).
-        bot = await self._call(self.api, "GET", "auth.test")
+        """Both tokens work and carry the scopes the desk uses (Slack lists a token's scopes in
+        the ``x-oauth-scopes`` header of every answer): a missing one is named as such."""
+        bot = await self._token_check(self.api, "bot_token", "chat:write")
         said = f"Slack accepts the bot token of {bot.get('user')} in {bot.get('team')}"
         if self.search_api is not None:
-            user = await self._call(self.search_api, "GET", "auth.test")
+            user = await self._token_check(self.search_api, "user_token", "search:read")
             said += f"; searches as {user.get('user')}"
         return said
+
+    async def _token_check(self, api: ApiClient, setting: str, scope: str) -> dict[str, Any]:
+        # GET, as Slack's spec documents auth.test (it takes no arguments).
+        response = await api.request("GET", "/auth.test")
+        assert response is not None  # not_found=False: a 404 raises
+        answer = api.decode(response)
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            raise self._error(api, "auth.test", answer if isinstance(answer, dict) else {})
+        granted = response.headers.get("x-oauth-scopes")
+        if granted is not None and scope not in {s.strip() for s in granted.split(",")}:
+            raise ConnectorPermissionError(
+                f"Slack accepts the {setting.replace('_', ' ')}, but it lacks the scope {scope}; "
+                f"add it to the Slack app, reinstall it and update {api.credential_hint}"
+            )
+        return answer
 
     # --- hand-offs -----------------------------------------------------------------------------
 
