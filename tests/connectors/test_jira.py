@@ -11,7 +11,12 @@ from pydantic import SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.jira import JiraConfig, JiraConnector
-from deskpilot.connectors.errors import ConnectorAuthError, ConnectorError, RemoteApiError
+from deskpilot.connectors.errors import (
+    ConnectorAuthError,
+    ConnectorError,
+    ConnectorPermissionError,
+    RemoteApiError,
+)
 from deskpilot.connectors.models import BugQuery, NewBug
 from deskpilot.testing import (
     ConnectorContract,
@@ -163,8 +168,41 @@ def test_a_429_is_retried_after_retry_after(http_server: RecordedServer) -> None
         headers={"Retry-After": "0"},
         then=[{"json": {"displayName": "Ada Agent"}}],
     )
+    http_server.respond("GET", "/rest/api/3/mypermissions", json=_permissions(browse=True))
     said = run(make_connector(http_server), lambda c: c.check())
-    assert said.endswith("API token of Ada Agent") and len(http_server.received()) == 2
+    assert "API token of Ada Agent" in said
+    assert len(http_server.received("GET", "/rest/api/3/myself")) == 2
+
+
+def _permissions(*, browse: bool, create: bool = True) -> dict[str, Any]:
+    def permission(key: str, number: str, have: bool) -> dict[str, Any]:
+        return {"id": number, "key": key, "type": "PROJECT", "havePermission": have}
+
+    return {
+        "permissions": {
+            "BROWSE_PROJECTS": permission("BROWSE_PROJECTS", "10", browse),
+            "CREATE_ISSUES": permission("CREATE_ISSUES", "11", create),
+        }
+    }
+
+
+def test_check_asks_what_the_account_may_do_in_the_project(jira: RecordedServer) -> None:
+    said = run(make_connector(jira), lambda c: c.check())
+    assert said.endswith("accepts the API token of Ada Agent; it may search project ENG")
+    [asked] = jira.received("GET", "/rest/api/3/mypermissions")
+    assert asked.query == {"projectKey": "ENG", "permissions": "BROWSE_PROJECTS,CREATE_ISSUES"}
+
+
+def test_check_names_a_missing_project_permission_not_a_bad_token(jira: RecordedServer) -> None:
+    mine = {"projectKey": "ENG"}
+    jira.respond("GET", "/rest/api/3/mypermissions", query=mine, json=_permissions(browse=False))
+    with pytest.raises(ConnectorPermissionError, match="may not browse project ENG"):
+        run(make_connector(jira), lambda c: c.check())
+    jira.respond(
+        "GET", "/rest/api/3/mypermissions", query=mine, json=_permissions(browse=True, create=False)
+    )
+    said = run(make_connector(jira), lambda c: c.check())
+    assert said.endswith("it may not create issues there")
 
 
 def test_a_refused_token_names_the_variable_never_the_token(

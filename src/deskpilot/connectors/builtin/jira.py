@@ -27,7 +27,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
 from deskpilot.connectors.bugmatch import rank_bugs
 from deskpilot.connectors.capabilities import Issues
-from deskpilot.connectors.errors import ConnectorError, RemoteApiError
+from deskpilot.connectors.errors import ConnectorError, ConnectorPermissionError, RemoteApiError
 from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, cursor_pages, offset_pages
 from deskpilot.connectors.models import BugCreated, BugMatch, BugQuery, NewBug
 from deskpilot.models import Bug
@@ -39,6 +39,7 @@ SERVICE = "Jira"
 FIELDS = "summary,status,resolution,created,description"
 # statusCategory.key: "new" (To Do), "indeterminate" (In Progress), "done".
 STATUS = {"indeterminate": "in_progress", "done": "fixed"}
+PERMISSIONS = "BROWSE_PROJECTS,CREATE_ISSUES"  # what check() asks the account may do
 NOT_FIXED = frozenset({"won't fix", "won't do", "duplicate", "cannot reproduce", "declined"})
 
 
@@ -100,8 +101,26 @@ class JiraConnector(HttpConnector[JiraConfig], Issues):
         self.rest = f"/rest/api/{config.api_version}"
 
     async def check(self) -> str:
+        """The token works and its account may browse the project (and create issues in it):
+        a missing project permission is named as such, not as a bad token."""
         me = await self.api.get(f"{self.rest}/myself")
-        return f"Jira at {self.api.endpoint} accepts the API token of {me.get('displayName')}"
+        who = f"the API token of {me.get('displayName')}"
+        key = self.config.project_key
+        answer = await self.api.get(
+            f"{self.rest}/mypermissions", {"projectKey": key, "permissions": PERMISSIONS}
+        )
+        granted = {
+            name
+            for name, row in ((answer or {}).get("permissions") or {}).items()
+            if isinstance(row, dict) and row.get("havePermission")
+        }
+        if "BROWSE_PROJECTS" not in granted:
+            raise ConnectorPermissionError(
+                f"Jira accepts {who}, but that account may not browse project {key}: give it "
+                "the Browse projects permission there (and Create issues, to file bugs)"
+            )
+        filing = "" if "CREATE_ISSUES" in granted else "; it may not create issues there"
+        return f"Jira at {self.api.endpoint} accepts {who}; it may search project {key}{filing}"
 
     async def search_bugs(self, query: BugQuery, limit: int = 5) -> list[BugMatch]:
         words = search_words(query)
