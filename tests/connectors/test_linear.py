@@ -210,3 +210,18 @@ def test_searches_are_paced_to_linears_30_a_minute_and_the_wait_is_shown(
     # The clock stands still while searching: the 31st waits out the minute, the 32nd fits in.
     assert clock.slept == [60.0]
     assert "searchIssues allows 30 requests a minute; waiting 60 s" in caplog.text
+
+
+def test_every_query_the_connector_can_send_validates_against_linears_schema() -> None:
+    from graphql import build_schema, parse, validate
+
+    from deskpilot.connectors.builtin import linear
+
+    schema = build_schema(SCHEMA.read_text(encoding="utf-8"))
+    documents = {"SEARCH": linear.SEARCH, "ISSUE": linear.ISSUE, "CREATE": linear.CREATE}
+    documents["VIEWER"] = linear.VIEWER
+    problems = {
+        name: [error.message for error in validate(schema, parse(document))]
+        for name, document in documents.items()
+    }
+    assert problems == {name: [] for name in documents}
