@@ -141,3 +141,20 @@ def test_a_desk_customer_without_a_stripe_match_keeps_a_stripe_id(
     assert run(stripe, lambda c: c.billing_customer_id(imported)) == "cus_Imported123"
     ours = Customer(id="C-77", email=nobody)
     assert run(stripe, lambda c: c.billing_customer_id(ours)) is None
+
+
+async def test_two_crms_configured_show_the_clash_in_the_context(
+    tmp_path: Path, server: RecordedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for field, value in SECRETS["hubspot"].items():
+        monkeypatch.setenv(f"DESKPILOT_CONNECTORS__HUBSPOT__{field}", value)
+    with open_desk(tmp_path, server, monkeypatch, "salesforce", slack=False) as desk:
+        with desk.workspace.config_file.open("a", encoding="utf-8") as handle:
+            handle.write(f'\n[connectors.hubspot]\nbase_url = "{server.url}"\n')
+        context = await assemble(desk, "T-2")
+        await desk.aclose_connectors()
+    assert context.crm is None
+    assert any(
+        "connectors hubspot and salesforce both serve 'crm'" in problem
+        for problem in context.problems
+    ), context.problems

@@ -381,6 +381,7 @@ def test_plugins_list_json(plugin_cli: Cli, demo_ws: Workspace, fake_plugins: Pa
         "default": True,
         "title": DemoConnector.title,
         "error": None,
+        "clashes": {},
     }
     assert rows["good"]["capabilities"] == ["crm"] and not rows["good"]["builtin"]
     assert "RuntimeError: database driver missing" in rows["broken"]["error"]
@@ -391,6 +392,26 @@ def test_plugins_list_as_a_table(plugin_cli: Cli, demo_ws: Workspace, fake_plugi
     assert result.exit_code == 0
     assert "default (demo)" in result.stdout and "broken" in result.stdout
     assert "broken: importing fake_broken:Anything failed" in result.stderr
+
+
+def test_two_connectors_serving_one_capability_show_the_clash(
+    plugin_cli: Cli, demo_ws: Workspace, fake_plugins: Path
+) -> None:
+    configure(demo_ws, "[connectors.good]\n[connectors.demo]\n")
+    listed = plugin_cli("plugins", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "clash: crm (also demo)" in listed.stdout and "clash: crm (also good)" in listed.stdout
+    assert "demo and good both serve 'crm', so neither does" in listed.stderr
+    rows = {row["name"]: row for row in json.loads(plugin_cli("plugins", "list", "--json").stdout)}
+    assert rows["good"]["clashes"] == {"crm": ["demo"]}
+    checked = plugin_cli("plugins", "check", "demo")
+    assert checked.exit_code == 2
+    assert "the desk uses it for none of 'crm'" in checked.stderr
+    assert "connectors demo and good both serve 'crm'" in checked.stderr
+    configure(demo_ws, 'capabilities = ["billing", "issues"]\n')  # goes into [connectors.demo]
+    settled = plugin_cli("plugins", "list", "--json")
+    assert all(not row["clashes"] for row in json.loads(settled.stdout))
+    assert plugin_cli("plugins", "check", "demo").exit_code == 0
 
 
 def test_plugins_check_passes_on_the_demo(plugin_cli: Cli, demo_ws: Workspace) -> None:

@@ -311,3 +311,20 @@ def test_a_swagger_2_document_is_read_as_openapi_3() -> None:
     assert spec.check_response(post, RecordedResponse(200, {"ok": False, "error": "no_text"})) == []
     [problem] = spec.check_response(post, RecordedResponse(200, {"ok": True}))
     assert problem.endswith("answer HTTP 200 $: 'ts' is a required property")
+
+
+def test_an_operation_the_vendor_deprecated_is_reported_unless_allowed() -> None:
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "Tracker", "version": "1"},
+        "paths": {
+            "/search": {"get": {"deprecated": True, "responses": {"200": {"description": "ok"}}}},
+            "/search/jql": {"get": {"responses": {"200": {"description": "ok"}}}},
+        },
+    }
+    old = ReceivedRequest("GET", "/search", {}, {}, b"")
+    [problem] = OpenApiSpec([("tracker.json", document)]).check_request(old)
+    assert "tracker.json: paths./search.get" in problem and "deprecated" in problem
+    assert OpenApiSpec([("tracker.json", document)], allow_deprecated=True).check_request(old) == []
+    new = ReceivedRequest("GET", "/search/jql", {}, {}, b"")
+    assert OpenApiSpec([("tracker.json", document)]).check_request(new) == []

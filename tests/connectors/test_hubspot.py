@@ -11,7 +11,11 @@ from pydantic import SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.hubspot import HubSpotConfig, HubSpotConnector
-from deskpilot.connectors.errors import ConnectorAuthError, RemoteApiError
+from deskpilot.connectors.errors import (
+    ConnectorAuthError,
+    ConnectorPermissionError,
+    RemoteApiError,
+)
 from deskpilot.models import Tier
 from deskpilot.testing import (
     ConnectorContract,
@@ -75,6 +79,84 @@ def test_the_record_is_the_primary_company_with_owner_and_notes(hubspot: Recorde
     assert (record.signed_up, record.lifetime_value) == (date(2025, 3, 1), 4116.0)
     company = hubspot.received("GET", "/crm/v3/objects/companies/9001")[0]
     assert company.query["properties"].endswith(",deskpilot_tier,seats")
+    # 9002 comes first but only 9001 carries the primary association type (typeId 1).
+    assert hubspot.received("GET", "/crm/v4/objects/contacts/512/associations/companies")
+    assert hubspot.received("GET", "/crm/v3/objects/companies/9002") == []
+
+
+def test_without_a_primary_association_the_first_company_is_the_account(
+    hubspot: RecordedServer,
+) -> None:
+    hubspot.respond(
+        "GET",
+        "/crm/v4/objects/contacts/512/associations/companies",
+        json={
+            "results": [
+                {
+                    "toObjectId": "9001",
+                    "associationTypes": [
+                        {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}
+                    ],
+                }
+            ]
+        },
+    )
+    record = run(make_connector(hubspot), lambda c: c.record("512"))
+    assert record is not None and record.company == "Lee Analytics GmbH"
+
+
+def _missing_scopes(scope: str) -> dict[str, Any]:
+    """HubSpot's 403 for a token without ``scope``."""
+    return {
+        "status": "error",
+        "message": "This app hasn't been granted all required scopes to make this call.",
+        "correlationId": "2a3b4c5d-0000-4000-8000-000000000002",
+        "errors": [
+            {
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": [scope]},
+            }
+        ],
+        "links": {"scopes": "https://developers.hubspot.com/scopes"},
+        "category": "MISSING_SCOPES",
+    }
+
+
+def test_check_names_a_missing_owners_scope_not_bad_credentials(hubspot: RecordedServer) -> None:
+    hubspot.respond(
+        "GET", "/crm/v3/owners", status=403, json=_missing_scopes("crm.objects.owners.read")
+    )
+    with pytest.raises(
+        ConnectorPermissionError, match=r"missing the scope crm\.objects\.owners\.read"
+    ):
+        run(make_connector(hubspot), lambda c: c.check())
+
+
+def test_check_lists_the_scopes_it_verified(hubspot: RecordedServer) -> None:
+    said = run(make_connector(hubspot), lambda c: c.check())
+    assert "crm.objects.owners.read" in said and "crm.objects.companies.read" in said
+    assert [r.path for r in hubspot.received()] == [
+        "/crm/v3/objects/contacts",
+        "/crm/v3/objects/companies",
+        "/crm/v3/owners",
+    ]
+
+
+def test_a_record_without_the_owners_scope_comes_without_its_owner(
+    hubspot: RecordedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    hubspot.respond(
+        "GET",
+        "/crm/v3/owners/41629779",
+        status=403,
+        json=_missing_scopes("crm.objects.owners.read"),
+    )
+    record = run(make_connector(hubspot), lambda c: c.record("512"))
+    assert record is not None
+    assert (record.company, record.account_owner) == ("Lee Analytics GmbH", "")
+    assert [note.author for note in record.notes] == ["HubSpot"] * 3
+    assert len(hubspot.received("GET", "/crm/v3/owners/41629779")) == 1, "asked once, not per note"
+    assert "crm.objects.owners.read" in caplog.text
 
 
 def test_notes_follow_paging_next_after_and_come_oldest_first(hubspot: RecordedServer) -> None:
@@ -103,8 +185,10 @@ def test_a_429_is_retried_with_backoff(http_server: RecordedServer) -> None:
         headers={"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"},
         then=[{"json": {"results": []}}],
     )
+    http_server.respond("GET", "/crm/v3/objects/companies", json={"results": []})
+    http_server.respond("GET", "/crm/v3/owners", json={"results": []})
     assert "accepts" in run(make_connector(http_server), lambda c: c.check())
-    assert len(http_server.received()) == 2
+    assert len(http_server.received("GET", "/crm/v3/objects/contacts")) == 2
 
 
 def test_hubspots_error_message_reaches_the_agent(http_server: RecordedServer) -> None:

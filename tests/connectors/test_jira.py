@@ -11,7 +11,12 @@ from pydantic import SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.jira import JiraConfig, JiraConnector
-from deskpilot.connectors.errors import ConnectorAuthError, RemoteApiError
+from deskpilot.connectors.errors import (
+    ConnectorAuthError,
+    ConnectorError,
+    ConnectorPermissionError,
+    RemoteApiError,
+)
 from deskpilot.connectors.models import BugQuery, NewBug
 from deskpilot.testing import (
     ConnectorContract,
@@ -46,6 +51,16 @@ def make_connector(server: RecordedServer, **settings: Any) -> JiraConnector:
     }
     config = JiraConfig(base_url=server.url, **values)
     return JiraConnector(config, ConnectorContext(name="jira"))
+
+
+def make_config(**settings: Any) -> JiraConfig:
+    return JiraConfig(
+        base_url="https://acme.atlassian.net",
+        email="ada@acme.example",
+        api_token=SecretStr(TOKEN),
+        project_key="ENG",
+        **settings,
+    )
 
 
 @pytest.fixture
@@ -83,12 +98,34 @@ def test_jql_search_follows_the_next_page_token_and_ranks(jira: RecordedServer) 
     assert first.headers["authorization"] == f"Basic {basic}"
 
 
-def test_classic_search_pages_with_start_at_until_the_total(jira: RecordedServer) -> None:
-    connector = make_connector(jira, page_size=2, search="classic")
-    matches = run(connector, lambda c: c.search_bugs(REPORT, limit=5))
+def test_data_center_search_pages_with_start_at_until_the_total() -> None:
+    # Data Center's REST v2 is not in the Cloud v3 spec: this one server goes unchecked.
+    with RecordedServer() as server:
+        server.load(RECORDED / "jira" / "api.json")
+        connector = make_connector(server, page_size=2, search="datacenter", api_version="2")
+        matches = run(connector, lambda c: c.search_bugs(REPORT, limit=5))
     assert "ENG-101" in [m.bug.id for m in matches]
-    pages = jira.received("GET", "/rest/api/3/search")
+    pages = server.received("GET", "/rest/api/2/search")
     assert [(p.query["startAt"], p.query["maxResults"]) for p in pages] == [("0", "2"), ("2", "2")]
+
+
+def test_the_classic_search_is_never_sent_to_cloud() -> None:
+    with pytest.raises(ValidationError, match=r"410 Gone.*search = \"datacenter\""):
+        make_config(search="classic")
+    with pytest.raises(ValidationError, match=r"set api_version = \"2\""):
+        make_config(search="datacenter")
+    assert make_config(search="classic", api_version="2").search == "datacenter"
+
+
+def test_a_410_gone_search_says_what_to_change(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/rest/api/3/search/jql",
+        status=410,
+        json={"errorMessages": ["The requested API has been removed."], "errors": {}},
+    )
+    with pytest.raises(ConnectorError, match=r"no longer offers this search \(410 Gone\)"):
+        run(make_connector(http_server), lambda c: c.search_bugs(REPORT))
 
 
 def test_statuses_follow_the_status_category_and_resolution(jira: RecordedServer) -> None:
@@ -131,8 +168,41 @@ def test_a_429_is_retried_after_retry_after(http_server: RecordedServer) -> None
         headers={"Retry-After": "0"},
         then=[{"json": {"displayName": "Ada Agent"}}],
     )
+    http_server.respond("GET", "/rest/api/3/mypermissions", json=_permissions(browse=True))
     said = run(make_connector(http_server), lambda c: c.check())
-    assert said.endswith("API token of Ada Agent") and len(http_server.received()) == 2
+    assert "API token of Ada Agent" in said
+    assert len(http_server.received("GET", "/rest/api/3/myself")) == 2
+
+
+def _permissions(*, browse: bool, create: bool = True) -> dict[str, Any]:
+    def permission(key: str, number: str, have: bool) -> dict[str, Any]:
+        return {"id": number, "key": key, "type": "PROJECT", "havePermission": have}
+
+    return {
+        "permissions": {
+            "BROWSE_PROJECTS": permission("BROWSE_PROJECTS", "10", browse),
+            "CREATE_ISSUES": permission("CREATE_ISSUES", "11", create),
+        }
+    }
+
+
+def test_check_asks_what_the_account_may_do_in_the_project(jira: RecordedServer) -> None:
+    said = run(make_connector(jira), lambda c: c.check())
+    assert said.endswith("accepts the API token of Ada Agent; it may search project ENG")
+    [asked] = jira.received("GET", "/rest/api/3/mypermissions")
+    assert asked.query == {"projectKey": "ENG", "permissions": "BROWSE_PROJECTS,CREATE_ISSUES"}
+
+
+def test_check_names_a_missing_project_permission_not_a_bad_token(jira: RecordedServer) -> None:
+    mine = {"projectKey": "ENG"}
+    jira.respond("GET", "/rest/api/3/mypermissions", query=mine, json=_permissions(browse=False))
+    with pytest.raises(ConnectorPermissionError, match="may not browse project ENG"):
+        run(make_connector(jira), lambda c: c.check())
+    jira.respond(
+        "GET", "/rest/api/3/mypermissions", query=mine, json=_permissions(browse=True, create=False)
+    )
+    said = run(make_connector(jira), lambda c: c.check())
+    assert said.endswith("it may not create issues there")
 
 
 def test_a_refused_token_names_the_variable_never_the_token(
@@ -148,7 +218,7 @@ def test_data_center_uses_rest_v2_with_plain_text_descriptions() -> None:
     # Data Center's REST v2 is not in the Cloud v3 spec: this one server goes unchecked.
     with RecordedServer() as server:
         server.respond("POST", "/rest/api/2/issue", status=201, json={"key": "OPS-7"})
-        connector = make_connector(server, api_version="2", search="classic")
+        connector = make_connector(server, api_version="2", search="datacenter")
         run(connector, lambda c: c.create_bug(NewBug(title="x", page_url="/a")))
     sent = server.received("POST", "/rest/api/2/issue")[0].json()["fields"]
     assert sent["description"] == "---\nPage: /a\n\nFiled from DeskPilot."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +23,20 @@ from deskpilot.testing import (
     ConnectorContract,
     ContractSamples,
     GraphQLEndpoint,
+    GraphQLSchemaCheck,
     RecordedResponse,
     RecordedServer,
     run,
+    use_graphql_schema,
 )
 
 from .conftest import RECORDED, assert_secret_kept
+from .fake_zendesk import FakeClock
+
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "specs" / "linear" / "schema.graphql"
+# Every test that uses http_server: each query the connector sends is validated, its variables
+# coerced, and each recorded answer executed against Linear's published schema.
+graphql_schema = use_graphql_schema(SCHEMA)
 
 API_KEY = "lin_api_not-a-real-key-0123456789abcdef"
 ERROR = "TypeError: Cannot read properties of undefined (reading 'map')"
@@ -126,7 +136,10 @@ def test_a_429_is_retried_after_retry_after(http_server: RecordedServer) -> None
         "Viewer",
         [
             RecordedResponse(429, {"errors": [{"message": "slow"}]}, headers={"Retry-After": "0"}),
-            RecordedResponse(200, {"data": {"viewer": {"name": "Ada"}}}),
+            RecordedResponse(
+                200,
+                {"data": {"viewer": {"id": "u-1", "name": "Ada", "email": "ada@acme.example"}}},
+            ),
         ],
     )
     http_server.handle("POST", "/graphql", endpoint)
@@ -178,3 +191,38 @@ def test_config_needs_a_key() -> None:
     with pytest.raises(ValidationError, match="api_key"):
         LinearConfig.model_validate({})
     assert LinearConfig(api_key=SecretStr("k")).base_url == "https://api.linear.app"
+
+
+def test_searches_are_paced_to_linears_30_a_minute_and_the_wait_is_shown(
+    linear: RecordedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    connector = make_connector(linear)
+    connector.use_clock(clock, clock.sleep)
+
+    async def searches(c: LinearConnector) -> None:
+        for _ in range(16):  # each report: the error, then the words (two searchIssues calls)
+            await c.search_bugs(BugQuery(text="export csv crashes", errors=["Boom"]))
+
+    with caplog.at_level(logging.INFO, logger="deskpilot.connectors.http"):
+        run(connector, searches)
+    searched = [op for op, _ in operations(linear) if op == "SearchIssues"]
+    assert len(searched) == 32, "every search made, none refused"
+    # The clock stands still while searching: the 31st waits out the minute, the 32nd fits in.
+    assert clock.slept == [60.0]
+    assert "searchIssues allows 30 requests a minute; waiting 60 s" in caplog.text
+
+
+def test_every_query_the_connector_can_send_validates_against_linears_schema() -> None:
+    from graphql import parse, validate
+
+    from deskpilot.connectors.builtin import linear
+
+    schema = GraphQLSchemaCheck.load(SCHEMA).schema  # the schema the fixture built, cached
+    documents = {"SEARCH": linear.SEARCH, "ISSUE": linear.ISSUE, "CREATE": linear.CREATE}
+    documents["VIEWER"] = linear.VIEWER
+    problems = {
+        name: [error.message for error in validate(schema, parse(document))]
+        for name, document in documents.items()
+    }
+    assert problems == {name: [] for name in documents}

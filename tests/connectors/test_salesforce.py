@@ -12,6 +12,7 @@ from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.salesforce import SalesforceConfig, SalesforceConnector
 from deskpilot.connectors.errors import (
     ConnectorAuthError,
+    ConnectorPermissionError,
     ConnectorRateLimitedError,
     RemoteApiError,
 )
@@ -91,8 +92,17 @@ def test_notes_follow_next_records_url(salesforce: RecordedServer) -> None:
     notes = run(make_connector(salesforce), lambda c: c.notes(CONTACT))
     assert [(n.author, n.body) for n in notes] == [
         ("Ada Agent", "Prefers email: Over phone, always."),
+        (
+            "Olga Owner",
+            "Renewal call: Wants annual billing from January; asked for a quote & the security "
+            "review.\nSend the SOC 2 report.",
+        ),
         ("Olga Owner", "Upgrade: Moved to Team, 7 seats; prorated invoice explained."),
         ("Ada Agent", "Double charge: Refund promised for November."),
+        (
+            "Ada Agent",
+            "Outage follow-up: Promised a credit for the 19 November outage (two hours).",
+        ),
     ]
     assert (
         len(salesforce.received("GET", "/services/data/v61.0/query/01gRO0000016PIAYA2-2000")) == 1
@@ -123,10 +133,79 @@ def test_history_merges_the_desks_tickets_with_the_contacts_cases(
     assert run(quiet, lambda c: c.history(CONTACT, limit=10)).tickets == []
 
 
+def test_lightning_notes_are_found_through_their_document_links(
+    salesforce: RecordedServer,
+) -> None:
+    run(make_connector(salesforce), lambda c: c.notes(CONTACT))
+    queries = [r.query.get("q", "") for r in salesforce.received("GET", QUERY)]
+    [links] = [q for q in queries if "FROM ContentDocumentLink" in q]
+    assert "LinkedEntityId IN ('003Hn00001Z4kQAIAZ', '001Hn00001AbCdEIAV')" in links
+    assert "ContentDocument.FileType = 'SNOTE'" in links
+    assert any("FROM ContentNote WHERE Id IN ('069Hn00000NoTe4IAA'" in q for q in queries)
+
+
+def test_a_lightning_note_without_its_body_shows_the_preview(salesforce: RecordedServer) -> None:
+    salesforce.respond(
+        "GET",
+        "/services/data/v61.0/sobjects/ContentNote/069Hn00000NoTe5IAA/Content",
+        status=404,
+        json=[{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}],
+    )
+    notes = run(make_connector(salesforce), lambda c: c.notes(CONTACT))
+    assert notes[-1].body == "Outage follow-up: Promised a credit for the 19 November outage"
+
+
+def test_check_asks_only_what_a_least_privilege_user_may_ask(salesforce: RecordedServer) -> None:
+    said = run(make_connector(salesforce), lambda c: c.check())
+    assert "may read Contact, Account, Note, ContentNote, ContentDocumentLink, Case" in said
+    assert [r.path for r in salesforce.received()] == ["/services/data/v61.0/sobjects"]
+    assert salesforce.received("GET", "/services/data/v61.0/limits") == []
+
+
+def test_check_names_the_objects_the_user_may_not_read(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/services/data/v61.0/sobjects",
+        json={
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [
+                {"name": "Contact", "queryable": True},
+                {"name": "Account", "queryable": True},
+                {"name": "Note", "queryable": True},
+                {"name": "ContentDocumentLink", "queryable": True},
+                {"name": "Case", "queryable": False},
+            ],
+        },
+    )
+    with pytest.raises(ConnectorPermissionError, match=r"may not read ContentNote, Case;"):
+        run(make_connector(http_server), lambda c: c.check())
+
+
+def test_a_missing_permission_is_not_reported_as_bad_credentials(
+    http_server: RecordedServer,
+) -> None:
+    http_server.respond(
+        "GET",
+        "/services/data/v61.0/sobjects",
+        status=403,
+        json=[
+            {
+                "message": "The REST API is not enabled for this Organization.",
+                "errorCode": "API_DISABLED_FOR_ORG",
+            }
+        ],
+    )
+    with pytest.raises(ConnectorPermissionError, match="accepts our credentials") as raised:
+        run(make_connector(http_server), lambda c: c.check())
+    assert not isinstance(raised.value, ConnectorAuthError)
+    assert "API_DISABLED_FOR_ORG" in str(raised.value)
+
+
 def test_the_daily_limit_is_a_rate_limit_not_a_refused_token(http_server: RecordedServer) -> None:
     http_server.respond(
         "GET",
-        "/services/data/v61.0/limits",
+        "/services/data/v61.0/sobjects",
         status=403,
         json=[{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
     )
@@ -135,15 +214,16 @@ def test_the_daily_limit_is_a_rate_limit_not_a_refused_token(http_server: Record
 
 
 def test_a_503_with_retry_after_is_retried(http_server: RecordedServer) -> None:
+    every = ["Contact", "Account", "Note", "ContentNote", "ContentDocumentLink", "Case"]
     http_server.respond(
         "GET",
-        "/services/data/v61.0/limits",
+        "/services/data/v61.0/sobjects",
         status=503,
         headers={"Retry-After": "0"},
-        then=[{"json": {"DailyApiRequests": {"Max": 10, "Remaining": 9}}}],
+        then=[{"json": {"sobjects": [{"name": name, "queryable": True} for name in every]}}],
     )
     said = run(make_connector(http_server), lambda c: c.check())
-    assert said.endswith("(9 of 10 API requests left today)")
+    assert "accepts the access token" in said
     assert len(http_server.received()) == 2
 
 
@@ -170,7 +250,7 @@ def test_an_expired_session_names_the_variable_never_the_token(
 ) -> None:
     http_server.respond(
         "GET",
-        "/services/data/v61.0/limits",
+        "/services/data/v61.0/sobjects",
         status=401,
         json=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}],
     )

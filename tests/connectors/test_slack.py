@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,22 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorContext
-from deskpilot.connectors.builtin.slack import SlackConfig, SlackConnector
+from deskpilot.connectors.builtin.slack import (
+    MAX_BLOCKS,
+    SECTION_CHARS,
+    SlackConfig,
+    SlackConnector,
+)
 from deskpilot.connectors.errors import (
     ConnectorAuthError,
+    ConnectorPermissionError,
     ConnectorRateLimitedError,
     ConnectorUnavailableError,
     RemoteApiError,
 )
 from deskpilot.connectors.models import Handoff
+from deskpilot.copilot.handoff import handoff_summary
+from deskpilot.models import Author, Customer, Message, Ticket
 from deskpilot.testing import (
     ConnectorContract,
     ContractSamples,
@@ -97,6 +106,49 @@ def test_a_handoff_is_posted_with_customer_text_escaped(slack: RecordedServer) -
     assert body["blocks"][0]["text"]["text"] == body["text"]
 
 
+def _long_conversation(messages: int) -> Handoff:
+    """The hand-off of a ticket with ``messages`` long messages, as the desk writes it."""
+    words = "the export still fails & the <dashboard> shows a blank chart after every retry "
+    ticket = Ticket(
+        id="ZD-40001",
+        subject="Export keeps failing",
+        customer=Customer(id="c1", email="ann@example.com", name="Ann Lee"),
+        messages=[
+            Message(author=Author.CUSTOMER if n % 2 == 0 else Author.AGENT, body=words * 6)
+            for n in range(messages)
+        ],
+    )
+    return Handoff(ticket_id=ticket.id, summary=handoff_summary(ticket, None), agent="ada")
+
+
+def _texts(body: dict[str, Any]) -> list[str]:
+    return [block["text"]["text"] for block in body["blocks"]]
+
+
+def test_a_long_handoff_is_split_into_sections_within_slacks_limit(slack: RecordedServer) -> None:
+    handoff = _long_conversation(8)
+    run(make_connector(slack), lambda c: c.post_handoff(handoff))
+    body = slack.received("POST", "/api/chat.postMessage")[0].json()
+    texts = _texts(body)
+    assert sum(len(text) for text in texts) > SECTION_CHARS, "one section would be refused"
+    assert len(texts) >= 2 and all(len(text) <= SECTION_CHARS for text in texts)
+    # Nothing lost, nothing cut mid-line or mid-entity: the sections are the whole text.
+    assert "\n".join(texts) == body["text"]
+    assert not [text for text in texts if re.search(r"&[a-z]{0,3}$", text)]
+
+
+def test_a_huge_handoff_keeps_to_the_block_and_fallback_limits(slack: RecordedServer) -> None:
+    one_line = "word " * 2000  # a single 10,000-character line with no line breaks
+    handoff = Handoff(ticket_id="ZD-40002", summary="\n".join([one_line] * 30))
+    run(make_connector(slack), lambda c: c.post_handoff(handoff))
+    body = slack.received("POST", "/api/chat.postMessage")[0].json()
+    texts = _texts(body)
+    assert len(texts) <= MAX_BLOCKS and all(len(text) <= SECTION_CHARS for text in texts)
+    assert sum(len(text) for text in texts) <= 12000
+    assert texts[-1].startswith("…") and "ticket ZD-40002 in DeskPilot" in texts[-1]
+    assert len(body["text"]) <= 4000 and body["text"].endswith("…")
+
+
 def test_a_handoff_may_name_its_channel(slack: RecordedServer) -> None:
     handoff = HANDOFF.model_copy(update={"channel": "C0BILLING2"})
     run(make_connector(slack), lambda c: c.post_handoff(handoff))
@@ -128,7 +180,7 @@ def test_a_missing_scope_is_named(http_server: RecordedServer) -> None:
         "/api/search.messages",
         json={"ok": False, "error": "missing_scope", "needed": "search:read", "provided": "x"},
     )
-    with pytest.raises(ConnectorAuthError, match=r"lacks the scope search:read.*USER_TOKEN"):
+    with pytest.raises(ConnectorPermissionError, match=r"lacks the scope search:read.*USER_TOKEN"):
         run(make_connector(http_server), lambda c: c.search_messages("ann@example.com"))
 
 
@@ -194,6 +246,26 @@ def test_the_search_stops_at_the_limit(slack: RecordedServer) -> None:
 def test_without_a_user_token_there_is_no_search(slack: RecordedServer) -> None:
     found = run(make_connector(slack, user_token=None), lambda c: c.search_messages("ann"))
     assert found == [] and slack.received("GET", "/api/search.messages") == []
+
+
+def test_check_names_a_scope_the_bot_token_lacks(http_server: RecordedServer) -> None:
+    http_server.respond(
+        "GET",
+        "/api/auth.test",
+        json={
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "deskpilot",
+            "team_id": "T0ACME001",
+            "user_id": "U0BOT0001",
+        },
+        headers={"x-oauth-scopes": "channels:read,users:read"},
+    )
+    with pytest.raises(
+        ConnectorPermissionError, match=r"bot token, but it lacks the scope chat:write.*BOT_TOKEN"
+    ):
+        run(make_connector(http_server), lambda c: c.check())
 
 
 def test_check_names_the_bot_and_the_searching_user(slack: RecordedServer) -> None:

@@ -22,6 +22,7 @@ import asyncio
 import email.utils
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from deskpilot.connectors.base import ConnectorConfig
 from deskpilot.connectors.errors import (
     ConnectorAuthError,
     ConnectorError,
+    ConnectorPermissionError,
     ConnectorRateLimitedError,
     ConnectorUnavailableError,
     RemoteApiError,
@@ -97,6 +99,9 @@ class ApiClient:
     it refuses our credentials (an environment variable, never a value). ``rate_limit_codes``
     are error codes that mean "rate limited" on an API that does not use 429 for it
     (Salesforce's 403 ``REQUEST_LIMIT_EXCEEDED``): reported as such, not as refused credentials.
+    ``permission_codes`` are error codes meaning "the credentials are fine, but their scopes or
+    role do not allow this" (HubSpot's 403 ``MISSING_SCOPES``, Salesforce's
+    ``INSUFFICIENT_ACCESS``): a ``ConnectorPermissionError``, not refused credentials.
     """
 
     def __init__(
@@ -112,6 +117,7 @@ class ApiClient:
         error_detail: ErrorDetail | None = None,
         error_code: ErrorCode | None = None,
         rate_limit_codes: Iterable[str] = (),
+        permission_codes: Iterable[str] = (),
     ) -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
@@ -123,6 +129,7 @@ class ApiClient:
         self.error_detail = error_detail or generic_error_detail
         self.error_code = error_code or generic_error_code
         self.rate_limit_codes = frozenset(rate_limit_codes)
+        self.permission_codes = frozenset(permission_codes)
         # The secrets and every auth header built from them (a Basic header is base64).
         sensitive = [*secrets, self.headers.get("Authorization", "")]
         self._secrets = sorted({s for s in sensitive if len(s) >= 4}, key=len, reverse=True)
@@ -143,6 +150,7 @@ class ApiClient:
         error_detail: ErrorDetail | None = None,
         error_code: ErrorCode | None = None,
         rate_limit_codes: Iterable[str] = (),
+        permission_codes: Iterable[str] = (),
     ) -> ApiClient:
         return cls(
             service,
@@ -155,6 +163,7 @@ class ApiClient:
             error_detail=error_detail,
             error_code=error_code,
             rate_limit_codes=rate_limit_codes,
+            permission_codes=permission_codes,
         )
 
     def __repr__(self) -> str:
@@ -338,6 +347,11 @@ class ApiClient:
                 f"{self.service} says we are over its request limit (HTTP {status}{said}); "
                 "try again later"
             )
+        if code and code in self.permission_codes:
+            raise ConnectorPermissionError(
+                f"{self.service} accepts our credentials, but they are not allowed {where} "
+                f"(HTTP {status} {code}{said})"
+            )
         if status in (401, 403):
             raise self.auth_error(f"HTTP {status}{said}")
         if status == 429:
@@ -366,6 +380,54 @@ class ApiClient:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+# --- pacing ----------------------------------------------------------------------------------
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RequestPacer:
+    """At most ``per_minute`` requests in any minute (an API's documented limit on one
+    endpoint, e.g. Zendesk's export, Linear's search): waits, and logs how long and why, before
+    one more, instead of being refused. ``clock`` and ``sleep`` are replaceable in tests."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        what: str,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        *,
+        service: str = "",
+    ) -> None:
+        self.per_minute = per_minute
+        self.what = what
+        self.service = service
+        self.clock: Clock = clock or time.monotonic
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.sent: list[float] = []
+
+    async def wait_turn(self) -> float:
+        """Wait until one more request is within the limit; returns the seconds waited."""
+        now = self.clock()
+        self.sent = [t for t in self.sent if t > now - 60.0]
+        waited = 0.0
+        if len(self.sent) >= self.per_minute:
+            waited = self.sent[0] + 60.0 - now
+            log.info(
+                "%s: %s allows %d requests a minute; waiting %.0f s",
+                self.service,
+                self.what,
+                self.per_minute,
+                waited,
+            )
+            await self.sleep(waited)
+            now = self.clock()
+            self.sent = [t for t in self.sent if t > now - 60.0]
+        self.sent.append(now)
+        return waited
 
 
 # --- pagination ------------------------------------------------------------------------------

@@ -71,6 +71,15 @@ class ConnectorInfo:
     capabilities: tuple[str, ...] = ()
     title: str = ""
     error: str | None = None
+    # capability -> the other configured connectors that serve it too: the desk uses none of
+    # them for it until ``capabilities = [...]`` settles who does.
+    clashes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def clash_text(self) -> str:
+        """ "crm (also hubspot)" for each clashing capability, "" without a clash."""
+        return "; ".join(
+            f"{capability} (also {', '.join(others)})" for capability, others in self.clashes
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +93,7 @@ class ConnectorInfo:
             "default": self.default,
             "title": self.title,
             "error": self.error,
+            "clashes": {capability: list(others) for capability, others in self.clashes},
         }
 
 
@@ -166,11 +176,34 @@ class ConnectorRegistry:
             cls = self.load(entry.name)
         except PluginLoadError as error:
             return replace(info, error=error.problem)
+        clashes = self.clashes()
+        mine = tuple(
+            (capability, tuple(n for n in names if n != entry.name))
+            for capability, names in sorted(clashes.items())
+            if entry.name in names
+        )
         return replace(
             info,
             default=entry.name == DEMO and self.is_demo_workspace(),
             capabilities=tuple(sorted(cls.capabilities)),
             title=cls.title,
+            clashes=mine,
+        )
+
+    def clashes(self) -> dict[str, list[str]]:
+        """Capabilities that more than one configured connector serves, with their names: the
+        desk refuses to guess, so none of them serves it until one is chosen."""
+        found: dict[str, list[str]] = {}
+        for capability in CAPABILITIES:
+            serving = self._configured_serving(capability)
+            if len(serving) > 1:
+                found[capability] = serving
+        return found
+
+    def clash_message(self, capability: str, names: list[str]) -> str:
+        return (
+            f"connectors {' and '.join(names)} both serve '{capability}'; "
+            f"choose one with capabilities = [...] in their [connectors.*] tables"
         )
 
     # --- configured instances ------------------------------------------------------------
@@ -200,10 +233,7 @@ class ConnectorRegistry:
             )
         candidates = self._configured_serving(capability)
         if len(candidates) > 1:
-            raise ConnectorError(
-                f"connectors {' and '.join(candidates)} both serve '{capability}'; "
-                f"choose one with capabilities = [...] in their [connectors.*] tables"
-            )
+            raise ConnectorError(self.clash_message(capability, candidates))
         if candidates:
             return self.connector(candidates[0])
         if self._demo_serves(capability):
@@ -296,7 +326,7 @@ class ConnectorRegistry:
         """Run the connector's own check; any failure becomes one ``ConnectorUnavailableError``."""
         connector = self.connector(name)
         try:
-            return await asyncio.wait_for(connector.check(), timeout)
+            said = await asyncio.wait_for(connector.check(), timeout)
         except TimeoutError:
             raise ConnectorUnavailableError(
                 f"{name}: check did not finish within {timeout:g} s"
@@ -307,6 +337,14 @@ class ConnectorRegistry:
             raise ConnectorUnavailableError(
                 f"{name}: check failed: {type(error).__name__}: {error}"
             ) from None
+        clashing = [(c, names) for c, names in self.clashes().items() if name in names]
+        if clashing:
+            unused = ", ".join(f"'{capability}'" for capability, _names in clashing)
+            raise ConnectorError(
+                f"{name}: {said}; but the desk uses it for none of {unused}: "
+                + "; ".join(self.clash_message(c, names) for c, names in clashing)
+            )
+        return said
 
     async def aclose(self) -> None:
         for connector in self._instances.values():

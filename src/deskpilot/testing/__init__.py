@@ -6,6 +6,8 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
 * ``OpenApiSpec`` / ``use_openapi_spec``: spec-checked tests; every request a connector sends
   to the local server and every answer it gets, checked against the vendor's published OpenAPI
   document (``deskpilot.testing.spec``).
+* ``GraphQLSchemaCheck`` / ``use_graphql_schema``: the same for a GraphQL API, against the
+  vendor's schema with graphql-core (``deskpilot.testing.graphql_spec``).
 * ``RecordedServer``: an ``http.server`` on 127.0.0.1 answering with recorded responses and
   keeping the requests it received (``handle``, ``IdempotentEndpoint`` and ``GraphQLEndpoint``
   for answers that depend on the request); the ``http_server`` fixture in
@@ -17,6 +19,7 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
 """
 
 from deskpilot.testing.contract import ConnectorContract, ContractSamples, run
+from deskpilot.testing.graphql_spec import GraphQLSchemaCheck, use_graphql_schema
 from deskpilot.testing.http import (
     GraphQLEndpoint,
     IdempotentEndpoint,
@@ -31,6 +34,7 @@ __all__ = [
     "ConnectorContract",
     "ContractSamples",
     "GraphQLEndpoint",
+    "GraphQLSchemaCheck",
     "IdempotentEndpoint",
     "OpenApiSpec",
     "ReceivedRequest",
@@ -39,5 +43,6 @@ __all__ = [
     "Route",
     "SpecViolation",
     "run",
+    "use_graphql_schema",
     "use_openapi_spec",
 ]

@@ -65,7 +65,8 @@ class RecordedResponse:
 class Route:
     """Answers requests with this method and path (and at least this query), with its
     responses in turn; the last one repeats. A ``{name}`` segment in the path matches any one
-    segment (``/tickets/{id}/comments``); a route with the exact path wins over it."""
+    segment (``/tickets/{id}/comments``); a route with the exact path wins over it, and of two
+    equally specific routes the one added last."""
 
     method: str
     path: str
@@ -215,15 +216,20 @@ class RecordedServer:
         with self._lock:
             self.requests.append(request)
             candidates = [
-                r for r in self.routes if r.matches(request.method, request.path, request.query)
+                (number, r)
+                for number, r in enumerate(self.routes)
+                if r.matches(request.method, request.path, request.query)
             ]
             if not candidates:
                 return RecordedResponse(
                     404, {"error": f"no recorded response for {request.method} {request.path}"}
                 )
             # The most specific route wins: the one that pins down the most query parameters,
-            # then an exact path over a template.
-            route = max(candidates, key=lambda r: (len(r.query), not r.templated))
+            # then an exact path over a template, then the one added last (a test's
+            # ``respond`` overrides the recording it loaded).
+            _number, route = max(
+                candidates, key=lambda c: (len(c[1].query), not c[1].templated, c[0])
+            )
             return route.next_response(request)
 
     # --- running ---------------------------------------------------------------------------

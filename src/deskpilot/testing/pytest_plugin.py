@@ -11,6 +11,11 @@ checked against the vendor's published API spec; the test fails with the spec's 
 reason when either is not allowed::
 
     openapi_spec = use_openapi_spec(SPECS / "vendor.openapi.yml")
+
+For a GraphQL API, a ``graphql_schema`` fixture does the same with the vendor's schema
+(``deskpilot.testing.graphql_spec``)::
+
+    graphql_schema = use_graphql_schema(SPECS / "vendor" / "schema.graphql")
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ def http_server(request: pytest.FixtureRequest) -> Iterator[RecordedServer]:
 
 
 def _spec_check(request: pytest.FixtureRequest) -> ExchangeCheck | None:
-    """The module's ``openapi_spec`` fixture, when it defines one."""
-    try:
-        check: ExchangeCheck | None = request.getfixturevalue("openapi_spec")
-    except pytest.FixtureLookupError:
-        return None
-    return check
+    """The module's ``openapi_spec`` (or ``graphql_schema``) fixture, when it defines one."""
+    for name in ("openapi_spec", "graphql_schema"):
+        try:
+            check: ExchangeCheck | None = request.getfixturevalue(name)
+        except pytest.FixtureLookupError:
+            continue
+        return check
+    return None

@@ -30,6 +30,9 @@ Vendors' documents are not always complete. What the checker does about it, and 
 * ``operations``: whole operations missing from the copy you have, as an OpenAPI ``paths``
   mapping (from the vendor's reference), so a request to them is checked rather than refused.
 * ``nullable: true`` (OpenAPI 3.0) is honoured in 3.1 documents too: vendors mix them.
+* ``deprecated: true`` operations (Jira's ``/rest/api/3/search``, "currently being removed"):
+  a request to one is a violation, since the vendor has said it is going away; pass
+  ``allow_deprecated=True`` to accept them.
 * Error answers (4xx) the operation does not document are accepted unchecked (few vendors
   document their error bodies per operation), and so are 429s and 5xx (rate limiters and
   gateways answer those, not the operation); an undocumented success status is a violation.
@@ -103,6 +106,7 @@ class Operation:
     missing_parameters: list[str] = field(default_factory=list)  # $refs not in the documents
     request_body: dict[str, Any] | None = None
     responses: dict[str, Any] = field(default_factory=dict)
+    deprecated: bool = False
 
     @property
     def where(self) -> str:
@@ -127,7 +131,9 @@ class OpenApiSpec:
         path_prefix: str | None = None,
         path_suffix: str = "",
         auth_parameters: Iterable[str] = (),
+        allow_deprecated: bool = False,
     ) -> None:
+        self.allow_deprecated = allow_deprecated
         loaded = [(source, _openapi3(document)) for source, document in documents]
         if path_prefix is None:  # a Swagger 2.0 basePath ("/api"), else none
             path_prefix = next((d.get("x-base-path", "") for _s, d in loaded), "")
@@ -193,6 +199,7 @@ class OpenApiSpec:
             source=source,
             pattern=re.compile(pattern + "/?$"),
             literal_segments=sum(not s.startswith("{") for s in segments),
+            deprecated=bool(spec.get("deprecated")),
         )
         by_place: dict[tuple[str, str], dict[str, Any]] = {}
         for raw in [*shared, *(spec.get("parameters") or [])]:  # the operation's own win
@@ -250,6 +257,7 @@ class OpenApiSpec:
         if operation is None:
             return [f"{said}: {why}"]
         problems = [
+            *self._check_deprecated(operation),
             *self._check_path(operation, request),
             *self._check_query(operation, request),
             *self._check_body(operation, request),
@@ -292,6 +300,10 @@ class OpenApiSpec:
 
     def check(self, request: ReceivedRequest, response: RecordedResponse) -> list[str]:
         return [*self.check_request(request), *self.check_response(request, response)]
+
+    def _check_deprecated(self, operation: Operation) -> Iterator[str]:
+        if operation.deprecated and not self.allow_deprecated:
+            yield "the spec marks this operation deprecated (the vendor is removing it)"
 
     def _check_path(self, operation: Operation, request: ReceivedRequest) -> Iterator[str]:
         values = _path_values(operation.template, self._spec_path(request.path))

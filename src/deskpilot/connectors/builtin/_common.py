@@ -3,6 +3,7 @@ the text of a bug report as search words."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -62,6 +63,16 @@ def search_words(query: BugQuery, limit: int = SEARCH_WORDS, errors: bool = True
 
 
 # What DeskPilot writes into a filed bug's description, and reads back for matching.
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\s*/?>", re.IGNORECASE)
+
+
+def plain_text(body: str) -> str:
+    """A CRM note's HTML body (HubSpot's notes, Salesforce's Lightning notes) as text."""
+    text = _TAG.sub("", _BREAK.sub("\n", body))
+    return html.unescape(text).strip()
+
+
 _FOOTER_LINE = re.compile(r"^(Page|Error|Workaround): *(.+)$", re.MULTILINE)
 
 

@@ -4,10 +4,15 @@ Known bugs are found with a JQL text search in the configured project, ranked lo
 the whole report like every issues connector; bugs are filed with the page and error in the
 description (Atlassian Document Format on v3), where the ranking finds them again.
 
-Two searches, one setting: Jira Cloud's ``/rest/api/3/search/jql`` pages with ``nextPageToken``
-(Atlassian removed the older ``/rest/api/3/search`` from Cloud in 2025); ``search = "classic"``
-uses ``/rest/api/<version>/search`` with ``startAt``/``maxResults``, as Jira Data Center and
-Server still do (with ``api_version = "2"``).
+Two searches, one setting: Jira Cloud's enhanced search ``/rest/api/3/search/jql`` pages with
+``nextPageToken`` (the default, ``search = "jql"``); the older ``/rest/api/3/search`` answers 410
+Gone on Cloud (Atlassian's spec marks it "currently being removed"), so it is never sent there.
+``search = "datacenter"`` (with ``api_version = "2"``) is for Jira Data Center and Server, which
+still search ``/rest/api/2/search`` with ``startAt``/``maxResults``. The old name ``"classic"``
+is read as ``"datacenter"`` on REST v2 and refused on v3 with what to write instead.
+
+Permissions: the account needs Browse projects on ``project_key`` (search, read) and Create
+issues there (filing bugs).
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
 from deskpilot.connectors.bugmatch import rank_bugs
 from deskpilot.connectors.capabilities import Issues
+from deskpilot.connectors.errors import ConnectorError, ConnectorPermissionError, RemoteApiError
 from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, cursor_pages, offset_pages
 from deskpilot.connectors.models import BugCreated, BugMatch, BugQuery, NewBug
 from deskpilot.models import Bug
@@ -33,6 +39,7 @@ SERVICE = "Jira"
 FIELDS = "summary,status,resolution,created,description"
 # statusCategory.key: "new" (To Do), "indeterminate" (In Progress), "done".
 STATUS = {"indeterminate": "in_progress", "done": "fixed"}
+PERMISSIONS = "BROWSE_PROJECTS,CREATE_ISSUES"  # what check() asks the account may do
 NOT_FIXED = frozenset({"won't fix", "won't do", "duplicate", "cannot reproduce", "declined"})
 
 
@@ -44,10 +51,35 @@ class JiraConfig(HttpConnectorConfig):
     project_key: str = Field(min_length=1)  # searched for known bugs, and where bugs are filed
     issue_type: str = "Bug"
     labels: list[str] = Field(default_factory=list)  # on filed bugs, e.g. ["from-support"]
-    search: Literal["jql", "classic"] = "jql"
+    # "jql": Jira Cloud's enhanced search; "datacenter": /rest/api/2/search on Data Center/Server.
+    search: Literal["jql", "datacenter"] = "jql"
     api_version: Literal["2", "3"] = "3"
     candidates: int = Field(50, ge=1, le=500)  # issues fetched per search, ranked locally
     page_size: int = Field(50, ge=1, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _classic_search_renamed(cls, values: Any) -> Any:
+        """``search = "classic"`` was /rest/api/<version>/search: still right on Data Center
+        (REST v2), gone (410) on Cloud's v3."""
+        if not isinstance(values, dict) or values.get("search") != "classic":
+            return values
+        if str(values.get("api_version", "3")) == "2":
+            return {**values, "search": "datacenter"}
+        raise ValueError(
+            'search = "classic" used /rest/api/3/search, which Jira Cloud answers with 410 Gone; '
+            'remove it (the default "jql" is Cloud\'s enhanced search), or for Jira Data Center '
+            'or Server write search = "datacenter" with api_version = "2"'
+        )
+
+    @model_validator(mode="after")
+    def _datacenter_speaks_v2(self) -> JiraConfig:
+        if self.search == "datacenter" and self.api_version != "2":
+            raise ValueError(
+                'search = "datacenter" is for Jira Data Center and Server: set api_version = '
+                '"2" (on Jira Cloud, leave search at its default, "jql")'
+            )
+        return self
 
 
 class JiraConnector(HttpConnector[JiraConfig], Issues):
@@ -69,8 +101,26 @@ class JiraConnector(HttpConnector[JiraConfig], Issues):
         self.rest = f"/rest/api/{config.api_version}"
 
     async def check(self) -> str:
+        """The token works and its account may browse the project (and create issues in it):
+        a missing project permission is named as such, not as a bad token."""
         me = await self.api.get(f"{self.rest}/myself")
-        return f"Jira at {self.api.endpoint} accepts the API token of {me.get('displayName')}"
+        who = f"the API token of {me.get('displayName')}"
+        key = self.config.project_key
+        answer = await self.api.get(
+            f"{self.rest}/mypermissions", {"projectKey": key, "permissions": PERMISSIONS}
+        )
+        granted = {
+            name
+            for name, row in ((answer or {}).get("permissions") or {}).items()
+            if isinstance(row, dict) and row.get("havePermission")
+        }
+        if "BROWSE_PROJECTS" not in granted:
+            raise ConnectorPermissionError(
+                f"Jira accepts {who}, but that account may not browse project {key}: give it "
+                "the Browse projects permission there (and Create issues, to file bugs)"
+            )
+        filing = "" if "CREATE_ISSUES" in granted else "; it may not create issues there"
+        return f"Jira at {self.api.endpoint} accepts {who}; it may search project {key}{filing}"
 
     async def search_bugs(self, query: BugQuery, limit: int = 5) -> list[BugMatch]:
         words = search_words(query)
@@ -141,12 +191,21 @@ class JiraConnector(HttpConnector[JiraConfig], Issues):
                 max_pages=self.config.max_pages,
             )
         count = 0
-        async for page in pages:
-            for row in _issues(page):
-                yield self._bug(row)
-                count += 1
-                if count >= self.config.candidates:
-                    return
+        try:
+            async for page in pages:
+                for row in _issues(page):
+                    yield self._bug(row)
+                    count += 1
+                    if count >= self.config.candidates:
+                        return
+        except RemoteApiError as error:
+            if error.status != 410:
+                raise
+            raise ConnectorError(
+                f"Jira at {self.api.endpoint} no longer offers this search (410 Gone): on Jira "
+                f'Cloud remove search = "{self.config.search}" from [connectors.'
+                f"{self.context.name}] to use the enhanced JQL search"
+            ) from None
 
     def _bug(self, row: dict[str, Any]) -> Bug:
         try:

@@ -7,6 +7,11 @@ and error written into the description where the ranking finds them again.
 
 Linear answers GraphQL errors with HTTP 200 or 400 and ``{"errors": [...]}``; its rate limit is
 an error code (``RATELIMITED``), not a 429. Both become DeskPilot's typed errors.
+
+``searchIssues`` has its own limit, 30 requests a minute, and one bug search makes up to two
+(the error, then the words), each possibly several pages: the connector paces its searches to
+``search_requests_per_minute`` and waits (logging how long) rather than being refused. Every
+query here is validated against Linear's published schema in the tests.
 """
 
 from __future__ import annotations
@@ -24,7 +29,14 @@ from deskpilot.connectors.errors import (
     ConnectorRateLimitedError,
     RemoteApiError,
 )
-from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, paginate
+from deskpilot.connectors.http import (
+    ApiClient,
+    Clock,
+    HttpConnectorConfig,
+    RequestPacer,
+    Sleep,
+    paginate,
+)
 from deskpilot.connectors.models import BugCreated, BugMatch, BugQuery, NewBug
 from deskpilot.models import Bug
 
@@ -71,6 +83,8 @@ class LinearConfig(HttpConnectorConfig):
     label_ids: list[str] = Field(default_factory=list)  # labels for filed bugs, e.g. "Bug"
     candidates: int = Field(50, ge=1, le=250)  # issues fetched per search, ranked locally
     page_size: int = Field(50, ge=1, le=250)
+    # Linear allows searchIssues 30 requests a minute (per user); searches wait for their turn.
+    search_requests_per_minute: int = Field(30, ge=1, le=1000)
 
 
 class LinearConnector(HttpConnector[LinearConfig], Issues):
@@ -91,6 +105,14 @@ class LinearConnector(HttpConnector[LinearConfig], Issues):
             error_detail=_error_detail,
             error_code=_error_code,
         )
+        self.search_pacer = RequestPacer(
+            config.search_requests_per_minute, "searchIssues", service=SERVICE
+        )
+
+    def use_clock(self, clock: Clock, sleep: Sleep) -> None:
+        """Measure and wait with these instead of the real ones (tests: a fake clock)."""
+        self.search_pacer.clock = clock
+        self.search_pacer.sleep = sleep
 
     async def check(self) -> str:
         viewer = (await self._graphql("Viewer", VIEWER)).get("viewer") or {}
@@ -150,6 +172,7 @@ class LinearConnector(HttpConnector[LinearConfig], Issues):
 
         async def fetch(after: str | None) -> Any:
             page_variables = {**variables, "after": after} if after else variables
+            await self.search_pacer.wait_turn()
             data = await self._graphql("SearchIssues", SEARCH, page_variables)
             return data.get("searchIssues") or {}
 

@@ -1,13 +1,21 @@
 """Salesforce: DeskPilot's ``crm`` capability over the Salesforce REST API (SOQL queries).
 
-A customer is a Contact; the account record is its Account with the owner; notes are the
-Notes on the contact and the account; history adds the contact's Cases to the desk's own past
-tickets. Queries follow ``nextRecordsUrl`` until ``done``. ``base_url`` is the org's instance URL
-(``https://acme.my.salesforce.com``), the one the OAuth token answer names.
+A customer is a Contact; the account record is its Account with the owner; notes are those on
+the contact and the account, both kinds: classic ``Note`` records and the notes taken in
+Lightning (``ContentNote``, linked to their records by ``ContentDocumentLink``); history adds
+the contact's Cases to the desk's own past tickets. Queries follow ``nextRecordsUrl`` until
+``done``. ``base_url`` is the org's instance URL (``https://acme.my.salesforce.com``), the one
+the OAuth token answer names.
 
 Values are escaped into SOQL and ids checked for Salesforce's id shape, so nothing a customer
 types becomes part of a query. Salesforce's daily request limit is a 403
 ``REQUEST_LIMIT_EXCEEDED``: reported as a rate limit, not as refused credentials.
+
+A least-privilege integration user is enough: API Enabled and Read on Contact, Account, Note,
+ContentNote (notes in Lightning) and Case. ``check()`` asks for the objects this user may query
+(the describe-global resource, which needs no admin permission; ``/limits`` would need "View
+Setup and Configuration") and names any it lacks; a missing permission is reported as such, never
+as bad credentials (those are 401 ``INVALID_SESSION_ID``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from pydantic import Field, SecretStr, ValidationError
 
 from deskpilot.connectors.base import ConnectorConfig, ConnectorContext
 from deskpilot.connectors.capabilities import Crm
+from deskpilot.connectors.errors import ConnectorPermissionError
 from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, link_pages
 from deskpilot.connectors.models import CustomerHistory
 from deskpilot.models import (
@@ -33,7 +42,7 @@ from deskpilot.models import (
     TicketSummary,
 )
 
-from ._common import day, from_iso, hint, int_or, tier_of, unreadable
+from ._common import day, from_iso, hint, int_or, plain_text, tier_of, unreadable
 from .base import HttpConnector
 
 SERVICE = "Salesforce"
@@ -49,6 +58,15 @@ CASE_STATUS = {
 }
 CASE_PRIORITY = {"high": Priority.HIGH, "medium": Priority.NORMAL, "low": Priority.LOW}
 CASE_ORIGIN = {"email": Channel.EMAIL, "web": Channel.WEB, "phone": Channel.PHONE}
+# The objects the desk reads; Case only with include_cases.
+READ_OBJECTS = ("Contact", "Account", "Note", "ContentNote", "ContentDocumentLink")
+# Salesforce's codes for "your credentials are fine, your permissions are not".
+PERMISSION_CODES = frozenset(
+    {"INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "API_DISABLED_FOR_ORG"}
+    | {"API_CURRENTLY_DISABLED", "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY"}
+    | {"FUNCTIONALITY_NOT_ENABLED", "INVALID_TYPE"}
+)
+IN_CHUNK = 100  # ids per IN (...) list, well within SOQL's query length
 
 
 class SalesforceConfig(HttpConnectorConfig):
@@ -81,15 +99,31 @@ class SalesforceConnector(HttpConnector[SalesforceConfig], Crm):
             secrets=[token],
             credential_hint=hint(context, "access_token"),
             rate_limit_codes={"REQUEST_LIMIT_EXCEEDED"},
+            permission_codes=PERMISSION_CODES,
         )
         self.data = f"/services/data/{config.api_version}"
 
     async def check(self) -> str:
-        limits = await self.api.get(f"{self.data}/limits")
-        daily = limits.get("DailyApiRequests") or {}
-        left = f" ({daily.get('Remaining')} of {daily.get('Max')} API requests left today)"
-        return f"Salesforce at {self.api.endpoint} accepts the access token" + (
-            left if daily else ""
+        """The token works and its user may query every object the desk reads. Describe-global
+        lists the objects this user can see, with no admin permission needed."""
+        described = await self.api.get(f"{self.data}/sobjects")
+        queryable = {
+            str(row.get("name"))
+            for row in (described or {}).get("sobjects") or []
+            if isinstance(row, dict) and row.get("queryable")
+        }
+        wanted = [*READ_OBJECTS, *(["Case"] if self.config.include_cases else [])]
+        missing = [name for name in wanted if name not in queryable]
+        if missing:
+            raise ConnectorPermissionError(
+                f"Salesforce accepts the access token, but its user may not read "
+                f"{', '.join(missing)}; give the integration user Read on "
+                f"{', '.join(wanted)} (a permission set is enough)"
+                + ("; or set include_cases = false" if missing == ["Case"] else "")
+            )
+        return (
+            f"Salesforce at {self.api.endpoint} accepts the access token; its user may read "
+            f"{', '.join(wanted)}"
         )
 
     # --- customers -----------------------------------------------------------------------------
@@ -186,15 +220,54 @@ class SalesforceConnector(HttpConnector[SalesforceConfig], Crm):
         return await self._first(f"SELECT {fields} FROM Account WHERE Id = '{account_id}'") or {}
 
     async def _notes(self, contact: dict[str, Any]) -> list[CrmNote]:
+        """Classic Notes and Lightning notes on the contact and its account, oldest first."""
         parents = [str(contact["Id"])]
         if contact.get("AccountId") and SALESFORCE_ID.match(str(contact["AccountId"])):
             parents.append(str(contact["AccountId"]))
-        listed = ", ".join(f"'{parent}'" for parent in parents)
+        listed = _id_list(parents)
         soql = (
             "SELECT Id, Title, Body, CreatedDate, CreatedBy.Name FROM Note "
             f"WHERE ParentId IN ({listed}) ORDER BY CreatedDate ASC"
         )
-        return [_note(row) async for row in self._query(soql)]
+        notes = [_note(row) async for row in self._query(soql)]
+        notes += await self._lightning_notes(listed)
+        notes.sort(key=lambda note: note.at)
+        return notes
+
+    async def _lightning_notes(self, parents: str) -> list[CrmNote]:
+        """ContentNotes linked to the parents: the links name the documents (a note is a
+        document of type SNOTE), then the notes are read with their bodies."""
+        links = (
+            "SELECT ContentDocumentId FROM ContentDocumentLink "
+            f"WHERE LinkedEntityId IN ({parents}) AND ContentDocument.FileType = 'SNOTE'"
+        )
+        ids: list[str] = []
+        async for row in self._query(links):
+            document = str(row.get("ContentDocumentId") or "")
+            if SALESFORCE_ID.match(document) and document not in ids:
+                ids.append(document)
+        notes: list[CrmNote] = []
+        for start in range(0, len(ids), IN_CHUNK):
+            soql = (
+                "SELECT Id, Title, TextPreview, Content, CreatedDate, CreatedBy.Name "
+                f"FROM ContentNote WHERE Id IN ({_id_list(ids[start : start + IN_CHUNK])}) "
+                "ORDER BY CreatedDate ASC"
+            )
+            async for row in self._query(soql):
+                notes.append(_note(row, body=await self._note_body(row)))
+        return notes
+
+    async def _note_body(self, row: dict[str, Any]) -> str:
+        """A Lightning note's whole text: its Content (HTML, fetched from the URL the query
+        gives), else the preview the query carries."""
+        content = row.get("Content")
+        preview = str(row.get("TextPreview") or "")
+        if not isinstance(content, str) or not content.startswith(f"{self.data}/sobjects/"):
+            return preview
+        response = await self.api.request("GET", content, not_found=True)
+        if response is None:
+            return preview
+        return plain_text(response.text) or preview
 
 
 def _next_records(_response: httpx.Response, page: Any) -> str | None:
@@ -202,6 +275,11 @@ def _next_records(_response: httpx.Response, page: Any) -> str | None:
         return None
     url = page.get("nextRecordsUrl")
     return str(url) if url else None
+
+
+def _id_list(ids: list[str]) -> str:
+    """Checked Salesforce ids as a SOQL IN list."""
+    return ", ".join(f"'{value}'" for value in ids if SALESFORCE_ID.match(value))
 
 
 def _soql(value: str) -> str:
@@ -226,9 +304,10 @@ def _customer(row: dict[str, Any]) -> Customer | None:
         raise unreadable(SERVICE, "a contact", error) from None
 
 
-def _note(row: dict[str, Any]) -> CrmNote:
+def _note(row: dict[str, Any], body: str | None = None) -> CrmNote:
     try:
-        title, body = str(row.get("Title") or ""), str(row.get("Body") or "")
+        title = str(row.get("Title") or "")
+        body = str(row.get("Body") or "") if body is None else body
         return CrmNote(
             at=from_iso(row["CreatedDate"]),
             author=str((row.get("CreatedBy") or {}).get("Name") or "Salesforce"),

@@ -55,7 +55,7 @@ from deskpilot.connectors.errors import (
     DeliveryError,
     RemoteApiError,
 )
-from deskpilot.connectors.http import ApiClient, HttpConnectorConfig
+from deskpilot.connectors.http import ApiClient, HttpConnectorConfig, RequestPacer
 from deskpilot.connectors.models import (
     Delivered,
     InboundAttachment,
@@ -191,7 +191,10 @@ class ZendeskConnector(HttpConnector[ZendeskConfig], TicketSource):
         self.api = ApiClient.from_config(SERVICE, config, **options)
         self.sleep: Sleep = asyncio.sleep
         self.export_pacer = RequestPacer(
-            config.export_requests_per_minute, "the incremental export", time.monotonic
+            config.export_requests_per_minute,
+            "the incremental export",
+            time.monotonic,
+            service=SERVICE,
         )
 
     def use_clock(self, clock: Clock, sleep: Sleep) -> None:
@@ -605,34 +608,6 @@ class SyncState:
         self.since = max(self.since, updated)
         horizon = self.since - max(overlap, 1)
         self.seen = {k: v for k, v in self.seen.items() if v >= horizon}
-
-
-class RequestPacer:
-    """At most ``per_minute`` requests in any minute: waits (and says so) before one more."""
-
-    def __init__(self, per_minute: int, what: str, clock: Clock, sleep: Sleep | None = None):
-        self.per_minute = per_minute
-        self.what = what
-        self.clock = clock
-        self.sleep: Sleep = sleep or asyncio.sleep
-        self.sent: list[float] = []
-
-    async def wait_turn(self) -> None:
-        now = self.clock()
-        self.sent = [t for t in self.sent if t > now - 60.0]
-        if len(self.sent) >= self.per_minute:
-            wait = self.sent[0] + 60.0 - now
-            log.info(
-                "%s: %s allows %d requests a minute; waiting %.0f s",
-                SERVICE,
-                self.what,
-                self.per_minute,
-                wait,
-            )
-            await self.sleep(wait)
-            now = self.clock()
-            self.sent = [t for t in self.sent if t > now - 60.0]
-        self.sent.append(now)
 
 
 class UserDirectory:
