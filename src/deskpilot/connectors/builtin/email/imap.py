@@ -13,10 +13,12 @@ import imaplib
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
@@ -144,11 +146,16 @@ class ImapSession:
                 # An update (new mail) came before the server's "+ idling": imapclient calls
                 # that unexpected. Saying "maybe new mail" costs one pull; missing it, a wait.
                 return True
+            deadline = time.monotonic() + timeout
+            answers: list[Any] = []
             try:
-                answers = self.client.idle_check(timeout=timeout)
+                # The server may speak first about something else (RECENT, a keep-alive): keep
+                # listening until new mail is announced or the time is up.
+                while not _announces_mail(answers) and (left := deadline - time.monotonic()) > 0:
+                    answers += self.client.idle_check(timeout=left)
             finally:
-                self.client.idle_done()
-        return any(len(answer) > 1 and answer[1] == b"EXISTS" for answer in answers)
+                _, at_end = self.client.idle_done()
+        return _announces_mail(answers + list(at_end))
 
     def supports_idle(self) -> bool:
         with _translated():
@@ -256,3 +263,11 @@ def _quietly_close(client: IMAPClient) -> None:
             client.shutdown()
         except Exception:
             log.debug("IMAP connection already closed")
+
+
+def _announces_mail(answers: list[Any]) -> bool:
+    """Whether IDLE's untagged answers include an EXISTS (a message landed)."""
+    return any(
+        isinstance(answer, tuple) and len(answer) > 1 and answer[1] == b"EXISTS"
+        for answer in answers
+    )
