@@ -14,9 +14,10 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from deskpilot.errors import ConfigError
@@ -35,14 +36,44 @@ class AgentSettings(Section):
     role: Literal["agent", "lead"] = "agent"
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(Section):
+    """The team's working week: SLA clocks run only inside it (``[sla.business_hours]``)."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
+    )
+    start: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field("17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+    timezone: str = "UTC"  # an IANA name, e.g. "Europe/Berlin"
+
+    @model_validator(mode="after")
+    def _a_real_day(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError(f"business hours end ({self.end}) must be after start ({self.start})")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {self.timezone!r}") from None
+        return self
+
+
 class SlaSettings(Section):
-    """First-response targets per priority, in minutes."""
+    """First-response and resolution targets per priority, in minutes (business minutes when
+    ``business_hours`` is set)."""
 
     urgent_minutes: int = Field(60, gt=0)
     high_minutes: int = Field(4 * 60, gt=0)
     normal_minutes: int = Field(24 * 60, gt=0)
     low_minutes: int = Field(72 * 60, gt=0)
     due_soon_fraction: float = Field(0.75, gt=0, lt=1)
+    urgent_resolution_minutes: int = Field(8 * 60, gt=0)
+    high_resolution_minutes: int = Field(24 * 60, gt=0)
+    normal_resolution_minutes: int = Field(72 * 60, gt=0)
+    low_resolution_minutes: int = Field(7 * 24 * 60, gt=0)
+    business_hours: BusinessHours | None = None  # None: the clock runs around the clock
 
 
 class LlmSettings(Section):
@@ -414,6 +445,15 @@ high_minutes = 240
 normal_minutes = 1440
 low_minutes = 4320
 due_soon_fraction = 0.75
+urgent_resolution_minutes = 480     # resolution targets, for the lead's reports
+high_resolution_minutes = 1440
+normal_resolution_minutes = 4320
+low_resolution_minutes = 10080
+# [sla.business_hours]  # count only working time against the targets in the reports
+# days = ["mon", "tue", "wed", "thu", "fri"]
+# start = "09:00"
+# end = "17:00"
+# timezone = "Europe/Berlin"
 
 [llm]
 # base_url = "http://localhost:11434/v1"   # any OpenAI-compatible endpoint; unset = local drafter
