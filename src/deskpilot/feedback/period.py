@@ -84,6 +84,8 @@ def _is_bare_date(text: str) -> bool:
 
 def _short(moment: datetime) -> str:
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d") if moment.time() == time(0) else moment.strftime(
-        "%Y-%m-%d %H:%M"
+    return (
+        moment.strftime("%Y-%m-%d")
+        if moment.time() == time(0)
+        else moment.strftime("%Y-%m-%d %H:%M")
     )
