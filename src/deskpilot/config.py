@@ -257,6 +257,22 @@ class Settings(BaseSettings):
         # The file's values arrive as init arguments; the environment wins over the file.
         return env_settings, dotenv_settings, init_settings
 
+    @model_validator(mode="after")
+    def _human_only_intents_never_auto(self) -> Settings:
+        """An intent the triage always hands to a human must not be auto-sent: saying so in
+        ``[automation.levels]`` is a contradiction the lead should hear about at once."""
+        clashing = sorted(
+            intent
+            for intent, level in self.automation.levels.items()
+            if level == "auto" and intent in self.triage.human_only_intents
+        )
+        if clashing:
+            raise ValueError(
+                f'automation.levels: {", ".join(clashing)} cannot be "auto": '
+                "[triage] human_only_intents always hands them to a human"
+            )
+        return self
+
     def can_see_per_agent_stats(self) -> bool:
         """Per-agent figures are for leads (``[agent] role = "lead"``); everyone sees the
         team's totals."""

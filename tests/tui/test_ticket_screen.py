@@ -242,7 +242,7 @@ async def test_leads_see_figures_per_agent(
         await pilot.pause()
         assert isinstance(app.screen, StatsScreen)
         table = app.screen.query_one("#by-agent", DataTable)
-        assert table.display and 0 < table.row_count
+        assert table.display and table.row_count > 0
         assert agents <= {str(table.get_row_at(n)[0]) for n in range(table.row_count)}
         work = app.screen.query_one("#agent-work", DataTable)
         assert work.display and work.row_count == table.row_count

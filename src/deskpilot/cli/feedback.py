@@ -449,9 +449,11 @@ def autopilot_status(context: Context, as_json: bool) -> None:
     for a in report:
         level = a.level if a.level == a.effective else f"{a.level}->{a.effective}"
         mark = "yes" if a.qualifies else "no"
+        to_go = "" if a.drafts_to_go is None else f", {a.drafts_to_go} drafts to go"
         line = (
-            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {percent(a.acceptance):>5} "
-            f"auto-sent {a.auto_sent:4} setbacks {a.setbacks:3} qualifies {mark:3} {a.why}"
+            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {percent(a.acceptance):>5}"
+            f" of {percent(a.acceptance_needed)} needed auto-sent {a.auto_sent:4} "
+            f"setbacks {a.setbacks:3} qualifies {mark:3} {a.why}{to_go}"
         )
         click.echo(shown(line, one_line=True))
 
