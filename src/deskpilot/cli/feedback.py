@@ -384,6 +384,50 @@ def _print_signals(console: Any, signals: Signals) -> None:
         console.print(shown(f"  {kind:<6}{text}", one_line=True), markup=False, highlight=False)
 
 
+# --- qa --------------------------------------------------------------------------------------
+
+
+@click.command("qa")
+@workspace_option
+@click.option("--worst", type=click.IntRange(min=0), default=10, show_default=True,
+              help="List this many of the lowest-scored conversations to review.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def qa_command(context: Context, worst: int, as_json: bool) -> None:
+    """Conversation quality: every solved ticket scored 0-100 over the rubric (answered,
+    accuracy against the records, tone, policy, resolution; docs/qa-rubric.md), per intent,
+    per agent for leads, and the worst ones to review."""
+    from deskpilot.feedback.qa import CRITERIA, qa_report, score_solved
+
+    with Desk.open(context.existing_workspace()) as desk:
+        score_solved(desk)
+        report = qa_report(
+            desk.store.qa_scores(), per_agent=desk.settings.can_see_per_agent_stats(), worst=worst
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        return
+    click.echo(
+        f"{report.scored} solved conversations scored · mean {decimal(report.mean, 1)} of 100 · "
+        + " · ".join(f"{name} {decimal(report.criteria.get(name), 1)}/20" for name in CRITERIA)
+    )
+    groups = [("intent", report.by_intent)]
+    if report.by_agent is not None:
+        groups.append(("agent", report.by_agent))
+    for title, table in groups:
+        click.echo(f"\nBy {title}")
+        for name, (count, mean) in table.items():
+            click.echo(shown(f"  {name:<28} {mean:5.1f}  ({count} tickets)", one_line=True))
+    if report.worst:
+        click.echo("\nWorst to review")
+    for score in report.worst:
+        who = f" · {score.agent}" if report.by_agent is not None and score.agent else ""
+        line = f"  {score.ticket_id} {score.score:3} · {score.intent}{who}"
+        click.echo(shown(line, one_line=True))
+        for reason in score.reasons:
+            click.echo(shown(f"      {reason}", one_line=True))
+
+
 # --- export ----------------------------------------------------------------------------------
 
 

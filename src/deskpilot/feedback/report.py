@@ -83,4 +83,8 @@ def team_report(
 
 
 def _qa_scores(desk: Desk) -> dict[str, float]:
-    return {}
+    """Each solved ticket's QA score (0-100), scoring those not scored since they changed."""
+    from deskpilot.feedback.qa import score_solved
+
+    score_solved(desk)
+    return {s.ticket_id: float(s.score) for s in desk.store.qa_scores()}

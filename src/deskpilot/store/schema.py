@@ -226,3 +226,25 @@ triage = sa.Table(
     sa.Column("handoff_reason", sa.Text, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
 )
+
+# Conversation quality (v6): one score per solved ticket over the published rubric
+# (docs/qa-rubric.md), its points per criterion and the reasons, from the local scorer or a
+# model (whose reasoning is kept).
+qa_scores = sa.Table(
+    "qa_scores",
+    metadata,
+    sa.Column(
+        "ticket_id",
+        sa.String(64),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("score", sa.SmallInteger, nullable=False),
+    sa.Column("criteria", sa.JSON, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("agent", sa.String(128), nullable=True),
+    sa.Column("intent", sa.String(64), nullable=True),
+    sa.Column("scorer", sa.String(32), nullable=False),
+    sa.Column("reasoning", sa.Text, nullable=True),
+    sa.Column("scored_at", UtcDateTime, nullable=False),
+)

@@ -43,6 +43,7 @@ from deskpilot.models import (
     Message,
     PageContext,
     Priority,
+    QaScore,
     Status,
     Ticket,
     TicketSummary,
@@ -1195,6 +1196,22 @@ class Store:
             query = query.where(a.c.at >= since)
         with self._read() as connection:
             return [ActionRecord.model_validate(row._asdict()) for row in connection.execute(query)]
+
+    # --- conversation quality ------------------------------------------------------------
+
+    def save_qa_score(self, score: QaScore) -> None:
+        """Store a ticket's QA score, replacing an earlier one."""
+        q = schema.qa_scores
+        row = score.model_dump(mode="python")
+        with self._write() as connection:
+            connection.execute(q.delete().where(q.c.ticket_id == score.ticket_id))
+            connection.execute(q.insert().values(**row))
+
+    def qa_scores(self) -> list[QaScore]:
+        q = schema.qa_scores
+        with self._read() as connection:
+            rows = connection.execute(sa.select(q).order_by(q.c.ticket_id)).all()
+        return [QaScore.model_validate(row._asdict()) for row in rows]
 
     # --- helpers -------------------------------------------------------------------------
 
