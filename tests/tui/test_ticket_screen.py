@@ -273,6 +273,10 @@ async def test_stats_screen_draws_the_lead_reports(
         times = screen.query_one("#times", DataTable)
         assert str(times.get_row_at(0)[0]).startswith("priority: ")
         assert not screen.query_one("#agent-work", DataTable).display  # leads only
+        quality = str(screen.query_one("#quality", Static).render())
+        report = team_report(desk, desk.clock() - timedelta(days=30))
+        assert f"{report.qa.scored:,} solved conversations" in quality
+        assert report.qa.worst[0].ticket_id in quality
 
 
 async def test_sources_open_to_read(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:

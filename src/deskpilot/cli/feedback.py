@@ -222,6 +222,15 @@ def csv_rows(report: TeamReport) -> list[tuple[str, str, str, str, object]]:
         for name, work in leads.by_agent.items():
             for measure, value in work.to_json().items():
                 rows.append(("agent_work", "agent", name, measure, _csv_value(value)))
+    quality = report.qa
+    rows.append(("qa", "", "", "scored", quality.scored))
+    rows.append(("qa", "", "", "mean", _csv_value(quality.mean)))
+    for criterion, mean in quality.criteria.items():
+        rows.append(("qa", "criterion", criterion, "mean", _csv_value(mean)))
+    for slice_name, table in (("intent", quality.by_intent), ("agent", quality.by_agent or {})):
+        for name, (count, mean) in table.items():
+            rows.append(("qa", slice_name, name, "tickets", count))
+            rows.append(("qa", slice_name, name, "mean", _csv_value(mean)))
     return rows
 
 
@@ -250,6 +259,11 @@ def _print_stats(team: TeamStats, signals: Signals, report: TeamReport) -> None:
         f"{duration(team.resolution_minutes)} (medians) · {report.period.describe()}"
     )
     _print_lead_report(console, report.leads)
+    if report.qa.scored:
+        console.print(
+            f"QA {decimal(report.qa.mean, 1)} of 100 over {report.qa.scored} solved "
+            "conversations (deskpilot qa: per intent, per agent, the worst to review)"
+        )
     daily = {name: values[-max(10, console.width - 24) :] for name, values in team.daily.items()}
     if daily:
         console.print(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from deskpilot.feedback.leads import LeadReport, lead_report
 from deskpilot.feedback.period import Period
+from deskpilot.feedback.qa import QaReport, qa_report, score_solved
 from deskpilot.feedback.signals import Signals, find_signals
 from deskpilot.feedback.stats import TeamStats, compute_stats
 
@@ -23,6 +24,7 @@ class TeamReport:
     team: TeamStats
     leads: LeadReport
     signals: Signals
+    qa: QaReport
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +34,7 @@ class TeamReport:
             "by_agent": self.team.to_json()["by_agent"],
             "agent_work": self.leads.to_json()["by_agent"],
             "signals": self.signals.to_json(),
+            "qa": self.qa.to_json(),
         }
 
 
@@ -55,6 +58,8 @@ def team_report(
     replies = [r for r in all_replies if r.ticket_id in ids]
     actions = [a for a in all_actions if a.ticket_id in ids]
     per_agent = desk.settings.can_see_per_agent_stats()
+    score_solved(desk)  # every solved ticket has its QA score before the figures are read
+    scores = [q for q in store.qa_scores() if q.ticket_id in ids]
     team = compute_stats(
         store,
         now=now,
@@ -75,16 +80,9 @@ def team_report(
         since=since,
         until=until,
         per_agent=per_agent,
-        qa_scores=_qa_scores(desk) if per_agent else None,
+        qa_scores={q.ticket_id: float(q.score) for q in scores},
     )
     drafts = store.drafts_by_id(e.draft_id for e in events if e.draft_id is not None)
     signals = find_signals(tickets, events, drafts, now=now)
-    return TeamReport(now, Period(since, until), team, leads, signals)
-
-
-def _qa_scores(desk: Desk) -> dict[str, float]:
-    """Each solved ticket's QA score (0-100), scoring those not scored since they changed."""
-    from deskpilot.feedback.qa import score_solved
-
-    score_solved(desk)
-    return {s.ticket_id: float(s.score) for s in desk.store.qa_scores()}
+    quality = qa_report(scores, per_agent=per_agent, worst=5)
+    return TeamReport(now, Period(since, until), team, leads, signals, quality)

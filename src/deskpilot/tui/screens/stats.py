@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 from deskpilot.desk import Desk
 from deskpilot.feedback.leads import AgentWork, LeadReport
 from deskpilot.feedback.period import DEFAULT_DAYS
+from deskpilot.feedback.qa import QaReport
 from deskpilot.feedback.report import TeamReport, team_report
 from deskpilot.feedback.signals import Signals
 from deskpilot.feedback.stats import Figures, decimal, duration, percent
@@ -66,7 +67,9 @@ class StatsScreen(Screen[None]):
     StatsScreen DataTable { height: auto; max-height: 16; margin: 0 1; }
     StatsScreen #signals { padding: 0 1 1 1; }
     StatsScreen #backlog { grid-size: 4; grid-gutter: 0 2; height: 4; padding: 0 1; }
-    StatsScreen #service, StatsScreen #breaches { height: auto; padding: 0 1; }
+    StatsScreen #service, StatsScreen #breaches, StatsScreen #quality {
+        height: auto; padding: 0 1;
+    }
     """
 
     def __init__(self, desk: Desk) -> None:
@@ -94,6 +97,8 @@ class StatsScreen(Screen[None]):
             yield DataTable(id="times", cursor_type="row", zebra_stripes=True)
             yield Label("Breaches", classes="section")
             yield Static("", id="breaches")
+            yield Label("Conversation quality", classes="section")
+            yield Static("", id="quality")
             yield Label("By intent", classes="section")
             yield DataTable(id="by-intent", cursor_type="row", zebra_stripes=True)
             yield Label("By agent", classes="section", id="by-agent-label")
@@ -156,6 +161,7 @@ class StatsScreen(Screen[None]):
             latest = f" {round(values[-1], 2):g}" if values else ""
             self.query_one(f"#trend-{key}-label", Label).update(outside.text(f"{title}{latest}"))
         self._show_leads(report.leads)
+        self.query_one("#quality", Static).update(_quality_lines(report.qa))
         _fill(self.query_one("#by-intent", DataTable), team.by_intent)
         by_agent = self.query_one("#by-agent", DataTable)
         label = self.query_one("#by-agent-label", Label)
@@ -217,6 +223,36 @@ def _service_lines(leads: LeadReport) -> Content:
         f" · one-touch {percent(leads.one_touch_rate)}"
         f" ({leads.one_touch} of {leads.answered_resolved})"
     )
+    return outside.lines(lines)
+
+
+def _quality_lines(qa: QaReport) -> Content:
+    """QA over the rubric: the mean, each criterion as a bar, intents, and the worst to review
+    (intents, agents and reasons are stored text: shown as written)."""
+    if not qa.scored:
+        return Content("No solved conversations in this period.")
+    lines: list[Content | str] = [
+        f"{qa.scored:,} solved conversations · mean {decimal(qa.mean, 1)} of 100"
+        + " · ".join([""] + [f"{k} {v:.1f}/20" for k, v in qa.criteria.items()])
+    ]
+    worst_intents = sorted(qa.by_intent.items(), key=lambda item: item[1][1])[:4]
+    lines.append(
+        outside.text(
+            "Lowest intents: "
+            + ", ".join(f"{name} {mean:.0f} ({n})" for name, (n, mean) in worst_intents),
+            one_line=True,
+        )
+    )
+    lines.append("Worst to review (deskpilot qa):")
+    for score in qa.worst:
+        who = f" · {score.agent}" if qa.by_agent is not None and score.agent else ""
+        reasons = "; ".join(score.reasons) or "-"
+        lines.append(
+            outside.text(
+                f"  {score.ticket_id} {score.score:3} · {score.intent}{who} · {reasons}",
+                one_line=True,
+            )
+        )
     return outside.lines(lines)
 
 
