@@ -102,6 +102,20 @@ class IntakeSettings(Section):
     allowed_origins: list[str] = Field(default_factory=list)
 
 
+class CsatSettings(Section):
+    """Satisfaction surveys: a one-click survey for every solved ticket, answered through
+    ``deskpilot serve`` at ``/csat/<token>``."""
+
+    enabled: bool = True
+    # How long after solving the survey goes out, and the channels it never goes out on:
+    # read by the outbox once surveys are sent through the ticket's channel.
+    delay_minutes: int = Field(60, ge=0)
+    off_channels: list[str] = Field(default_factory=list)
+    # Where customers reach `deskpilot serve`, e.g. "https://support.example.com"; None: the
+    # [intake] host and port.
+    base_url: str | None = None
+
+
 class ActionSettings(Section):
     refund_limit: float = Field(200.0, ge=0)  # the most one refund may be, for most agents
     # Agents with their own per-refund limit (a lead's is usually higher): name -> amount.
@@ -233,6 +247,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    csat: CsatSettings = Field(default_factory=CsatSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
@@ -497,6 +512,12 @@ host = "127.0.0.1"      # another host needs DESKPILOT_INTAKE__SECRET (secrets.e
 port = 8765
 max_bytes = 65536       # larger request bodies are refused (413)
 # allowed_origins = ["https://app.example.com"]   # pages that may post from the browser
+
+[csat]                  # a one-click satisfaction survey for each solved ticket
+enabled = true
+delay_minutes = 60      # after solving (sent through the ticket's channel once it can)
+off_channels = []       # e.g. ["chat"]
+# base_url = "https://support.example.com"   # where customers reach deskpilot serve
 
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme

@@ -85,7 +85,7 @@ STEPS: tuple[Step, ...] = (
         _add_column(schema.tickets, "claimed_until"),
         _create_index(schema.tickets, "ix_tickets_claimed_by"),
     ),
-    _create(schema.qa_scores),
+    _create(schema.qa_scores, schema.csat_surveys),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"

@@ -248,3 +248,17 @@ qa_scores = sa.Table(
     sa.Column("reasoning", sa.Text, nullable=True),
     sa.Column("scored_at", UtcDateTime, nullable=False),
 )
+
+# Satisfaction surveys (v6): one unguessable token per solved ticket, the link the customer
+# answers through (``/csat/<token>`` on ``deskpilot serve``), and the answer once given.
+csat_surveys = sa.Table(
+    "csat_surveys",
+    metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    ticket_ref(),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("answered_at", UtcDateTime, nullable=True),
+    sa.Column("score", sa.SmallInteger, nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.UniqueConstraint("ticket_id", name="uq_csat_surveys_ticket"),
+)
