@@ -37,14 +37,17 @@ class AgentSettings(Section):
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _working_week() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
 
 
 class BusinessHours(Section):
     """The team's working week: SLA clocks run only inside it (``[sla.business_hours]``)."""
 
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
-    )
+    days: list[Weekday] = Field(default_factory=_working_week, min_length=1)
     start: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field("17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
     timezone: str = "UTC"  # an IANA name, e.g. "Europe/Berlin"

@@ -205,9 +205,9 @@ def csv_rows(report: TeamReport) -> list[tuple[str, str, str, str, object]]:
                            ("one_touch_rate", leads.one_touch_rate)):  # fmt: skip
         rows.append(("resolution_quality", "", "", measure, _csv_value(value)))
     for n, day in enumerate(leads.backlog.get("date", [])):
-        for status, values in leads.backlog.items():
+        for status, series in leads.backlog.items():
             if status != "date":
-                rows.append(("backlog", "date", day, status, values[n]))
+                rows.append(("backlog", "date", day, status, series[n]))
     for breach in leads.breaches:
         rows.append(("breach", breach.kind, breach.ticket_id, "waited_minutes",
                      round(breach.waited_minutes, 1)))  # fmt: skip
@@ -227,8 +227,8 @@ def csv_rows(report: TeamReport) -> list[tuple[str, str, str, str, object]]:
     rows.append(("qa", "", "", "mean", _csv_value(quality.mean)))
     for criterion, mean in quality.criteria.items():
         rows.append(("qa", "criterion", criterion, "mean", _csv_value(mean)))
-    for slice_name, table in (("intent", quality.by_intent), ("agent", quality.by_agent or {})):
-        for name, (count, mean) in table.items():
+    for slice_name, means in (("intent", quality.by_intent), ("agent", quality.by_agent or {})):
+        for name, (count, mean) in means.items():
             rows.append(("qa", slice_name, name, "tickets", count))
             rows.append(("qa", slice_name, name, "mean", _csv_value(mean)))
     return rows

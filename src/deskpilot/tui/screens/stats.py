@@ -182,7 +182,7 @@ class StatsScreen(Screen[None]):
             values = leads.backlog.get(key, [])
             self.query_one(f"#backlog-{key}", Sparkline).data = values or [0]
             now = f" {values[-1]}" if values else ""
-            self.query_one(f"#backlog-{key}-label", Label).update(f"{title}{now}")
+            self.query_one(f"#backlog-{key}-label", Label).update(Content(f"{title}{now}"))
         table = self.query_one("#times", DataTable)
         table.clear()
         for slice_name in ("priority", "channel", "tier"):
