@@ -345,7 +345,7 @@ def _print_lead_report(console: Any, leads: LeadReport) -> None:
             values = leads.backlog[status]
             peak = max(values) or 1
             console.print(
-                f"  {status:<10}{_sparkline(values[-60:], peak)}  now {values[-1]}, peak {peak}"
+                f"  {status:<10}{_sparkline(values[-60:], peak)}  last {values[-1]}, peak {peak}"
             )
     table = Table("", "SLA 1st", "SLA res.", "1st median", "1st p90", "res. median",
                   "res. p90", title="By priority")  # fmt: skip

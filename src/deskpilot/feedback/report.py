@@ -48,11 +48,8 @@ def team_report(
     everything = store.ticket_facts(None, until)  # the backlog counts older open tickets too
     tickets = [t for t in everything if since is None or t.created_at >= since]
     ids = {t.id for t in tickets}
-    events = [
-        e
-        for e in store.list_edit_events(since=since)
-        if e.ticket_id in ids and (until is None or e.shown_at < until)
-    ]
+    # Drafts shown in the period, on any ticket (an older ticket drafted now counts).
+    events = [e for e in store.list_edit_events(since=since) if until is None or e.shown_at < until]
     all_replies = store.agent_replies(None, until)
     all_actions = store.list_actions()
     replies = [r for r in all_replies if r.ticket_id in ids]
