@@ -67,7 +67,7 @@ def elapsed(start: datetime, end: datetime, hours: BusinessHours | None) -> time
 
 
 def _clock(text: str) -> time | None:
-    """"09:00" as a time; "24:00" (the end of the day) as None."""
+    """ "09:00" as a time; "24:00" (the end of the day) as None."""
     return None if text == "24:00" else time.fromisoformat(text)
 
 
