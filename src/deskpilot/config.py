@@ -16,6 +16,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 from pydantic import (
@@ -25,6 +26,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -44,14 +46,47 @@ class AgentSettings(Section):
     role: Literal["agent", "lead"] = "agent"
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _working_week() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
+class BusinessHours(Section):
+    """The team's working week: SLA clocks run only inside it (``[sla.business_hours]``)."""
+
+    days: list[Weekday] = Field(default_factory=_working_week, min_length=1)
+    start: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field("17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+    timezone: str = "UTC"  # an IANA name, e.g. "Europe/Berlin"
+
+    @model_validator(mode="after")
+    def _a_real_day(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError(f"business hours end ({self.end}) must be after start ({self.start})")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {self.timezone!r}") from None
+        return self
+
+
 class SlaSettings(Section):
-    """First-response targets per priority, in minutes."""
+    """First-response and resolution targets per priority, in minutes (business minutes when
+    ``business_hours`` is set)."""
 
     urgent_minutes: int = Field(60, gt=0)
     high_minutes: int = Field(4 * 60, gt=0)
     normal_minutes: int = Field(24 * 60, gt=0)
     low_minutes: int = Field(72 * 60, gt=0)
     due_soon_fraction: float = Field(0.75, gt=0, lt=1)
+    urgent_resolution_minutes: int = Field(8 * 60, gt=0)
+    high_resolution_minutes: int = Field(24 * 60, gt=0)
+    normal_resolution_minutes: int = Field(72 * 60, gt=0)
+    low_resolution_minutes: int = Field(7 * 24 * 60, gt=0)
+    business_hours: BusinessHours | None = None  # None: the clock runs around the clock
 
 
 class LlmSettings(Section):
@@ -147,6 +182,20 @@ def _shortest_period(text: str) -> int:
         ),
         len(text),
     )
+
+
+class CsatSettings(Section):
+    """Satisfaction surveys: a one-click survey for every solved ticket, answered through
+    ``deskpilot serve`` at ``/csat/<token>``."""
+
+    enabled: bool = True
+    # How long after solving the survey goes out, and the channels it never goes out on:
+    # read by the outbox once surveys are sent through the ticket's channel.
+    delay_minutes: int = Field(60, ge=0)
+    off_channels: list[str] = Field(default_factory=list)
+    # Where customers reach `deskpilot serve`, e.g. "https://support.example.com"; None: the
+    # [intake] host and port.
+    base_url: str | None = None
 
 
 class ActionSettings(Section):
@@ -299,6 +348,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    csat: CsatSettings = Field(default_factory=CsatSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
@@ -323,6 +373,22 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init arguments; the environment wins over the file.
         return env_settings, dotenv_settings, init_settings
+
+    @model_validator(mode="after")
+    def _human_only_intents_never_auto(self) -> Settings:
+        """An intent the triage always hands to a human must not be auto-sent: saying so in
+        ``[automation.levels]`` is a contradiction the lead should hear about at once."""
+        clashing = sorted(
+            intent
+            for intent, level in self.automation.levels.items()
+            if level == "auto" and intent in self.triage.human_only_intents
+        )
+        if clashing:
+            raise ValueError(
+                f'automation.levels: {", ".join(clashing)} cannot be "auto": '
+                "[triage] human_only_intents always hands them to a human"
+            )
+        return self
 
     def can_see_per_agent_stats(self) -> bool:
         """Per-agent figures are for leads (``[agent] role = "lead"``); everyone sees the
@@ -512,6 +578,15 @@ high_minutes = 240
 normal_minutes = 1440
 low_minutes = 4320
 due_soon_fraction = 0.75
+urgent_resolution_minutes = 480     # resolution targets, for the lead's reports
+high_resolution_minutes = 1440
+normal_resolution_minutes = 4320
+low_resolution_minutes = 10080
+# [sla.business_hours]  # count only working time against the targets in the reports
+# days = ["mon", "tue", "wed", "thu", "fri"]
+# start = "09:00"
+# end = "17:00"
+# timezone = "Europe/Berlin"
 
 [llm]
 # base_url = "http://localhost:11434/v1"   # any OpenAI-compatible endpoint; unset = local drafter
@@ -541,6 +616,12 @@ max_bytes = 65536       # larger request bodies are refused (413)
 read_timeout_seconds = 10.0   # a body not in full within this is refused (408)
 # allowed_origins = ["https://app.example.com"]   # pages that may post from the browser
 # trusted_proxies = ["10.0.0.5"]   # proxies whose X-Forwarded-For names the client
+
+[csat]                  # a one-click satisfaction survey for each solved ticket
+enabled = true
+delay_minutes = 60      # after solving (sent through the ticket's channel once it can)
+off_channels = []       # e.g. ["chat"]
+# base_url = "https://support.example.com"   # where customers reach deskpilot serve
 
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from deskpilot.connectors import ConnectorRegistry
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
+    from deskpilot.feedback.csat import CsatSurvey
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.queue_watch import QueueWatcher
@@ -510,6 +511,20 @@ class Desk:
 
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
+
+    def csat_survey(self, ticket_id: str) -> CsatSurvey:
+        """The solved ticket's one-click satisfaction survey (text and links), for the outbox
+        to send through the ticket's channel."""
+        from deskpilot.feedback.csat import survey
+
+        return survey(self, ticket_id)
+
+    def answer_csat(self, token: str, score: object, comment: object = None) -> str:
+        """A customer's survey answer (``deskpilot serve``, ``/csat/<token>``); returns the
+        ticket id. DeskPilotError for a bad score or comment, LookupError for no such survey."""
+        from deskpilot.feedback.csat import answer
+
+        return answer(self, token, score, comment)
 
     async def escalate(
         self, ticket_id: str, summary: str, *, edit_id: str | None = None

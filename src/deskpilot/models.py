@@ -362,6 +362,21 @@ class Bug(Model):
     created: date | None = None
 
 
+class QaScore(Model):
+    """A solved conversation's quality over the published rubric (docs/qa-rubric.md): 0-100,
+    the points of each criterion and why points were lost."""
+
+    ticket_id: str
+    score: int = Field(ge=0, le=100)
+    criteria: dict[str, int] = Field(default_factory=dict)  # criterion -> points (0-20)
+    reasons: list[str] = Field(default_factory=list)
+    agent: str | None = None  # who the solved ticket is credited to
+    intent: str | None = None
+    scorer: str = "local"  # "local", or "model:<name>"
+    reasoning: str | None = None  # the model's, when a model scored it
+    scored_at: datetime = Field(default_factory=utcnow)
+
+
 class TriageRecord(Model):
     """What the understanding layer concluded about a ticket, and why."""
 

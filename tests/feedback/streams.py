@@ -29,10 +29,15 @@ def _ticket(
     reply_after: timedelta | None = None,
     updated_after: timedelta = timedelta(0),
     csat: int | None = None,
+    replier: str = "ada",
 ) -> Ticket:
     messages = [Message(author=Author.CUSTOMER, body=f"help with {ticket_id}", at=created)]
     if reply_after is not None:
-        messages.append(Message(author=Author.AGENT, body="Done.", at=created + reply_after))
+        messages.append(
+            Message(
+                author=Author.AGENT, body="Done.", at=created + reply_after, author_name=replier
+            )
+        )
     return Ticket(
         id=ticket_id,
         subject=f"{intent} {ticket_id}",
@@ -77,11 +82,12 @@ def _event(
 
 
 def build_history(store: Store) -> None:
-    """Five tickets, five finished edit events and one still being edited:
+    """Five tickets, five finished edit events and one still being edited (replies are
+    ada's unless named):
 
     T1 billing  solved     reply after 30 min, solved after 60, CSAT 5; sent as is (1.0)
-    T2 billing  solved     reply after 120 min, solved after 180, CSAT 3; regenerated (0.4),
-                           then sent edited (0.8)
+    T2 billing  solved     reply (bo's) after 120 min, solved after 180, CSAT 3; regenerated
+                           (0.4), then sent edited (0.8) by bo
     T3 access   escalated  no reply; triage said "angry customer"; escalated
     T4 access   pending    reply after 60 min, untouched for 10 days: abandoned; sent as is (1.0)
     T5 access   open       nothing yet; a draft being edited (pending, not counted)
@@ -92,7 +98,7 @@ def build_history(store: Store) -> None:
             _ticket("T1", "billing", Status.SOLVED, DAY, reply_after=timedelta(minutes=30),
                     updated_after=timedelta(minutes=60), csat=5),
             _ticket("T2", "billing", Status.SOLVED, DAY, reply_after=timedelta(minutes=120),
-                    updated_after=timedelta(minutes=180), csat=3),
+                    updated_after=timedelta(minutes=180), csat=3, replier="bo"),
             _ticket("T3", "access", Status.ESCALATED, DAY),
             _ticket("T4", "access", Status.PENDING, old, reply_after=timedelta(minutes=60),
                     updated_after=timedelta(minutes=60)),

@@ -253,3 +253,49 @@ def test_autopilot_run_names_the_held_tickets_and_why(
     assert result.exit_code == 0, result.output
     assert f"held {first} for a human: contains a password" in result.stdout
     assert "Adm1n!2026" not in result.stdout
+
+
+def test_status_says_how_far_each_intent_is_from_qualifying(demo_desk: Desk) -> None:
+    _configure(demo_desk, NEW_INTENT)  # bar 60%, at least 3 reviewed, window 10
+    # Two reviewed, one as drafted: one more as drafted makes 2 of 3 = 67%.
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS, EditOutcome.SENT_EDITED], NEW_INTENT)
+    judged = _status(demo_desk, NEW_INTENT)
+    assert (judged.acceptance_needed, judged.drafts_to_go) == (0.6, 1)
+    # Six reviewed, one as drafted (events 100-105). Without a window 1+k of 6+k clears 60%
+    # at k = 7; the window of 10 drops the oldest (100, the as-drafted one, then 101, edited),
+    # so at k = 6 it holds 102-105 (edited) and six new ones: 60%.
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] + [EditOutcome.SENT_EDITED] * 5, NEW_INTENT)
+    assert _status(demo_desk, NEW_INTENT).drafts_to_go == 6
+    assert _status(demo_desk, INTENT).drafts_to_go is None  # suggest: nothing to earn
+
+
+def test_drafts_to_go_counts_the_window_sliding() -> None:
+    from deskpilot.config import AutomationSettings
+
+    settings = AutomationSettings(window=4, min_reviewed=2, acceptance_bar=1.0)
+    edited, as_is = EditOutcome.SENT_EDITED, EditOutcome.SENT_AS_IS
+    # All four in the window must be as drafted: the edited one has to slide out.
+    assert autopilot.drafts_to_go([edited, as_is, as_is, as_is], settings) == 1
+    assert autopilot.drafts_to_go([as_is, edited, as_is], settings) == 3  # a,e,a,a; e,a,a,a
+    assert autopilot.drafts_to_go([as_is, as_is], settings) == 0
+    assert autopilot.drafts_to_go([], settings) == 2
+
+
+def test_a_human_only_intent_never_qualifies(demo_desk: Desk) -> None:
+    _configure(demo_desk, "complaint", min_reviewed=1, acceptance_bar=0.0)
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 3, "complaint")
+    judged = _status(demo_desk, "complaint")
+    assert not judged.qualifies and judged.human_only and "human-only" in judged.why
+    assert judged.level == "suggest"
+
+
+def test_auto_for_a_human_only_intent_is_refused(demo_desk: Desk, cli: Cli) -> None:
+    config = demo_desk.workspace.root / "config.toml"
+    config.write_text(
+        config.read_text() + '\n[automation.levels]\ncomplaint = "auto"\n', encoding="utf-8"
+    )
+    cli.workspace_dir = demo_desk.workspace.root
+    result = cli("autopilot", "status")
+    assert result.exit_code == 2
+    assert 'complaint cannot be "auto"' in result.output
+    assert "human_only_intents" in result.output

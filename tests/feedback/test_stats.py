@@ -52,10 +52,10 @@ def test_figures_by_intent_drafter_and_agent(history: Desk) -> None:
 
 def test_per_agent_figures_are_for_leads_only(history: Desk, cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cli.workspace_dir = history.workspace.root
-    agent_view = json.loads(cli("stats", "--json").stdout)
+    agent_view = json.loads(cli("stats", "--json", "--since", "all").stdout)
     assert agent_view["by_agent"] is None
     monkeypatch.setenv("DESKPILOT_AGENT__ROLE", "lead")
-    lead_view = json.loads(cli("stats", "--json").stdout)
+    lead_view = json.loads(cli("stats", "--json", "--since", "all").stdout)
     assert set(lead_view["by_agent"]) == {"ada", "bo"}
     for key in ("tickets", "drafts", "acceptance_rate", "mean_similarity", "deflection_rate",
                 "escalation_rate", "csat", "by_intent"):  # fmt: skip
@@ -73,7 +73,62 @@ def test_since_narrows_to_recent_work(history: Desk) -> None:
 
 def test_the_human_report_draws_its_trends(history: Desk, cli: Cli) -> None:
     cli.workspace_dir = history.workspace.root
-    result = cli("stats")
+    result = cli("stats", "--since", "all")
     assert result.exit_code == 0, result.output
     assert "acceptance 40%" in result.stdout and "CSAT 4.00" in result.stdout
     assert any(bar in result.stdout for bar in "▁▂▃▄▅▆▇█")
+
+
+def test_per_agent_figures_count_the_tickets_each_agent_worked(history: Desk) -> None:
+    """The seeded-demo bug: per agent, tickets equalled drafts and escalations were 0, because
+    only drafted tickets counted. cy escalates T3 and answers T5 by hand, with no draft."""
+    from deskpilot.models import ActionRecord, Author, Message
+
+    store = history.store
+    store.record_action(ActionRecord(ticket_id="T3", actor="cy", action="escalate", at=NOW))
+    store.append_message("T5", Message(author=Author.AGENT, body="On it.", author_name="cy"))
+    team = compute_stats(store, now=NOW, per_agent=True)
+    assert team.by_agent is not None
+    cy = team.by_agent["cy"]
+    assert (cy.tickets, cy.drafts, cy.escalation_rate) == (2, 0, 0.5)
+    # ada worked T1, T4 (replies) and T2, T3 (drafts): T3 escalated.
+    ada = team.by_agent["ada"]
+    assert (ada.tickets, ada.drafts, ada.escalation_rate) == (4, 4, 0.25)
+    assert team.by_agent["bo"].tickets == 1  # T2, replied and drafted
+
+
+def test_a_reply_written_without_a_draft_is_not_deflected(history: Desk) -> None:
+    from deskpilot.models import Author, Message
+
+    before = compute_stats(history.store, now=NOW).overall.deflection_rate
+    assert before == pytest.approx(1 / 2)  # T1 of T1, T2
+    history.store.append_message(
+        "T1", Message(author=Author.AGENT, body="One more thing.", author_name="ada", at=NOW)
+    )
+    after = compute_stats(history.store, now=NOW).overall
+    assert after.deflection_rate == 0.0 and after.acceptance_rate == pytest.approx(2 / 5)
+
+
+def test_stats_as_csv_and_for_a_period(history: Desk, cli: Cli) -> None:
+    import csv
+    import io
+
+    cli.workspace_dir = history.workspace.root
+    result = cli("stats", "--csv", "--since", "2026-11-01", "--until", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["report", "slice", "name", "measure", "value"]
+    table = {tuple(row[:4]): row[4] for row in rows[1:]}
+    assert table[("team", "", "", "tickets")] == "5"
+    assert table[("period", "", "", "until")] == "2026-12-01T00:00:00+00:00"  # the 30th included
+    assert table[("resolution_quality", "", "", "resolved")] == "2"  # T1, T2
+    assert table[("sla_first_response", "priority", "all", "met")] == "3"  # T1, T2, T4 in a day
+    narrow = cli("stats", "--json", "--since", "2026-11-15T00:00", "--until", "2026-11-19")
+    assert json.loads(narrow.stdout)["tickets"] == 4  # T4 is older
+
+
+def test_a_bad_period_is_one_line_and_exit_2(history: Desk, cli: Cli) -> None:
+    cli.workspace_dir = history.workspace.root
+    result = cli("stats", "--since", "last tuesday")
+    assert result.exit_code == 2
+    assert "cannot read 'last tuesday' as a time" in result.output

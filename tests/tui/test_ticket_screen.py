@@ -242,7 +242,41 @@ async def test_leads_see_figures_per_agent(
         await pilot.pause()
         assert isinstance(app.screen, StatsScreen)
         table = app.screen.query_one("#by-agent", DataTable)
-        assert table.display and 0 < table.row_count <= len(agents)
+        assert table.display and table.row_count > 0
+        assert agents <= {str(table.get_row_at(n)[0]) for n in range(table.row_count)}
+        work = app.screen.query_one("#agent-work", DataTable)
+        assert work.display and work.row_count == table.row_count
+
+
+async def test_stats_screen_draws_the_lead_reports(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from textual.widgets import DataTable, Sparkline, Static
+
+    from deskpilot.feedback.report import team_report
+    from deskpilot.tui.screens.stats import StatsScreen
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("ctrl+t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+        leads = team_report(desk, desk.clock() - timedelta(days=30)).leads
+        service = str(screen.query_one("#service", Static).render())
+        assert "Targets met (around the clock)" in service
+        assert f"{leads.first_response_sla['all'].rate:.0%}" in service
+        assert f"one-touch {leads.one_touch_rate:.0%}" in service
+        backlog = screen.query_one("#backlog-open", Sparkline).data
+        assert list(backlog or []) == leads.backlog["open"]
+        times = screen.query_one("#times", DataTable)
+        assert str(times.get_row_at(0)[0]).startswith("priority: ")
+        assert not screen.query_one("#agent-work", DataTable).display  # leads only
+        quality = str(screen.query_one("#quality", Static).render())
+        report = team_report(desk, desk.clock() - timedelta(days=30))
+        assert f"{report.qa.scored:,} solved conversations" in quality
+        assert report.qa.worst[0].ticket_id in quality
 
 
 async def test_sources_open_to_read(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:

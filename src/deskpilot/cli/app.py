@@ -315,7 +315,14 @@ def config_path(context: Context) -> None:
 def _register_command_groups() -> None:
     from deskpilot.cli.channels import outbox, reply, show
     from deskpilot.cli.copilot import draft
-    from deskpilot.cli.feedback import autopilot, eval_group, export_group, learn, stats
+    from deskpilot.cli.feedback import (
+        autopilot,
+        eval_group,
+        export_group,
+        learn,
+        qa_command,
+        stats,
+    )
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.serve import serve, sync
@@ -328,6 +335,7 @@ def _register_command_groups() -> None:
     main.add_command(eval_group)
     main.add_command(learn)
     main.add_command(stats)
+    main.add_command(qa_command)
     main.add_command(export_group)
     main.add_command(autopilot)
     main.add_command(plugins)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +18,13 @@ from deskpilot.cli.common import (
 )
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
+from deskpilot.feedback.period import DEFAULT_DAYS, parse_period
 from deskpilot.feedback.stats import decimal, duration, percent
 
 if TYPE_CHECKING:
     from deskpilot.feedback.export import Format
+    from deskpilot.feedback.leads import LeadReport
+    from deskpilot.feedback.report import TeamReport
     from deskpilot.feedback.signals import Signals
     from deskpilot.feedback.stats import TeamStats
     from deskpilot.models import CrmRecord
@@ -127,25 +129,118 @@ def learn(context: Context) -> None:
 @workspace_option
 @click.option(
     "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Only tickets created and drafts shown on or after this day (YYYY-MM-DD).",
+    metavar="WHEN",
+    help="Tickets created from WHEN: 2026-11-01, 2026-11-01T09:00, 7d, 12h, 2w, today, "
+    f"yesterday, or 'all' (default: the last {DEFAULT_DAYS} days; UTC).",
+)
+@click.option(
+    "--until",
+    default=None,
+    metavar="WHEN",
+    help="...and before WHEN (same forms; a bare date includes that day; default: now).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print every figure as CSV rows: report, slice, name, measure, value.",
+)
 @pass_context
-def stats(context: Context, since: datetime | None, as_json: bool) -> None:
-    """Support KPIs and edit-feedback statistics, with the signals a lead acts on."""
+def stats(
+    context: Context, since: str | None, until: str | None, as_json: bool, as_csv: bool
+) -> None:
+    """Support KPIs for leads (SLA attainment and breaches, backlog, response and resolution
+    times, reopens, one-touch resolution, per-agent work for leads) and the co-pilot's
+    edit-feedback statistics, with the signals a lead acts on."""
     from deskpilot.feedback.report import team_report
 
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
     with Desk.open(context.existing_workspace()) as desk:
-        report = team_report(desk, since.replace(tzinfo=UTC) if since else None)
+        period = parse_period(since, until, desk.clock())
+        report = team_report(desk, period.since, period.until)
     if as_json:
         click.echo(json.dumps(report.to_json()))
         return
-    _print_stats(report.team, report.signals)
+    if as_csv:
+        _print_csv(report)
+        return
+    _print_stats(report.team, report.signals, report)
 
 
-def _print_stats(team: TeamStats, signals: Signals) -> None:
+def _print_csv(report: TeamReport) -> None:
+    import csv
+    import sys
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["report", "slice", "name", "measure", "value"])
+    for row in csv_rows(report):
+        writer.writerow([shown(value, one_line=True) for value in row])
+
+
+def csv_rows(report: TeamReport) -> list[tuple[str, str, str, str, object]]:
+    """Every figure of the report as one long table a spreadsheet pivots."""
+    rows: list[tuple[str, str, str, str, object]] = []
+    period = report.period
+    rows.append(("period", "", "", "since", period.since.isoformat() if period.since else ""))
+    rows.append(("period", "", "", "until", period.until.isoformat() if period.until else ""))
+    for name, value in report.team.overall.to_json().items():
+        rows.append(("team", "", "", name, _csv_value(value)))
+    leads = report.leads
+    for kind, table in (("first_response", leads.first_response_sla),
+                        ("resolution", leads.resolution_sla)):  # fmt: skip
+        for priority, tally in table.items():
+            for measure, value in tally.to_json().items():
+                rows.append((f"sla_{kind}", "priority", priority, measure, _csv_value(value)))
+    for kind, slices in (("first_response_minutes", leads.first_response),
+                         ("resolution_minutes", leads.resolution)):  # fmt: skip
+        for slice_name, values in slices.items():
+            for name, times in values.items():
+                for measure, value in times.to_json().items():
+                    rows.append((kind, slice_name, name, measure, _csv_value(value)))
+    for measure, value in (("resolved", leads.resolved), ("reopened", leads.reopened),
+                           ("reopen_rate", leads.reopen_rate), ("one_touch", leads.one_touch),
+                           ("one_touch_rate", leads.one_touch_rate)):  # fmt: skip
+        rows.append(("resolution_quality", "", "", measure, _csv_value(value)))
+    for n, day in enumerate(leads.backlog.get("date", [])):
+        for status, series in leads.backlog.items():
+            if status != "date":
+                rows.append(("backlog", "date", day, status, series[n]))
+    for breach in leads.breaches:
+        rows.append(("breach", breach.kind, breach.ticket_id, "waited_minutes",
+                     round(breach.waited_minutes, 1)))  # fmt: skip
+    for name, figures in report.team.by_intent.items():
+        for measure, value in figures.to_json().items():
+            rows.append(("copilot", "intent", name, measure, _csv_value(value)))
+    if report.team.by_agent is not None:
+        for name, figures in report.team.by_agent.items():
+            for measure, value in figures.to_json().items():
+                rows.append(("copilot", "agent", name, measure, _csv_value(value)))
+    if leads.by_agent is not None:
+        for name, work in leads.by_agent.items():
+            for measure, value in work.to_json().items():
+                rows.append(("agent_work", "agent", name, measure, _csv_value(value)))
+    quality = report.qa
+    rows.append(("qa", "", "", "scored", quality.scored))
+    rows.append(("qa", "", "", "mean", _csv_value(quality.mean)))
+    for criterion, mean in quality.criteria.items():
+        rows.append(("qa", "criterion", criterion, "mean", _csv_value(mean)))
+    for slice_name, means in (("intent", quality.by_intent), ("agent", quality.by_agent or {})):
+        for name, (count, mean) in means.items():
+            rows.append(("qa", slice_name, name, "tickets", count))
+            rows.append(("qa", slice_name, name, "mean", _csv_value(mean)))
+    return rows
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, 4)
+    return "" if value is None else value
+
+
+def _print_stats(team: TeamStats, signals: Signals, report: TeamReport) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -161,8 +256,14 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
     )
     console.print(
         f"first response {duration(team.first_response_minutes)} · resolution "
-        f"{duration(team.resolution_minutes)} (medians)"
+        f"{duration(team.resolution_minutes)} (medians) · {report.period.describe()}"
     )
+    _print_lead_report(console, report.leads)
+    if report.qa.scored:
+        console.print(
+            f"QA {decimal(report.qa.mean, 1)} of 100 over {report.qa.scored} solved "
+            "conversations (deskpilot qa: per intent, per agent, the worst to review)"
+        )
     daily = {name: values[-max(10, console.width - 24) :] for name, values in team.daily.items()}
     if daily:
         console.print(
@@ -197,14 +298,14 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
         ("By prompt version", team.by_prompt_version),
     ):
         if slices:
-            table = Table(title.split()[-1], "drafts", "accepted", "similarity", title=title)
+            table = Table(title.split()[-1], "tickets", "drafts", "accepted", "similarity",
+                          "deflected", "esc.", title=title)  # fmt: skip
             for name, f in slices.items():
                 table.add_row(
-                    cell(name),
-                    str(f.drafts),
-                    percent(f.acceptance_rate),
-                    decimal(f.mean_similarity),
-                )
+                    cell(name), str(f.tickets), str(f.drafts), percent(f.acceptance_rate),
+                    decimal(f.mean_similarity), percent(f.deflection_rate),
+                    percent(f.escalation_rate),
+                )  # fmt: skip
             console.print(table)
     if team.csat_distribution:
         console.print("[b]CSAT[/b]")
@@ -221,11 +322,124 @@ def _print_stats(team: TeamStats, signals: Signals) -> None:
     _print_signals(console, signals)
 
 
+def _print_lead_report(console: Any, leads: LeadReport) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    clock = "business hours" if leads.business_hours else "around the clock"
+    first, solved = leads.first_response_sla, leads.resolution_sla
+    console.print(
+        f"\n[b]SLA[/b] ({clock}) first response {percent(first['all'].rate)} met, "
+        f"{first['all'].breached} breached · resolution {percent(solved['all'].rate)} met, "
+        f"{solved['all'].breached} breached"
+    )
+    console.print(
+        f"reopened {percent(leads.reopen_rate)} ({leads.reopened} of {leads.resolved}) · "
+        f"one-touch {percent(leads.one_touch_rate)} "
+        f"({leads.one_touch} of {leads.answered_resolved})"
+    )
+    if leads.backlog:
+        days = len(leads.backlog["date"])
+        console.print(f"[b]Backlog[/b] at each day's end, last {days} days")
+        for status in ("new", "open", "pending", "escalated"):
+            values = leads.backlog[status]
+            peak = max(values) or 1
+            console.print(
+                f"  {status:<10}{_sparkline(values[-60:], peak)}  last {values[-1]}, peak {peak}"
+            )
+    table = Table("", "SLA 1st", "SLA res.", "1st median", "1st p90", "res. median",
+                  "res. p90", title="By priority")  # fmt: skip
+    for priority in ("urgent", "high", "normal", "low"):
+        fr = leads.first_response["priority"].get(priority)
+        rs = leads.resolution["priority"].get(priority)
+        table.add_row(
+            priority, percent(first[priority].rate), percent(solved[priority].rate),
+            duration(fr.median if fr else None), duration(fr.p90 if fr else None),
+            duration(rs.median if rs else None), duration(rs.p90 if rs else None),
+        )  # fmt: skip
+    console.print(table)
+    for slice_name in ("channel", "tier"):
+        table = Table(slice_name, "tickets", "1st median", "1st p90", "res. median", "res. p90",
+                      title=f"By {slice_name}")  # fmt: skip
+        names = dict.fromkeys([*leads.first_response[slice_name], *leads.resolution[slice_name]])
+        for name in names:
+            fr = leads.first_response[slice_name].get(name)
+            rs = leads.resolution[slice_name].get(name)
+            table.add_row(
+                cell(name), str(fr.count if fr else 0),
+                duration(fr.median if fr else None), duration(fr.p90 if fr else None),
+                duration(rs.median if rs else None), duration(rs.p90 if rs else None),
+            )  # fmt: skip
+        console.print(table)
+    if leads.breaches:
+        console.print(Text("Breaches (most overdue first)", style="bold"))
+        for breach in leads.breaches[:10]:
+            state = "still waiting" if breach.running else "late"
+            line = (
+                f"  {breach.ticket_id} {breach.priority} {breach.kind}: "
+                f"{duration(breach.waited_minutes)} of {duration(breach.target_minutes)}, {state}"
+            )
+            console.print(shown(line, one_line=True), markup=False, highlight=False)
+    if leads.by_agent is not None:
+        table = Table("agent", "replies", "tickets", "solved", "handle", "CSAT", "QA",
+                      title="Agent work")  # fmt: skip
+        for name, work in leads.by_agent.items():
+            table.add_row(
+                cell(name), str(work.replies), str(work.tickets), str(work.solved),
+                duration(work.handle_minutes), decimal(work.csat, 2), decimal(work.qa, 0),
+            )  # fmt: skip
+        console.print(table)
+
+
 def _print_signals(console: Any, signals: Signals) -> None:
     lines = signals.described()
     console.print("[b]Signals[/b]" if lines else "[b]Signals[/b] none")
     for kind, text in lines:
         console.print(shown(f"  {kind:<6}{text}", one_line=True), markup=False, highlight=False)
+
+
+# --- qa --------------------------------------------------------------------------------------
+
+
+@click.command("qa")
+@workspace_option
+@click.option("--worst", type=click.IntRange(min=0), default=10, show_default=True,
+              help="List this many of the lowest-scored conversations to review.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def qa_command(context: Context, worst: int, as_json: bool) -> None:
+    """Conversation quality: every solved ticket scored 0-100 over the rubric (answered,
+    accuracy against the records, tone, policy, resolution; docs/qa-rubric.md), per intent,
+    per agent for leads, and the worst ones to review."""
+    from deskpilot.feedback.qa import CRITERIA, qa_report, score_solved
+
+    with Desk.open(context.existing_workspace()) as desk:
+        score_solved(desk)
+        report = qa_report(
+            desk.store.qa_scores(), per_agent=desk.settings.can_see_per_agent_stats(), worst=worst
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        return
+    click.echo(
+        f"{report.scored} solved conversations scored · mean {decimal(report.mean, 1)} of 100 · "
+        + " · ".join(f"{name} {decimal(report.criteria.get(name), 1)}/20" for name in CRITERIA)
+    )
+    groups = [("intent", report.by_intent)]
+    if report.by_agent is not None:
+        groups.append(("agent", report.by_agent))
+    for title, table in groups:
+        click.echo(f"\nBy {title}")
+        for name, (count, mean) in table.items():
+            click.echo(shown(f"  {name:<28} {mean:5.1f}  ({count} tickets)", one_line=True))
+    if report.worst:
+        click.echo("\nWorst to review")
+    for score in report.worst:
+        who = f" · {score.agent}" if report.by_agent is not None and score.agent else ""
+        line = f"  {score.ticket_id} {score.score:3} · {score.intent}{who}"
+        click.echo(shown(line, one_line=True))
+        for reason in score.reasons:
+            click.echo(shown(f"      {reason}", one_line=True))
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -293,9 +507,11 @@ def autopilot_status(context: Context, as_json: bool) -> None:
     for a in report:
         level = a.level if a.level == a.effective else f"{a.level}->{a.effective}"
         mark = "yes" if a.qualifies else "no"
+        to_go = "" if a.drafts_to_go is None else f", {a.drafts_to_go} drafts to go"
         line = (
-            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {percent(a.acceptance):>5} "
-            f"auto-sent {a.auto_sent:4} setbacks {a.setbacks:3} qualifies {mark:3} {a.why}"
+            f"{a.intent:28} {level:14} reviewed {a.reviewed:4} accepted {percent(a.acceptance):>5}"
+            f" of {percent(a.acceptance_needed)} needed auto-sent {a.auto_sent:4} "
+            f"setbacks {a.setbacks:3} qualifies {mark:3} {a.why}{to_go}"
         )
         click.echo(shown(line, one_line=True))
 

@@ -58,6 +58,12 @@ class IntentAutonomy:
     demoted_because: str | None
     qualifies: bool
     why: str
+    # How far from qualifying: the bar, and how many more drafts sent as drafted (in a row)
+    # would clear it with enough reviewed; 0 once there, None when no drafts can (the level
+    # is not auto, the intent is human-only or demoted).
+    acceptance_needed: float = 0.0
+    drafts_to_go: int | None = None
+    human_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,8 +115,18 @@ def _judge(desk: Desk, intent: str, events: list[EditEvent], demoted: str | None
         e for e in events if e.agent == AUTOPILOT and (reset_at is None or e.shown_at > reset_at)
     ][-settings.window :]
     setbacks = _setbacks(desk, auto)
+    human_only = intent in desk.settings.triage.human_only_intents
+    if human_only and level == "auto":
+        level = "suggest"  # a default_level of auto never reaches a human-only intent
     effective = "suggest" if level == "auto" and demoted else level
-    if level != "auto":
+    to_go = (
+        drafts_to_go([e.outcome for e in human], settings)
+        if level == "auto" and not demoted
+        else None
+    )
+    if human_only:
+        qualifies, why = False, "human-only intent ([triage] human_only_intents)"
+    elif level != "auto":
         qualifies, why = False, f"level is {level}"
     elif demoted:
         qualifies, why = False, f"dropped back to suggest: {demoted}"
@@ -122,8 +138,25 @@ def _judge(desk: Desk, intent: str, events: list[EditEvent], demoted: str | None
         qualifies, why = True, f"acceptance {acceptance:.0%} over {len(human)} reviewed drafts"
     return IntentAutonomy(
         intent, level, effective, len(human), acceptance, len(auto), setbacks, demoted,
-        qualifies, why,
+        qualifies, why, settings.acceptance_bar, to_go, human_only,
     )  # fmt: skip
+
+
+def drafts_to_go(outcomes: list[EditOutcome], settings: AutomationSettings) -> int:
+    """How many more reviewed drafts, each sent as drafted, until the last ``window`` of them
+    hold at least ``min_reviewed`` and clear ``acceptance_bar`` (the oldest leave the window
+    as new ones come in, so this is counted, not estimated)."""
+    window = [o is EditOutcome.SENT_AS_IS for o in outcomes][-settings.window :]
+    added = 0
+    while added <= settings.window + settings.min_reviewed:
+        if (
+            len(window) >= settings.min_reviewed
+            and sum(window) / len(window) >= settings.acceptance_bar
+        ):
+            return added
+        window = [*window, True][-settings.window :]
+        added += 1
+    return added
 
 
 def _setbacks(desk: Desk, auto_sends: list[EditEvent]) -> int:

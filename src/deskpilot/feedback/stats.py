@@ -5,10 +5,15 @@ Each figure in one line (the README repeats these):
 * acceptance_rate: drafts sent exactly as the co-pilot wrote them, of all drafts with an outcome.
 * mean_similarity: rapidfuzz ratio between draft and the reply sent, over sent drafts (0..1).
 * deflection_rate: resolved tickets whose every reply went out as drafted (no human edit, or
-  sent by the autopilot), of resolved tickets that had a draft; abandoned ones are apart.
+  sent by the autopilot; a reply written without a draft is a human's), of resolved tickets
+  that had a draft; abandoned ones are apart.
 * abandoned: tickets waiting on the customer longer than ``abandoned_after_days``.
 * reopens: customers writing again on a pending, solved or closed ticket (the channel sync).
 * escalation_rate: tickets escalated to a human team, of all tickets.
+
+Per agent, ``tickets`` are the tickets the agent worked (replied on, acted on, or assigned:
+see ``feedback.work``), not only those they had a draft on; their escalation and deflection
+rates are over those tickets, and ``drafts`` are the agent's own.
 * csat: mean satisfaction score (1-5) of tickets that have one.
 * first_response_minutes / resolution_minutes: medians, from the ticket's creation.
 """
@@ -22,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from deskpilot.models import EditEvent, EditOutcome, Status
-from deskpilot.store import Store, TicketFacts
+from deskpilot.feedback.work import actions_by_ticket, replies_by_ticket, worked_by
+from deskpilot.models import ActionRecord, EditEvent, EditOutcome, Status
+from deskpilot.store import ReplyFact, Store, TicketFacts
 
 SENT = frozenset({EditOutcome.SENT_AS_IS, EditOutcome.SENT_EDITED})
 RESOLVED = frozenset({Status.SOLVED, Status.CLOSED})
@@ -97,14 +103,23 @@ def compute_stats(
     abandoned_after_days: int = 7,
     per_agent: bool = False,
     read: tuple[list[TicketFacts], list[EditEvent]] | None = None,
+    replies: list[ReplyFact] | None = None,
+    actions: list[ActionRecord] | None = None,
 ) -> TeamStats:
     """The team's figures since ``since``; ``read`` passes tickets and edit events a caller
-    already read from ``store`` for that period, so they are not read twice."""
+    already read from ``store`` for that period, so they are not read twice (``replies`` and
+    ``actions`` likewise: the agent replies and the audit trail of those tickets)."""
     tickets, all_events = read or (store.ticket_facts(since), store.list_edit_events(since=since))
+    if replies is None:
+        replies = store.agent_replies(since)
+    if actions is None:
+        actions = store.list_actions(since=since)
     events = [e for e in all_events if e.outcome is not EditOutcome.PENDING]
     by_ticket: dict[str, list[EditEvent]] = defaultdict(list)
     for event in events:
         by_ticket[event.ticket_id].append(event)
+    ticket_replies = replies_by_ticket(replies)
+    reply_counts = {ticket_id: len(sent) for ticket_id, sent in ticket_replies.items()}
     abandoned_before = now - timedelta(days=abandoned_after_days)
     abandoned = {
         t.id
@@ -114,21 +129,16 @@ def compute_stats(
         and t.updated_at < abandoned_before
     }
     facts = {t.id: t for t in tickets}
+    counted = _Counted(by_ticket, abandoned, reply_counts)
     return TeamStats(
         since=since,
-        overall=_figures(tickets, events, by_ticket, abandoned),
-        by_intent=_sliced(
-            tickets, events, by_ticket, abandoned, lambda t: t.intent, lambda e: e.intent
-        ),
+        overall=_figures(tickets, events, counted),
+        by_intent=_sliced(tickets, events, counted, lambda t: t.intent, lambda e: e.intent),
         by_agent=(
-            _sliced_events(events, facts, by_ticket, abandoned, lambda e: e.agent)
-            if per_agent
-            else None
+            _by_agent(tickets, events, counted, ticket_replies, actions) if per_agent else None
         ),
-        by_drafter=_sliced_events(events, facts, by_ticket, abandoned, lambda e: e.drafter),
-        by_prompt_version=_sliced_events(
-            events, facts, by_ticket, abandoned, lambda e: e.prompt_version
-        ),
+        by_drafter=_sliced_events(events, facts, counted, lambda e: e.drafter),
+        by_prompt_version=_sliced_events(events, facts, counted, lambda e: e.prompt_version),
         abandoned=len(abandoned),
         first_response_minutes=_median_minutes(
             (t.first_reply_at - t.created_at) for t in tickets if t.first_reply_at
@@ -149,17 +159,29 @@ def compute_stats(
     )
 
 
-def _figures(
-    tickets: list[TicketFacts],
-    events: list[EditEvent],
-    by_ticket: dict[str, list[EditEvent]],
-    abandoned: set[str],
-) -> Figures:
+@dataclass(frozen=True)
+class _Counted:
+    """What every slice's figures look up: each ticket's finished edit events, the abandoned
+    tickets, and each ticket's number of agent replies."""
+
+    by_ticket: dict[str, list[EditEvent]]
+    abandoned: set[str]
+    reply_counts: dict[str, int]
+
+
+def _figures(tickets: list[TicketFacts], events: list[EditEvent], counted: _Counted) -> Figures:
+    by_ticket = counted.by_ticket
     sent = [e for e in events if e.outcome in SENT and e.similarity is not None]
     resolved_with_draft = [
-        t for t in tickets if t.status in RESOLVED and t.id in by_ticket and t.id not in abandoned
+        t
+        for t in tickets
+        if t.status in RESOLVED and t.id in by_ticket and t.id not in counted.abandoned
     ]
-    deflected = [t for t in resolved_with_draft if _untouched(by_ticket[t.id])]
+    deflected = [
+        t
+        for t in resolved_with_draft
+        if _untouched(by_ticket[t.id], counted.reply_counts.get(t.id, 0))
+    ]
     scores = [t.csat for t in tickets if t.csat]
     return Figures(
         tickets=len(tickets),
@@ -174,12 +196,15 @@ def _figures(
     )
 
 
-def _untouched(events: list[EditEvent]) -> bool:
-    """Every reply on the ticket went out as drafted (or the autopilot sent it)."""
+def _untouched(events: list[EditEvent], replies: int) -> bool:
+    """Every reply on the ticket went out as drafted (or the autopilot sent it): as many
+    untouched drafts were sent as the ticket has agent replies, so a reply an agent wrote
+    without a draft (a second answer, a follow-up) makes the ticket a human's."""
     sent = [e for e in events if e.outcome in SENT]
     return (
         bool(sent)
         and all(e.outcome is EditOutcome.SENT_AS_IS or e.agent == AUTOPILOT for e in sent)
+        and len(sent) >= replies
         and not any(e.outcome is EditOutcome.ESCALATED for e in events)
     )
 
@@ -187,8 +212,7 @@ def _untouched(events: list[EditEvent]) -> bool:
 def _sliced(
     tickets: list[TicketFacts],
     events: list[EditEvent],
-    by_ticket: dict[str, list[EditEvent]],
-    abandoned: set[str],
+    counted: _Counted,
     ticket_key: Callable[[TicketFacts], str | None],
     event_key: Callable[[EditEvent], str | None],
 ) -> dict[str, Figures]:
@@ -200,18 +224,37 @@ def _sliced(
         event_groups[event_key(event) or "unknown"].append(event)
     names = sorted(set(ticket_groups) | set(event_groups))
     return {
-        name: _figures(
-            ticket_groups.get(name, []), event_groups.get(name, []), by_ticket, abandoned
-        )
+        name: _figures(ticket_groups.get(name, []), event_groups.get(name, []), counted)
         for name in names
     }
+
+
+def _by_agent(
+    tickets: list[TicketFacts],
+    events: list[EditEvent],
+    counted: _Counted,
+    replies: dict[str, list[ReplyFact]],
+    actions: list[ActionRecord],
+) -> dict[str, Figures]:
+    """Each agent's figures over the tickets they worked (not only the drafted ones: an
+    agent who escalates a ticket without a draft escalated it all the same)."""
+    facts = {t.id: t for t in tickets}
+    worked = worked_by(tickets, replies, actions_by_ticket(actions))
+    mine: dict[str, list[EditEvent]] = defaultdict(list)
+    for event in events:
+        mine[event.agent or "unknown"].append(event)
+    sliced = {}
+    for agent in sorted(set(worked) | set(mine)):
+        ids = worked.get(agent, set()) | {e.ticket_id for e in mine.get(agent, [])}
+        agent_tickets = [facts[i] for i in sorted(ids) if i in facts]
+        sliced[agent] = _figures(agent_tickets, mine.get(agent, []), counted)
+    return sliced
 
 
 def _sliced_events(
     events: list[EditEvent],
     facts: dict[str, TicketFacts],
-    by_ticket: dict[str, list[EditEvent]],
-    abandoned: set[str],
+    counted: _Counted,
     key: Callable[[EditEvent], str],
 ) -> dict[str, Figures]:
     """Slices only events have (agent, drafter, prompt): their tickets are the ones drafted."""
@@ -221,7 +264,7 @@ def _sliced_events(
     sliced = {}
     for name, group in sorted(groups.items()):
         tickets = [facts[i] for i in dict.fromkeys(e.ticket_id for e in group) if i in facts]
-        sliced[name] = _figures(tickets, group, by_ticket, abandoned)
+        sliced[name] = _figures(tickets, group, counted)
     return sliced
 
 

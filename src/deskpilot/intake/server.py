@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from deskpilot import __version__
 from deskpilot.config import ENV_PREFIX, IntakeSettings
@@ -56,6 +57,7 @@ SIGNATURE_HEADER = "x-deskpilot-signature"
 SIGNATURE_PREFIX = "sha256="
 SOURCE = "http"  # the audit trail's name for tickets that came in through this endpoint
 CORS_HEADERS = "authorization, content-type, " + SIGNATURE_HEADER
+CSAT_PATH = "/csat/"  # + a survey token: customers answer satisfaction surveys here
 
 
 @dataclass
@@ -166,6 +168,10 @@ class IntakeApp:
         self, scope: Scope, headers: dict[str, str], receive: Receive, client: str
     ) -> Reply:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
+        if path.startswith(CSAT_PATH):
+            # The token is the survey's only key: keep it out of the request log line.
+            scope["path"] = CSAT_PATH + "<token>"
+            return await self._csat(method, path[len(CSAT_PATH) :], scope, receive)
         routes: dict[str, dict[str, Callable[[], Awaitable[Reply]]]] = {
             "/health": {"GET": self._health},
             "/tickets": {
@@ -181,6 +187,36 @@ class IntakeApp:
             allowed = ", ".join(routes[path])
             raise Refused(405, f"use {allowed} on {path}", headers=[("allow", allowed)])
         return await handler()
+
+    async def _csat(self, method: str, token: str, scope: Scope, receive: Receive) -> Reply:
+        """A satisfaction survey answer: ``GET ?score=N`` (the one-click link) or ``POST``
+        JSON ``{"score": N, "comment": "..."}``; the unguessable token is the authorisation."""
+        if method == "GET":
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            answer: dict[str, Any] = {"score": (query.get("score") or [""])[0]}
+        elif method == "POST":
+            body = await _read_body(receive, self._settings.max_bytes)
+            try:
+                answer = json.loads(body or b"{}")
+            except ValueError:
+                raise Refused(400, "the body is not JSON") from None
+            if not isinstance(answer, dict):
+                raise Refused(400, 'send {"score": 1-5, "comment": "..."}')
+        else:
+            raise Refused(405, "use GET or POST on /csat/<token>", headers=[("allow", "GET, POST")])
+        try:
+            ticket_id = await asyncio.to_thread(
+                self._answer_csat, token, answer.get("score"), answer.get("comment")
+            )
+        except LookupError:
+            raise Refused(404, "no such survey") from None
+        except DeskPilotError as error:
+            raise Refused(422, str(error)) from None
+        return Reply(200, {"thanks": True, "score": int(str(answer.get("score")))}, note=ticket_id)
+
+    def _answer_csat(self, token: str, score: object, comment: object) -> str:
+        with self._desk_lock:
+            return self._desk.answer_csat(token, score, comment)
 
     async def _health(self) -> Reply:
         body: dict[str, Any] = {"status": "ok", "version": __version__}

@@ -104,6 +104,7 @@ STEPS: tuple[Step, ...] = (
         _create_index(schema.messages, "ix_messages_external"),
         _create(schema.outbox, schema.channel_sync),
     ),
+    _create(schema.qa_scores, schema.csat_surveys),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"

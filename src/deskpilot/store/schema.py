@@ -285,3 +285,39 @@ channel_sync = sa.Table(
     sa.Column("last_error", sa.Text, nullable=False, default=""),
     sa.Column("imported", sa.Integer, nullable=False, default=0),  # messages stored, ever
 )
+
+# Conversation quality (v7): one score per solved ticket over the published rubric
+# (docs/qa-rubric.md), its points per criterion and the reasons, from the local scorer or a
+# model (whose reasoning is kept).
+qa_scores = sa.Table(
+    "qa_scores",
+    metadata,
+    sa.Column(
+        "ticket_id",
+        sa.String(64),
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("score", sa.SmallInteger, nullable=False),
+    sa.Column("criteria", sa.JSON, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("agent", sa.String(128), nullable=True),
+    sa.Column("intent", sa.String(64), nullable=True),
+    sa.Column("scorer", sa.String(32), nullable=False),
+    sa.Column("reasoning", sa.Text, nullable=True),
+    sa.Column("scored_at", UtcDateTime, nullable=False),
+)
+
+# Satisfaction surveys (v7): one unguessable token per solved ticket, the link the customer
+# answers through (``/csat/<token>`` on ``deskpilot serve``), and the answer once given.
+csat_surveys = sa.Table(
+    "csat_surveys",
+    metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    ticket_ref(),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("answered_at", UtcDateTime, nullable=True),
+    sa.Column("score", sa.SmallInteger, nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.UniqueConstraint("ticket_id", name="uq_csat_surveys_ticket"),
+)

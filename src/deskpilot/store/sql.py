@@ -33,6 +33,7 @@ from deskpilot.models import (
     ActionRecord,
     Attachment,
     Author,
+    Channel,
     Claim,
     Customer,
     Draft,
@@ -43,9 +44,11 @@ from deskpilot.models import (
     Message,
     PageContext,
     Priority,
+    QaScore,
     Status,
     Ticket,
     TicketSummary,
+    Tier,
     TriageRecord,
     utcnow,
 )
@@ -124,6 +127,21 @@ class TicketFacts:
     customer_spoke_last: bool
     handoff_reason: str | None  # the triage's, when it recommended a human
     page: str | None  # the page the customer wrote from (page context title or URL)
+    # What the lead's reports slice by and count (defaults keep hand-built facts short).
+    priority: Priority = Priority.NORMAL
+    channel: Channel = Channel.EMAIL
+    tier: Tier | None = None
+    assignee: str | None = None
+    last_customer_at: datetime | None = None  # the customer's latest message
+
+
+@dataclass(frozen=True)
+class ReplyFact:
+    """One agent reply, for counting replies per agent and per ticket."""
+
+    ticket_id: str
+    agent: str  # the message's author name ("" when the source did not say)
+    at: datetime
 
 
 @dataclass
@@ -871,12 +889,21 @@ class Store:
                 for row in connection.execute(sa.select(f))
             }
 
-    def ticket_facts(self, since: datetime | None = None) -> list[TicketFacts]:
-        """Every ticket created since ``since`` (or ever), with its first reply and triage."""
-        t, m, tr = schema.tickets, schema.messages, schema.triage
+    def ticket_facts(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[TicketFacts]:
+        """Every ticket created since ``since`` (or ever) and before ``until`` (or now), with
+        its first reply and triage."""
+        t, m, tr, c = schema.tickets, schema.messages, schema.triage, schema.customers
         first_reply = (
             sa.select(sa.func.min(m.c.at))
             .where(m.c.ticket_id == t.c.id, m.c.author == Author.AGENT.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        last_customer = (
+            sa.select(sa.func.max(m.c.at))
+            .where(m.c.ticket_id == t.c.id, m.c.author == Author.CUSTOMER.value)
             .correlate(t)
             .scalar_subquery()
         )
@@ -901,12 +928,21 @@ class Store:
                 last_speaker.label("last_speaker"),
                 tr.c.handoff,
                 tr.c.handoff_reason,
+                t.c.priority,
+                t.c.channel,
+                t.c.assignee,
+                c.c.tier,
+                last_customer.label("last_customer_at"),
             )
-            .select_from(t.outerjoin(tr, tr.c.ticket_id == t.c.id))
+            .select_from(
+                t.outerjoin(tr, tr.c.ticket_id == t.c.id).outerjoin(c, c.c.id == t.c.customer_id)
+            )
             .order_by(t.c.created_at, t.c.id)
         )
         if since is not None:
             query = query.where(t.c.created_at >= since)
+        if until is not None:
+            query = query.where(t.c.created_at < until)
         with self._read() as connection:
             rows = connection.execute(query).all()
         return [
@@ -921,9 +957,34 @@ class Store:
                 customer_spoke_last=row.last_speaker == Author.CUSTOMER.value,
                 handoff_reason=row.handoff_reason if row.handoff else None,
                 page=_page_name(row.page_context),
+                priority=Priority(row.priority),
+                channel=Channel(row.channel),
+                tier=Tier(row.tier) if row.tier else None,
+                assignee=row.assignee,
+                last_customer_at=row.last_customer_at,
             )
             for row in rows
         ]
+
+    def agent_replies(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[ReplyFact]:
+        """Every agent reply on the tickets created in the period, oldest first."""
+        t, m = schema.tickets, schema.messages
+        query = (
+            sa.select(m.c.ticket_id, m.c.author_name, m.c.at)
+            .select_from(m.join(t, t.c.id == m.c.ticket_id))
+            .where(m.c.author == Author.AGENT.value)
+            .order_by(m.c.at, m.c.id)
+        )
+        if since is not None:
+            query = query.where(t.c.created_at >= since)
+        if until is not None:
+            query = query.where(t.c.created_at < until)
+        with self._read() as connection:
+            return [
+                ReplyFact(r.ticket_id, r.author_name or "", r.at) for r in connection.execute(query)
+            ]
 
     def drafts_by_id(self, ids: Iterable[int]) -> dict[int, Draft]:
         d = schema.drafts
@@ -1159,6 +1220,61 @@ class Store:
             query = query.where(a.c.at >= since)
         with self._read() as connection:
             return [ActionRecord.model_validate(row._asdict()) for row in connection.execute(query)]
+
+    # --- conversation quality ------------------------------------------------------------
+
+    def save_qa_score(self, score: QaScore) -> None:
+        """Store a ticket's QA score, replacing an earlier one."""
+        q = schema.qa_scores
+        row = score.model_dump(mode="python")
+        with self._write() as connection:
+            connection.execute(q.delete().where(q.c.ticket_id == score.ticket_id))
+            connection.execute(q.insert().values(**row))
+
+    def qa_scores(self) -> list[QaScore]:
+        q = schema.qa_scores
+        with self._read() as connection:
+            rows = connection.execute(sa.select(q).order_by(q.c.ticket_id)).all()
+        return [QaScore.model_validate(row._asdict()) for row in rows]
+
+    # --- satisfaction surveys ------------------------------------------------------------
+
+    def csat_token(self, ticket_id: str, new_token: str, now: datetime) -> str:
+        """The ticket's survey token: the one it has, or ``new_token`` stored for it."""
+        c = schema.csat_surveys
+        with self._write() as connection:
+            found = connection.execute(
+                sa.select(c.c.token).where(c.c.ticket_id == ticket_id)
+            ).scalar_one_or_none()
+            if found is not None:
+                return str(found)
+            connection.execute(c.insert().values(token=new_token, ticket_id=ticket_id,
+                                                 created_at=now))  # fmt: skip
+        return new_token
+
+    def answer_csat(self, token: str, score: int, comment: str | None, now: datetime) -> str | None:
+        """Record a survey answer (a later answer replaces an earlier one) and put the score
+        on the ticket; returns the ticket id, or None for an unknown token."""
+        c = schema.csat_surveys
+        with self._write() as connection:
+            ticket_id = connection.execute(
+                sa.select(c.c.ticket_id).where(c.c.token == token)
+            ).scalar_one_or_none()
+            if ticket_id is None:
+                return None
+            connection.execute(
+                c.update()
+                .where(c.c.token == token)
+                .values(score=score, comment=comment, answered_at=now)
+            )
+            # updated_at stays: a score arriving days later does not move when the ticket was
+            # resolved. Its QA score counts the CSAT, so it is scored again.
+            connection.execute(
+                schema.tickets.update().where(schema.tickets.c.id == ticket_id).values(csat=score)
+            )
+            q = schema.qa_scores
+            connection.execute(q.delete().where(q.c.ticket_id == ticket_id))
+        return str(ticket_id)
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -1,0 +1,89 @@
+"""Satisfaction surveys: a one-click CSAT survey for each solved ticket, and its answer.
+
+Each solved ticket gets an unguessable token (one per ticket, kept). The survey is five links,
+``<base>/csat/<token>?score=1`` to ``5``: one click answers, and ``deskpilot serve`` records
+the score on the ticket (``Ticket.csat``, so every statistic counts it) with an optional
+comment posted to the same address. The answer is audited and the comment goes on the ticket
+as an internal note. Sending the survey through the ticket's channel is the outbox's job once
+the channel layer is in: ``Desk.csat_survey`` produces the text and links to queue.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from deskpilot.errors import DeskPilotError
+from deskpilot.models import Author, Message, Status
+
+if TYPE_CHECKING:
+    from deskpilot.desk import Desk
+
+PATH = "/csat/"
+MAX_COMMENT = 2000
+SURVEY_TEXT = """How did we do on "{subject}"?
+
+Rate our answer with one click:
+{links}
+
+Thank you: every answer is read by the team."""
+LABELS = {1: "very poor", 2: "poor", 3: "okay", 4: "good", 5: "excellent"}
+
+
+@dataclass(frozen=True)
+class CsatSurvey:
+    ticket_id: str
+    token: str
+    url: str  # the survey's address, without a score
+    text: str  # what the customer receives: the five one-click links
+
+
+def base_url(desk: Desk) -> str:
+    configured = desk.settings.csat.base_url
+    if configured:
+        return configured.rstrip("/")
+    intake = desk.settings.intake
+    return f"http://{intake.host}:{intake.port}"
+
+
+def survey(desk: Desk, ticket_id: str) -> CsatSurvey:
+    """The ticket's survey (its token made on first use); only for a solved ticket."""
+    ticket = desk.store.get_ticket(ticket_id)
+    if ticket.status not in {Status.SOLVED, Status.CLOSED}:
+        raise DeskPilotError(f"{ticket_id} is {ticket.status.value}: surveys go to solved tickets")
+    if not desk.settings.csat.enabled:
+        raise DeskPilotError("satisfaction surveys are off ([csat] enabled = false)")
+    token = desk.store.csat_token(ticket_id, secrets.token_urlsafe(24), desk.clock())
+    url = f"{base_url(desk)}{PATH}{token}"
+    links = "\n".join(f"  {n} ({LABELS[n]}): {url}?score={n}" for n in range(5, 0, -1))
+    return CsatSurvey(
+        ticket_id, token, url, SURVEY_TEXT.format(subject=ticket.subject, links=links)
+    )
+
+
+def answer(desk: Desk, token: str, score: object, comment: object = None) -> str:
+    """Record a customer's answer; returns the ticket id. Raises DeskPilotError for a score
+    outside 1-5, a comment that is not text or too long, or an unknown token."""
+    try:
+        value = int(str(score))
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 5 or isinstance(score, bool):
+        raise DeskPilotError("score must be a whole number from 1 to 5")
+    if comment is not None and not isinstance(comment, str):
+        raise DeskPilotError("comment must be text")
+    text = (comment or "").strip() or None
+    if text is not None and len(text) > MAX_COMMENT:
+        raise DeskPilotError(f"comment is longer than {MAX_COMMENT} characters")
+    now = desk.clock()
+    ticket_id = desk.store.answer_csat(token, value, text, now)
+    if ticket_id is None:
+        raise LookupError("no such survey")
+    if text is not None:
+        note = f"CSAT {value}/5 from the customer: {text}"
+        desk.store.append_message(
+            ticket_id, Message(author=Author.NOTE, body=note, author_name="csat", at=now)
+        )
+    desk.audit("csat", ticket_id, {"score": value, "comment": text is not None}, actor="customer")
+    return ticket_id
