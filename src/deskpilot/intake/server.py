@@ -195,11 +195,10 @@ class IntakeApp:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             answer: dict[str, Any] = {"score": (query.get("score") or [""])[0]}
         elif method == "POST":
-            body = await _read_body(receive, self._settings.max_bytes)
-            try:
-                answer = json.loads(body or b"{}")
-            except ValueError:
-                raise Refused(400, "the body is not JSON") from None
+            body = await _read_body(
+                receive, self._settings.max_bytes, self._settings.read_timeout_seconds
+            )
+            answer = _json_body(body or b"{}")
             if not isinstance(answer, dict):
                 raise Refused(400, 'send {"score": 1-5, "comment": "..."}')
         else:
@@ -366,15 +365,20 @@ async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes:
         ) from None
 
 
-def _parse_ticket(body: bytes) -> Any:
+def _json_body(body: bytes) -> Any:
+    """A request body as JSON, through the one parser for outside JSON; refused with 4xx."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Refused(400, f"the body is not UTF-8 text (byte at offset {error.start})") from None
     try:
-        data = json_document(text, refuse_duplicate_keys=True)
+        return json_document(text, refuse_duplicate_keys=True)
     except UnreadableText as error:
         raise Refused(422 if error.field else 400, error.problem, error.field) from None
+
+
+def _parse_ticket(body: bytes) -> Any:
+    data = _json_body(body)
     try:
         record = read_ticket_object(Path(SOURCE), data)
         check_poster_may_set(Path(SOURCE), record)  # a post adds a ticket; nothing else
