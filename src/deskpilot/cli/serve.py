@@ -29,6 +29,9 @@ def serve(context: Context, host: str | None, port: int | None) -> None:
     Off 127.0.0.1 a secret is required: DESKPILOT_INTAKE__SECRET in the environment or the
     workspace's secrets.env. Callers send it as 'Authorization: Bearer <secret>', or sign the
     body: 'X-DeskPilot-Signature: sha256=<hex HMAC-SHA256 of the body>'. See docs/intake.md.
+
+    Also serves the web widget (/widget.js, for pages on a [widget] site key's origins) and,
+    on the demo workspace, a product page with it installed: /widget/demo.
     """
     from deskpilot.intake.server import IntakeServer
 
@@ -46,6 +49,8 @@ def serve(context: Context, host: str | None, port: int | None) -> None:
             f"bodies up to {settings.max_bytes:,} bytes; Ctrl+C stops",
             err=True,
         )
+        if server.app.widget_demo:
+            click.echo(f"the widget's demo page: {server.url}/widget/demo", err=True)
         # uvicorn shuts down gracefully on Ctrl+C, then raises it again: it is the way out.
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sock)

@@ -115,6 +115,7 @@ class IntakeApp:
             ipaddress.ip_network(entry, strict=False) for entry in settings.trusted_proxies
         ]
         # The web widget's routes (intake.widget); the demo page only on a demo workspace.
+        self.widget_demo = widget_demo
         self._widget = WidgetRoutes(
             desk, desk.settings.widget, self._desk_lock, is_demo=widget_demo
         )
