@@ -322,3 +322,43 @@ def test_the_panel_fits_a_320_pixel_screen(served: tuple[str, Desk], tmp_path: P
             "var r = arguments[0].getBoundingClientRect(); return r.right <= window.innerWidth;",
             send,
         )
+
+
+CAPTURE = """
+var done = arguments[0];
+for (var i = 0; i < 25; i++) console.error("failure number " + i);
+console.error("twice"); console.error("twice");
+// From the page's own code (a script element), as a product's would be.
+var code = document.createElement("script");
+code.textContent = 'Promise.reject(new RangeError("quota exceeded"));';
+document.body.appendChild(code);
+var banner = document.getElementById("banner");
+banner.textContent = "Card 4000 0566 5566 5556 declined for sam@example.org";
+banner.hidden = false;
+var hidden = document.createElement("div");
+hidden.setAttribute("role", "alert");
+hidden.style.display = "none";
+hidden.textContent = "an alert nobody can see";
+document.body.appendChild(hidden);
+var field = document.getElementById("search");
+field.value = "typed-secret-4111111111111111";
+field.setAttribute("aria-label", "Search reports");
+field.click();
+setTimeout(function () { done(DeskPilot.pageContext()); }, 100);
+"""
+
+
+def test_what_the_script_keeps_and_masks(served: tuple[str, Desk], browser: Any) -> None:
+    base, _agent_desk = served
+    browser.get(f"{base}/widget/demo")
+    context = browser.execute_async_script(CAPTURE)
+
+    errors = context["errors"]
+    assert len(errors) == 20, errors  # the last 20, oldest dropped
+    assert not any("failure number 6 " in e or e.endswith("number 6") for e in errors), errors
+    assert any(e.startswith("console.error: twice") and e.endswith("(×2)") for e in errors)
+    assert any(e.startswith("Unhandled rejection: RangeError: quota exceeded") for e in errors)
+    assert context["visible_state"] == "Card [number] declined for [email]"
+    assert "typed-secret" not in json.dumps(context)
+    assert context["steps_attempted"] == []  # a click in a text field is not a step
+    assert context["product"] == {"account": "ACME-4411", "plan": "pro", "new_exports": True}
