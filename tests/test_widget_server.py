@@ -375,3 +375,29 @@ def test_the_identity_secret_is_refused_in_config_toml(tmp_path: Path) -> None:
         load_settings(config)
     assert "DESKPILOT_WIDGET__IDENTITY_SECRET" in str(caught.value)
     assert IDENTITY_SECRET not in str(caught.value)
+
+
+# --- the desk's side of a follow-up --------------------------------------------------------------
+
+
+def test_a_customer_follow_up_reopens_a_solved_ticket_and_is_audited(desk: Desk) -> None:
+    from deskpilot.errors import DeskPilotError
+    from deskpilot.intake.records import TicketRecord
+
+    record = TicketRecord.model_validate({"id": "T-00000000000a", "subject": "s", "body": "b"})
+    ticket_id = desk.submit_ticket(record, source="widget").ticket_id
+    desk.solve(ticket_id)
+
+    with pytest.raises(DeskPilotError, match="empty"):
+        desk.add_customer_message(ticket_id, "   ", source="widget")
+    desk.add_customer_message(ticket_id, "  It broke again.  ", source="widget")
+
+    ticket = desk.ticket(ticket_id)
+    assert ticket.status is Status.OPEN
+    assert [(m.author, m.body) for m in ticket.messages][-1] == (Author.CUSTOMER, "It broke again.")
+    audit = [a for a in desk.store.list_actions() if a.ticket_id == ticket_id]
+    assert (audit[-1].action, audit[-1].actor, audit[-1].params["source"]) == (
+        "customer_message",
+        "customer",
+        "widget",
+    )
