@@ -401,3 +401,42 @@ def test_a_customer_follow_up_reopens_a_solved_ticket_and_is_audited(desk: Desk)
         "customer",
         "widget",
     )
+
+
+# --- the demo page's own key ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1:8765", True),
+        ("localhost:8765", True),
+        ("[::1]:8765", True),
+        ("demo.example.com:8765", False),  # a name resolving here (DNS rebinding) is not us
+    ],
+)
+async def test_the_demo_key_serves_only_pages_of_this_server_on_loopback(
+    desk: Desk, host: str, allowed: bool
+) -> None:
+    import threading
+
+    from deskpilot.intake.widget import DEMO_SITE_KEY, WidgetRefusal, WidgetRoutes
+
+    routes = WidgetRoutes(desk, desk.settings.widget, threading.Lock(), is_demo=True)
+    sent = {"host": host, "origin": f"http://{host}", "x-deskpilot-site-key": DEMO_SITE_KEY}
+    body = {"email": "a@example.com", "message": "hi", "context": {}}
+    sent |= {"content-type": "application/json"}
+
+    async def read_body(limit: int) -> bytes:
+        return json.dumps(body).encode()
+
+    allow_origin = dict(routes.cors(sent)).get("access-control-allow-origin")
+    assert allow_origin == (f"http://{host}" if allowed else None)
+    if allowed:
+        answer = await routes.handle("POST", "/widget/v1/conversations", sent, read_body, "x")
+        assert answer.status == 201
+    else:
+        with pytest.raises(WidgetRefusal) as refused:
+            await routes.handle("POST", "/widget/v1/conversations", sent, read_body, "x")
+        assert refused.value.status == 403
+        assert desk.store.count_tickets() == 0

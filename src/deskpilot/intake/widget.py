@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import re
@@ -56,7 +57,7 @@ API_PREFIX = "/widget/v1/conversations"
 SITE_KEY_HEADER = "x-deskpilot-site-key"
 CORS_ALLOWED_HEADERS = "authorization, content-type, " + SITE_KEY_HEADER
 # On a demo workspace without a key of that name, the demo page's own key: usable only by
-# pages this server serves itself (the Origin must be the address the browser reached it at).
+# pages this server serves itself at a loopback address (the Origin must be that address).
 DEMO_SITE_KEY = "pk_demo"
 TOKEN_META_PREFIX = "widget-token:"  # + ticket id, in the store's meta table
 
@@ -183,11 +184,13 @@ class WidgetRoutes:
         origin = origin.lower()
         if any(origin in allowed for allowed in self._origins.values()):
             return True
-        return bool(self._same_origin_keys) and origin == _own_origin(headers)
+        own = _own_origin(headers)
+        return bool(self._same_origin_keys) and bool(own) and origin == own
 
     def _allowed_for(self, key: str, origin: str, headers: dict[str, str]) -> bool:
         if key in self._same_origin_keys:
-            return origin.lower() == _own_origin(headers)
+            own = _own_origin(headers)
+            return bool(own) and origin.lower() == own
         return origin.lower() in self._origins.get(key, set())
 
     def _check_key_and_origin(self, headers: dict[str, str], *, write: bool) -> str:
@@ -582,8 +585,22 @@ def _reference_in(path: str) -> str | None:
 
 def _own_origin(headers: dict[str, str]) -> str:
     """This server's origin as the browser reached it (plain HTTP: ``deskpilot serve``
-    speaks no TLS itself)."""
-    return "http://" + headers.get("host", "").lower()
+    speaks no TLS itself), when it reached it at a loopback address; "" otherwise. A page on
+    any name that merely resolves to this machine (DNS rebinding) is not this server's."""
+    host = headers.get("host", "").lower()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if not name or not _is_loopback_name(name.strip("[]")):
+        return ""
+    return "http://" + host
+
+
+def _is_loopback_name(name: str) -> bool:
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _no_conversation() -> WidgetRefusal:
