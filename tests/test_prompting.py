@@ -65,6 +65,7 @@ def hostile_context(*, triaged: bool = True) -> tuple[DraftContext, dict[str, st
                 "owner", "fact", "fact_ref", "article_title", "article_body", "similar_title",
                 "similar_question", "similar_reply", "history_id", "history_subject",
                 "history_message", "example", "problem", "intent",
+                "page_browser", "page_product",
             ]
         )
     }  # fmt: skip
@@ -89,6 +90,9 @@ def hostile_context(*, triaged: bool = True) -> tuple[DraftContext, dict[str, st
             visible_state=m["page_state"],
             errors=[m["page_error"]],
             steps_attempted=[m["page_step"]],
+            environment={"browser": m["page_browser"]},
+            product_context={"plan": m["page_product"]},
+            unverified_identity="pwn-email@example.com",
         ),
     )
     earlier = Ticket(

@@ -142,6 +142,71 @@ class IntakeSettings(Section):
         return [entry.strip() for entry in value]
 
 
+# A publishable site key: letters, digits, "_" and "-" (it sits in a page's source).
+_SITE_KEY = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
+# An origin as a browser sends it: scheme, host and an optional port, nothing after.
+_ORIGIN = re.compile(r"^https?://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$")
+
+
+class SiteKeySettings(Section):
+    """One site key: the pages (origins) that may use it."""
+
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for entry in value:
+            origin = entry.strip().rstrip("/").lower()
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{entry!r} is not an origin; write scheme, host and port only, "
+                    "e.g. https://app.example.com or http://localhost:3000"
+                )
+            origins.append(origin)
+        return origins
+
+
+class WidgetSettings(Section):
+    """The web widget (``/widget.js``): customers write from inside the product's pages.
+
+    A page proves nothing about itself: the site key only says which desk it writes to, and
+    the allowed origins which pages' browsers may use it. Who the customer is counts only when
+    the product's backend signed their email with ``identity_secret``."""
+
+    # Key name -> its allowed origins, e.g. [widget.site_keys.pk_acme_live].
+    site_keys: dict[str, SiteKeySettings] = Field(default_factory=dict)
+    # HMAC-SHA256 key the product's backend signs a customer's email with; secrets.env only.
+    identity_secret: SecretStr | None = Field(None, min_length=16)
+    max_bytes: int = Field(32 * 1024, gt=0, le=1024 * 1024)  # one widget request's body
+    # New conversations and follow-ups a minute, from one address and through one key.
+    writes_per_minute_per_ip: int = Field(6, gt=0)
+    writes_per_minute_per_key: int = Field(120, gt=0)
+    # Conversation reads (the panel polls while open) a minute from one address.
+    reads_per_minute_per_ip: int = Field(60, gt=0)
+    poll_seconds: float = Field(5.0, ge=1, le=300)  # how often an open panel asks for replies
+
+    @field_validator("site_keys")
+    @classmethod
+    def _key_names(cls, value: dict[str, SiteKeySettings]) -> dict[str, SiteKeySettings]:
+        for name in value:
+            if not _SITE_KEY.match(name):
+                raise ValueError(
+                    f"site key {name!r}: use 4 to 64 letters, digits, '_' or '-' (pk_acme_live)"
+                )
+        return value
+
+    @field_validator("identity_secret")
+    @classmethod
+    def _strong_identity_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            weakness = secret_weakness(value.get_secret_value())
+            if weakness:
+                raise ValueError(f"too weak: {weakness}; generate one with: openssl rand -hex 32")
+        return value
+
+
 # What a secret must have at the least (it guards an endpoint anyone on the network can try).
 SECRET_MIN_DISTINCT = 8
 SECRET_MIN_BITS = 128  # 16 bytes of entropy, estimated from its length and character classes
@@ -349,6 +414,7 @@ class Settings(BaseSettings):
     actions: ActionSettings = Field(default_factory=ActionSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     csat: CsatSettings = Field(default_factory=CsatSettings)
+    widget: WidgetSettings = Field(default_factory=WidgetSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     tui: TuiSettings = Field(default_factory=TuiSettings)
     views: dict[str, ViewSettings] = Field(default_factory=_default_views)
@@ -622,6 +688,16 @@ enabled = true
 delay_minutes = 60      # after solving (sent through the ticket's channel once it can)
 off_channels = []       # e.g. ["chat"]
 # base_url = "https://support.example.com"   # where customers reach deskpilot serve
+
+[widget]                # the web widget: <script src=".../widget.js"> on the product's pages
+# [widget.site_keys.pk_acme_live]   # a publishable key, and the pages that may use it
+# allowed_origins = ["https://app.example.com"]
+# Identity verification: the product's backend signs the customer's email with
+# DESKPILOT_WIDGET__IDENTITY_SECRET (secrets.env); unsigned emails are marked unverified.
+writes_per_minute_per_ip = 6     # new conversations and follow-ups from one address
+writes_per_minute_per_key = 120  # ...and through one site key
+reads_per_minute_per_ip = 60     # an open panel asks for replies every poll_seconds
+poll_seconds = 5.0
 
 [tui]
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme

@@ -246,6 +246,27 @@ class Desk:
             self._queue_search.invalidate()
         return Submission(ticket.id, created=bool(added))
 
+    def add_customer_message(self, ticket_id: str, body: str, *, source: str) -> Message:
+        """The customer wrote again on their ticket (the web widget's follow-up): the message
+        joins the thread, and a ticket waiting on them, solved or closed is open again."""
+        text = body.strip()
+        if not text:
+            raise DeskPilotError("the message is empty")
+        message = Message(author=Author.CUSTOMER, body=text, at=self.clock())
+        with self.store.transaction():
+            ticket = self.store.get_ticket(ticket_id)
+            self.store.append_message(ticket_id, message)
+            if ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
+                self.store.update_ticket(ticket_id, status=Status.OPEN)
+            self.audit(
+                "customer_message",
+                ticket_id,
+                {"source": source, "chars": len(text)},
+                actor="customer",
+            )
+        self._queue_search.invalidate()
+        return message
+
     def queue_watcher(self) -> QueueWatcher:
         """Tells a view when tickets arrived or changed, from any process using this store."""
         from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher

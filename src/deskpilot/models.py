@@ -121,10 +121,24 @@ class PageContext(Model):
     visible_state: str = ""  # what the page shows them, in their words or the widget's capture
     errors: list[str] = Field(default_factory=list)  # error banners and console errors
     steps_attempted: list[str] = Field(default_factory=list)
+    # Browser, OS, viewport and language, as the widget read them ({"browser": "Chrome 120"}).
+    environment: dict[str, str] = Field(default_factory=dict)
+    # What the product passed with DeskPilot.setContext (account id, plan, feature flags).
+    product_context: dict[str, str] = Field(default_factory=dict)
+    # Who the widget's customer says they are when the product did not sign it: shown to the
+    # agent as unverified, never matched to a customer's history ("Dana <dana@example.com>").
+    unverified_identity: str = ""
 
     def is_empty(self) -> bool:
         return not (
-            self.url or self.title or self.visible_state or self.errors or self.steps_attempted
+            self.url
+            or self.title
+            or self.visible_state
+            or self.errors
+            or self.steps_attempted
+            or self.environment
+            or self.product_context
+            or self.unverified_identity
         )
 
 

@@ -59,6 +59,9 @@ def serve(
     Off 127.0.0.1 a secret is required: DESKPILOT_INTAKE__SECRET in the environment or the
     workspace's secrets.env. Callers send it as 'Authorization: Bearer <secret>', or sign the
     body: 'X-DeskPilot-Signature: sha256=<hex HMAC-SHA256 of the body>'. See docs/intake.md.
+
+    Also serves the web widget (/widget.js, for pages on a [widget] site key's origins) and,
+    on the demo workspace, a product page with it installed: /widget/demo.
     """
     if not (intake or inbound or outbound):
         raise DeskPilotError("nothing to run: --no-intake, --no-sync and --no-deliver together")
@@ -143,6 +146,8 @@ def run_service(
             if channels is not None:
                 channels.start()
             click.echo(_banner(desk, url, inbound, outbound), err=True)
+            if server is not None and server.app.widget_demo:
+                click.echo(f"the widget's demo page: {url}/widget/demo", err=True)
             while not stop.wait(0.2):
                 pass
             click.echo("stopping: finishing what is in hand…", err=True)

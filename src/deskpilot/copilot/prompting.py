@@ -371,6 +371,14 @@ def _page(ticket: Ticket) -> str:
         lines.append(f"What the page showed: {page.visible_state}")
     lines += [f"Error: {error}" for error in page.errors]
     lines += [f"They already tried: {step}" for step in page.steps_attempted]
+    if page.environment:
+        lines.append(
+            "Browser: " + ", ".join(f"{k} {v}" for k, v in sorted(page.environment.items()))
+        )
+    lines += [f"Product context {k}: {v}" for k, v in sorted(page.product_context.items())]
+    if page.unverified_identity:
+        # Who they say they are stays out: the draft must not lean on an unproven identity.
+        lines.append("Identity: not verified by the product; share no account details")
     return fence("page_context", "\n".join(lines))
 
 

@@ -37,11 +37,13 @@ from urllib.parse import parse_qs
 
 from deskpilot import __version__
 from deskpilot.config import ENV_PREFIX, IntakeSettings
+from deskpilot.demo.build import demo_description
 from deskpilot.desk import Desk, Submission
 from deskpilot.errors import ConfigError, DeskPilotError, ImportFileError
 from deskpilot.intake.files import read_ticket_object
 from deskpilot.intake.policy import check_poster_may_set, with_desk_id
 from deskpilot.intake.throttle import AuthThrottle
+from deskpilot.intake.widget import WidgetRefusal, WidgetRoutes
 from deskpilot.terminal_text import visible
 from deskpilot.textfiles import UnreadableText, json_document
 
@@ -66,6 +68,7 @@ class Reply:
     body: dict[str, Any]
     headers: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""  # for the log line: the ticket id, or why it was refused
+    raw: bytes | None = None  # a body that is not JSON (the widget's script and demo page)
 
 
 class Refused(Exception):
@@ -103,6 +106,8 @@ class IntakeApp:
         settings: IntakeSettings,
         health: HealthReport | None = None,
         throttle: AuthThrottle | None = None,
+        *,
+        widget_demo: bool = False,
     ) -> None:
         self._desk = desk
         self._settings = settings
@@ -114,6 +119,11 @@ class IntakeApp:
         self._trusted_proxies = [
             ipaddress.ip_network(entry, strict=False) for entry in settings.trusted_proxies
         ]
+        # The web widget's routes (intake.widget); the demo page only on a demo workspace.
+        self.widget_demo = widget_demo
+        self._widget = WidgetRoutes(
+            desk, desk.settings.widget, self._desk_lock, is_demo=widget_demo
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -133,7 +143,8 @@ class IntakeApp:
                 "internal error on %s %s", scope["method"], visible(scope["path"], one_line=True)
             )
             reply = Reply(500, {"error": "internal error"}, note=type(error).__name__)
-        reply.headers += self._cors(headers)
+        is_widget = WidgetRoutes.serves(scope["path"])
+        reply.headers += self._widget.cors(headers) if is_widget else self._cors(headers)
         if scope["method"] == "POST":
             # One request a connection: bytes after this request (pipelined, or smuggled past
             # a proxy that framed the body differently) are dropped, never a second ticket.
@@ -172,6 +183,8 @@ class IntakeApp:
             # The token is the survey's only key: keep it out of the request log line.
             scope["path"] = CSAT_PATH + "<token>"
             return await self._csat(method, path[len(CSAT_PATH) :], scope, receive)
+        if WidgetRoutes.serves(path):
+            return await self._widget_route(method, path, headers, receive, client)
         routes: dict[str, dict[str, Callable[[], Awaitable[Reply]]]] = {
             "/health": {"GET": self._health},
             "/tickets": {
@@ -216,6 +229,18 @@ class IntakeApp:
     def _answer_csat(self, token: str, score: object, comment: object) -> str:
         with self._desk_lock:
             return self._desk.answer_csat(token, score, comment)
+
+    async def _widget_route(
+        self, method: str, path: str, headers: dict[str, str], receive: Receive, client: str
+    ) -> Reply:
+        async def read_body(limit: int) -> bytes:
+            return await _read_body(receive, limit, self._settings.read_timeout_seconds)
+
+        try:
+            answer = await self._widget.handle(method, path, headers, read_body, client)
+        except WidgetRefusal as refusal:
+            raise Refused(refusal.status, refusal.problem, refusal.field, refusal.headers) from None
+        return Reply(answer.status, answer.body, answer.headers, answer.note, raw=answer.raw)
 
     async def _health(self) -> Reply:
         body: dict[str, Any] = {"status": "ok", "version": __version__}
@@ -389,8 +414,10 @@ def _parse_ticket(body: bytes) -> Any:
 
 def _encode(reply: Reply) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     payload = json.dumps(reply.body).encode() if reply.status != 204 else b""
+    if reply.raw is not None:
+        payload = reply.raw
     headers = [(name.encode(), value.encode("latin-1")) for name, value in reply.headers]
-    if payload:
+    if payload and reply.raw is None:
         headers += [(b"content-type", b"application/json")]
     headers += [(b"content-length", str(len(payload)).encode())]
     return reply.status, headers, payload
@@ -475,7 +502,12 @@ class IntakeServer:
         self.host = host or settings.host
         self.port = settings.port if port is None else port
         check_can_listen(self.host, settings)
-        self.app = IntakeApp(desk, settings, health=health)
+        self.app = IntakeApp(
+            desk,
+            settings,
+            health=health,
+            widget_demo=demo_description(desk.store) is not None,
+        )
         config = uvicorn.Config(
             self.app,
             log_config=None,  # the CLI configures logging; the app logs each request itself

@@ -293,6 +293,17 @@ class TicketScreen(Screen[None]):
                 lines.append(outside.markup("  sees: $state", state=page.visible_state))
             lines += [outside.markup("  [red]error:[/red] $error", error=e) for e in page.errors]
             lines += [outside.markup("  tried: $step", step=s) for s in page.steps_attempted]
+            if page.unverified_identity:
+                lines.append(
+                    outside.markup("  [b]unverified:[/b] $who", who=page.unverified_identity)
+                )
+            if page.environment:
+                shown = " · ".join(page.environment[k] for k in sorted(page.environment))
+                lines.append(outside.markup("  browser: $environment", environment=shown))
+            lines += [
+                outside.markup("  $name: $value", name=name, value=value)
+                for name, value in sorted(page.product_context.items())
+            ]
         lines += (
             _connector_lines(self.outcome.context)
             if self.outcome
