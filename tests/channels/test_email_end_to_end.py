@@ -1,0 +1,232 @@
+"""The channel core and the email connector together, on real servers (issue 15 §8): a
+customer's mail in a Dovecot inbox becomes a ticket through ``deskpilot sync --once``, the
+agent answers it from the TUI and from ``deskpilot reply``, aiosmtpd receives both with the
+headers that thread them, and the customer's answer comes back into the same ticket.
+
+Every step goes through the real command line or the real TUI on a workspace configured as a
+user would configure it: ``[connectors.email]`` in config.toml, the passwords in the
+environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from deskpilot.desk import Desk
+from deskpilot.models import Author, Status
+from deskpilot.store.channels import DeliveryState
+from deskpilot.testing.mail import (  # noqa: F401  (fixtures)
+    SmtpServer,
+    TestMailbox,
+    imap_account,
+    mailbox,
+    smtp_server,
+)
+from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.ticket import TicketScreen
+from deskpilot.workspace import Workspace
+
+TEAM = "help@acme.test"
+CUSTOMER = "ann.lee@example.com"
+
+
+def email_config(mailbox: TestMailbox, smtp: SmtpServer, imap_port: int | None = None) -> str:
+    """``[connectors.email]`` as the README tells a user to write it (no secrets in it)."""
+    account = mailbox.account
+    return (
+        "[connectors.email]\n"
+        f'address = "{TEAM}"\n'
+        'display_name = "ACME Support"\n'
+        f'imap_host = "{account.host}"\n'
+        f"imap_port = {imap_port or account.port}\n"
+        "imap_ssl = false\n"
+        f'imap_user = "{account.user}"\n'
+        f'mailbox = "{mailbox.inbox}"\n'
+        f'quarantine_folder = "{mailbox.quarantine}"\n'
+        f'sent_folder = "{mailbox.sent}"\n'
+        'smtp_host = "127.0.0.1"\n'
+        f"smtp_port = {smtp.port}\n"
+        'smtp_security = "starttls"\n'
+        f'smtp_user = "{smtp.user}"\n'
+        f'ca_file = "{smtp.ca_file}"\n'
+        "timeout_seconds = 5\n"
+    )
+
+
+@pytest.fixture
+def email_workspace(
+    tmp_path: Path,
+    mailbox: TestMailbox,  # noqa: F811
+    smtp_server: SmtpServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    cli = Cli(tmp_path / "ws")
+    assert cli("init").exit_code == 0
+    (cli.workspace_dir / "config.toml").write_text(email_config(mailbox, smtp_server))
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD", mailbox.account.password)
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__SMTP_PASSWORD", smtp_server.password)
+    return cli
+
+
+def customer_mail(
+    subject: str,
+    body: str,
+    *,
+    sender: str = CUSTOMER,
+    in_reply_to: str = "",
+    references: str = "",
+    **headers: str,
+) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = f"Ann Lee <{sender}>"
+    mail["To"] = TEAM
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Message-ID"] = make_msgid(domain="example.com")
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+        mail["References"] = references or in_reply_to
+    for name, value in headers.items():
+        mail[name.replace("_", "-")] = value
+    mail.set_content(body)
+    return mail
+
+
+def sync_once(cli: Cli, *extra: str) -> str:
+    result = cli("sync", "--once", *extra)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def open_desk(cli: Cli) -> Desk:
+    return Desk.open(Workspace.existing(cli.workspace_dir))
+
+
+def tickets_of(cli: Cli) -> list[dict[str, object]]:
+    result = cli("queue", "--json", "--status", "all")
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.output))
+
+
+async def send_from_the_tui(cli: Cli, ticket_id: str) -> str:
+    """Open the ticket in the TUI and send the draft with ``a``; returns what was sent."""
+    with open_desk(cli) as desk:
+        app = DeskPilotApp(desk, theme="deskpilot-dark")
+        async with app.run_test(size=(160, 48)) as pilot:
+            app.open_ticket(ticket_id)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, TicketScreen)
+            await pilot.press("a")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        sent = desk.ticket(ticket_id).messages[-1]
+        assert sent.author is Author.AGENT
+        return sent.body
+
+
+def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
+    email_workspace: Cli,
+    mailbox: TestMailbox,  # noqa: F811
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    cli = email_workspace
+    first = customer_mail(
+        "Charged twice for order 1042",
+        "Hello,\n\nmy card was charged twice for order 1042. Can you refund one?\n\nAnn",
+    )
+    mailbox.append(first)
+
+    output = sync_once(cli)
+    assert "email: 1 new message, 1 new ticket" in output
+    (row,) = tickets_of(cli)
+    ticket_id = str(row["id"])
+    with open_desk(cli) as desk:
+        ticket = desk.ticket(ticket_id)
+        assert ticket.source == "email" and ticket.status is Status.NEW
+        assert ticket.customer is not None and ticket.customer.email == CUSTOMER
+        assert ticket.customer.name == "Ann Lee"
+        assert ticket.subject == "Charged twice for order 1042"
+        (message,) = ticket.messages
+        assert message.external_id == first["Message-ID"]
+        assert message.body.startswith("Hello,\n\nmy card was charged twice")
+        assert desk.channels.unread_since(ticket_id) is not None
+
+    tui_body = asyncio.run(send_from_the_tui(cli, ticket_id))
+    result = cli("reply", ticket_id, "--text", "The duplicate charge is refunded.")
+    assert result.exit_code == 0, result.output
+    assert "sent via email" in result.output
+
+    tui_mail, cli_mail = (received.message for received in smtp_server.received)
+    assert [r.recipients for r in smtp_server.received] == [[CUSTOMER], [CUSTOMER]]
+    with open_desk(cli) as desk:
+        entries = sorted(desk.channels.entries(ticket_id=ticket_id), key=lambda e: e.id)
+    assert [e.state for e in entries] == [DeliveryState.SENT, DeliveryState.SENT]
+    for mail, entry, body in zip(
+        (tui_mail, cli_mail), entries, (tui_body, "The duplicate charge is refunded."), strict=True
+    ):
+        assert mail["Message-ID"] == entry.message_id
+        assert mail["Message-ID"].startswith("<") and mail["Message-ID"].endswith(">")
+        assert mail["In-Reply-To"] == first["Message-ID"]
+        assert first["Message-ID"] in mail["References"].split()
+        assert mail["Subject"] == f"Re: Charged twice for order 1042 [{ticket_id}]"
+        assert mail["From"].addresses[0].addr_spec == TEAM
+        assert mail["Reply-To"].addresses[0].addr_spec == TEAM
+        assert mail["From"].addresses[0].display_name == "ACME Support"
+        assert mail["To"].addresses[0].addr_spec == CUSTOMER
+        plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")  # wire CRLF
+        assert plain.strip() == body.strip()
+    # The second reply threads under the first as well.
+    assert tui_mail["Message-ID"] in cli_mail["References"].split()
+    # A copy of each went to the Sent folder, where find_delivered looks.
+    sent_ids = [m["Message-ID"] for m in mailbox.messages(mailbox.sent)]
+    assert sent_ids == [tui_mail["Message-ID"], cli_mail["Message-ID"]]
+
+    answer = customer_mail(
+        f"Re: Charged twice for order 1042 [{ticket_id}]",
+        "Thank you, I see the refund now.\n\n"
+        f"On Mon, 2 Nov 2026 at 09:00, ACME Support <{TEAM}> wrote:\n"
+        "> The duplicate charge is refunded.\n"
+        ">\n"
+        "> On Mon, Ann Lee wrote:\n"
+        ">> my card was charged twice for order 1042.\n",
+        in_reply_to=cli_mail["Message-ID"],
+        references=f"{first['Message-ID']} {tui_mail['Message-ID']} {cli_mail['Message-ID']}",
+    )
+    mailbox.append(answer)
+    with open_desk(cli) as desk:
+        assert desk.ticket(ticket_id).status is Status.PENDING
+        desk.solve(ticket_id)
+        assert desk.channels.unread_since(ticket_id) is None  # read when it was answered
+
+    output = sync_once(cli)
+    assert "1 new message" in output and f"reopened {ticket_id}" in output
+    assert "new ticket" not in output
+    assert [row["id"] for row in tickets_of(cli)] == [ticket_id]
+    with open_desk(cli) as desk:
+        ticket = desk.ticket(ticket_id)
+        assert ticket.status is Status.OPEN
+        assert desk.channels.unread_since(ticket_id) is not None
+        latest = ticket.messages[-1]
+        assert latest.author is Author.CUSTOMER
+        assert latest.external_id == answer["Message-ID"]
+        assert latest.body == "Thank you, I see the refund now."
+        assert [m.author for m in ticket.messages] == [
+            Author.CUSTOMER,
+            Author.AGENT,
+            Author.AGENT,
+            Author.CUSTOMER,
+        ]
+        assert "reopen" in [a.action for a in desk.store.list_actions(ticket_id)]
+
+    # Syncing again brings nothing twice.
+    assert "email: 0 new messages" in sync_once(cli)
+    assert len(smtp_server.received) == 2
