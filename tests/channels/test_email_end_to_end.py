@@ -11,16 +11,11 @@ environment.
 from __future__ import annotations
 
 import asyncio
-import json
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
 
 from conftest import Cli
-from deskpilot.desk import Desk
 from deskpilot.models import Author, Status
 from deskpilot.store.channels import DeliveryState
 from deskpilot.testing.mail import (  # noqa: F401  (fixtures)
@@ -32,33 +27,16 @@ from deskpilot.testing.mail import (  # noqa: F401  (fixtures)
 )
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.ticket import TicketScreen
-from deskpilot.workspace import Workspace
 
-TEAM = "help@acme.test"
-CUSTOMER = "ann.lee@example.com"
-
-
-def email_config(mailbox: TestMailbox, smtp: SmtpServer, imap_port: int | None = None) -> str:
-    """``[connectors.email]`` as the README tells a user to write it (no secrets in it)."""
-    account = mailbox.account
-    return (
-        "[connectors.email]\n"
-        f'address = "{TEAM}"\n'
-        'display_name = "ACME Support"\n'
-        f'imap_host = "{account.host}"\n'
-        f"imap_port = {imap_port or account.port}\n"
-        "imap_ssl = false\n"
-        f'imap_user = "{account.user}"\n'
-        f'mailbox = "{mailbox.inbox}"\n'
-        f'quarantine_folder = "{mailbox.quarantine}"\n'
-        f'sent_folder = "{mailbox.sent}"\n'
-        'smtp_host = "127.0.0.1"\n'
-        f"smtp_port = {smtp.port}\n"
-        'smtp_security = "starttls"\n'
-        f'smtp_user = "{smtp.user}"\n'
-        f'ca_file = "{smtp.ca_file}"\n'
-        "timeout_seconds = 5\n"
-    )
+from .email_kit import (
+    CUSTOMER,
+    TEAM,
+    customer_mail,
+    make_email_workspace,
+    open_desk,
+    sync_once,
+    tickets_of,
+)
 
 
 @pytest.fixture
@@ -68,52 +46,7 @@ def email_workspace(
     smtp_server: SmtpServer,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
-    cli = Cli(tmp_path / "ws")
-    assert cli("init").exit_code == 0
-    (cli.workspace_dir / "config.toml").write_text(email_config(mailbox, smtp_server))
-    monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD", mailbox.account.password)
-    monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__SMTP_PASSWORD", smtp_server.password)
-    return cli
-
-
-def customer_mail(
-    subject: str,
-    body: str,
-    *,
-    sender: str = CUSTOMER,
-    in_reply_to: str = "",
-    references: str = "",
-    **headers: str,
-) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = f"Ann Lee <{sender}>"
-    mail["To"] = TEAM
-    mail["Subject"] = subject
-    mail["Date"] = format_datetime(datetime.now(UTC))
-    mail["Message-ID"] = make_msgid(domain="example.com")
-    if in_reply_to:
-        mail["In-Reply-To"] = in_reply_to
-        mail["References"] = references or in_reply_to
-    for name, value in headers.items():
-        mail[name.replace("_", "-")] = value
-    mail.set_content(body)
-    return mail
-
-
-def sync_once(cli: Cli, *extra: str) -> str:
-    result = cli("sync", "--once", *extra)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def open_desk(cli: Cli) -> Desk:
-    return Desk.open(Workspace.existing(cli.workspace_dir))
-
-
-def tickets_of(cli: Cli) -> list[dict[str, object]]:
-    result = cli("queue", "--json", "--status", "all")
-    assert result.exit_code == 0, result.output
-    return list(json.loads(result.output))
+    return make_email_workspace(tmp_path, mailbox, smtp_server, monkeypatch)
 
 
 async def send_from_the_tui(cli: Cli, ticket_id: str) -> str:
@@ -133,6 +66,7 @@ async def send_from_the_tui(cli: Cli, ticket_id: str) -> str:
         return sent.body
 
 
+@pytest.mark.slow
 def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
     email_workspace: Cli,
     mailbox: TestMailbox,  # noqa: F811
@@ -182,7 +116,9 @@ def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
         assert mail["Reply-To"].addresses[0].addr_spec == TEAM
         assert mail["From"].addresses[0].display_name == "ACME Support"
         assert mail["To"].addresses[0].addr_spec == CUSTOMER
-        plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")  # wire CRLF
+        text_part = mail.get_body(("plain",))
+        assert text_part is not None
+        plain = text_part.get_content().replace("\r\n", "\n")  # the wire's CRLF
         assert plain.strip() == body.strip()
     # The second reply threads under the first as well.
     assert tui_mail["Message-ID"] in cli_mail["References"].split()
