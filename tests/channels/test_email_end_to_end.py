@@ -166,3 +166,48 @@ def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
     # Syncing again brings nothing twice.
     assert "email: 0 new messages" in sync_once(cli)
     assert len(smtp_server.received) == 2
+
+
+def test_an_imported_ticket_is_answered_by_email_and_found_again_by_its_subject_tag(
+    email_workspace: Cli,
+    mailbox: TestMailbox,  # noqa: F811
+    smtp_server: SmtpServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A ticket from ``import tickets`` (no channel of its own, an id of the team's own shape)
+    is answered through ``[connectors.email]``; the customer's client drops In-Reply-To, so the
+    tag in the subject is all that leads back, and then a later answer threads by its ids."""
+    cli = email_workspace
+    records = tmp_path / "tickets.jsonl"
+    records.write_text(
+        '{"id": "ZD-4512", "subject": "Locked out", "body": "I cannot get in since this '
+        f'morning", "customer": {{"email": "{CUSTOMER}", "name": "Ann Lee"}}}}\n'
+    )
+    assert cli("import", "tickets", str(records)).exit_code == 0
+    result = cli("reply", "ZD-4512", "--text", "Your account is unlocked.")
+    assert result.exit_code == 0 and "sent via email" in result.output, result.output
+    (received,) = smtp_server.received
+    sent = received.message
+    assert sent["Subject"] == "Re: Locked out [ZD-4512]"
+    assert sent["In-Reply-To"] is None and sent["References"] is None  # nothing to answer
+
+    mailbox.append(customer_mail("Re: Locked out [ZD-4512]", "Thanks, I am in again."))
+    output = sync_once(cli, "--no-outbound")
+    assert "1 follow-up" in output and "reopened ZD-4512" in output
+    assert "new ticket" not in output
+    later = customer_mail(
+        "One more thing", "Can I change my password too?", in_reply_to=sent["Message-ID"]
+    )
+    mailbox.append(later)
+    with open_desk(cli) as desk:
+        desk.solve("ZD-4512")
+    assert "reopened ZD-4512" in sync_once(cli, "--no-outbound")
+    assert [row["id"] for row in tickets_of(cli)] == ["ZD-4512"]
+    with open_desk(cli) as desk:
+        ticket = desk.ticket("ZD-4512")
+        assert ticket.source == "" and desk.reply_channel("ZD-4512") == "email"
+        assert [m.body for m in ticket.messages[-2:]] == [
+            "Thanks, I am in again.",
+            "Can I change my password too?",
+        ]
+        assert ticket.messages[-1].external_id == later["Message-ID"]
