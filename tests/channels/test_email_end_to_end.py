@@ -168,6 +168,7 @@ def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
     assert len(smtp_server.received) == 2
 
 
+@pytest.mark.slow
 def test_an_imported_ticket_is_answered_by_email_and_found_again_by_its_subject_tag(
     email_workspace: Cli,
     mailbox: TestMailbox,  # noqa: F811

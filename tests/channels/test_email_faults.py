@@ -60,6 +60,7 @@ def one_ticket(cli: Cli, mailbox: TestMailbox) -> tuple[str, str]:  # noqa: F811
     return str(row["id"]), str(mail["Message-ID"])
 
 
+@pytest.mark.slow
 def test_a_refusing_smtp_server_queues_the_reply_and_a_later_sync_delivers_it_once(
     email_workspace: Cli,
     mailbox: TestMailbox,  # noqa: F811
@@ -281,3 +282,21 @@ def test_serve_killed_while_delivering_by_email_sends_the_reply_once_after_resta
         assert desk.ticket(ticket_id).messages[-1].author is Author.AGENT
     assert received.message["Message-ID"] == entry.message_id
     assert [m["Message-ID"] for m in mailbox.messages(mailbox.sent)] == [entry.message_id]
+
+
+@pytest.mark.slow
+def test_a_wrong_imap_password_fails_the_sync_in_one_line_naming_the_setting_not_the_secret(
+    email_workspace: Cli,
+    mailbox: TestMailbox,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wrong = "not-the-password-4711"
+    monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD", wrong)
+    mailbox.append(customer_mail("Hello", "Anyone there?"))
+    output = sync_once(email_workspace, "--no-outbound")
+    (line,) = [line for line in output.splitlines() if line.startswith("email:")]
+    assert line.startswith("email: sync failed: ConnectorAuthError:")
+    assert "DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD" in line or "imap_password" in line
+    assert wrong not in output and "Traceback" not in output
+    assert tickets_of(email_workspace) == []
+    assert len(mailbox.uids()) == 1  # nothing taken from the mailbox
