@@ -11,8 +11,14 @@ environment.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from conftest import Cli
@@ -212,3 +218,51 @@ def test_an_imported_ticket_is_answered_by_email_and_found_again_by_its_subject_
             "Can I change my password too?",
         ]
         assert ticket.messages[-1].external_id == later["Message-ID"]
+
+
+@pytest.mark.slow
+def test_serve_pulls_the_inbox_delivers_replies_and_reports_the_email_channel_on_health(
+    email_workspace: Cli,
+    mailbox: TestMailbox,  # noqa: F811
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    from .test_serve import free_port, wait_for
+
+    cli = email_workspace
+    mailbox.append(customer_mail("Invoice missing", "I never got the invoice for May."))
+    env = {
+        **os.environ,
+        "DESKPILOT_WORKSPACE": str(cli.workspace_dir),
+        "DESKPILOT_CHANNELS__SYNC_SECONDS": "0.3",
+        "DESKPILOT_CHANNELS__DELIVER_SECONDS": "0.2",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deskpilot.cli.app", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    health_url = f"http://127.0.0.1:{port}/health"
+
+    def email_health(imported: int, sent: int) -> dict[str, Any] | None:
+        email = httpx.get(health_url).json()["channels"].get("email")
+        return email if email and (email["imported"], email["sent"]) == (imported, sent) else None
+
+    try:
+        wait_for(lambda: email_health(1, 0), server)
+        (row,) = tickets_of(cli)
+        ticket_id = str(row["id"])
+        queued = cli("reply", ticket_id, "--text", "It is attached now.", "--no-deliver")
+        assert queued.exit_code == 0, queued.output
+        health = wait_for(lambda: email_health(1, 1), server)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, log = server.communicate(timeout=60)
+    assert server.returncode == 0, log
+    assert health["pulls"] and health["last_error"] == "" and health["outbox_depth"] == 0
+    (received,) = smtp_server.received
+    assert received.message["Subject"] == f"Re: Invoice missing [{ticket_id}]"
+    assert f"new ticket {ticket_id} from {CUSTOMER}" in log
+    assert f"on {ticket_id} delivered via email" in log
