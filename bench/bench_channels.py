@@ -14,7 +14,12 @@ Outbound: ``--replies`` replies to aiosmtpd on loopback over STARTTLS with AUTH,
 each (as the outbox delivers them). Baseline: ``aiosmtplib.send`` of a prepared message.
 DeskPilot: ``deliver`` (Markdown rendered, headers built), with and without the Sent copy
 appended over IMAP.
-The desk's side (matching to tickets, triage) is not measured here.
+Through the desk: the same mails in a fresh folder synced by the channel core into a fresh
+workspace (``ChannelSync``: pulled, matched to tickets, customers created, stored with the cursor
+in one transaction, triaged, marked unread), against the bare imaplib fetch of the same run; then
+``--replies`` of those tickets answered (``send_reply``, not timed) and the outbox delivered by
+the delivery worker (claim with a lease, deliver with the Sent copy, mark sent), against the bare
+``aiosmtplib.send``. One run each (a synced folder is marked processed).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import imaplib
+import os
 import statistics
 import sys
 import tempfile
@@ -38,10 +44,12 @@ import aiosmtplib
 from deskpilot.connectors.base import ConnectorContext
 from deskpilot.connectors.builtin.email import EmailConfig, EmailConnector
 from deskpilot.connectors.models import OutboundReply
+from deskpilot.store.channels import DeliveryState
 from deskpilot.testing.dovecot import ImapAccount, dovecot_binary
 from deskpilot.testing.dovecot import start as start_dovecot
 from deskpilot.testing.dovecot import stop as stop_dovecot
 from deskpilot.testing.mail import EXPORTED_IMAP_URL, SmtpServer, TestMailbox
+from deskpilot.workspace import Workspace
 
 BATCH = 25
 QUOTED = (
@@ -153,6 +161,66 @@ def reply(number: int) -> OutboundReply:
     )
 
 
+def desk_config(account: ImapAccount, mailbox: TestMailbox, smtp: SmtpServer) -> str:
+    """``[connectors.email]`` as a user writes it; the passwords go in the environment."""
+    return (
+        "[connectors.email]\n"
+        'address = "help@acme.test"\n'
+        f'imap_host = "{account.host}"\nimap_port = {account.port}\nimap_ssl = false\n'
+        f'imap_user = "{account.user}"\nmailbox = "{mailbox.inbox}"\n'
+        f'sent_folder = "{mailbox.sent}"\nquarantine_folder = "{mailbox.quarantine}"\n'
+        f'smtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nsmtp_user = "{smtp.user}"\n'
+        f'ca_file = "{smtp.ca_file}"\nfetch_batch = {BATCH}\nmax_messages_per_pull = 1000000\n'
+    )
+
+
+def through_the_desk(
+    account: ImapAccount, smtp: SmtpServer, messages: int, replies: int
+) -> tuple[float, float]:
+    """Seconds to sync ``messages`` mails into triaged tickets, and to deliver ``replies``
+    queued replies through the outbox worker, on a fresh folder and workspace."""
+    from deskpilot.desk import Desk
+
+    mailbox = TestMailbox(account, f"bench-desk-{uuid.uuid4().hex[:8]}")
+    with mailbox.client() as client:
+        for number in range(messages):
+            client.append(mailbox.inbox, customer_mail(number))
+    os.environ["DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD"] = account.password
+    os.environ["DESKPILOT_CONNECTORS__EMAIL__SMTP_PASSWORD"] = smtp.password
+    workspace = Workspace.create(Path(tempfile.mkdtemp(prefix="deskpilot-bench-ws-")) / "ws")
+    workspace.config_file.write_text(desk_config(account, mailbox, smtp))
+    with Desk.open(workspace) as desk:
+        desk.triage()  # trained before the clock starts, as serve's first round would be
+
+        async def sync() -> None:
+            try:
+                await desk.channel_sync().sync("email", desk.ticket_sources()["email"])
+            finally:
+                await desk.aclose_connectors()
+
+        start = time.perf_counter()
+        asyncio.run(sync())
+        sync_seconds = time.perf_counter() - start
+        tickets = desk.queue(limit=None)
+        assert len(tickets) == messages, len(tickets)
+        assert all(desk.ticket(t.id).intent for t in tickets[:20])  # triaged
+        for row in tickets[:replies]:
+            desk.send_reply(row.id, "Hi,\n\nthe **VAT number** is fixed.\n\nBest,\nBob")
+
+        async def deliver() -> int:
+            try:
+                return len(await desk.deliver_outbox())
+            finally:
+                await desk.aclose_connectors()
+
+        start = time.perf_counter()
+        delivered = asyncio.run(deliver())
+        deliver_seconds = time.perf_counter() - start
+        sent = [e for e in desk.outbox(limit=None) if e.state is DeliveryState.SENT]
+        assert delivered == replies == len(sent)
+    return sync_seconds, deliver_seconds
+
+
 def time_async(
     count: int, send: Callable[[int], Awaitable[object]], close: Callable[[], Awaitable[None]]
 ) -> float:
@@ -189,6 +257,8 @@ def main() -> None:
             for number in range(args.messages):
                 client.append(mailbox.inbox, customer_mail(number))
         print(f"IMAP: Dovecot at {account.host}:{account.port}; SMTP: aiosmtpd, STARTTLS + AUTH")
+        # A shared machine's load moves these figures; print it so readers can judge.
+        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
         bare = median_of(3, lambda: bare_imap_fetch(account, mailbox.inbox))
         ours = median_of(3, lambda: connector_pull(connector_for(account, mailbox, smtp)))
@@ -198,6 +268,12 @@ def main() -> None:
         print(
             f"{'email connector pull -> InboundMessage':<40} {args.messages / ours:>9.0f} "
             f"messages/s   {ours / bare:.2f}x the baseline's time"
+        )
+
+        desk_sync, desk_deliver = through_the_desk(account, smtp, args.messages, args.replies)
+        print(
+            f"{'sync -> stored, triaged tickets (desk)':<40} {args.messages / desk_sync:>9.0f} "
+            f"messages/s   {desk_sync / bare:.2f}x the baseline's time"
         )
 
         count = args.replies
@@ -242,7 +318,12 @@ def main() -> None:
                 f"{name:<40} {count / seconds:>9.0f} replies/s   "
                 f"{seconds / bare_seconds:.2f}x the baseline's time"
             )
-        assert len(smtp.received) == 3 * count
+        print(
+            f"{'outbox worker (claim, deliver, Sent copy)':<40} {count / desk_deliver:>9.0f} "
+            f"replies/s   {desk_deliver / bare_seconds:.2f}x the baseline's time"
+        )
+        assert len(smtp.received) == 4 * count
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     finally:
         smtp.stop()
         if folder is not None:
