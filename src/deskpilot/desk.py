@@ -271,6 +271,15 @@ class Desk:
         self.store.update_ticket(
             ticket_id, intent=intent, intent_confidence=1.0, intent_source=IntentSource.CORRECTION
         )
+        # The hand-off decision and its reason follow the corrected intent at once; no model
+        # is needed for that, so the retraining can wait for the next triage. (Imported here:
+        # triage pulls in scikit-learn, which start-up does without.)
+        from deskpilot.understand.triage import corrected_prediction, triage_record
+
+        record = triage_record(
+            self.store.get_ticket(ticket_id), corrected_prediction(intent), self.settings.triage
+        )
+        self.store.save_triages([record])
         # The model is stale now; the next triage retrains it with this label included.
         self.workspace.intent_model_path.unlink(missing_ok=True)
         self._triage = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskpilot.config import TriageSettings
-from deskpilot.models import Author, Ticket, TriageRecord
+from deskpilot.models import Author, IntentSource, Ticket, TriageRecord
 from deskpilot.store import Store
 from deskpilot.understand.datasets import Example
 from deskpilot.understand.handoff import decide
@@ -42,24 +42,10 @@ class Triage:
         predictions = self.classifier.predict_many(
             [ticket_text(t.subject, t.first_customer_message) for t in tickets]
         )
-        return [self._record(t, p) for t, p in zip(tickets, predictions, strict=True)]
-
-    def _record(self, ticket: Ticket, prediction: IntentPrediction) -> TriageRecord:
-        customer_words = " ".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
-        reading = read_sentiment(f"{ticket.subject}. {customer_words}")
-        handoff = decide(prediction, reading, self.policy)
-        return TriageRecord(
-            ticket_id=ticket.id,
-            intent=prediction.intent,
-            confidence=prediction.confidence,
-            out_of_scope=prediction.out_of_scope,
-            alternatives=list(prediction.alternatives),
-            sentiment=reading.sentiment,
-            signals=sorted(s.value for s in reading.signals),
-            evidence=list(reading.evidence),
-            handoff=handoff.needed,
-            handoff_reason=handoff.reason,
-        )
+        return [
+            triage_record(t, _corrected(t) or p, self.policy)
+            for t, p in zip(tickets, predictions, strict=True)
+        ]
 
     def run(
         self, store: Store, tickets: Sequence[Ticket], progress: Progress | None = None
@@ -73,6 +59,40 @@ class Triage:
             if progress:
                 progress(len(records), len(tickets))
         return records
+
+
+def triage_record(
+    ticket: Ticket, prediction: IntentPrediction, policy: TriageSettings
+) -> TriageRecord:
+    """The triage of ``ticket`` given its intent: sentiment read, hand-off decided."""
+    customer_words = " ".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
+    reading = read_sentiment(f"{ticket.subject}. {customer_words}")
+    handoff = decide(prediction, reading, policy)
+    return TriageRecord(
+        ticket_id=ticket.id,
+        intent=prediction.intent,
+        confidence=prediction.confidence,
+        out_of_scope=prediction.out_of_scope,
+        alternatives=list(prediction.alternatives),
+        sentiment=reading.sentiment,
+        signals=sorted(s.value for s in reading.signals),
+        evidence=list(reading.evidence),
+        handoff=handoff.needed,
+        handoff_reason=handoff.reason,
+    )
+
+
+def corrected_prediction(intent: str) -> IntentPrediction:
+    """An agent's correction read as a certain prediction: the hand-off follows it."""
+    return IntentPrediction(intent=intent, confidence=1.0, alternatives=())
+
+
+def _corrected(ticket: Ticket) -> IntentPrediction | None:
+    """A corrected ticket keeps its agent's intent when triaged again (the classifier's guess
+    must not bring back a hand-off reason the agent corrected away)."""
+    if ticket.intent_source is IntentSource.CORRECTION and ticket.intent:
+        return corrected_prediction(ticket.intent)
+    return None
 
 
 def load_or_train(
