@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from deskpilot.understand.handoff import decide
 from deskpilot.understand.intents import ClassifierError, IntentClassifier, IntentPrediction
 from deskpilot.understand.sentiment import Signal, read_sentiment
 from deskpilot.understand.taxonomy import default_taxonomy_text, load_taxonomy, seed_examples
+from deskpilot.workspace import Workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not SHARED.exists():  # a clone outside the workplace: the data sets sit beside it
@@ -437,3 +439,49 @@ def test_a_correction_moves_the_handoff_decision_and_its_reason(desk: Desk, tmp_
     moved = desk.store.get_triage("K-1")
     assert moved is not None and moved.handoff
     assert "'contract_negotiation' is handled by humans only" in moved.handoff_reason
+
+
+# --- a low confidence alone hands nothing over when an article answers ------------------------
+
+
+def test_an_unsure_ticket_an_article_answers_stays_with_the_copilot(
+    frozen_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_classifier: None
+) -> None:
+    shutil.copytree(frozen_demo, tmp_path / "ws")
+    monkeypatch.setenv("DESKPILOT_TRIAGE__MIN_CONFIDENCE", "0.99")  # every intent is unsure
+    rows = [
+        {
+            "id": "Q-1",
+            "subject": "Quick question",
+            "body": "Is there a Salesforce integration and how do I set it up?",
+        },
+        {
+            "id": "Q-2",
+            "subject": "Quick question",
+            "body": "Should we incorporate in Delaware or stay in Ohio?",
+        },
+    ]
+    with Desk.open(Workspace.existing(tmp_path / "ws")) as desk:
+        desk.import_tickets(write_jsonl(tmp_path / "t.jsonl", rows))
+        answered, unanswered = desk.store.get_triage("Q-1"), desk.store.get_triage("Q-2")
+    assert answered is not None and answered.confidence < 0.99
+    assert not answered.handoff, answered.handoff_reason  # "Connect Salesforce or HubSpot"
+    assert unanswered is not None and unanswered.handoff
+    assert "intent confidence" in unanswered.handoff_reason or unanswered.out_of_scope
+
+
+def test_the_article_check_is_asked_only_when_confidence_alone_would_hand_off() -> None:
+    policy = TriageSettings(min_confidence=0.5)
+    calm = read_sentiment("how do I connect salesforce?")
+    asked: list[str] = []
+
+    def article() -> str | None:
+        asked.append("asked")
+        return "Connect Salesforce or HubSpot"
+
+    unsure = IntentPrediction("onboarding", 0.3, ())
+    assert not decide(unsure, calm, policy, article).needed
+    assert decide(unsure, calm, policy).needed
+    human_only = IntentPrediction("complaint", 0.3, ())
+    assert decide(human_only, calm, policy, article).needed
+    assert len(asked) == 1

@@ -13,6 +13,7 @@ from pathlib import Path
 from deskpilot.config import TriageSettings
 from deskpilot.models import Author, IntentSource, Ticket, TriageRecord
 from deskpilot.store import Store
+from deskpilot.understand.answered import KnowledgeAnswers
 from deskpilot.understand.datasets import Example
 from deskpilot.understand.handoff import decide
 from deskpilot.understand.intents import ClassifierError, IntentClassifier, IntentPrediction
@@ -37,13 +38,14 @@ def training_examples(store: Store, taxonomy: dict[str, IntentSpec]) -> list[Exa
 class Triage:
     classifier: IntentClassifier
     policy: TriageSettings
+    knowledge: KnowledgeAnswers | None = None  # articles that answer unsure tickets
 
     def assess(self, tickets: Sequence[Ticket]) -> list[TriageRecord]:
         predictions = self.classifier.predict_many(
             [ticket_text(t.subject, t.first_customer_message) for t in tickets]
         )
         return [
-            triage_record(t, _corrected(t) or p, self.policy)
+            triage_record(t, _corrected(t) or p, self.policy, self.knowledge)
             for t, p in zip(tickets, predictions, strict=True)
         ]
 
@@ -62,12 +64,17 @@ class Triage:
 
 
 def triage_record(
-    ticket: Ticket, prediction: IntentPrediction, policy: TriageSettings
+    ticket: Ticket,
+    prediction: IntentPrediction,
+    policy: TriageSettings,
+    knowledge: KnowledgeAnswers | None = None,
 ) -> TriageRecord:
     """The triage of ``ticket`` given its intent: sentiment read, hand-off decided."""
     customer_words = " ".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
     reading = read_sentiment(f"{ticket.subject}. {customer_words}")
-    handoff = decide(prediction, reading, policy)
+    text = ticket_text(ticket.subject, ticket.first_customer_message)
+    answered_by = (lambda: knowledge.article_for(text)) if knowledge else None
+    handoff = decide(prediction, reading, policy, answered_by)
     return TriageRecord(
         ticket_id=ticket.id,
         intent=prediction.intent,
