@@ -410,6 +410,13 @@ def test_intents_eval_measures_the_workspaces_classifier_unless_told(
     unknown = cli("intents", "eval", "--classifier", "bert", *files)
     assert unknown.exit_code == 2 and "bert" in unknown.stderr
 
+    # With --shots the ensemble self-trains on the rest of --train, its labels removed.
+    few = json.loads(
+        cli("intents", "eval", "--classifier", "ensemble", "--shots", "3", *files).stdout
+    )
+    assert (few["n_train"], few["unlabelled"]) == (12, 28)
+    assert json.loads(cli("intents", "eval", "--shots", "3", *files).stdout)["unlabelled"] == 0
+
 
 # --- consistency: a correction moves the hand-off with it ------------------------------------
 

@@ -95,6 +95,12 @@ def correct(context: Context, ticket_id: str, intent: str) -> None:
     type=click.Choice(CLASSIFIERS),
     help="The classifier to measure (default: the workspace's [triage] classifier).",
 )
+@click.option(
+    "--self-train/--no-self-train",
+    default=True,
+    show_default=True,
+    help="With --shots: the ensemble also learns from the rest of --train, labels removed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_context
 def evaluate_intents(
@@ -104,6 +110,7 @@ def evaluate_intents(
     shots: int | None,
     seed: int,
     classifier: str | None,
+    self_train: bool,
     as_json: bool,
 ) -> None:
     """Train on --train and measure on --test (Banking77 CSV, CLINC150 JSON or ticket JSONL).
@@ -121,21 +128,37 @@ def evaluate_intents(
     validation = load_validation(train_file)
     if validation == test:
         validation = None  # the test examples are the validation part: calibrating on them cheats
+    unlabelled: list[str] = []
     if shots is not None:
-        train = sample_shots(train, shots, seed)
+        chosen = sample_shots(train, shots, seed)
+        if self_train and features == "ensemble":  # as a workspace's unlabelled tickets
+            unlabelled = [e.text for e in set(train) - set(chosen)]
+            unlabelled.sort()  # a set's order changes between runs
+        train = chosen
     with progress_bar("Evaluating") as report:
         result = evaluate(
             train,
             test,
             classifier=IntentClassifier(features=features),
             validation=validation,
+            unlabelled=unlabelled,
             progress=lambda done, total: report(done, total, ""),
         )
     figures = result.as_dict()
     if as_json:
-        click.echo(json.dumps({"classifier": features, **figures, "shots": shots, "seed": seed}))
+        click.echo(
+            json.dumps(
+                {
+                    "classifier": features,
+                    **figures,
+                    "shots": shots,
+                    "seed": seed,
+                    "unlabelled": len(unlabelled),
+                }
+            )
+        )
         return
-    figures = {"classifier": features, **figures}
+    figures = {"classifier": features, **figures, "unlabelled": len(unlabelled)}
     width = max(len(key) for key in figures)
     for key, value in figures.items():
         click.echo(f"{key:<{width}}  {value}")

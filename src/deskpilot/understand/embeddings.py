@@ -112,6 +112,11 @@ class SentenceEmbedder:
                     self._recent.popitem(last=False)
         return np.vstack([known[text] for text in batch])
 
+    def forget(self) -> None:
+        """Drop the remembered vectors (a benchmark timing training from cold)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def _embed_now(self, batch: list[str]) -> FloatArray:
         # norm=False: wordllama divides by a zero norm for an empty text; we guard instead.
         words = np.asarray(self._wordllama.embed(batch, norm=False), dtype=np.float32)

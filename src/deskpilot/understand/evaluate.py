@@ -59,13 +59,15 @@ def evaluate(
     *,
     classifier: IntentClassifier | None = None,
     validation: Sequence[Example] | None = None,
+    unlabelled: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> EvalReport:
-    """Train on ``train``, measure on ``test``; ``validation`` (labelled, with out-of-scope
-    examples) chooses the out-of-scope threshold, else the classifier's default stands."""
+    """Train on ``train`` (and ``unlabelled`` texts, see ``IntentClassifier.fit``), measure on
+    ``test``; ``validation`` (labelled, with out-of-scope examples) chooses the out-of-scope
+    threshold, else the classifier's default stands."""
     classifier = classifier or IntentClassifier()
     started = time.perf_counter()
-    classifier.fit(train)
+    classifier.fit(train, unlabelled)
     train_seconds = time.perf_counter() - started
     threshold_from = "default"
     if validation and any(e.intent == OUT_OF_SCOPE for e in validation):
