@@ -36,6 +36,24 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
             monkeypatch.delenv(variable)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("DESKPILOT_AGENT__NAME", "ada")
+    monkeypatch.setenv(*LIGHT_CLASSIFIER)
+
+
+# Tests that do not measure understanding triage with the light TF-IDF classifier: training the
+# default ensemble in every test workspace would slow the suite for nothing it checks. Tests of
+# the default classifier ask for the ``default_classifier`` fixture.
+LIGHT_CLASSIFIER = ("DESKPILOT_TRIAGE__CLASSIFIER", "tfidf")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Session and module fixtures (the frozen demo) build before any test's own environment.
+    os.environ[LIGHT_CLASSIFIER[0]] = LIGHT_CLASSIFIER[1]
+
+
+@pytest.fixture
+def default_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workspace's configured classifier (the ``ensemble`` by default), not the light one."""
+    monkeypatch.delenv(LIGHT_CLASSIFIER[0])
 
 
 @pytest.fixture

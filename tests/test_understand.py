@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from deskpilot.understand.handoff import decide
 from deskpilot.understand.intents import ClassifierError, IntentClassifier, IntentPrediction
 from deskpilot.understand.sentiment import Signal, read_sentiment
 from deskpilot.understand.taxonomy import default_taxonomy_text, load_taxonomy, seed_examples
+from deskpilot.workspace import Workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not SHARED.exists():  # a clone outside the workplace: the data sets sit beside it
@@ -326,3 +328,167 @@ def test_intents_eval_bad_file_is_one_line(tmp_path: Path, cli: Cli) -> None:
     result = cli("intents", "eval", "--train", str(bad), "--test", str(bad))
     assert result.exit_code == 2
     assert "CSV needs a text column" in result.stderr and "Traceback" not in result.output
+
+
+# --- out of scope: the threshold is chosen on validation data -------------------------------
+
+
+def _clinc_slice(intents: int, out_of_scope: int) -> dict[str, list[list[str]]]:
+    """A few CLINC150 intents (CC-BY-3.0, Larson et al. 2019) and some out-of-scope queries."""
+    data = json.loads((SHARED / "clinc150" / "data_trainval.json").read_text())
+    rng = random.Random(0)
+    keep = set(sorted({label for _, label in data["train"]})[:intents])
+    small = {part: [pair for pair in data[part] if pair[1] in keep] for part in ("train", "val")}
+    small["oos_train"] = rng.sample(data["oos_train"], out_of_scope)
+    small["oos_val"] = rng.sample(data["oos_val"], out_of_scope)
+    return small
+
+
+def _examples(pairs: list[list[str]]) -> list[Example]:
+    return [Example(text, OUT_OF_SCOPE if label == "oos" else label) for text, label in pairs]
+
+
+@needs_shared_data
+def test_the_out_of_scope_threshold_is_the_lowest_reaching_the_recall_on_validation() -> None:
+    small = _clinc_slice(intents=10, out_of_scope=40)
+    classifier = IntentClassifier().fit(_examples(small["train"] + small["oos_train"]))
+    validation = _examples(small["val"] + small["oos_val"])
+    default = classifier.out_of_scope_below
+
+    def recall(threshold: float) -> float:
+        classifier.out_of_scope_below = threshold
+        flagged = classifier.predict_many([e.text for e in validation if e.intent == OUT_OF_SCOPE])
+        return sum(p.out_of_scope for p in flagged) / len(flagged)
+
+    chosen = classifier.calibrate_out_of_scope(validation, recall=0.8)
+    assert chosen != default and classifier.out_of_scope_below == chosen
+    assert recall(chosen) >= 0.8 > recall(round(chosen - 0.01, 2))
+    # Without out-of-scope examples to learn from, validation cannot move the threshold.
+    plain = IntentClassifier().fit(_examples(small["train"]))
+    assert plain.calibrate_out_of_scope(validation) == plain.out_of_scope_below == default
+
+
+@needs_shared_data
+def test_intents_eval_calibrates_on_the_training_files_validation_part(
+    tmp_path: Path, cli: Cli
+) -> None:
+    small = _clinc_slice(intents=10, out_of_scope=40)
+    with_val = tmp_path / "trainval.json"
+    with_val.write_text(json.dumps(small))
+    # A stand-in for the held-back test part: the validation queries under another name.
+    held_out = tmp_path / "test.json"
+    held_out.write_text(json.dumps({"test": small["val"][::2], "oos_test": small["oos_val"][::2]}))
+    args = ("intents", "eval", "--classifier", "tfidf", "--train", str(with_val), "--json")
+
+    calibrated = json.loads(cli(*args, "--test", str(held_out)).stdout)
+    assert calibrated["threshold_from"] == "validation"
+    assert calibrated["out_of_scope_below"] != 0.3
+    # Measured on the validation part itself, choosing the threshold there would cheat.
+    measured_on_val = json.loads(cli(*args, "--test", str(with_val)).stdout)
+    assert measured_on_val["threshold_from"] == "default"
+    assert measured_on_val["out_of_scope_below"] == 0.3
+
+
+# --- the classifier eval measures ------------------------------------------------------------
+
+
+@needs_shared_data
+def test_intents_eval_measures_the_workspaces_classifier_unless_told(
+    tmp_path: Path, cli: Cli, default_classifier: None
+) -> None:
+    train, test = _slice_banking77(tmp_path, intents=4, per_intent=10)
+    files = ("--train", str(train), "--test", str(test), "--json")
+    assert cli("init").exit_code == 0
+    config = cli.workspace_dir / "config.toml"
+    config.write_text(config.read_text().replace('classifier = "ensemble"', 'classifier = "tfidf"'))
+
+    configured = json.loads(cli("intents", "eval", *files).stdout)
+    assert configured["classifier"] == "tfidf"
+    chosen = cli("intents", "eval", "--classifier", "ensemble", *files)
+    assert chosen.exit_code == 0, chosen.output
+    assert json.loads(chosen.stdout)["classifier"] == "ensemble"
+    unknown = cli("intents", "eval", "--classifier", "bert", *files)
+    assert unknown.exit_code == 2 and "bert" in unknown.stderr
+
+    # With --shots the ensemble self-trains on the rest of --train, its labels removed.
+    few = json.loads(
+        cli("intents", "eval", "--classifier", "ensemble", "--shots", "3", *files).stdout
+    )
+    assert (few["n_train"], few["unlabelled"]) == (12, 28)
+    assert json.loads(cli("intents", "eval", "--shots", "3", *files).stdout)["unlabelled"] == 0
+
+
+# --- consistency: a correction moves the hand-off with it ------------------------------------
+
+
+def test_a_correction_moves_the_handoff_decision_and_its_reason(desk: Desk, tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "K-1",
+            "subject": "Worst support experience ever",
+            "body": "I'm extremely disappointed, this keeps happening and nobody cares.",
+        }
+    ]
+    desk.import_tickets(write_jsonl(tmp_path / "t.jsonl", rows))
+    before = desk.store.get_triage("K-1")
+    assert before is not None and before.intent == "complaint"
+    assert "'complaint' is handled by humans only" in before.handoff_reason
+
+    desk.correct_intent("K-1", "bug_report")
+    after = desk.store.get_triage("K-1")
+    assert after is not None and (after.intent, after.confidence) == ("bug_report", 1.0)
+    assert "complaint" not in after.handoff_reason
+    # Triaging again (the model retrained) keeps following the agent's intent.
+    [again] = desk.retriage(["K-1"])
+    assert again.intent == "bug_report" and "complaint" not in again.handoff_reason
+
+    desk.correct_intent("K-1", "contract_negotiation")
+    moved = desk.store.get_triage("K-1")
+    assert moved is not None and moved.handoff
+    assert "'contract_negotiation' is handled by humans only" in moved.handoff_reason
+
+
+# --- a low confidence alone hands nothing over when an article answers ------------------------
+
+
+def test_an_unsure_ticket_an_article_answers_stays_with_the_copilot(
+    frozen_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_classifier: None
+) -> None:
+    shutil.copytree(frozen_demo, tmp_path / "ws")
+    monkeypatch.setenv("DESKPILOT_TRIAGE__MIN_CONFIDENCE", "0.99")  # every intent is unsure
+    rows = [
+        {
+            "id": "Q-1",
+            "subject": "Quick question",
+            "body": "Is there a Salesforce integration and how do I set it up?",
+        },
+        {
+            "id": "Q-2",
+            "subject": "Quick question",
+            "body": "Should we incorporate in Delaware or stay in Ohio?",
+        },
+    ]
+    with Desk.open(Workspace.existing(tmp_path / "ws")) as desk:
+        desk.import_tickets(write_jsonl(tmp_path / "t.jsonl", rows))
+        answered, unanswered = desk.store.get_triage("Q-1"), desk.store.get_triage("Q-2")
+    assert answered is not None and answered.confidence < 0.99
+    assert not answered.handoff, answered.handoff_reason  # "Connect Salesforce or HubSpot"
+    assert unanswered is not None and unanswered.handoff
+    assert "intent confidence" in unanswered.handoff_reason or unanswered.out_of_scope
+
+
+def test_the_article_check_is_asked_only_when_confidence_alone_would_hand_off() -> None:
+    policy = TriageSettings(min_confidence=0.5)
+    calm = read_sentiment("how do I connect salesforce?")
+    asked: list[str] = []
+
+    def article() -> str | None:
+        asked.append("asked")
+        return "Connect Salesforce or HubSpot"
+
+    unsure = IntentPrediction("onboarding", 0.3, ())
+    assert not decide(unsure, calm, policy, article).needed
+    assert decide(unsure, calm, policy).needed
+    human_only = IntentPrediction("complaint", 0.3, ())
+    assert decide(human_only, calm, policy, article).needed
+    assert len(asked) == 1

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.queue_watch import QueueWatcher
+    from deskpilot.understand.answered import KnowledgeAnswers
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
@@ -292,8 +293,22 @@ class Desk:
             classifier = load_or_train(
                 self.workspace.intent_model_path, self.store, self.taxonomy(), self.settings.triage
             )
-            self._triage = Triage(classifier, self.settings.triage)
+            self._triage = Triage(classifier, self.settings.triage, self._knowledge_answers())
         return self._triage
+
+    def _knowledge_answers(self) -> KnowledgeAnswers | None:
+        """Help-centre articles that answer unsure tickets; with the ``ensemble`` classifier
+        only, whose sentence encoders judge the match (the light one loads none)."""
+        if self.settings.triage.classifier != "ensemble":
+            return None
+        from deskpilot.understand.answered import CANDIDATES, KnowledgeAnswers  # start-up time
+
+        def articles(text: str) -> list[tuple[str, str]]:
+            hits = self.knowledge().search(text, limit=CANDIDATES, kinds=["article"])
+            # The snippet marks matched words with ** **: plain text for the encoder.
+            return [(hit.title, f"{hit.title}. {hit.snippet.replace('**', '')}") for hit in hits]
+
+        return KnowledgeAnswers(articles)
 
     def taxonomy(self) -> dict[str, IntentSpec]:
         return load_taxonomy(self.workspace.intents_file)
@@ -330,6 +345,15 @@ class Desk:
         self.store.update_ticket(
             ticket_id, intent=intent, intent_confidence=1.0, intent_source=IntentSource.CORRECTION
         )
+        # The hand-off decision and its reason follow the corrected intent at once; no model
+        # is needed for that, so the retraining can wait for the next triage. (Imported here:
+        # triage pulls in scikit-learn, which start-up does without.)
+        from deskpilot.understand.triage import corrected_prediction, triage_record
+
+        record = triage_record(
+            self.store.get_ticket(ticket_id), corrected_prediction(intent), self.settings.triage
+        )
+        self.store.save_triages([record])
         # The model is stale now; the next triage retrains it with this label included.
         self.workspace.intent_model_path.unlink(missing_ok=True)
         self._triage = None

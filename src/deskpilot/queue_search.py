@@ -1,6 +1,7 @@
-"""Fuzzy search over the queue as an agent types: subject, first message and customer.
+"""Fuzzy search over the queue as an agent types: id, subject, first message and customer.
 
-Exact substring matches come first; rapidfuzz's partial ratio then finds typos and
+A ticket whose id contains the query comes first (``T-000167``, ``000167``), then exact
+substring matches; rapidfuzz's partial ratio then finds typos and
 near-misses. The corpus is read once per filter and reused for every keystroke.
 """
 
@@ -20,6 +21,7 @@ class QueueSearch:
         self._where: QueueFilter | None = None
         self._ids: list[str] = []
         self._texts: list[str] = []
+        self._searchable_ids: list[str] = []
 
     def invalidate(self) -> None:
         """New or changed tickets: read the corpus again on the next search."""
@@ -31,8 +33,9 @@ class QueueSearch:
         if not needle:
             return []
         self._load(where)
+        by_id = [i for i, ticket_id in enumerate(self._searchable_ids) if needle in ticket_id]
         exact = [i for i, text in enumerate(self._texts) if needle in text]
-        found = dict.fromkeys(exact[:MAX_RESULTS])
+        found = dict.fromkeys((by_id + exact)[:MAX_RESULTS])
         if len(found) < MAX_RESULTS:
             fuzzy = process.extract(
                 needle,
@@ -54,4 +57,5 @@ class QueueSearch:
         corpus = self._store.search_corpus(where)
         self._ids = [ticket_id for ticket_id, _text in corpus]
         self._texts = [utils.default_process(text) for _id, text in corpus]
+        self._searchable_ids = [utils.default_process(ticket_id) for ticket_id in self._ids]
         self._where = where

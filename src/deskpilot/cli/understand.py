@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast, get_args
 
 import click
 
 from deskpilot.cli.common import Context, pass_context, progress_bar, shown, workspace_option
+from deskpilot.config import TriageSettings
 from deskpilot.desk import Desk
+from deskpilot.errors import WorkspaceError
 from deskpilot.models import TriageRecord
+from deskpilot.workspace import Workspace
+
+# The classifiers [triage] accepts, read without importing scikit-learn (start-up time).
+CLASSIFIERS: tuple[str, ...] = get_args(TriageSettings.model_fields["classifier"].annotation)
 
 
 @click.command()
@@ -79,28 +86,89 @@ def correct(context: Context, ticket_id: str, intent: str) -> None:
 
 
 @intents.command("eval")
+@workspace_option
 @click.option("--train", "train_file", type=click.Path(path_type=Path), required=True)
 @click.option("--test", "test_file", type=click.Path(path_type=Path), required=True)
 @click.option("--shots", type=click.IntRange(min=1), help="Train on K examples per intent.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --shots.")
+@click.option(
+    "--classifier",
+    type=click.Choice(CLASSIFIERS),
+    help="The classifier to measure (default: the workspace's [triage] classifier).",
+)
+@click.option(
+    "--self-train/--no-self-train",
+    default=True,
+    show_default=True,
+    help="With --shots: the ensemble also learns from the rest of --train, labels removed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
 def evaluate_intents(
-    train_file: Path, test_file: Path, shots: int | None, seed: int, as_json: bool
+    context: Context,
+    train_file: Path,
+    test_file: Path,
+    shots: int | None,
+    seed: int,
+    classifier: str | None,
+    self_train: bool,
+    as_json: bool,
 ) -> None:
-    """Train on --train and measure on --test (Banking77 CSV, CLINC150 JSON or ticket JSONL)."""
-    from deskpilot.understand.datasets import load_examples
-    from deskpilot.understand.evaluate import evaluate, sample_shots
+    """Train on --train and measure on --test (Banking77 CSV, CLINC150 JSON or ticket JSONL).
 
+    A CLINC150 training file's validation part (never the test part) sets the out-of-scope
+    threshold, unless the test examples are that validation part.
+    """
+    from deskpilot.understand.datasets import load_examples, load_validation
+    from deskpilot.understand.evaluate import evaluate, sample_shots
+    from deskpilot.understand.intents import Features, IntentClassifier
+
+    features = cast(Features, classifier or _configured_classifier(context))
     train = load_examples(train_file, "train")
     test = load_examples(test_file, "test")
+    validation = load_validation(train_file)
+    if validation == test:
+        validation = None  # the test examples are the validation part: calibrating on them cheats
+    unlabelled: list[str] = []
     if shots is not None:
-        train = sample_shots(train, shots, seed)
+        chosen = sample_shots(train, shots, seed)
+        if self_train and features == "ensemble":  # as a workspace's unlabelled tickets
+            unlabelled = [e.text for e in set(train) - set(chosen)]
+            unlabelled.sort()  # a set's order changes between runs
+        train = chosen
     with progress_bar("Evaluating") as report:
-        result = evaluate(train, test, progress=lambda done, total: report(done, total, ""))
+        result = evaluate(
+            train,
+            test,
+            classifier=IntentClassifier(features=features),
+            validation=validation,
+            unlabelled=unlabelled,
+            progress=lambda done, total: report(done, total, ""),
+        )
     figures = result.as_dict()
     if as_json:
-        click.echo(json.dumps({**figures, "shots": shots, "seed": seed}))
+        click.echo(
+            json.dumps(
+                {
+                    "classifier": features,
+                    **figures,
+                    "shots": shots,
+                    "seed": seed,
+                    "unlabelled": len(unlabelled),
+                }
+            )
+        )
         return
+    figures = {"classifier": features, **figures, "unlabelled": len(unlabelled)}
     width = max(len(key) for key in figures)
     for key, value in figures.items():
         click.echo(f"{key:<{width}}  {value}")
+
+
+def _configured_classifier(context: Context) -> str:
+    """The workspace's ``[triage] classifier``; the default one outside any workspace."""
+    try:
+        workspace = Workspace.existing(context.workspace_dir)
+    except WorkspaceError:
+        return TriageSettings().classifier
+    return workspace.settings().triage.classifier

@@ -43,6 +43,18 @@ def load_examples(path: Path, split: Split) -> list[Example]:
     return _csv(path, text)
 
 
+def load_validation(path: Path) -> list[Example] | None:
+    """The validation part of a CLINC150 document (``val`` + ``oos_val``), or None when the
+    file has none: the data the out-of-scope threshold may be chosen on."""
+    stripped = _read_text(path).lstrip()
+    if not (stripped.startswith("{") and _is_clinc_document(stripped)):
+        return None
+    data = parse_json(stripped)
+    if "val" not in data:
+        return None
+    return _clinc_part(path, data, "val")
+
+
 def _read_text(path: Path) -> str:
     try:
         return read_utf8(path)
@@ -65,6 +77,10 @@ def _clinc(path: Path, data: Any, split: Split) -> list[Example]:
     part = next((name for name in order if name in data), None)
     if part is None:
         raise DatasetError(path, f"no '{order[0]}' part for the {split} split")
+    return _clinc_part(path, data, part)
+
+
+def _clinc_part(path: Path, data: Any, part: str) -> list[Example]:
     pairs = list(data[part]) + list(data.get(f"oos_{part}", []))
     examples = []
     for index, pair in enumerate(pairs):

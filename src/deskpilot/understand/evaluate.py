@@ -7,7 +7,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sklearn.metrics import f1_score
 
@@ -17,6 +17,7 @@ from deskpilot.understand.intents import IntentClassifier
 Progress = Callable[[int, int], None]
 TIMED_SINGLE_PREDICTIONS = 200
 BATCH = 500
+OOS_FIGURES = ("oos_recall", "oos_precision", "in_scope_accuracy")
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,13 @@ class EvalReport:
     train_seconds: float
     classify_ms_p50: float
     classify_ms_p95: float
+    out_of_scope_below: float | None = None  # the threshold used, when out of scope is tested
+    threshold_from: str | None = None  # "validation" (chosen on it) or "default"
     oos_recall: float | None = None
     oos_precision: float | None = None
     in_scope_accuracy: float | None = None
 
-    def as_dict(self) -> dict[str, float | int | None]:
+    def as_dict(self) -> dict[str, float | int | str | None]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
@@ -55,12 +58,21 @@ def evaluate(
     test: Sequence[Example],
     *,
     classifier: IntentClassifier | None = None,
+    validation: Sequence[Example] | None = None,
+    unlabelled: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> EvalReport:
+    """Train on ``train`` (and ``unlabelled`` texts, see ``IntentClassifier.fit``), measure on
+    ``test``; ``validation`` (labelled, with out-of-scope examples) chooses the out-of-scope
+    threshold, else the classifier's default stands."""
     classifier = classifier or IntentClassifier()
     started = time.perf_counter()
-    classifier.fit(train)
+    classifier.fit(train, unlabelled)
     train_seconds = time.perf_counter() - started
+    threshold_from = "default"
+    if validation and any(e.intent == OUT_OF_SCOPE for e in validation):
+        classifier.calibrate_out_of_scope(validation)
+        threshold_from = "validation"
 
     predicted: list[str] = []
     for start in range(0, len(test), BATCH):
@@ -69,7 +81,12 @@ def evaluate(
         if progress:
             progress(len(predicted), len(test))
     single = _single_prediction_ms(classifier, test)
-    return _report(train, test, predicted, train_seconds, single)
+    report = _report(train, test, predicted, train_seconds, single)
+    if report.oos_recall is None:
+        return report
+    return replace(
+        report, out_of_scope_below=classifier.out_of_scope_below, threshold_from=threshold_from
+    )
 
 
 def _single_prediction_ms(classifier: IntentClassifier, test: Sequence[Example]) -> list[float]:
@@ -93,6 +110,7 @@ def _report(
     correct = sum(t == p for t, p in zip(truth, predicted, strict=True))
     labels = sorted(set(truth) | set(predicted))
     oos = _out_of_scope_figures(truth, predicted) if OUT_OF_SCOPE in truth else {}
+    oos_recall, oos_precision, in_scope = (oos.get(k) for k in OOS_FIGURES)
     return EvalReport(
         accuracy=round(correct / len(test), 4),
         macro_f1=round(float(f1_score(truth, predicted, labels=labels, average="macro")), 4),
@@ -104,7 +122,9 @@ def _report(
         classify_ms_p95=round(statistics.quantiles(single_ms, n=20)[-1], 3)
         if len(single_ms) > 1
         else round(single_ms[0], 3),
-        **oos,
+        oos_recall=oos_recall,
+        oos_precision=oos_precision,
+        in_scope_accuracy=in_scope,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from deskpilot.config import TriageSettings
@@ -23,14 +24,19 @@ class HandoffDecision:
 
 
 def decide(
-    prediction: IntentPrediction, reading: Reading, policy: TriageSettings
+    prediction: IntentPrediction,
+    reading: Reading,
+    policy: TriageSettings,
+    answered_by: Callable[[], str | None] | None = None,
 ) -> HandoffDecision:
+    """``answered_by`` names a knowledge article that answers the ticket (asked only when the
+    intent is unsure): a low confidence alone is then no reason for a human."""
     reasons = []
     if prediction.out_of_scope:
         reasons.append("out of scope: no known intent fits this message")
     elif prediction.intent in policy.human_only_intents:
         reasons.append(f"'{prediction.intent}' is handled by humans only")
-    elif prediction.confidence < policy.min_confidence:
+    elif prediction.confidence < policy.min_confidence and not (answered_by and answered_by()):
         reasons.append(
             f"intent confidence {prediction.confidence:.2f} is under {policy.min_confidence:.2f}"
         )

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskpilot.config import TriageSettings
-from deskpilot.models import Author, Ticket, TriageRecord
+from deskpilot.models import Author, IntentSource, Ticket, TriageRecord
 from deskpilot.store import Store
+from deskpilot.understand.answered import KnowledgeAnswers
 from deskpilot.understand.datasets import Example
 from deskpilot.understand.handoff import decide
 from deskpilot.understand.intents import ClassifierError, IntentClassifier, IntentPrediction
@@ -44,6 +45,7 @@ def _question(ticket: Ticket) -> str:
 class Triage:
     classifier: IntentClassifier
     policy: TriageSettings
+    knowledge: KnowledgeAnswers | None = None  # articles that answer unsure tickets
 
     def assess(self, tickets: Sequence[Ticket]) -> list[TriageRecord]:
         predictions = self.classifier.predict_many(
@@ -61,24 +63,10 @@ class Triage:
                     prediction.confidence >= self.policy.min_confidence
                 ):
                     predictions[index] = prediction
-        return [self._record(t, p) for t, p in zip(tickets, predictions, strict=True)]
-
-    def _record(self, ticket: Ticket, prediction: IntentPrediction) -> TriageRecord:
-        customer_words = " ".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
-        reading = read_sentiment(f"{ticket.subject}. {customer_words}")
-        handoff = decide(prediction, reading, self.policy)
-        return TriageRecord(
-            ticket_id=ticket.id,
-            intent=prediction.intent,
-            confidence=prediction.confidence,
-            out_of_scope=prediction.out_of_scope,
-            alternatives=list(prediction.alternatives),
-            sentiment=reading.sentiment,
-            signals=sorted(s.value for s in reading.signals),
-            evidence=list(reading.evidence),
-            handoff=handoff.needed,
-            handoff_reason=handoff.reason,
-        )
+        return [
+            triage_record(t, _corrected(t) or p, self.policy, self.knowledge)
+            for t, p in zip(tickets, predictions, strict=True)
+        ]
 
     def run(
         self, store: Store, tickets: Sequence[Ticket], progress: Progress | None = None
@@ -92,6 +80,45 @@ class Triage:
             if progress:
                 progress(len(records), len(tickets))
         return records
+
+
+def triage_record(
+    ticket: Ticket,
+    prediction: IntentPrediction,
+    policy: TriageSettings,
+    knowledge: KnowledgeAnswers | None = None,
+) -> TriageRecord:
+    """The triage of ``ticket`` given its intent: sentiment read, hand-off decided."""
+    customer_words = " ".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
+    reading = read_sentiment(f"{ticket.subject}. {customer_words}")
+    text = ticket_text(ticket.subject, _question(ticket))
+    answered_by = (lambda: knowledge.article_for(text)) if knowledge else None
+    handoff = decide(prediction, reading, policy, answered_by)
+    return TriageRecord(
+        ticket_id=ticket.id,
+        intent=prediction.intent,
+        confidence=prediction.confidence,
+        out_of_scope=prediction.out_of_scope,
+        alternatives=list(prediction.alternatives),
+        sentiment=reading.sentiment,
+        signals=sorted(s.value for s in reading.signals),
+        evidence=list(reading.evidence),
+        handoff=handoff.needed,
+        handoff_reason=handoff.reason,
+    )
+
+
+def corrected_prediction(intent: str) -> IntentPrediction:
+    """An agent's correction read as a certain prediction: the hand-off follows it."""
+    return IntentPrediction(intent=intent, confidence=1.0, alternatives=())
+
+
+def _corrected(ticket: Ticket) -> IntentPrediction | None:
+    """A corrected ticket keeps its agent's intent when triaged again (the classifier's guess
+    must not bring back a hand-off reason the agent corrected away)."""
+    if ticket.intent_source is IntentSource.CORRECTION and ticket.intent:
+        return corrected_prediction(ticket.intent)
+    return None
 
 
 def load_or_train(

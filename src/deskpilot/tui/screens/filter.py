@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Select
 from deskpilot.desk import Desk
 from deskpilot.models import OPEN_STATUSES, Priority, Status
 from deskpilot.tui import outside
+from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.views import QueueView
 
 ALL_OPEN = "open"
@@ -58,7 +59,10 @@ class FilterScreen(ModalScreen[QueueView | None]):
                 )
                 yield Label("Intent")
                 yield Select(
-                    [(outside.text(name, one_line=True), name) for name in self.desk.taxonomy()],
+                    [
+                        (outside.text(name, one_line=True), name)
+                        for name in _intent_choices(self.desk)
+                    ],
                     value=where.intent or Select.NULL,
                     prompt="any intent",
                     id="intent",
@@ -107,3 +111,10 @@ class FilterScreen(ModalScreen[QueueView | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _intent_choices(desk: Desk) -> list[str]:
+    """The taxonomy's intents and ``out_of_scope``, which triage gives tickets no intent fits
+    (a workspace's own intents.toml may not list it)."""
+    names = list(desk.taxonomy())
+    return names if OUT_OF_SCOPE in names else [*names, OUT_OF_SCOPE]
