@@ -38,7 +38,7 @@ from deskpilot.queue_search import QueueSearch
 from deskpilot.store import QueueFilter, Store
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
-from deskpilot.views import QueueView, resolve_view
+from deskpilot.views import ME, QueueView, resolve_view
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
+WORKABLE_STATUSES = frozenset({Status.NEW, Status.OPEN})  # waiting for an agent to act
 StageProgress = Callable[[str, int, int], None]
 
 
@@ -362,6 +363,8 @@ class Desk:
                 outcome = EditOutcome.REPLACED_BY_MACRO if from_macro else EditOutcome.SENT_AS_IS
                 event = self.edits.finish(edit_id, outcome, text, keystrokes=keystrokes)
             self.audit("send", ticket_id, {"chars": len(text)}, actor=sender)
+            if agent is None:  # the agent who answers owns the ticket (not the autopilot)
+                self._assign_if_unowned(ticket_id, via="send")
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         if self.settings.feedback.learn:
@@ -417,6 +420,73 @@ class Desk:
         from deskpilot.knowledge import upsert_ticket
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
+
+    def reopen(self, ticket_id: str) -> None:
+        """A pending, escalated, solved or closed ticket back to open: the agent works it."""
+        status = self.store.get_ticket(ticket_id).status
+        if status in WORKABLE_STATUSES:
+            raise DeskPilotError(f"{ticket_id} is already {status.value}; nothing to reopen")
+        self.set_status(ticket_id, Status.OPEN)
+
+    # --- ownership and flow ------------------------------------------------------------------
+    # Who owns a ticket (its assignee) is separate from who works it right now (team mode's
+    # claim): sending or taking a ticket makes it the agent's, so "Mine" lists what they
+    # answered; a claim only says who has it open.
+
+    def assign(self, ticket_id: str, agent: str, *, via: str = "assign") -> str:
+        """Give the ticket to ``agent`` (``"me"``: this desk's agent); returns the assignee.
+        With ``[team] members`` set, only a member (or this agent) can be given a ticket."""
+        who = self.agent if agent.strip() == ME else agent.strip()
+        if not who:
+            raise DeskPilotError("name the agent to assign the ticket to, or 'me'")
+        members = self.settings.team.members
+        if members and who not in members and who != self.agent:
+            raise DeskPilotError(
+                f"'{who}' is not a team member; [team] members: {', '.join(members)}"
+            )
+        with self.store.transaction():
+            self.refuse_if_held(ticket_id)
+            before = self.store.get_ticket(ticket_id).assignee
+            if before != who:
+                self.store.update_ticket(ticket_id, assignee=who)
+                self.audit("assign", ticket_id, {"from": before, "to": who, "via": via})
+        return who
+
+    def take(self, ticket_id: str) -> str:
+        """The agent takes the ticket: it is theirs from now on."""
+        return self.assign(ticket_id, ME, via="take")
+
+    def next_ticket(self, view: QueueView | None = None) -> Ticket | None:
+        """ "Give me the next ticket": the best one in ``view`` (most urgent, then oldest) that
+        needs work, nobody has open and nobody else owns; claimed and assigned to this agent.
+        None when the view has none left."""
+        where = view.where if view is not None else QueueFilter(statuses=WORKABLE_STATUSES)
+        statuses = where.statuses if where.statuses is not None else frozenset(Status)
+        # New and open tickets wait for an agent; a view of only other statuses (escalated)
+        # hands out its own.
+        workable = statuses & WORKABLE_STATUSES or statuses
+        mine = replace(where, statuses=workable, free_for=self.agent, ids=None)
+        ticket = self.claim_next(QueueView("next", "next", mine))
+        if ticket is None:
+            return None
+        self.assign(ticket.id, ME, via="next")
+        return self.store.get_ticket(ticket.id)
+
+    def arrived_since(self, ticket_id: str, seen: int) -> list[Message]:
+        """What the customer or a teammate wrote on the ticket after the agent saw its first
+        ``seen`` messages (the draft was written for those): a reply must not ignore them."""
+        messages = self.store.get_ticket(ticket_id).messages[seen:]
+        return [
+            m
+            for m in messages
+            if m.author is Author.CUSTOMER
+            or (m.author is Author.AGENT and m.author_name != self.agent)
+        ]
+
+    def _assign_if_unowned(self, ticket_id: str, *, via: str) -> None:
+        if self.store.get_ticket(ticket_id).assignee is None:
+            self.store.update_ticket(ticket_id, assignee=self.agent)
+            self.audit("assign", ticket_id, {"from": None, "to": self.agent, "via": via})
 
     # --- edit feedback ------------------------------------------------------------------
 

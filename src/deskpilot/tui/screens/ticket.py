@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from deskpilot.actions import service as actions
+from deskpilot.actions.named_invoice import named_invoice
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
@@ -30,6 +31,7 @@ from deskpilot.tui.screens.action_modals import (
     SettingScreen,
     StatusScreen,
 )
+from deskpilot.tui.screens.flow_modals import ArrivedScreen, AssignScreen
 from deskpilot.tui.screens.modals import (
     EscalateScreen,
     IntentScreen,
@@ -37,13 +39,15 @@ from deskpilot.tui.screens.modals import (
     NoteScreen,
     ReasonScreen,
 )
+from deskpilot.tui.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Callable
 
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
     from deskpilot.tui.app import DeskPilotApp
+    from deskpilot.views import QueueView
 
 AUTHOR_STYLE = {
     Author.CUSTOMER: "bold $primary",
@@ -71,9 +75,13 @@ class TicketScreen(Screen[None]):
     TicketScreen .panel { padding: 0 1 1 1; }
     """
 
-    def __init__(self, ticket_id: str) -> None:
+    def __init__(self, ticket_id: str, view: QueueView | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        self.view = view  # the queue view it was opened from: where the next ticket comes from
+        # How many messages the thread had when the draft was shown: a reply written for them
+        # must not go out over newer ones unseen.
+        self.seen: int | None = None
         self.ticket: Ticket | None = None
         self.triage: TriageRecord | None = None
         self.hits: list[Hit] = []
@@ -106,7 +114,7 @@ class TicketScreen(Screen[None]):
                 yield Static("Loading…", id="context", classes="panel")
                 yield Label("Knowledge", classes="panel-title")
                 yield Static("Searching…", id="knowledge", classes="panel")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._claim()
@@ -165,6 +173,8 @@ class TicketScreen(Screen[None]):
     def reload(self) -> None:
         desk = self.desk_app.desk
         self.ticket = desk.ticket(self.ticket_id)
+        if self.seen is None:
+            self.seen = len(self.ticket.messages)
         self.triage = desk.store.get_triage(self.ticket_id)
         self._show_title()
         self._show_thread()
@@ -200,7 +210,9 @@ class TicketScreen(Screen[None]):
             intent += f" {ticket.intent_confidence:.0%}"
         sentiment = ticket.sentiment.value if ticket.sentiment else "-"
         title = outside.markup(
-            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel",
+            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel"
+            " · owner $owner",
+            owner=ticket.assignee or "nobody",
             id=ticket.id,
             subject=ticket.subject,
             status=ticket.status.value,
@@ -301,6 +313,8 @@ class TicketScreen(Screen[None]):
         self.app.call_from_thread(self._show_knowledge, hits)
 
     def _show_knowledge(self, hits: list[Hit]) -> None:
+        if not self.is_attached:
+            return  # the agent moved on to the next ticket while the search ran
         self.hits = hits
         if not hits:
             self.query_one("#knowledge", Static).update("No articles or past tickets match.")
@@ -318,6 +332,8 @@ class TicketScreen(Screen[None]):
         self.query_one("#knowledge", Static).update(outside.lines(lines))
 
     def _knowledge_failed(self, message: str) -> None:
+        if not self.is_attached:
+            return
         self.query_one("#knowledge", Static).update(
             outside.markup("[red]Search failed:[/red] $message", message=message)
         )
@@ -331,6 +347,8 @@ class TicketScreen(Screen[None]):
         label = self.query_one("#draft-label", Label)
         editor.load_text("")
         editor.read_only = True
+        if self.ticket is not None:
+            self.seen = len(self.ticket.messages)  # the draft is written for these
         self.drafting = True
         label.update("Draft · the co-pilot is writing…")
 
@@ -357,6 +375,7 @@ class TicketScreen(Screen[None]):
         self.outcome = outcome
         if editor.text != outside.plain(outcome.draft.text):
             editor.load_text(outside.plain(outcome.draft.text))
+        _show_from_the_top(editor)
         label.update(_draft_label(outcome))
         self._show_context()  # now with what the connectors returned
         self._begin_edit(outcome)
@@ -378,7 +397,9 @@ class TicketScreen(Screen[None]):
         self.edit_id = unsent.id
         self.keystrokes = unsent.keystrokes
         self._saved_text = outside.plain(unsent.current_text)
-        self.query_one("#draft", TextArea).load_text(self._saved_text)
+        editor = self.query_one("#draft", TextArea)
+        editor.load_text(self._saved_text)
+        _show_from_the_top(editor)
         self.query_one("#draft-label", Label).update(
             outside.text(
                 f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
@@ -445,24 +466,29 @@ class TicketScreen(Screen[None]):
             return None
         return edit_id
 
-    def _ask_reason(self, edit_id: str, heading: str) -> None:
+    def _ask_reason(
+        self, edit_id: str, heading: str, then: Callable[[], None] | None = None
+    ) -> None:
         def store(reason: str | None) -> None:
             if reason:
                 self.desk.give_edit_reason(edit_id, reason)
                 self.notify(f"Noted: {reason}")
+            if then is not None:
+                then()
 
         self.app.push_screen(ReasonScreen(heading, self.desk.settings.feedback.reasons), store)
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _act(self, what: str, action: object) -> None:
+    def _act(self, what: str, action: object) -> bool:
         try:
             action()  # type: ignore[operator]
         except DeskPilotError as error:
             self.notify(str(error), title=f"{what} failed", severity="error")
-            return
+            return False
         self.notify(what)
         self.reload()
+        return True
 
     def action_read_knowledge(self) -> None:
         if self.outcome is not None:
@@ -479,8 +505,27 @@ class TicketScreen(Screen[None]):
         self.query_one("#draft", TextArea).focus()
 
     def action_send(self) -> None:
+        """Send, unless the customer or a teammate wrote since the draft was shown: then ask,
+        showing what arrived."""
         if self._refused():
             return
+        desk = self.desk
+        arrived = desk.arrived_since(self.ticket_id, self.seen or 0)
+        if not arrived:
+            self._send()
+            return
+
+        def answer(send: bool | None) -> None:
+            self.seen = len(desk.ticket(self.ticket_id).messages)  # seen now: asked once
+            if send:
+                self._send()
+            else:
+                self.reload()
+                self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
+
+        self.app.push_screen(ArrivedScreen(arrived), answer)
+
+    def _send(self) -> None:
         text = self.query_one("#draft", TextArea).text
         desk = self.desk_app.desk
         sent: list[EditEvent | None] = []
@@ -499,13 +544,17 @@ class TicketScreen(Screen[None]):
             self.from_macro = False
             self.query_one("#draft", TextArea).load_text("")
 
-        self._act("Reply sent", send)
+        if not self._act("Reply sent", send):
+            return
         event = sent[0] if sent else None
         similarity = event.similarity if event else None
         ask_below = desk.settings.feedback.ask_reason_below
         from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
         if event and from_draft and similarity is not None and similarity < ask_below:
-            self._ask_reason(event.id, f"You changed {1 - similarity:.0%} of the draft")
+            heading = f"You changed {1 - similarity:.0%} of the draft"
+            self._ask_reason(event.id, heading, then=self._advance)
+        else:
+            self._advance()
 
     def action_macro(self) -> None:
         desk = self.desk
@@ -593,11 +642,77 @@ class TicketScreen(Screen[None]):
         else:
             self.notify(escalation.describe(), title="Escalated", severity="warning")
         self.reload()
+        self._advance()
 
     def action_close_ticket(self) -> None:
+        """Close as solved, after a confirmation (one key must not end a conversation)."""
         if self._refused():
             return
-        self._act("Ticket solved", lambda: self.desk_app.desk.solve(self.ticket_id))
+        question = outside.markup(
+            "Close [b]$id[/b] as solved? The customer's next message reopens it.",
+            id=self.ticket_id,
+        )
+
+        def close(confirmed: bool | None) -> None:
+            if confirmed and self._act("Ticket solved", lambda: self.desk.solve(self.ticket_id)):
+                self._advance()
+
+        self.app.push_screen(ConfirmScreen(question, "Close ticket"), close)
+
+    def action_reopen(self) -> None:
+        if self._refused():
+            return
+        self._act("Ticket reopened", lambda: self.desk.reopen(self.ticket_id))
+
+    # --- ownership and flow ------------------------------------------------------------------
+
+    def action_take(self) -> None:
+        if self._refused():
+            return
+        self._act("The ticket is yours", lambda: self.desk.take(self.ticket_id))
+
+    def action_assign(self) -> None:
+        if self._refused():
+            return
+        assert self.ticket is not None
+        desk = self.desk
+
+        def assign(agent: str | None) -> None:
+            if agent:
+                self._act(f"Assigned to {agent}", lambda: desk.assign(self.ticket_id, agent))
+
+        members = desk.settings.team.members
+        self.app.push_screen(AssignScreen(self.ticket_id, members, self.ticket.assignee), assign)
+
+    def action_next_ticket(self) -> None:
+        """Leave this ticket (its unsent edit kept) for the view's next one."""
+        self._autosave(wait=True)
+        self._open_next()
+
+    def _advance(self) -> None:
+        """After send, close or escalate: the view's next ticket, or the queue
+        (``[tui] after_send``)."""
+        if self.desk.settings.tui.after_send == "queue":
+            if self.app.screen is self:
+                self.app.pop_screen()
+            return
+        self._open_next()
+
+    def _open_next(self) -> None:
+        if self.app.screen is not self:
+            return  # a dialog is open: the agent is busy with it
+        desk = self.desk
+        view = self.view or desk.view(desk.settings.tui.default_view)
+        try:
+            ticket = desk.next_ticket(view)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Next ticket failed", severity="error")
+            return
+        self.app.pop_screen()
+        if ticket is None:
+            self.notify("No ticket in this view is waiting for an agent.", title="All done")
+            return
+        self.desk_app.open_ticket(ticket.id, view)
 
     def action_regenerate(self) -> None:
         self._end_edit(EditOutcome.REGENERATED)
@@ -632,8 +747,9 @@ class TicketScreen(Screen[None]):
             self.notify("No invoices for this customer.", severity="warning")
             return
         limits = desk.settings.actions
+        named = named_invoice(desk.ticket(self.ticket_id), invoices)
         request = await self.app.push_screen_wait(
-            RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency)
+            RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency, named)
         )
         if request is not None:
             await self._refund(request.invoice_id, request.amount, request.reason)
@@ -752,6 +868,13 @@ class TicketScreen(Screen[None]):
             return
         self._autosave(wait=True)  # leaving the ticket keeps the unsent edit for next time
         self.app.pop_screen()
+
+
+def _show_from_the_top(editor: TextArea) -> None:
+    """The agent reads a draft from its greeting: streaming left the cursor (and the view) at
+    its end."""
+    editor.move_cursor((0, 0))
+    editor.scroll_home(animate=False, immediate=True)
 
 
 def _awaits_reply(ticket: Ticket) -> bool:
