@@ -27,7 +27,13 @@ from deskpilot.config import render_toml
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import OPEN_STATUSES, Status, TicketSummary
-from deskpilot.workspace import Workspace, demo_workspace_dir, resolve_workspace_dir
+from deskpilot.store import QueueFilter
+from deskpilot.workspace import (
+    Workspace,
+    default_workspace_dir,
+    demo_workspace_dir,
+    resolve_workspace_dir,
+)
 
 USER_ERROR = 2
 
@@ -162,7 +168,12 @@ def _print_overview(desk: Desk) -> None:
     counts = desk.store.count_by_status()
     line = ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Status)
     click.echo(f"tickets by status: {line}")
-    click.echo(f"next: deskpilot --workspace {desk.workspace.root} queue")
+    own = Workspace(default_workspace_dir())
+    if desk.workspace.root == demo_workspace_dir().resolve() and not own.config_file.exists():
+        # Without a workspace of their own, commands use the demo's: the README's work as is.
+        click.echo("next: deskpilot queue (or deskpilot to open the desk)")
+    else:
+        click.echo(f"next: deskpilot --workspace {desk.workspace.root} queue")
 
 
 @main.group("import")
@@ -211,10 +222,14 @@ def queue(context: Context, as_json: bool, status: str, intent: str | None, limi
         statuses = frozenset({Status(status)})
     with Desk.open(context.existing_workspace()) as desk:
         rows = desk.queue(statuses=statuses, intent=intent, limit=limit or None)
+        stopped = bool(limit) and len(rows) == limit
+        total = desk.store.count_tickets(QueueFilter(statuses=statuses, intent=intent))
     if as_json:
         click.echo(json.dumps([_summary_json(row) for row in rows], indent=2))
     else:
         _print_queue(rows)
+        if stopped and total > len(rows):  # a list cut at the limit says so
+            click.echo(f"{len(rows)} of {total} tickets; --limit 0 lists them all")
 
 
 def _summary_json(row: TicketSummary) -> dict[str, Any]:
@@ -299,6 +314,7 @@ def config_path(context: Context) -> None:
 def _register_command_groups() -> None:
     from deskpilot.cli.copilot import draft
     from deskpilot.cli.feedback import autopilot, eval_group, export_group, learn, stats
+    from deskpilot.cli.flow import assign, next_ticket
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.serve import serve
@@ -315,6 +331,8 @@ def _register_command_groups() -> None:
     main.add_command(autopilot)
     main.add_command(plugins)
     main.add_command(serve)
+    main.add_command(assign)
+    main.add_command(next_ticket)
 
 
 _register_command_groups()
