@@ -6,7 +6,7 @@ tests drive it directly. Every operation that changes a ticket is written to the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,12 +23,15 @@ from deskpilot.models import (
     ActionRecord,
     Author,
     Claim,
+    CrmRecord,
     Draft,
     EditEvent,
     EditOutcome,
     IntentSource,
     Message,
+    Source,
     Status,
+    Subscription,
     Ticket,
     TicketSummary,
     TriageRecord,
@@ -378,21 +381,72 @@ class Desk:
     def solve(self, ticket_id: str) -> None:
         self.set_status(ticket_id, Status.SOLVED)
 
+    def escalation_summary(
+        self,
+        ticket_id: str,
+        references: Sequence[Source] = (),
+        *,
+        crm: CrmRecord | None = None,
+        subscription: Subscription | None = None,
+    ) -> str:
+        """The hand-off summary a human can work from: with every action the audit trail holds
+        for the ticket, and the account's key facts when the connectors gave them."""
+        from deskpilot.copilot.handoff import handoff_summary
+
+        return handoff_summary(
+            self.store.get_ticket(ticket_id),
+            self.store.get_triage(ticket_id),
+            references,
+            actions=self.store.list_actions(ticket_id),
+            crm=crm,
+            subscription=subscription,
+            currency=self.settings.actions.currency,
+        )
+
     async def escalate(
-        self, ticket_id: str, summary: str, *, edit_id: str | None = None
+        self,
+        ticket_id: str,
+        summary: str,
+        *,
+        edit_id: str | None = None,
+        to: str | None = None,
+        reason: str | None = None,
+        holding_reply: str | None = None,
     ) -> Escalation:
         """Hand the ticket to a human team: the summary goes on it as an internal note, then to
         the team's channel when a ``notify`` connector serves this workspace. The hand-off is
         stored first and stands even if the channel cannot be reached: the result says whether
-        the team was told, and the audit trail why not."""
-        note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
+        the team was told, and the audit trail why not.
+
+        ``to``: a team (``[team] escalation_teams``) or a teammate (``[team] members``, who is
+        then assigned the ticket); ``reason``: why; ``holding_reply``: sent to the customer
+        first, as any reply is."""
+        to, reason = (to or "").strip(), (reason or "").strip()
+        members = self.settings.team.members
+        if to and to not in self.settings.team.escalation_teams and to not in members:
+            known = ", ".join(self.settings.team.escalation_teams + members)
+            raise DeskPilotError(f"no team or teammate '{to}' to escalate to; known: {known}")
+        if holding_reply is not None and holding_reply.strip():
+            self.send_reply(ticket_id, holding_reply)
+        header = " · ".join(
+            part
+            for part in (f"Escalated to {to}" if to else "", reason and f"why: {reason}")
+            if part
+        )
+        body = f"{header}\n\n{summary}" if header else summary
+        note = Message(author=Author.NOTE, body=body, author_name=self.agent, at=self.clock())
         with self.store.transaction():
             claim = self._hold(ticket_id)
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
+            if to in members:
+                self.store.update_ticket(ticket_id, assignee=to)
             if edit_id is not None:
                 self.edits.finish(edit_id, EditOutcome.ESCALATED)
-            self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
+            params: dict[str, Any] = {"summary_chars": len(summary)}
+            params |= {"to": to} if to else {}
+            params |= {"reason": reason} if reason else {}
+            self.audit("escalate", ticket_id, params)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         from deskpilot.actions.service import notify_team

@@ -10,7 +10,8 @@ from textual.widgets import Select, TextArea
 from deskpilot.desk import Desk
 from deskpilot.models import Author, IntentSource, Status
 from deskpilot.tui.app import DeskPilotApp
-from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
+from deskpilot.tui.screens.escalate import EscalateScreen
+from deskpilot.tui.screens.modals import IntentScreen, NoteScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
 

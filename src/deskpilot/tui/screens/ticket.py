@@ -16,7 +16,7 @@ from textual.widgets import Label, Static, TextArea
 from deskpilot.actions import service as actions
 from deskpilot.actions.named_invoice import named_invoice
 from deskpilot.copilot.context import DraftContext
-from deskpilot.copilot.handoff import handoff_summary
+from deskpilot.copilot.handoff import holding_reply
 from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.feedback.autopilot import configured_level
@@ -31,9 +31,9 @@ from deskpilot.tui.screens.action_modals import (
     SettingScreen,
     StatusScreen,
 )
+from deskpilot.tui.screens.escalate import EscalateRequest, EscalateScreen
 from deskpilot.tui.screens.flow_modals import ArrivedScreen, AssignScreen
 from deskpilot.tui.screens.modals import (
-    EscalateScreen,
     IntentScreen,
     MacroScreen,
     NoteScreen,
@@ -616,24 +616,44 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(IntentScreen(list(desk.taxonomy()), self.ticket.intent), correct)
 
     def action_escalate(self) -> None:
+        """To a team or a teammate, with a reason and the hand-off summary (every action taken,
+        the account's key facts) to edit; optionally with a holding reply to the customer."""
         if self._refused():
             return
         assert self.ticket is not None
+        desk = self.desk
         references = [Source(kind=h.kind, ref=h.id, title=h.title) for h in self.hits]
-        summary = handoff_summary(self.ticket, self.triage, references)
+        context = self.outcome.context if self.outcome is not None else None
+        summary = desk.escalation_summary(
+            self.ticket_id,
+            references,
+            crm=context.crm if context else None,
+            subscription=context.subscription if context else None,
+        )
+        team = desk.settings.team
+        targets = team.escalation_teams + [m for m in team.members if m != desk.agent]
+        holding = holding_reply(self.ticket, "the right team", desk.agent)
 
-        def escalate(confirmed: bool | None) -> None:
-            if confirmed:
+        def escalate(request: EscalateRequest | None) -> None:
+            if request is not None:
                 edit_id, self.edit_id = self.edit_id, None
-                self._escalate(summary, edit_id)
+                self._escalate(request, edit_id)
 
-        self.app.push_screen(EscalateScreen(summary), escalate)
+        dialog = EscalateScreen(summary, targets, team.escalation_reasons, holding)
+        self.app.push_screen(dialog, escalate)
 
     @work(exclusive=True, group="action")
-    async def _escalate(self, summary: str, edit_id: str | None) -> None:
+    async def _escalate(self, request: EscalateRequest, edit_id: str | None) -> None:
         """Escalate, then say whether the team's channel was told (it may not be reachable)."""
         try:
-            escalation = await self.desk.escalate(self.ticket_id, summary, edit_id=edit_id)
+            escalation = await self.desk.escalate(
+                self.ticket_id,
+                request.summary,
+                edit_id=edit_id,
+                to=request.to,
+                reason=request.reason,
+                holding_reply=request.holding_reply,
+            )
         except DeskPilotError as error:
             self.notify(str(error), title="Escalate failed", severity="error")
             return
