@@ -190,3 +190,56 @@ def test_cli_queue_says_when_it_stops_at_its_limit(demo_desk: Desk) -> None:
     everything = cli(root, "queue", "--limit", "0").stdout  # type: ignore[attr-defined]
     assert " of " not in everything.splitlines()[-1]
     assert len(re.findall(r"^ ?T-\d+", everything, re.M)) == total
+
+
+# --- escalation -----------------------------------------------------------------------------
+
+
+def test_the_handoff_lists_what_was_done_and_the_account(demo_desk: Desk) -> None:
+    from deskpilot.models import CrmRecord, Subscription
+
+    ticket_id = unowned_open(demo_desk)
+    assert "Refunded" not in demo_desk.escalation_summary(ticket_id)
+    moved = {"invoice": "in_7", "amount": 30.0, "outcome": "moved", "moved": 30.0}
+    demo_desk.audit("refund.requested", ticket_id, {"invoice": "in_7", "amount": 30.0})
+    demo_desk.audit("refund", ticket_id, moved | {"refund_id": "re_1"})
+    demo_desk.audit("refund", ticket_id, moved | {"moved": 12.5, "refund_id": "re_2"})
+    demo_desk.audit("reset_password", ticket_id, {"email": "kim@example.com"}, result="sent")
+    demo_desk.audit(
+        "update_setting", ticket_id, {"setting": "seats", "from": "5", "to": "8", "key": "k"}
+    )
+    crm = CrmRecord(customer_id="c", company="Acme", seats=8, account_owner="Priya")
+    subscription = Subscription(
+        customer_id="c",
+        plan_id="pro",
+        status="active",
+        cycle_start=DEMO_NOW.date(),
+        cycle_end=datetime(2026, 12, 2, tzinfo=UTC).date(),
+        seats=8,
+    )
+    summary = demo_desk.escalation_summary(ticket_id, crm=crm, subscription=subscription)
+    tried = summary.split("### Already tried")[1].split("###")[0]
+    assert "Refunded USD 30.00 on in_7, refund re_1 (2026-11-02 09:00 by ada)" in tried
+    assert "Refunded USD 12.50 on in_7, refund re_2" in tried
+    assert "Password reset sent to kim@example.com" in tried
+    assert "Seats changed from 5 to 8" in tried
+    assert "requested" not in tried and "Nothing recorded yet" not in tried
+    assert "- Account: Acme, 8 seats, owner Priya" in summary
+    assert "- Subscription: pro (active), 8 seats, renews 2026-12-02" in summary
+    question = summary.split("### Open question")[1].split("###")[0].strip()
+    assert question.startswith(">") or question == "- None asked."
+
+
+async def test_escalate_to_a_teammate_assigns_and_refuses_unknown_targets(
+    demo_desk: Desk,
+) -> None:
+    ticket_id = unowned_open(demo_desk)
+    team = demo_desk.settings.team.model_copy(update={"members": ["ada", "bo"]})
+    demo_desk.settings = demo_desk.settings.model_copy(update={"team": team})
+    with pytest.raises(DeskPilotError, match="no team or teammate 'Legal' to escalate to"):
+        await demo_desk.escalate(ticket_id, "summary", to="Legal")
+    assert demo_desk.ticket(ticket_id).status is not Status.ESCALATED
+    await demo_desk.escalate(ticket_id, "Over to Bo.", to="bo", reason="bug or outage")
+    ticket = demo_desk.ticket(ticket_id)
+    assert (ticket.status, ticket.assignee) == (Status.ESCALATED, "bo")
+    assert ticket.messages[-1].body == "Escalated to bo · why: bug or outage\n\nOver to Bo."

@@ -62,6 +62,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ticket_assign", "A", "assign", "Assign", TICKET, show=False),
     KeyAction("reopen", "R", "reopen", "Reopen", TICKET, show=False),
     KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET, show=False),
+    KeyAction("unlock", "U", "unlock_account", "Unlock account", TICKET, show=False),
     KeyAction("refund", "f", "refund", "Refund", TICKET, show=False),
     KeyAction("setting", "u", "update_setting", "Account setting", TICKET, show=False),
     KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET, show=False),

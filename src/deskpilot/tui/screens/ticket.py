@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
 from deskpilot.actions import service as actions
+from deskpilot.actions.account import unlock_account
 from deskpilot.actions.named_invoice import named_invoice
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import holding_reply
@@ -752,6 +753,22 @@ class TicketScreen(Screen[None]):
         )
         if await self.app.push_screen_wait(ConfirmScreen(question, "Send reset")):
             await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
+
+    @work(exclusive=True, group="action")
+    async def action_unlock_account(self) -> None:
+        """A locked-out customer: unlock through the identity connector, after asking."""
+        if self._refused():
+            return
+        ticket = self.ticket
+        assert ticket is not None
+        if ticket.customer is None:
+            self.notify("This ticket has no customer.", severity="error")
+            return
+        question = outside.markup(
+            "Unlock the account of [b]$email[/b]?", email=ticket.customer.email
+        )
+        if await self.app.push_screen_wait(ConfirmScreen(question, "Unlock")):
+            await self._run("Account unlock", unlock_account(self.desk, self.ticket_id))
 
     @work(exclusive=True, group="action")
     async def action_refund(self) -> None:
