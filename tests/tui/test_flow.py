@@ -276,3 +276,43 @@ async def test_unlock_account_asks_then_unlocks_through_identity(
         ("unlock_account", True),
     ]
     assert desk.ticket(ticket_id).messages[-1].body.startswith(f"Unlocked the account of {email}")
+
+
+async def test_cancel_subscription_previews_both_ways_then_cancels_once(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    from deskpilot.connectors.demo import DemoRecords
+    from deskpilot.tui.screens.flow_modals import CancelSubscriptionScreen
+
+    records = DemoRecords(desk.workspace.records_dir)
+    active = {s.customer_id: s for s in records.subscriptions() if s.status == "active"}
+    ticket_id = next(
+        r.id
+        for r in desk.queue(limit=None)
+        if r.intent == "cancellation" and r.customer_id in active
+    )
+    subscription = active[desk.ticket(ticket_id).customer.id]  # type: ignore[union-attr]
+    plan = next(p for p in records.plans() if p.id == subscription.plan_id)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("C")
+        modal = await until_modal(app, pilot, CancelSubscriptionScreen)
+        assert isinstance(modal, CancelSubscriptionScreen)
+        assert modal.at_end.ends_on == subscription.cycle_end and modal.at_end.credit == 0
+        period = (subscription.cycle_end - subscription.cycle_start).days
+        left = (subscription.cycle_end - desk.clock().date()).days
+        assert modal.now.credit == round(plan.monthly_price * left / period, 2)
+        modal.query_one("#at-end", Button).press()
+        await settle(app, pilot)
+    canceled = records.cancellations()
+    assert [(c.customer_id, c.at_period_end, c.ends_on) for c in canceled] == [
+        (subscription.customer_id, True, subscription.cycle_end)
+    ]
+    again = next(s for s in records.subscriptions() if s.customer_id == subscription.customer_id)
+    assert again.status == "non_renewing"
+    done = [a for a in desk.store.list_actions(ticket_id) if a.action.startswith("cancel")]
+    assert [a.action for a in done] == ["cancel_subscription.requested", "cancel_subscription"]
+    assert done[-1].params["ends_on"] == subscription.cycle_end.isoformat()
+    note = desk.ticket(ticket_id).messages[-1]
+    assert note.author is Author.NOTE and "at the period's end" in note.body

@@ -63,6 +63,9 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("reopen", "R", "reopen", "Reopen", TICKET, show=False),
     KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET, show=False),
     KeyAction("unlock", "U", "unlock_account", "Unlock account", TICKET, show=False),
+    KeyAction(
+        "cancel_subscription", "C", "cancel_subscription", "Cancel subscription", TICKET, show=False
+    ),
     KeyAction("refund", "f", "refund", "Refund", TICKET, show=False),
     KeyAction("setting", "u", "update_setting", "Account setting", TICKET, show=False),
     KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET, show=False),

@@ -1,5 +1,6 @@
-"""Dialogs for who owns a ticket and what arrived meanwhile: assign to a teammate, and the
-confirmation a reply needs when the customer or a teammate wrote after the draft was shown."""
+"""Dialogs for who owns a ticket, what arrived meanwhile and a cancellation: assign to a
+teammate, the confirmation a reply needs when the customer or a teammate wrote after the draft
+was shown, and the previewed choice of how to cancel a subscription."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from deskpilot.connectors.models import CancellationPreview
 from deskpilot.models import Message
 from deskpilot.tui import outside
 from deskpilot.tui.screens.modals import MODAL_CSS
@@ -111,3 +113,50 @@ class ArrivedScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class CancelSubscriptionScreen(ModalScreen[CancellationPreview | None]):
+    """Both ways to cancel, previewed: at the period's end (no credit) or now (with the credit
+    for unused time). Pressing one is the confirmation; esc keeps the subscription."""
+
+    BINDINGS = [Binding("escape", "cancel", "Keep it", id="keep-subscription")]
+    DEFAULT_CSS = MODAL_CSS.format(name="CancelSubscriptionScreen")
+
+    def __init__(self, email: str, at_end: CancellationPreview, now: CancellationPreview) -> None:
+        super().__init__()
+        self.email, self.at_end, self.now = email, at_end, now
+
+    def compose(self) -> ComposeResult:
+        credit = f"{self.now.currency} {self.now.credit:,.2f}"
+        with Vertical():
+            yield Label(
+                outside.markup(
+                    "[b]Cancel the $plan subscription of $email?[/b]\n\n"
+                    "At the period's end: it runs until [b]$end[/b], nothing is credited.\n"
+                    "Now: it ends today ($today) and [b]$credit[/b] of unused time is credited.",
+                    plan=self.at_end.plan_id,
+                    email=self.email,
+                    end=f"{self.at_end.ends_on:%Y-%m-%d}",
+                    today=f"{self.now.ends_on:%Y-%m-%d}",
+                    credit=credit,
+                )
+            )
+            with Horizontal():
+                yield Button("Keep it", id="keep")
+                yield Button("At period end", variant="warning", id="at-end")
+                yield Button("Now", variant="error", id="now")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    @on(Button.Pressed, "#at-end")
+    def _at_end(self) -> None:
+        self.dismiss(self.at_end)
+
+    @on(Button.Pressed, "#now")
+    def _now(self) -> None:
+        self.dismiss(self.now)
+
+    @on(Button.Pressed, "#keep")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
+from deskpilot.actions import account
 from deskpilot.actions import service as actions
-from deskpilot.actions.account import unlock_account
 from deskpilot.actions.named_invoice import named_invoice
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import holding_reply
@@ -33,7 +33,11 @@ from deskpilot.tui.screens.action_modals import (
     StatusScreen,
 )
 from deskpilot.tui.screens.escalate import EscalateRequest, EscalateScreen
-from deskpilot.tui.screens.flow_modals import ArrivedScreen, AssignScreen
+from deskpilot.tui.screens.flow_modals import (
+    ArrivedScreen,
+    AssignScreen,
+    CancelSubscriptionScreen,
+)
 from deskpilot.tui.screens.modals import (
     IntentScreen,
     MacroScreen,
@@ -768,7 +772,33 @@ class TicketScreen(Screen[None]):
             "Unlock the account of [b]$email[/b]?", email=ticket.customer.email
         )
         if await self.app.push_screen_wait(ConfirmScreen(question, "Unlock")):
-            await self._run("Account unlock", unlock_account(self.desk, self.ticket_id))
+            await self._run("Account unlock", account.unlock_account(self.desk, self.ticket_id))
+
+    @work(exclusive=True, group="action")
+    async def action_cancel_subscription(self) -> None:
+        """Preview both ways to cancel (period's end, or now with a credit), then cancel the
+        way the agent picks through the billing connector."""
+        if self._refused():
+            return
+        ticket = self.ticket
+        assert ticket is not None
+        if ticket.customer is None:
+            self.notify("This ticket has no customer.", severity="error")
+            return
+        try:
+            at_end = await account.preview_cancellation(
+                self.desk, self.ticket_id, at_period_end=True
+            )
+            now = await account.preview_cancellation(self.desk, self.ticket_id, at_period_end=False)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Cancellation unavailable", severity="error")
+            return
+        dialog = CancelSubscriptionScreen(ticket.customer.email, at_end, now)
+        chosen = await self.app.push_screen_wait(dialog)
+        if chosen is not None:
+            await self._run(
+                "Cancellation", account.cancel_subscription(self.desk, self.ticket_id, chosen)
+            )
 
     @work(exclusive=True, group="action")
     async def action_refund(self) -> None:
