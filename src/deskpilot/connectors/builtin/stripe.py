@@ -307,13 +307,14 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         if at_period_end:
             response = await self._update(path, {"cancel_at_period_end": True}, idempotency_key)
         else:
-            response = await self.api.request(
+            deleted = await self.api.request(
                 "DELETE",
                 path,
                 params={"prorate": "true"},
                 headers={"Idempotency-Key": idempotency_key},
             )
-            assert response is not None
+            assert deleted is not None
+            response = deleted
         answer = self._answer(response)
         ends = answer.get("cancel_at") or answer.get("ended_at") or answer.get("canceled_at")
         if at_period_end and not ends:
