@@ -55,8 +55,8 @@ if TYPE_CHECKING:
     from deskpilot.understand.triage import Triage
 
 Progress = Callable[[int, int], None]
-WORKABLE_STATUSES = frozenset({Status.NEW, Status.OPEN})  # waiting for an agent to act
 StageProgress = Callable[[str, int, int], None]
+WORKABLE_STATUSES = frozenset({Status.NEW, Status.OPEN})  # waiting for an agent to act
 
 
 @dataclass(frozen=True)
@@ -439,8 +439,10 @@ class Desk:
             claim = self._hold(ticket_id)
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
-            if to in members:
+            before = self.store.get_ticket(ticket_id).assignee
+            if to in members and before != to:
                 self.store.update_ticket(ticket_id, assignee=to)
+                self.audit("assign", ticket_id, {"from": before, "to": to, "via": "escalate"})
             if edit_id is not None:
                 self.edits.finish(edit_id, EditOutcome.ESCALATED)
             params: dict[str, Any] = {"summary_chars": len(summary)}

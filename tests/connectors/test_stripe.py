@@ -82,6 +82,14 @@ class TestStripeContract(ConnectorContract):
         stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
         stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
         stripe.handle("POST", f"/v1/subscription_items/{ITEM}", updates(updated_item))
+        ends = 1796112000  # the recorded subscription's current_period_end
+        stripe.handle(
+            "POST",
+            f"/v1/subscriptions/{SUBSCRIPTION}",
+            updates(
+                subscription_answer(status="active", cancel_at_period_end=True, cancel_at=ends)
+            ),
+        )
         return make_connector(stripe)
 
     @pytest.fixture

@@ -85,8 +85,10 @@ class ArrivedScreen(ModalScreen[bool]):
         with Vertical():
             count = len(self.arrived)
             yield Label(
-                f"[b]{count} new message{'s' if count != 1 else ''}[/b] since the draft was "
-                "shown · your reply may not answer them"
+                outside.markup(
+                    "[b]$count[/b] since the draft was shown · your reply may not answer them",
+                    count=f"{count} new message" + ("s" if count != 1 else ""),
+                )
             )
             with VerticalScroll():
                 for message in self.arrived:

@@ -306,7 +306,8 @@ class QueueScreen(Screen[None]):
         except DeskPilotError as error:
             self.notify(str(error), title="Assign failed", severity="error")
             return
-        self.notify(f"{ticket_id} is now {'yours' if who == desk.agent else who + chr(39) + 's'}")
+        owner = "yours" if who == desk.agent else f"{who}'s"
+        self.notify(f"{ticket_id} is now {owner}")
         desk.queue_changed()
         if self.shown_view is not None:
             self._reload(self.shown_view, self.search_text)
