@@ -317,12 +317,20 @@ class TicketScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show_knowledge, hits)
 
-    def _show_knowledge(self, hits: list[Hit]) -> None:
+    def _knowledge_panel(self) -> Static | None:
+        """The panel, unless the agent moved on (to the next ticket) while the search ran: the
+        screen is then being taken down and its widgets may be gone already."""
         if not self.is_attached:
-            return  # the agent moved on to the next ticket while the search ran
+            return None
+        return next(iter(self.query("#knowledge").results(Static)), None)
+
+    def _show_knowledge(self, hits: list[Hit]) -> None:
+        panel = self._knowledge_panel()
+        if panel is None:
+            return
         self.hits = hits
         if not hits:
-            self.query_one("#knowledge", Static).update("No articles or past tickets match.")
+            panel.update("No articles or past tickets match.")
             return
         lines = [
             outside.markup(
@@ -334,14 +342,13 @@ class TicketScreen(Screen[None]):
             )
             for hit in hits
         ]
-        self.query_one("#knowledge", Static).update(outside.lines(lines))
+        panel.update(outside.lines(lines))
 
     def _knowledge_failed(self, message: str) -> None:
-        if not self.is_attached:
+        panel = self._knowledge_panel()
+        if panel is None:
             return
-        self.query_one("#knowledge", Static).update(
-            outside.markup("[red]Search failed:[/red] $message", message=message)
-        )
+        panel.update(outside.markup("[red]Search failed:[/red] $message", message=message))
 
     # --- the draft ---------------------------------------------------------------------------
 
