@@ -158,7 +158,8 @@ def test_two_agents_never_hold_one_ticket_and_the_reply_goes_out_once(desk_for: 
     assert [m.body for m in ticket.messages if m.author is Author.AGENT] == ["Here is how"]
     assert ticket.status is Status.PENDING
     assert bo.handled_by("T-001") is None  # sending released it
-    assert [a.action for a in ada.store.list_actions("T-001")] == ["send"]
+    # the reply makes the unowned ticket the sender's
+    assert [a.action for a in ada.store.list_actions("T-001")] == ["send", "assign"]
 
 
 def test_an_agent_whose_lease_was_taken_cannot_send(desk_for: DeskFor) -> None:
@@ -175,7 +176,10 @@ def test_an_agent_whose_lease_was_taken_cannot_send(desk_for: DeskFor) -> None:
         ada.solve("T-001")
     replies = [m.body for m in ada.ticket("T-001").messages if m.author is Author.AGENT]
     assert replies == ["On it"]
-    assert [(a.actor, a.action) for a in ada.store.list_actions("T-001")] == [("bo", "send")]
+    assert [(a.actor, a.action) for a in ada.store.list_actions("T-001")] == [
+        ("bo", "send"),
+        ("bo", "assign"),
+    ]
     ada.claim("T-001")  # reopening it shows her bo's reply; now she may act
     ada.add_note("T-001", "bo answered")
 

@@ -92,16 +92,32 @@ def test_demo_without_workspace_option_uses_its_own_folder(tmp_path: Path) -> No
     assert not (tmp_path / "xdg-data" / "deskpilot" / "workspace").exists()
 
 
-def test_queue_without_workspace_points_at_the_demo(tmp_path: Path) -> None:
+def test_after_the_demo_the_readmes_commands_work_as_written(tmp_path: Path) -> None:
+    """No workspace of one's own yet: commands use the demo's and say so in one line."""
     from click.testing import CliRunner
 
     from deskpilot.cli import main
 
     runner = CliRunner()
-    assert runner.invoke(main, ["demo", "--no-tui", "--tickets", "20"]).exit_code == 0
-    result = runner.invoke(main, ["queue"])
-    assert result.exit_code == 2
-    assert "the demo workspace is --workspace" in result.stderr
+    built = runner.invoke(main, ["demo", "--no-tui", "--tickets", "20"])
+    assert built.exit_code == 0
+    assert "next: deskpilot queue" in built.stdout
+    demo_folder = (tmp_path / "xdg-data" / "deskpilot" / "demo").resolve()
+    result = runner.invoke(main, ["queue", "--status", "all", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 20
+    assert result.stderr == (
+        f"using the demo workspace at {demo_folder} "
+        "(no workspace of your own yet: 'deskpilot init' creates one)\n"
+    )
+    assert runner.invoke(main, ["stats"]).exit_code == 0
+    # a workspace named on the command line never falls back
+    named = runner.invoke(main, ["--workspace", str(tmp_path / "elsewhere"), "queue"])
+    assert named.exit_code == 2 and "not a DeskPilot workspace" in named.stderr
+    # with a workspace of one's own, that one is used
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    own = runner.invoke(main, ["queue", "--json"])
+    assert own.exit_code == 0 and json.loads(own.stdout) == [] and own.stderr == ""
 
 
 def test_piping_into_a_closed_reader_stops_quietly(demo_dir: Path) -> None:

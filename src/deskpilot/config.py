@@ -325,6 +325,9 @@ class TuiSettings(Section):
     keys: dict[str, str] = Field(default_factory=dict)  # action id -> key, e.g. send = "ctrl+s"
     # How often the queue looks for tickets that arrived or changed elsewhere; 0: never.
     refresh_seconds: float = Field(1.0, ge=0, le=3600)
+    # After send, close or escalate: open the view's next ticket ("next") or go back to the
+    # queue ("queue").
+    after_send: Literal["next", "queue"] = "next"
 
 
 class FeedbackSettings(Section):
@@ -334,7 +337,14 @@ class FeedbackSettings(Section):
     autosave_seconds: float = Field(1.0, gt=0, le=10)
     ask_reason_below: float = Field(0.7, ge=0, le=1)  # similarity under which the desk asks why
     reasons: list[str] = Field(
-        default_factory=lambda: ["wrong facts", "wrong tone", "policy", "outdated article"],
+        default_factory=lambda: [
+            "didn't answer the question",  # the most common reason agents give, so key 1
+            "wrong facts",
+            "too long",
+            "wrong tone",
+            "policy",
+            "outdated article",
+        ],
         max_length=9,
     )
     abandoned_after_days: int = Field(7, gt=0)  # pending this long without an answer: abandoned
@@ -371,6 +381,22 @@ class TeamSettings(Section):
     # PostgreSQL: the longest the queue watcher blocks on LISTEN at a time (a NOTIFY wakes it
     # at once); capped by [tui] refresh_seconds.
     watch_timeout_seconds: float = Field(1.0, gt=0)
+    # The teammates a ticket can be assigned to (and escalated to by name); empty: any name.
+    members: list[str] = Field(default_factory=list)
+    # The teams an escalation can go to, and the reasons an agent picks from.
+    escalation_teams: list[str] = Field(
+        default_factory=lambda: ["Tier 2", "Billing", "Engineering", "Account management"]
+    )
+    escalation_reasons: list[str] = Field(
+        default_factory=lambda: [
+            "needs a decision above my limit",
+            "bug or outage",
+            "billing exception",
+            "angry or at-risk customer",
+            "legal or security",
+            "other",
+        ]
+    )
 
     @property
     def lease(self) -> timedelta:
@@ -703,6 +729,7 @@ poll_seconds = 5.0
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme
 default_view = "open"
 refresh_seconds = 1.0      # the queue shows arriving tickets this soon; 0: on ctrl+r only
+after_send = "next"        # after send, close or escalate: the view's next ticket, or "queue"
 # [tui.keys]             # remap a one-key action, e.g.
 # send = "ctrl+s"
 
@@ -719,7 +746,8 @@ refresh_seconds = 1.0      # the queue shows arriving tickets this soon; 0: on c
 learn = true            # sent replies become exemplars; intent corrections retrain
 autosave_seconds = 1.0  # a killed desk loses at most this much typing
 ask_reason_below = 0.7  # edits that change more than this ask for a one-key reason
-reasons = ["wrong facts", "wrong tone", "policy", "outdated article"]
+reasons = ["didn't answer the question", "wrong facts", "too long", "wrong tone", "policy",
+           "outdated article"]
 abandoned_after_days = 7
 
 [automation]            # graduated autonomy, per intent: "off", "suggest" (default) or "auto"
@@ -748,4 +776,6 @@ max_attempts = 10       # then it fails and shows in the thread, for an agent to
 
 [team]                  # several desks on one PostgreSQL database
 lease_minutes = 10      # an open ticket stays yours this long, renewed while you work on it
+# members = ["ada", "bo", "cy"]   # who tickets can be assigned to; unset: any name
+# escalation_teams = ["Tier 2", "Billing", "Engineering", "Account management"]
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +31,15 @@ from deskpilot.models import (
     ActionRecord,
     Author,
     Claim,
+    CrmRecord,
     Draft,
     EditEvent,
     EditOutcome,
     IntentSource,
     Message,
+    Source,
     Status,
+    Subscription,
     Ticket,
     TicketSummary,
     TriageRecord,
@@ -47,7 +50,7 @@ from deskpilot.store import QueueFilter, Store
 from deskpilot.store.channels import ChannelStore, DeliveryState, OutboxEntry
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
-from deskpilot.views import QueueView, resolve_view
+from deskpilot.views import ME, QueueView, resolve_view
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 StageProgress = Callable[[str, int, int], None]
 EMAIL_CONNECTOR = "email"  # the built-in email channel: answers intake and imported tickets
+WORKABLE_STATUSES = frozenset({Status.NEW, Status.OPEN})  # waiting for an agent to act
 
 
 @dataclass(frozen=True)
@@ -457,6 +461,8 @@ class Desk:
             if channel is not None:
                 params["message_id"] = reply.external_id
             self.audit("send", ticket_id, params, actor=sender)
+            if agent is None:  # the agent who answers owns the ticket (not the autopilot)
+                self._assign_if_unowned(ticket_id, via="send")
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         if self.settings.feedback.learn:
@@ -571,21 +577,74 @@ class Desk:
 
         return answer(self, token, score, comment)
 
+    def escalation_summary(
+        self,
+        ticket_id: str,
+        references: Sequence[Source] = (),
+        *,
+        crm: CrmRecord | None = None,
+        subscription: Subscription | None = None,
+    ) -> str:
+        """The hand-off summary a human can work from: with every action the audit trail holds
+        for the ticket, and the account's key facts when the connectors gave them."""
+        from deskpilot.copilot.handoff import handoff_summary
+
+        return handoff_summary(
+            self.store.get_ticket(ticket_id),
+            self.store.get_triage(ticket_id),
+            references,
+            actions=self.store.list_actions(ticket_id),
+            crm=crm,
+            subscription=subscription,
+            currency=self.settings.actions.currency,
+        )
+
     async def escalate(
-        self, ticket_id: str, summary: str, *, edit_id: str | None = None
+        self,
+        ticket_id: str,
+        summary: str,
+        *,
+        edit_id: str | None = None,
+        to: str | None = None,
+        reason: str | None = None,
+        holding_reply: str | None = None,
     ) -> Escalation:
         """Hand the ticket to a human team: the summary goes on it as an internal note, then to
         the team's channel when a ``notify`` connector serves this workspace. The hand-off is
         stored first and stands even if the channel cannot be reached: the result says whether
-        the team was told, and the audit trail why not."""
-        note = Message(author=Author.NOTE, body=summary, author_name=self.agent, at=self.clock())
+        the team was told, and the audit trail why not.
+
+        ``to``: a team (``[team] escalation_teams``) or a teammate (``[team] members``, who is
+        then assigned the ticket); ``reason``: why; ``holding_reply``: sent to the customer
+        first, as any reply is."""
+        to, reason = (to or "").strip(), (reason or "").strip()
+        members = self.settings.team.members
+        if to and to not in self.settings.team.escalation_teams and to not in members:
+            known = ", ".join(self.settings.team.escalation_teams + members)
+            raise DeskPilotError(f"no team or teammate '{to}' to escalate to; known: {known}")
+        if holding_reply is not None and holding_reply.strip():
+            self.send_reply(ticket_id, holding_reply)
+        header = " · ".join(
+            part
+            for part in (f"Escalated to {to}" if to else "", reason and f"why: {reason}")
+            if part
+        )
+        body = f"{header}\n\n{summary}" if header else summary
+        note = Message(author=Author.NOTE, body=body, author_name=self.agent, at=self.clock())
         with self.store.transaction():
             claim = self._hold(ticket_id)
             self.store.append_message(ticket_id, note)
             self.store.update_ticket(ticket_id, status=Status.ESCALATED)
+            before = self.store.get_ticket(ticket_id).assignee
+            if to in members and before != to:
+                self.store.update_ticket(ticket_id, assignee=to)
+                self.audit("assign", ticket_id, {"from": before, "to": to, "via": "escalate"})
             if edit_id is not None:
                 self.edits.finish(edit_id, EditOutcome.ESCALATED)
-            self.audit("escalate", ticket_id, {"summary_chars": len(summary)})
+            params: dict[str, Any] = {"summary_chars": len(summary)}
+            params |= {"to": to} if to else {}
+            params |= {"reason": reason} if reason else {}
+            self.audit("escalate", ticket_id, params)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         from deskpilot.actions.service import notify_team
@@ -613,6 +672,73 @@ class Desk:
         from deskpilot.knowledge import upsert_ticket
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
+
+    def reopen(self, ticket_id: str) -> None:
+        """A pending, escalated, solved or closed ticket back to open: the agent works it."""
+        status = self.store.get_ticket(ticket_id).status
+        if status in WORKABLE_STATUSES:
+            raise DeskPilotError(f"{ticket_id} is already {status.value}; nothing to reopen")
+        self.set_status(ticket_id, Status.OPEN)
+
+    # --- ownership and flow ------------------------------------------------------------------
+    # Who owns a ticket (its assignee) is separate from who works it right now (team mode's
+    # claim): sending or taking a ticket makes it the agent's, so "Mine" lists what they
+    # answered; a claim only says who has it open.
+
+    def assign(self, ticket_id: str, agent: str, *, via: str = "assign") -> str:
+        """Give the ticket to ``agent`` (``"me"``: this desk's agent); returns the assignee.
+        With ``[team] members`` set, only a member (or this agent) can be given a ticket."""
+        who = self.agent if agent.strip() == ME else agent.strip()
+        if not who:
+            raise DeskPilotError("name the agent to assign the ticket to, or 'me'")
+        members = self.settings.team.members
+        if members and who not in members and who != self.agent:
+            raise DeskPilotError(
+                f"'{who}' is not a team member; [team] members: {', '.join(members)}"
+            )
+        with self.store.transaction():
+            self.refuse_if_held(ticket_id)
+            before = self.store.get_ticket(ticket_id).assignee
+            if before != who:
+                self.store.update_ticket(ticket_id, assignee=who)
+                self.audit("assign", ticket_id, {"from": before, "to": who, "via": via})
+        return who
+
+    def take(self, ticket_id: str) -> str:
+        """The agent takes the ticket: it is theirs from now on."""
+        return self.assign(ticket_id, ME, via="take")
+
+    def next_ticket(self, view: QueueView | None = None) -> Ticket | None:
+        """ "Give me the next ticket": the best one in ``view`` (most urgent, then oldest) that
+        needs work, nobody has open and nobody else owns; claimed and assigned to this agent.
+        None when the view has none left."""
+        where = view.where if view is not None else QueueFilter(statuses=WORKABLE_STATUSES)
+        statuses = where.statuses if where.statuses is not None else frozenset(Status)
+        # New and open tickets wait for an agent; a view of only other statuses (escalated)
+        # hands out its own.
+        workable = statuses & WORKABLE_STATUSES or statuses
+        mine = replace(where, statuses=workable, free_for=self.agent, ids=None)
+        ticket = self.claim_next(QueueView("next", "next", mine))
+        if ticket is None:
+            return None
+        self.assign(ticket.id, ME, via="next")
+        return self.store.get_ticket(ticket.id)
+
+    def arrived_since(self, ticket_id: str, seen: int) -> list[Message]:
+        """What the customer or a teammate wrote on the ticket after the agent saw its first
+        ``seen`` messages (the draft was written for those): a reply must not ignore them."""
+        messages = self.store.get_ticket(ticket_id).messages[seen:]
+        return [
+            m
+            for m in messages
+            if m.author is Author.CUSTOMER
+            or (m.author is Author.AGENT and m.author_name != self.agent)
+        ]
+
+    def _assign_if_unowned(self, ticket_id: str, *, via: str) -> None:
+        if self.store.get_ticket(ticket_id).assignee is None:
+            self.store.update_ticket(ticket_id, assignee=self.agent)
+            self.audit("assign", ticket_id, {"from": None, "to": self.agent, "via": via})
 
     # --- edit feedback ------------------------------------------------------------------
 

@@ -33,6 +33,25 @@ class QueueView:
         return replace(self, where=replace(self.where, **changes))  # type: ignore[arg-type]
 
 
+# Sort keys whose stored order runs against what the column shows: "age" sorts by the time a
+# ticket was created, so its natural (ascending) order lists the oldest (largest age) first.
+COUNTER_ORDERED = frozenset({"age"})
+
+
+def order_label(sort: str, descending: bool) -> str:
+    """The order in the agent's words: it must agree with what the rows show."""
+    if sort == "age":
+        return "newest first" if descending else "oldest first"
+    if sort == "priority":
+        return "lowest priority first" if descending else "most urgent first"
+    return "descending" if descending else "ascending"
+
+
+def shows_descending(sort: str, descending: bool) -> bool:
+    """Whether the column's shown values fall down the list (the header's ▼)."""
+    return descending != (sort in COUNTER_ORDERED)
+
+
 def resolve_view(name: str, settings: Settings, agent: str, now: datetime) -> QueueView:
     try:
         spec = settings.views[name]

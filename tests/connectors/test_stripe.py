@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -82,6 +82,14 @@ class TestStripeContract(ConnectorContract):
         stripe.respond("GET", f"/v1/customers/{CUSTOMER}", json=CUSTOMER_ROW)
         stripe.handle("POST", f"/v1/customers/{CUSTOMER}", updates(updated_customer))
         stripe.handle("POST", f"/v1/subscription_items/{ITEM}", updates(updated_item))
+        ends = 1796112000  # the recorded subscription's current_period_end
+        stripe.handle(
+            "POST",
+            f"/v1/subscriptions/{SUBSCRIPTION}",
+            updates(
+                subscription_answer(status="active", cancel_at_period_end=True, cancel_at=ends)
+            ),
+        )
         return make_connector(stripe)
 
     @pytest.fixture
@@ -552,3 +560,63 @@ def test_check_names_a_read_permission_a_restricted_key_lacks(stripe: RecordedSe
     probed = [r.path for r in stripe.received("GET")]
     reads = ["/v1/invoices", "/v1/subscriptions", "/v1/prices", "/v1/refunds"]
     assert probed == ["/v1/customers", *reads]  # a working key first, then each read
+
+
+SUBSCRIPTION = "sub_1MowQVLkdIwHu7ixeRlqHVzs"
+
+
+def subscription_answer(**changes: Any) -> Callable[[ReceivedRequest], RecordedResponse]:
+    """Stripe's subscription object after the cancellation asked for."""
+
+    def answer(_request: ReceivedRequest) -> RecordedResponse:
+        row = {"id": SUBSCRIPTION, "object": "subscription", "currency": "usd", **changes}
+        return RecordedResponse(200, row)
+
+    return answer
+
+
+def test_cancel_at_period_end_sets_the_flag_once_per_key(stripe: RecordedServer) -> None:
+    ends = 1796112000  # the recorded subscription's current_period_end
+    stripe.handle(
+        "POST",
+        f"/v1/subscriptions/{SUBSCRIPTION}",
+        updates(subscription_answer(status="active", cancel_at_period_end=True, cancel_at=ends)),
+    )
+    connector = make_connector(stripe)
+
+    def cancel(c: StripeConnector) -> Any:
+        return c.cancel_subscription(CUSTOMER, at_period_end=True, idempotency_key="cancel-1")
+
+    first, again = run(connector, cancel), run(connector, cancel)
+    assert (first.at_period_end, first.ends_on, first.reference, first.replayed) == (
+        True,
+        datetime.fromtimestamp(ends, UTC).date(),
+        SUBSCRIPTION,
+        False,
+    )
+    assert again.replayed
+    sent = stripe.received("POST", f"/v1/subscriptions/{SUBSCRIPTION}")
+    assert [dict(parse_qsl(r.body.decode())) for r in sent] == [
+        {"cancel_at_period_end": "true"}
+    ] * 2
+    assert {r.headers["idempotency-key"] for r in sent} == {"cancel-1"}
+    update = pytest.importorskip("stripe.params._subscription_update_params")
+    assert "cancel_at_period_end" in update.SubscriptionUpdateParams.__annotations__
+
+
+def test_cancel_now_deletes_the_subscription_prorated(stripe: RecordedServer) -> None:
+    ended = 1793520000
+    stripe.handle(
+        "DELETE",
+        f"/v1/subscriptions/{SUBSCRIPTION}",
+        updates(subscription_answer(status="canceled", ended_at=ended, canceled_at=ended)),
+    )
+    done = run(
+        make_connector(stripe),
+        lambda c: c.cancel_subscription(CUSTOMER, at_period_end=False, idempotency_key="now-1"),
+    )
+    assert (done.at_period_end, done.ends_on) == (False, datetime.fromtimestamp(ended, UTC).date())
+    [sent] = stripe.received("DELETE", f"/v1/subscriptions/{SUBSCRIPTION}")
+    assert sent.query == {"prorate": "true"} and sent.headers["idempotency-key"] == "now-1"
+    cancel = pytest.importorskip("stripe.params._subscription_cancel_params")
+    assert set(sent.query) <= set(cancel.SubscriptionCancelParams.__annotations__)

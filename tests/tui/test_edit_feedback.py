@@ -41,7 +41,8 @@ async def test_typing_is_autosaved_and_comes_back_after_leaving(
         assert edit_id is not None
         original = desk.store.get_edit_event(edit_id).original_text
         assert _draft(screen).text == original
-        await pilot.press("e", "end", "ctrl+end")
+        await pilot.press("e")
+        _draft(screen).move_cursor(_draft(screen).document.end)
         await pilot.press(*" PS thanks")
         await pilot.pause(1.3)  # the autosave runs every second
         revisions = desk.store.list_edit_revisions(edit_id)
@@ -66,12 +67,14 @@ async def test_a_large_edit_sent_asks_for_a_reason(
         await pilot.press("a")
         modal = await until_modal(app, pilot, ReasonScreen)
         assert isinstance(modal, ReasonScreen)
-        await pilot.press("2")
+        labels = " ".join(str(label.render()) for label in modal.query(Label))
+        assert "1  didn't answer the question" in labels and "too long" in labels
+        await pilot.press("1")
         await settle(app, pilot)
     assert edit_id is not None
     event = desk.store.get_edit_event(edit_id)
     assert event.outcome is EditOutcome.SENT_EDITED
-    assert (event.reason, event.edit_class) == ("wrong tone", "rewritten")
+    assert (event.reason, event.edit_class) == ("didn't answer the question", "rewritten")
     assert desk.ticket(ticket_id).messages[-1].body.startswith("Hi, I've set this up")
 
 

@@ -33,6 +33,8 @@ SCREENS = {
     "stats": ("ctrl+t",),
     "account-setting": ("enter", "u"),
     "status": ("enter", "s"),
+    "assign": ("A",),
+    "close-confirm": ("enter", "c"),
 }
 # Dialogs that an action's worker waits on: wait for the dialog, not for the worker.
 AWAITED_DIALOGS = {"refund", "bug", "reset-password", "account-setting", "status"}

@@ -22,7 +22,7 @@ from deskpilot.tui.screens.action_modals import (
     SettingScreen,
     StatusScreen,
 )
-from deskpilot.tui.screens.modals import EscalateScreen
+from deskpilot.tui.screens.escalate import EscalateScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
 __all__ = ["http_server"]  # the local HTTP server fixture, as the connector tests use it

@@ -10,7 +10,8 @@ from textual.widgets import Select, TextArea
 from deskpilot.desk import Desk
 from deskpilot.models import Author, IntentSource, Status
 from deskpilot.tui.app import DeskPilotApp
-from deskpilot.tui.screens.modals import EscalateScreen, IntentScreen, NoteScreen
+from deskpilot.tui.screens.escalate import EscalateScreen
+from deskpilot.tui.screens.modals import IntentScreen, NoteScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
 
@@ -47,7 +48,8 @@ async def test_the_draft_streams_in_and_is_sent_as_it_stands(
     assert ticket.messages[-1].author is Author.AGENT
     assert ticket.messages[-1].body == draft.text.strip()
     assert ticket.status is Status.PENDING
-    assert actions(desk, ticket_id) == ["send"]
+    assert ticket.assignee == "ada"  # answering a ticket makes it the agent's
+    assert actions(desk, ticket_id) == ["send", "assign"]
 
 
 async def test_edit_then_send(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
@@ -57,10 +59,10 @@ async def test_edit_then_send(make_app: Callable[..., DeskPilotApp], desk: Desk)
         await open_ticket(app, pilot, ticket_id)
         draft = desk.store.latest_draft(ticket_id)
         assert draft is not None
-        await pilot.press("e", *"PS", "escape", "a")
+        await pilot.press("e", *"PS ", "escape", "a")
         await pilot.pause()
-    # the cursor waits where the streamed draft ended
-    assert desk.ticket(ticket_id).messages[-1].body == (draft.text + "PS").strip()
+    # the editor opens at the draft's start (its greeting), where the cursor waits
+    assert desk.ticket(ticket_id).messages[-1].body == ("PS " + draft.text).strip()
 
 
 async def test_sending_an_empty_draft_is_refused(
@@ -138,17 +140,29 @@ async def test_escalate_with_the_handoff_summary(
     assert "Escalated; the team was notified in #support-handoffs" in said
 
 
-async def test_close_solves_and_makes_it_knowledge(
+async def test_close_asks_then_solves_and_makes_it_knowledge(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
+    from deskpilot.tui.screens.action_modals import ConfirmScreen
+
     ticket_id = first_open(desk)
+    desk.send_reply(ticket_id, "Fixed it: the export runs again.")
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, ticket_id)
-        await pilot.press("e", *"Fixed it", "escape", "a", "c")
+        screen = await open_ticket(app, pilot, ticket_id)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # not closed
+        await pilot.pause()
+        assert app.screen is screen and desk.ticket(ticket_id).status is not Status.SOLVED
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")  # "Close ticket" has the focus
+        await app.workers.wait_for_complete()
         await pilot.pause()
     assert desk.ticket(ticket_id).status is Status.SOLVED
-    assert actions(desk, ticket_id) == ["send", "set_status"]
+    assert actions(desk, ticket_id) == ["send", "assign", "set_status"]
     assert desk.knowledge().contains(ticket_id)
 
 

@@ -27,7 +27,13 @@ from deskpilot.config import render_toml
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import OPEN_STATUSES, Status, TicketSummary
-from deskpilot.workspace import Workspace, demo_workspace_dir, resolve_workspace_dir
+from deskpilot.store import QueueFilter
+from deskpilot.workspace import (
+    Workspace,
+    default_workspace_dir,
+    demo_workspace_dir,
+    resolve_workspace_dir,
+)
 
 USER_ERROR = 2
 
@@ -162,13 +168,25 @@ def _print_overview(desk: Desk) -> None:
     counts = desk.store.count_by_status()
     line = ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Status)
     click.echo(f"tickets by status: {line}")
-    click.echo(f"next: deskpilot --workspace {desk.workspace.root} queue")
+    command = _command_for(desk)
+    if command == "deskpilot":
+        click.echo("next: deskpilot queue (or deskpilot to open the desk)")
+    else:
+        click.echo(f"next: {command} queue")
     inbox = desk.workspace.records_dir / "inbox.jsonl"
     if inbox.exists() and desk.channels.cursor("demo") is None:  # not pulled yet
         click.echo(
-            "a customer's answer waits in the demo channel: "
-            f"deskpilot --workspace {desk.workspace.root} sync --once brings it in"
+            f"a customer's answer waits in the demo channel: {command} sync --once brings it in"
         )
+
+
+def _command_for(desk: Desk) -> str:
+    """How to name this workspace on the command line: plain ``deskpilot`` when commands fall
+    back to it (the demo's, without a workspace of one's own), else with ``--workspace``."""
+    own = Workspace(default_workspace_dir())
+    if desk.workspace.root == demo_workspace_dir().resolve() and not own.config_file.exists():
+        return "deskpilot"
+    return f"deskpilot --workspace {desk.workspace.root}"
 
 
 @main.group("import")
@@ -227,10 +245,14 @@ def queue(context: Context, as_json: bool, status: str, intent: str | None, limi
         statuses = frozenset({Status(status)})
     with Desk.open(context.existing_workspace()) as desk:
         rows = desk.queue(statuses=statuses, intent=intent, limit=limit or None)
+        stopped = bool(limit) and len(rows) == limit
+        total = desk.store.count_tickets(QueueFilter(statuses=statuses, intent=intent))
     if as_json:
         click.echo(json.dumps([_summary_json(row) for row in rows], indent=2))
     else:
         _print_queue(rows)
+        if stopped and total > len(rows):  # a list cut at the limit says so
+            click.echo(f"{len(rows)} of {total} tickets; --limit 0 lists them all")
 
 
 def _summary_json(row: TicketSummary) -> dict[str, Any]:
@@ -323,6 +345,7 @@ def _register_command_groups() -> None:
         qa_command,
         stats,
     )
+    from deskpilot.cli.flow import assign, next_ticket
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.serve import serve, sync
@@ -344,6 +367,8 @@ def _register_command_groups() -> None:
     main.add_command(reply)
     main.add_command(show)
     main.add_command(outbox)
+    main.add_command(assign)
+    main.add_command(next_ticket)
 
 
 _register_command_groups()

@@ -56,13 +56,34 @@ class Context:
         return Workspace.create(self.workspace_dir)
 
     def existing_workspace(self) -> Workspace:
+        """The chosen workspace. A newcomer who ran ``deskpilot demo`` and has no workspace of
+        their own gets the demo's (said in one line on stderr), so the README's commands work
+        as written; a workspace named with ``--workspace`` or the environment never falls
+        back."""
         try:
             return Workspace.existing(self.workspace_dir)
-        except WorkspaceError as error:
+        except WorkspaceError:
             demo = demo_workspace_dir()
-            if self.workspace_dir == default_workspace_dir() and demo.exists():
-                raise WorkspaceError(f"{error}; the demo workspace is --workspace {demo}") from None
-            raise
+            if self.chosen or self.workspace_dir != default_workspace_dir():
+                raise
+            try:
+                found = Workspace.existing(demo)
+            except WorkspaceError:
+                raise WorkspaceError(
+                    f"{self.workspace_dir.expanduser().resolve()}: not a DeskPilot workspace "
+                    "(no config.toml or deskpilot.db); create one with 'deskpilot demo' or "
+                    "'deskpilot init', or pass --workspace DIR"
+                ) from None
+            click.echo(
+                shown(
+                    f"using the demo workspace at {found.root} (no workspace of your own yet: "
+                    "'deskpilot init' creates one)",
+                    one_line=True,
+                ),
+                err=True,
+            )
+            self.workspace_dir = found.root
+            return found
 
 
 pass_context = click.make_pass_decorator(Context)

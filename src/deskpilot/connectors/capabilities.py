@@ -8,16 +8,17 @@ from "cannot do that here" and offer only the actions a connector supports.
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, NoReturn
 
 from deskpilot.connectors.base import Capability, ConnectorContext
-from deskpilot.connectors.errors import NotSupportedError
+from deskpilot.connectors.errors import ConnectorError, NotSupportedError
 from deskpilot.connectors.models import (
     AccountUnlockResult,
     BugCreated,
     BugMatch,
     BugQuery,
+    CancellationPreview,
     CustomerHistory,
     Delivered,
     Handoff,
@@ -31,6 +32,7 @@ from deskpilot.connectors.models import (
     ReplyPosted,
     SettingChanged,
     StatusUpdated,
+    SubscriptionCanceled,
     TeamMessage,
 )
 from deskpilot.models import (
@@ -161,6 +163,43 @@ class Billing(_Capability):
         """Set the subscription's seat count (its quantity), prorated."""
         self._not_supported("changing seats")
 
+    # Cancellation: the desk previews with ``preview_cancellation`` (by default worked out from
+    # the subscription and its plan), then cancels with ``cancel_subscription``.
+
+    async def preview_cancellation(
+        self, customer_id: str, *, at_period_end: bool, today: date
+    ) -> CancellationPreview:
+        """When the subscription would end and, ending ``today``, the credit for the unused
+        part of the paid period (the plan's price for the days left, to the cent)."""
+        subscription = await self.subscription(customer_id)
+        if subscription is None or subscription.status == "canceled":
+            raise ConnectorError(f"customer '{customer_id}' has no subscription to cancel")
+        if at_period_end:
+            return CancellationPreview(
+                customer_id=customer_id,
+                plan_id=subscription.plan_id,
+                at_period_end=True,
+                ends_on=subscription.cycle_end,
+            )
+        plan = await self.plan(subscription.plan_id)
+        period = max(1, (subscription.cycle_end - subscription.cycle_start).days)
+        left = min(period, max(0, (subscription.cycle_end - today).days))
+        credit = round(plan.monthly_price * left / period, 2) if plan else 0.0
+        return CancellationPreview(
+            customer_id=customer_id,
+            plan_id=subscription.plan_id,
+            at_period_end=False,
+            ends_on=today,
+            credit=credit,
+        )
+
+    async def cancel_subscription(
+        self, customer_id: str, *, at_period_end: bool, idempotency_key: str
+    ) -> SubscriptionCanceled:
+        """Cancel the customer's subscription now (crediting unused time) or at the period's
+        end. The same ``idempotency_key`` again returns the first cancellation."""
+        self._not_supported("cancelling subscriptions")
+
 
 class Issues(_Capability):
     """Known bugs: find the one a customer hit, check its status, file a new one."""
@@ -270,6 +309,10 @@ def updatable_settings(billing: Billing) -> list[str]:
         for setting, method in ACCOUNT_SETTINGS.items()
         if getattr(type(billing), method) is not getattr(Billing, method)
     ]
+
+
+def can_cancel_subscriptions(billing: Billing) -> bool:
+    return type(billing).cancel_subscription is not Billing.cancel_subscription
 
 
 CAPABILITIES: dict[str, type[Capability]] = {

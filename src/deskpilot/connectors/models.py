@@ -60,6 +60,31 @@ class SettingChanged(Model):
     replayed: bool = False  # the same idempotency key again: the first change, not a second
 
 
+class CancellationPreview(Model):
+    """What cancelling a subscription would do, before it is done: when it ends, and the
+    credit for unused time when it ends now."""
+
+    customer_id: str  # the billing system's id
+    plan_id: str
+    at_period_end: bool
+    ends_on: date
+    credit: float = 0.0  # unused time credited when it ends now; 0 at the period's end
+    currency: str = "USD"
+
+
+class SubscriptionCanceled(Model):
+    """A subscription cancelled through the billing connector (now, or at the period's end)."""
+
+    customer_id: str
+    at_period_end: bool
+    ends_on: date
+    credit: float = 0.0
+    currency: str = "USD"
+    reference: str = ""  # the system's id for the cancellation
+    idempotency_key: str = ""
+    replayed: bool = False  # the same key again: the first cancellation, not a second
+
+
 class BugQuery(Model):
     """What a customer's report says about a possible bug: any of the three may be empty."""
 

@@ -83,6 +83,8 @@ class QueueFilter:
     priority: Priority | None = None
     assignee: str | None = None
     unassigned: bool = False
+    # "Give me the next ticket": only tickets nobody owns or this agent owns already.
+    free_for: str | None = None
     customer_id: str | None = None
     # Breaching views: per priority, tickets created before this moment are (nearly) late.
     created_before: tuple[tuple[Priority, datetime], ...] | None = None
@@ -1338,6 +1340,8 @@ def _conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
         conditions.append(t.c.assignee == where.assignee)
     if where.unassigned:
         conditions.append(t.c.assignee.is_(None))
+    if where.free_for is not None:
+        conditions.append(sa.or_(t.c.assignee.is_(None), t.c.assignee == where.free_for))
     if where.customer_id is not None:
         conditions.append(t.c.customer_id == where.customer_id)
     if where.created_before is not None:

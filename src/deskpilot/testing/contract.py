@@ -40,6 +40,7 @@ from deskpilot.connectors.capabilities import (
     Notify,
     Orders,
     TicketSource,
+    can_cancel_subscriptions,
     updatable_settings,
 )
 from deskpilot.connectors.errors import ConnectorError, NotSupportedError
@@ -48,6 +49,7 @@ from deskpilot.connectors.models import (
     BugCreated,
     BugMatch,
     BugQuery,
+    CancellationPreview,
     CustomerHistory,
     Delivered,
     Handoff,
@@ -61,6 +63,7 @@ from deskpilot.connectors.models import (
     ReplyPosted,
     SettingChanged,
     StatusUpdated,
+    SubscriptionCanceled,
     TeamMessage,
 )
 from deskpilot.models import (
@@ -265,6 +268,35 @@ class ConnectorContract:
             assert first.old_value != first.new_value and not first.replayed
             assert again.replayed, f"{setting}: the same key again must not change it twice"
             assert (again.old_value, again.new_value) == (first.old_value, first.new_value)
+
+    def test_billing_cancellation_is_previewed_then_done_once_per_key(
+        self, connector: Connector[Any], contract_samples: ContractSamples
+    ) -> None:
+        billing: Billing = _serving(connector, "billing")
+        if not can_cancel_subscriptions(billing):
+            pytest.skip(f"{type(connector).__name__} cancels no subscriptions")
+        customer_id = self._customer_id(connector, contract_samples, "billing")
+
+        async def cancel(c: Billing) -> tuple[CancellationPreview, list[SubscriptionCanceled]]:
+            subscription = await c.subscription(customer_id)
+            if subscription is None or subscription.status == "canceled":
+                pytest.skip("the sample customer has no live subscription to cancel")
+            preview = await c.preview_cancellation(
+                customer_id, at_period_end=True, today=subscription.cycle_start
+            )
+            key = f"contract-{uuid.uuid4()}"
+            done = [
+                await c.cancel_subscription(customer_id, at_period_end=True, idempotency_key=key)
+                for _ in "12"
+            ]
+            return preview, done
+
+        preview, (first, again) = run(connector, lambda _: cancel(billing))
+        assert preview.at_period_end and preview.credit == 0
+        assert isinstance(first, SubscriptionCanceled) and first.customer_id == customer_id
+        assert first.at_period_end and not first.replayed
+        assert again.replayed, "the same key again must not cancel twice"
+        assert again.reference == first.reference
 
     def test_billing_subscription_and_invoices_belong_to_the_customer(
         self, connector: Connector[Any], contract_samples: ContractSamples

@@ -9,14 +9,17 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
 
 from deskpilot.desk import Desk
 from deskpilot.tui import keymap, outside
+from deskpilot.tui.preferences import remember_theme, remembered_theme
 from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.stats import StatsScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.themes import load_themes, shipped_theme_dirs
+from deskpilot.views import QueueView
 
 
 class DeskPilotApp(App[None]):
@@ -30,11 +33,23 @@ class DeskPilotApp(App[None]):
         self.desk = desk
         for found in load_themes([desk.workspace.root / "themes", *shipped_theme_dirs()]):
             self.register_theme(found)
-        self.theme = theme or desk.settings.tui.theme
+        configured = desk.settings.tui.theme
+        picked = remembered_theme(desk.workspace.root, configured)
+        if picked not in self.available_themes:
+            picked = None  # a theme file removed since: the settings' theme
+        self.theme = theme or picked or configured
+        self._shown_theme = self.theme
         self.set_keymap(desk.settings.tui.keys)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.push_screen(QueueScreen())
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme picked in the palette is the desk's theme at the next start too."""
+        if theme.name != self._shown_theme:
+            self._shown_theme = theme.name
+            remember_theme(self.desk.workspace.root, theme.name, self.desk.settings.tui.theme)
 
     async def on_unmount(self) -> None:
         await self.desk.aclose_connectors()
@@ -66,8 +81,9 @@ class DeskPilotApp(App[None]):
                 self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
                 return
 
-    def open_ticket(self, ticket_id: str) -> None:
-        self.push_screen(TicketScreen(ticket_id))
+    def open_ticket(self, ticket_id: str, view: QueueView | None = None) -> None:
+        """Open the ticket; ``view``: the queue view it was opened from, where "next" looks."""
+        self.push_screen(TicketScreen(ticket_id, view))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -99,7 +115,12 @@ class DeskPilotApp(App[None]):
 
 
 def _screen_bindings(screen: Screen[object]) -> list[Binding]:
-    return [b for b in screen.BINDINGS if isinstance(b, Binding) and b.show]
+    """Every action of the screen, those the footer leaves out too; not the moving around."""
+    return [
+        b
+        for b in screen.BINDINGS
+        if isinstance(b, Binding) and b.id not in keymap.NAVIGATION and b.description
+    ]
 
 
 def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def]

@@ -26,40 +26,53 @@ class KeyAction:
 
 
 ACTIONS: tuple[KeyAction, ...] = (
+    # In the footer (``show``): the keys agents use most, in this order, then ``?`` for the
+    # rest; the help screen and the command palette list every one.
     KeyAction("quit", "q", "app.quit", "Quit", GLOBAL),
-    KeyAction("help", "question_mark", "app.help", "Keys", GLOBAL),
+    KeyAction("help", "question_mark", "app.help", "All keys", GLOBAL),
     KeyAction("stats", "ctrl+t", "app.stats", "Team stats", GLOBAL, show=False),
     KeyAction("open", "enter", "open_ticket", "Open", QUEUE),
+    KeyAction("next", "n", "next_ticket", "Next ticket", QUEUE),
+    KeyAction("take", "t", "take", "Take", QUEUE),
+    KeyAction("assign", "A", "assign", "Assign", QUEUE, show=False),
+    KeyAction("search", "slash", "search", "Search", QUEUE),
+    KeyAction("filter", "F", "filter", "Filter", QUEUE),
+    KeyAction("views", "v", "next_view", "Next view", QUEUE),
+    KeyAction("sort", "s", "sort_next", "Sort", QUEUE),
+    KeyAction("reverse", "S", "sort_reverse", "Reverse", QUEUE, show=False),
     KeyAction("down", "j,down", "cursor_down", "Down", QUEUE, show=False),
     KeyAction("up", "k,up", "cursor_up", "Up", QUEUE, show=False),
     KeyAction("page_down", "pagedown,ctrl+d", "page_down", "Page down", QUEUE, show=False),
     KeyAction("page_up", "pageup,ctrl+u", "page_up", "Page up", QUEUE, show=False),
     KeyAction("top", "home,g", "first", "First ticket", QUEUE, show=False),
     KeyAction("bottom", "end,G", "last", "Last ticket", QUEUE, show=False),
-    KeyAction("search", "slash", "search", "Search", QUEUE),
-    KeyAction("filter", "F", "filter", "Filter", QUEUE),
-    KeyAction("sort", "s", "sort_next", "Sort", QUEUE),
-    KeyAction("reverse", "S", "sort_reverse", "Reverse", QUEUE, show=False),
-    KeyAction("views", "v", "next_view", "Next view", QUEUE),
     KeyAction("clear", "escape", "clear", "Clear search", QUEUE, show=False),
     KeyAction("refresh", "ctrl+r", "refresh", "Refresh", QUEUE, show=False),
-    KeyAction("send", "a", "send", "Send draft", TICKET),
-    KeyAction("edit", "e", "edit", "Edit draft", TICKET),
+    KeyAction("send", "a", "send", "Send", TICKET),
+    KeyAction("edit", "e", "edit", "Edit", TICKET),
     KeyAction("regenerate", "r", "regenerate", "Regenerate", TICKET),
-    KeyAction("discard", "d", "discard", "Discard draft", TICKET, show=False),
-    KeyAction("macro", "m", "macro", "Macro", TICKET, show=False),
-    KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET),
-    KeyAction("refund", "f", "refund", "Refund", TICKET),
-    KeyAction("setting", "u", "update_setting", "Account setting", TICKET),
-    KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET),
-    KeyAction("status", "s", "status_lookup", "Status", TICKET),
-    KeyAction("escalate", "x", "escalate", "Escalate", TICKET),
+    KeyAction("discard", "d", "discard", "Discard", TICKET),
+    KeyAction("macro", "m", "macro", "Macro", TICKET),
     KeyAction("note", "n", "note", "Note", TICKET),
-    KeyAction("intent", "t", "change_intent", "Intent", TICKET),
-    KeyAction("read", "o", "read_knowledge", "Read sources", TICKET),
+    KeyAction("escalate", "x", "escalate", "Escalate", TICKET),
     KeyAction("close", "c", "close_ticket", "Close", TICKET),
     KeyAction("retry", "R", "retry_delivery", "Retry failed reply", TICKET, show=False),
+    KeyAction("ticket_next", "N", "next_ticket", "Next ticket", TICKET),
     KeyAction("back", "escape", "back", "Back", TICKET),
+    KeyAction("ticket_take", "T", "take", "Take", TICKET, show=False),
+    KeyAction("ticket_assign", "A", "assign", "Assign", TICKET, show=False),
+    KeyAction("reopen", "O", "reopen", "Reopen", TICKET, show=False),
+    KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET, show=False),
+    KeyAction("unlock", "U", "unlock_account", "Unlock account", TICKET, show=False),
+    KeyAction(
+        "cancel_subscription", "C", "cancel_subscription", "Cancel subscription", TICKET, show=False
+    ),
+    KeyAction("refund", "f", "refund", "Refund", TICKET, show=False),
+    KeyAction("setting", "u", "update_setting", "Account setting", TICKET, show=False),
+    KeyAction("bug", "b", "create_bug", "Bug ticket", TICKET, show=False),
+    KeyAction("status", "s", "status_lookup", "Status", TICKET, show=False),
+    KeyAction("intent", "t", "change_intent", "Intent", TICKET, show=False),
+    KeyAction("read", "o", "read_knowledge", "Read sources", TICKET, show=False),
 )
 
 
@@ -72,6 +85,22 @@ def bindings(scope: str) -> BindingList:
         for a in ACTIONS
         if a.scope == scope
     ]
+
+
+# Moving around is for keys, not for the command palette.
+NAVIGATION = frozenset(
+    {"down", "up", "page_down", "page_up", "top", "bottom", "clear", "refresh", "back"}
+)
+
+
+def footer_rank(binding_id: str | None) -> int:
+    """Where a key stands in the footer: the key map's order, whatever key it is mapped to
+    (a remapped binding must not drop to the end, past the edge of the terminal)."""
+    for index, action in enumerate(ACTIONS):
+        if action.id == binding_id:
+            # The help key closes the list: every other key is one press of it away.
+            return len(ACTIONS) + (action.id == "help") if action.scope == GLOBAL else index
+    return len(ACTIONS) + 1
 
 
 def actions_in(scope: str) -> list[KeyAction]:

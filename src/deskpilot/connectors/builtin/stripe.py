@@ -24,6 +24,7 @@ pin an older ``api_version`` in config.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -38,7 +39,12 @@ from deskpilot.connectors.http import (
     cursor_pages,
     form_fields,
 )
-from deskpilot.connectors.models import AccountSetting, RefundResult, SettingChanged
+from deskpilot.connectors.models import (
+    AccountSetting,
+    RefundResult,
+    SettingChanged,
+    SubscriptionCanceled,
+)
 from deskpilot.models import Customer, Invoice, InvoiceLine, Plan, Subscription
 
 from ._common import from_unix, hint, unreadable
@@ -287,6 +293,41 @@ class StripeConnector(HttpConnector[StripeConfig], Billing):
         answer = self._answer(row)
         new = str(answer.get("quantity") or seats)
         return _changed(customer_id, "seats", old, new, row, reference=str(item["id"]))
+
+    async def cancel_subscription(
+        self, customer_id: str, *, at_period_end: bool, idempotency_key: str
+    ) -> SubscriptionCanceled:
+        """At the period's end: ``cancel_at_period_end`` on the subscription (it runs to the
+        end of what was paid). Now: ``DELETE`` with ``prorate``, so Stripe credits the unused
+        time to the customer's balance. Either way with the desk's key: a retry cancels once."""
+        row = await self._subscription_row(customer_id)
+        if row is None or row.get("status") not in STATUS_ORDER:
+            raise ConnectorError(f"Stripe: {customer_id} has no live subscription to cancel")
+        path = f"/v1/subscriptions/{row['id']}"
+        if at_period_end:
+            response = await self._update(path, {"cancel_at_period_end": True}, idempotency_key)
+        else:
+            deleted = await self.api.request(
+                "DELETE",
+                path,
+                params={"prorate": "true"},
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            assert deleted is not None
+            response = deleted
+        answer = self._answer(response)
+        ends = answer.get("cancel_at") or answer.get("ended_at") or answer.get("canceled_at")
+        if at_period_end and not ends:
+            ends = _subscription(answer, customer_id).cycle_end
+        return SubscriptionCanceled(
+            customer_id=customer_id,
+            at_period_end=at_period_end,
+            ends_on=ends if isinstance(ends, date) else from_unix(ends).date(),
+            currency=str(answer.get("currency") or "usd").upper(),
+            reference=str(row["id"]),
+            idempotency_key=idempotency_key,
+            replayed=_replayed(response),
+        )
 
     async def _only_item(self, customer_id: str) -> dict[str, Any]:
         """The live subscription's one item; a subscription of several prices is changed in

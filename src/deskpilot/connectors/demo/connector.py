@@ -33,6 +33,7 @@ from deskpilot.connectors.models import (
     ReplyPosted,
     SettingChanged,
     StatusUpdated,
+    SubscriptionCanceled,
     TeamMessage,
 )
 from deskpilot.errors import ConfigError
@@ -138,6 +139,19 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
         self, customer_id: str, seats: int, idempotency_key: str
     ) -> SettingChanged:
         return await self._change(customer_id, "seats", str(seats), idempotency_key)
+
+    async def cancel_subscription(
+        self, customer_id: str, *, at_period_end: bool, idempotency_key: str
+    ) -> SubscriptionCanceled:
+        done = await asyncio.to_thread(self.records.cancellations)
+        earlier = next((c for c in done if c.idempotency_key == idempotency_key), None)
+        if earlier is not None:
+            return earlier.model_copy(update={"replayed": True})
+        today = self.records.clock().date()
+        preview = await self.preview_cancellation(
+            customer_id, at_period_end=at_period_end, today=today
+        )
+        return await asyncio.to_thread(self.records.cancel_subscription, preview, idempotency_key)
 
     async def _change(
         self, customer_id: str, setting: AccountSetting, value: str, key: str

@@ -21,10 +21,12 @@ from deskpilot.connectors.demo.files import append_json_line, locked, write_json
 from deskpilot.connectors.errors import ConnectorError, ConnectorUnavailableError
 from deskpilot.connectors.models import (
     AccountSetting,
+    CancellationPreview,
     InboundMessage,
     NewBug,
     RefundResult,
     SettingChanged,
+    SubscriptionCanceled,
 )
 from deskpilot.models import (
     Bug,
@@ -50,6 +52,7 @@ REFUNDS = "refunds.json"
 OUTBOX = "outbox.jsonl"
 INBOX = "inbox.jsonl"  # customers' messages the demo channel delivers on its next pull
 ACCOUNT_CHANGES = "account_changes.json"
+CANCELLATIONS = "cancellations.json"
 REQUIRED = (CUSTOMERS, CRM, PLANS, SUBSCRIPTIONS, INVOICES, PLAN_CHANGES, BUGS)
 REFUNDABLE_STATUSES = frozenset({"paid"})
 CENT = 0.005
@@ -74,9 +77,44 @@ class DemoRecords:
         return self._read(PLANS, Plan)
 
     def subscriptions(self) -> list[Subscription]:
-        """Subscriptions as recorded, with the plan and seat changes made since applied."""
+        """Subscriptions as recorded, with the plan and seat changes and the cancellations
+        made since applied (ended now: "canceled"; at the period's end: "non_renewing")."""
         changes = self.account_changes()
-        return [_after_changes(s, changes) for s in self._read(SUBSCRIPTIONS, Subscription)]
+        ended = {c.customer_id: c for c in self.cancellations()}
+        return [
+            _after_cancellation(_after_changes(s, changes), ended.get(s.customer_id))
+            for s in self._read(SUBSCRIPTIONS, Subscription)
+        ]
+
+    def cancellations(self) -> list[SubscriptionCanceled]:
+        return self._read(CANCELLATIONS, SubscriptionCanceled)
+
+    def cancel_subscription(
+        self, preview: CancellationPreview, idempotency_key: str
+    ) -> SubscriptionCanceled:
+        """Record a cancellation in cancellations.json (one atomic write); the same key again
+        returns the first one."""
+        if not idempotency_key.strip():
+            raise ConnectorError("a cancellation needs an idempotency key")
+        with locked(self.folder):
+            done = self.cancellations()
+            earlier = next((c for c in done if c.idempotency_key == idempotency_key), None)
+            if earlier is not None:
+                return earlier.model_copy(update={"replayed": True})
+            if any(c.customer_id == preview.customer_id for c in done):
+                raise ConnectorError(f"customer '{preview.customer_id}' already cancelled")
+            canceled = SubscriptionCanceled(
+                customer_id=preview.customer_id,
+                at_period_end=preview.at_period_end,
+                ends_on=preview.ends_on,
+                credit=preview.credit,
+                currency=preview.currency,
+                reference=f"can_{len(done) + 1:07d}",
+                idempotency_key=idempotency_key,
+            )
+            rows = [c.model_dump(mode="json", exclude={"replayed"}) for c in [*done, canceled]]
+            write_json_atomic(self.folder / CANCELLATIONS, rows)
+        return canceled
 
     def billing_email(self, customer_id: str) -> str | None:
         """The latest billing email set for the customer, else their own email."""
@@ -341,6 +379,15 @@ def _after_changes(subscription: Subscription, changes: Sequence[SettingChanged]
         elif change.setting == "seats":
             subscription = subscription.model_copy(update={"seats": int(change.new_value)})
     return subscription
+
+
+def _after_cancellation(
+    subscription: Subscription, canceled: SubscriptionCanceled | None
+) -> Subscription:
+    if canceled is None:
+        return subscription
+    status = "non_renewing" if canceled.at_period_end else "canceled"
+    return subscription.model_copy(update={"status": status})
 
 
 def _replayed_change(

@@ -66,10 +66,14 @@ class RefundScreen(ModalScreen[RefundRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-refund")]
     DEFAULT_CSS = MODAL_CSS.format(name="RefundScreen") + "RefundScreen #problem { color: $error; }"
 
-    def __init__(self, invoices: list[Invoice], limit: float, currency: str) -> None:
+    def __init__(
+        self, invoices: list[Invoice], limit: float, currency: str, named: str | None = None
+    ) -> None:
+        """``named``: the invoice the customer named, chosen when the dialog opens."""
         super().__init__()
         self.invoices = {i.id: i for i in invoices}
         self.limit, self.currency = limit, currency
+        self.named = named if named in self.invoices else None
         self.pending: RefundRequest | None = None
 
     def compose(self) -> ComposeResult:
@@ -93,9 +97,14 @@ class RefundScreen(ModalScreen[RefundRequest | None]):
                     for i in self.invoices.values()
                 ],
                 prompt="Invoice",
+                value=self.named if self.named is not None else Select.NULL,
                 id="invoice",
             )
-            yield Input(placeholder="Amount", id="amount")
+            yield Input(
+                f"{self.invoices[self.named].total:.2f}" if self.named is not None else "",
+                placeholder="Amount",
+                id="amount",
+            )
             yield Input(placeholder="Reason (goes on the audit trail)", id="reason")
             yield Label("", id="problem")
             with Horizontal():

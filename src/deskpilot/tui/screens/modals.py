@@ -1,4 +1,4 @@
-"""Small dialogs for one-key actions: note, intent, escalate, macro, the reason for an edit.
+"""Small dialogs for one-key actions: note, intent, macro, the reason for an edit.
 Each returns its result or None."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Button, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
 from deskpilot.tui import outside
@@ -84,39 +84,6 @@ class IntentScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class EscalateScreen(ModalScreen[bool]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="cancel-escalate"),
-        Binding("ctrl+s", "confirm", "Escalate", id="confirm-escalate"),
-    ]
-    DEFAULT_CSS = MODAL_CSS.format(name="EscalateScreen") + (
-        "EscalateScreen VerticalScroll { height: auto; max-height: 30; }"
-    )
-
-    def __init__(self, summary: str) -> None:
-        super().__init__()
-        self.summary = summary
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("[b]Escalate[/b] · this hand-off summary goes on the ticket")
-            with VerticalScroll():
-                # Shown as the note it becomes on the ticket: as text. It quotes the customer,
-                # whose words must not become headings, links or markup here.
-                yield Static(outside.text(self.summary), id="summary")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Escalate", variant="warning", id="escalate")
-
-    @on(Button.Pressed, "#escalate")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class ReasonScreen(ModalScreen[str | None]):

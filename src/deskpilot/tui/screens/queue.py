@@ -8,13 +8,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from deskpilot.errors import DeskPilotError
 from deskpilot.store.sql import SORT_KEYS
 from deskpilot.tui import keymap, outside
+from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
-from deskpilot.views import QueueView
+from deskpilot.views import QueueView, order_label
 
 if TYPE_CHECKING:
     from deskpilot.queue_watch import QueueWatcher
@@ -54,7 +56,7 @@ class QueueScreen(Screen[None]):
             lambda _offset, _limit: [], desk.settings.sla, desk.clock, desk.agent, id="queue"
         )
         yield Static(id="status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.switch_view(self.desk_app.desk.settings.tui.default_view)
@@ -172,8 +174,8 @@ class QueueScreen(Screen[None]):
         ]
         if self.search_text:
             filters.append(f'search="{self.search_text}"')
-        direction = "descending" if view.descending else "ascending"
-        text = f"{total:,} tickets · sorted by {view.sort} ({direction})"
+        order = order_label(view.sort, view.descending)
+        text = f"{total:,} tickets · sorted by {view.sort} ({order})"
         # The search and the filter values are typed by the agent: text, never markup.
         self.query_one("#status", Static).update(
             outside.text(text + (" · " + ", ".join(filters) if filters else ""), one_line=True)
@@ -260,4 +262,52 @@ class QueueScreen(Screen[None]):
 
     @on(QueueTable.Opened)
     def _open(self, event: QueueTable.Opened) -> None:
-        self.desk_app.open_ticket(event.ticket_id)
+        self.desk_app.open_ticket(event.ticket_id, self.base_view)
+
+    # --- ownership: take, assign, give me the next one ------------------------------------
+
+    def action_next_ticket(self) -> None:
+        """The best ticket of this view nobody else owns or has open: claimed, assigned to the
+        agent, and opened."""
+        desk = self.desk_app.desk
+        try:
+            ticket = desk.next_ticket(self.base_view)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Next ticket failed", severity="error")
+            return
+        if ticket is None:
+            self.notify("No ticket in this view is waiting for an agent.", title="All done")
+            return
+        self.desk_app.open_ticket(ticket.id, self.base_view)
+
+    def action_take(self) -> None:
+        current = self.query_one(QueueTable).current
+        if current is not None:
+            self._own(current.id, "me")
+
+    def action_assign(self) -> None:
+        from deskpilot.tui.screens.flow_modals import AssignScreen
+
+        current = self.query_one(QueueTable).current
+        if current is None:
+            return
+        members = self.desk_app.desk.settings.team.members
+
+        def assign(agent: str | None) -> None:
+            if agent:
+                self._own(current.id, agent)
+
+        self.app.push_screen(AssignScreen(current.id, members, current.assignee), assign)
+
+    def _own(self, ticket_id: str, agent: str) -> None:
+        desk = self.desk_app.desk
+        try:
+            who = desk.assign(ticket_id, agent, via="take" if agent == "me" else "assign")
+        except DeskPilotError as error:
+            self.notify(str(error), title="Assign failed", severity="error")
+            return
+        owner = "yours" if who == desk.agent else f"{who}'s"
+        self.notify(f"{ticket_id} is now {owner}")
+        desk.queue_changed()
+        if self.shown_view is not None:
+            self._reload(self.shown_view, self.search_text)

@@ -11,11 +11,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
+from deskpilot.actions import account
 from deskpilot.actions import service as actions
+from deskpilot.actions.named_invoice import named_invoice
 from deskpilot.copilot.context import DraftContext
-from deskpilot.copilot.handoff import handoff_summary
+from deskpilot.copilot.handoff import holding_reply
 from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.feedback.autopilot import configured_level
@@ -39,20 +41,27 @@ from deskpilot.tui.screens.action_modals import (
     SettingScreen,
     StatusScreen,
 )
+from deskpilot.tui.screens.escalate import EscalateRequest, EscalateScreen
+from deskpilot.tui.screens.flow_modals import (
+    ArrivedScreen,
+    AssignScreen,
+    CancelSubscriptionScreen,
+)
 from deskpilot.tui.screens.modals import (
-    EscalateScreen,
     IntentScreen,
     MacroScreen,
     NoteScreen,
     ReasonScreen,
 )
+from deskpilot.tui.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Callable
 
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
     from deskpilot.tui.app import DeskPilotApp
+    from deskpilot.views import QueueView
 
 AUTHOR_STYLE = {
     Author.CUSTOMER: "bold $primary",
@@ -86,9 +95,13 @@ class TicketScreen(Screen[None]):
     TicketScreen .panel { padding: 0 1 1 1; }
     """
 
-    def __init__(self, ticket_id: str) -> None:
+    def __init__(self, ticket_id: str, view: QueueView | None = None) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        self.view = view  # the queue view it was opened from: where the next ticket comes from
+        # How many messages the thread had when the draft was shown: a reply written for them
+        # must not go out over newer ones unseen.
+        self.seen: int | None = None
         self.ticket: Ticket | None = None
         self.deliveries: dict[str, OutboxEntry] = {}  # each reply's way out, by Message-ID
         self.triage: TriageRecord | None = None
@@ -122,7 +135,7 @@ class TicketScreen(Screen[None]):
                 yield Static("Loading…", id="context", classes="panel")
                 yield Label("Knowledge", classes="panel-title")
                 yield Static("Searching…", id="knowledge", classes="panel")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._claim()
@@ -184,6 +197,8 @@ class TicketScreen(Screen[None]):
         desk = self.desk_app.desk
         self.ticket = desk.ticket(self.ticket_id)
         self.deliveries = desk.deliveries(self.ticket_id)
+        if self.seen is None:
+            self.seen = len(self.ticket.messages)
         self.triage = desk.store.get_triage(self.ticket_id)
         self._show_title()
         self._show_thread()
@@ -219,7 +234,9 @@ class TicketScreen(Screen[None]):
             intent += f" {ticket.intent_confidence:.0%}"
         sentiment = ticket.sentiment.value if ticket.sentiment else "-"
         title = outside.markup(
-            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel",
+            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel"
+            " · owner $owner",
+            owner=ticket.assignee or "nobody",
             id=ticket.id,
             subject=ticket.subject,
             status=ticket.status.value,
@@ -323,10 +340,20 @@ class TicketScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show_knowledge, hits)
 
+    def _knowledge_panel(self) -> Static | None:
+        """The panel, unless the agent moved on (to the next ticket) while the search ran: the
+        screen is then being taken down and its widgets may be gone already."""
+        if not self.is_attached:
+            return None
+        return next(iter(self.query("#knowledge").results(Static)), None)
+
     def _show_knowledge(self, hits: list[Hit]) -> None:
+        panel = self._knowledge_panel()
+        if panel is None:
+            return
         self.hits = hits
         if not hits:
-            self.query_one("#knowledge", Static).update("No articles or past tickets match.")
+            panel.update("No articles or past tickets match.")
             return
         lines = [
             outside.markup(
@@ -338,12 +365,13 @@ class TicketScreen(Screen[None]):
             )
             for hit in hits
         ]
-        self.query_one("#knowledge", Static).update(outside.lines(lines))
+        panel.update(outside.lines(lines))
 
     def _knowledge_failed(self, message: str) -> None:
-        self.query_one("#knowledge", Static).update(
-            outside.markup("[red]Search failed:[/red] $message", message=message)
-        )
+        panel = self._knowledge_panel()
+        if panel is None:
+            return
+        panel.update(outside.markup("[red]Search failed:[/red] $message", message=message))
 
     # --- the draft ---------------------------------------------------------------------------
 
@@ -354,6 +382,8 @@ class TicketScreen(Screen[None]):
         label = self.query_one("#draft-label", Label)
         editor.load_text("")
         editor.read_only = True
+        if self.ticket is not None:
+            self.seen = len(self.ticket.messages)  # the draft is written for these
         self.drafting = True
         label.update("Draft · the co-pilot is writing…")
 
@@ -380,6 +410,7 @@ class TicketScreen(Screen[None]):
         self.outcome = outcome
         if editor.text != outside.plain(outcome.draft.text):
             editor.load_text(outside.plain(outcome.draft.text))
+        _show_from_the_top(editor)
         label.update(_draft_label(outcome))
         self._show_context()  # now with what the connectors returned
         self._begin_edit(outcome)
@@ -401,7 +432,9 @@ class TicketScreen(Screen[None]):
         self.edit_id = unsent.id
         self.keystrokes = unsent.keystrokes
         self._saved_text = outside.plain(unsent.current_text)
-        self.query_one("#draft", TextArea).load_text(self._saved_text)
+        editor = self.query_one("#draft", TextArea)
+        editor.load_text(self._saved_text)
+        _show_from_the_top(editor)
         self.query_one("#draft-label", Label).update(
             outside.text(
                 f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
@@ -468,24 +501,29 @@ class TicketScreen(Screen[None]):
             return None
         return edit_id
 
-    def _ask_reason(self, edit_id: str, heading: str) -> None:
+    def _ask_reason(
+        self, edit_id: str, heading: str, then: Callable[[], None] | None = None
+    ) -> None:
         def store(reason: str | None) -> None:
             if reason:
                 self.desk.give_edit_reason(edit_id, reason)
                 self.notify(f"Noted: {reason}")
+            if then is not None:
+                then()
 
         self.app.push_screen(ReasonScreen(heading, self.desk.settings.feedback.reasons), store)
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _act(self, what: str, action: object) -> None:
+    def _act(self, what: str, action: object) -> bool:
         try:
             action()  # type: ignore[operator]
         except DeskPilotError as error:
             self.notify(str(error), title=f"{what} failed", severity="error")
-            return
+            return False
         self.notify(what)
         self.reload()
+        return True
 
     def action_read_knowledge(self) -> None:
         if self.outcome is not None:
@@ -502,8 +540,27 @@ class TicketScreen(Screen[None]):
         self.query_one("#draft", TextArea).focus()
 
     def action_send(self) -> None:
+        """Send, unless the customer or a teammate wrote since the draft was shown: then ask,
+        showing what arrived."""
         if self._refused():
             return
+        desk = self.desk
+        arrived = desk.arrived_since(self.ticket_id, self.seen or 0)
+        if not arrived:
+            self._send()
+            return
+
+        def answer(send: bool | None) -> None:
+            self.seen = len(desk.ticket(self.ticket_id).messages)  # seen now: asked once
+            if send:
+                self._send()
+            else:
+                self.reload()
+                self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
+
+        self.app.push_screen(ArrivedScreen(arrived), answer)
+
+    def _send(self) -> None:
         text = self.query_one("#draft", TextArea).text
         desk = self.desk_app.desk
         sent: list[EditEvent | None] = []
@@ -526,20 +583,26 @@ class TicketScreen(Screen[None]):
             self.from_macro = False
             self.query_one("#draft", TextArea).load_text("")
 
-        if channel is None:
-            self._act("Reply saved; this ticket has no channel to reach the customer", send)
-        else:
-            self._act(f"Reply queued for {channel}", send)
-            if sent:
-                message_id = desk.sent_reply_id(self.ticket_id)
-                if message_id is not None:
-                    self._deliver(message_id)
+        done = (
+            "Reply saved; this ticket has no channel to reach the customer"
+            if channel is None
+            else f"Reply queued for {channel}"
+        )
+        if not self._act(done, send):
+            return
+        if channel is not None and sent:
+            message_id = desk.sent_reply_id(self.ticket_id)
+            if message_id is not None:
+                self._deliver(message_id)
         event = sent[0] if sent else None
         similarity = event.similarity if event else None
         ask_below = desk.settings.feedback.ask_reason_below
         from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
         if event and from_draft and similarity is not None and similarity < ask_below:
-            self._ask_reason(event.id, f"You changed {1 - similarity:.0%} of the draft")
+            heading = f"You changed {1 - similarity:.0%} of the draft"
+            self._ask_reason(event.id, heading, then=self._advance)
+        else:
+            self._advance()
 
     @work(exclusive=False, group="deliver")
     async def _deliver(self, message_id: str) -> None:
@@ -633,24 +696,44 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(IntentScreen(list(desk.taxonomy()), self.ticket.intent), correct)
 
     def action_escalate(self) -> None:
+        """To a team or a teammate, with a reason and the hand-off summary (every action taken,
+        the account's key facts) to edit; optionally with a holding reply to the customer."""
         if self._refused():
             return
         assert self.ticket is not None
+        desk = self.desk
         references = [Source(kind=h.kind, ref=h.id, title=h.title) for h in self.hits]
-        summary = handoff_summary(self.ticket, self.triage, references)
+        context = self.outcome.context if self.outcome is not None else None
+        summary = desk.escalation_summary(
+            self.ticket_id,
+            references,
+            crm=context.crm if context else None,
+            subscription=context.subscription if context else None,
+        )
+        team = desk.settings.team
+        targets = team.escalation_teams + [m for m in team.members if m != desk.agent]
+        holding = holding_reply(self.ticket, "the right team", desk.agent)
 
-        def escalate(confirmed: bool | None) -> None:
-            if confirmed:
+        def escalate(request: EscalateRequest | None) -> None:
+            if request is not None:
                 edit_id, self.edit_id = self.edit_id, None
-                self._escalate(summary, edit_id)
+                self._escalate(request, edit_id)
 
-        self.app.push_screen(EscalateScreen(summary), escalate)
+        dialog = EscalateScreen(summary, targets, team.escalation_reasons, holding)
+        self.app.push_screen(dialog, escalate)
 
     @work(exclusive=True, group="action")
-    async def _escalate(self, summary: str, edit_id: str | None) -> None:
+    async def _escalate(self, request: EscalateRequest, edit_id: str | None) -> None:
         """Escalate, then say whether the team's channel was told (it may not be reachable)."""
         try:
-            escalation = await self.desk.escalate(self.ticket_id, summary, edit_id=edit_id)
+            escalation = await self.desk.escalate(
+                self.ticket_id,
+                request.summary,
+                edit_id=edit_id,
+                to=request.to,
+                reason=request.reason,
+                holding_reply=request.holding_reply,
+            )
         except DeskPilotError as error:
             self.notify(str(error), title="Escalate failed", severity="error")
             return
@@ -659,11 +742,77 @@ class TicketScreen(Screen[None]):
         else:
             self.notify(escalation.describe(), title="Escalated", severity="warning")
         self.reload()
+        self._advance()
 
     def action_close_ticket(self) -> None:
+        """Close as solved, after a confirmation (one key must not end a conversation)."""
         if self._refused():
             return
-        self._act("Ticket solved", lambda: self.desk_app.desk.solve(self.ticket_id))
+        question = outside.markup(
+            "Close [b]$id[/b] as solved? The customer's next message reopens it.",
+            id=self.ticket_id,
+        )
+
+        def close(confirmed: bool | None) -> None:
+            if confirmed and self._act("Ticket solved", lambda: self.desk.solve(self.ticket_id)):
+                self._advance()
+
+        self.app.push_screen(ConfirmScreen(question, "Close ticket"), close)
+
+    def action_reopen(self) -> None:
+        if self._refused():
+            return
+        self._act("Ticket reopened", lambda: self.desk.reopen(self.ticket_id))
+
+    # --- ownership and flow ------------------------------------------------------------------
+
+    def action_take(self) -> None:
+        if self._refused():
+            return
+        self._act("The ticket is yours", lambda: self.desk.take(self.ticket_id))
+
+    def action_assign(self) -> None:
+        if self._refused():
+            return
+        assert self.ticket is not None
+        desk = self.desk
+
+        def assign(agent: str | None) -> None:
+            if agent:
+                self._act(f"Assigned to {agent}", lambda: desk.assign(self.ticket_id, agent))
+
+        members = desk.settings.team.members
+        self.app.push_screen(AssignScreen(self.ticket_id, members, self.ticket.assignee), assign)
+
+    def action_next_ticket(self) -> None:
+        """Leave this ticket (its unsent edit kept) for the view's next one."""
+        self._autosave(wait=True)
+        self._open_next()
+
+    def _advance(self) -> None:
+        """After send, close or escalate: the view's next ticket, or the queue
+        (``[tui] after_send``)."""
+        if self.desk.settings.tui.after_send == "queue":
+            if self.app.screen is self:
+                self.app.pop_screen()
+            return
+        self._open_next()
+
+    def _open_next(self) -> None:
+        if self.app.screen is not self:
+            return  # a dialog is open: the agent is busy with it
+        desk = self.desk
+        view = self.view or desk.view(desk.settings.tui.default_view)
+        try:
+            ticket = desk.next_ticket(view)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Next ticket failed", severity="error")
+            return
+        self.app.pop_screen()
+        if ticket is None:
+            self.notify("No ticket in this view is waiting for an agent.", title="All done")
+            return
+        self.desk_app.open_ticket(ticket.id, view)
 
     def action_regenerate(self) -> None:
         self._end_edit(EditOutcome.REGENERATED)
@@ -685,6 +834,48 @@ class TicketScreen(Screen[None]):
             await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
 
     @work(exclusive=True, group="action")
+    async def action_unlock_account(self) -> None:
+        """A locked-out customer: unlock through the identity connector, after asking."""
+        if self._refused():
+            return
+        ticket = self.ticket
+        assert ticket is not None
+        if ticket.customer is None:
+            self.notify("This ticket has no customer.", severity="error")
+            return
+        question = outside.markup(
+            "Unlock the account of [b]$email[/b]?", email=ticket.customer.email
+        )
+        if await self.app.push_screen_wait(ConfirmScreen(question, "Unlock")):
+            await self._run("Account unlock", account.unlock_account(self.desk, self.ticket_id))
+
+    @work(exclusive=True, group="action")
+    async def action_cancel_subscription(self) -> None:
+        """Preview both ways to cancel (period's end, or now with a credit), then cancel the
+        way the agent picks through the billing connector."""
+        if self._refused():
+            return
+        ticket = self.ticket
+        assert ticket is not None
+        if ticket.customer is None:
+            self.notify("This ticket has no customer.", severity="error")
+            return
+        try:
+            at_end = await account.preview_cancellation(
+                self.desk, self.ticket_id, at_period_end=True
+            )
+            now = await account.preview_cancellation(self.desk, self.ticket_id, at_period_end=False)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Cancellation unavailable", severity="error")
+            return
+        dialog = CancelSubscriptionScreen(ticket.customer.email, at_end, now)
+        chosen = await self.app.push_screen_wait(dialog)
+        if chosen is not None:
+            await self._run(
+                "Cancellation", account.cancel_subscription(self.desk, self.ticket_id, chosen)
+            )
+
+    @work(exclusive=True, group="action")
     async def action_refund(self) -> None:
         if self._refused():
             return
@@ -698,8 +889,9 @@ class TicketScreen(Screen[None]):
             self.notify("No invoices for this customer.", severity="warning")
             return
         limits = desk.settings.actions
+        named = named_invoice(desk.ticket(self.ticket_id), invoices)
         request = await self.app.push_screen_wait(
-            RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency)
+            RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency, named)
         )
         if request is not None:
             await self._refund(request.invoice_id, request.amount, request.reason)
@@ -855,6 +1047,13 @@ def _message_content(
             )
         )
     return Content("\n").join(lines)
+
+
+def _show_from_the_top(editor: TextArea) -> None:
+    """The agent reads a draft from its greeting: streaming left the cursor (and the view) at
+    its end."""
+    editor.move_cursor((0, 0))
+    editor.scroll_home(animate=False, immediate=True)
 
 
 def _awaits_reply(ticket: Ticket) -> bool:

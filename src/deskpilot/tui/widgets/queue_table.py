@@ -26,6 +26,7 @@ from deskpilot.config import SlaSettings
 from deskpilot.models import TicketSummary
 from deskpilot.sla import SlaState, age_text, sla_state
 from deskpilot.terminal_text import visible
+from deskpilot.views import shows_descending
 
 PAGE = 100
 PageLoader = Callable[[int, int], list[TicketSummary]]
@@ -110,7 +111,7 @@ class QueueHeader(Static):
     """
 
     def show(self, width: int, sort: str, descending: bool) -> None:
-        arrow = " ▼" if descending else " ▲"
+        arrow = " ▼" if shows_descending(sort, descending) else " ▲"
         titles = {c.key: c.title + (arrow if c.key == sort else "") for c in COLUMNS}
         columns = visible_columns(width)
         self.update("".join(text for _key, text in layout_line(titles, columns, width)))

@@ -1,0 +1,116 @@
+"""Account actions a lockout and a cancellation need: unlock the customer's account through
+the identity connector, cancel their subscription through the billing connector (previewed
+first). Each is audited before and after, so the trail says what was asked even if the answer
+is lost."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from deskpilot.actions.service import ActionRefused
+from deskpilot.connectors.capabilities import can_cancel_subscriptions
+
+if TYPE_CHECKING:
+    from deskpilot.connectors.models import (
+        AccountUnlockResult,
+        CancellationPreview,
+        SubscriptionCanceled,
+    )
+    from deskpilot.desk import Desk
+
+
+async def unlock_account(desk: Desk, ticket_id: str) -> AccountUnlockResult:
+    """Unlock the ticket's customer's account; ActionRefused when the identity system has no
+    such account (nothing changed)."""
+    customer = desk.ticket(ticket_id).customer
+    if customer is None:
+        raise ActionRefused(f"{ticket_id} has no customer to act for")
+    params = {"email": customer.email}
+    identity = desk.connectors.identity()
+    desk.audit("unlock_account.requested", ticket_id, params)
+    try:
+        result = await identity.unlock_account(customer.email)
+    except Exception as error:
+        desk.audit("unlock_account", ticket_id, params, ok=False, result=str(error)[:500])
+        raise
+    said = f"unlocked={result.unlocked} {result.reference} {result.detail}".strip()
+    desk.audit("unlock_account", ticket_id, params, ok=result.unlocked, result=said)
+    if not result.unlocked:
+        raise ActionRefused(f"{customer.email} was not unlocked: {result.detail or 'no reason'}")
+    desk.add_note(
+        ticket_id, f"Unlocked the account of {customer.email} ({result.reference})".strip()
+    )
+    return result
+
+
+# --- cancelling a subscription --------------------------------------------------------------
+
+
+async def preview_cancellation(
+    desk: Desk, ticket_id: str, *, at_period_end: bool
+) -> CancellationPreview:
+    """What cancelling the ticket's customer's subscription would do; changes nothing."""
+    billing = desk.connectors.billing()
+    if not can_cancel_subscriptions(billing):
+        raise ActionRefused(f"the billing connector '{billing.context.name}' cannot cancel")
+    billing_id = await _billing_id(desk, ticket_id)
+    preview = await billing.preview_cancellation(
+        billing_id, at_period_end=at_period_end, today=desk.clock().date()
+    )
+    return preview.model_copy(update={"currency": desk.settings.actions.currency})
+
+
+async def cancel_subscription(
+    desk: Desk, ticket_id: str, preview: CancellationPreview
+) -> SubscriptionCanceled:
+    """Cancel as previewed, audited before and after; a note on the ticket says what was done.
+    The idempotency key stands for the ticket, customer and choice: pressing again cancels
+    nothing twice."""
+    billing = desk.connectors.billing()
+    key = (
+        "deskpilot-"
+        + hashlib.sha256(
+            f"cancel|{ticket_id}|{preview.customer_id}|{preview.at_period_end}".encode()
+        ).hexdigest()[:32]
+    )
+    params = {
+        "customer": preview.customer_id,
+        "plan": preview.plan_id,
+        "at_period_end": preview.at_period_end,
+        "ends_on": preview.ends_on.isoformat(),
+        "credit": preview.credit,
+        "key": key,
+    }
+    desk.audit("cancel_subscription.requested", ticket_id, params)
+    try:
+        done = await billing.cancel_subscription(
+            preview.customer_id, at_period_end=preview.at_period_end, idempotency_key=key
+        )
+    except Exception as error:
+        desk.audit("cancel_subscription", ticket_id, params, ok=False, result=str(error)[:500])
+        raise
+    said = f"ends {done.ends_on} credit {done.credit:.2f} {done.reference}".strip()
+    desk.audit("cancel_subscription", ticket_id, params, result=said)
+    if not done.replayed:
+        desk.add_note(ticket_id, describe_cancellation(preview) + f" ({done.reference}).")
+    return done
+
+
+def describe_cancellation(preview: CancellationPreview) -> str:
+    if preview.at_period_end:
+        return f"Cancelled {preview.plan_id} at the period's end: it ends on {preview.ends_on}"
+    credit = (
+        f", crediting {preview.currency} {preview.credit:,.2f} unused" if preview.credit else ""
+    )
+    return f"Cancelled {preview.plan_id} now{credit}"
+
+
+async def _billing_id(desk: Desk, ticket_id: str) -> str:
+    customer = desk.ticket(ticket_id).customer
+    if customer is None:
+        raise ActionRefused(f"{ticket_id} has no customer to act for")
+    billing_id = await desk.connectors.billing().billing_customer_id(customer)
+    if billing_id is None:
+        raise ActionRefused(f"{customer.email} has no account in the billing system")
+    return billing_id
