@@ -325,9 +325,9 @@ class TuiSettings(Section):
     keys: dict[str, str] = Field(default_factory=dict)  # action id -> key, e.g. send = "ctrl+s"
     # How often the queue looks for tickets that arrived or changed elsewhere; 0: never.
     refresh_seconds: float = Field(1.0, ge=0, le=3600)
-    # After send, close or escalate: open the view's next ticket ("next") or go back to the
-    # queue ("queue").
-    after_send: Literal["next", "queue"] = "next"
+    # After send, close or escalate: open the view's next ticket ("next"), go back to the
+    # queue ("queue"), or stay on the ticket to watch the reply go out ("stay").
+    after_send: Literal["next", "queue", "stay"] = "next"
 
 
 class FeedbackSettings(Section):
@@ -729,7 +729,7 @@ poll_seconds = 5.0
 theme = "deskpilot-dark"   # or "deskpilot-light", or any Textual theme
 default_view = "open"
 refresh_seconds = 1.0      # the queue shows arriving tickets this soon; 0: on ctrl+r only
-after_send = "next"        # after send, close or escalate: the view's next ticket, or "queue"
+after_send = "next"        # after send, close or escalate: next ticket, "queue" or "stay"
 # [tui.keys]             # remap a one-key action, e.g.
 # send = "ctrl+s"
 

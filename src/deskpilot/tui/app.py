@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.markup import escape
@@ -12,6 +13,8 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from deskpilot.desk import Desk
+from deskpilot.errors import DeskPilotError
+from deskpilot.store.channels import DeliveryState
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.preferences import remember_theme, remembered_theme
 from deskpilot.tui.screens.help import HelpScreen
@@ -80,6 +83,21 @@ class DeskPilotApp(App[None]):
             if active.binding.action in ("quit", "app.quit"):
                 self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
                 return
+
+    @work(exclusive=False, group="deliver")
+    async def deliver_reply(self, ticket_id: str, message_id: str) -> None:
+        """Deliver a reply just sent; if it cannot go now, ``deskpilot serve`` keeps trying.
+        Runs on the app, not the ticket screen, so leaving the ticket never cancels a send."""
+        try:
+            outcomes = await self.desk.deliver_outbox(message_id=message_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Delivery", severity="warning")
+            outcomes = []
+        if outcomes and outcomes[-1].state is not DeliveryState.SENT:
+            self.notify(outcomes[-1].detail, title="Not delivered yet", severity="warning")
+        screen = self.screen
+        if isinstance(screen, TicketScreen) and screen.ticket_id == ticket_id:
+            screen.show_deliveries()
 
     def open_ticket(self, ticket_id: str, view: QueueView | None = None) -> None:
         """Open the ticket; ``view``: the queue view it was opened from, where "next" looks."""

@@ -604,21 +604,14 @@ class TicketScreen(Screen[None]):
         else:
             self._advance()
 
-    @work(exclusive=False, group="deliver")
-    async def _deliver(self, message_id: str) -> None:
-        """Try the reply at once; if it cannot go now, ``deskpilot serve`` keeps trying."""
-        try:
-            outcomes = await self.desk.deliver_outbox(message_id=message_id)
-        except DeskPilotError as error:
-            self.notify(str(error), title="Delivery", severity="warning", markup=False)
-            outcomes = []
-        if outcomes and outcomes[-1].state is not DeliveryState.SENT:
-            self.notify(
-                outcomes[-1].detail, title="Not delivered yet", severity="warning", markup=False
-            )
-        if self.is_mounted:
-            self.deliveries = self.desk.deliveries(self.ticket_id)
-            self._show_thread()
+    def _deliver(self, message_id: str) -> None:
+        """Try the reply at once, on the app: moving on to the next ticket never cancels it."""
+        self.desk_app.deliver_reply(self.ticket_id, message_id)
+
+    def show_deliveries(self) -> None:
+        """A reply of this ticket went out (or could not yet): repaint its state."""
+        self.deliveries = self.desk.deliveries(self.ticket_id)
+        self._show_thread()
 
     def action_retry_delivery(self) -> None:
         """Send the newest failed reply on this ticket again."""
@@ -790,8 +783,11 @@ class TicketScreen(Screen[None]):
         self._open_next()
 
     def _advance(self) -> None:
-        """After send, close or escalate: the view's next ticket, or the queue
-        (``[tui] after_send``)."""
+        """After send, close or escalate: the view's next ticket, the queue, or this ticket
+        again (``[tui] after_send``)."""
+        if self.desk.settings.tui.after_send == "stay":
+            self.reload()
+            return
         if self.desk.settings.tui.after_send == "queue":
             if self.app.screen is self:
                 self.app.pop_screen()
@@ -822,15 +818,9 @@ class TicketScreen(Screen[None]):
     async def action_reset_password(self) -> None:
         if self._refused():
             return
-        ticket = self.ticket
-        assert ticket is not None
-        if ticket.customer is None:
-            self.notify("This ticket has no customer.", severity="error")
-            return
-        question = outside.markup(
-            "Send a password reset link to [b]$email[/b]?", email=ticket.customer.email
-        )
-        if await self.app.push_screen_wait(ConfirmScreen(question, "Send reset")):
+        if await self._confirmed_for_customer(
+            "Send a password reset link to [b]$email[/b]?", "Send reset"
+        ):
             await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
 
     @work(exclusive=True, group="action")
@@ -838,16 +828,20 @@ class TicketScreen(Screen[None]):
         """A locked-out customer: unlock through the identity connector, after asking."""
         if self._refused():
             return
+        if await self._confirmed_for_customer("Unlock the account of [b]$email[/b]?", "Unlock"):
+            await self._run("Account unlock", account.unlock_account(self.desk, self.ticket_id))
+
+    async def _confirmed_for_customer(self, question: str, yes: str) -> bool:
+        """Ask the agent to confirm an action on the ticket's customer (``$email`` in the
+        question is theirs); False without asking when the ticket has no customer."""
         ticket = self.ticket
         assert ticket is not None
         if ticket.customer is None:
             self.notify("This ticket has no customer.", severity="error")
-            return
-        question = outside.markup(
-            "Unlock the account of [b]$email[/b]?", email=ticket.customer.email
-        )
-        if await self.app.push_screen_wait(ConfirmScreen(question, "Unlock")):
-            await self._run("Account unlock", account.unlock_account(self.desk, self.ticket_id))
+            return False
+        asked = outside.markup(question, email=ticket.customer.email)
+        confirmed: bool = await self.app.push_screen_wait(ConfirmScreen(asked, yes))
+        return confirmed
 
     @work(exclusive=True, group="action")
     async def action_cancel_subscription(self) -> None:
