@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
@@ -74,6 +74,9 @@ class Candidate:
     item: KnowledgeItem
     text: str
     relevance: float  # how close its question is to this one, 0..1
+    # How close, on average, the similar conversations' replies are to it: the similarity an
+    # agent's reply is expected to have to it (set by ``consensus``).
+    agreement: float = 0.0
 
 
 def inbox_of(ticket: Ticket) -> str:
@@ -292,18 +295,21 @@ def consensus(found: Sequence[Candidate]) -> Candidate | None:
     if not found:
         return None
     if len(found) <= 2:
-        return max(found, key=lambda c: c.relevance)
+        chosen = max(found, key=lambda c: c.relevance)
+        others = [c for c in found if c is not chosen]
+        expected = fuzz.ratio(chosen.text, others[0].text) / 100 if others else 0.3
+        return replace(chosen, agreement=round(expected, 3))
     texts = [c.text for c in found]
     agreement = cdist(texts, texts, scorer=fuzz.ratio, workers=1) / 100
     weights = [0.5 + c.relevance for c in found]
     nudges = _edit_nudges(found)
-    best, best_score = found[0], -1.0
+    best, best_score, best_agreement = found[0], -1.0, 0.0
     for i, candidate in enumerate(found):
         total = sum(w * agreement[i][j] for j, w in enumerate(weights) if j != i)
-        score = total / (sum(weights) - weights[i]) + nudges[i]
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
+        expected = total / (sum(weights) - weights[i])
+        if expected + nudges[i] > best_score:
+            best, best_score, best_agreement = candidate, expected + nudges[i], expected
+    return replace(best, agreement=round(float(best_agreement), 3))
 
 
 def _edit_nudges(found: Sequence[Candidate]) -> list[float]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from deskpilot.connectors.registry import ticket_history_from
 from deskpilot.copilot.adapt import answered_question, inbox_of, latest_question
+from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import invoice_facts, proration_facts, subscription_facts
 from deskpilot.errors import DeskPilotError
@@ -37,7 +38,13 @@ TEAM_MESSAGE_LIMIT = 3
 
 async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
     ticket = desk.ticket(ticket_id)
-    context = DraftContext(ticket=ticket, triage=desk.store.get_triage(ticket_id))
+    brief = build_brief(
+        ticket,
+        desk.clock(),
+        desk.settings.sla,
+        desk.settings.actions.refund_limit_for(desk.agent),
+    )
+    context = DraftContext(ticket=ticket, triage=desk.store.get_triage(ticket_id), brief=brief)
     # The index and the store are blocking calls: off the event loop, beside the connectors.
     await asyncio.gather(
         _add_customer(desk, context),

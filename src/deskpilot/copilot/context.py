@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import Field
 
 from deskpilot.connectors.models import TeamMessage
+from deskpilot.copilot.brief import CaseBrief
 from deskpilot.models import (
     Bug,
     CrmRecord,
@@ -71,6 +72,7 @@ class DraftContext(Model):
     exemplars: list[KnowledgeItem] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)  # approved replies for this intent
     problems: list[str] = Field(default_factory=list)  # sources that failed to load, and why
+    brief: CaseBrief | None = None  # what the customer asks, gave, tried, and how long they waited
 
     @property
     def sources(self) -> list[Source]:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from deskpilot.copilot.adapt import Candidate, candidates, consensus, inbox_of, latest_question
+from deskpilot.copilot.brief import already_tried, plain
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.exemplars import choose_exemplar
 from deskpilot.models import Sentiment, Source
@@ -50,6 +51,9 @@ class Composition:
     sources: list[Source] = field(default_factory=list)
     grounded: bool = False  # at least one fact, article or approved reply carried the answer
     whole_reply: bool = False  # the text is a past reply, greeting and sign-off included
+    # How far the draft itself is to be trusted, when the drafter can say (the team's replies'
+    # agreement with the one it adapted); None: judged from the intent and the sources.
+    confidence: float | None = None
 
 
 class LocalDrafter:
@@ -67,13 +71,21 @@ class LocalDrafter:
             yield paragraph + "\n\n"
 
     def compose(self, context: DraftContext) -> Composition:
+        composition = self._compose(context)
+        if context.brief is not None and context.brief.plain_text:
+            composition.text = plain(composition.text)
+        return composition
+
+    def _compose(self, context: DraftContext) -> Composition:
         if context.triage and context.triage.handoff:
             taught = _team_answer(context, self.agent)
             if taught is None:
                 return self._holding_reply(context)
             # The classifier does not know the question, but this inbox's team has answered
             # ones like it: their answer, adapted, is the draft (the hand-off is still flagged).
-            return Composition(taught.text, [taught.item.source], True, whole_reply=True)
+            return Composition(
+                taught.text, [taught.item.source], True, True, confidence=taught.agreement
+            )
         body = self._answer(context)
         if body.whole_reply:
             # An agent-approved reply carried the whole answer: send it in the team's own words,
@@ -82,6 +94,7 @@ class LocalDrafter:
                 _readdressed(body.text, _first_name(context), self.agent_name),
                 body.sources,
                 body.grounded,
+                confidence=body.confidence,
             )
         greeting = f"Hi {_first_name(context)},"
         parts = [greeting, _acknowledgement(context), body.text, _closing(context)]
@@ -106,7 +119,8 @@ class LocalDrafter:
         # paragraph would say: it is what this team says to this question.
         own_words = intent in OWN_PARAGRAPH and not inbox_of(context.ticket)
         if reply is not None and not facts and not tried and not own_words:
-            return Composition(reply.text, [reply.item.source], True, whole_reply=True)
+            confidence = reply.agreement if reply.agreement else None
+            return Composition(reply.text, [reply.item.source], True, True, confidence)
         if reply is not None and not facts:
             paragraphs.append(_reply_body(reply.text))
             sources.append(reply.item.source)
@@ -116,7 +130,7 @@ class LocalDrafter:
                 paragraphs.append(steps)
                 sources.append(article.source)
         if intent in OWN_PARAGRAPH:
-            paragraphs.append(OWN_PARAGRAPH[intent])
+            paragraphs.append(_own_paragraph(intent, context))
         if tried:
             paragraphs.insert(0, tried)
         # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
@@ -154,6 +168,23 @@ OWN_PARAGRAPH = {
 }
 
 
+def _own_paragraph(intent: str, context: DraftContext) -> str:
+    """The intent's own paragraph, minding the brief: a refund over the agent's limit is not
+    promised (a lead reviews it), a reference the customer gave is not asked for again."""
+    brief = context.brief
+    if brief is not None and intent == "refund_request" and brief.refund_over_limit:
+        return (
+            f"A refund of ${brief.refund_asked:,.2f} is more than I can approve myself, so I've "
+            "asked a team lead to review it. You'll hear back from us here once they have."
+        )
+    if brief is not None and intent == "order_status" and brief.given:
+        return (
+            f"Thanks for the reference ({brief.given[0]}). I'm checking exactly where it "
+            "stands and will update you here."
+        )
+    return OWN_PARAGRAPH[intent]
+
+
 def _first_name(context: DraftContext) -> str:
     customer = context.ticket.customer
     if customer and customer.name:
@@ -162,6 +193,12 @@ def _first_name(context: DraftContext) -> str:
 
 
 def _acknowledgement(context: DraftContext) -> str:
+    wait = "Sorry for the wait, and thank you for your patience. "
+    prefix = wait if context.brief is not None and context.brief.chasing else ""
+    return prefix + _mood(context)
+
+
+def _mood(context: DraftContext) -> str:
     sentiment = context.triage.sentiment if context.triage else context.ticket.sentiment
     if sentiment is Sentiment.ANGRY:
         return "I'm sorry, this has clearly been frustrating, and I want to put it right."
@@ -225,8 +262,7 @@ def _team_answer(context: DraftContext, agent: str) -> Candidate | None:
     reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
     angry_only = not NEEDS_A_HUMAN_SIGNALS & set(triage.signals)
     if not reasons or not all(
-        r.startswith(UNKNOWN_QUESTION) or (angry_only and r.startswith(ANGER_ONLY))
-        for r in reasons
+        r.startswith(UNKNOWN_QUESTION) or (angry_only and r.startswith(ANGER_ONLY)) for r in reasons
     ):
         return None
     found = [c for c in candidates(context, agent) if c.item.inbox == inbox]
@@ -304,15 +340,16 @@ def _steps(markdown: str, context: DraftContext) -> str:
             break
     if not steps:
         return ""
-    tried = {s.lower() for s in _tried_steps(context)}
-    listed = [
-        f"{n}. {step}" for n, step in enumerate(steps[:7], start=1) if step.lower() not in tried
-    ]
+    tried = _tried_steps(context)
+    fresh = [step for step in steps[:7] if not already_tried(step, tried)]
+    listed = [f"{n}. {step}" for n, step in enumerate(fresh, start=1)]
     guide = f' (from our guide "{title}")' if title else ""
     return f"Here's what to do{guide}:\n" + "\n".join(listed)
 
 
 def _tried_steps(context: DraftContext) -> list[str]:
+    if context.brief is not None:
+        return context.brief.tried
     page = context.ticket.page_context
     return page.steps_attempted if page else []
 
