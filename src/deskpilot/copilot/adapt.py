@@ -21,7 +21,8 @@ each past question is), nudged by how agents edited drafts built on each reply b
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
@@ -127,8 +128,8 @@ def candidates(context: DraftContext, agent: str) -> list[Candidate]:
 def adapt(
     item: KnowledgeItem,
     context: DraftContext,
-    team_details: set[str] = frozenset(),  # type: ignore[assignment]
-    team_words: set[str] = frozenset(),  # type: ignore[assignment]
+    team_details: AbstractSet[str] = frozenset(),
+    team_words: AbstractSet[str] = frozenset(),
     own_mark: str = "",
 ) -> str:
     """``item``'s reply with the other customer's and the other agent's specifics swapped for
@@ -161,7 +162,9 @@ def _details(text: str) -> set[str]:
     return {text[m.start() : m.end()] for m in DETAIL.finditer(masked)}
 
 
-def _adapt_sentence(sentence: str, team_details: set[str], given: list[str], mine: str) -> str:
+def _adapt_sentence(
+    sentence: str, team_details: AbstractSet[str], given: list[str], mine: str
+) -> str:
     if DONE_FOR_THEM.search(sentence):
         return ""
     for detail in _details(sentence):
@@ -201,7 +204,7 @@ def _swap_mark(reply: str, own_mark: str) -> str:
 
 
 def _swap_names(
-    reply: str, item: KnowledgeItem, ticket: Ticket, mine: str, team_words: set[str]
+    reply: str, item: KnowledgeItem, ticket: Ticket, mine: str, team_words: AbstractSet[str]
 ) -> str:
     first = ticket.customer.name.split()[0] if ticket.customer and ticket.customer.name else ""
 
@@ -244,22 +247,21 @@ def _tidy(text: str) -> str:
     return text.strip()
 
 
-def _shared(items: Sequence[KnowledgeItem], found: object) -> set[str]:
+def _shared(items: Sequence[KnowledgeItem], found: Callable[[str], set[str]]) -> set[str]:
     """What the replies to two or more customers hold: the team's own, not a customer's."""
     owners: dict[str, set[str]] = {}
     for item in items:
-        for value in found(item.body):  # type: ignore[operator]
+        for value in found(item.body):
             owners.setdefault(value, set()).add(item.customer or item.source.ref)
     return {value for value, who in owners.items() if len(who) >= 2}
 
 
 def _own_mark(items: Sequence[KnowledgeItem], agent: str) -> str:
     """The mark this agent signed their latest reply here with ("" if they never signed)."""
-    theirs = [i for i in items if i.answered_by == agent and i.answered_at is not None]
+    theirs = [(i.answered_at, i.body) for i in items if i.answered_by == agent and i.answered_at]
     if not theirs:
         return ""
-    latest = max(theirs, key=lambda i: i.answered_at)  # type: ignore[arg-type,return-value]
-    return sign_mark(latest.body)
+    return sign_mark(max(theirs)[1])
 
 
 # --- choosing --------------------------------------------------------------------------------

@@ -224,7 +224,7 @@ def _thread(path: Path, line: int, messages: Any) -> tuple[ThreadMessage, ...]:
         if not isinstance(message, dict):
             raise DatasetError(path, f"{where} must be an object", line)
         try:
-            author = Author(message.get("author"))
+            author = Author(str(message.get("author")))
         except ValueError:
             choices = ", ".join(a.value for a in Author)
             raise DatasetError(path, f"{where}: 'author' must be one of {choices}", line) from None
