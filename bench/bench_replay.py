@@ -1,12 +1,17 @@
 """Replay benchmark: does the desk learn from its agents' edits, and how fast does it replay?
 
-Run:  python bench/bench_replay.py [--data ../shared/data] [--n 5000] [--window 200] [--seed 1]
+Run:  python bench/bench_replay.py [--data ../shared/data] [--set twcs|bitext|both]
+                                   [--n 5000] [--window 200] [--seed 1] [--output DIR]
 
-Replays the Bitext customer-support set (CDLA-Sharing-1.0; its file is sorted by intent, so it
-is shuffled with --seed) through `deskpilot eval replay`'s code, with learning and without (the
-control), and prints, measured in the same run on the same order:
+Replays, through `deskpilot eval replay`'s code, with learning and without (the control):
+- TWCS (Customer Support on Twitter, CC BY-NC-SA 4.0: read from ../shared only): 2,188 real
+  customer tweets and the company's real reply, in time order, each with the brand that answered;
+- Bitext's customer-support set (CDLA-Sharing-1.0; its file is sorted by intent, so it is
+  shuffled with --seed): one template reply per intent.
+Beside them, measured in the same run on the same order:
 - a fixed generic reply (one polite holding answer for every ticket);
-- copying the reply of the most similar earlier message (rapidfuzz token-set ratio);
+- copying the reply of the most similar earlier message (TF-IDF of 1-2 grams, cosine);
+- the same among earlier messages answered by the same company (TWCS only);
 - the best earlier reply chosen with hindsight (an upper bound no drafter can see).
 Similarity is rapidfuzz.fuzz.ratio(draft, reply) / 100 throughout, as the edit events store it.
 """
@@ -14,14 +19,17 @@ Similarity is rapidfuzz.fuzz.ratio(draft, reply) / 100 throughout, as the edit e
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from deskpilot.feedback.replay import ReplayCase, read_replay_file, replay
+from deskpilot.feedback.replay import ReplayCase, ReplayResult, read_replay_file, replay
 
 GENERIC = (
     "Thank you for reaching out. I'm sorry for the trouble. I've passed your request to the "
@@ -30,25 +38,38 @@ GENERIC = (
 
 
 def baselines(cases: list[ReplayCase], window: int) -> dict[str, list[float]]:
-    generic, copy, hindsight = [], [], []
+    vectors = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(
+        [case.body for case in cases]
+    )
+    closeness = (vectors @ vectors.T).toarray()
+    companies = {case.company for case in cases} - {None}
+    generic, copy, same_company, hindsight = [], [], [], []
     for i, case in enumerate(cases):
         generic.append(fuzz.ratio(GENERIC, case.reply) / 100)
+        copy.append(_copy_nearest(cases, closeness[i], range(i), case))
+        if companies:
+            earlier = [j for j in range(i) if cases[j].company == case.company]
+            same_company.append(_copy_nearest(cases, closeness[i], earlier, case))
         if i == 0:
-            copy.append(0.0)
             hindsight.append(0.0)
             continue
-        earlier = cases[:i]
-        nearest = process.extractOne(
-            case.body, [c.body for c in earlier], scorer=fuzz.token_set_ratio
-        )
-        copy.append(fuzz.ratio(earlier[nearest[2]].reply, case.reply) / 100)
-        best = process.extractOne(case.reply, [c.reply for c in earlier], scorer=fuzz.ratio)
+        best = process.extractOne(case.reply, [c.reply for c in cases[:i]], scorer=fuzz.ratio)
         hindsight.append(best[1] / 100)
-    return {
-        "fixed generic reply": generic,
-        "copy nearest earlier": copy,
-        "best earlier (hindsight)": hindsight,
-    }
+    found = {"fixed generic reply": generic, "copy nearest earlier": copy}
+    if companies:
+        found["copy nearest, same company"] = same_company
+    found["best earlier (hindsight)"] = hindsight
+    return found
+
+
+def _copy_nearest(
+    cases: list[ReplayCase], closeness: np.ndarray, earlier: range | list[int], case: ReplayCase
+) -> float:
+    candidates = list(earlier)
+    if not candidates:
+        return 0.0
+    nearest = max(candidates, key=lambda j: closeness[j])
+    return fuzz.ratio(cases[nearest].reply, case.reply) / 100
 
 
 def curve(scores: list[float], window: int) -> list[float]:
@@ -65,46 +86,65 @@ def line(name: str, scores: list[float], window: int, seconds: float | None = No
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
-    parser.add_argument("--n", type=int, default=5000)
-    parser.add_argument("--window", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--config", type=Path, default=None, help="a team's config.toml")
-    args = parser.parse_args()
-    path = args.data / "bitext" / "bitext_customer_support_2023-08-07_6480rows.csv"
-    cases = read_replay_file(path)
-    random.Random(args.seed).shuffle(cases)
-    cases = cases[: args.n]
-    print(
-        f"Replay of {len(cases)} Bitext tickets (shuffled, seed {args.seed}), window {args.window}"
-    )
-    print("-" * 72)
+def load(name: str, data: Path, n: int, seed: int) -> list[ReplayCase]:
+    if name == "twcs":
+        return read_replay_file(data / "twcs" / "twcs_replay.jsonl")[:n]
+    cases = read_replay_file(data / "bitext" / "bitext_customer_support_2023-08-07_6480rows.csv")
+    random.Random(seed).shuffle(cases)
+    return cases[:n]
+
+
+def bench(name: str, cases: list[ReplayCase], args: argparse.Namespace) -> None:
+    order = "in time order" if name == "twcs" else f"shuffled, seed {args.seed}"
+    print(f"\nReplay of {len(cases)} {name.upper()} tickets ({order}), window {args.window}")
+    print("-" * 78)
     started = time.perf_counter()
     reference = baselines(cases, args.window)
     reference_seconds = time.perf_counter() - started
-    for name, scores in reference.items():
-        print(line(name, scores, args.window))
+    for label, scores in reference.items():
+        print(line(label, scores, args.window))
     print(f"(baselines computed in {reference_seconds:.1f} s)")
     control = replay(cases, window=args.window, learning=False, config_file=args.config)
     print(line("desk, learning off", control.similarities, args.window, control.seconds))
     learned = replay(cases, window=args.window, learning=True, config_file=args.config)
     print(line("desk, learning on", learned.similarities, args.window, learned.seconds))
+    if args.output:
+        _write(args.output / f"{name}-learning-on.jsonl", learned)
+        _write(args.output / f"{name}-learning-off.jsonl", control)
     figures = learned.to_json()
-    last, control_last = (
-        figures["mean_similarity_last_window"],
-        curve(control.similarities, args.window)[-1],
-    )
+    last = figures["mean_similarity_last_window"]
+    control_last = curve(control.similarities, args.window)[-1]
+    copy_key = "copy nearest, same company" if name == "twcs" else "copy nearest earlier"
     print(
         f"\nlearning on: last window {last:.3f} vs control {control_last:.3f} "
-        f"({last / max(1e-9, control_last):.2f}x) "
-        f"and copy-nearest {curve(reference['copy nearest earlier'], args.window)[-1]:.3f}; "
+        f"(+{last - control_last:.3f}) and {copy_key} "
+        f"{curve(reference[copy_key], args.window)[-1]:.3f}; "
         f"accepted as is {figures['accepted_as_is_rate']:.1%}; "
         f"{learned.seconds / len(cases) * 1000:.0f} ms a ticket"
     )
+
+
+def _write(path: Path, result: ReplayResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for record in result.records:
+            out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+    parser.add_argument("--set", choices=["twcs", "bitext", "both"], default="both")
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--window", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--config", type=Path, default=None, help="a team's config.toml")
+    parser.add_argument("--output", type=Path, default=None, help="a folder for the drafts")
+    args = parser.parse_args()
+    for name in ("twcs", "bitext") if args.set == "both" else (args.set,):
+        bench(name, load(name, args.data, args.n, args.seed), args)
 
 
 if __name__ == "__main__":

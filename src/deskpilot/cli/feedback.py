@@ -56,6 +56,13 @@ def eval_group() -> None:
     default=None,
     help="A team's config.toml for the replay workspace (default: the defaults).",
 )
+@click.option(
+    "--output",
+    "output_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write one JSON line per ticket: id, draft, reply, similarity, drafter, sources.",
+)
 def replay_command(
     file: Path,
     as_json: bool,
@@ -64,12 +71,16 @@ def replay_command(
     shuffle_seed: int | None,
     limit: int | None,
     config_file: Path | None,
+    output_file: Path | None,
 ) -> None:
     """Replay FILE's tickets in order on a fresh workspace: draft, score against the reply the
-    agent really sent, log the edit, learn. FILE: JSONL with body and reply, or a CSV such as
-    Bitext's (instruction, response, intent)."""
+    agent really sent, log the edit, learn. FILE: JSONL with body (or the import format's
+    messages: the thread before the reply), reply and an optional company (the inbox that
+    answered), or a CSV such as Bitext's (instruction, response, intent)."""
     from deskpilot.feedback.replay import read_replay_file, replay
 
+    if output_file is not None:
+        _check_writable(output_file)
     cases = read_replay_file(file)
     if shuffle_seed is not None:
         import random
@@ -84,6 +95,10 @@ def replay_command(
             config_file=config_file,
             progress=lambda done, total: report(done, total, ""),
         )
+    if output_file is not None:
+        with output_file.open("w", encoding="utf-8") as out:
+            for record in result.records:
+                out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
     figures = result.to_json()
     if as_json:
         click.echo(json.dumps(figures))
@@ -96,6 +111,16 @@ def replay_command(
         f"{figures['accepted_as_is_rate']:.1%} accepted as is"
     )
     click.echo(_sparkline(figures["curve"]) + "  similarity per window of " + str(window))
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before a long replay, not after it, when its drafts cannot be written."""
+    if not path.parent.is_dir():
+        raise DeskPilotError(f"{path}: the folder {path.parent} does not exist")
+    try:
+        path.open("a", encoding="utf-8").close()
+    except OSError as error:
+        raise DeskPilotError(f"{path}: cannot be written ({error.strerror})") from None
 
 
 def _sparkline(values: list[float | None], top: float = 1.0) -> str:

@@ -11,11 +11,13 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TypeVar
 
 from deskpilot.connectors.registry import ticket_history_from
+from deskpilot.copilot.adapt import answered_question, inbox_of, latest_question
+from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import invoice_facts, proration_facts, subscription_facts
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.learning import source_key, trust
-from deskpilot.models import Customer, Source, Ticket, TicketSummary
+from deskpilot.models import Author, Customer, Message, Source, Ticket, TicketSummary
 
 if TYPE_CHECKING:
     from deskpilot.connectors import Billing, Crm, Issues, Notify
@@ -26,13 +28,23 @@ T = TypeVar("T")
 KNOWLEDGE_LIMIT = 4
 SIMILAR_LIMIT = 3  # shown to the agent and put in a model's prompt
 EXEMPLAR_LIMIT = 12  # candidates the local drafter chooses its model reply from
+# In a ticket with an inbox (a brand's queue) more candidates are read, and the ones answered
+# in the same inbox kept: a team's answers to its own customers are the best models.
+INBOX_SEARCH_LIMIT = 30
+INBOX_EXEMPLAR_LIMIT = 20
 HISTORY_LIMIT = 5
 TEAM_MESSAGE_LIMIT = 3
 
 
 async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
     ticket = desk.ticket(ticket_id)
-    context = DraftContext(ticket=ticket, triage=desk.store.get_triage(ticket_id))
+    brief = build_brief(
+        ticket,
+        desk.clock(),
+        desk.settings.sla,
+        desk.settings.actions.refund_limit_for(desk.agent),
+    )
+    context = DraftContext(ticket=ticket, triage=desk.store.get_triage(ticket_id), brief=brief)
     # The index and the store are blocking calls: off the event loop, beside the connectors.
     await asyncio.gather(
         _add_customer(desk, context),
@@ -146,10 +158,21 @@ async def _add_bugs(desk: Desk, context: DraftContext) -> None:
 def _add_knowledge(desk: Desk, context: DraftContext) -> None:
     ticket = context.ticket
     query = f"{ticket.subject} {ticket.latest_customer_text}"[:600]  # a follow-up: what it asks
+    inbox = inbox_of(ticket)
+    asked_now = latest_question(ticket)
+    ticket_query = query if asked_now == ticket.first_customer_message else asked_now[:600]
+    if inbox:
+        # Customers name the brand they write to ("@Delta ..."): its name in the query ranks
+        # that inbox's conversations first.
+        ticket_query = f"{inbox} {ticket_query}"
     try:
         index = desk.knowledge()
         articles = index.search(query, limit=KNOWLEDGE_LIMIT + 2, kinds=["article", "fact"])
-        tickets = index.search(query, limit=EXEMPLAR_LIMIT + 1, kinds=["ticket"])
+        tickets = index.search(
+            ticket_query,
+            limit=(INBOX_SEARCH_LIMIT if inbox else EXEMPLAR_LIMIT) + 1,
+            kinds=["ticket"],
+        )
     except DeskPilotError as error:
         context.problems.append(f"knowledge: {error}")
         return
@@ -166,25 +189,50 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
                 body=body,
             )
         )
-    for hit in _by_trust(tickets, learned):
+    _add_exemplars(desk, context, tickets, learned, inbox)
+
+
+def _add_exemplars(
+    desk: Desk,
+    context: DraftContext,
+    tickets: list[Hit],
+    learned: dict[str, tuple[int, int, int]],
+    inbox: str,
+) -> None:
+    """Answered tickets like this one, in the index's order (agents' edits of drafts built on
+    each are passed along for the drafter to weigh against the others'), the same inbox's
+    first."""
+    ticket = context.ticket
+    items = []
+    for hit in tickets:
         answered = None if hit.id == ticket.id else _maybe_ticket(desk, hit.id)
         if answered is None:
             continue
-        item = KnowledgeItem(
-            source=Source(kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2)),
-            title=hit.title,
-            snippet=hit.snippet,
-            body=_last_agent_reply(answered),
-            foreign_words=_customer_words(answered, ticket),
-            intent=answered.intent,
-            question=answered.first_customer_message,
-            customer=answered.customer.id if answered.customer else None,
+        last = _last_agent_message(answered)
+        items.append(
+            KnowledgeItem(
+                source=Source(
+                    kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2)
+                ),
+                title=hit.title,
+                snippet=hit.snippet,
+                body=last.body if last else "",
+                foreign_words=_customer_words(answered, ticket),
+                intent=answered.intent,
+                question=answered_question(answered),
+                customer=answered.customer.id if answered.customer else None,
+                customer_email=answered.customer.email if answered.customer else "",
+                inbox=inbox_of(answered),
+                answered_by=last.author_name if last else "",
+                answered_at=last.at if last else None,
+                feedback=learned.get(source_key("ticket", hit.id)),
+            )
         )
-        context.exemplars.append(item)
-        if len(context.similar) < SIMILAR_LIMIT:
-            context.similar.append(item)
-        if len(context.exemplars) >= EXEMPLAR_LIMIT:
-            break
+    if inbox:
+        items = [i for i in items if i.inbox == inbox] + [i for i in items if i.inbox != inbox]
+    limit = INBOX_EXEMPLAR_LIMIT if inbox else EXEMPLAR_LIMIT
+    context.exemplars = items[:limit]
+    context.similar = items[:SIMILAR_LIMIT]
 
 
 def _by_trust(hits: list[Hit], learned: dict[str, tuple[int, int, int]]) -> list[Hit]:
@@ -218,9 +266,9 @@ def _article_text(desk: Desk, slug: str) -> str:
     return text.strip()
 
 
-def _last_agent_reply(ticket: Ticket) -> str:
-    replies = [m.body for m in ticket.messages if m.author.value == "agent"]
-    return replies[-1] if replies else ""
+def _last_agent_message(ticket: Ticket) -> Message | None:
+    replies = [m for m in ticket.messages if m.author is Author.AGENT]
+    return replies[-1] if replies else None
 
 
 def _maybe_ticket(desk: Desk, ticket_id: str) -> Ticket | None:

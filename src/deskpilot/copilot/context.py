@@ -6,9 +6,12 @@ here, and the TUI can show where every fact came from.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from deskpilot.connectors.models import TeamMessage
+from deskpilot.copilot.brief import CaseBrief
 from deskpilot.models import (
     Bug,
     CrmRecord,
@@ -41,6 +44,14 @@ class KnowledgeItem(Model):
     intent: str | None = None  # an answered ticket's intent
     question: str = ""  # an answered ticket's question (the customer's first message)
     customer: str | None = None  # an answered ticket's customer (id), to tell whose details
+    # An answered ticket's customer's address: its local part is their handle on a social
+    # channel ("@115818"), which a reply to them names and a reply to this customer must not.
+    customer_email: str = ""
+    inbox: str = ""  # the inbox or brand that answered it (see copilot.adapt.inbox_of)
+    answered_by: str = ""  # the agent who sent the reply
+    answered_at: datetime | None = None
+    # What agents' edits taught about drafts built on it: (used, kept as is, rewritten).
+    feedback: tuple[int, int, int] | None = None
 
 
 class DraftContext(Model):
@@ -61,6 +72,7 @@ class DraftContext(Model):
     exemplars: list[KnowledgeItem] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)  # approved replies for this intent
     problems: list[str] = Field(default_factory=list)  # sources that failed to load, and why
+    brief: CaseBrief | None = None  # what the customer asks, gave, tried, and how long they waited
 
     @property
     def sources(self) -> list[Source]:

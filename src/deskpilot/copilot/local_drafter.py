@@ -12,6 +12,8 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from deskpilot.copilot.adapt import Candidate, candidates, consensus, inbox_of, latest_question
+from deskpilot.copilot.brief import already_tried, plain
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.exemplars import choose_exemplar
 from deskpilot.models import Sentiment, Source
@@ -39,20 +41,6 @@ COMMON_WORDS = frozenset(
 # Answers about the customer's own records: another customer's reply says nothing true here.
 OWN_RECORD_INTENTS = BILLING_INTENTS | {"order_status"}
 NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
-# Amounts, addresses, long numbers (orders, phones), references: in a past reply they may be
-# another customer's. Small numbers ("within 24 hours", "step 2") are how the team talks.
-DETAIL = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.]+|[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:USD|EUR|GBP)"
-    r"|\b\d{4,}\b|\b[A-Z]{2,}-\d+\b"
-)
-# "I've refunded / reset / unlocked ...": true of that ticket, and nothing the co-pilot did here.
-DONE_FOR_THEM = re.compile(
-    r"\b(?:I|we)(?:'ve| have)\s+(?:just\s+|now\s+|already\s+)?(?:cleared|refunded|reset|issued|"
-    r"switched|changed|updated|sent|credited|cancell?ed|unlocked|removed|added|processed|"
-    r"applied|restored|extended|upgraded|downgraded|moved|merged|fixed|deleted|re-?sent|enabled|"
-    r"disabled|waived|escalated|forwarded)\b",
-    re.IGNORECASE,
-)
 GREETING = re.compile(r"^(hi|hello|hey|dear)\b[^,\n]*,", re.I)
 SIGN_OFF = re.compile(r"^(best|cheers|thanks|kind regards|regards|all the best|warmly)\b", re.I)
 
@@ -63,6 +51,9 @@ class Composition:
     sources: list[Source] = field(default_factory=list)
     grounded: bool = False  # at least one fact, article or approved reply carried the answer
     whole_reply: bool = False  # the text is a past reply, greeting and sign-off included
+    # How far the draft itself is to be trusted, when the drafter can say (the team's replies'
+    # agreement with the one it adapted); None: judged from the intent and the sources.
+    confidence: float | None = None
 
 
 class LocalDrafter:
@@ -70,8 +61,9 @@ class LocalDrafter:
     model = ""
     prompt_version = PROMPT_VERSION
 
-    def __init__(self, agent_name: str) -> None:
+    def __init__(self, agent_name: str, agent: str = "") -> None:
         self.agent_name = agent_name
+        self.agent = agent or agent_name  # the id their sent replies carry (their sign-off)
 
     async def stream(self, context: DraftContext) -> AsyncIterator[str]:
         text = self.compose(context).text
@@ -79,8 +71,21 @@ class LocalDrafter:
             yield paragraph + "\n\n"
 
     def compose(self, context: DraftContext) -> Composition:
+        composition = self._compose(context)
+        if context.brief is not None and context.brief.plain_text:
+            composition.text = plain(composition.text)
+        return composition
+
+    def _compose(self, context: DraftContext) -> Composition:
         if context.triage and context.triage.handoff:
-            return self._holding_reply(context)
+            taught = _team_answer(context, self.agent)
+            if taught is None:
+                return self._holding_reply(context)
+            # The classifier does not know the question, but this inbox's team has answered
+            # ones like it: their answer, adapted, is the draft (the hand-off is still flagged).
+            return Composition(
+                taught.text, [taught.item.source], True, True, confidence=taught.agreement
+            )
         body = self._answer(context)
         if body.whole_reply:
             # An agent-approved reply carried the whole answer: send it in the team's own words,
@@ -89,6 +94,7 @@ class LocalDrafter:
                 _readdressed(body.text, _first_name(context), self.agent_name),
                 body.sources,
                 body.grounded,
+                confidence=body.confidence,
             )
         greeting = f"Hi {_first_name(context)},"
         parts = [greeting, _acknowledgement(context), body.text, _closing(context)]
@@ -105,22 +111,26 @@ class LocalDrafter:
         for fact in facts:
             paragraphs.append(_fact_sentence(fact))
             sources.append(fact.source)
-        reply = _adaptable_reply(context)
+        reply = _adaptable_reply(context, self.agent)
         article = context.knowledge[0] if context.knowledge else None
         wants_steps = intent in STEP_INTENTS and (not facts or intent == "bug_report")
         tried = _already_tried(context)
-        if reply is not None and not facts and not tried and intent not in OWN_PARAGRAPH:
-            return Composition(reply.body.strip(), [reply.source], True, whole_reply=True)
+        # In an inbox the team's adapted reply is the answer whatever the intent's own
+        # paragraph would say: it is what this team says to this question.
+        own_words = intent in OWN_PARAGRAPH and not inbox_of(context.ticket)
+        if reply is not None and not facts and not tried and not own_words:
+            confidence = reply.agreement if reply.agreement else None
+            return Composition(reply.text, [reply.item.source], True, True, confidence)
         if reply is not None and not facts:
-            paragraphs.append(_reply_body(reply.body))
-            sources.append(reply.source)
+            paragraphs.append(_reply_body(reply.text))
+            sources.append(reply.item.source)
         elif wants_steps and article is not None and article.source.kind == "article":
             steps = _steps(article.body, context)
             if steps:
                 paragraphs.append(steps)
                 sources.append(article.source)
         if intent in OWN_PARAGRAPH:
-            paragraphs.append(OWN_PARAGRAPH[intent])
+            paragraphs.append(_own_paragraph(intent, context))
         if tried:
             paragraphs.insert(0, tried)
         # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
@@ -158,6 +168,23 @@ OWN_PARAGRAPH = {
 }
 
 
+def _own_paragraph(intent: str, context: DraftContext) -> str:
+    """The intent's own paragraph, minding the brief: a refund over the agent's limit is not
+    promised (a lead reviews it), a reference the customer gave is not asked for again."""
+    brief = context.brief
+    if brief is not None and intent == "refund_request" and brief.refund_over_limit:
+        return (
+            f"A refund of ${brief.refund_asked:,.2f} is more than I can approve myself, so I've "
+            "asked a team lead to review it. You'll hear back from us here once they have."
+        )
+    if brief is not None and intent == "order_status" and brief.given:
+        return (
+            f"Thanks for the reference ({brief.given[0]}). I'm checking exactly where it "
+            "stands and will update you here."
+        )
+    return OWN_PARAGRAPH[intent]
+
+
 def _first_name(context: DraftContext) -> str:
     customer = context.ticket.customer
     if customer and customer.name:
@@ -166,6 +193,12 @@ def _first_name(context: DraftContext) -> str:
 
 
 def _acknowledgement(context: DraftContext) -> str:
+    wait = "Sorry for the wait, and thank you for your patience. "
+    prefix = wait if context.brief is not None and context.brief.chasing else ""
+    return prefix + _mood(context)
+
+
+def _mood(context: DraftContext) -> str:
     sentiment = context.triage.sentiment if context.triage else context.ticket.sentiment
     if sentiment is Sentiment.ANGRY:
         return "I'm sorry, this has clearly been frustrating, and I want to put it right."
@@ -210,38 +243,53 @@ def _fact_sentence(fact: Fact) -> str:
     return fact.text.rstrip(".") + "."
 
 
-def _adaptable_reply(context: DraftContext) -> KnowledgeItem | None:
-    """The past reply to build on: among similar tickets' sent replies that hold nothing about
-    that other customer (no amounts, addresses or names of theirs, nothing done for them),
-    preferring replies to the same intent, the one agents agree on most."""
-    pool = [
-        (item, body, set(DETAIL.findall(body)))
-        for item in context.exemplars or context.similar
-        if (body := _reply_body(item.body))
-    ]
-    # A detail past replies to several customers share is the team's own (a support address,
-    # a phone line, a list price); one that only one customer's replies hold is theirs.
-    customers_with: dict[str, set[str]] = {}
-    for item, _body, details in pool:
-        for detail in details:
-            customers_with.setdefault(detail, set()).add(item.customer or item.source.ref)
-    question = context.ticket.latest_customer_text  # a follow-up's question, not the first one
-    candidates = [
-        item
-        for item, body, details in pool
-        if all(len(customers_with[d]) >= 2 for d in details)
-        and not _mentions(body, item.foreign_words)
-        and not DONE_FOR_THEM.search(body)
-        and not _about_something_else(item, body, question)
-    ]
-    # Replies to the same need only, when answered tickets share the triage's intent: another
-    # intent's reply (however similar its words) answers another question.
+# Hand-off reasons that only say the intent classifier does not know the question; any other
+# (human-only topics, anger, legal words) keeps the holding reply.
+UNKNOWN_QUESTION = ("out of scope", "intent confidence")
+# Anger alone: the inbox's team answers angry customers every day, and its answer is the model
+# (the agent still sees the hand-off flag). Legal words or distress keep the holding reply.
+ANGER_ONLY = "emotionally charged"
+NEEDS_A_HUMAN_SIGNALS = frozenset({"legal", "distressed"})
+
+
+def _team_answer(context: DraftContext, agent: str) -> Candidate | None:
+    """For a ticket handed off only because its question is unknown to the classifier: the
+    adapted reply of this inbox's team to similar conversations, if it has answered some."""
+    triage = context.triage
+    inbox = inbox_of(context.ticket)
+    if triage is None or not inbox:
+        return None
+    reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
+    angry_only = not NEEDS_A_HUMAN_SIGNALS & set(triage.signals)
+    if not reasons or not all(
+        r.startswith(UNKNOWN_QUESTION) or (angry_only and r.startswith(ANGER_ONLY)) for r in reasons
+    ):
+        return None
+    found = [c for c in candidates(context, agent) if c.item.inbox == inbox]
+    return consensus(found)
+
+
+def _adaptable_reply(context: DraftContext, agent: str) -> Candidate | None:
+    """The past reply to build on, adapted to this customer (see copilot.adapt). In an inbox,
+    the one its similar answered conversations agree on. Elsewhere, among replies to the same
+    need (answered tickets of the triage's intent, when there are some), those whose question is
+    close to this one's, as ``choose_exemplar`` picks; never for a question about the
+    customer's own records (another customer's reply says nothing true about them)."""
+    found = candidates(context, agent)
+    inbox = inbox_of(context.ticket)
+    if inbox and any(c.item.inbox == inbox for c in found):
+        return consensus(found)
     intent = context.triage.intent if context.triage else context.ticket.intent
     if intent in OWN_RECORD_INTENTS:
         return None
-    if intent and any(item.intent == intent for item, _body, _details in pool):
-        candidates = [item for item in candidates if item.intent == intent]
-    return choose_exemplar(question, candidates)
+    question = latest_question(context.ticket)
+    if intent and any(c.item.intent == intent for c in found):
+        found = [c for c in found if c.item.intent == intent]
+    found = [c for c in found if not _about_something_else(c.item, c.text, question)]
+    chosen = choose_exemplar(question, [c.item.model_copy(update={"body": c.text}) for c in found])
+    if chosen is None:
+        return None
+    return next(c for c in found if c.item.source.ref == chosen.source.ref)
 
 
 def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> bool:
@@ -254,11 +302,6 @@ def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> boo
 
 def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", text)}
-
-
-def _mentions(text: str, words: list[str]) -> bool:
-    found = {w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", text)}
-    return any(word.lower() in found for word in words)
 
 
 def _readdressed(reply: str, first_name: str, agent_name: str) -> str:
@@ -297,15 +340,16 @@ def _steps(markdown: str, context: DraftContext) -> str:
             break
     if not steps:
         return ""
-    tried = {s.lower() for s in _tried_steps(context)}
-    listed = [
-        f"{n}. {step}" for n, step in enumerate(steps[:7], start=1) if step.lower() not in tried
-    ]
+    tried = _tried_steps(context)
+    fresh = [step for step in steps[:7] if not already_tried(step, tried)]
+    listed = [f"{n}. {step}" for n, step in enumerate(fresh, start=1)]
     guide = f' (from our guide "{title}")' if title else ""
     return f"Here's what to do{guide}:\n" + "\n".join(listed)
 
 
 def _tried_steps(context: DraftContext) -> list[str]:
+    if context.brief is not None:
+        return context.brief.tried
     page = context.ticket.page_context
     return page.steps_attempted if page else []
 

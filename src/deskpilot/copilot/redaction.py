@@ -213,6 +213,7 @@ OWN_CONTEXT_FIELDS = frozenset(
         "facts",
         "knowledge",
         "problems",
+        "brief",  # read from this ticket's own messages
     }
 )
 FOREIGN_CONTEXT_FIELDS = frozenset({"similar", "exemplars", "examples", "bugs"})

@@ -68,7 +68,7 @@ async def draft_reply(
         drafter=drafter,
         model=model,
         prompt_version=version,
-        confidence=_confidence(context, composition, reason),
+        confidence=_confidence(context, composition, reason, measured=drafter == local.name),
         handoff_reason=reason,
         created_at=desk.clock(),
     )
@@ -160,11 +160,17 @@ def _handoff_reason(context: DraftContext, composition: Composition) -> str | No
     return None
 
 
-def _confidence(context: DraftContext, composition: Composition, reason: str | None) -> float:
-    """How far to trust the draft: the intent's confidence, discounted when little backs it."""
-    base = context.triage.confidence if context.triage else 0.5
-    support = min(1.0, 0.6 + 0.2 * len(composition.sources))
-    score = base * support
+def _confidence(
+    context: DraftContext, composition: Composition, reason: str | None, *, measured: bool
+) -> float:
+    """How far to trust the draft. When the drafter measured it (an adapted team reply: how
+    close the similar conversations' replies are to it), that measure; else the intent's
+    confidence, discounted when little backs it. A hand-off caps it."""
+    if measured and composition.confidence is not None:
+        score = composition.confidence
+    else:
+        base = context.triage.confidence if context.triage else 0.5
+        score = base * min(1.0, 0.6 + 0.2 * len(composition.sources))
     if reason:
         score = min(score, 0.3)
     return round(max(0.0, min(1.0, score)), 2)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deskpilot.config import Settings
+from deskpilot.copilot.adapt import INBOX_TAG
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.measures import ACCEPTED_AS_IS, similarity
 from deskpilot.models import Author, Customer, IntentSource, Message, Ticket
@@ -38,14 +39,48 @@ START = datetime(2020, 1, 1, tzinfo=UTC)  # replayed tickets without dates get o
 
 
 @dataclass(frozen=True)
+class ThreadMessage:
+    """One message of the thread before the reply (the import format's ``messages``)."""
+
+    author: Author
+    body: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ReplayCase:
     id: str
     subject: str
-    body: str
+    body: str  # the customer's latest message (the last of ``thread`` when there is one)
     reply: str
     intent: str | None = None
     created_at: datetime | None = None
     customer: str | None = None  # an email address or a name
+    # The conversation before the reply, when the file gives it: the draft answers all of it.
+    thread: tuple[ThreadMessage, ...] = ()
+    company: str | None = None  # the inbox or brand that answered: the desk learns per inbox
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """One replayed ticket, as ``--output`` writes it."""
+
+    id: str
+    draft: str
+    reply: str
+    similarity: float
+    drafter: str
+    sources: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "draft": self.draft,
+            "reply": self.reply,
+            "similarity": self.similarity,
+            "drafter": self.drafter,
+            "sources": self.sources,
+        }
 
 
 @dataclass
@@ -55,6 +90,7 @@ class ReplayResult:
     window: int
     similarities: list[float] = field(repr=False)
     seconds: float
+    records: list[ReplayRecord] = field(default_factory=list, repr=False)
 
     @property
     def curve(self) -> list[float]:
@@ -84,8 +120,9 @@ class ReplayResult:
 
 
 def read_replay_file(path: Path) -> list[ReplayCase]:
-    """Tickets with the replies agents sent: JSONL (``body``, ``reply``, optional ``id``,
-    ``subject``, ``intent``, ``created_at``, ``customer``) or CSV (the same columns, or
+    """Tickets with the replies agents sent: JSONL (``body`` or the import format's
+    ``messages``, ``reply``, optional ``id``, ``subject``, ``intent``, ``created_at``,
+    ``customer``, ``company``) or CSV (the same columns, or
     Bitext's ``instruction``/``response``/``intent``). All of it, or an error naming the line."""
     try:
         text = read_utf8(path)
@@ -133,32 +170,72 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _case(path: Path, line: int, row: dict[str, Any]) -> ReplayCase:
+    thread = _thread(path, line, row.get("messages"))
+    if thread and row.get("body"):
+        raise DatasetError(path, "give either 'body' or 'messages', not both", line)
+    if thread:
+        row = {**row, "body": next(m.body for m in reversed(thread) if m.author is Author.CUSTOMER)}
     for name in ("body", "reply"):
         value = row.get(name)
         if not isinstance(value, str) or not value.strip():
             raise DatasetError(path, f"'{name}' must be non-empty text", line)
-    created = row.get("created_at")
-    when = None
-    if created:
-        try:
-            when = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
-        except ValueError:
-            raise DatasetError(path, f"'created_at' {created!r} is not an ISO date", line) from None
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    when = _when(path, line, row.get("created_at"), "created_at")
     body = row["body"].strip()
     ticket_id = str(
         row.get("id") or "replay-" + hashlib.sha1(f"{line}:{body}".encode()).hexdigest()[:12]
     )
     intent = row.get("intent") or None
+    company = row.get("company")
+    if company is not None and (not isinstance(company, str) or not company.strip()):
+        raise DatasetError(path, "'company' must be non-empty text", line)
     return ReplayCase(
         id=ticket_id,
         subject=str(row.get("subject") or body.splitlines()[0][:80]),
         body=body,
         reply=row["reply"].strip(),
         intent=str(intent) if intent else None,
-        created_at=when,
+        created_at=when or (thread[0].at if thread else None),
         customer=str(row["customer"]) if row.get("customer") else None,
+        thread=thread,
+        company=company.strip() if company else None,
     )
+
+
+def _when(path: Path, line: int, value: Any, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise DatasetError(path, f"'{name}' {value!r} is not an ISO date", line) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _thread(path: Path, line: int, messages: Any) -> tuple[ThreadMessage, ...]:
+    """The import format's ``messages``: objects with ``author`` (customer, agent or note),
+    ``body`` and an optional ``at``; at least one from the customer."""
+    if messages is None:
+        return ()
+    if not isinstance(messages, list) or not messages:
+        raise DatasetError(path, "'messages' must be a non-empty list of messages", line)
+    thread = []
+    for number, message in enumerate(messages, start=1):
+        where = f"'messages' item {number}"
+        if not isinstance(message, dict):
+            raise DatasetError(path, f"{where} must be an object", line)
+        try:
+            author = Author(str(message.get("author")))
+        except ValueError:
+            choices = ", ".join(a.value for a in Author)
+            raise DatasetError(path, f"{where}: 'author' must be one of {choices}", line) from None
+        body = message.get("body")
+        if not isinstance(body, str) or not body.strip():
+            raise DatasetError(path, f"{where}: 'body' must be non-empty text", line)
+        at = _when(path, line, message.get("at"), f"messages[{number}].at")
+        thread.append(ThreadMessage(author, body.strip(), at))
+    if not any(m.author is Author.CUSTOMER for m in thread):
+        raise DatasetError(path, "'messages' holds no message from the customer", line)
+    return tuple(thread)
 
 
 # --- replaying -------------------------------------------------------------------------------
@@ -198,17 +275,29 @@ async def _replay(
     desk = Desk(workspace, settings, workspace.open_store(settings))
     desk.use_local_drafter_only()
     scores: list[float] = []
+    records: list[ReplayRecord] = []
     try:
         for number, case in enumerate(cases):
             ticket = _ticket(case, number)
-            desk.clock = _fixed(ticket.created_at)
+            desk.clock = _fixed(ticket.updated_at)
             desk.store.add_tickets([ticket])
             desk.triage().run(desk.store, [ticket])
             outcome = await draft_reply(desk, ticket.id)
             edit_id = desk.draft_shown(
                 outcome.draft, outcome.draft_id, intent=outcome.context.ticket.intent
             )
-            scores.append(similarity(outcome.draft.text, case.reply))
+            score = similarity(outcome.draft.text, case.reply)
+            scores.append(score)
+            records.append(
+                ReplayRecord(
+                    id=case.id,
+                    draft=outcome.draft.text,
+                    reply=case.reply,
+                    similarity=score,
+                    drafter=outcome.draft.drafter,
+                    sources=[f"{s.kind}:{s.ref}" for s in outcome.draft.sources],
+                )
+            )
             desk.send_reply(ticket.id, case.reply, edit_id=edit_id)
             if learning and case.intent:
                 _label(desk, ticket.id, case.intent, retrain=(number + 1) % window == 0)
@@ -223,6 +312,7 @@ async def _replay(
         window=window,
         similarities=scores,
         seconds=time.perf_counter() - started,
+        records=records,
     )
 
 
@@ -252,14 +342,28 @@ def _ticket(case: ReplayCase, number: int) -> Ticket:
             email=case.customer,
             created_at=at,
         )
-    message = Message(author=Author.CUSTOMER, body=case.body, at=at)
+    if case.thread:
+        # Messages without a time keep their order, a second apart, ending at the ticket's.
+        count = len(case.thread)
+        messages = [
+            Message(
+                author=m.author,
+                body=m.body,
+                at=m.at or at - timedelta(seconds=count - 1 - i),
+            )
+            for i, m in enumerate(case.thread)
+        ]
+    else:
+        messages = [Message(author=Author.CUSTOMER, body=case.body, at=at)]
+    latest = max(m.at for m in messages)
     return Ticket(
         id=case.id,
         subject=case.subject,
-        messages=[message],
+        messages=messages,
         customer=customer,
-        created_at=at,
-        updated_at=at,
+        created_at=min(m.at for m in messages),
+        updated_at=latest,
+        tags=[INBOX_TAG + case.company] if case.company else [],
     )
 
 

@@ -1,0 +1,340 @@
+"""Reusing the team's past replies: adapt the best one to this customer instead of refusing it.
+
+Real replies name the person they answer (``@115818``, "Hi Rachel"), quote their order or
+ticket numbers and dates, and carry the initials of the agent who wrote them (``^JD``). Such a
+reply is still the best model of what the team says to the same question, so it is adapted,
+not discarded: the other customer's handle becomes this customer's, their name is dropped (or
+becomes this customer's in a greeting), a number of theirs becomes the one this customer gave
+(or the sentence holding it goes), a sentence saying what was done for them goes, and the other
+agent's initials become this agent's (the sign-off they last used in this inbox) or go.
+
+A detail several customers' replies share is the team's own (a support line, a list price, a
+help link) and stays. What is left of a reply after adaptation never holds another customer's
+specifics, which is the protection the old reuse rules gave, without losing the team's voice.
+
+Choosing among the adapted replies: inside one inbox (a brand's or a team's queue) the team
+answers one kind of customer, so every similar answered conversation there is a candidate and the
+reply the others agree with most is chosen (a minimum-Bayes-risk choice, weighted by how close
+each past question is), nudged by how agents edited drafts built on each reply before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+from deskpilot.copilot.context import DraftContext, KnowledgeItem
+from deskpilot.models import Author, Ticket
+
+INBOX_TAG = "inbox:"
+# Amounts, addresses, long numbers (orders, phones), references and dates: in a past reply
+# they may be another customer's. Small numbers ("within 24 hours", "step 2") are how the team
+# talks.
+DETAIL = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:USD|EUR|GBP)"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?\b"
+    r"|\b\d{4,}\b|\b[A-Z]{2,}-\d+\b"
+)
+# The kinds a customer gives and a reply may quote back: swapped for this customer's own.
+GIVEN = re.compile(r"\b[A-Z]{2,}-\d+\b|\b[A-Z]*\d[A-Z\d-]{5,}\b")
+# "I've refunded / reset / unlocked ...": true of that ticket, and nothing the co-pilot did here.
+DONE_FOR_THEM = re.compile(
+    r"\b(?:I|we)(?:'ve| have)\s+(?:just\s+|now\s+|already\s+)?(?:cleared|refunded|reset|issued|"
+    r"switched|changed|updated|sent|credited|cancell?ed|unlocked|removed|added|processed|"
+    r"applied|restored|extended|upgraded|downgraded|moved|merged|fixed|deleted|re-?sent|enabled|"
+    r"disabled|waived|escalated|forwarded)\b",
+    re.IGNORECASE,
+)
+HANDLE = re.compile(r"(?<![\w@/.])@(\w{1,30})\b")
+LEADING_HANDLES = re.compile(r"^(?:@\w{1,30}[ \t]+)+")
+LINK_OR_HANDLE = re.compile(r"https?://\S+|(?<![\w@/.])@\w{1,30}\b")
+# An agent's mark at the end of a social reply: "^JD", "*QB", "-Steven", "~Kit", or bare
+# initials after a sentence ("... line? FA"), with a thread counter ("2/2") after it.
+SIGN_MARK = re.compile(
+    r"(?:(?<=\s)([\^*~]\s?[A-Z][\w.]{0,12}|[-–—]\s?[A-Z][a-z]{1,12})"
+    r"|(?<=[.!?)]\s)([A-Z]{2,3}))(\s+\d/\d)?\s*$"
+)
+GREETING_NAME = re.compile(
+    r"\b(Hi|Hey|Hello|Hiya|Dear|Morning|Evening|Afternoon|Thanks|Thank you)\s+([A-Z][a-z]+)\b"
+)
+NOT_NAMES = frozenset({"there", "again", "all", "everyone", "team", "for", "so", "and", "folks"})
+VOCATIVE = re.compile(r",\s+([A-Z][a-z]{2,})(?=\s*[.!?])")
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A past reply adapted for this ticket, with what it was built from."""
+
+    item: KnowledgeItem
+    text: str
+    relevance: float  # how close its question is to this one, 0..1
+    # How close, on average, the similar conversations' replies are to it: the similarity an
+    # agent's reply is expected to have to it (set by ``consensus``).
+    agreement: float = 0.0
+
+
+def inbox_of(ticket: Ticket) -> str:
+    """The inbox or brand a ticket came to (``inbox:<name>`` among its tags), or ""."""
+    for tag in ticket.tags:
+        if tag.startswith(INBOX_TAG):
+            return tag[len(INBOX_TAG) :]
+    return ""
+
+
+def handle_of(email: str) -> str:
+    """A customer's handle on a social channel: their address's local part."""
+    return email.split("@", 1)[0] if "@" in email else ""
+
+
+def sign_mark(reply: str) -> str:
+    """The agent's mark a reply ends with ("^JD"), or ""."""
+    match = SIGN_MARK.search(reply.strip())
+    return (match.group(1) or match.group(2) or "") if match else ""
+
+
+def customer_text(ticket: Ticket) -> str:
+    return "\n".join(m.body for m in ticket.messages if m.author is Author.CUSTOMER)
+
+
+# --- adapting --------------------------------------------------------------------------------
+
+
+def candidates(context: DraftContext, agent: str) -> list[Candidate]:
+    """Every similar answered conversation's reply, adapted to this ticket; the ones in this
+    ticket's inbox only, when it has an inbox and some were answered there."""
+    items = [item for item in context.exemplars or context.similar if item.body.strip()]
+    inbox = inbox_of(context.ticket)
+    if inbox and any(item.inbox == inbox for item in items):
+        items = [item for item in items if item.inbox == inbox]
+    team_details = _shared(items, _details)
+    team_words = _shared(items, lambda body: {m.group(1) for m in VOCATIVE.finditer(body)})
+    own_mark = _own_mark(items, agent)
+    question = latest_question(context.ticket)
+    adapted = []
+    for item in items:
+        text = adapt(item, context, team_details, team_words, own_mark)
+        if len(text) >= 12:
+            adapted.append(Candidate(item, text, _relevance(question, item.question)))
+    return adapted
+
+
+def adapt(
+    item: KnowledgeItem,
+    context: DraftContext,
+    team_details: AbstractSet[str] = frozenset(),
+    team_words: AbstractSet[str] = frozenset(),
+    own_mark: str = "",
+) -> str:
+    """``item``'s reply with the other customer's and the other agent's specifics swapped for
+    this ticket's or dropped (see the module docstring)."""
+    ticket = context.ticket
+    mine = customer_text(ticket)
+    reply = item.body.strip()
+    reply = _swap_handles(reply, item, ticket, mine)
+    reply = _swap_mark(reply, own_mark)
+    reply = _swap_names(reply, item, ticket, mine, team_words)
+    given = list(dict.fromkeys(GIVEN.findall(LINK_OR_HANDLE.sub(" ", mine))))
+    # Who the reply is addressed to stays in front whatever sentence goes.
+    address = LEADING_HANDLES.match(reply)
+    lead = address.group() if address else ""
+    reply = reply[len(lead) :]
+    kept = []
+    for sentence in SENTENCE.split(reply):
+        adapted = _adapt_sentence(sentence, team_details, given, mine)
+        if adapted:
+            kept.append(adapted)
+    if not kept:
+        return ""
+    return _tidy(lead + (" ".join(kept) if "\n" not in reply else _rejoin(reply, kept)))
+
+
+def _details(text: str) -> set[str]:
+    """The details in ``text``, leaving out handles and links (a handle's digits are no order
+    number; a link is the team's, judged whole)."""
+    masked = LINK_OR_HANDLE.sub(lambda m: " " * len(m.group()), text)
+    return {text[m.start() : m.end()] for m in DETAIL.finditer(masked)}
+
+
+def _adapt_sentence(
+    sentence: str, team_details: AbstractSet[str], given: list[str], mine: str
+) -> str:
+    if DONE_FOR_THEM.search(sentence):
+        return ""
+    for detail in _details(sentence):
+        if detail in team_details or detail in mine:
+            continue
+        if GIVEN.fullmatch(detail) and len(given) == 1:
+            sentence = sentence.replace(detail, given[0])
+            continue
+        return ""  # theirs, and nothing of this customer's to put in its place
+    return sentence
+
+
+def _swap_handles(reply: str, item: KnowledgeItem, ticket: Ticket, mine: str) -> str:
+    theirs = handle_of(item.customer_email).lower()
+    own = handle_of(ticket.customer.email) if ticket.customer else ""
+
+    def swap(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if theirs and name.lower() == theirs:
+            return f"@{own}" if own else ""
+        if name.lower() in mine.lower():
+            return match.group(0)  # this conversation names it too (the brand, a product)
+        # Someone of the other conversation's (a friend tagged in): not this customer's.
+        return "" if name.lower() in item.question.lower() else match.group(0)
+
+    return HANDLE.sub(swap, reply)
+
+
+def _swap_mark(reply: str, own_mark: str) -> str:
+    match = SIGN_MARK.search(reply.rstrip())
+    if not match:
+        return reply
+    mark = match.group(1) or match.group(2)
+    start = match.start(1) if match.group(1) else match.start(2)
+    stripped = reply.rstrip()
+    return stripped[:start] + (own_mark or "") + stripped[start + len(mark) :]
+
+
+def _swap_names(
+    reply: str, item: KnowledgeItem, ticket: Ticket, mine: str, team_words: AbstractSet[str]
+) -> str:
+    first = ticket.customer.name.split()[0] if ticket.customer and ticket.customer.name else ""
+
+    def greet(match: re.Match[str]) -> str:
+        word, name = match.group(1), match.group(2)
+        if name.lower() in NOT_NAMES or name in mine:
+            return match.group(0)
+        return f"{word} {first}" if first else word
+
+    reply = GREETING_NAME.sub(greet, reply)
+
+    def vocative(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in team_words or name in mine or name.lower() in NOT_NAMES:
+            return match.group(0)
+        return f", {first}" if first else ""
+
+    reply = VOCATIVE.sub(vocative, reply)
+    for word in item.foreign_words:
+        reply = re.sub(rf"\b{re.escape(word)}\b", first, reply)
+    return reply
+
+
+def _rejoin(reply: str, kept: list[str]) -> str:
+    """Kept sentences of a reply with paragraphs: the paragraphs that still have text."""
+    wanted = set(kept)
+    paragraphs = []
+    for paragraph in reply.split("\n\n"):
+        sentences = [s for s in SENTENCE.split(paragraph) if s in wanted]
+        if sentences:
+            paragraphs.append(" ".join(sentences))
+    return "\n\n".join(paragraphs) if paragraphs else " ".join(kept)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +([,.!?])", r"\1", text)
+    text = re.sub(r"^[ ,]+", "", text, flags=re.M)
+    text = re.sub(r"\b(Hi|Hey|Hello|Hiya|Dear) ?,", r"\1,", text)
+    return text.strip()
+
+
+def _shared(items: Sequence[KnowledgeItem], found: Callable[[str], set[str]]) -> set[str]:
+    """What the replies to two or more customers hold: the team's own, not a customer's."""
+    owners: dict[str, set[str]] = {}
+    for item in items:
+        for value in found(item.body):
+            owners.setdefault(value, set()).add(item.customer or item.source.ref)
+    return {value for value, who in owners.items() if len(who) >= 2}
+
+
+def _own_mark(items: Sequence[KnowledgeItem], agent: str) -> str:
+    """The mark this agent signed their latest reply here with ("" if they never signed)."""
+    theirs = [(i.answered_at, i.body) for i in items if i.answered_by == agent and i.answered_at]
+    if not theirs:
+        return ""
+    return sign_mark(max(theirs)[1])
+
+
+# --- choosing --------------------------------------------------------------------------------
+
+
+def latest_question(ticket: Ticket) -> str:
+    """What the customer asks now: their messages since the last agent reply (all of them when
+    nobody has answered yet)."""
+    since: list[str] = []
+    for message in ticket.messages:
+        if message.author is Author.AGENT:
+            since = []
+        elif message.author is Author.CUSTOMER:
+            since.append(message.body)
+    return "\n".join(since) or ticket.first_customer_message
+
+
+def answered_question(ticket: Ticket) -> str:
+    """What an answered ticket's last reply answered: the customer's messages just before it."""
+    asked: list[str] = []
+    current: list[str] = []
+    for message in ticket.messages:
+        if message.author is Author.AGENT:
+            asked, current = current or asked, []
+        elif message.author is Author.CUSTOMER:
+            current.append(message.body)
+    return "\n".join(asked or current) or ticket.first_customer_message
+
+
+def consensus(found: Sequence[Candidate]) -> Candidate | None:
+    """The adapted reply the others agree with most, each other reply counting by how close
+    its question is; agents' past edits of drafts built on a reply nudge it up or down."""
+    if not found:
+        return None
+    if len(found) <= 2:
+        chosen = max(found, key=lambda c: c.relevance)
+        others = [c for c in found if c is not chosen]
+        expected = fuzz.ratio(chosen.text, others[0].text) / 100 if others else 0.3
+        return replace(chosen, agreement=round(expected, 3))
+    texts = [c.text for c in found]
+    agreement = cdist(texts, texts, scorer=fuzz.ratio, workers=1) / 100
+    weights = [0.5 + c.relevance for c in found]
+    nudges = _edit_nudges(found)
+    best, best_score, best_agreement = found[0], -1.0, 0.0
+    for i, candidate in enumerate(found):
+        total = sum(w * agreement[i][j] for j, w in enumerate(weights) if j != i)
+        expected = total / (sum(weights) - weights[i])
+        if expected + nudges[i] > best_score:
+            best, best_score, best_agreement = candidate, expected + nudges[i], expected
+    return replace(best, agreement=round(float(best_agreement), 3))
+
+
+def _edit_nudges(found: Sequence[Candidate]) -> list[float]:
+    """Against the other candidates with evidence: a reply whose drafts went out more often as
+    they were gains, one whose drafts were rewritten more often loses (relative, so an inbox
+    where every draft is edited does not punish the replies used most)."""
+    rates: list[tuple[float, float] | None] = []
+    for candidate in found:
+        record = candidate.item.feedback
+        if record is None or record[0] < 3:
+            rates.append(None)
+        else:
+            used, kept, misled = record
+            rates.append((kept / used, misled / used))
+    known = [r for r in rates if r is not None]
+    if len(known) < 2:
+        return [0.0] * len(found)
+    mean_kept = sum(k for k, _m in known) / len(known)
+    mean_misled = sum(m for _k, m in known) / len(known)
+    return [
+        0.0 if r is None else 0.1 * (r[0] - mean_kept) - 0.1 * (r[1] - mean_misled) for r in rates
+    ]
+
+
+def _relevance(question: str, other: str) -> float:
+    return fuzz.token_set_ratio(question.lower(), other.lower()) / 100
