@@ -269,6 +269,9 @@ def _team_answer(context: DraftContext, agent: str) -> Candidate | None:
     return consensus(found)
 
 
+KEPT_WHOLE = 0.8  # the share of a past reply that must survive adaptation, outside an inbox
+
+
 def _adaptable_reply(context: DraftContext, agent: str) -> Candidate | None:
     """The past reply to build on, adapted to this customer (see copilot.adapt). In an inbox,
     the one its similar answered conversations agree on. Elsewhere, among replies to the same
@@ -285,11 +288,21 @@ def _adaptable_reply(context: DraftContext, agent: str) -> Candidate | None:
     question = latest_question(context.ticket)
     if intent and any(c.item.intent == intent for c in found):
         found = [c for c in found if c.item.intent == intent]
-    found = [c for c in found if not _about_something_else(c.item, c.text, question)]
+    found = [
+        c for c in found if _kept_whole(c) and not _about_something_else(c.item, c.text, question)
+    ]
     chosen = choose_exemplar(question, [c.item.model_copy(update={"body": c.text}) for c in found])
     if chosen is None:
         return None
     return next(c for c in found if c.item.source.ref == chosen.source.ref)
+
+
+def _kept_whole(candidate: Candidate) -> bool:
+    """Outside an inbox's own voice, a past reply is reused only when adapting it changed
+    names and numbers, not its substance: one whose sentences about the other customer had to
+    go (what was done for them) reads as a fragment, and the article's answer is better."""
+    original = _reply_body(candidate.item.body) or candidate.item.body
+    return len(candidate.text) >= KEPT_WHOLE * len(original)
 
 
 def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> bool:
