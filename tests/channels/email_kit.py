@@ -90,6 +90,13 @@ def sync_once(cli: Cli, *extra: str) -> str:
     return result.output
 
 
+def sync_once_failing(cli: Cli, *extra: str) -> str:
+    """A round in which a channel's pull failed: exit code 2 (cron sees it), output kept."""
+    result = cli("sync", "--once", *extra)
+    assert result.exit_code == 2, result.output
+    return result.output
+
+
 def open_desk(cli: Cli) -> Desk:
     return Desk.open(Workspace.existing(cli.workspace_dir))
 

@@ -37,6 +37,7 @@ from .email_kit import (
     make_email_workspace,
     open_desk,
     sync_once,
+    sync_once_failing,
     tickets_of,
 )
 
@@ -140,7 +141,7 @@ def test_an_imap_connection_cut_before_anything_was_read_fails_the_sync_and_the_
             email_config(mailbox, smtp_server, imap_port=proxy.port)
         )
         proxy.cut_after(10)  # in the server's greeting
-        output = sync_once(cli, "--no-outbound")
+        output = sync_once_failing(cli, "--no-outbound")
         assert "email: sync failed: ConnectorUnavailableError" in output
         assert tickets_of(cli) == []
         assert "email: 1 new message, 1 new ticket" in sync_once(cli, "--no-outbound")
@@ -293,7 +294,7 @@ def test_a_wrong_imap_password_fails_the_sync_in_one_line_naming_the_setting_not
     wrong = "not-the-password-4711"
     monkeypatch.setenv("DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD", wrong)
     mailbox.append(customer_mail("Hello", "Anyone there?"))
-    output = sync_once(email_workspace, "--no-outbound")
+    output = sync_once_failing(email_workspace, "--no-outbound")
     (line,) = [line for line in output.splitlines() if line.startswith("email:")]
     assert line.startswith("email: sync failed: ConnectorAuthError:")
     assert "DESKPILOT_CONNECTORS__EMAIL__IMAP_PASSWORD" in line or "imap_password" in line

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from deskpilot.cli.common import Context, pass_context, workspace_option
+from deskpilot.cli.common import Context, pass_context, shown, workspace_option
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import utcnow
@@ -104,11 +104,14 @@ def sync(context: Context, once: bool, no_inbound: bool, no_outbound: bool) -> N
 
         report = asyncio.run(one_round())
     for synced in report.syncs:
-        click.echo(synced.describe())
+        click.echo(shown(synced.describe()))
     states = [outcome.state.value for outcome in report.deliveries]
     if not no_outbound:
         counted = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states)) or "none due"
         click.echo(f"deliveries: {counted}")
+    failed = [synced.connector for synced in report.syncs if synced.error]
+    if failed:  # cron must see it: what was pulled is kept, the next round tries again
+        raise DeskPilotError(f"the sync of {', '.join(failed)} failed (see above)")
 
 
 def run_service(
