@@ -420,7 +420,8 @@ async def test_the_demo_key_serves_only_pages_of_this_server_on_loopback(
 ) -> None:
     import threading
 
-    from deskpilot.intake.widget import DEMO_SITE_KEY, WidgetRefusal, WidgetRoutes
+    from deskpilot.intake.refusal import Refusal
+    from deskpilot.intake.widget import DEMO_SITE_KEY, WidgetRoutes
 
     routes = WidgetRoutes(desk, desk.settings.widget, threading.Lock(), is_demo=True)
     sent = {"host": host, "origin": f"http://{host}", "x-deskpilot-site-key": DEMO_SITE_KEY}
@@ -436,7 +437,7 @@ async def test_the_demo_key_serves_only_pages_of_this_server_on_loopback(
         answer = await routes.handle("POST", "/widget/v1/conversations", sent, read_body, "x")
         assert answer.status == 201
     else:
-        with pytest.raises(WidgetRefusal) as refused:
+        with pytest.raises(Refusal) as refused:
             await routes.handle("POST", "/widget/v1/conversations", sent, read_body, "x")
         assert refused.value.status == 403
         assert desk.store.count_tickets() == 0

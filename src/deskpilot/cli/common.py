@@ -36,7 +36,7 @@ def cell(text: object) -> Text:
 def json_text(data: object, **options: Any) -> str:
     """``data`` as exact JSON for a terminal or a pipe: like ``json.dumps(ensure_ascii=False)``,
     but the characters a terminal would obey that JSON leaves raw (C1 controls, direction
-    overrides) are written as ``\\uXXXX`` escapes, which decode to the same text."""
+    overrides) are written as ``\\u`` escapes (four hex digits), which decode to the same text."""
     dumped = json.dumps(data, ensure_ascii=False, **options)
     if visible(dumped) == dumped:
         return dumped

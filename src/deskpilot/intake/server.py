@@ -42,8 +42,9 @@ from deskpilot.desk import Desk, Submission
 from deskpilot.errors import ConfigError, DeskPilotError, ImportFileError
 from deskpilot.intake.files import read_ticket_object
 from deskpilot.intake.policy import check_poster_may_set, with_desk_id
+from deskpilot.intake.refusal import Refusal
 from deskpilot.intake.throttle import AuthThrottle
-from deskpilot.intake.widget import WidgetRefusal, WidgetRoutes
+from deskpilot.intake.widget import WidgetRoutes
 from deskpilot.terminal_text import visible
 from deskpilot.textfiles import UnreadableText, json_document
 
@@ -71,21 +72,8 @@ class Reply:
     raw: bytes | None = None  # a body that is not JSON (the widget's script and demo page)
 
 
-class Refused(Exception):
-    """A request answered with an error status; ``field`` names the ticket field at fault."""
-
-    def __init__(
-        self,
-        status: int,
-        problem: str,
-        field: str | None = None,
-        headers: list[tuple[str, str]] | None = None,
-    ) -> None:
-        super().__init__(problem)
-        self.status = status
-        self.problem = problem
-        self.field = field
-        self.headers = headers or []
+class Refused(Refusal):
+    """A refusal, answered as JSON naming the field at fault."""
 
     def reply(self) -> Reply:
         body: dict[str, Any] = {"error": self.problem}
@@ -238,7 +226,7 @@ class IntakeApp:
 
         try:
             answer = await self._widget.handle(method, path, headers, read_body, client)
-        except WidgetRefusal as refusal:
+        except Refusal as refusal:
             raise Refused(refusal.status, refusal.problem, refusal.field, refusal.headers) from None
         return Reply(answer.status, answer.body, answer.headers, answer.note, raw=answer.raw)
 

@@ -46,6 +46,7 @@ from deskpilot.errors import DeskPilotError, ImportFileError, NotFoundError
 from deskpilot.intake.policy import with_desk_id
 from deskpilot.intake.rates import RateLimit
 from deskpilot.intake.records import TicketRecord
+from deskpilot.intake.refusal import Refusal
 from deskpilot.models import Author, PageContext, Ticket
 from deskpilot.textfiles import UnreadableText, parse_json
 from deskpilot.url_secrets import mask_url_secrets
@@ -85,23 +86,6 @@ _EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\"',;:]+@[^\s@<>()\"',;:]+\.[A-Za-z]{2,}")
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){6,}")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-class WidgetRefusal(Exception):
-    """A widget request answered with an error status; ``field`` names the field at fault."""
-
-    def __init__(
-        self,
-        status: int,
-        problem: str,
-        field: str | None = None,
-        headers: list[tuple[str, str]] | None = None,
-    ) -> None:
-        super().__init__(problem)
-        self.status = status
-        self.problem = problem
-        self.field = field
-        self.headers = headers or []
 
 
 @dataclass
@@ -196,17 +180,17 @@ class WidgetRoutes:
     def _check_key_and_origin(self, headers: dict[str, str], *, write: bool) -> str:
         key = headers.get(SITE_KEY_HEADER, "").strip()
         if not key:
-            raise WidgetRefusal(401, f"send the site key in an {SITE_KEY_HEADER} header")
+            raise Refusal(401, f"send the site key in an {SITE_KEY_HEADER} header")
         if key not in self._origins and key not in self._same_origin_keys:
-            raise WidgetRefusal(403, "unknown site key (see [widget] site_keys)")
+            raise Refusal(403, "unknown site key (see [widget] site_keys)")
         origin = headers.get("origin")
         if origin is None and not write:
             # Browsers leave Origin out of same-origin reads; the token guards those.
             return key
         if origin is None:
-            raise WidgetRefusal(403, "the widget writes from a web page: no Origin header came")
+            raise Refusal(403, "the widget writes from a web page: no Origin header came")
         if not self._allowed_for(key, origin, headers):
-            raise WidgetRefusal(
+            raise Refusal(
                 403, "this page's origin may not use this site key (see its allowed_origins)"
             )
         return key
@@ -235,7 +219,7 @@ class WidgetRoutes:
                 return await self._read(reference, headers, client)
             self._only(method, "POST", path, allowed="GET, POST, OPTIONS")
             return await self._follow_up(reference, headers, read_body, client)
-        raise WidgetRefusal(
+        raise Refusal(
             404,
             f"no such widget endpoint (GET {SCRIPT_PATH}, GET {DEMO_PATH}, POST {API_PREFIX}, "
             f"GET/POST {API_PREFIX}/<reference>/messages)",
@@ -245,7 +229,7 @@ class WidgetRoutes:
     def _only(method: str, wanted: str, path: str, allowed: str | None = None) -> None:
         if method != wanted:
             allow = allowed or (f"{wanted}, OPTIONS" if path.startswith(API_PREFIX) else wanted)
-            raise WidgetRefusal(405, f"use {allow} on {path}", headers=[("allow", allow)])
+            raise Refusal(405, f"use {allow} on {path}", headers=[("allow", allow)])
 
     def _script(self) -> WidgetAnswer:
         return WidgetAnswer(
@@ -260,7 +244,7 @@ class WidgetRoutes:
 
     def _demo_page(self) -> WidgetAnswer:
         if not self._is_demo:
-            raise WidgetRefusal(
+            raise Refusal(
                 404, "the widget demo page is served on the demo workspace (deskpilot demo)"
             )
         return WidgetAnswer(
@@ -276,7 +260,7 @@ class WidgetRoutes:
     def _preflight(self, headers: dict[str, str], methods: str) -> WidgetAnswer:
         origin = headers.get("origin", "")
         if not origin or not self._allowed_somewhere(origin, headers):
-            raise WidgetRefusal(403, "this page's origin may not use the widget here")
+            raise Refusal(403, "this page's origin may not use the widget here")
         return WidgetAnswer(
             204,
             headers=[
@@ -311,11 +295,11 @@ class WidgetRoutes:
         data = await self._json_body(headers, read_body)
         unknown = sorted(set(data) - SUBMIT_FIELDS)
         if unknown:
-            raise WidgetRefusal(422, "not a field of a widget message", unknown[0])
+            raise Refusal(422, "not a field of a widget message", unknown[0])
         message = _text(data, "message", MAX_MESSAGE, required=True)
         email = _text(data, "email", 320, required=True).lower()
         if not _EMAIL_ADDRESS.match(email):
-            raise WidgetRefusal(422, "not an email address", "email")
+            raise Refusal(422, "not an email address", "email")
         name = _text(data, "name", MAX_NAME)
         subject = _text(data, "subject", MAX_SUBJECT) or _subject_from(message)
         verified = self._verified(email, data.get("signature"))
@@ -337,7 +321,7 @@ class WidgetRoutes:
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or None
-            raise WidgetRefusal(422, first["msg"], where) from None
+            raise Refusal(422, first["msg"], where) from None
         token = secrets.token_urlsafe(32)
         ticket = await asyncio.to_thread(self._submit, record, key, token)
         return WidgetAnswer(
@@ -356,9 +340,9 @@ class WidgetRoutes:
         if signature in (None, ""):
             return False
         if not isinstance(signature, str):
-            raise WidgetRefusal(422, "must be the hex HMAC-SHA256 of the email", "signature")
+            raise Refusal(422, "must be the hex HMAC-SHA256 of the email", "signature")
         if self._identity_secret is None:
-            raise WidgetRefusal(
+            raise Refusal(
                 422,
                 "identity verification is not set up on this desk "
                 "(DESKPILOT_WIDGET__IDENTITY_SECRET); send no signature",
@@ -366,7 +350,7 @@ class WidgetRoutes:
             )
         expected = identity_signature(self._identity_secret, email)
         if not hmac.compare_digest(signature.strip().lower().encode(), expected.encode()):
-            raise WidgetRefusal(403, "the identity signature does not match the email", "signature")
+            raise Refusal(403, "the identity signature does not match the email", "signature")
         return True
 
     def _submit(self, record: TicketRecord, key: str, token: str) -> Ticket:
@@ -377,7 +361,7 @@ class WidgetRoutes:
                     submitted = self._desk.submit_ticket(record, source=SOURCE)
                     self._desk.store.set_meta(TOKEN_META_PREFIX + submitted.ticket_id, stored)
             except ImportFileError as error:
-                raise WidgetRefusal(422, error.problem, error.field) from None
+                raise Refusal(422, error.problem, error.field) from None
             return self._desk.ticket(submitted.ticket_id)
 
     # --- an existing conversation ---------------------------------------------------------
@@ -396,7 +380,7 @@ class WidgetRoutes:
         data = await self._json_body(headers, read_body)
         unknown = sorted(set(data) - {"message"})
         if unknown:
-            raise WidgetRefusal(422, "a follow-up holds only 'message'", unknown[0])
+            raise Refusal(422, "a follow-up holds only 'message'", unknown[0])
         message = _text(data, "message", MAX_MESSAGE, required=True)
         ticket = await asyncio.to_thread(self._append, reference, key, headers, message)
         return WidgetAnswer(201, {"reference": ticket.id, **conversation(ticket)}, note=ticket.id)
@@ -418,16 +402,14 @@ class WidgetRoutes:
             except NotFoundError:
                 raise _no_conversation() from None
             except DeskPilotError as error:
-                raise WidgetRefusal(422, str(error), "message") from None
+                raise Refusal(422, str(error), "message") from None
 
     def _check_token(self, reference: str, key: str, headers: dict[str, str]) -> None:
         """The bearer token must be the one this conversation was created with, through the
         same site key; any mismatch reads as "no such conversation", never "wrong token"."""
         authorization = headers.get("authorization", "")
         if authorization[:7].lower() != "bearer ":
-            raise WidgetRefusal(
-                401, "send the conversation's token: 'Authorization: Bearer <token>'"
-            )
+            raise Refusal(401, "send the conversation's token: 'Authorization: Bearer <token>'")
         given = token_digest(authorization[7:].strip())
         stored = self._desk.store.get_meta(TOKEN_META_PREFIX + reference)
         if stored is None:
@@ -442,20 +424,20 @@ class WidgetRoutes:
     async def _json_body(self, headers: dict[str, str], read_body: ReadBody) -> dict[str, Any]:
         kind = headers.get("content-type", "").partition(";")[0].strip().lower()
         if kind != "application/json":
-            raise WidgetRefusal(415, "send Content-Type: application/json")
+            raise Refusal(415, "send Content-Type: application/json")
         declared = headers.get("content-length", "")
         limit = self._settings.max_bytes
         if declared.isdigit() and int(declared) > limit:
-            raise WidgetRefusal(413, f"the body is over the limit of {limit:,} bytes")
+            raise Refusal(413, f"the body is over the limit of {limit:,} bytes")
         body = await read_body(limit)
         try:
             data = parse_json(body.decode("utf-8"), refuse_duplicate_keys=True)
         except UnicodeDecodeError:
-            raise WidgetRefusal(400, "the body is not UTF-8 text") from None
+            raise Refusal(400, "the body is not UTF-8 text") from None
         except UnreadableText as error:
-            raise WidgetRefusal(400, error.problem, error.field) from None
+            raise Refusal(400, error.problem, error.field) from None
         if not isinstance(data, dict):
-            raise WidgetRefusal(400, "the body must be a JSON object")
+            raise Refusal(400, "the body must be a JSON object")
         return data
 
 
@@ -466,13 +448,13 @@ def page_context_from(data: Any) -> PageContext:
     """The page context a widget sent, bounded and masked; a field of the wrong shape is
     refused by name (a product developer learns at once, nothing is silently dropped)."""
     if not isinstance(data, dict):
-        raise WidgetRefusal(422, "must be an object", "context")
+        raise Refusal(422, "must be an object", "context")
     unknown = sorted(set(data) - CONTEXT_FIELDS)
     if unknown:
-        raise WidgetRefusal(422, "not a page context field", f"context.{unknown[0]}")
+        raise Refusal(422, "not a page context field", f"context.{unknown[0]}")
     url = _text(data, "url", MAX_URL, where="context.")
     if url and not url.lower().startswith(("http://", "https://")):
-        raise WidgetRefusal(422, "must be an http(s) URL", "context.url")
+        raise Refusal(422, "must be an http(s) URL", "context.url")
     return PageContext(
         url=mask_captured(url),
         title=mask_captured(_text(data, "title", MAX_TITLE, where="context.")),
@@ -486,10 +468,10 @@ def page_context_from(data: Any) -> PageContext:
 
 def _environment(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise WidgetRefusal(422, "must be an object", "context.environment")
+        raise Refusal(422, "must be an object", "context.environment")
     unknown = sorted(set(value) - ENVIRONMENT_KEYS)
     if unknown:
-        raise WidgetRefusal(422, "not an environment field", f"context.environment.{unknown[0]}")
+        raise Refusal(422, "not an environment field", f"context.environment.{unknown[0]}")
     return {
         name: mask_captured(_text(value, name, 100, where="context.environment."))
         for name in sorted(value)
@@ -501,20 +483,20 @@ def _product(value: Any) -> dict[str, str]:
     """What the product passed with setContext: scalars, shown as text (not masked: the
     product chose to send them)."""
     if not isinstance(value, dict):
-        raise WidgetRefusal(422, "must be an object", "context.product")
+        raise Refusal(422, "must be an object", "context.product")
     if len(value) > MAX_PRODUCT_KEYS:
-        raise WidgetRefusal(422, f"at most {MAX_PRODUCT_KEYS} entries", "context.product")
+        raise Refusal(422, f"at most {MAX_PRODUCT_KEYS} entries", "context.product")
     product: dict[str, str] = {}
     for name, item in value.items():
         where = f"context.product.{name[:64]}"
         if len(name) > 64 or not name.strip():
-            raise WidgetRefusal(422, "a name of 1 to 64 characters", where)
+            raise Refusal(422, "a name of 1 to 64 characters", where)
         if isinstance(item, bool):
             shown = "true" if item else "false"
         elif isinstance(item, int | float | str) or item is None:
             shown = "" if item is None else str(item)
         else:
-            raise WidgetRefusal(422, "must be text, a number or true/false", where)
+            raise Refusal(422, "must be text, a number or true/false", where)
         product[_CONTROL.sub(" ", name)] = _CONTROL.sub(" ", shown)[:MAX_PRODUCT_VALUE]
     return product
 
@@ -526,12 +508,12 @@ def _text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise WidgetRefusal(422, "must be text", where + name)
+        raise Refusal(422, "must be text", where + name)
     value = value.replace("\x00", "").strip()
     if required and not value:
-        raise WidgetRefusal(422, "is required", where + name)
+        raise Refusal(422, "is required", where + name)
     if len(value) > limit:
-        raise WidgetRefusal(422, f"at most {limit:,} characters", where + name)
+        raise Refusal(422, f"at most {limit:,} characters", where + name)
     return value
 
 
@@ -539,9 +521,9 @@ def _texts(data: dict[str, Any], name: str) -> list[str]:
     value = data.get(name) or []
     where = f"context.{name}"
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise WidgetRefusal(422, "must be a list of text", where)
+        raise Refusal(422, "must be a list of text", where)
     if len(value) > MAX_LIST:
-        raise WidgetRefusal(422, f"at most {MAX_LIST} entries", where)
+        raise Refusal(422, f"at most {MAX_LIST} entries", where)
     return [item.replace("\x00", "").strip()[:MAX_ITEM] for item in value if item.strip()]
 
 
@@ -603,13 +585,13 @@ def _is_loopback_name(name: str) -> bool:
         return False
 
 
-def _no_conversation() -> WidgetRefusal:
-    return WidgetRefusal(404, "no such conversation, or the token does not open it")
+def _no_conversation() -> Refusal:
+    return Refusal(404, "no such conversation, or the token does not open it")
 
 
-def _too_many(where: str, wait: float) -> WidgetRefusal:
+def _too_many(where: str, wait: float) -> Refusal:
     seconds = max(1, math.ceil(wait))
-    return WidgetRefusal(
+    return Refusal(
         429,
         f"too many messages {where}; try again in {seconds} s",
         headers=[("retry-after", str(seconds))],
