@@ -11,10 +11,7 @@ environment.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -226,23 +223,13 @@ def test_serve_pulls_the_inbox_delivers_replies_and_reports_the_email_channel_on
     mailbox: TestMailbox,  # noqa: F811
     smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
-    from .test_serve import free_port, wait_for
+    from .test_serve import free_port, start_serve, wait_for
 
     cli = email_workspace
     mailbox.append(customer_mail("Invoice missing", "I never got the invoice for May."))
-    env = {
-        **os.environ,
-        "DESKPILOT_WORKSPACE": str(cli.workspace_dir),
-        "DESKPILOT_CHANNELS__SYNC_SECONDS": "0.3",
-        "DESKPILOT_CHANNELS__DELIVER_SECONDS": "0.2",
-    }
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "deskpilot.cli.app", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    server = start_serve(
+        cli.workspace_dir, "--port", str(port), sync_seconds=0.3, deliver_seconds=0.2
     )
     health_url = f"http://127.0.0.1:{port}/health"
 

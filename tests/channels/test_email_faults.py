@@ -6,9 +6,6 @@ team's own mail), and ``serve`` killed with SIGKILL while a reply is in hand."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -40,6 +37,7 @@ from .email_kit import (
     sync_once_failing,
     tickets_of,
 )
+from .test_serve import start_serve
 
 
 @pytest.fixture
@@ -252,15 +250,7 @@ def test_serve_killed_while_delivering_by_email_sends_the_reply_once_after_resta
 
     smtp_server.handler.handle_RCPT = held_rcpt  # type: ignore[method-assign, assignment]
     lease = timedelta(seconds=4)
-    env = {**os.environ, "DESKPILOT_WORKSPACE": str(cli.workspace_dir)}
-    env["DESKPILOT_CHANNELS__LEASE_SECONDS"] = str(lease.seconds)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "deskpilot.cli.app", "serve", "--no-intake", "--no-sync"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = start_serve(cli.workspace_dir, "--no-intake", "--no-sync", lease_seconds=lease.seconds)
     try:
         assert in_hand.wait(60), "serve never reached the SMTP server"
     finally:

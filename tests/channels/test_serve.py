@@ -31,6 +31,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def start_serve(workspace: Path, *args: str, **channels: object) -> subprocess.Popen[str]:
+    """``deskpilot serve ARGS`` on ``workspace`` in its own process, with ``[channels]``
+    settings from the environment (``sync_seconds=0.2`` sets DESKPILOT_CHANNELS__SYNC_SECONDS)."""
+    env = {**os.environ, "DESKPILOT_WORKSPACE": str(workspace)}
+    env |= {f"DESKPILOT_CHANNELS__{name.upper()}": str(value) for name, value in channels.items()}
+    return subprocess.Popen(
+        [sys.executable, "-m", "deskpilot.cli.app", "serve", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def wait_for(check: Any, server: subprocess.Popen[str], seconds: float = 60) -> Any:
     deadline = time.monotonic() + seconds
     while True:
@@ -55,20 +69,8 @@ def test_serve_delivers_imports_reports_health_and_stops_on_sigterm(
     assert cli("reply", open_id, "--text", "On its way.", "--no-deliver").exit_code == 0
     follow_up = json.loads((folder / "records" / "inbox.jsonl").read_text())
 
-    env = {
-        **os.environ,
-        "DESKPILOT_WORKSPACE": str(folder),
-        "DESKPILOT_CHANNELS__SYNC_SECONDS": "0.2",
-        "DESKPILOT_CHANNELS__DELIVER_SECONDS": "0.2",
-    }
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "deskpilot.cli.app", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = start_serve(folder, "--port", str(port), sync_seconds=0.2, deliver_seconds=0.2)
     base = f"http://127.0.0.1:{port}"
     try:
 
@@ -173,18 +175,7 @@ def test_serve_killed_after_the_channel_accepted_a_reply_never_sends_it_twice(
     assert cli("reply", "T-000001", "--text", "Sent once.", "--no-deliver").exit_code == 0
 
     lease = timedelta(seconds=4)  # the killed worker answers within 0.8 of it: kill before
-    env = {
-        **os.environ,
-        "DESKPILOT_WORKSPACE": str(folder),
-        "DESKPILOT_CHANNELS__LEASE_SECONDS": str(lease.seconds),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "deskpilot.cli.app", "serve", "--no-intake", "--no-sync"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = start_serve(folder, "--no-intake", "--no-sync", lease_seconds=lease.seconds)
     try:
         wait_for(lambda: sent_file.exists() and sent_file.read_text(), server)
     finally:
