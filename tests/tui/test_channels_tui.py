@@ -17,17 +17,12 @@ from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import UNREAD_MARK, cells
 
+from .test_flow import with_settings
 from .test_ticket_screen import first_open, open_ticket
 
 
 def thread_text(screen: TicketScreen) -> list[str]:
     return [str(block.content) for block in screen.query("#thread Static").results(Static)]
-
-
-def stay_after_send(desk: Desk) -> None:
-    """The agent stays on the ticket after sending ([tui] after_send = "stay") to watch it go."""
-    tui = desk.settings.tui.model_copy(update={"after_send": "stay"})
-    desk.settings = desk.settings.model_copy(update={"tui": tui})
 
 
 async def send_draft(app: DeskPilotApp, pilot: object) -> None:
@@ -40,7 +35,7 @@ async def test_a_sent_reply_goes_out_through_the_demo_channel_and_shows_sent(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = first_open(desk)
-    stay_after_send(desk)
+    with_settings(desk, "tui", after_send="stay")  # the agent watches the reply go
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
@@ -60,7 +55,7 @@ async def test_a_reply_that_cannot_go_yet_shows_queued_and_a_failed_one_retries(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = first_open(desk)
-    stay_after_send(desk)
+    with_settings(desk, "tui", after_send="stay")  # the agent watches the reply go
     # The ticket lives in a channel this workspace has no connector for (yet).
     with desk.store.writing() as connection:
         connection.execute(

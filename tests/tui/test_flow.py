@@ -257,18 +257,11 @@ async def test_the_refund_dialog_preselects_the_invoice_the_customer_named(
 async def test_unlock_account_asks_then_unlocks_through_identity(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    from deskpilot.tui.screens.action_modals import ConfirmScreen
+    from .test_ticket_actions import confirm_on_ticket
 
     ticket_id = next(r.id for r in desk.queue(limit=None) if r.intent == "account_access")
     email = desk.ticket(ticket_id).customer.email  # type: ignore[union-attr]
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, ticket_id)
-        await pilot.press("U")
-        await until_modal(app, pilot, ConfirmScreen)
-        await pilot.press("enter")
-        await settle(app, pilot)
-    outbox = (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
+    outbox = await confirm_on_ticket(make_app(), desk, ticket_id, "U")
     assert any("account_unlock" in line and email in line for line in outbox)
     done = [a for a in desk.store.list_actions(ticket_id) if a.action.startswith("unlock")]
     assert [(a.action, a.ok) for a in done] == [

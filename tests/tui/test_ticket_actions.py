@@ -67,19 +67,23 @@ def audit(desk: Desk, ticket_id: str) -> list[str]:
     return [a.action for a in desk.store.list_actions(ticket_id)]
 
 
+async def confirm_on_ticket(app: DeskPilotApp, desk: Desk, ticket_id: str, key: str) -> list[str]:
+    """Open the ticket, press ``key``, confirm; the demo connector's outbox afterwards."""
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press(key)
+        await until_modal(app, pilot, ConfirmScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    return (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
+
+
 async def test_reset_password_asks_then_sends(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = ticket_of_intent(desk, "account_access")
     email = desk.ticket(ticket_id).customer.email  # type: ignore[union-attr]
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, ticket_id)
-        await pilot.press("p")
-        await until_modal(app, pilot, ConfirmScreen)
-        await pilot.press("enter")
-        await settle(app, pilot)
-    outbox = (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
+    outbox = await confirm_on_ticket(make_app(), desk, ticket_id, "p")
     assert any(email in line and "password" in line for line in outbox)
     assert audit(desk, ticket_id) == ["reset_password.requested", "reset_password"]
 
