@@ -48,7 +48,7 @@ SPAWN = multiprocessing.get_context("spawn")
 def postgres_database(server: str) -> Iterator[str]:
     import sqlalchemy as sa
 
-    from deskpilot.store.sql import normalise_url
+    from deskpilot.store import normalise_url
 
     url = sa.make_url(normalise_url(server))
     name = f"deskpilot_bench_{os.getpid()}"
@@ -83,8 +83,7 @@ def fill(url: str, tickets: int) -> None:
 def free_all(url: str) -> None:
     import sqlalchemy as sa
 
-    from deskpilot.store import schema
-    from deskpilot.store.sql import normalise_url
+    from deskpilot.store import normalise_url, schema
 
     engine = sa.create_engine(normalise_url(url))
     with engine.begin() as connection:

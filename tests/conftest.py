@@ -15,8 +15,7 @@ from click.testing import CliRunner, Result
 from deskpilot.cli import main
 from deskpilot.demo import build_demo
 from deskpilot.desk import Desk
-from deskpilot.store import sqlite_url
-from deskpilot.store.sql import normalise_url
+from deskpilot.store import normalise_url, sqlite_url
 from deskpilot.workspace import Workspace
 
 # A PostgreSQL server the tests may create throwaway databases on (.ci/run starts one); read

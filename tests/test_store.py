@@ -39,14 +39,15 @@ from deskpilot.models import (
 )
 from deskpilot.store import (
     SCHEMA_VERSION,
+    SORT_KEYS,
     QueueFilter,
     Store,
     migrate_database,
     migrations,
+    normalise_url,
     open_store,
     sqlite_url,
 )
-from deskpilot.store.sql import SORT_KEYS, normalise_url
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import Cli
 from deskpilot.config import load_settings, render_toml
-from deskpilot.store.sql import describe_url
+from deskpilot.store import describe_url
 from deskpilot.url_secrets import MASK, UrlSecretsFilter, mask_url_secrets
 
 SECRET = "s3cr3tVALUE0123456789abcdef"

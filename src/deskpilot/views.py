@@ -9,8 +9,7 @@ from deskpilot.config import Settings, ViewSettings
 from deskpilot.errors import ConfigError
 from deskpilot.models import Priority, Status
 from deskpilot.sla import CLOCK_RUNNING, due_soon_cutoffs
-from deskpilot.store import QueueFilter
-from deskpilot.store.sql import SORT_KEYS
+from deskpilot.store import SORT_KEYS, QueueFilter
 
 ME = "me"
 

@@ -297,8 +297,7 @@ def _print_queue(rows: list[TicketSummary]) -> None:
 def migrate(context: Context) -> None:
     """Bring the database to this DeskPilot's schema: once, by one person, when a team on
     PostgreSQL upgrades (desks refuse an older team database; SQLite upgrades on open)."""
-    from deskpilot.store import SCHEMA_VERSION, migrate_database
-    from deskpilot.store.sql import describe_url
+    from deskpilot.store import SCHEMA_VERSION, describe_url, migrate_database
 
     workspace = Workspace(context.workspace_dir.expanduser().resolve())
     url = workspace.database_url(workspace.settings())

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from deskpilot.errors import DeskPilotError
-from deskpilot.store.sql import SORT_KEYS
+from deskpilot.store import SORT_KEYS
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable

@@ -1,0 +1,109 @@
+"""What learning reads across resolved tickets: questions and replies for the knowledge index,
+approved replies for few-shot examples, and the human-labelled texts the intent model trains on.
+Each is one query, streamed or batched, so 100k tickets take seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from deskpilot.models import Author, IntentSource, Status
+from deskpilot.store import schema
+from deskpilot.store.base import StoreBase
+
+
+@dataclass(frozen=True)
+class ResolvedThread:
+    ticket_id: str
+    subject: str
+    intent: str | None
+    question: str  # the customer's first message
+    replies: list[str]  # the agents' replies, in order
+
+
+class CorpusMixin(StoreBase):
+    """Reads over many tickets for the knowledge index and the learners."""
+
+    def answered_threads(
+        self, statuses: Iterable[Status], batch: int = 5000
+    ) -> Iterator[ResolvedThread]:
+        """The question and agent replies of every ticket in these statuses, streamed in one
+        query (the knowledge index reads 100k of them; one get_ticket each would take minutes)."""
+        t, m = schema.tickets, schema.messages
+        query = (
+            sa.select(t.c.id, t.c.subject, t.c.intent, m.c.author, m.c.body)
+            .join_from(t, m, m.c.ticket_id == t.c.id)
+            .where(
+                t.c.status.in_([Status(status).value for status in statuses]),
+                m.c.author.in_([Author.CUSTOMER.value, Author.AGENT.value]),
+            )
+            .order_by(t.c.id, m.c.seq)
+        )
+        with self._read() as connection:
+            rows = connection.execution_options(yield_per=batch).execute(query)
+            for ticket_id, group in itertools.groupby(rows, key=lambda row: row.id):
+                thread = list(group)
+                yield ResolvedThread(
+                    ticket_id=ticket_id,
+                    subject=thread[0].subject,
+                    intent=thread[0].intent,
+                    question=next(
+                        (r.body for r in thread if r.author == Author.CUSTOMER.value), ""
+                    ),
+                    replies=[r.body for r in thread if r.author == Author.AGENT.value],
+                )
+
+    def approved_replies(self, intent: str, *, limit: int = 3, exclude: str = "") -> list[str]:
+        """The replies agents sent on resolved tickets of this intent, best rated first: the
+        few-shot examples and the local drafter's models."""
+        t, m = schema.tickets, schema.messages
+        last_agent = (
+            sa.select(sa.func.max(m.c.seq))
+            .where(m.c.ticket_id == t.c.id, m.c.author == Author.AGENT.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        reply = m.alias("reply")
+        query = (
+            sa.select(reply.c.body)
+            .select_from(t)
+            .join(reply, sa.and_(reply.c.ticket_id == t.c.id, reply.c.seq == last_agent))
+            .where(
+                t.c.intent == intent,
+                # A reply an agent sent is approved, whether or not the customer confirmed it.
+                t.c.status.in_([s.value for s in (Status.PENDING, Status.SOLVED, Status.CLOSED)]),
+                t.c.id != exclude,
+                sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
+            )
+            .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc(), t.c.id)
+            .limit(limit)
+        )
+        with self._read() as connection:
+            return [row.body for row in connection.execute(query)]
+
+    def labelled_texts(self) -> list[tuple[str, str, str]]:
+        """(subject, first customer message, intent) of every ticket a human labelled."""
+        t, m = schema.tickets, schema.messages
+        inner = m.alias("first")
+        first_customer = (
+            sa.select(sa.func.min(inner.c.seq))
+            .where(inner.c.ticket_id == t.c.id, inner.c.author == Author.CUSTOMER.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(t.c.subject, m.c.body, t.c.intent)
+            .select_from(t)
+            .join(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == first_customer))
+            .where(
+                t.c.intent.is_not(None),
+                t.c.intent_source.in_([IntentSource.LABEL.value, IntentSource.CORRECTION.value]),
+            )
+            .order_by(t.c.created_at, t.c.id)
+        )
+        with self._read() as connection:
+            return [(row.subject, row.body, row.intent) for row in connection.execute(query)]
