@@ -201,7 +201,7 @@ def claims_per_second(kind: str, url: str, agents: int) -> tuple[float, int]:
 
 def desk_watcher(url: str, kind: str, ready: Any, wakes: Any, until: float) -> None:
     """Watches like the TUI's queue screen: one check a tick, a wake-up recorded at once."""
-    from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher, QueueWatcher
+    from deskpilot.queue.watch import NotifyQueueWatcher, PollingQueueWatcher, QueueWatcher
     from deskpilot.store import open_store
 
     with open_store(url) as store:

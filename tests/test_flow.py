@@ -16,8 +16,8 @@ from deskpilot.cli import main
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Author, Customer, Invoice, InvoiceLine, Message, Status, Ticket
+from deskpilot.queue.views import order_label, shows_descending
 from deskpilot.store import QueueFilter
-from deskpilot.views import order_label, shows_descending
 
 DEMO_NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # the frozen demo's present (conftest)
 

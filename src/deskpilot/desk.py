@@ -45,12 +45,12 @@ from deskpilot.models import (
     TriageRecord,
     utcnow,
 )
-from deskpilot.queue_search import QueueSearch
+from deskpilot.queue.search import QueueSearch
+from deskpilot.queue.views import ME, QueueView, resolve_view
 from deskpilot.store import QueueFilter, Store
 from deskpilot.store.channels import ChannelStore, DeliveryState, OutboxEntry
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
-from deskpilot.views import ME, QueueView, resolve_view
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from deskpilot.feedback.csat import CsatSurvey
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
-    from deskpilot.queue_watch import QueueWatcher
+    from deskpilot.queue.watch import QueueWatcher
     from deskpilot.understand.answered import KnowledgeAnswers
     from deskpilot.understand.triage import Triage
 
@@ -274,7 +274,7 @@ class Desk:
 
     def queue_watcher(self) -> QueueWatcher:
         """Tells a view when tickets arrived or changed, from any process using this store."""
-        from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher
+        from deskpilot.queue.watch import NotifyQueueWatcher, PollingQueueWatcher
 
         if self.store.dialect == "postgresql":
             # Block on NOTIFY for most of each refresh tick: a change that lands in the rest

@@ -8,7 +8,7 @@ import pytest
 
 from deskpilot.config import BusinessHours, SlaSettings
 from deskpilot.feedback.leads import LeadReport, lead_report, percentile, times
-from deskpilot.sla import elapsed
+from deskpilot.queue.sla import elapsed
 
 from .lead_history import ACTIONS, EVENTS, NOW, REPLIES, SINCE, TICKETS
 

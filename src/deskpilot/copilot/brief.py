@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from deskpilot.config import SlaSettings
 from deskpilot.models import Author, Channel, Message, Ticket
-from deskpilot.sla import target
+from deskpilot.queue.sla import target
 
 SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 QUESTION_START = re.compile(

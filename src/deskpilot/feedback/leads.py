@@ -41,7 +41,7 @@ from deskpilot.feedback.work import (
     worked_by,
 )
 from deskpilot.models import PRIORITY_ORDER, ActionRecord, EditEvent, EditOutcome, Status
-from deskpilot.sla import elapsed, resolution_target, target
+from deskpilot.queue.sla import elapsed, resolution_target, target
 from deskpilot.store import ReplyFact, TicketFacts
 
 BACKLOG_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ESCALATED)

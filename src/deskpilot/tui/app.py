@@ -14,6 +14,7 @@ from textual.theme import Theme
 
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
+from deskpilot.queue.views import QueueView
 from deskpilot.store.channels import DeliveryState
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.preferences import remember_theme, remembered_theme
@@ -22,7 +23,6 @@ from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.stats import StatsScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.themes import load_themes, shipped_theme_dirs
-from deskpilot.views import QueueView
 
 
 class DeskPilotApp(App[None]):

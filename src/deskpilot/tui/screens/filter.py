@@ -11,9 +11,9 @@ from textual.widgets import Button, Input, Label, Select
 
 from deskpilot.desk import Desk
 from deskpilot.models import OPEN_STATUSES, Priority, Status
+from deskpilot.queue.views import QueueView
 from deskpilot.tui import outside
 from deskpilot.understand.datasets import OUT_OF_SCOPE
-from deskpilot.views import QueueView
 
 ALL_OPEN = "open"
 ANY = "any"

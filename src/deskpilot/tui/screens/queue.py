@@ -12,14 +12,14 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from deskpilot.errors import DeskPilotError
+from deskpilot.queue.views import QueueView, order_label
 from deskpilot.store import SORT_KEYS
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
-from deskpilot.views import QueueView, order_label
 
 if TYPE_CHECKING:
-    from deskpilot.queue_watch import QueueWatcher
+    from deskpilot.queue.watch import QueueWatcher
     from deskpilot.tui.app import DeskPilotApp
 
 SORTABLE = [key for key in SORT_KEYS if key != "updated"]

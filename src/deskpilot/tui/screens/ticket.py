@@ -60,8 +60,8 @@ if TYPE_CHECKING:
 
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
+    from deskpilot.queue.views import QueueView
     from deskpilot.tui.app import DeskPilotApp
-    from deskpilot.views import QueueView
 
 AUTHOR_STYLE = {
     Author.CUSTOMER: "bold $primary",

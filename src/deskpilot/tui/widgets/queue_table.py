@@ -24,9 +24,9 @@ from textual.widgets import Static
 
 from deskpilot.config import SlaSettings
 from deskpilot.models import TicketSummary
-from deskpilot.sla import SlaState, age_text, sla_state
+from deskpilot.queue.sla import SlaState, age_text, sla_state
+from deskpilot.queue.views import shows_descending
 from deskpilot.terminal_text import visible
-from deskpilot.views import shows_descending
 
 PAGE = 100
 PageLoader = Callable[[int, int], list[TicketSummary]]

@@ -8,7 +8,7 @@ from datetime import datetime
 from deskpilot.config import Settings, ViewSettings
 from deskpilot.errors import ConfigError
 from deskpilot.models import Priority, Status
-from deskpilot.sla import CLOCK_RUNNING, due_soon_cutoffs
+from deskpilot.queue.sla import CLOCK_RUNNING, due_soon_cutoffs
 from deskpilot.store import SORT_KEYS, QueueFilter
 
 ME = "me"
