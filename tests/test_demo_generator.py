@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 import string
 from collections import Counter, defaultdict
@@ -9,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from pydantic import BaseModel
 
-from deskpilot.demo import phrasing
+from deskpilot.demo import content, phrasing
 from deskpilot.demo.generator import (
     DEFAULT_NOW,
     FACT_KEYS,
@@ -59,6 +63,55 @@ def test_generate_does_not_touch_the_global_random_state() -> None:
     random.seed(1)
     generate(tickets=20)
     assert random.random() == expected
+
+
+def _digest(data: DemoData) -> str:
+    """SHA-256 over every generated record, field by field, in generation order."""
+    digest = hashlib.sha256()
+    for part in dataclasses.fields(data):
+        for item in getattr(data, part.name):
+            dumped = (
+                item.model_dump(mode="json")
+                if isinstance(item, BaseModel)
+                else dataclasses.asdict(item)
+            )
+            digest.update(json.dumps([part.name, dumped], sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+# Golden values recorded with the generator as it was before the demo's prose moved out of
+# Python literals (demo/content.py and demo/phrasing.py) into data files under demo/data/: the
+# same seed must give byte-for-byte the same tickets, customers, articles, bugs and CRM notes.
+# Recorded from the old code, so they are a legitimate golden value, not one computed here. A
+# deliberate change to the demo's wording changes them: record the new values and say so.
+GOLDEN_DIGESTS = {
+    (300, 7): "aa08ca82a1577b50e23fe5422a73b3cecaf4528d11192265232f8ee3503d9931",
+    (2000, 11): "bbb4303a7c3dd9a4392b794ff59653ea207131b808b30dbd8857d4487fef1bc1",
+}
+
+
+@pytest.mark.parametrize(("tickets", "seed"), sorted(GOLDEN_DIGESTS))
+def test_the_demo_read_from_data_files_is_the_demo_written_in_python(
+    tickets: int, seed: int
+) -> None:
+    assert _digest(generate(tickets=tickets, seed=seed)) == GOLDEN_DIGESTS[(tickets, seed)]
+
+
+def test_every_article_file_has_its_front_matter_and_title() -> None:
+    articles = generate(tickets=0).articles
+    assert len(articles) == len(content.ARTICLES) == 51
+    for article in articles:
+        assert article.category and article.body.startswith(f"# {article.title}\n")
+        assert not article.body.startswith("+++")
+
+
+def test_an_article_without_front_matter_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=re.escape("07-broken.md: no +++ front matter")):
+        content._article("07-broken.md", "# Broken\n\nNo front matter.\n")
+
+
+def test_every_bug_has_the_words_customers_use_for_it() -> None:
+    assert set(phrasing.BUG_SYMPTOMS) == {bug[0] for bug in content.BUGS}
 
 
 # --------------------------------------------------------------------------- counts and ids
