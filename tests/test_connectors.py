@@ -39,7 +39,16 @@ from deskpilot.demo.generator import generate
 from deskpilot.errors import ConfigError
 from deskpilot.models import Bug, Status
 from deskpilot.store import Store
-from deskpilot.testing import ConnectorContract, ContractSamples, run
+from deskpilot.testing import (
+    BillingContract,
+    ContractSamples,
+    CrmContract,
+    IdentityContract,
+    IssuesContract,
+    NotifyContract,
+    TicketSourceContract,
+    run,
+)
 from deskpilot.workspace import Workspace
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -110,7 +119,14 @@ def customer_email(workspace: Workspace, customer_id: str) -> str:
     return str(next(c["email"] for c in customers if c["id"] == customer_id))
 
 
-class TestDemoConnectorContract(ConnectorContract):
+class TestDemoConnectorContract(
+    CrmContract,
+    BillingContract,
+    IssuesContract,
+    IdentityContract,
+    NotifyContract,
+    TicketSourceContract,
+):
     @pytest.fixture
     def connector(self, demo: DemoConnector) -> DemoConnector:
         return demo

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from deskpilot.connectors import CAPABILITIES
-from deskpilot.testing import ConnectorContract, RecordedResponse, RecordedServer
+from deskpilot.testing import CONTRACTS, ConnectorContract, RecordedResponse, RecordedServer
 from deskpilot.testing.pytest_plugin import http_server
 
 __all__ = ["http_server"]  # the kit's fixture, used here as plugin authors use it
@@ -84,20 +84,32 @@ def test_the_server_listens_on_loopback_only() -> None:
         _ = server.url
 
 
-def test_every_capability_has_contract_tests() -> None:
-    """A new capability ABC without contract tests would let connectors pass untested."""
-    tests = [name for name, _ in inspect.getmembers(ConnectorContract) if name.startswith("test_")]
-    for capability in CAPABILITIES:
-        assert any(name.startswith(f"test_{capability}_") for name in tests), capability
+def test_every_capability_has_its_contract_class() -> None:
+    """A new capability ABC without a contract class would let connectors pass untested."""
+    assert set(CONTRACTS) == set(CAPABILITIES)
+    for capability, contract in CONTRACTS.items():
+        assert issubclass(contract, ConnectorContract)
+        own = [name for name in vars(contract) if name.startswith("test_")]
+        assert own, f"{contract.__name__} has no tests"
+        assert all(name.startswith(f"test_{capability}_") for name in own), own
 
 
-def test_every_capability_method_is_exercised_by_the_contract() -> None:
-    source = inspect.getsource(ConnectorContract)
+def test_every_capability_method_is_exercised_by_its_contract() -> None:
+    """Each method of a capability's ABC is called in that capability's contract tests, so an
+    operation added to ``connectors/capabilities.py`` fails here until its contract test is
+    written."""
     for capability, abc in CAPABILITIES.items():
+        source = inspect.getsource(CONTRACTS[capability])
         methods = [
             name
             for name, member in vars(abc).items()
             if inspect.iscoroutinefunction(member) and not name.startswith("_")
         ]
-        for method in methods:
-            assert f".{method}(" in source, f"{capability}.{method} has no contract test"
+        assert methods, capability
+        untested = [method for method in methods if f".{method}(" not in source]
+        assert not untested, f"{capability}: {untested} have no contract test"
+
+
+def test_the_connector_contract_alone_holds_no_capability_tests() -> None:
+    tests = [name for name in vars(ConnectorContract) if name.startswith("test_")]
+    assert not [name for name in tests if name.split("_")[1] in CAPABILITIES], tests

@@ -18,8 +18,8 @@ from deskpilot.connectors.errors import (
 )
 from deskpilot.models import Tier
 from deskpilot.testing import (
-    ConnectorContract,
     ContractSamples,
+    CrmContract,
     RecordedServer,
     run,
     use_openapi_spec,
@@ -46,7 +46,7 @@ def hubspot(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class TestHubSpotContract(ConnectorContract):
+class TestHubSpotContract(CrmContract):
     @pytest.fixture
     def connector(self, hubspot: RecordedServer) -> HubSpotConnector:
         return make_connector(hubspot)

@@ -19,8 +19,8 @@ from deskpilot.connectors.errors import (
 )
 from deskpilot.connectors.models import BugQuery, NewBug
 from deskpilot.testing import (
-    ConnectorContract,
     ContractSamples,
+    IssuesContract,
     RecordedServer,
     run,
     use_openapi_spec,
@@ -69,7 +69,7 @@ def jira(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class TestJiraContract(ConnectorContract):
+class TestJiraContract(IssuesContract):
     @pytest.fixture
     def connector(self, jira: RecordedServer) -> JiraConnector:
         return make_connector(jira)

@@ -20,10 +20,10 @@ from deskpilot.connectors.errors import (
 )
 from deskpilot.connectors.models import BugQuery, NewBug
 from deskpilot.testing import (
-    ConnectorContract,
     ContractSamples,
     GraphQLEndpoint,
     GraphQLSchemaCheck,
+    IssuesContract,
     RecordedResponse,
     RecordedServer,
     run,
@@ -63,7 +63,7 @@ def operations(server: RecordedServer) -> list[tuple[str, dict[str, Any]]]:
     return [(r.json()["operationName"], r.json()["variables"]) for r in server.received()]
 
 
-class TestLinearContract(ConnectorContract):
+class TestLinearContract(IssuesContract):
     @pytest.fixture
     def connector(self, linear: RecordedServer) -> LinearConnector:
         return make_connector(linear)

@@ -17,7 +17,7 @@ from deskpilot.connectors.errors import (
     RemoteApiError,
 )
 from deskpilot.models import Channel, Priority, Status, TicketSummary, Tier
-from deskpilot.testing import ConnectorContract, ContractSamples, RecordedServer, run
+from deskpilot.testing import ContractSamples, CrmContract, RecordedServer, run
 
 from .conftest import RECORDED, assert_secret_kept
 
@@ -40,7 +40,7 @@ def salesforce(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class TestSalesforceContract(ConnectorContract):
+class TestSalesforceContract(CrmContract):
     @pytest.fixture
     def connector(self, salesforce: RecordedServer) -> SalesforceConnector:
         return make_connector(salesforce)

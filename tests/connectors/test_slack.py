@@ -28,8 +28,8 @@ from deskpilot.connectors.models import Handoff
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.models import Author, Customer, Message, Ticket
 from deskpilot.testing import (
-    ConnectorContract,
     ContractSamples,
+    NotifyContract,
     RecordedServer,
     run,
     use_openapi_spec,
@@ -79,7 +79,7 @@ def slack(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class TestSlackContract(ConnectorContract):
+class TestSlackContract(NotifyContract):
     @pytest.fixture
     def connector(self, slack: RecordedServer) -> SlackConnector:
         return make_connector(slack)

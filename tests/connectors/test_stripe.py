@@ -20,7 +20,7 @@ from deskpilot.connectors.errors import (
     RemoteApiError,
 )
 from deskpilot.testing import (
-    ConnectorContract,
+    BillingContract,
     ContractSamples,
     IdempotentEndpoint,
     ReceivedRequest,
@@ -73,7 +73,7 @@ def stripe(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class TestStripeContract(ConnectorContract):
+class TestStripeContract(BillingContract):
     @pytest.fixture
     def connector(self, stripe: RecordedServer) -> StripeConnector:
         # Refunds of the recorded invoice's payment, made and listed as Stripe does.

@@ -35,10 +35,10 @@ from deskpilot.connectors.errors import (
 from deskpilot.connectors.models import Delivered, OutboundReply
 from deskpilot.models import Author, Channel, Priority, Status
 from deskpilot.testing import (
-    ConnectorContract,
     ContractSamples,
     OpenApiSpec,
     RecordedServer,
+    TicketSourceContract,
     run,
 )
 from deskpilot.workspace import Workspace
@@ -146,7 +146,7 @@ def reply(ticket: int = 35436, message_id: str = "<r1.T-000042@deskpilot>") -> O
 # --- the contract kit --------------------------------------------------------------------------
 
 
-class TestZendeskContract(ConnectorContract):
+class TestZendeskContract(TicketSourceContract):
     @pytest.fixture
     def connector(
         self, http_server: RecordedServer, account: FakeZendesk, clock: FakeClock

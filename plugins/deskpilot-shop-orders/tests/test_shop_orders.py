@@ -18,8 +18,8 @@ from deskpilot.connectors import (
     Order,
 )
 from deskpilot.testing import (
-    ConnectorContract,
     ContractSamples,
+    OrdersContract,
     RecordedResponse,
     RecordedServer,
     run,
@@ -44,7 +44,7 @@ def shop(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class TestShopOrdersContract(ConnectorContract):
+class TestShopOrdersContract(OrdersContract):
     @pytest.fixture
     def connector(self, shop: RecordedServer) -> ShopOrdersConnector:
         return make_connector(shop)

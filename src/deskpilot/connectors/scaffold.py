@@ -148,14 +148,33 @@ def _connector(values: dict[str, str], capabilities: list[str]) -> str:
     )
 
 
+# The contract class in deskpilot.testing of each capability (the test kit needs pytest, so the
+# names are written here rather than imported).
+CONTRACT_NAMES = {
+    "crm": "CrmContract",
+    "billing": "BillingContract",
+    "issues": "IssuesContract",
+    "identity": "IdentityContract",
+    "notify": "NotifyContract",
+    "tickets": "TicketSourceContract",
+    "orders": "OrdersContract",
+}
+
+
 def _tests(values: dict[str, str], capabilities: list[str]) -> str:
     samples = {k: v for c in capabilities for k, v in CONNECTOR_PARTS[c].samples.items()}
     listed = "".join(f"            {key}={value},\n" for key, value in samples.items())
     call = f"ContractSamples(\n{listed}        )" if listed else "ContractSamples()"
     needs_query = "issues" in capabilities
+    contracts = [CONTRACT_NAMES[c] for c in capabilities]
     return Template(TESTS).substitute(
         values,
         samples=call,
+        contract_imports="".join(
+            f"    {name},\n"
+            for name in sorted([*contracts, "ContractSamples", "RecordedServer", "run"])
+        ),
+        contract_bases=", ".join(contracts),
         context_import=(
             "from deskpilot.connectors import BugQuery, ConnectorContext"
             if needs_query
@@ -722,8 +741,8 @@ pytest_plugins = ["deskpilot.testing.pytest_plugin"]
 TESTS = '''\
 """$service against a real local HTTP server replaying ``recordings/api.json``.
 
-``Test${Prefix}Contract`` runs DeskPilot's contract tests (every connector passes them) for
-$capabilities; add tests for what is particular to your API below.
+``Test${Prefix}Contract`` runs DeskPilot's contract tests for $capabilities (a contract class
+per capability served); add tests for what is particular to your API below.
 """
 
 from __future__ import annotations
@@ -733,7 +752,8 @@ from typing import Any
 
 import pytest
 $context_import
-from deskpilot.testing import ConnectorContract, ContractSamples, RecordedServer, run
+from deskpilot.testing import (
+$contract_imports)
 from pydantic import SecretStr
 
 from $package import ${Prefix}Config, ${Prefix}Connector
@@ -754,7 +774,7 @@ def recorded(http_server: RecordedServer) -> RecordedServer:
     return http_server
 
 
-class Test${Prefix}Contract(ConnectorContract):
+class Test${Prefix}Contract($contract_bases):
     @pytest.fixture
     def connector(self, recorded: RecordedServer) -> ${Prefix}Connector:
         return make_connector(recorded)

@@ -1,8 +1,11 @@
 """A kit for connector authors: contract tests and a real local HTTP server with recorded
 responses. Nothing here is used by DeskPilot at run time; it needs pytest.
 
-* ``ConnectorContract``: subclass it in a ``Test*`` class and override the ``connector`` (and
-  ``contract_samples``) fixtures; the inherited tests check every capability it declares.
+* ``CrmContract``, ``BillingContract``, ``IssuesContract``, ``IdentityContract``,
+  ``NotifyContract``, ``TicketSourceContract``, ``OrdersContract``: inherit the ones your
+  connector serves in a ``Test*`` class and override the ``connector`` (and
+  ``contract_samples``) fixtures; each adds its capability's tests to ``ConnectorContract``'s
+  (what every connector passes), so the run holds exactly what the connector serves.
 * ``OpenApiSpec`` / ``use_openapi_spec``: spec-checked tests; every request a connector sends
   to the local server and every answer it gets, checked against the vendor's published OpenAPI
   document (``deskpilot.testing.spec``).
@@ -18,7 +21,19 @@ responses. Nothing here is used by DeskPilot at run time; it needs pytest.
   connection part-way. Import them from there (they need the test extra's aiosmtpd and trustme).
 """
 
-from deskpilot.testing.contract import ConnectorContract, ContractSamples, run
+from deskpilot.testing.contract import (
+    CONTRACTS,
+    BillingContract,
+    ConnectorContract,
+    ContractSamples,
+    CrmContract,
+    IdentityContract,
+    IssuesContract,
+    NotifyContract,
+    OrdersContract,
+    TicketSourceContract,
+    run,
+)
 from deskpilot.testing.graphql_spec import GraphQLSchemaCheck, use_graphql_schema
 from deskpilot.testing.http import (
     GraphQLEndpoint,
@@ -31,17 +46,25 @@ from deskpilot.testing.http import (
 from deskpilot.testing.spec import OpenApiSpec, SpecViolation, use_openapi_spec
 
 __all__ = [
+    "CONTRACTS",
+    "BillingContract",
     "ConnectorContract",
     "ContractSamples",
+    "CrmContract",
     "GraphQLEndpoint",
     "GraphQLSchemaCheck",
     "IdempotentEndpoint",
+    "IdentityContract",
+    "IssuesContract",
+    "NotifyContract",
     "OpenApiSpec",
+    "OrdersContract",
     "ReceivedRequest",
     "RecordedResponse",
     "RecordedServer",
     "Route",
     "SpecViolation",
+    "TicketSourceContract",
     "run",
     "use_graphql_schema",
     "use_openapi_spec",

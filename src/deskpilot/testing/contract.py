@@ -1,8 +1,8 @@
-"""Contract tests every connector passes: subclass ``ConnectorContract`` in your test suite.
+"""Contract tests every connector passes: one class per capability, inherited together.
 
 ::
 
-    class TestMyConnector(ConnectorContract):
+    class TestMyConnector(CrmContract, BillingContract):  # the capabilities it serves
         @pytest.fixture
         def connector(self, http_server: RecordedServer) -> MyConnector:
             ...  # point it at the recorded server (or real files), return it
@@ -11,11 +11,15 @@
         def contract_samples(self) -> ContractSamples:
             return ContractSamples(customer_email="ann@example.com", invoice_id="in_1")
 
-The inherited tests exercise every capability the connector declares (and skip the others),
-checking return types and the invariants the desk relies on: lookups of unknown ids give None,
-lists come newest first and within their limit, a refund or an account change retried with the
-same idempotency key happens once, the desk's customer is found by email. Each test runs its
-calls in one event loop and closes the connector afterwards.
+Each capability's contract (``CrmContract``, ``BillingContract``, ``IssuesContract``,
+``IdentityContract``, ``NotifyContract``, ``TicketSourceContract``, ``OrdersContract``) adds its
+tests to ``ConnectorContract``'s, which every connector passes; a connector's run holds the
+tests of what it serves and nothing else, and fails when the classes inherited and the
+capabilities declared differ. The tests check return types and the invariants the desk relies
+on: lookups of unknown ids give None, lists come newest first and within their limit, a refund
+or an account change retried with the same idempotency key happens once, the desk's customer is
+found by email. An optional operation a connector does not support (``NotSupportedError``) skips
+its test. Each test runs its calls in one event loop and closes the connector afterwards.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 
@@ -114,7 +118,12 @@ def run(connector: Connector[Any], operation: Callable[[Any], Awaitable[T]]) -> 
 
 
 class ConnectorContract:
-    """Inherit it in a ``Test*`` class and override the ``connector`` fixture."""
+    """What every connector passes, whatever it serves. Inherit the capability contracts your
+    connector serves (``CrmContract``, ``BillingContract``, ...), not this class alone: each
+    adds its capability's tests to these, and
+    ``test_runs_the_contract_of_every_capability_it_serves`` fails when one is missing."""
+
+    capability: ClassVar[str] = ""  # each capability contract names its own
 
     @pytest.fixture
     def connector(self) -> Connector[Any]:
@@ -139,7 +148,47 @@ class ConnectorContract:
         said = run(connector, lambda c: c.check())
         assert isinstance(said, str) and said.strip()
 
-    # --- crm -------------------------------------------------------------------------------
+    def test_runs_the_contract_of_every_capability_it_serves(
+        self, connector: Connector[Any]
+    ) -> None:
+        """The contracts inherited are exactly the capabilities served: none left untested,
+        none run (and skipped) for a capability the connector does not serve."""
+        inherited = {name for name, contract in CONTRACTS.items() if isinstance(self, contract)}
+        served = connector.capabilities & set(CONTRACTS)
+        missing = [CONTRACTS[name].__name__ for name in sorted(served - inherited)]
+        extra = [CONTRACTS[name].__name__ for name in sorted(inherited - served)]
+        connector_name = type(connector).__name__
+        if missing:
+            pytest.fail(
+                f"{connector_name} serves {sorted(served - inherited)}: let "
+                f"{type(self).__name__} inherit {', '.join(missing)} too",
+                pytrace=False,
+            )
+        if extra:
+            pytest.fail(
+                f"{connector_name} does not serve {sorted(inherited - served)}: drop "
+                f"{', '.join(extra)} from {type(self).__name__}'s bases",
+                pytrace=False,
+            )
+
+    def _customer_id(
+        self, connector: Connector[Any], samples: ContractSamples, capability: str
+    ) -> str:
+        """The sample customer's id, or looked up by email through the connector's CRM."""
+        if samples.customer_id is not None:
+            return samples.customer_id
+        if not isinstance(connector, Crm):
+            return str(_sample(samples, "customer_id", capability))
+        email = _sample(samples, "customer_email", capability)
+        customer = run(connector, lambda _: connector.customer_by_email(email))
+        assert customer is not None, f"no customer with the sample email {email}"
+        return customer.id
+
+
+class CrmContract(ConnectorContract):
+    """The contract of the CRM: customers by email and id, records, notes, history."""
+
+    capability: ClassVar[str] = "crm"
 
     def test_crm_finds_customer_by_email_and_id(
         self, connector: Connector[Any], contract_samples: ContractSamples
@@ -219,7 +268,12 @@ class ConnectorContract:
         assert by_email is not None and resolved == by_email.id
         assert unknown is None
 
-    # --- billing ---------------------------------------------------------------------------
+
+class BillingContract(ConnectorContract):
+    """The contract of billing: the desk's customer, account changes, cancellation and
+    refunds, each done once per idempotency key."""
+
+    capability: ClassVar[str] = "billing"
 
     def test_billing_knows_the_desks_customer(
         self, connector: Connector[Any], contract_samples: ContractSamples
@@ -427,7 +481,11 @@ class ConnectorContract:
         if isinstance(raised.value, NotSupportedError):
             pytest.skip(str(raised.value))
 
-    # --- issues ----------------------------------------------------------------------------
+
+class IssuesContract(ConnectorContract):
+    """The contract of issues: finding a known bug, nothing for an empty query, filing one."""
+
+    capability: ClassVar[str] = "issues"
 
     def test_issues_search_finds_a_known_bug(
         self, connector: Connector[Any], contract_samples: ContractSamples
@@ -468,7 +526,11 @@ class ConnectorContract:
         assert isinstance(created, BugCreated) and created.bug.title == new.title
         assert read_back is not None and read_back.id == created.bug.id
 
-    # --- identity --------------------------------------------------------------------------
+
+class IdentityContract(ConnectorContract):
+    """The contract of identity: password resets and unlocking."""
+
+    capability: ClassVar[str] = "identity"
 
     def test_identity_sends_a_password_reset(
         self, connector: Connector[Any], contract_samples: ContractSamples
@@ -489,7 +551,11 @@ class ConnectorContract:
         )
         assert isinstance(result, AccountUnlockResult) and result.unlocked
 
-    # --- notify ----------------------------------------------------------------------------
+
+class NotifyContract(ConnectorContract):
+    """The contract of notify: posting a hand-off, searching the team's messages."""
+
+    capability: ClassVar[str] = "notify"
 
     def test_notify_posts_a_handoff(self, connector: Connector[Any]) -> None:
         notify: Notify = _serving(connector, "notify")
@@ -507,7 +573,12 @@ class ConnectorContract:
         assert all(isinstance(message, TeamMessage) for message in found)
         _assert_newest_first([message.at for message in found])
 
-    # --- tickets ---------------------------------------------------------------------------
+
+class TicketSourceContract(ConnectorContract):
+    """The contract of a ticket source: pulling, replying, setting status, and the channel
+    contract (pull from a cursor, deliver once)."""
+
+    capability: ClassVar[str] = "tickets"
 
     def test_tickets_pull_returns_tickets(self, connector: Connector[Any]) -> None:
         source: TicketSource = _serving(connector, "tickets")
@@ -574,7 +645,11 @@ class ConnectorContract:
         if type(source).find_delivered is not TicketSource.find_delivered:
             assert found is not None and found.external_id == delivered.external_id
 
-    # --- orders ----------------------------------------------------------------------------
+
+class OrdersContract(ConnectorContract):
+    """The contract of orders: one order by id, a customer's newest first."""
+
+    capability: ClassVar[str] = "orders"
 
     def test_orders_look_up_by_id(
         self, connector: Connector[Any], contract_samples: ContractSamples
@@ -611,27 +686,31 @@ class ConnectorContract:
         assert len(one) == 1 and one[0].id == everything[0].id
         assert nobody == []
 
-    # --- helpers ---------------------------------------------------------------------------
 
-    def _customer_id(
-        self, connector: Connector[Any], samples: ContractSamples, capability: str
-    ) -> str:
-        """The sample customer's id, or looked up by email through the connector's CRM."""
-        if samples.customer_id is not None:
-            return samples.customer_id
-        if not isinstance(connector, Crm):
-            return str(_sample(samples, "customer_id", capability))
-        email = _sample(samples, "customer_email", capability)
-        customer = run(connector, lambda _: connector.customer_by_email(email))
-        assert customer is not None, f"no customer with the sample email {email}"
-        return customer.id
+# The contract class of each capability (``connectors.capabilities.CAPABILITIES``'s keys).
+CONTRACTS: dict[str, type[ConnectorContract]] = {
+    contract.capability: contract
+    for contract in (
+        CrmContract,
+        BillingContract,
+        IssuesContract,
+        IdentityContract,
+        NotifyContract,
+        TicketSourceContract,
+        OrdersContract,
+    )
+}
 
 
 def _serving(connector: Connector[Any], capability: str) -> Any:
-    """The connector (annotate the variable with the capability ABC), or skip the test when it
-    does not serve the capability."""
+    """The connector (annotate the variable with the capability ABC); a connector that does not
+    serve the capability fails here with what to change, rather than being skipped."""
     if capability not in connector.capabilities:
-        pytest.skip(f"{type(connector).__name__} does not serve '{capability}'")
+        pytest.fail(
+            f"{type(connector).__name__} does not serve '{capability}': drop "
+            f"{CONTRACTS[capability].__name__} from the test class's bases",
+            pytrace=False,
+        )
     return connector
 
 

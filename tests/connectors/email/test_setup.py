@@ -14,7 +14,7 @@ from deskpilot.cli import main
 from deskpilot.connectors import GROUP, ConnectorRegistry
 from deskpilot.connectors.builtin.email import EmailConnector
 from deskpilot.errors import ConfigError
-from deskpilot.testing import ConnectorContract
+from deskpilot.testing import TicketSourceContract
 from deskpilot.testing.mail import SmtpServer, TestMailbox
 from deskpilot.workspace import Workspace
 
@@ -104,7 +104,7 @@ def test_plugins_check_email_logs_in_to_both_servers(
     assert "wrong-smtp-secret-789" not in result.output + result.stderr
 
 
-class TestEmailContract(ConnectorContract):
+class TestEmailContract(TicketSourceContract):
     @pytest.fixture
     def connector(self, mailbox: TestMailbox, smtp_server: SmtpServer) -> EmailConnector:
         return connector_for(mailbox, smtp_server)
