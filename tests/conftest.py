@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from deskpilot.cli import main
+from deskpilot.connectors import LOAD_PLUGINS_ENV
 from deskpilot.demo import build_demo
 from deskpilot.desk import Desk
 from deskpilot.store import normalise_url, sqlite_url
@@ -36,6 +37,28 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("DESKPILOT_AGENT__NAME", "ada")
     monkeypatch.setenv(*LIGHT_CLASSIFIER)
+    monkeypatch.setenv(*BUILTIN_PLUGINS_ONLY)
+
+
+# Connector discovery offers DeskPilot's built-ins only: a plugin installed in the developer's
+# environment (or a CI image) must not change what a test sees or import its code. Tests of
+# discovery and of plugins ask for the ``third_party_plugins`` fixture.
+BUILTIN_PLUGINS_ONLY = (LOAD_PLUGINS_ENV, "")
+
+
+@pytest.fixture
+def third_party_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Discovery offers installed and local plugins too, as it does outside the tests."""
+    monkeypatch.delenv(LOAD_PLUGINS_ENV, raising=False)
+
+
+def install_distribution(site: Path, name: str, entry_points: dict[str, str]) -> None:
+    """What pip leaves in site-packages for a plugin: metadata with its entry points."""
+    dist_info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
+    (dist_info / "entry_points.txt").write_text(f"[deskpilot.connectors]\n{lines}")
 
 
 # Tests that do not measure understanding triage with the light TF-IDF classifier: training the
@@ -47,6 +70,7 @@ LIGHT_CLASSIFIER = ("DESKPILOT_TRIAGE__CLASSIFIER", "tfidf")
 def pytest_configure(config: pytest.Config) -> None:
     # Session and module fixtures (the frozen demo) build before any test's own environment.
     os.environ[LIGHT_CLASSIFIER[0]] = LIGHT_CLASSIFIER[1]
+    os.environ[BUILTIN_PLUGINS_ONLY[0]] = BUILTIN_PLUGINS_ONLY[1]
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, SecretStr
 
+from conftest import install_distribution
 from deskpilot.config import load_settings
 from deskpilot.connectors import (
     Billing,
@@ -27,6 +28,7 @@ from deskpilot.connectors import (
     ConnectorConfig,
     ConnectorContext,
     ConnectorError,
+    ConnectorRegistry,
     Crm,
     Handoff,
     NewBug,
@@ -482,3 +484,23 @@ def test_the_connector_api_does_not_import_the_tui() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_tests_are_offered_the_builtin_connectors_only_unless_they_ask(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace,
+    request: pytest.FixtureRequest,
+) -> None:
+    """A plugin installed where the tests run is neither offered nor imported (conftest sets
+    DESKPILOT_LOAD_PLUGINS to none); a test that asks for ``third_party_plugins`` sees it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "fake_isolated.py").write_text("raise RuntimeError('imported')\n")
+    install_distribution(site, "deskpilot-isolated", {"isolated": "fake_isolated:IsolatedCrm"})
+    monkeypatch.syspath_prepend(str(site))
+    offered = ConnectorRegistry(workspace.settings(), workspace).names()
+    assert "isolated" not in offered and "demo" in offered
+    request.getfixturevalue("third_party_plugins")
+    assert "isolated" in ConnectorRegistry(workspace.settings(), workspace).names()
+    assert "fake_isolated" not in sys.modules  # listed from metadata, never imported

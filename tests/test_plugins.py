@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, install_distribution
 from deskpilot.cli import main
 from deskpilot.cli.plugins import plugins
 from deskpilot.connectors import (
@@ -61,22 +61,14 @@ FAKE_ENTRY_POINTS = {
 }
 
 
-def install_distribution(site: Path, name: str, entry_points: dict[str, str]) -> None:
-    """What pip leaves in site-packages for a plugin: metadata with its entry points."""
-    dist_info = site / f"{name.replace('-', '_')}-1.0.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
-    (dist_info / "entry_points.txt").write_text(f"[deskpilot.connectors]\n{lines}")
-
-
 def forget_fake_modules() -> None:
     for module in [m for m in sys.modules if m.startswith(("fake_", "deskpilot_local_plugin_"))]:
         del sys.modules[module]
 
 
 @pytest.fixture
-def fake_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Fake plugin distributions installed on sys.path (discovery may or may not offer them)."""
     site = tmp_path / "site"
     site.mkdir()
     for module, source in FAKE_MODULES.items():
@@ -86,6 +78,12 @@ def fake_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.syspath_prepend(str(site))
     yield site
     forget_fake_modules()
+
+
+@pytest.fixture
+def fake_plugins(fake_site: Path, third_party_plugins: None) -> Path:
+    """Fake plugin distributions installed, and discovery offering them."""
+    return fake_site
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +111,11 @@ def registry_for(workspace: Workspace, environ: dict[str, str] | None = None) ->
 def configure(workspace: Workspace, toml: str) -> None:
     with workspace.config_file.open("a", encoding="utf-8") as handle:
         handle.write("\n" + toml)
+
+
+# Every test here is about finding and loading plugins (installed or local): discovery offers
+# them, as it does outside the tests (the suite otherwise sees DeskPilot's built-ins only).
+pytestmark = pytest.mark.usefixtures("third_party_plugins")
 
 
 # --- entry points ------------------------------------------------------------------------------

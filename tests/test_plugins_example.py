@@ -50,9 +50,11 @@ __all__ = ["http_server"]  # the kit's fixture, which the example's conftest ena
 
 
 @pytest.fixture
-def local_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def local_shop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, third_party_plugins: None
+) -> Workspace:
     """A workspace whose plugins/ folder holds a copy of the example, configured in
-    config.toml as a local plugin, with its key in the environment."""
+    config.toml as a local plugin (which discovery offers), with its key in the environment."""
     workspace = Workspace.create(tmp_path / "ws")
     workspace.open_store().close()
     source = EXAMPLE / "src" / "deskpilot_shop_orders"
@@ -113,7 +115,7 @@ def test_the_example_needs_its_key_from_the_environment(
         ConnectorRegistry(local_shop.settings(), local_shop).connector("shop_local")
 
 
-def test_the_installed_example_is_listed(cli: Cli) -> None:
+def test_the_installed_example_is_listed(cli: Cli, third_party_plugins: None) -> None:
     if not any(p.name == "shop_orders" for p in entry_points(group="deskpilot.connectors")):
         pytest.skip("the example is not installed (pip install -e plugins/deskpilot-shop-orders)")
     if "plugins" not in main.commands:
