@@ -1,13 +1,23 @@
-"""TUI tests run on the frozen demo workspace (tests/conftest.py): same tickets, same clock."""
+"""TUI tests run on the frozen demo workspace (tests/conftest.py): same tickets, same clock.
+
+The Pilot helpers every TUI test shares live here (import them with ``from .conftest import``):
+waiting until workers and messages settle, opening a ticket, waiting for a dialog or a
+condition, confirming an action; and the demo's tickets and settings tests pick from.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from textual.app import App
+from textual.pilot import Pilot
 
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.action_modals import ConfirmScreen
+from deskpilot.tui.screens.ticket import TicketScreen
 
 
 @pytest.fixture
@@ -21,3 +31,66 @@ def make_app(desk: Desk) -> Callable[..., DeskPilotApp]:
         return DeskPilotApp(desk, theme=theme)
 
     return make
+
+
+# --- Pilot helpers ----------------------------------------------------------------------------
+
+
+async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    """Until the workers are done and the messages they posted are handled (a worker's result
+    may start another worker, hence three rounds)."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_ticket(app: DeskPilotApp, pilot: Pilot[Any], ticket_id: str) -> TicketScreen:
+    app.open_ticket(ticket_id)
+    await settle(app, pilot)
+    assert isinstance(app.screen, TicketScreen)
+    return app.screen
+
+
+async def until_modal(app: DeskPilotApp, pilot: Pilot[Any], kind: type) -> object:
+    """The action's worker waits on the dialog, so wait for the dialog, not the worker."""
+    for _ in range(50):
+        if isinstance(app.screen, kind):
+            return app.screen
+        await pilot.pause(0.05)
+    raise AssertionError(f"no {kind.__name__} appeared; on {app.screen!r}")
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Look every 50 ms, for what no worker of this app brings (another desk's change)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def confirm_on_ticket(app: DeskPilotApp, desk: Desk, ticket_id: str, key: str) -> list[str]:
+    """Open the ticket, press ``key``, confirm; the demo connector's outbox afterwards."""
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press(key)
+        await until_modal(app, pilot, ConfirmScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    return (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
+
+
+# --- the demo's tickets and settings ----------------------------------------------------------
+
+
+def first_open(desk: Desk) -> str:
+    return desk.page(desk.view("open"), 0, 1)[0].id
+
+
+def ticket_of_intent(desk: Desk, intent: str) -> str:
+    return next(r.id for r in desk.queue(limit=None) if r.intent == intent)
+
+
+def with_settings(desk: Desk, section: str, **changes: object) -> None:
+    updated = getattr(desk.settings, section).model_copy(update=changes)
+    desk.settings = desk.settings.model_copy(update={section: updated})

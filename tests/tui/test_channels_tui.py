@@ -17,8 +17,7 @@ from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import UNREAD_MARK, cells
 
-from .test_flow import with_settings
-from .test_ticket_screen import first_open, open_ticket
+from .conftest import first_open, open_ticket, with_settings
 
 
 def thread_text(screen: TicketScreen) -> list[str]:

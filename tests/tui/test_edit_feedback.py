@@ -15,7 +15,7 @@ from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.modals import ReasonScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
-from .test_ticket_actions import open_ticket, settle, ticket_of_intent, until_modal
+from .conftest import open_ticket, settle, ticket_of_intent, until_modal
 
 
 @asynccontextmanager

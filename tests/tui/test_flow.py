@@ -22,7 +22,7 @@ from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.queue_table import QueueTable
 
-from .test_ticket_actions import open_ticket, settle, until_modal
+from .conftest import confirm_on_ticket, open_ticket, settle, until_modal, with_settings
 
 WORKABLE = frozenset({Status.NEW, Status.OPEN})
 
@@ -31,11 +31,6 @@ def next_in_line(desk: Desk, skip: set[str] = frozenset()) -> str:  # type: igno
     """The ticket "next" should hand out: most urgent, oldest, new or open, nobody else's."""
     rows = desk.store.list_queue(QueueFilter(statuses=WORKABLE, free_for="ada"), limit=10)
     return next(r.id for r in rows if r.id not in skip)
-
-
-def with_settings(desk: Desk, section: str, **changes: object) -> None:
-    updated = getattr(desk.settings, section).model_copy(update=changes)
-    desk.settings = desk.settings.model_copy(update={section: updated})
 
 
 async def test_take_in_the_queue_makes_the_ticket_the_agents(
@@ -257,8 +252,6 @@ async def test_the_refund_dialog_preselects_the_invoice_the_customer_named(
 async def test_unlock_account_asks_then_unlocks_through_identity(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    from .test_ticket_actions import confirm_on_ticket
-
     ticket_id = next(r.id for r in desk.queue(limit=None) if r.intent == "account_access")
     email = desk.ticket(ticket_id).customer.email  # type: ignore[union-attr]
     outbox = await confirm_on_ticket(make_app(), desk, ticket_id, "U")

@@ -30,6 +30,8 @@ from hostile import (
     shown,
 )
 
+from .conftest import settle
+
 # The terminal escapes of a posted subject: none may reach the terminal.
 RAW_ESCAPES = ("\x1b]0;PWNED", "\x07", "\x1b[2J", "\u202e", "\x1b]0;pwned")
 
@@ -84,16 +86,10 @@ def assert_safe(app: App[None]) -> None:
         assert escape not in output, f"{escape!r} reached the terminal"
 
 
-async def steady(pilot: Pilot[None]) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 async def open_hostile(app: DeskPilotApp, pilot: Pilot[None]) -> TicketScreen:
-    await steady(pilot)
+    await settle(pilot.app, pilot)
     app.open_ticket(TICKET_ID)
-    await steady(pilot)
+    await settle(pilot.app, pilot)
     assert isinstance(app.screen, TicketScreen), "the ticket did not open"
     return app.screen
 
@@ -124,7 +120,7 @@ async def test_the_queue_shows_a_hostile_subject_and_customer_as_text(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(240, 30)) as pilot:
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         lines = [strip.text for strip in app.screen._compositor.render_strips()]
         row = next((line for line in lines if TICKET_ID in line), None)
         assert row is not None, "the urgent hostile ticket is at the top of the queue"
@@ -227,7 +223,7 @@ async def test_a_hostile_macro_is_offered_and_used_as_written(
     async with app.run_test(size=(200, 60)) as pilot:
         screen = await open_hostile(app, pilot)
         await pilot.press("m")
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         assert squeeze(shown("MACRO")) in squeeze(shown_text(app))
         assert_safe(app)
         options = app.screen.query_one(OptionList)
@@ -235,7 +231,7 @@ async def test_a_hostile_macro_is_offered_and_used_as_written(
             i for i, o in enumerate(options.options) if o.id == hostile("MACRO")
         )
         await pilot.press("enter")
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         assert app.screen is screen
         assert squeeze(shown("MACRO")) in squeeze(shown_text(app)), "the draft label names it"
         assert_safe(app)
@@ -272,14 +268,14 @@ def test_hostile_text_snapshot(
     size: tuple[int, int],
 ) -> None:
     async def show(pilot: Pilot[None]) -> None:
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         if view != "queue":
             assert isinstance(pilot.app, DeskPilotApp)
             pilot.app.open_ticket(TICKET_ID)
-            await steady(pilot)
+            await settle(pilot.app, pilot)
         for key in SNAPSHOTS[view]:
             await pilot.press(key)
-            await steady(pilot)
+            await settle(pilot.app, pilot)
         for widget in pilot.app.screen.query(TextArea):
             widget.cursor_blink = False
 
@@ -293,13 +289,13 @@ async def test_a_hostile_view_title_is_shown_as_written_in_the_palette_and_filte
     hostile_desk.settings.views["mine"].title = title
     app = make_app()
     async with app.run_test(size=(200, 60)) as pilot:
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         assert squeeze(shown("VIEW")) in squeeze(shown_text(app)), "the views bar"
         await pilot.press("2", "F")  # the hostile view, then its filter dialog
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         assert squeeze(shown("VIEW")) in squeeze(shown_text(app)), "the filter dialog"
         await pilot.press("escape", "ctrl+p", *"View")
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         await pilot.pause(0.3)
         assert squeeze(shown("VIEW")) in squeeze(shown_text(app)), "the command palette"
         assert_safe(app)
@@ -315,9 +311,9 @@ async def test_team_stats_show_hostile_intents_and_pages_as_written(
     plant_for_stats(hostile_desk)
     app = make_app()
     async with app.run_test(size=(200, 60)) as pilot:
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press("ctrl+t")
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         assert squeeze(shown("STATSPAGE")) in squeeze(shown_text(app)), "the page signal"
         table = app.screen.query_one("#by-intent", DataTable)
         names = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
@@ -375,21 +371,21 @@ async def test_the_status_and_account_setting_dialogs_show_hostile_text_as_writt
 
     app = make_app()
     async with app.run_test(size=(200, 60)) as pilot:
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         app.push_screen(StatusScreen([hostile("STATUS"), hostile("PROBLEM")], [hostile("PROBLEM")]))
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         for tag in ("STATUS", "PROBLEM"):
             assert squeeze(shown(tag)) in squeeze(shown_text(app)), tag
         assert_safe(app)
         app.pop_screen()
         app.push_screen(SettingScreen(["billing_email"], [], failing_preview))
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         dialog = app.screen
         assert isinstance(dialog, SettingScreen)
         dialog.query_one("#setting", Select).value = "billing_email"
         dialog.query_one("#value", Input).value = "ann@example.com"
         await pilot.pause()
         dialog.apply()
-        await steady(pilot)
+        await settle(pilot.app, pilot)
         assert squeeze(shown("PREVIEWERR")) in squeeze(shown_text(app))
         assert_safe(app)

@@ -10,10 +10,7 @@ from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import QueueTable
 
-
-async def settle(app: DeskPilotApp) -> None:
-    await app.workers.wait_for_complete()
-    await app.workers.wait_for_complete()
+from .conftest import settle
 
 
 async def test_queue_lists_the_open_view_and_opens_the_highlighted_ticket(
@@ -21,7 +18,7 @@ async def test_queue_lists_the_open_view_and_opens_the_highlighted_ticket(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(app)
+        await settle(app, pilot)
         await pilot.pause()
         table = app.screen.query_one(QueueTable)
         expected = desk.page(desk.view("open"), 0, 5)
@@ -40,34 +37,34 @@ async def test_queue_lists_the_open_view_and_opens_the_highlighted_ticket(
 async def test_views_sort_and_search(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(app)
+        await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         table = screen.query_one(QueueTable)
 
         await pilot.press("5")  # the escalated view
-        await settle(app)
+        await settle(app, pilot)
         assert screen.view_name == "escalated"
         assert table.total == desk.count(desk.view("escalated")) > 0
 
         await pilot.press("1", "s")  # sort by the next column: age
-        await settle(app)
+        await settle(app, pilot)
         await pilot.pause()
         assert screen.base_view is not None and screen.base_view.sort == "age"
         ages = [table.row(i).created_at for i in range(min(5, table.total))]  # type: ignore[union-attr]
         assert ages == sorted(ages)
         await pilot.press("S")
-        await settle(app)
+        await settle(app, pilot)
         await pilot.pause()
         assert screen.base_view.descending
 
         await pilot.press("slash", *"locked")
-        await settle(app)
+        await settle(app, pilot)
         await pilot.pause()
         found = table.total
         assert 0 < found < desk.count(desk.view("open"))
         await pilot.press("enter", "escape")  # leave the search box, then clear the search
-        await settle(app)
+        await settle(app, pilot)
         assert table.total == desk.count(desk.view("open"))
 
 
@@ -78,13 +75,13 @@ async def test_filter_dialog_narrows_by_intent(
 
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(app)
+        await settle(app, pilot)
         queue = app.screen
         await pilot.press("F")
         await pilot.pause()
         app.screen.query_one("#intent", Select).value = "bug_report"
         await pilot.click("#apply")
-        await settle(app)
+        await settle(app, pilot)
         await pilot.pause()
         table = queue.query_one(QueueTable)
         bugs = desk.count(desk.view("open").filtered(intent="bug_report"))

@@ -16,11 +16,7 @@ from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import QueueTable
 from deskpilot.workspace import Workspace
 
-
-async def settle(app: DeskPilotApp, pilot: object) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()  # type: ignore[attr-defined]
+from .conftest import settle, until
 
 
 def claim_as(desk: Desk, agent: str, ticket_id: str) -> None:
@@ -62,15 +58,6 @@ async def test_another_agents_ticket_is_marked_and_opens_read_only(
         await settle(app, pilot)
         replies = [m for m in desk.ticket(second).messages if m.author is Author.AGENT]
         assert len(replies) == 1 and not desk.holds(second)
-
-
-async def until(pilot: object, condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    """No workers to await here (the PostgreSQL watcher always listens): look every 50 ms."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return True
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    return condition()
 
 
 async def test_another_desks_claim_and_new_ticket_reach_an_open_queue(

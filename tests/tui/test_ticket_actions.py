@@ -23,24 +23,10 @@ from deskpilot.tui.screens.action_modals import (
     StatusScreen,
 )
 from deskpilot.tui.screens.escalate import EscalateScreen
-from deskpilot.tui.screens.ticket import TicketScreen
+
+from .conftest import confirm_on_ticket, open_ticket, settle, ticket_of_intent, until_modal
 
 __all__ = ["http_server"]  # the local HTTP server fixture, as the connector tests use it
-
-
-async def settle(app: DeskPilotApp, pilot: object) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()  # type: ignore[attr-defined]
-
-
-async def until_modal(app: DeskPilotApp, pilot: object, kind: type) -> object:
-    """The action's worker waits on the dialog, so wait for the dialog, not the worker."""
-    for _ in range(50):
-        if isinstance(app.screen, kind):
-            return app.screen
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    raise AssertionError(f"no {kind.__name__} appeared; on {app.screen!r}")
 
 
 def showing(app: DeskPilotApp, screen: object) -> bool:
@@ -52,30 +38,8 @@ async def press_refund(modal: RefundScreen, pilot: object) -> None:
     await pilot.pause(0.1)  # type: ignore[attr-defined]
 
 
-async def open_ticket(app: DeskPilotApp, pilot: object, ticket_id: str) -> TicketScreen:
-    app.open_ticket(ticket_id)
-    await settle(app, pilot)
-    assert isinstance(app.screen, TicketScreen)
-    return app.screen
-
-
-def ticket_of_intent(desk: Desk, intent: str) -> str:
-    return next(r.id for r in desk.queue(limit=None) if r.intent == intent)
-
-
 def audit(desk: Desk, ticket_id: str) -> list[str]:
     return [a.action for a in desk.store.list_actions(ticket_id)]
-
-
-async def confirm_on_ticket(app: DeskPilotApp, desk: Desk, ticket_id: str, key: str) -> list[str]:
-    """Open the ticket, press ``key``, confirm; the demo connector's outbox afterwards."""
-    async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, ticket_id)
-        await pilot.press(key)
-        await until_modal(app, pilot, ConfirmScreen)
-        await pilot.press("enter")
-        await settle(app, pilot)
-    return (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
 
 
 async def test_reset_password_asks_then_sends(
@@ -244,7 +208,11 @@ async def test_account_setting_is_previewed_then_applied(
 
 
 async def test_status_lookup_shows_linked_bugs_and_orders(
-    desk: Desk, http_server: RecordedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    desk: Desk,
+    http_server: RecordedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    third_party_plugins: None,  # the installed example plugin serves the orders
 ) -> None:
     shop = Path(__file__).resolve().parents[2] / "plugins" / "deskpilot-shop-orders"
     http_server.load(shop / "tests" / "recordings" / "shop_api.json")

@@ -12,19 +12,8 @@ from deskpilot.models import Author, IntentSource, Status
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.escalate import EscalateScreen
 from deskpilot.tui.screens.modals import IntentScreen, NoteScreen
-from deskpilot.tui.screens.ticket import TicketScreen
 
-
-def first_open(desk: Desk) -> str:
-    return desk.page(desk.view("open"), 0, 1)[0].id
-
-
-async def open_ticket(app: DeskPilotApp, pilot: object, ticket_id: str) -> TicketScreen:
-    app.open_ticket(ticket_id)
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-    assert isinstance(app.screen, TicketScreen)
-    return app.screen
+from .conftest import first_open, open_ticket
 
 
 def actions(desk: Desk, ticket_id: str) -> list[str]:
