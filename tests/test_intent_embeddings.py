@@ -122,6 +122,7 @@ def test_workspaces_default_to_the_ensemble_and_the_building_block_to_tfidf() ->
         IntentClassifier(features="bert")  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_importing_the_classifier_loads_no_embedder() -> None:
     code = (
         "import sys, deskpilot.understand.intents, deskpilot.understand.triage; "
@@ -190,6 +191,7 @@ def ensemble(banking_slice: tuple[list[Example], list[Example]]) -> IntentClassi
     return IntentClassifier(features="ensemble").fit(banking_slice[0])
 
 
+@pytest.mark.slow
 @needs_embeddings
 @needs_shared_data
 def test_the_ensemble_beats_tfidf_on_a_banking77_slice(

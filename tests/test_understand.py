@@ -286,6 +286,7 @@ def _slice_banking77(tmp_path: Path, intents: int, per_intent: int) -> tuple[Pat
     return paths[0], paths[1]
 
 
+@pytest.mark.slow
 @needs_shared_data
 def test_intents_eval_cli_on_a_banking77_slice(tmp_path: Path, cli: Cli) -> None:
     train, test = _slice_banking77(tmp_path, intents=8, per_intent=30)
@@ -304,6 +305,7 @@ def test_intents_eval_cli_on_a_banking77_slice(tmp_path: Path, cli: Cli) -> None
     assert json.loads(few.stdout)["n_train"] == 40
 
 
+@pytest.mark.slow
 @needs_shared_data
 def test_intents_eval_cli_on_a_clinc_slice(tmp_path: Path, cli: Cli) -> None:
     data = json.loads((SHARED / "clinc150" / "data_trainval.json").read_text())
@@ -348,6 +350,7 @@ def _examples(pairs: list[list[str]]) -> list[Example]:
     return [Example(text, OUT_OF_SCOPE if label == "oos" else label) for text, label in pairs]
 
 
+@pytest.mark.slow
 @needs_shared_data
 def test_the_out_of_scope_threshold_is_the_lowest_reaching_the_recall_on_validation() -> None:
     small = _clinc_slice(intents=10, out_of_scope=40)
@@ -368,6 +371,7 @@ def test_the_out_of_scope_threshold_is_the_lowest_reaching_the_recall_on_validat
     assert plain.calibrate_out_of_scope(validation) == plain.out_of_scope_below == default
 
 
+@pytest.mark.slow
 @needs_shared_data
 def test_intents_eval_calibrates_on_the_training_files_validation_part(
     tmp_path: Path, cli: Cli
@@ -451,6 +455,7 @@ def test_a_correction_moves_the_handoff_decision_and_its_reason(desk: Desk, tmp_
 # --- a low confidence alone hands nothing over when an article answers ------------------------
 
 
+@pytest.mark.slow
 def test_an_unsure_ticket_an_article_answers_stays_with_the_copilot(
     frozen_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_classifier: None
 ) -> None:
