@@ -256,7 +256,7 @@ async def test_a_value_changed_since_the_preview_is_not_applied(demo_desk: Desk)
 # --- status lookup ----------------------------------------------------------------------------
 
 SHOP_RECORDING = (
-    Path(__file__).resolve().parents[1]
+    Path(__file__).resolve().parents[2]
     / "plugins"
     / "deskpilot-shop-orders"
     / "tests"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli
+from copilot.test_model_drafter import FakeOpenAI, ok
 from deskpilot.desk import Desk
 from hostile import ESCAPES, SHOWN_ESCAPES, TICKET_ID, hostile, plant, shown
-from test_model_drafter import FakeOpenAI, ok
 
 RAW = ("\x1b", "\x07", "\u202e", "\x9b")
 SUBJECT = f"Help {ESCAPES} why [/] closed [urgent]"

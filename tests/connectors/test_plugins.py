@@ -27,7 +27,8 @@ from deskpilot.connectors import (
 from deskpilot.connectors.demo import DemoConnector
 from deskpilot.errors import ConfigError
 from deskpilot.workspace import Workspace
-from test_connectors import build_demo_workspace
+
+from .test_demo import build_demo_workspace
 
 CRM_SOURCE = """
 from deskpilot.connectors import Connector, ConnectorConfig, Crm

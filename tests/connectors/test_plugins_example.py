@@ -22,7 +22,7 @@ from deskpilot.testing import RecordedServer, run
 from deskpilot.testing.pytest_plugin import http_server
 from deskpilot.workspace import Workspace
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "plugins" / "deskpilot-shop-orders"
+EXAMPLE = Path(__file__).resolve().parents[2] / "plugins" / "deskpilot-shop-orders"
 RECORDING = EXAMPLE / "tests" / "recordings" / "shop_api.json"
 KEY_VARIABLE = "DESKPILOT_CONNECTORS__SHOP_LOCAL__API_KEY"
 

@@ -16,7 +16,7 @@ from deskpilot.workspace import Workspace
 
 __all__ = ["http_server"]
 
-RECORDED = Path(__file__).resolve().parent / "data" / "recorded"
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded"
 ANN = {"id": "C-77", "email": "Ann@Example.com", "name": "Ann Lee"}
 # Environment settings make a connector configured: each test sets only its connectors' own.
 SECRETS = {

@@ -150,7 +150,8 @@ def test_an_unreachable_model_endpoint_falls_back_to_the_local_draft(
 
 async def test_a_slow_model_shows_the_local_draft_first_then_replaces_it(desk: Desk) -> None:
     from deskpilot.copilot.service import Listener
-    from test_model_drafter import FakeOpenAI, Reply
+
+    from .test_model_drafter import FakeOpenAI, Reply
 
     events: list[tuple[str, str]] = []
     listener = Listener(
@@ -177,7 +178,8 @@ async def test_a_slow_model_shows_the_local_draft_first_then_replaces_it(desk: D
 
 async def test_a_slow_model_that_fails_leaves_the_local_draft_with_the_reason(desk: Desk) -> None:
     from deskpilot.copilot.service import Listener
-    from test_model_drafter import FakeOpenAI, failing
+
+    from .test_model_drafter import FakeOpenAI, failing
 
     chunks: list[str] = []
     restarts: list[None] = []
@@ -195,7 +197,7 @@ async def test_a_slow_model_that_fails_leaves_the_local_draft_with_the_reason(de
 async def test_a_model_stream_that_stops_without_finishing_leaves_the_local_draft(
     desk: Desk,
 ) -> None:
-    from test_model_drafter import FakeOpenAI, Reply
+    from .test_model_drafter import FakeOpenAI, Reply
 
     chunks: list[str] = []
     ticket_id = open_by_intent(desk)["account_access"][0]
@@ -216,7 +218,7 @@ async def test_a_model_stream_that_stops_without_finishing_leaves_the_local_draf
 def test_deskpilot_draft_does_not_wait_out_a_stalled_stream(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from test_model_drafter import FakeOpenAI, Reply
+    from .test_model_drafter import FakeOpenAI, Reply
 
     ticket_id = open_by_intent(desk)["account_access"][0]
     # The second chunk would come after 30 s, the whole answer's time limit: the message

@@ -250,7 +250,7 @@ def test_a_proxied_loopback_endpoint_counts_as_remote(
 async def test_through_a_proxy_a_loopback_endpoint_gets_a_redacted_prompt(
     no_proxy_environment: pytest.MonkeyPatch,
 ) -> None:
-    from test_model_drafter import FakeOpenAI, collect, drafter_for, make_context, ok
+    from .test_model_drafter import FakeOpenAI, collect, drafter_for, make_context, ok
 
     with FakeOpenAI(ok("Hi")) as proxy:
         no_proxy_environment.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
@@ -266,7 +266,8 @@ async def test_through_a_proxy_a_loopback_endpoint_gets_a_redacted_prompt(
 async def test_another_customers_values_are_never_restored_into_this_draft() -> None:
     from deskpilot.copilot.context import KnowledgeItem
     from deskpilot.models import Source
-    from test_model_drafter import FakeOpenAI, collect, drafter_for, make_context, ok
+
+    from .test_model_drafter import FakeOpenAI, collect, drafter_for, make_context, ok
 
     context = make_context("Please write to ann.lee@example.com, card 4111 1111 1111 1111.")
     context.similar = [

@@ -18,7 +18,7 @@ import pytest
 
 from deskpilot.copilot.redaction import PLACEHOLDER, Redactor
 
-CORPUS = Path(__file__).parent / "data" / "pii_corpus.json"
+CORPUS = Path(__file__).parents[1] / "data" / "pii_corpus.json"
 
 
 def _corpus() -> dict[str, Any]:

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 
 from conftest import Cli
+from copilot.test_model_drafter import FakeOpenAI, Received, Reply
 from deskpilot.desk import Desk
 from deskpilot.feedback import autopilot
 from deskpilot.feedback.autopilot import REVIEW_TAG
 from deskpilot.feedback.stats import AUTOPILOT
 from deskpilot.models import Author, EditOutcome, Message, Status
 from deskpilot.store import QueueFilter
-from test_model_drafter import FakeOpenAI, Received, Reply
 
 from .streams import _event
 

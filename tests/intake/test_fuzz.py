@@ -27,7 +27,8 @@ import pytest
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Author
-from test_intake_server import BEARER, PAGE_CONTEXT, secured, url  # noqa: F401
+
+from .test_server import BEARER, PAGE_CONTEXT, secured, url  # noqa: F401
 
 SEED = int(os.environ.get("DESKPILOT_FUZZ_SEED", "1313"))
 POSTS = 160

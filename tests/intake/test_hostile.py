@@ -18,7 +18,8 @@ from deskpilot.intake.records import TicketRecord
 from deskpilot.models import utcnow
 from deskpilot.textfiles import MAX_JSON_DEPTH, UnreadableText, parse_json
 from deskpilot.workspace import Workspace
-from test_intake_server import PAGE_CONTEXT, post, secured, stored, ticket, url  # noqa: F401
+
+from .test_server import PAGE_CONTEXT, post, secured, stored, ticket, url  # noqa: F401
 
 HUGE_INTEGER = "9" * 5000  # over Python's 4,300-digit limit for int()
 DEEP = "[" * 1000 + "]" * 1000

@@ -16,7 +16,8 @@ from deskpilot.config import IntakeSettings, secret_weakness
 from deskpilot.desk import Desk
 from deskpilot.intake.throttle import AuthThrottle
 from deskpilot.models import Author, Status
-from test_intake_server import post, secured, stored, ticket, url  # noqa: F401
+
+from .test_server import post, secured, stored, ticket, url  # noqa: F401
 
 KNOWN = {"email": "dana@example.com", "name": "Dana Reyes", "company": "Acme", "tier": "pro"}
 

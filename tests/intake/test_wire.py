@@ -15,7 +15,8 @@ import pytest
 
 from deskpilot.desk import Desk
 from deskpilot.intake.server import IntakeServer
-from test_intake_server import SECRET, post, secured, stored, ticket, url  # noqa: F401
+
+from .test_server import SECRET, post, secured, stored, ticket, url  # noqa: F401
 
 
 def exchange(base: str, data: bytes, *, timeout: float = 20.0) -> bytes:

@@ -36,7 +36,7 @@ from deskpilot.models import Author, Message, Status, Ticket
 from deskpilot.store import QueueFilter
 from deskpilot.workspace import Workspace
 
-DATA = Path(__file__).parent / "data" / "knowledge"
+DATA = Path(__file__).parents[1] / "data" / "knowledge"
 
 REFUND = """---
 title: Refund policy

@@ -1,4 +1,8 @@
-"""Queue search finds a ticket by its id; the queue filter offers out_of_scope."""
+"""Queue search finds a ticket by its id; the queue filter offers out_of_scope.
+
+(tests/queue/ has no ``__init__.py``: a test package named ``queue`` would shadow the standard
+library's ``queue`` for the whole run.)
+"""
 
 from __future__ import annotations
 

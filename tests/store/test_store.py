@@ -120,7 +120,7 @@ def test_a_real_version_2_workspace_is_upgraded(tmp_path: Path) -> None:
     """tests/data/workspace_schema_v2.sql was dumped from a workspace made by the v2 code."""
     path = tmp_path / "v2.db"
     raw = sqlite3.connect(path)
-    raw.executescript((Path(__file__).parent / "data" / "workspace_schema_v2.sql").read_text())
+    raw.executescript((Path(__file__).parents[1] / "data" / "workspace_schema_v2.sql").read_text())
     raw.close()
     with open_store(sqlite_url(path)) as store:
         assert store.schema_version == SCHEMA_VERSION

@@ -153,7 +153,7 @@ async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
 async def test_a_slow_model_shows_the_local_draft_until_its_own_arrives(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    from test_model_drafter import FakeOpenAI, Reply
+    from copilot.test_model_drafter import FakeOpenAI, Reply
 
     ticket_id = ticket_of_intent(desk, "onboarding")
     with FakeOpenAI(Reply(chunks=["Hi from the model."], before_first=4.0)) as fake:

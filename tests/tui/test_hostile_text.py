@@ -240,7 +240,7 @@ async def test_a_hostile_macro_is_offered_and_used_as_written(
 async def test_a_model_draft_streamed_with_escapes_is_shown_with_stand_ins(
     make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
 ) -> None:
-    from test_model_drafter import FakeOpenAI, ok
+    from copilot.test_model_drafter import FakeOpenAI, ok
 
     chunks = ("Hi \x1b]0;PWNED", "\x07 there\x1b[2J", " [b]done[/b]\u202e.")
     with FakeOpenAI(ok(*chunks)) as fake:
@@ -324,7 +324,7 @@ async def test_team_stats_show_hostile_intents_and_pages_as_written(
 async def test_a_model_error_quoting_hostile_text_is_shown_as_written(
     make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
 ) -> None:
-    from test_model_drafter import FakeOpenAI, failing
+    from copilot.test_model_drafter import FakeOpenAI, failing
 
     with FakeOpenAI(failing(400, hostile("MODELERR"))) as fake:
         hostile_desk.settings.llm.base_url = fake.url

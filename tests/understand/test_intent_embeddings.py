@@ -25,7 +25,7 @@ from deskpilot.understand.datasets import OUT_OF_SCOPE, Example
 from deskpilot.understand.embeddings import EmbeddingsUnavailableError
 from deskpilot.understand.intents import ClassifierError, IntentClassifier
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 if not SHARED.exists():  # a clone outside the workplace: the data sets sit beside it
     SHARED = Path("/work/shared/data")
 needs_shared_data = pytest.mark.skipif(not SHARED.exists(), reason="shared data sets not here")

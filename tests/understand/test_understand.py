@@ -22,7 +22,7 @@ from deskpilot.understand.sentiment import Signal, read_sentiment
 from deskpilot.understand.taxonomy import default_taxonomy_text, load_taxonomy, seed_examples
 from deskpilot.workspace import Workspace
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 if not SHARED.exists():  # a clone outside the workplace: the data sets sit beside it
     SHARED = Path("/work/shared/data")
 needs_shared_data = pytest.mark.skipif(not SHARED.exists(), reason="shared data sets not here")
