@@ -5,11 +5,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import string
+import subprocess
+import sys
+import zipfile
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -389,3 +394,59 @@ def test_every_bug_page_has_a_troubleshooting_article(demo: DemoData) -> None:
         if bug.status != "fixed":
             assert f"`{bug.error_signature}`" in bodies, bug.id
             assert bug.page_url.removeprefix("https://app.acmecloud.com") in bodies, bug.id
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_carries_the_demo_data_and_generates_the_same_demo(
+    tmp_path: Path,
+) -> None:
+    """The data files ship in the wheel (hatch includes the package's non-Python files) and are
+    found through importlib.resources in a plain, non-editable install."""
+    repo = Path(__file__).resolve().parents[2]
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(repo), "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if built.returncode != 0 and "hatchling" in built.stderr:
+        pytest.skip("hatchling cannot be installed here (no package index)")
+    assert built.returncode == 0, built.stderr
+    [wheel] = tmp_path.glob("deskpilot-*.whl")
+    data = repo / "src" / "deskpilot" / "demo" / "data"
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"deskpilot/demo/data/{p.relative_to(data).as_posix()}" for p in data.rglob("*.*")}
+    assert len(expected) > 60 and expected <= shipped, sorted(expected - shipped)
+
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), wheel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr
+    script = (
+        "import json, deskpilot\n"
+        "from deskpilot.demo.generator import generate\n"
+        "demo = generate(tickets=40, seed=3)\n"
+        "articles = [a.slug for a in demo.articles]\n"
+        "bodies = [t.messages[0].body for t in demo.tickets]\n"
+        "crm = [c.model_dump(mode='json') for c in demo.crm]\n"
+        "print(json.dumps([deskpilot.__file__, articles, bodies, crm]))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+    )
+    assert ran.returncode == 0, ran.stderr
+    where, slugs, bodies, crm = json.loads(ran.stdout)
+    assert where.startswith(str(site)), "the installed wheel, not the checkout, was imported"
+    here = generate(tickets=40, seed=3)
+    assert slugs == [a.slug for a in here.articles]
+    assert bodies == [t.messages[0].body for t in here.tickets]
+    assert crm == [c.model_dump(mode="json") for c in here.crm]
