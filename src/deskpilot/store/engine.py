@@ -31,7 +31,7 @@ def open_engine(url: str) -> tuple[Engine, str]:
     desk changes the schema under the others as a side effect of starting.
     """
     url = normalise_url(url)
-    location = describe(url)
+    location = _describe(url)
     if _is_sqlite(url):
         _check_sqlite_file_read_only(url, location)
     engine = _create_engine(url)
@@ -63,7 +63,7 @@ def migrate_database(url: str) -> tuple[int | None, int]:
     migrating at once take turns and the second finds nothing left to do.
     """
     url = normalise_url(url)
-    location = describe(url)
+    location = _describe(url)
     if _is_sqlite(url):
         _check_sqlite_file_read_only(url, location)
     engine = _create_engine(url)
@@ -99,7 +99,7 @@ def normalise_url(url: str) -> str:
 def describe_url(url: str) -> str:
     """The database as messages name it: a SQLite path, or the URL without its password
     (in the user info or in the query, e.g. ``?sslpassword=``)."""
-    return mask_url_secrets(describe(normalise_url(url)))
+    return mask_url_secrets(_describe(normalise_url(url)))
 
 
 def _is_sqlite(url: str) -> bool:
@@ -143,7 +143,7 @@ def _create_engine(url: str) -> Engine:
         return sa.create_engine(url, pool_pre_ping=True)
     except ModuleNotFoundError as error:
         raise StorageError(
-            f"{describe(url)}: the database driver is not installed ({error.name}); "
+            f"{_describe(url)}: the database driver is not installed ({error.name}); "
             "install DeskPilot with PostgreSQL support: pip install 'deskpilot[postgres]'"
         ) from None
 
@@ -169,7 +169,7 @@ def _begin_sqlite(connection: sa.Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def describe(url: str) -> str:
+def _describe(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True).removeprefix("sqlite:///")
 
 
