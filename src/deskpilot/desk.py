@@ -10,12 +10,14 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from deskpilot import snooze as snoozing
 from deskpilot.channels.outbox import DeliveryOutcome, OutboxWorker
 from deskpilot.channels.outbox import log as channel_log
 from deskpilot.channels.sync import ChannelSync, Inbox
@@ -26,6 +28,8 @@ from deskpilot.connectors.models import OutboundReply
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
+from deskpilot.merge import Duplicate, MergeResult, find_duplicates
+from deskpilot.merge import merge as merge_tickets
 from deskpilot.models import (
     OPEN_STATUSES,
     ActionRecord,
@@ -151,7 +155,9 @@ class Desk:
         return self.store.get_ticket(ticket_id)
 
     def mark_read(self, ticket_id: str) -> bool:
-        """The agent has seen the ticket's new messages (opening it does)."""
+        """The agent has seen the ticket's new messages (opening it does); a ticket back from
+        a snooze loses its mark too."""
+        self.store.clear_snooze_mark(ticket_id, self.clock())
         return self.channels.mark_read(ticket_id)
 
     # --- queue views -----------------------------------------------------------------------
@@ -163,17 +169,27 @@ class Desk:
         return resolve_view(name, self.settings, self.agent, self.clock())
 
     def count(self, view: QueueView) -> int:
-        return self.store.count_tickets(view.where)
+        return self.store.count_tickets(self._awake_now(view.where))
 
     def page(self, view: QueueView, offset: int, limit: int) -> list[TicketSummary]:
         return self.store.list_queue(
-            view.where, limit=limit, offset=offset, sort=view.sort, descending=view.descending
+            self._awake_now(view.where),
+            limit=limit,
+            offset=offset,
+            sort=view.sort,
+            descending=view.descending,
         )
 
     def search(self, query: str, view: QueueView) -> QueueView:
         """The view narrowed to tickets matching ``query`` (fuzzy, as the agent types)."""
-        ids = self._queue_search.search(query, replace(view.where, ids=None))
+        ids = self._queue_search.search(query, replace(self._awake_now(view.where), ids=None))
         return view.filtered(ids=frozenset(ids))
+
+    def _awake_now(self, where: QueueFilter) -> QueueFilter:
+        """A view resolved a while ago still lets snoozed tickets back in on time."""
+        if where.awake_at is None:
+            return where
+        return replace(where, awake_at=self.clock())
 
     # --- intake --------------------------------------------------------------------------
 
@@ -680,6 +696,66 @@ class Desk:
             raise DeskPilotError(f"{ticket_id} is already {status.value}; nothing to reopen")
         self.set_status(ticket_id, Status.OPEN)
 
+    # --- snooze and merge ---------------------------------------------------------------------
+
+    def snooze(self, ticket_id: str, when: str | datetime) -> datetime:
+        """Take the ticket out of the views until ``when`` (a time, or words such as ``2h``,
+        ``tomorrow 9:00``, ``monday``); it comes back marked then, or when the customer
+        writes. Returns the time it comes back (UTC)."""
+        now = self.clock()
+        if isinstance(when, datetime):
+            until = when.astimezone(UTC)
+            if until <= now:
+                raise DeskPilotError(f"{until:%Y-%m-%d %H:%M} UTC has passed; name a time ahead")
+        else:
+            until = snoozing.parse_when(when, now, self.team_zone())
+        with self.store.transaction():
+            self.refuse_if_held(ticket_id)
+            snoozing.snooze(self.store, self.audit, ticket_id, until, now)
+        self.release(ticket_id)  # out of the agent's hands until it comes back
+        return until
+
+    def wake(self, ticket_id: str) -> bool:
+        """Bring a snoozed ticket back now; False if it was not snoozed."""
+        with self.store.transaction():
+            return snoozing.wake(self.store, self.audit, ticket_id, self.clock())
+
+    def snoozed(self) -> list[tuple[str, datetime]]:
+        """Tickets asleep now, and when each comes back."""
+        return self.store.snoozed(self.clock())
+
+    def team_zone(self) -> tzinfo:
+        """The time zone wall-clock words ("tomorrow 9:00") mean: the business hours' zone."""
+        hours = self.settings.sla.business_hours
+        return ZoneInfo(hours.timezone) if hours is not None else UTC
+
+    def duplicates(self, ticket_id: str) -> list[Duplicate]:
+        """The customer's other recent tickets that read like this one (merge candidates)."""
+        settings = self.settings.duplicates
+        return find_duplicates(
+            self.store,
+            self.store.get_ticket(ticket_id),
+            days=settings.days,
+            min_similarity=settings.min_similarity,
+        )
+
+    def merge(self, ticket_id: str, into: str) -> MergeResult:
+        """Move ``ticket_id``'s thread into ``into`` and close it with a note and a link; the
+        merge is in both tickets' audit trails."""
+        from deskpilot.knowledge import upsert_ticket
+
+        with self.store.transaction():
+            self.refuse_if_held(ticket_id)
+            self.refuse_if_held(into)
+            result = merge_tickets(
+                self.store, self.audit, ticket_id, into, agent=self.agent, now=self.clock()
+            )
+        self.release(ticket_id)
+        self._queue_search.invalidate()
+        for merged in (result.source, result.target):  # the knowledge reads the new threads
+            upsert_ticket(self.knowledge(), self.store.get_ticket(merged))
+        return result
+
     # --- ownership and flow ------------------------------------------------------------------
     # Who owns a ticket (its assignee) is separate from who works it right now (team mode's
     # claim): sending or taking a ticket makes it the agent's, so "Mine" lists what they
@@ -718,7 +794,7 @@ class Desk:
         # hands out its own.
         workable = statuses & WORKABLE_STATUSES or statuses
         mine = replace(where, statuses=workable, free_for=self.agent, ids=None)
-        ticket = self.claim_next(QueueView("next", "next", mine))
+        ticket = self.claim_next(QueueView("next", "next", self._awake_now(mine)))
         if ticket is None:
             return None
         self.assign(ticket.id, ME, via="next")

@@ -349,6 +349,7 @@ def _register_command_groups() -> None:
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.serve import serve, sync
+    from deskpilot.cli.snooze import merge, snooze
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
@@ -369,6 +370,8 @@ def _register_command_groups() -> None:
     main.add_command(outbox)
     main.add_command(assign)
     main.add_command(next_ticket)
+    main.add_command(snooze)
+    main.add_command(merge)
 
 
 _register_command_groups()

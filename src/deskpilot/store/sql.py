@@ -53,6 +53,8 @@ from deskpilot.models import (
     utcnow,
 )
 from deskpilot.store import migrations, schema
+from deskpilot.store.snooze import SnoozeStore
+from deskpilot.store.surveys import SurveyStore
 from deskpilot.url_secrets import mask_url_secrets
 
 UPDATABLE_TICKET_FIELDS = frozenset(
@@ -90,6 +92,10 @@ class QueueFilter:
     created_before: tuple[tuple[Priority, datetime], ...] | None = None
     ids: frozenset[str] | None = None  # restrict to these (e.g. fuzzy search results)
     tag: str | None = None  # e.g. "autopilot-review"
+    # Snooze: at this moment, leave out tickets still asleep (every saved view sets it) or,
+    # with ``snoozed_only``, show only those.
+    awake_at: datetime | None = None
+    snoozed_only: bool = False
 
 
 SORT_KEYS = (
@@ -319,7 +325,7 @@ def _explain_database_error(location: str, error: sa.exc.DatabaseError) -> str:
     return f"{location}: database error: {detail}"
 
 
-class Store:
+class Store(SnoozeStore, SurveyStore):
     def __init__(self, engine: Engine, location: str) -> None:
         self._engine = engine
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -489,6 +495,7 @@ class Store:
                 t.c.claimed_by,
                 t.c.claimed_until,
                 t.c.unread_since.is_not(None).label("unread"),
+                t.c.snoozed_until,
                 c.c.name.label("customer_name"),
                 c.c.email.label("customer_email"),
                 c.c.tier,
@@ -566,6 +573,8 @@ class Store:
                 .where(schema.tickets.c.id == ticket_id)
                 .values(updated_at=message.at)
             )
+            if message.author is Author.CUSTOMER:
+                self.wake_on_message(connection, ticket_id, message.at)  # snooze.py
             self._notify(connection, ticket_id)
         return _new_id(inserted)
 
@@ -1358,6 +1367,11 @@ def _conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
     if where.tag is not None:
         # Tags are a JSON list; its text holds each tag quoted, on every backend.
         conditions.append(sa.cast(t.c.tags, sa.Text).contains(json.dumps(where.tag)))
+    if where.awake_at is not None:
+        asleep = t.c.snoozed_until > where.awake_at
+        conditions.append(
+            asleep if where.snoozed_only else sa.or_(t.c.snoozed_until.is_(None), sa.not_(asleep))
+        )
     return conditions
 
 
@@ -1437,6 +1451,8 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
         else None,
         "source": ticket.source,
         "external_id": ticket.external_id,
+        "snoozed_until": ticket.snoozed_until,
+        "merged_into": ticket.merged_into,
     }
 
 
