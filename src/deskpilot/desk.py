@@ -26,6 +26,7 @@ from deskpilot.connectors.capabilities import TicketSource
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
+from deskpilot.feedback import surveys
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.merge import Duplicate, MergeResult, find_duplicates
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
     from deskpilot.feedback.csat import CsatSurvey
+    from deskpilot.feedback.surveys import QueuedSurvey
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.queue_watch import QueueWatcher
@@ -586,6 +588,22 @@ class Desk:
 
         return survey(self, ticket_id)
 
+    def queue_due_surveys(self) -> list[QueuedSurvey]:
+        """Put the satisfaction surveys that are due into the outbox, through each ticket's
+        channel (the channel service does, before delivering)."""
+        from deskpilot.feedback.csat import public_base_url
+
+        channel = surveys.SurveyChannel(
+            reply_channel=self._reply_channel,
+            new_message_id=self._new_message_id,
+            outbound_reply=outbound_reply,
+            enqueue=self.channels.enqueue,
+        )
+        base = public_base_url(self.settings.csat, self.settings.intake)
+        return surveys.queue_due(
+            self.store, channel, self.settings.csat, base, audit=self.audit, now=self.clock()
+        )
+
     def answer_csat(self, token: str, score: object, comment: object = None) -> str:
         """A customer's survey answer (``deskpilot serve``, ``/csat/<token>``); returns the
         ticket id. DeskPilotError for a bad score or comment, LookupError for no such survey."""
@@ -682,6 +700,8 @@ class Desk:
             claim = self._hold(ticket_id)
             self.store.update_ticket(ticket_id, status=status)
             self.audit("set_status", ticket_id, {"status": status.value})
+            if status in (Status.SOLVED, Status.CLOSED):  # its CSAT survey goes out later
+                surveys.schedule(self.store, self.settings.csat, ticket_id, self.clock())
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         # A resolved ticket becomes knowledge; a reopened one stops being it.
