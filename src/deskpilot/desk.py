@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
     from deskpilot.feedback.csat import CsatSurvey
+    from deskpilot.feedback.qa_model import ModelQaScorer
     from deskpilot.feedback.surveys import QueuedSurvey
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
@@ -603,6 +604,12 @@ class Desk:
         return surveys.queue_due(
             self.store, channel, self.settings.csat, base, audit=self.audit, now=self.clock()
         )
+
+    def qa_model(self) -> ModelQaScorer | None:
+        """The model QA scorer when an ``[llm]`` endpoint is configured, else None."""
+        from deskpilot.feedback.qa_model import model_scorer
+
+        return model_scorer(self.settings.llm)
 
     def answer_csat(self, token: str, score: object, comment: object = None) -> str:
         """A customer's survey answer (``deskpilot serve``, ``/csat/<token>``); returns the
