@@ -742,6 +742,10 @@ class Desk:
         self.release(ticket_id)  # out of the agent's hands until it comes back
         return until
 
+    def read_when(self, text: str) -> datetime:
+        """What a snooze time in words means now (UTC); DeskPilotError if it cannot be read."""
+        return snoozing.parse_when(text, self.clock(), self.team_zone())
+
     def wake(self, ticket_id: str) -> bool:
         """Bring a snoozed ticket back now; False if it was not snoozed."""
         with self.store.transaction():
