@@ -4,6 +4,7 @@ one thread, audited on both; the commands over them; the v7 -> v8 migration on b
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -278,6 +279,8 @@ def test_snooze_and_merge_commands(cli: Cli) -> None:
     result = cli("snooze", "T-3", "--until", "2h")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("T-3 snoozed until ") and "UTC" in result.output
+    listed = {row["id"] for row in json.loads(cli("queue", "--json").output)}
+    assert "T-3" not in listed and "T-1" in listed  # out of the queue while it sleeps
     result = cli("snooze", "T-3", "--until", "whenever")
     assert result.exit_code == 2 and "cannot read 'whenever' as a time" in result.output
     assert len(result.output.strip().splitlines()) == 1

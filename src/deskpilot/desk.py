@@ -150,9 +150,24 @@ class Desk:
         intent: str | None = None,
         limit: int | None = 100,
         offset: int = 0,
+        awake_only: bool = False,
     ) -> list[TicketSummary]:
-        where = QueueFilter(statuses=statuses, intent=intent)
-        return self.store.list_queue(where, limit=limit, offset=offset)
+        """Tickets in queue order; ``awake_only`` leaves out snoozed ones (as views do)."""
+        return self.store.list_queue(
+            self.queue_filter(statuses=statuses, intent=intent, awake_only=awake_only),
+            limit=limit,
+            offset=offset,
+        )
+
+    def queue_filter(
+        self,
+        *,
+        statuses: frozenset[Status] | None = OPEN_STATUSES,
+        intent: str | None = None,
+        awake_only: bool = False,
+    ) -> QueueFilter:
+        awake_at = self.clock() if awake_only else None
+        return QueueFilter(statuses=statuses, intent=intent, awake_at=awake_at)
 
     def ticket(self, ticket_id: str) -> Ticket:
         return self.store.get_ticket(ticket_id)
