@@ -574,7 +574,9 @@ class Store(SnoozeStore, SurveyStore):
                 .values(updated_at=message.at)
             )
             if message.author is Author.CUSTOMER:
-                self.wake_on_message(connection, ticket_id, message.at)  # snooze.py
+                # Back from a snooze as of the message (a sender's clock ahead of ours must not
+                # keep it asleep): snooze.py.
+                self.wake_on_message(connection, ticket_id, min(message.at, utcnow()))
             self._notify(connection, ticket_id)
         return _new_id(inserted)
 
