@@ -120,6 +120,7 @@ def test_a_snoozed_ticket_leaves_the_views_and_comes_back_marked_on_time(clocked
     assert clocked.count(clocked.view("open")) == 0
     assert clocked.snoozed() == [("T-1", until)]
     assert clocked.next_ticket(clocked.view("open")) is None  # not handed out while asleep
+    assert clocked.claim_next() is None
     (audit,) = [a for a in clocked.store.list_actions("T-1") if a.action == "snooze"]
     assert audit.params == {"until": until.isoformat(), "was": None} and audit.actor == "ada"
 

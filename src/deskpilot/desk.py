@@ -944,11 +944,14 @@ class Desk:
     def claim_next(self, view: QueueView | None = None) -> Ticket | None:
         """ "Give me the next ticket": the first new or open one in queue order (or in
         ``view``'s filter) that nobody holds, claimed for this agent; None when none is left."""
+        now = self.clock()
+        # Snoozed tickets are not handed out until they come back.
+        where = view.where if view else QueueFilter(statuses=WORKABLE_STATUSES)
         claim = self.store.claim_next(
             self.agent,
             lease=self.settings.team.lease,
-            where=view.where if view else None,
-            now=self.clock(),
+            where=replace(where, awake_at=now),
+            now=now,
         )
         if claim is None:
             return None
