@@ -359,3 +359,20 @@ def test_a_version_7_database_migrates_to_8_and_snoozes_and_merges(
             "Charged twice for November"
         ] * 2
         assert store.merged_target("T-2") == "T-1"
+
+
+def test_the_queue_watcher_says_changed_when_a_snoozed_ticket_comes_back(clocked: Desk) -> None:
+    clocked.store.add_tickets(
+        [ticket("T-1", "Invoice", "Where?"), ticket("T-2", "Login", "Locked out", customer=BO)]
+    )
+    clocked.snooze("T-1", "2h")
+    clocked.snooze("T-2", "3h")
+    watcher = clocked.queue_watcher()
+    assert watcher.changed() is False  # nothing written, nobody back yet
+    clocked.clock = lambda: NOW + timedelta(hours=2)
+    assert watcher.changed() is True  # T-1's time came: nothing was written, yet it is back
+    assert watcher.changed() is False
+    clocked.clock = lambda: NOW + timedelta(hours=3, minutes=1)
+    assert watcher.changed() is True  # T-2's
+    assert watcher.changed() is False
+    watcher.close()

@@ -310,12 +310,16 @@ class Desk:
         """Tells a view when tickets arrived or changed, from any process using this store."""
         from deskpilot.queue_watch import NotifyQueueWatcher, PollingQueueWatcher
 
+        inner: QueueWatcher
         if self.store.dialect == "postgresql":
             # Block on NOTIFY for most of each refresh tick: a change that lands in the rest
             # of it waits in the connection and is seen at the next tick's start.
             wait = min(self.settings.team.watch_timeout_seconds, self.settings.tui.refresh_seconds)
-            return NotifyQueueWatcher(self.store, wait * 0.9)
-        return PollingQueueWatcher(self.store)
+            inner = NotifyQueueWatcher(self.store, wait * 0.9)
+        else:
+            inner = PollingQueueWatcher(self.store)
+        # Snoozed tickets come back on time without anything being written.
+        return snoozing.WakingWatcher(inner, self.store, lambda: self.clock())
 
     def queue_changed(self) -> None:
         """The queue changed elsewhere: searches read the tickets afresh."""

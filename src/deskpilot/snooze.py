@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Status, Ticket
+from deskpilot.queue_watch import QueueWatcher
 
 MORNING = time(9, 0)  # "tomorrow", "monday": the start of the working day
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -165,6 +166,34 @@ def wake(store: SnoozeTarget, audit: Audit, ticket_id: str, now: datetime) -> bo
 
 def _iso_or_none(ticket: Ticket) -> str | None:
     return ticket.snoozed_until.isoformat() if ticket.snoozed_until else None
+
+
+class WakeSource(Protocol):
+    def next_wake(self, after: datetime) -> datetime | None: ...
+
+
+class WakingWatcher(QueueWatcher):
+    """A queue watcher that also says "changed" when a snoozed ticket's time comes: nothing is
+    written then, so the store's own change signals stay silent. Asks the store only when
+    something changed or the awaited time has passed."""
+
+    def __init__(
+        self, inner: QueueWatcher, store: WakeSource, clock: Callable[[], datetime]
+    ) -> None:
+        self._inner, self._store, self._clock = inner, store, clock
+        self.blocks = inner.blocks
+        self._due = store.next_wake(clock())
+
+    def changed(self) -> bool:
+        changed = self._inner.changed()
+        now = self._clock()
+        woke = self._due is not None and self._due <= now
+        if changed or woke:
+            self._due = self._store.next_wake(now)
+        return changed or woke
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def describe_snooze(ticket: Ticket, now: datetime) -> str:

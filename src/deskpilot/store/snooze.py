@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -105,6 +105,17 @@ class SnoozeStore:
                 .order_by(t.c.snoozed_until, t.c.id)
             ).all()
         return [(row.id, row.snoozed_until) for row in rows]
+
+    def next_wake(self, after: datetime) -> datetime | None:
+        """When the next snoozed ticket comes back (the soonest snooze ending after ``after``)."""
+        t = schema.tickets
+        with self.reading() as connection:
+            value: datetime | None = connection.execute(
+                sa.select(sa.func.min(t.c.snoozed_until)).where(t.c.snoozed_until > after)
+            ).scalar_one_or_none()
+        if value is not None and value.tzinfo is None:  # min() loses the column's type on SQLite
+            value = value.replace(tzinfo=UTC)
+        return value
 
     # --- merge -------------------------------------------------------------------------------
 
