@@ -42,3 +42,21 @@ async def test_a_follow_up_on_a_merged_duplicate_goes_to_its_target(channel_desk
     assert target.messages[-1].external_id == "<m7@customer.example>"
     source = channel_desk.ticket("T-000002")
     assert source.status is Status.CLOSED and len(source.messages) == 1  # just the merge note
+
+
+def test_a_due_survey_is_queued_once_through_the_tickets_channel(
+    channel_desk: Desk, clock: Clock
+) -> None:
+    channel_desk.store.add_tickets([fake_ticket(1), fake_ticket(2, source="")])
+    channel_desk.solve("T-000001")
+    channel_desk.solve("T-000002")  # no channel: no survey, said so
+    assert channel_desk.queue_due_surveys() == []  # the delay has not passed
+    clock.advance(minutes=60)
+    queued = {q.ticket_id: q for q in channel_desk.queue_due_surveys()}
+    assert queued["T-000001"].connector == "fake" and queued["T-000002"].connector is None
+    assert queued["T-000002"].skipped == "the ticket has no channel to send through"
+    (entry,) = channel_desk.outbox()
+    assert (entry.ticket_id, entry.connector) == ("T-000001", "fake")
+    assert "/csat/" in entry.reply.body and entry.reply.to_email == "customer1@example.com"
+    assert channel_desk.queue_due_surveys() == []
+    assert len(channel_desk.outbox()) == 1
