@@ -290,6 +290,9 @@ def test_snooze_and_merge_commands(cli: Cli) -> None:
     assert "Merged T-2 into T-1: 1 message moved; T-2 is closed" in result.output
     result = cli("merge", "T-4", "--into", "T-1")
     assert result.exit_code == 2 and "different customers" in result.output
+    shown = json.loads(cli("show", "T-2", "--json").output)
+    assert shown["merged_into"] == "T-1" and shown["status"] == "closed"
+    assert "snoozed until" in cli("show", "T-3").output
     with Desk.open(Workspace.existing(cli.workspace_dir)) as desk:
         assert desk.ticket("T-2").merged_into == "T-1"
         assert desk.ticket("T-3").snoozed_until is not None
