@@ -386,7 +386,16 @@ def test_a_merged_duplicate_gets_no_qa_score_of_its_own(clocked: Desk) -> None:
 
     add_pair(clocked)
     clocked.send_reply("T-1", "Hi Ann, refunded.")
+    clocked.solve("T-2")
+    assert score_solved(clocked) == 1  # T-2 on its own, for now
     clocked.merge("T-2", into="T-1")
     clocked.solve("T-1")
     assert score_solved(clocked) == 1  # T-2 is closed too, but its thread lives in T-1
     assert [s.ticket_id for s in clocked.store.qa_scores()] == ["T-1"]
+
+
+def test_a_merged_duplicate_is_not_a_conversation_of_its_own_in_the_stats(clocked: Desk) -> None:
+    add_pair(clocked)
+    before = {f.id for f in clocked.store.ticket_facts()}
+    clocked.merge("T-2", into="T-1")
+    assert {f.id for f in clocked.store.ticket_facts()} == before - {"T-2"}

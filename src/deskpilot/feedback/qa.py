@@ -196,12 +196,8 @@ def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
     for reply in replies:
         by_ticket[reply.ticket_id].append(reply)
     now = desk.clock()
-    merged = set()
-    for fact in facts:
+    for fact in facts:  # (merged duplicates are not among them: their thread is the target's)
         ticket = store.get_ticket(fact.id)
-        if ticket.merged_into:  # a duplicate: its conversation is scored on the target
-            merged.add(fact.id)
-            continue
         mine = actions.get(fact.id, [])
         agent = solver(fact, by_ticket.get(fact.id, []), mine)
         store.save_qa_score(
@@ -211,8 +207,8 @@ def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
             )
         )  # fmt: skip
     if model is not None:
-        _ask_model(desk, model, [f for f in for_model if f.id not in merged], actions, by_ticket)
-    return len(facts) - len(merged)
+        _ask_model(desk, model, for_model, actions, by_ticket)
+    return len(facts)
 
 
 def _ask_model(

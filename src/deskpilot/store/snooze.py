@@ -213,6 +213,9 @@ class SnoozeStore:
                 .where(schema.outbox.c.ticket_id == source_id)
                 .values(ticket_id=target_id)
             )
+            # Its conversation is scored on the target from now on.
+            q = schema.qa_scores
+            connection.execute(q.delete().where(q.c.ticket_id == source_id))
             connection.execute(
                 t.update()
                 .where(t.c.id == source_id)
