@@ -27,6 +27,7 @@ from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.feedback import surveys
+from deskpilot.feedback.csat import public_base_url
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.merge import Duplicate, MergeResult, find_duplicates
@@ -611,8 +612,6 @@ class Desk:
     def queue_due_surveys(self) -> list[QueuedSurvey]:
         """Put the satisfaction surveys that are due into the outbox, through each ticket's
         channel (the channel service does, before delivering)."""
-        from deskpilot.feedback.csat import public_base_url
-
         channel = surveys.SurveyChannel(
             reply_channel=self._reply_channel,
             new_message_id=self._new_message_id,
@@ -626,6 +625,7 @@ class Desk:
 
     def qa_model(self) -> ModelQaScorer | None:
         """The model QA scorer when an ``[llm]`` endpoint is configured, else None."""
+        # Imported here for start-up time: the prompt's redaction loads its detectors.
         from deskpilot.feedback.qa_model import model_scorer
 
         return model_scorer(self.settings.llm)
@@ -792,7 +792,7 @@ class Desk:
     def merge(self, ticket_id: str, into: str) -> MergeResult:
         """Move ``ticket_id``'s thread into ``into`` and close it with a note and a link; the
         merge is in both tickets' audit trails."""
-        from deskpilot.knowledge import upsert_ticket
+        from deskpilot.knowledge import upsert_ticket  # start-up time: tantivy loads with it
 
         with self.store.transaction():
             self.refuse_if_held(ticket_id)
