@@ -254,13 +254,21 @@ class CsatSettings(Section):
     ``deskpilot serve`` at ``/csat/<token>``."""
 
     enabled: bool = True
-    # How long after solving the survey goes out, and the channels it never goes out on:
-    # read by the outbox once surveys are sent through the ticket's channel.
+    # How long after solving the survey goes out through the ticket's channel (the outbox of
+    # `deskpilot serve`), and the channels it never goes out on (a ticket channel such as
+    # "chat", or a connector name such as "zendesk").
     delay_minutes: int = Field(60, ge=0)
     off_channels: list[str] = Field(default_factory=list)
     # Where customers reach `deskpilot serve`, e.g. "https://support.example.com"; None: the
     # [intake] host and port.
     base_url: str | None = None
+
+
+class DuplicateSettings(Section):
+    """Duplicate detection: the same customer, similar text, within ``days``."""
+
+    days: int = Field(7, ge=0)
+    min_similarity: float = Field(0.75, ge=0, le=1)
 
 
 class ActionSettings(Section):
@@ -301,6 +309,7 @@ class ViewSettings(Section):
     unassigned: bool = False
     breaching: bool = False  # only tickets past or near their SLA target
     tag: str | None = None  # only tickets with this tag, e.g. "autopilot-review"
+    snoozed: bool = False  # only snoozed tickets (every other view leaves them out)
     sort: str = "priority"  # a queue column; prefix with "-" for descending
 
 
@@ -440,6 +449,7 @@ class Settings(BaseSettings):
     actions: ActionSettings = Field(default_factory=ActionSettings)
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
     csat: CsatSettings = Field(default_factory=CsatSettings)
+    duplicates: DuplicateSettings = Field(default_factory=DuplicateSettings)
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
     triage: TriageSettings = Field(default_factory=TriageSettings)
     tui: TuiSettings = Field(default_factory=TuiSettings)
@@ -711,7 +721,7 @@ read_timeout_seconds = 10.0   # a body not in full within this is refused (408)
 
 [csat]                  # a one-click satisfaction survey for each solved ticket
 enabled = true
-delay_minutes = 60      # after solving (sent through the ticket's channel once it can)
+delay_minutes = 60      # after solving, sent through the ticket's channel by deskpilot serve
 off_channels = []       # e.g. ["chat"]
 # base_url = "https://support.example.com"   # where customers reach deskpilot serve
 
@@ -741,6 +751,13 @@ after_send = "next"        # after send, close or escalate: next ticket, "queue"
 # title = "Breaching SLA"
 # breaching = true
 # sort = "age"
+# [views.snoozed]       # snoozed tickets are in no other view until they come back
+# title = "Snoozed"
+# snoozed = true
+
+[duplicates]            # the ticket screen suggests merging a customer's near-identical tickets
+days = 7                # ...created within this many days of each other
+min_similarity = 0.75   # 0-1: how alike subject and first message must be
 
 [feedback]              # every edit of a draft is a training signal
 learn = true            # sent replies become exemplars; intent corrections retrain

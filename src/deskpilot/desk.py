@@ -10,9 +10,10 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -24,6 +25,8 @@ from deskpilot.connectors.capabilities import TicketSource
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
+from deskpilot.feedback import surveys
+from deskpilot.feedback.csat import public_base_url
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.models import (
@@ -45,6 +48,9 @@ from deskpilot.models import (
     TriageRecord,
     utcnow,
 )
+from deskpilot.queue import snooze as snoozing
+from deskpilot.queue.merge import Duplicate, MergeResult, find_duplicates
+from deskpilot.queue.merge import merge as merge_tickets
 from deskpilot.queue.search import QueueSearch
 from deskpilot.queue.views import ME, QueueView, resolve_view
 from deskpilot.store import QueueFilter, Store
@@ -59,6 +65,8 @@ if TYPE_CHECKING:
     from deskpilot.copilot.model_drafter import ModelDrafter
     from deskpilot.feedback.capture import EditCapture
     from deskpilot.feedback.csat import CsatSurvey
+    from deskpilot.feedback.qa_model import ModelQaScorer
+    from deskpilot.feedback.surveys import QueuedSurvey
     from deskpilot.intake.records import TicketRecord
     from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.queue.watch import QueueWatcher
@@ -143,15 +151,32 @@ class Desk:
         intent: str | None = None,
         limit: int | None = 100,
         offset: int = 0,
+        awake_only: bool = False,
     ) -> list[TicketSummary]:
-        where = QueueFilter(statuses=statuses, intent=intent)
-        return self.store.list_queue(where, limit=limit, offset=offset)
+        """Tickets in queue order; ``awake_only`` leaves out snoozed ones (as views do)."""
+        return self.store.list_queue(
+            self.queue_filter(statuses=statuses, intent=intent, awake_only=awake_only),
+            limit=limit,
+            offset=offset,
+        )
+
+    def queue_filter(
+        self,
+        *,
+        statuses: frozenset[Status] | None = OPEN_STATUSES,
+        intent: str | None = None,
+        awake_only: bool = False,
+    ) -> QueueFilter:
+        awake_at = self.clock() if awake_only else None
+        return QueueFilter(statuses=statuses, intent=intent, awake_at=awake_at)
 
     def ticket(self, ticket_id: str) -> Ticket:
         return self.store.get_ticket(ticket_id)
 
     def mark_read(self, ticket_id: str) -> bool:
-        """The agent has seen the ticket's new messages (opening it does)."""
+        """The agent has seen the ticket's new messages (opening it does); a ticket back from
+        a snooze loses its mark too."""
+        self.store.clear_snooze_mark(ticket_id, self.clock())
         return self.channels.mark_read(ticket_id)
 
     # --- queue views -----------------------------------------------------------------------
@@ -163,17 +188,27 @@ class Desk:
         return resolve_view(name, self.settings, self.agent, self.clock())
 
     def count(self, view: QueueView) -> int:
-        return self.store.count_tickets(view.where)
+        return self.store.count_tickets(self._awake_now(view.where))
 
     def page(self, view: QueueView, offset: int, limit: int) -> list[TicketSummary]:
         return self.store.list_queue(
-            view.where, limit=limit, offset=offset, sort=view.sort, descending=view.descending
+            self._awake_now(view.where),
+            limit=limit,
+            offset=offset,
+            sort=view.sort,
+            descending=view.descending,
         )
 
     def search(self, query: str, view: QueueView) -> QueueView:
         """The view narrowed to tickets matching ``query`` (fuzzy, as the agent types)."""
-        ids = self._queue_search.search(query, replace(view.where, ids=None))
+        ids = self._queue_search.search(query, replace(self._awake_now(view.where), ids=None))
         return view.filtered(ids=frozenset(ids))
+
+    def _awake_now(self, where: QueueFilter) -> QueueFilter:
+        """A view resolved a while ago still lets snoozed tickets back in on time."""
+        if where.awake_at is None:
+            return where
+        return replace(where, awake_at=self.clock())
 
     # --- intake --------------------------------------------------------------------------
 
@@ -276,12 +311,16 @@ class Desk:
         """Tells a view when tickets arrived or changed, from any process using this store."""
         from deskpilot.queue.watch import NotifyQueueWatcher, PollingQueueWatcher
 
+        inner: QueueWatcher
         if self.store.dialect == "postgresql":
             # Block on NOTIFY for most of each refresh tick: a change that lands in the rest
             # of it waits in the connection and is seen at the next tick's start.
             wait = min(self.settings.team.watch_timeout_seconds, self.settings.tui.refresh_seconds)
-            return NotifyQueueWatcher(self.store, wait * 0.9)
-        return PollingQueueWatcher(self.store)
+            inner = NotifyQueueWatcher(self.store, wait * 0.9)
+        else:
+            inner = PollingQueueWatcher(self.store)
+        # Snoozed tickets come back on time without anything being written.
+        return snoozing.WakingWatcher(inner, self.store, lambda: self.clock())
 
     def queue_changed(self) -> None:
         """The queue changed elsewhere: searches read the tickets afresh."""
@@ -570,6 +609,27 @@ class Desk:
 
         return survey(self, ticket_id)
 
+    def queue_due_surveys(self) -> list[QueuedSurvey]:
+        """Put the satisfaction surveys that are due into the outbox, through each ticket's
+        channel (the channel service does, before delivering)."""
+        channel = surveys.SurveyChannel(
+            reply_channel=self._reply_channel,
+            new_message_id=self._new_message_id,
+            outbound_reply=outbound_reply,
+            enqueue=self.channels.enqueue,
+        )
+        base = public_base_url(self.settings.csat, self.settings.intake)
+        return surveys.queue_due(
+            self.store, channel, self.settings.csat, base, audit=self.audit, now=self.clock()
+        )
+
+    def qa_model(self) -> ModelQaScorer | None:
+        """The model QA scorer when an ``[llm]`` endpoint is configured, else None."""
+        # Imported here for start-up time: the prompt's redaction loads its detectors.
+        from deskpilot.feedback.qa_model import model_scorer
+
+        return model_scorer(self.settings.llm)
+
     def answer_csat(self, token: str, score: object, comment: object = None) -> str:
         """A customer's survey answer (``deskpilot serve``, ``/csat/<token>``); returns the
         ticket id. DeskPilotError for a bad score or comment, LookupError for no such survey."""
@@ -666,6 +726,8 @@ class Desk:
             claim = self._hold(ticket_id)
             self.store.update_ticket(ticket_id, status=status)
             self.audit("set_status", ticket_id, {"status": status.value})
+            if status in (Status.SOLVED, Status.CLOSED):  # its CSAT survey goes out later
+                surveys.schedule(self.store, self.settings.csat, ticket_id, self.clock())
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         # A resolved ticket becomes knowledge; a reopened one stops being it.
@@ -679,6 +741,70 @@ class Desk:
         if status in WORKABLE_STATUSES:
             raise DeskPilotError(f"{ticket_id} is already {status.value}; nothing to reopen")
         self.set_status(ticket_id, Status.OPEN)
+
+    # --- snooze and merge ---------------------------------------------------------------------
+
+    def snooze(self, ticket_id: str, when: str | datetime) -> datetime:
+        """Take the ticket out of the views until ``when`` (a time, or words such as ``2h``,
+        ``tomorrow 9:00``, ``monday``); it comes back marked then, or when the customer
+        writes. Returns the time it comes back (UTC)."""
+        now = self.clock()
+        if isinstance(when, datetime):
+            until = when.astimezone(UTC)
+            if until <= now:
+                raise DeskPilotError(f"{until:%Y-%m-%d %H:%M} UTC has passed; name a time ahead")
+        else:
+            until = snoozing.parse_when(when, now, self.team_zone())
+        with self.store.transaction():
+            self.refuse_if_held(ticket_id)
+            snoozing.snooze(self.store, self.audit, ticket_id, until, now)
+        self.release(ticket_id)  # out of the agent's hands until it comes back
+        return until
+
+    def read_when(self, text: str) -> datetime:
+        """What a snooze time in words means now (UTC); DeskPilotError if it cannot be read."""
+        return snoozing.parse_when(text, self.clock(), self.team_zone())
+
+    def wake(self, ticket_id: str) -> bool:
+        """Bring a snoozed ticket back now; False if it was not snoozed."""
+        with self.store.transaction():
+            return snoozing.wake(self.store, self.audit, ticket_id, self.clock())
+
+    def snoozed(self) -> list[tuple[str, datetime]]:
+        """Tickets asleep now, and when each comes back."""
+        return self.store.snoozed(self.clock())
+
+    def team_zone(self) -> tzinfo:
+        """The time zone wall-clock words ("tomorrow 9:00") mean: the business hours' zone."""
+        hours = self.settings.sla.business_hours
+        return ZoneInfo(hours.timezone) if hours is not None else UTC
+
+    def duplicates(self, ticket_id: str) -> list[Duplicate]:
+        """The customer's other recent tickets that read like this one (merge candidates)."""
+        settings = self.settings.duplicates
+        return find_duplicates(
+            self.store,
+            self.store.get_ticket(ticket_id),
+            days=settings.days,
+            min_similarity=settings.min_similarity,
+        )
+
+    def merge(self, ticket_id: str, into: str) -> MergeResult:
+        """Move ``ticket_id``'s thread into ``into`` and close it with a note and a link; the
+        merge is in both tickets' audit trails."""
+        from deskpilot.knowledge import upsert_ticket  # start-up time: tantivy loads with it
+
+        with self.store.transaction():
+            self.refuse_if_held(ticket_id)
+            self.refuse_if_held(into)
+            result = merge_tickets(
+                self.store, self.audit, ticket_id, into, agent=self.agent, now=self.clock()
+            )
+        self.release(ticket_id)
+        self._queue_search.invalidate()
+        for merged in (result.source, result.target):  # the knowledge reads the new threads
+            upsert_ticket(self.knowledge(), self.store.get_ticket(merged))
+        return result
 
     # --- ownership and flow ------------------------------------------------------------------
     # Who owns a ticket (its assignee) is separate from who works it right now (team mode's
@@ -718,7 +844,7 @@ class Desk:
         # hands out its own.
         workable = statuses & WORKABLE_STATUSES or statuses
         mine = replace(where, statuses=workable, free_for=self.agent, ids=None)
-        ticket = self.claim_next(QueueView("next", "next", mine))
+        ticket = self.claim_next(QueueView("next", "next", self._awake_now(mine)))
         if ticket is None:
             return None
         self.assign(ticket.id, ME, via="next")
@@ -822,11 +948,14 @@ class Desk:
     def claim_next(self, view: QueueView | None = None) -> Ticket | None:
         """ "Give me the next ticket": the first new or open one in queue order (or in
         ``view``'s filter) that nobody holds, claimed for this agent; None when none is left."""
+        now = self.clock()
+        # Snoozed tickets are not handed out until they come back.
+        where = view.where if view else QueueFilter(statuses=WORKABLE_STATUSES)
         claim = self.store.claim_next(
             self.agent,
             lease=self.settings.team.lease,
-            where=view.where if view else None,
-            now=self.clock(),
+            where=replace(where, awake_at=now),
+            now=now,
         )
         if claim is None:
             return None

@@ -187,6 +187,10 @@ class Ticket(Model):
     assignee: str | None = None
     csat: int | None = Field(default=None, ge=1, le=5)
     page_context: PageContext | None = None
+    # Snoozed: out of the open views until then; a time in the past means it came back (on
+    # time or because the customer wrote) and no agent has opened it since.
+    snoozed_until: datetime | None = None
+    merged_into: str | None = None  # a duplicate merged into that ticket (its thread is there)
 
     @model_validator(mode="after")
     def _labelled_intent_has_a_source(self) -> Ticket:
@@ -430,6 +434,11 @@ class TicketSummary(Model):
     claimed_until: datetime | None = None
     # A customer message arrived through a channel that no agent has opened the ticket for.
     unread: bool = False
+    snoozed_until: datetime | None = None  # in the past: back from a snooze, not yet opened
+
+    def back_from_snooze(self, now: datetime) -> bool:
+        """The ticket was snoozed and has come back (its time came, or the customer wrote)."""
+        return self.snoozed_until is not None and self.snoozed_until <= now
 
     def handled_by_other(self, agent: str, now: datetime) -> str | None:
         """The other agent holding a live claim on this ticket, if any."""

@@ -247,7 +247,8 @@ def test_the_desks_queue_watcher_sees_another_desks_claim(desk_for: DeskFor) -> 
     watcher = ada.queue_watcher()
     try:
         expected = "Notify" if ada.store.dialect == "postgresql" else "Polling"
-        assert type(watcher).__name__ == f"{expected}QueueWatcher"
+        # The desk wraps the store's watcher so a snooze coming due also counts as a change.
+        assert type(getattr(watcher, "_inner", watcher)).__name__ == f"{expected}QueueWatcher"
         assert watcher.changed() is False
         bo.claim("T-003")
         assert watcher.changed() is True

@@ -35,6 +35,8 @@ SCREENS = {
     "status": ("enter", "s"),
     "assign": ("A",),
     "close-confirm": ("enter", "c"),
+    "snooze": ("enter", "z"),
+    "merge": ("enter", "M"),
 }
 # Dialogs that an action's worker waits on: wait for the dialog, not for the worker.
 AWAITED_DIALOGS = {"refund", "bug", "reset-password", "account-setting", "status"}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from deskpilot.channels.outbox import DeliveryOutcome
 from deskpilot.channels.sync import SyncReport
+from deskpilot.feedback.surveys import QueuedSurvey
 from deskpilot.store.channels import ChannelStore, DeliveryState
 from deskpilot.terminal_text import visible
 
@@ -33,6 +34,7 @@ log = logging.getLogger("deskpilot.channels")
 class RoundReport:
     syncs: list[SyncReport] = field(default_factory=list)
     deliveries: list[DeliveryOutcome] = field(default_factory=list)
+    surveys: list[QueuedSurvey] = field(default_factory=list)  # CSAT surveys put in the outbox
 
 
 class ChannelService:
@@ -63,6 +65,7 @@ class ChannelService:
                     break
                 report.syncs.append(await self._sync.sync(name, source))
         if self._outbound and not stopping():
+            report.surveys = await asyncio.to_thread(self._desk.queue_due_surveys)
             report.deliveries = await self._worker.deliver_due(stop=stopping)
         return report
 
@@ -76,6 +79,7 @@ class ChannelService:
                     next_sync = time.monotonic() + settings.sync_seconds
                     await self._guarded("sync", self._sync_all(stop))
                 if self._outbound:
+                    await self._guarded("surveys", asyncio.to_thread(self._desk.queue_due_surveys))
                     await self._guarded("delivery", self._worker.deliver_due(stop=stop.is_set))
                 await _sleep(stop, settings.deliver_seconds if self._outbound else 1.0)
         finally:

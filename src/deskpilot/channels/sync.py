@@ -201,6 +201,7 @@ class Inbox:
     def _follow_up(
         self, connector: str, ticket_id: str, inbound: InboundMessage, report: SyncReport
     ) -> None:
+        ticket_id = self._store.merged_target(ticket_id)  # a merged duplicate: its target
         message = self._message(connector, ticket_id, inbound)
         self._store.append_message(ticket_id, message, connector=connector)
         report.follow_ups.append(ticket_id)

@@ -27,7 +27,6 @@ from deskpilot.config import render_toml
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import OPEN_STATUSES, Status, TicketSummary
-from deskpilot.store import QueueFilter
 from deskpilot.workspace import (
     Workspace,
     default_workspace_dir,
@@ -244,9 +243,11 @@ def queue(context: Context, as_json: bool, status: str, intent: str | None, limi
     else:
         statuses = frozenset({Status(status)})
     with Desk.open(context.existing_workspace()) as desk:
-        rows = desk.queue(statuses=statuses, intent=intent, limit=limit or None)
+        # Snoozed tickets are out of the queue until they come back (deskpilot snooze).
+        where = desk.queue_filter(statuses=statuses, intent=intent, awake_only=True)
+        rows = desk.queue(statuses=statuses, intent=intent, limit=limit or None, awake_only=True)
         stopped = bool(limit) and len(rows) == limit
-        total = desk.store.count_tickets(QueueFilter(statuses=statuses, intent=intent))
+        total = desk.store.count_tickets(where)
     if as_json:
         click.echo(json.dumps([_summary_json(row) for row in rows], indent=2))
     else:
@@ -348,6 +349,7 @@ def _register_command_groups() -> None:
     from deskpilot.cli.kb import kb
     from deskpilot.cli.plugins import plugins
     from deskpilot.cli.serve import serve, sync
+    from deskpilot.cli.snooze import merge, snooze
     from deskpilot.cli.understand import intents, triage
 
     main.add_command(triage)
@@ -368,6 +370,8 @@ def _register_command_groups() -> None:
     main.add_command(outbox)
     main.add_command(assign)
     main.add_command(next_ticket)
+    main.add_command(snooze)
+    main.add_command(merge)
 
 
 _register_command_groups()

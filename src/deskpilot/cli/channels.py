@@ -160,6 +160,8 @@ def ticket_json(ticket: Ticket, deliveries: dict[str, OutboxEntry], unread: bool
         "external_id": ticket.external_id,
         "intent": ticket.intent,
         "unread": unread,
+        "snoozed_until": ticket.snoozed_until.isoformat() if ticket.snoozed_until else None,
+        "merged_into": ticket.merged_into,
         "customer": (
             {"id": customer.id, "email": customer.email, "name": customer.name}
             if customer
@@ -212,6 +214,12 @@ def _print_ticket(ticket: Ticket, deliveries: dict[str, OutboxEntry], unread: bo
         + (f" via {ticket.source}" if ticket.source else "")
         + f" · {visible(who, one_line=True)}"
         + (" · unread" if unread else "")
+        + (
+            f" · snoozed until {ticket.snoozed_until:%Y-%m-%d %H:%M} UTC"
+            if ticket.snoozed_until
+            else ""
+        )
+        + (f" · merged into {ticket.merged_into}" if ticket.merged_into else "")
     )
     for message in ticket.messages:
         name = message.author_name or message.author.value

@@ -439,7 +439,7 @@ def qa_command(context: Context, worst: int, as_json: bool) -> None:
     from deskpilot.feedback.qa import CRITERIA, qa_report, score_solved
 
     with Desk.open(context.existing_workspace()) as desk:
-        score_solved(desk)
+        score_solved(desk, desk.qa_model())  # the model's opinion too, with an [llm] endpoint
         report = qa_report(
             desk.store.qa_scores(), per_agent=desk.settings.can_see_per_agent_stats(), worst=worst
         )
@@ -465,6 +465,8 @@ def qa_command(context: Context, worst: int, as_json: bool) -> None:
         click.echo(shown(line, one_line=True))
         for reason in score.reasons:
             click.echo(shown(f"      {reason}", one_line=True))
+        if score.reasoning:
+            click.echo(shown(f"      {score.scorer}: {score.reasoning}", one_line=True))
 
 
 # --- export ----------------------------------------------------------------------------------

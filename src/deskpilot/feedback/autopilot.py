@@ -226,7 +226,9 @@ async def run_once(desk: Desk) -> Run:
     settings = desk.settings.automation
     sent: list[str] = []
     held: list[tuple[str, list[str]]] = []
-    for summary in desk.queue(statuses=frozenset({Status.NEW, Status.OPEN}), limit=None):
+    # A snoozed ticket waits for the agent who snoozed it, not for the autopilot.
+    workable = frozenset({Status.NEW, Status.OPEN})
+    for summary in desk.queue(statuses=workable, limit=None, awake_only=True):
         if summary.intent not in qualifying:
             continue
         triage = desk.store.get_triage(summary.id)

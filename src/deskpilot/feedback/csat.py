@@ -4,8 +4,8 @@ Each solved ticket gets an unguessable token (one per ticket, kept). The survey 
 ``<base>/csat/<token>?score=1`` to ``5``: one click answers, and ``deskpilot serve`` records
 the score on the ticket (``Ticket.csat``, so every statistic counts it) with an optional
 comment posted to the same address. The answer is audited and the comment goes on the ticket
-as an internal note. Sending the survey through the ticket's channel is the outbox's job once
-the channel layer is in: ``Desk.csat_survey`` produces the text and links to queue.
+as an internal note. ``feedback/surveys.py`` sends the survey through the ticket's channel,
+``[csat] delay_minutes`` after the ticket is solved, with the text and links made here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from deskpilot.config import CsatSettings, IntakeSettings
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Author, Message, Status
 
@@ -40,10 +41,13 @@ class CsatSurvey:
 
 
 def base_url(desk: Desk) -> str:
-    configured = desk.settings.csat.base_url
-    if configured:
-        return configured.rstrip("/")
-    intake = desk.settings.intake
+    return public_base_url(desk.settings.csat, desk.settings.intake)
+
+
+def public_base_url(csat: CsatSettings, intake: IntakeSettings) -> str:
+    """Where customers reach ``deskpilot serve``: ``[csat] base_url``, else [intake]'s."""
+    if csat.base_url:
+        return csat.base_url.rstrip("/")
     return f"http://{intake.host}:{intake.port}"
 
 
@@ -54,12 +58,23 @@ def survey(desk: Desk, ticket_id: str) -> CsatSurvey:
         raise DeskPilotError(f"{ticket_id} is {ticket.status.value}: surveys go to solved tickets")
     if not desk.settings.csat.enabled:
         raise DeskPilotError("satisfaction surveys are off ([csat] enabled = false)")
-    token = desk.store.csat_token(ticket_id, secrets.token_urlsafe(24), desk.clock())
-    url = f"{base_url(desk)}{PATH}{token}"
+    token = desk.store.csat_token(ticket_id, new_token(), desk.clock())
+    url = survey_url(base_url(desk), token)
+    return CsatSurvey(ticket_id, token, url, survey_text(ticket.subject, url))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def survey_url(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}{PATH}{token}"
+
+
+def survey_text(subject: str, url: str) -> str:
+    """What the customer receives: the five one-click links, best first."""
     links = "\n".join(f"  {n} ({LABELS[n]}): {url}?score={n}" for n in range(5, 0, -1))
-    return CsatSurvey(
-        ticket_id, token, url, SURVEY_TEXT.format(subject=ticket.subject, links=links)
-    )
+    return SURVEY_TEXT.format(subject=subject, links=links)
 
 
 def answer(desk: Desk, token: str, score: object, comment: object = None) -> str:

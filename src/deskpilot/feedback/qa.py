@@ -16,13 +16,15 @@ points each, 100 in all; each starts full and loses points for what the thread s
   than three replies to get there costs 5.
 
 Scores are computed locally, from the thread, the triage and the audit trail, so every
-workspace has them; a model scorer (``[llm]``) is not wired yet: ``QaScore.scorer`` and
-``reasoning`` keep room for it. A ticket is scored once after it is solved and again if it
-changes (it was reopened and solved again).
+workspace has them. With an ``[llm]`` endpoint, the model scores them too (``qa_model.py``):
+a few locally scored tickets per run get the model's score and reasoning in place of the local
+one, newest first; a failed model answer leaves the local score. A ticket is scored once after
+it is solved and again if it changes (it was reopened and solved again).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
 from collections import defaultdict
@@ -33,11 +35,17 @@ from deskpilot.copilot.action_claims import review_draft
 from deskpilot.feedback.stats import AUTOPILOT
 from deskpilot.feedback.work import RESOLVED, status_of
 from deskpilot.models import ActionRecord, Author, QaScore, Sentiment, Ticket
+from deskpilot.terminal_text import visible
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from deskpilot.desk import Desk
+    from deskpilot.feedback.qa_model import ModelQaScorer
+    from deskpilot.store import ReplyFact, TicketFacts
+
+log = logging.getLogger("deskpilot.qa")
+MODEL_BATCH = 20  # tickets the model scores per run at most
 
 CRITERIA = ("answered", "accuracy", "tone", "policy", "resolution")
 FULL = 20
@@ -157,20 +165,26 @@ def _reopened(ticket: Ticket, actions: list[ActionRecord]) -> bool:
     return False
 
 
-def score_solved(desk: Desk) -> int:
-    """Score every solved ticket not scored since it last changed; returns how many."""
+def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
+    """Score every solved ticket not scored since it last changed; returns how many. With a
+    ``model`` scorer, up to ``MODEL_BATCH`` locally scored tickets are also asked of it."""
     from deskpilot.feedback.work import solver
     from deskpilot.models import Status
 
     store = desk.store
-    scored = {s.ticket_id: s.scored_at for s in store.qa_scores()}
-    facts = [
-        t
-        for t in store.ticket_facts()
-        if t.status in {Status.SOLVED, Status.CLOSED}
-        and (t.id not in scored or scored[t.id] < t.updated_at)
-    ]
-    if not facts:
+    earlier = {s.ticket_id: s for s in store.qa_scores()}
+    scored = {ticket_id: s.scored_at for ticket_id, s in earlier.items()}
+    solved = [f for f in store.ticket_facts() if f.status in {Status.SOLVED, Status.CLOSED}]
+    facts = [t for t in solved if t.id not in scored or scored[t.id] < t.updated_at]
+    fresh = {t.id for t in facts}
+    # Locally scored tickets for the model, newest first: a few per run, so a report never
+    # waits on hundreds of model calls, and every ticket gets its turn.
+    for_model = [
+        f
+        for f in sorted(solved, key=lambda f: (f.updated_at, f.id), reverse=True)
+        if f.id in fresh or earlier[f.id].scorer == "local"
+    ][:MODEL_BATCH] if model is not None else []  # fmt: skip
+    if not facts and not for_model:
         return 0
     human_only = frozenset(desk.settings.triage.human_only_intents)
     actions: dict[str, list[ActionRecord]] = defaultdict(list)
@@ -182,7 +196,7 @@ def score_solved(desk: Desk) -> int:
     for reply in replies:
         by_ticket[reply.ticket_id].append(reply)
     now = desk.clock()
-    for fact in facts:
+    for fact in facts:  # (merged duplicates are not among them: their thread is the target's)
         ticket = store.get_ticket(fact.id)
         mine = actions.get(fact.id, [])
         agent = solver(fact, by_ticket.get(fact.id, []), mine)
@@ -192,7 +206,37 @@ def score_solved(desk: Desk) -> int:
                 agent=agent, now=now,
             )
         )  # fmt: skip
+    if model is not None:
+        _ask_model(desk, model, for_model, actions, by_ticket)
     return len(facts)
+
+
+def _ask_model(
+    desk: Desk,
+    model: ModelQaScorer,
+    facts: list[TicketFacts],
+    actions: dict[str, list[ActionRecord]],
+    replies: dict[str, list[ReplyFact]],
+) -> int:
+    """Replace local scores with the model's; a failure keeps the local score (and an endpoint
+    that cannot be reached is not asked again this run). Returns how many the model scored."""
+    from deskpilot.feedback.qa_model import QaModelError
+    from deskpilot.feedback.work import solver
+
+    done = 0
+    for fact in facts:
+        mine = actions.get(fact.id, [])
+        agent = solver(fact, replies.get(fact.id, []), mine)
+        try:
+            score = model.score(desk.store.get_ticket(fact.id), mine, agent=agent, now=desk.clock())
+        except QaModelError as error:
+            log.warning("%s; %s keeps its local score", visible(str(error), one_line=True), fact.id)
+            if error.unreachable:
+                break
+            continue
+        desk.store.save_qa_score(score)
+        done += 1
+    return done
 
 
 @dataclass(frozen=True)
@@ -223,6 +267,7 @@ class QaReport:
                     "agent": s.agent if self.by_agent is not None else None,
                     "reasons": s.reasons,
                     "scorer": s.scorer,
+                    "reasoning": s.reasoning,
                 }
                 for s in self.worst
             ],

@@ -55,7 +55,9 @@ def team_report(
     replies = [r for r in all_replies if r.ticket_id in ids]
     actions = [a for a in all_actions if a.ticket_id in ids]
     per_agent = desk.settings.can_see_per_agent_stats()
-    score_solved(desk)  # every solved ticket has its QA score before the figures are read
+    # Every solved ticket has its QA score before the figures are read (and, with an [llm]
+    # endpoint, a few more have the model's).
+    score_solved(desk, desk.qa_model())
     scores = [q for q in store.qa_scores() if q.ticket_id in ids]
     team = compute_stats(
         store,

@@ -82,5 +82,7 @@ def _view(
         unassigned=spec.unassigned,
         created_before=due_soon_cutoffs(now, settings.sla) if spec.breaching else None,
         tag=spec.tag,
+        awake_at=now,  # snoozed tickets stay out until they come back (Desk.page renews it)
+        snoozed_only=spec.snoozed,
     )
     return QueueView(name, spec.title or name, where, sort, descending)

@@ -29,6 +29,10 @@ class QueueFilter:
     created_before: tuple[tuple[Priority, datetime], ...] | None = None
     ids: frozenset[str] | None = None  # restrict to these (e.g. fuzzy search results)
     tag: str | None = None  # e.g. "autopilot-review"
+    # Snooze: at this moment, leave out tickets still asleep (every saved view sets it) or,
+    # with ``snoozed_only``, show only those.
+    awake_at: datetime | None = None
+    snoozed_only: bool = False
 
 
 SORT_KEYS = (
@@ -78,6 +82,11 @@ def conditions(where: QueueFilter | None) -> list[sa.ColumnElement[bool]]:
     if where.tag is not None:
         # Tags are a JSON list; its text holds each tag quoted, on every backend.
         conditions.append(sa.cast(t.c.tags, sa.Text).contains(json.dumps(where.tag)))
+    if where.awake_at is not None:
+        asleep = t.c.snoozed_until > where.awake_at
+        conditions.append(
+            asleep if where.snoozed_only else sa.or_(t.c.snoozed_until.is_(None), sa.not_(asleep))
+        )
     return conditions
 
 

@@ -105,6 +105,14 @@ STEPS: tuple[Step, ...] = (
         _create(schema.outbox, schema.channel_sync),
     ),
     _create(schema.qa_scores, schema.csat_surveys),
+    _steps(
+        _add_column(schema.tickets, "snoozed_until"),
+        _add_column(schema.tickets, "merged_into"),
+        _create_index(schema.tickets, "ix_tickets_customer_created"),
+        _add_column(schema.csat_surveys, "due_at"),
+        _add_column(schema.csat_surveys, "queued_at"),
+        _add_column(schema.csat_surveys, "message_id"),
+    ),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"

@@ -101,6 +101,11 @@ tickets = sa.Table(
     sa.Column("source", sa.String(64), nullable=False, server_default=""),
     sa.Column("external_id", sa.String(255), nullable=False, server_default=""),
     sa.Column("unread_since", UtcDateTime, nullable=True),
+    # v8, snooze and merge: until when the ticket is out of the open views (a time in the past
+    # means it came back and is marked so until an agent opens it; a customer message brings it
+    # back at once), and the ticket a duplicate was merged into (its thread lives there now).
+    sa.Column("snoozed_until", UtcDateTime, nullable=True),
+    sa.Column("merged_into", sa.String(64), nullable=True),
 )
 # The queue's sort order; walking it and skipping solved tickets beats sorting every open one.
 sa.Index("ix_tickets_queue", tickets.c.priority_rank, tickets.c.created_at, tickets.c.id)
@@ -112,6 +117,8 @@ sa.Index("ix_tickets_updated_at", tickets.c.updated_at)
 sa.Index("ix_tickets_claimed_by", tickets.c.claimed_by)
 # A pulled message names its conversation by the connector's own id (v6).
 sa.Index("ix_tickets_source_external", tickets.c.source, tickets.c.external_id)
+# Duplicate detection reads a customer's recent tickets (v8).
+sa.Index("ix_tickets_customer_created", tickets.c.customer_id, tickets.c.created_at)
 
 messages = sa.Table(
     "messages",
@@ -319,5 +326,10 @@ csat_surveys = sa.Table(
     sa.Column("answered_at", UtcDateTime, nullable=True),
     sa.Column("score", sa.SmallInteger, nullable=True),
     sa.Column("comment", sa.Text, nullable=True),
+    # v8, surveys sent through the channel: when it is due (solving sets it, the delay later),
+    # when it went into the outbox (once per ticket) and the outbox reply's Message-ID.
+    sa.Column("due_at", UtcDateTime, nullable=True),
+    sa.Column("queued_at", UtcDateTime, nullable=True),
+    sa.Column("message_id", sa.String(255), nullable=True),
     sa.UniqueConstraint("ticket_id", name="uq_csat_surveys_ticket"),
 )

@@ -12,6 +12,7 @@
 - ``audit.py``: the audit trail of actions
 - ``listening.py``: announcing and waiting for queue changes
 - ``quality.py``: QA scores and CSAT surveys
+- ``snooze.py`` and ``surveys.py``: snoozes and merges; CSAT surveys due and sent
 - ``corpus.py`` and ``statistics.py``: reads over many tickets for learning and reports
 - ``filters.py`` and ``rows.py``: the queue filter and ordering; rows to models and back
 - ``channels.py``: what the channels persist (outbox, sync cursors, unread), beside the store
@@ -31,7 +32,9 @@ from deskpilot.store.edits import EditsMixin
 from deskpilot.store.engine import open_engine
 from deskpilot.store.listening import ListeningMixin
 from deskpilot.store.quality import QualityMixin
+from deskpilot.store.snooze import SnoozeStore
 from deskpilot.store.statistics import StatisticsMixin
+from deskpilot.store.surveys import SurveyStore
 from deskpilot.store.tickets import TicketsMixin
 from deskpilot.store.triage import TriageMixin
 
@@ -46,6 +49,8 @@ class Store(
     QualityMixin,
     CorpusMixin,
     StatisticsMixin,
+    SnoozeStore,
+    SurveyStore,
     ListeningMixin,
     StoreBase,
 ):

@@ -53,7 +53,8 @@ class StatisticsMixin(StoreBase):
         self, since: datetime | None = None, until: datetime | None = None
     ) -> list[TicketFacts]:
         """Every ticket created since ``since`` (or ever) and before ``until`` (or now), with
-        its first reply and triage."""
+        its first reply and triage; a duplicate merged into another is not a conversation of
+        its own (its thread counts in the target)."""
         t, m, tr, c = schema.tickets, schema.messages, schema.triage, schema.customers
         first_reply = (
             sa.select(sa.func.min(m.c.at))
@@ -97,6 +98,7 @@ class StatisticsMixin(StoreBase):
             .select_from(
                 t.outerjoin(tr, tr.c.ticket_id == t.c.id).outerjoin(c, c.c.id == t.c.customer_id)
             )
+            .where(t.c.merged_into.is_(None))
             .order_by(t.c.created_at, t.c.id)
         )
         if since is not None:

@@ -11,13 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from deskpilot.errors import NotFoundError
-from deskpilot.models import Message, Priority, Status, Ticket, TicketSummary, utcnow
+from deskpilot.models import Author, Message, Priority, Status, Ticket, TicketSummary, utcnow
 from deskpilot.store import schema
 from deskpilot.store.base import StoreBase, existing_ids, insert_many, new_id
 from deskpilot.store.customers import load_customer, save_customers
 from deskpilot.store.filters import QueueFilter, conditions, ordering
 from deskpilot.store.listening import notify
 from deskpilot.store.rows import message_from_row, message_row, ticket_from_row, ticket_row
+from deskpilot.store.snooze import SnoozeStore
 
 UPDATABLE_TICKET_FIELDS = frozenset(
     {
@@ -122,6 +123,7 @@ class TicketsMixin(StoreBase):
                 t.c.customer_id,
                 t.c.claimed_by,
                 t.c.claimed_until,
+                t.c.snoozed_until,
                 t.c.unread_since.is_not(None).label("unread"),
                 c.c.name.label("customer_name"),
                 c.c.email.label("customer_email"),
@@ -200,6 +202,10 @@ class TicketsMixin(StoreBase):
                 .where(schema.tickets.c.id == ticket_id)
                 .values(updated_at=message.at)
             )
+            if message.author is Author.CUSTOMER:
+                # Back from a snooze as of the message (a sender's clock ahead of ours must not
+                # keep it asleep): snooze.py.
+                SnoozeStore.wake_on_message(connection, ticket_id, min(message.at, utcnow()))
             notify(connection, ticket_id)
         return new_id(inserted)
 

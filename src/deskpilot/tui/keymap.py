@@ -62,6 +62,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ticket_take", "T", "take", "Take", TICKET, show=False),
     KeyAction("ticket_assign", "A", "assign", "Assign", TICKET, show=False),
     KeyAction("reopen", "O", "reopen", "Reopen", TICKET, show=False),
+    KeyAction("snooze", "z", "snooze", "Snooze", TICKET, show=False),
+    KeyAction("merge", "M", "merge", "Merge into…", TICKET, show=False),
     KeyAction("reset_password", "p", "reset_password", "Reset password", TICKET, show=False),
     KeyAction("unlock", "U", "unlock_account", "Unlock account", TICKET, show=False),
     KeyAction(

@@ -30,6 +30,7 @@ from deskpilot.models import (
     Ticket,
     TriageRecord,
 )
+from deskpilot.queue.snooze import describe_snooze
 from deskpilot.store.channels import DeliveryState, OutboxEntry
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.screens.action_modals import (
@@ -53,10 +54,12 @@ from deskpilot.tui.screens.modals import (
     NoteScreen,
     ReasonScreen,
 )
+from deskpilot.tui.screens.snooze_merge import MergeScreen, SnoozeScreen
 from deskpilot.tui.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from datetime import datetime
 
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
@@ -245,6 +248,7 @@ class TicketScreen(Screen[None]):
             mood=sentiment,
             channel=ticket.channel.value,
         )
+        title += _snooze_and_duplicates(self.desk, ticket)
         if self.handled_by:
             title += outside.markup(
                 "\n[b $warning]Being handled by $holder[/] · read only", holder=self.handled_by
@@ -752,6 +756,34 @@ class TicketScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(question, "Close ticket"), close)
 
+    def action_snooze(self) -> None:
+        """Out of the views until a time the agent names (or the customer writes)."""
+        if self._refused():
+            return
+
+        def snooze(until: datetime | None) -> None:
+            if until is not None and self._act(
+                f"Snoozed until {until:%a %d %b %H:%M} UTC",
+                lambda: self.desk.snooze(self.ticket_id, until),
+            ):
+                self._advance()
+
+        self.app.push_screen(SnoozeScreen(self.ticket_id, self.desk.read_when), snooze)
+
+    def action_merge(self) -> None:
+        """Merge this ticket into another (its likely duplicates offered first)."""
+        if self._refused():
+            return
+
+        def merge(target: str | None) -> None:
+            if target and self._act(
+                f"Merged into {target}", lambda: self.desk.merge(self.ticket_id, target)
+            ):
+                self._advance()
+
+        duplicates = self.desk.duplicates(self.ticket_id)
+        self.app.push_screen(MergeScreen(self.ticket_id, duplicates), merge)
+
     def action_reopen(self) -> None:
         if self._refused():
             return
@@ -1041,6 +1073,24 @@ def _message_content(
             )
         )
     return Content("\n").join(lines)
+
+
+def _snooze_and_duplicates(desk: Desk, ticket: Ticket) -> Content:
+    """A line under the title when the ticket sleeps, came back, was merged, or looks like a
+    duplicate of the customer's other recent ticket (empty when none applies)."""
+    lines = []
+    if said := describe_snooze(ticket, desk.clock()):
+        lines.append(outside.markup("\n[b $warning]$said[/]", said=said))
+    if ticket.merged_into:
+        lines.append(outside.markup("\nMerged into [b]$id[/b]", id=ticket.merged_into))
+    elif ticket.status.is_open and (found := desk.duplicates(ticket.id)):
+        lines.append(
+            outside.markup(
+                "\nLooks like a duplicate of [b]$ids[/b] · M merges",
+                ids=", ".join(d.describe() for d in found),
+            )
+        )
+    return Content("").join(lines) if lines else Content("")
 
 
 def _show_from_the_top(editor: TextArea) -> None:

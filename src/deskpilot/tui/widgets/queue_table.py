@@ -65,6 +65,7 @@ def visible_columns(width: int) -> list[Column]:
 
 CLAIM_MARK = "⚑"
 UNREAD_MARK = "●"  # a customer's message came through a channel and nobody has opened it yet
+SNOOZE_MARK = "⏰ back"  # snoozed, and back (its time came or the customer wrote); not yet opened
 
 
 def cells(
@@ -76,6 +77,8 @@ def cells(
     tier = f" ({ticket.tier.value})" if ticket.tier else ""
     other = ticket.handled_by_other(agent, now)
     subject = f"{CLAIM_MARK} handled by {other} · {ticket.subject}" if other else ticket.subject
+    if ticket.back_from_snooze(now):
+        subject = f"{SNOOZE_MARK} {subject}"
     if ticket.unread:
         subject = f"{UNREAD_MARK} {subject}"
     values = {
