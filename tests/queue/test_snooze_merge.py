@@ -399,3 +399,15 @@ def test_a_merged_duplicate_is_not_a_conversation_of_its_own_in_the_stats(clocke
     before = {f.id for f in clocked.store.ticket_facts()}
     clocked.merge("T-2", into="T-1")
     assert {f.id for f in clocked.store.ticket_facts()} == before - {"T-2"}
+
+
+def test_the_ticket_screen_line_says_asleep_back_or_nothing(clocked: Desk) -> None:
+    from deskpilot.snooze import describe_snooze
+
+    clocked.store.add_tickets([ticket("T-1", "Invoice", "Where?")])
+    assert describe_snooze(clocked.ticket("T-1"), NOW) == ""
+    clocked.snooze("T-1", "tomorrow 9:00")
+    asleep = clocked.ticket("T-1")
+    assert describe_snooze(asleep, NOW) == "⏰ snoozed until Thu 05 Nov 09:00 UTC"
+    later = NOW + timedelta(days=1)
+    assert describe_snooze(asleep, later) == "⏰ back from snooze (since Thu 05 Nov 09:00 UTC)"
