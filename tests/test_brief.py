@@ -77,7 +77,8 @@ def test_a_refund_over_the_agents_limit_is_for_a_lead() -> None:
 def test_email_and_chat_drafts_carry_no_markdown() -> None:
     assert build_brief(_ticket("hi"), AT).plain_text
     assert build_brief(_ticket("hi", channel=Channel.CHAT), AT).plain_text
-    assert not build_brief(_ticket("hi", channel=Channel.WEB), AT).plain_text
+    assert build_brief(_ticket("hi", channel=Channel.WEB), AT).plain_text  # answered by email
+    assert not build_brief(_ticket("hi", channel=Channel.API), AT).plain_text
     assert plain("Open **Settings**, then `Billing`.\n# Steps\n*Save*") == (
         "Open Settings, then Billing.\nSteps\nSave"
     )
