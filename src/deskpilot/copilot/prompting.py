@@ -49,6 +49,8 @@ VARIABLES = frozenset(
         "problems",
         "page",
         "conversation",
+        "brief",
+        "few_shot",
     }
 )
 NONE = "(none)"
@@ -60,6 +62,7 @@ THREAD_MESSAGES = 12
 ARTICLE_CHARS = 2500
 SIMILAR_CHARS = 1200
 EXAMPLE_CHARS = 1500
+FEW_SHOT = 3  # past conversations and the team's replies, shown as examples of its answers
 HISTORY_TICKETS = 3
 HISTORY_CHARS = 300
 
@@ -77,6 +80,7 @@ FENCE_TAGS = (
     "source",
     "source_error",
     "example",
+    "case_brief",
 )
 
 # Our fence tags are also caught when written with spaces, dashes or underscores of any kind
@@ -237,6 +241,8 @@ def prompt_values(context: DraftContext) -> dict[str, str]:
         "problems": _blocks(fence("source_error", problem) for problem in context.problems),
         "page": _page(ticket),
         "conversation": _conversation(ticket),
+        "brief": _brief(context),
+        "few_shot": _blocks(_few_shot(item) for item in _few_shot_items(context)),
     }
 
 
@@ -303,6 +309,33 @@ def _triage(context: DraftContext) -> str:
     if triage.handoff:
         parts.append(f"a human should handle it ({triage.handoff_reason or 'policy'})")
     return _inline("; ".join(parts))
+
+
+def _brief(context: DraftContext) -> str:
+    """The case brief (what they ask, gave, tried, what the records answer, what policy
+    allows): fenced, since its sentences quote the customer."""
+    brief = context.brief
+    if brief is None:
+        return NONE
+    lines = brief.lines()
+    if brief.plain_text:
+        lines.append("Format: plain text, no Markdown")
+    return fence("case_brief", "\n".join(lines) or "(nothing beyond the conversation)")
+
+
+def _few_shot_items(context: DraftContext) -> list[KnowledgeItem]:
+    """The answered conversations most like this one (the same inbox's first, as retrieval
+    ranked them), each with the reply the team sent: the model's few-shot examples."""
+    items = [item for item in context.exemplars or context.similar if item.body.strip()]
+    return items[:FEW_SHOT]
+
+
+def _few_shot(item: KnowledgeItem) -> str:
+    asked = item.question or item.snippet
+    text = f"The customer wrote: {asked.strip()}\nThe team replied: {item.body.strip()}"
+    return fence(
+        "example", _clip(text, EXAMPLE_CHARS), id=_source_id(item.source.kind, item.source.ref)
+    )
 
 
 def _customer(context: DraftContext) -> str:
