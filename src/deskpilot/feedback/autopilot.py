@@ -5,8 +5,9 @@ An intent at ``auto`` qualifies while the share of its last ``window`` human-rev
 that agents sent exactly as drafted clears ``acceptance_bar`` (with at least ``min_reviewed`` of
 them). A ticket is auto-sent only when its own intent confidence clears ``min_confidence``, its
 draft's own confidence (how much of the question the draft's sources answer, see
-``copilot.brief.measure_draft``) clears ``min_draft_confidence``, and no hand-off rule fires. Auto-sent replies are recorded under the agent ``autopilot``; a share
-is tagged for a human to review; reopens, escalations and bad CSAT after auto-sends count as
+``copilot.brief.measure_draft``) clears ``min_draft_confidence``, and no hand-off rule fires.
+Auto-sent replies are recorded under the agent ``autopilot``; a share is tagged for a human
+to review; reopens, escalations and bad CSAT after auto-sends count as
 setbacks, and enough of them drop the intent back to ``suggest`` by itself (recorded, so a
 lead sees why; ``deskpilot autopilot reset INTENT`` lifts it).
 
