@@ -381,7 +381,9 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
             source = Source(kind="billing", ref=invoice.id, title="Refund eligibility")
             answers.append(Answer("refund eligibility", text, source, said))
     article = next((k for k in context.knowledge if k.source.kind == "article"), None)
-    if article is not None and intent not in BILLING_INTENTS and not brief.how_to:
+    # A known bug's answer is the bug and its workaround; a billing answer is the records'.
+    wants_key_fact = intent not in BILLING_INTENTS | {"bug_report"} and not context.bugs
+    if article is not None and wants_key_fact and not brief.how_to:
         for sentence in article_key_facts(article.body, f"{ticket.subject} {latest}"):
             answers.append(Answer("key fact", sentence, article.source))
     out_of_scope = bool(context.triage and context.triage.out_of_scope)

@@ -107,7 +107,8 @@ class LocalDrafter:
                 confidence=body.confidence,
             )
         greeting = f"Hi {_first_name(context)},"
-        parts = [greeting, _acknowledgement(context), body.text, _closing(context)]
+        closing = "" if _waits_on_us(context) else _closing(context)
+        parts = [greeting, _acknowledgement(context), body.text, closing]
         text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
         return Composition(text, body.sources, body.grounded)
 
@@ -323,8 +324,13 @@ def _first_name(context: DraftContext) -> str:
 
 def _acknowledgement(context: DraftContext) -> str:
     wait = "Sorry for the wait, and thank you for your patience. "
-    prefix = wait if context.brief is not None and context.brief.chasing else ""
-    return prefix + _mood(context)
+    chasing = context.brief is not None and context.brief.chasing
+    mood = _mood(context)
+    if chasing and mood.startswith("Sorry for the trouble"):
+        return "Sorry for the wait and the trouble, and thanks for the details."  # one apology
+    if chasing and mood == "Thanks for getting in touch.":
+        return wait.strip()  # their patience is thanked already
+    return (wait if chasing else "") + mood
 
 
 def _mood(context: DraftContext) -> str:
@@ -334,6 +340,19 @@ def _mood(context: DraftContext) -> str:
     if sentiment is Sentiment.NEGATIVE:
         return "Sorry for the trouble, and thanks for the details."
     return "Thanks for getting in touch."
+
+
+def _waits_on_us(context: DraftContext) -> bool:
+    """The answer says we are checking or a lead reviews: "let me know if that sorts it" would
+    not fit."""
+    brief = context.brief
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    if brief is None:
+        return False
+    refund_review = intent == "refund_request" and (
+        brief.refund_over_limit or brief.refund_allowed is False
+    )
+    return refund_review or (intent == "order_status" and bool(brief.given))
 
 
 def _closing(context: DraftContext) -> str:
