@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deskpilot.copilot.assemble import assemble
+from deskpilot.copilot.brief import plain
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.facts import draft_measure
 from deskpilot.copilot.handoff import handoff_summary
@@ -119,6 +120,8 @@ async def _write(
             emit(chunk)
             chunk = await _next(stream)
         text = "".join(received).strip()
+        if text and context.brief is not None and context.brief.plain_text:
+            text = plain(text)  # the model's Markdown, taken out for a channel shown as written
         if text:
             return text, None
         raise DraftError(f"model endpoint {model.model}: returned an empty draft")
