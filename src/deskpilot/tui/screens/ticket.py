@@ -1069,8 +1069,13 @@ def _awaits_reply(ticket: Ticket) -> bool:
 
 
 def _connector_lines(context: DraftContext) -> list[Content | str]:
-    """CRM, billing and known bugs as the connectors returned them, each problem on its own."""
+    """The case brief, then CRM, billing and known bugs as the connectors returned them, each
+    problem on its own."""
     lines: list[Content | str] = []
+    if context.brief is not None and context.brief.lines():
+        # What the draft was built to answer: the agent checks it against the thread.
+        lines += ["", outside.markup("[b]Brief[/b]")]
+        lines += [outside.markup("  $line", line=line) for line in context.brief.lines()]
     if context.crm:
         crm = context.crm
         lines += [
