@@ -28,6 +28,7 @@ from pathlib import Path
 from string import Template
 from typing import Literal, TypedDict
 
+from deskpilot.copilot.adapt import candidates
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
 from deskpilot.errors import ConfigError
 from deskpilot.models import Author, Message, Ticket
@@ -242,7 +243,7 @@ def prompt_values(context: DraftContext) -> dict[str, str]:
         "page": _page(ticket),
         "conversation": _conversation(ticket),
         "brief": _brief(context),
-        "few_shot": _blocks(_few_shot(item) for item in _few_shot_items(context)),
+        "few_shot": _blocks(_few_shot(context)),
     }
 
 
@@ -323,19 +324,24 @@ def _brief(context: DraftContext) -> str:
     return fence("case_brief", "\n".join(lines) or "(nothing beyond the conversation)")
 
 
-def _few_shot_items(context: DraftContext) -> list[KnowledgeItem]:
+def _few_shot(context: DraftContext) -> list[str]:
     """The answered conversations most like this one (the same inbox's first, as retrieval
-    ranked them), each with the reply the team sent: the model's few-shot examples."""
-    items = [item for item in context.exemplars or context.similar if item.body.strip()]
-    return items[:FEW_SHOT]
-
-
-def _few_shot(item: KnowledgeItem) -> str:
-    asked = item.question or item.snippet
-    text = f"The customer wrote: {asked.strip()}\nThe team replied: {item.body.strip()}"
-    return fence(
-        "example", _clip(text, EXAMPLE_CHARS), id=_source_id(item.source.kind, item.source.ref)
-    )
+    ranked them), each with the team's reply adapted to this customer (the other customer's
+    name, handle and order numbers swapped or dropped, see ``copilot.adapt``): the model's
+    few-shot examples of how the team answers."""
+    found = candidates(context, "")[:FEW_SHOT]  # in retrieval order: the index ranks better
+    return [
+        fence(
+            "example",
+            _clip(
+                f"The customer wrote: {(c.item.question or c.item.snippet).strip()}\n"
+                f"The team replied: {c.text.strip()}",
+                EXAMPLE_CHARS,
+            ),
+            id=_source_id(c.item.source.kind, c.item.source.ref),
+        )
+        for c in found
+    ]
 
 
 def _customer(context: DraftContext) -> str:
