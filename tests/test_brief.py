@@ -237,6 +237,9 @@ def test_when_will_we_be_charged_next_is_answered_with_the_date_and_amount() -> 
 
 def test_an_invoice_above_the_plan_price_is_explained_by_its_extra_seats() -> None:
     (fact,) = invoice_breakdown_facts([SEATS_INVOICE], PLANS, "INV-2026-000128")
+    assert fact.text.startswith(
+        "Invoice INV-2026-000128 comes to $163.00: the Pro plan at $79.00 plus"
+    )
     assert "7 extra seats at $12.00 each ($84.00)" in fact.text
     assert "Pro includes 10 seats and the account had 17" in fact.text
     context = _context(

@@ -215,7 +215,7 @@ def invoice_breakdown(invoice: Invoice, plans: Sequence[Plan]) -> str:
         else:
             if named is not None and not line.proration:
                 plan = named
-                described = f"the {named.name} plan"
+                described = f"the {named.name} plan at"
             parts.append(f"{described} {money(total, invoice.currency)}")
     text = (
         f"Invoice {invoice.number} comes to {money(invoice.total, invoice.currency)}: "
