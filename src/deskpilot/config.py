@@ -368,6 +368,9 @@ class AutomationSettings(Section):
     levels: dict[str, AutomationLevel] = Field(default_factory=dict)  # intent -> level
     default_level: AutomationLevel = "suggest"
     min_confidence: float = Field(0.85, ge=0, le=1)  # the ticket's intent confidence
+    # The draft's own confidence (how much of the question its sources answer), checked once
+    # it is written: an intent the classifier is sure of can still get a draft that misses.
+    min_draft_confidence: float = Field(0.7, ge=0, le=1)
     acceptance_bar: float = Field(0.9, ge=0, le=1)  # as-is acceptance of the last `window` drafts
     window: int = Field(50, gt=0)
     min_reviewed: int = Field(20, gt=0)  # fewer human-reviewed drafts than this: no evidence yet
@@ -770,6 +773,7 @@ abandoned_after_days = 7
 [automation]            # graduated autonomy, per intent: "off", "suggest" (default) or "auto"
 default_level = "suggest"
 min_confidence = 0.85   # an auto-send needs at least this intent confidence...
+min_draft_confidence = 0.7  # ...a draft whose sources answer this much of the question...
 acceptance_bar = 0.9    # ...and this share of the intent's last `window` drafts sent as is
 window = 50
 min_reviewed = 20

@@ -1,12 +1,49 @@
-"""The case brief on hand-built tickets: what is asked, given, tried, chased, and allowed."""
+"""The case brief on hand-built tickets: what is asked, given, tried, chased, and allowed, what
+the records answer (each with the expected fact), and the draft built from it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 from deskpilot.config import SlaSettings
-from deskpilot.copilot.brief import already_tried, build_brief, plain, question_sentences
-from deskpilot.models import Author, Channel, Message, PageContext, Ticket
+from deskpilot.copilot.brief import (
+    Answer,
+    already_tried,
+    build_brief,
+    measure_draft,
+    plain,
+    question_sentences,
+)
+from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
+from deskpilot.copilot.facts import (
+    answer_brief,
+    article_key_facts,
+    invoice_breakdown_facts,
+    invoice_facts,
+    next_charge_facts,
+    proration_facts,
+    refund_eligibility,
+    refund_window_days,
+    subscription_facts,
+)
+from deskpilot.copilot.local_drafter import LocalDrafter
+from deskpilot.models import (
+    Author,
+    Channel,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Message,
+    PageContext,
+    Plan,
+    PlanChange,
+    Sentiment,
+    Source,
+    Subscription,
+    Ticket,
+    TriageRecord,
+)
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -77,8 +114,254 @@ def test_a_refund_over_the_agents_limit_is_for_a_lead() -> None:
 def test_email_and_chat_drafts_carry_no_markdown() -> None:
     assert build_brief(_ticket("hi"), AT).plain_text
     assert build_brief(_ticket("hi", channel=Channel.CHAT), AT).plain_text
-    assert not build_brief(_ticket("hi", channel=Channel.WEB), AT).plain_text
+    assert build_brief(_ticket("hi", channel=Channel.WEB), AT).plain_text  # answered by email
+    assert not build_brief(_ticket("hi", channel=Channel.API), AT).plain_text
     assert plain("Open **Settings**, then `Billing`.\n# Steps\n*Save*") == (
         "Open Settings, then Billing.\nSteps\nSave"
     )
     assert plain("Send us a DM. *QB") == "Send us a DM. *QB"  # an agent's mark is no markup
+
+
+# --- what the records answer, on hand-built records -------------------------------------------
+
+TODAY = date(2026, 12, 5)
+PLANS = [
+    Plan(id="starter", name="Starter", monthly_price=29.0, seats_included=3),
+    Plan(id="pro", name="Pro", monthly_price=79.0, seats_included=10),
+]
+SEATS_INVOICE = Invoice(
+    id="in_128",
+    customer_id="C-1",
+    number="INV-2026-000128",
+    issued=date(2026, 11, 16),
+    status="paid",
+    lines=[
+        InvoiceLine(description="Pro plan (monthly)", amount=79.0),
+        InvoiceLine(description="Additional seats (Pro)", amount=12.0, quantity=7),
+    ],
+)
+REFUND_POLICY = (
+    "# Refund policy\n\n- **Monthly plans**: a charge can be refunded in full within **14 days** "
+    "of the invoice date if it was unexpected."
+)
+LOCK_ARTICLE = (
+    "# Unlock a locked account\n\nAcme locks an account after five failed attempts.\n\n"
+    "## What happens\n\n- The lock lasts **30 minutes** and then clears on its own.\n\n"
+    "## Unlock it sooner\n\n1. Click **Forgot password?** and reset your password.\n"
+    "2. Ask an Owner to choose `Unlock sign-in`.\n"
+)
+IMPORT_ARTICLE = (
+    "# Import data from a CSV file\n\n## Prepare the file\n\n1. One row per task.\n\n"
+    "## Import\n\n1. Open the project and click **Import**, or go to `app.acmecloud.com/import`.\n"
+    "2. Upload the file.\n"
+)
+
+
+def _context(
+    body: str,
+    *,
+    intent: str,
+    facts: list[Fact] | None = None,
+    invoices: list[Invoice] | None = None,
+    knowledge: list[KnowledgeItem] | None = None,
+    out_of_scope: bool = False,
+    refund_limit: float | None = 200.0,
+) -> DraftContext:
+    ticket = _ticket(body).model_copy(
+        update={"customer": Customer(id="C-1", email="imani@example.com", name="Imani Ahmed")}
+    )
+    triage = TriageRecord(
+        ticket_id="T-1",
+        intent=intent,
+        confidence=0.2 if out_of_scope else 0.9,
+        out_of_scope=out_of_scope,
+        sentiment=Sentiment.NEUTRAL,
+        handoff=out_of_scope,
+        handoff_reason="out of scope: no known intent fits this message" if out_of_scope else "",
+    )
+    context = DraftContext(
+        ticket=ticket,
+        triage=triage,
+        brief=build_brief(ticket, AT, refund_limit=refund_limit),
+        facts=facts or [],
+        invoices=invoices or [],
+        knowledge=knowledge or [],
+    )
+    context.brief = answer_brief(context, TODAY)
+    return context
+
+
+def _article(slug: str, body: str) -> KnowledgeItem:
+    title = body.splitlines()[0].lstrip("# ")
+    return KnowledgeItem(
+        source=Source(kind="article", ref=slug, title=title), title=title, snippet="", body=body
+    )
+
+
+def _draft(context: DraftContext) -> str:
+    return LocalDrafter("Ada").compose(context).text
+
+
+def test_when_will_we_be_charged_next_is_answered_with_the_date_and_amount() -> None:
+    subscription = Subscription(
+        customer_id="C-1",
+        plan_id="pro",
+        status="active",
+        cycle_start=date(2026, 11, 21),
+        cycle_end=date(2026, 12, 21),
+        seats=12,
+    )
+    facts = (
+        subscription_facts(subscription, PLANS)
+        + invoice_facts([SEATS_INVOICE], "")
+        + next_charge_facts(subscription, PLANS, [SEATS_INVOICE])
+    )
+    context = _context(
+        "Hey, when will we be charged next? Just want to be sure before month end.",
+        intent="billing_question",
+        facts=facts,
+    )
+    assert context.brief is not None
+    (answer,) = context.brief.answers
+    assert answer.text == (
+        "The next charge is on December 21, 2026, when the Pro plan renews: $103.00 "
+        "($79.00 for Pro and 2 extra seat(s) at $12.00 each)"
+    )
+    draft = _draft(context)
+    assert "The next charge is on December 21, 2026" in draft
+    assert "INV-2026-000128" not in draft and "For reference" not in draft  # no records pasted
+    canceled = subscription.model_copy(update={"status": "canceled"})
+    (fact,) = next_charge_facts(canceled, PLANS, [])
+    assert "no further charge" in fact.text
+
+
+def test_an_invoice_above_the_plan_price_is_explained_by_its_extra_seats() -> None:
+    (fact,) = invoice_breakdown_facts([SEATS_INVOICE], PLANS, "INV-2026-000128")
+    assert fact.text.startswith(
+        "Invoice INV-2026-000128 comes to $163.00: the Pro plan at $79.00 plus"
+    )
+    assert "7 extra seats at $12.00 each ($84.00)" in fact.text
+    assert "Pro includes 10 seats and the account had 17" in fact.text
+    context = _context(
+        "Our invoice INV-2026-000128 says $163.00 but Pro is $79.00. I'd like to understand.",
+        intent="invoice_discrepancy",
+        facts=[*invoice_facts([SEATS_INVOICE], "INV-2026-000128"), fact],
+    )
+    draft = _draft(context)
+    assert "Invoice INV-2026-000128 comes to $163.00" in draft
+    assert "7 extra seats at $12.00 each" in draft
+
+
+def test_proration_is_the_answer_when_a_plan_changed_mid_cycle() -> None:
+    change = PlanChange(
+        customer_id="C-1",
+        at=date(2026, 10, 27),
+        from_plan="starter",
+        to_plan="pro",
+        cycle_start=date(2026, 10, 21),
+        cycle_end=date(2026, 11, 20),
+    )
+    facts = proration_facts([change], PLANS, [])
+    context = _context(
+        "Why is my invoice higher than usual this month?", intent="invoice_discrepancy", facts=facts
+    )
+    assert context.brief is not None
+    assert [a.label for a in context.brief.answers] == ["proration"]
+    assert "with 24 of 30 days left" in _draft(context)
+
+
+def test_a_refund_is_checked_against_the_policy_window_and_the_agents_limit() -> None:
+    old = SEATS_INVOICE.model_copy(update={"issued": date(2026, 10, 28)})
+    allowed, said_to_agent, said_to_customer = refund_eligibility(old, TODAY, 14, 200.0)
+    assert not allowed and "outside the refund policy's 14-day window" in said_to_agent
+    assert "38 days ago" in said_to_agent
+    assert "outside the 14 days our refund policy covers" in said_to_customer
+    recent = SEATS_INVOICE.model_copy(update={"issued": date(2026, 12, 1)})
+    assert refund_eligibility(recent, TODAY, 14, 200.0)[0]
+    assert not refund_eligibility(recent, TODAY, 14, 100.0)[0]  # $163 is over a $100 limit
+    assert refund_window_days([REFUND_POLICY]) == 14
+    context = _context(
+        "I meant to cancel and got charged on INV-2026-000128. Can I get a refund?",
+        intent="refund_request",
+        invoices=[old],
+        knowledge=[_article("refund-policy", REFUND_POLICY)],
+    )
+    assert context.brief is not None and context.brief.refund_allowed is False
+    draft = _draft(context)
+    assert "outside the 14 days our refund policy covers" in draft
+    assert "team lead to review" in draft and "checking the refund for you now" not in draft
+    assert "limit" not in draft  # the agent's limit is not the customer's business
+
+
+def test_the_lock_articles_key_fact_is_in_the_draft() -> None:
+    assert article_key_facts(LOCK_ARTICLE, "my account got locked") == [
+        "The lock lasts 30 minutes and then clears on its own."
+    ]
+    context = _context(
+        "My account got locked and I don't know why. What should I do?",
+        intent="account_access",
+        knowledge=[_article("unlock-a-locked-account", LOCK_ARTICLE)],
+    )
+    draft = _draft(context)
+    assert "The lock lasts 30 minutes and then clears on its own." in draft
+    assert "1. Click Forgot password? and reset your password." in draft
+    assert "`" not in draft  # an email: no Markdown
+
+
+def test_an_out_of_scope_question_is_declined_politely() -> None:
+    context = _context(
+        "Our office printer stopped working, can you take a look?",
+        intent="out_of_scope",
+        out_of_scope=True,
+        knowledge=[_article("unlock-a-locked-account", LOCK_ARTICLE)],
+    )
+    draft = _draft(context)
+    assert "outside what our support team can help with" in draft
+    assert "colleague" not in draft
+    # The same hand-off, but an article covers the question: a colleague looks at it.
+    covered = _context(
+        "Can you unlock my locked account after the failed attempts?",
+        intent="out_of_scope",
+        out_of_scope=True,
+        knowledge=[_article("unlock-a-locked-account", LOCK_ARTICLE)],
+    )
+    assert "colleague" in _draft(covered)
+
+
+def test_a_how_to_question_is_answered_from_the_guide_not_a_known_bug() -> None:
+    bug = Fact(
+        label="known bug",
+        text="Known bug BUG-111 (in_progress): CSV import freezes with more than 50 columns",
+        source=Source(kind="bug", ref="BUG-111", title="CSV import freezes"),
+    )
+    context = _context(
+        "Hey, how can I import our tasks from a spreadsheet?",
+        intent="bug_report",
+        facts=[bug],
+        knowledge=[
+            _article("import-mapping-freezes", "# CSV import freezes on the mapping step\n\n1. x"),
+            _article("import-data-from-csv", IMPORT_ARTICLE),
+        ],
+    )
+    assert context.brief is not None and context.brief.how_to
+    draft = _draft(context)
+    assert "known issue" not in draft and "BUG-111" not in draft
+    assert 'from our guide "Import data from a CSV file"' in draft
+    assert "1. Open the project and click Import, or go to app.acmecloud.com/import." in draft
+
+
+def test_the_draft_confidence_measures_how_much_of_the_question_is_answered() -> None:
+    ticket = _ticket("When will we be charged next?")
+    brief = build_brief(ticket, AT)
+    record = Source(kind="billing", ref="subscription:C-1", title="Next charge")
+    answered = replace(
+        brief, answers=[Answer("next charge", "The next charge is on December 21", record)]
+    )
+    sure = measure_draft(answered, [])
+    assert sure.score == 1.0 and sure.basis == "answers 1 of 1 question(s) from billing records"
+    article = Source(kind="article", ref="sso", title="Set up SSO")
+    unrelated = measure_draft(brief, [(article, "Set up SAML single sign-on for your team")])
+    assert unrelated.score < 0.3 and unrelated.basis == "answers 0 of 1 question(s)"
+    covering = measure_draft(brief, [(article, "You are charged on the renewal date, next")])
+    assert covering.score == 0.9  # an article holding the question's words: 0.9 at most
+    assert measure_draft(brief, []).score == 0.1

@@ -11,7 +11,9 @@ import pytest
 from conftest import Cli
 from deskpilot.copilot.service import DraftOutcome, draft_reply
 from deskpilot.desk import Desk
-from deskpilot.models import Invoice
+from deskpilot.models import Channel, Invoice
+
+from .test_model_drafter import FakeOpenAI, Reply
 
 MONEY = re.compile(r"-?\$[\d,]+\.\d{2}")
 INVOICE = re.compile(r"INV-[\d-]+")
@@ -231,3 +233,17 @@ def test_deskpilot_draft_does_not_wait_out_a_stalled_stream(
     data = json.loads(result.stdout)
     assert data["drafter"] == "local" and data["text"].startswith("Hi ")
     assert "stalled: nothing more for 0.5 s" in data["notice"]
+
+
+async def test_a_models_markdown_is_taken_out_of_an_email_draft(desk: Desk) -> None:
+    """The model was asked for plain text; what Markdown it writes anyway is removed for a
+    channel that shows the reply as written (every channel but the API)."""
+    ticket_id = open_by_intent(desk)["account_access"][0]
+    assert desk.ticket(ticket_id).channel is not Channel.API  # shown as written
+    markdown = Reply(chunks=["Open **Settings**, then ", "`app.acmecloud.com/login`."])
+    with FakeOpenAI(markdown) as fake:
+        desk.settings.llm.base_url = fake.url
+        outcome = await draft_reply(desk, ticket_id)
+        await desk.aclose_connectors()
+    assert outcome.draft.text == "Open Settings, then app.acmecloud.com/login."
+    assert outcome.confidence_basis.startswith("answers ")

@@ -4,10 +4,12 @@ fence tag in quoted text survives as a tag."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from deskpilot.copilot.brief import Answer, build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.prompting import (
     FENCE_TAGS,
@@ -244,3 +246,40 @@ def test_the_prompt_sent_to_a_remote_endpoint_keeps_its_fences_after_redaction()
     for name, marker in markers.items():
         assert marker not in outside, f"{name} is outside every fence"
     assert "IGNORE" not in outside and ATTACK not in outside
+
+
+def test_the_case_brief_and_few_shot_examples_are_in_the_prompt_inside_fences() -> None:
+    """The brief quotes the customer (their questions, what they tried) and the few-shot
+    examples quote other customers and the team: all of it fenced as data."""
+    context, _markers = hostile_context()
+    asking = Message(
+        author=Author.CUSTOMER,
+        body=f"When will we be charged next {hostile('PWNQ1')}?",
+        at=AT,
+    )
+    ticket = context.ticket.model_copy(update={"messages": [*context.ticket.messages, asking]})
+    record = Source(kind="billing", ref="subscription:C-1", title="Next charge")
+    brief = build_brief(ticket, AT)
+    brief = replace(
+        brief,
+        answers=[Answer("next charge", "The next charge is on December 21, 2026", record)],
+    )
+    exemplar = KnowledgeItem(
+        source=Source(kind="ticket", ref="T-77", title="Renewal date"),
+        title="Renewal date",
+        snippet="renewal?",
+        question=f"When do we renew? {hostile('PWNQ2')}",
+        body=f"Your plan renews on the 17th. {hostile('PWNQ3')}",
+    )
+    context = context.model_copy(update={"ticket": ticket, "brief": brief, "exemplars": [exemplar]})
+    prompt = user_prompt(context)
+    outside = outside_fences(prompt)
+    assert "<case_brief>" in prompt
+    assert "Records answer (next charge): The next charge is on December 21, 2026" in prompt
+    assert "Format: plain text, no Markdown" in prompt
+    assert "The customer wrote: When do we renew?" in prompt
+    assert "The team replied: Your plan renews on the 17th." in prompt
+    for marker in ("PWNQ1", "PWNQ2", "PWNQ3"):
+        assert marker in prompt and marker not in outside
+    assert ATTACK not in outside
+    assert not re.search(r"</?(?:" + "|".join(FENCE_TAGS) + r")\b", outside)

@@ -299,3 +299,14 @@ def test_auto_for_a_human_only_intent_is_refused(demo_desk: Desk, cli: Cli) -> N
     assert result.exit_code == 2
     assert 'complaint cannot be "auto"' in result.output
     assert "human_only_intents" in result.output
+
+
+async def test_run_sends_only_drafts_whose_own_confidence_clears_the_bar(demo_desk: Desk) -> None:
+    """The intent qualifies and its tickets' intent confidence clears the bar, but a draft
+    that does not answer enough of the question (its own confidence) is left to a human."""
+    _configure(demo_desk, min_draft_confidence=1.0)
+    _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 10)
+    run = await autopilot.run_once(demo_desk)
+    assert run.sent == []  # an article-backed answer is at most 0.9: none is sure enough
+    _configure(demo_desk, min_draft_confidence=0.0)
+    assert await autopilot.run(demo_desk)  # the same queue, the bar lowered: some are sent

@@ -132,3 +132,21 @@ def test_a_bad_period_is_one_line_and_exit_2(history: Desk, cli: Cli) -> None:
     result = cli("stats", "--since", "last tuesday")
     assert result.exit_code == 2
     assert "cannot read 'last tuesday' as a time" in result.output
+
+
+def test_figures_by_the_drafts_own_confidence(history: Desk) -> None:
+    """Each finished draft is counted in the band of its own confidence (stored with it)."""
+    from deskpilot.models import Draft
+
+    events = [e for e in history.store.list_edit_events() if e.outcome.value != "pending"]
+    sure, unsure = events[0], events[1]
+    for event, confidence in ((sure, 0.9), (unsure, 0.2)):
+        draft = Draft(ticket_id=event.ticket_id, text="d", drafter="local", confidence=confidence)
+        draft_id = history.store.save_draft(draft)
+        history.store.save_edit_event(event.model_copy(update={"draft_id": draft_id}))
+    team = compute_stats(history.store, now=NOW)
+    bands = team.by_draft_confidence
+    assert bands["sure (0.7+)"].drafts == 1 and bands["unsure (<0.4)"].drafts == 1
+    assert bands["unknown"].drafts == len(events) - 2
+    sure_accepted = 1.0 if sure.outcome.value == "sent_as_is" else 0.0
+    assert bands["sure (0.7+)"].acceptance_rate == sure_accepted

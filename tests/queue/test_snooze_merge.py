@@ -17,8 +17,7 @@ from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import Author, Customer, Message, Status, Ticket, Tier
 from deskpilot.queue.snooze import parse_when
-from deskpilot.store import SCHEMA_VERSION, migrations, open_store
-from deskpilot.store import normalise_url
+from deskpilot.store import SCHEMA_VERSION, migrations, normalise_url, open_store
 from deskpilot.workspace import Workspace
 
 NOW = datetime(2026, 11, 4, 15, 30, tzinfo=UTC)  # a Wednesday

@@ -95,6 +95,7 @@ async def test_discard_and_regenerate_end_the_edit(
     ticket_id = ticket_of_intent(desk, "onboarding")
     async with opened(make_app, ticket_id) as (app, pilot, screen):
         first = screen.edit_id
+        _draft(screen).insert("Edited. ", (0, 0))  # the agent changed it: a regenerate ends it
         await pilot.press("r")
         await settle(app, pilot)
         second = screen.edit_id
@@ -105,9 +106,31 @@ async def test_discard_and_regenerate_end_the_edit(
         await settle(app, pilot)
         assert _draft(screen).text == ""
     assert first is not None and second is not None
-    assert desk.store.get_edit_event(first).outcome is EditOutcome.REGENERATED
+    regenerated = desk.store.get_edit_event(first)
+    assert regenerated.outcome is EditOutcome.REGENERATED
+    assert regenerated.current_text.startswith("Edited. ")
     discarded = desk.store.get_edit_event(second)
     assert (discarded.outcome, discarded.reason) == (EditOutcome.DISCARDED, None)
+
+
+async def test_a_regenerate_that_writes_the_same_draft_says_so(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    """The local drafter is deterministic: regenerating an untouched draft gives the same
+    text, which is said in a notice; no edit event is ended or begun for it."""
+    ticket_id = ticket_of_intent(desk, "onboarding")
+    before = len(desk.store.list_edit_events(ticket_id))
+    async with opened(make_app, ticket_id) as (app, pilot, screen):
+        first = screen.edit_id
+        text = _draft(screen).text
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.edit_id == first and _draft(screen).text == text
+        said = [n.message for n in app._notifications]
+        assert "The co-pilot wrote the same draft again." in said
+    assert first is not None
+    assert desk.store.get_edit_event(first).outcome is not EditOutcome.REGENERATED
+    assert len(desk.store.list_edit_events(ticket_id)) == before + 1  # the first draft only
 
 
 async def test_no_draft_for_an_intent_whose_automation_is_off(

@@ -36,7 +36,8 @@ def draft(context: Context, ticket_id: str, as_json: bool) -> None:
         return
     d = outcome.draft
     model = f" {d.model}" if d.model else ""
-    click.echo(shown(f"\n\n[{d.drafter}{model} · confidence {d.confidence:.2f}]"))
+    basis = f" ({outcome.confidence_basis})" if outcome.confidence_basis else ""
+    click.echo(shown(f"\n\n[{d.drafter}{model} · draft confidence {d.confidence:.2f}{basis}]"))
     for source in d.sources:
         click.echo(shown(f"  source: {source.kind} {source.ref} {source.title}", one_line=True))
     if outcome.notice:
@@ -62,7 +63,10 @@ def _as_json(outcome: DraftOutcome) -> dict[str, Any]:
         "drafter": d.drafter,
         "model": d.model or None,
         "prompt_version": d.prompt_version,
-        "confidence": d.confidence,
+        "confidence": d.confidence,  # the draft's own (see copilot.brief.measure_draft)
+        "confidence_basis": outcome.confidence_basis,
+        "intent_confidence": outcome.context.triage.confidence if outcome.context.triage else None,
+        "brief": outcome.context.brief.lines() if outcome.context.brief else [],
         "handoff": (
             {"reason": d.handoff_reason, "summary": outcome.handoff_summary}
             if d.handoff_reason

@@ -321,6 +321,7 @@ def _print_stats(team: TeamStats, signals: Signals, report: TeamReport) -> None:
         ("By agent", team.by_agent),
         ("By drafter", team.by_drafter),
         ("By prompt version", team.by_prompt_version),
+        ("By draft confidence", team.by_draft_confidence),
     ):
         if slices:
             table = Table(title.split()[-1], "tickets", "drafts", "accepted", "similarity",

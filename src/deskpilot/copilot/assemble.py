@@ -14,7 +14,14 @@ from deskpilot.connectors.registry import ticket_history_from
 from deskpilot.copilot.adapt import answered_question, inbox_of, latest_question
 from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
-from deskpilot.copilot.facts import invoice_facts, proration_facts, subscription_facts
+from deskpilot.copilot.facts import (
+    answer_brief,
+    invoice_breakdown_facts,
+    invoice_facts,
+    next_charge_facts,
+    proration_facts,
+    subscription_facts,
+)
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.learning import source_key, trust
 from deskpilot.models import Author, Customer, Message, Source, Ticket, TicketSummary
@@ -55,6 +62,8 @@ async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
     intent = context.triage.intent if context.triage else ticket.intent
     if intent:
         context.examples = desk.store.approved_replies(intent, limit=3, exclude=ticket.id)
+    # What the records and the top article answer to the question, now that they are here.
+    context.brief = answer_brief(context, desk.clock().date())
     return context
 
 
@@ -129,6 +138,8 @@ async def _add_billing(context: DraftContext, billing: Billing, customer_id: str
     context.facts += subscription_facts(subscription, plans or [])
     context.facts += proration_facts(context.plan_changes, plans or [], context.invoices)
     context.facts += invoice_facts(context.invoices, mentioned)
+    context.facts += next_charge_facts(subscription, plans or [], context.invoices)
+    context.facts += invoice_breakdown_facts(context.invoices, plans or [], mentioned)
 
 
 async def _add_bugs(desk: Desk, context: DraftContext) -> None:

@@ -5,18 +5,25 @@ Both drafters and the agent read the same brief, so a draft answers the question
 gave, never repeats a step they tried (matched by meaning: "turned off my ad blocker" is the
 step "Disable ad blockers"), apologises when the customer is chasing or the SLA is breached, and
 never promises a refund over the agent's limit (a lead reviews it instead).
+
+The brief also carries what the records answer (``answers``: the next charge date, what an
+invoice adds up to and why, whether a refund is within policy and the agent's limit, an
+article's key fact such as how long a lock lasts; computed in ``copilot.facts``), whether the
+question is out of scope, and ``measure_draft``: a draft's confidence from how much of the
+question those answers and the draft's sources cover, apart from the intent's confidence.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
 from deskpilot.config import SlaSettings
-from deskpilot.models import Author, Channel, Message, Ticket
+from deskpilot.models import Author, Channel, Message, Source, Ticket
 from deskpilot.queue.sla import target
 
 SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -48,6 +55,26 @@ FOLLOW_UP = re.compile(
     r"been a while|chasing|following up|follow up)\b",
     re.IGNORECASE,
 )
+HOW_TO = re.compile(
+    r"^(?:\w+[,!]?\s+)?(?:how\s+(?:can|do|would|should|could)\s+(?:i|we|you)|how\s+to|"
+    r"is\s+there\s+a\s+way|where\s+(?:can|do)\s+(?:i|we)\s+(?:find|change|set))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a record (or an article's key fact) says in answer to the question, with its
+    source: a draft states it first."""
+
+    label: str  # "next charge", "invoice breakdown", "proration", "refund eligibility", "key fact"
+    text: str  # for the agent and the model's prompt
+    source: Source
+    reply: str = ""  # the same for the customer, where the agent's words differ (limits)
+
+    @property
+    def for_customer(self) -> str:
+        return self.reply or self.text
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,16 @@ class CaseBrief:
     refund_asked: float | None = None  # the largest amount they name, when they want money back
     refund_limit: float | None = None  # the agent's limit per refund
     channel: Channel = Channel.EMAIL
+    answers: list[Answer] = field(default_factory=list)  # what the records answer (see facts)
+    # The refund they ask for, checked against the refund policy and the agent's limit: None
+    # when no refund is asked or no invoice was found to check.
+    refund_allowed: bool | None = None
+    out_of_scope: bool = False  # nothing the team supports: decline politely
+
+    @property
+    def how_to(self) -> bool:
+        """They ask how to do something: a help article answers it, not a known bug."""
+        return any(HOW_TO.match(q) for q in self.questions)
 
     @property
     def chasing(self) -> bool:
@@ -77,12 +114,15 @@ class CaseBrief:
 
     @property
     def plain_text(self) -> bool:
-        """Email and chat show the draft as written: no Markdown markup."""
-        return self.channel in {Channel.EMAIL, Channel.CHAT}
+        """Email, chat, web-form and phone replies are shown as written: no Markdown markup."""
+        return self.channel is not Channel.API  # an API client may render Markdown itself
 
     def lines(self) -> list[str]:
         """The brief as the agent (and a model's prompt) reads it."""
         out = [f"Asks: {q}" for q in self.questions]
+        out += [f"Records answer ({a.label}): {a.text}" for a in self.answers]
+        if self.out_of_scope:
+            out.append("Out of scope: decline politely, say what we do help with; no hand-off")
         if self.given:
             out.append("Already gave: " + ", ".join(self.given))
         out += [f"Already tried: {t}" for t in self.tried]
@@ -90,6 +130,10 @@ class CaseBrief:
             hours = self.waited.total_seconds() / 3600
             why = "SLA breached" if self.sla_breached else f"{self.follow_ups} follow-up(s)"
             out.append(f"Chasing: waited {hours:.0f} h, {why}: apologise for the wait")
+        if self.refund_allowed is False and not self.refund_over_limit:
+            out.append(
+                "Refund not allowed to the agent: do not promise it, say a lead will review it"
+            )
         if self.refund_over_limit:
             out.append(
                 f"Refund of {self.refund_asked:,.2f} is over the agent's limit of "
@@ -182,3 +226,101 @@ def _unanswered(messages: list[Message]) -> list[Message]:
 
 def _wants_money_back(text: str) -> bool:
     return bool(re.search(r"\brefund|money back|reimburse|charge(?:d)? back\b", text, re.I))
+
+
+# --- the draft's own confidence -----------------------------------------------------------------
+
+# How far each kind of source is trusted to answer a question it covers: a record's computed
+# answer most, then the help article, a known bug, a past reply of the team's.
+SOURCE_WEIGHT = {"billing": 1.0, "crm": 1.0, "article": 0.9, "fact": 0.9, "bug": 0.75}
+REPLY_WEIGHT = 0.7  # a past reply, when its agreement with the team's others is not known
+DECLINE_CONFIDENCE = 0.6  # a polite out-of-scope decline: right to send, needs no source
+COVERED = 0.34  # the share of a question's words a source must hold to count as answering it
+
+
+@dataclass(frozen=True)
+class DraftMeasure:
+    """A draft's confidence (0..1) and, in words, what it rests on."""
+
+    score: float
+    basis: str
+
+
+def measure_draft(
+    brief: CaseBrief | None,
+    supports: Sequence[tuple[Source, str]],
+    *,
+    asked: str = "",
+    reply_agreement: float | None = None,
+    declined: bool = False,
+) -> DraftMeasure:
+    """How much of the question the draft's sources answer, weighted by the kind of source.
+
+    Each question (the brief's question sentences, else ``asked``) scores the best of its
+    supports: the brief's record answers first, then ``supports`` (each source with the text
+    the draft took from it), a support counting fully when it holds at least half of the
+    question's words and in proportion below that. The draft's score is the questions' mean.
+    """
+    if declined:
+        return DraftMeasure(DECLINE_CONFIDENCE, "declines an out-of-scope request")
+    questions = (brief.questions if brief else []) or ([asked] if asked.strip() else [])
+    texts = [(a.source, a.text) for a in brief.answers] if brief else []
+    texts += list(supports)
+    if not questions or not texts:
+        return DraftMeasure(
+            0.1 if not texts else 0.5, "no question found" if texts else "no source"
+        )
+    scores: list[float] = []
+    kinds: list[str] = []
+    for question in questions:
+        if len(_content(question)) < 2:
+            question = f"{question} {asked}"  # "Can you look into it?": the message says what
+        best, kind = 0.0, ""
+        for source, text in texts:
+            weight = SOURCE_WEIGHT.get(source.kind, REPLY_WEIGHT)
+            if source.kind == "ticket" and reply_agreement is not None:
+                weight = 0.5 + 0.5 * reply_agreement
+            covered = min(1.0, coverage(question, text) / COVERED)
+            answered_by_record = brief is not None and any(
+                a.source == source for a in brief.answers
+            )
+            score = weight * (1.0 if answered_by_record else covered)
+            if score > best:
+                best, kind = score, source.kind
+        scores.append(best)
+        kinds.append(kind)
+    answered = sum(1 for s in scores if s >= 0.5)
+    used = sorted({k for k, s in zip(kinds, scores, strict=True) if k and s >= 0.5})
+    basis = f"answers {answered} of {len(questions)} question(s)"
+    basis += f" from {', '.join(_KIND_NAMES.get(k, k) for k in used)}" if used else ""
+    return DraftMeasure(round(sum(scores) / len(scores), 2), basis)
+
+
+_KIND_NAMES = {"billing": "billing records", "crm": "the CRM", "article": "help articles",
+               "fact": "product facts", "bug": "a known bug", "ticket": "past replies"}  # fmt: skip
+
+
+def coverage(question: str, text: str) -> float:
+    """The share of the question's content words (by their first four letters) in ``text``."""
+    asked = _content(question)
+    return len(covered_words(question, text)) / len(asked) if asked else 0.0
+
+
+def covered_words(question: str, text: str) -> set[str]:
+    """The question's content words (their first four letters) that ``text`` holds."""
+    have = {w[:4] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
+    return _content(question) & have
+
+
+def _content(question: str) -> set[str]:
+    return {w[:4] for w in _meaning(question).split() if len(w) > 3 and w not in _ASKING}
+
+
+# Words every question has that say nothing about what it asks.
+_ASKING = frozenset(
+    {"what", "when", "where", "which", "would", "could", "should", "there", "this", "that",
+     "with", "from", "does", "just", "want", "sure", "like", "please", "help", "know", "thanks",
+     "hello", "about", "some", "will", "into", "they", "them", "their", "been", "look", "take",
+     "anyone", "someone", "tell", "need", "still", "today", "cheers", "best", "regards", "keep",
+     "trying", "hitting", "getting", "seems", "working", "thing", "something", "really"}
+)  # fmt: skip

@@ -1,11 +1,21 @@
-"""Facts computed from the records, so a draft states figures instead of guessing them."""
+"""Facts computed from the records, so a draft states figures instead of guessing them.
+
+Besides the records in words (plan, invoices, proration), the answers they give to what
+customers ask: when the next charge is and how much, what an invoice's lines add up to and
+why, whether a refund is within the written refund policy and the agent's limit, and the key
+fact of a help article (a lock's duration). ``answer_brief`` puts those that answer this
+ticket's question into its case brief, which both drafters answer from first.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
-from deskpilot.copilot.context import Fact
+from deskpilot.copilot.brief import Answer, CaseBrief, DraftMeasure, measure_draft
+from deskpilot.copilot.context import DraftContext, Fact
 from deskpilot.models import Invoice, Plan, PlanChange, Source, Subscription
 
 
@@ -121,3 +131,306 @@ def invoice_facts(invoices: Sequence[Invoice], mentioned: str) -> list[Fact]:
         source = Source(kind="billing", ref=invoice.id, title=f"Invoice {invoice.number}")
         facts.append(Fact(label="invoice", text=text, source=source))
     return facts
+
+
+# --- what the records answer ------------------------------------------------------------------
+# Each function below turns records into the one sentence that answers a customer's question
+# about them, so a draft states the answer ("the next charge is on December 21") instead of
+# pasting the records it comes from.
+
+
+def next_charge_facts(
+    subscription: Subscription | None, plans: Sequence[Plan], invoices: Sequence[Invoice]
+) -> list[Fact]:
+    """When the customer is charged next and how much, from the subscription: an active or
+    trialing plan renews at the end of its cycle, at the plan's price plus the seats beyond
+    what the plan includes (priced as the latest invoice priced them)."""
+    if subscription is None:
+        return []
+    plan = next((p for p in plans if p.id == subscription.plan_id), None)
+    name = plan.name if plan else subscription.plan_id
+    end = f"{subscription.cycle_end:%B %-d, %Y}"
+    source = Source(
+        kind="billing", ref=f"subscription:{subscription.customer_id}", title="Next charge"
+    )
+    if subscription.status == "canceled":
+        text = (
+            f"The {name} subscription is canceled: there is no further charge; access runs to {end}"
+        )
+        return [Fact(label="next charge", text=text, source=source)]
+    if plan is None:
+        return []
+    extra = max(0, subscription.seats - plan.seats_included)
+    seat_price = _seat_price(invoices)
+    amount = plan.monthly_price + (extra * seat_price if seat_price is not None else 0.0)
+    text = f"The next charge is on {end}, when the {name} plan renews: {money(amount)}"
+    if extra and seat_price is not None:
+        text += (
+            f" ({money(plan.monthly_price)} for {name} and {extra} extra seat(s) at "
+            f"{money(seat_price)} each)"
+        )
+    elif extra:
+        text = text.rsplit(":", 1)[0] + f": {money(plan.monthly_price)} plus {extra} extra seat(s)"
+    if subscription.status == "past_due":
+        failed = next((i for i in invoices if i.status == "failed"), None)
+        if failed is not None:
+            text += (
+                f"; the last payment ({failed.number}, {money(failed.total)}) failed and is "
+                "retried before then"
+            )
+    return [Fact(label="next charge", text=text, source=source)]
+
+
+def _seat_price(invoices: Sequence[Invoice]) -> float | None:
+    for invoice in sorted(invoices, key=lambda i: i.issued, reverse=True):
+        for line in invoice.lines:
+            if "seat" in line.description.lower() and line.amount > 0:
+                return line.amount
+    return None
+
+
+def invoice_breakdown(invoice: Invoice, plans: Sequence[Plan]) -> str:
+    """What an invoice's lines add up to, and why: "INV-1 comes to $163.00: the Pro plan at
+    $79.00 plus 7 extra seats at $12.00 each ($84.00); Pro includes 10 seats, the account has
+    17"."""
+    parts: list[str] = []
+    plan: Plan | None = None
+    extra_seats = 0
+    for line in invoice.lines:
+        total = line.amount * line.quantity
+        described = line.description.split(" (")[0].strip()
+        named = next((p for p in plans if p.name.lower() in line.description.lower()), None)
+        if "seat" in line.description.lower():
+            extra_seats += line.quantity
+            plan = plan or named
+            parts.append(
+                f"{line.quantity} extra seat{'s' if line.quantity != 1 else ''} at "
+                f"{money(line.amount, invoice.currency)} each ({money(total, invoice.currency)})"
+            )
+        elif line.quantity != 1:
+            parts.append(
+                f"{line.quantity} × {described} at {money(line.amount, invoice.currency)} "
+                f"({money(total, invoice.currency)})"
+            )
+        else:
+            if named is not None and not line.proration:
+                plan = named
+                described = f"the {named.name} plan at"
+            parts.append(f"{described} {money(total, invoice.currency)}")
+    text = (
+        f"Invoice {invoice.number} comes to {money(invoice.total, invoice.currency)}: "
+        + " plus ".join(parts)
+    )
+    if plan is not None and extra_seats:
+        text += (
+            f"; {plan.name} includes {plan.seats_included} seats and the account had "
+            f"{plan.seats_included + extra_seats}, so {extra_seats} are billed as extra seats"
+        )
+    if any(line.proration for line in invoice.lines):
+        text += "; the credit and the remaining-time charge are the proration of a plan change"
+    return text
+
+
+def invoice_breakdown_facts(
+    invoices: Sequence[Invoice], plans: Sequence[Plan], mentioned: str
+) -> list[Fact]:
+    """The breakdown of the invoices the customer names (else the latest) that are more than
+    one line: what a "why is it $163?" question asks."""
+    named = [i for i in invoices if i.number.lower() in mentioned.lower()]
+    chosen = named or sorted(invoices, key=lambda i: i.issued, reverse=True)[:1]
+    return [
+        Fact(
+            label="invoice breakdown",
+            text=invoice_breakdown(invoice, plans),
+            source=Source(kind="billing", ref=invoice.id, title=f"Invoice {invoice.number}"),
+        )
+        for invoice in chosen
+        if len(invoice.lines) > 1 or any(line.quantity != 1 for line in invoice.lines)
+    ]
+
+
+# "refunded in full within **14 days** of the invoice date": the refund window a policy article
+# states, read so eligibility is checked against the team's own written policy.
+REFUND_WINDOW = re.compile(
+    r"refund\w*[^.]*?within\s+\**(\d+)\s*days\**\s+of\s+the\s+(?:invoice|charge)", re.I
+)
+
+
+def refund_window_days(articles: Sequence[str]) -> int | None:
+    for text in articles:
+        found = REFUND_WINDOW.search(text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def refund_eligibility(
+    invoice: Invoice, today: date, window_days: int | None, limit: float | None
+) -> tuple[bool, str, str]:
+    """Whether the agent may refund ``invoice`` by the policy's window and their own limit;
+    the sentence that says why (for the agent) and the one a reply says (no internal limits)."""
+    age = (today - invoice.issued).days
+    amount = money(invoice.total, invoice.currency)
+    issued = f"{invoice.issued:%B %-d, %Y}"
+    head = f"Invoice {invoice.number} ({amount}, issued {issued}, {age} days ago)"
+    review = "so I've asked a team lead to review your request. You'll hear back from us here."
+    if invoice.status == "refunded":
+        said = f"Invoice {invoice.number} ({amount}) has already been refunded."
+        return False, f"{head} is already refunded", said
+    if window_days is not None and age > window_days:
+        return (
+            False,
+            (
+                f"{head} is outside the refund policy's {window_days}-day window: a lead decides "
+                "whether to make an exception"
+            ),
+            (
+                f"Invoice {invoice.number} ({amount}) was issued on {issued}, which is outside the "
+                f"{window_days} days our refund policy covers, {review}"
+            ),
+        )
+    if limit is not None and invoice.total > limit:
+        return (
+            False,
+            (f"{head} is over the agent's refund limit of {money(limit)}: a lead must approve it"),
+            f"A refund of {amount} is more than I can approve myself, {review}",
+        )
+    within = f"within the refund policy's {window_days}-day window" if window_days else ""
+    text = f"{head} can be refunded: {within or 'no policy window applies'}" + (
+        f" and under the agent's limit of {money(limit)}" if limit is not None else ""
+    )
+    covered = f", within the {window_days} days our refund policy covers" if window_days else ""
+    said = (
+        f"Invoice {invoice.number} ({amount}) was issued on {issued}{covered}, so it qualifies "
+        "for a refund. I'll confirm here once it has been issued."
+    )
+    return True, text, said
+
+
+# A help article's key facts: the sentences that give a duration or a count, which an answer
+# must keep ("The lock lasts 30 minutes and then clears on its own").
+DURATION = re.compile(r"\b\d+\s*(?:minutes?|hours?|days?|business days|seconds?|attempts?)\b", re.I)
+
+
+KEY_FACT_IGNORED = frozenset({"account", "help", "please", "what", "this", "that", "with", "have"})
+
+
+def article_key_facts(body: str, question: str, limit: int = 2) -> list[str]:
+    """The sentences of ``body`` that state a duration and share a word with ``question``,
+    Markdown removed, at most ``limit`` of them."""
+    asked = {w for w in re.findall(r"[a-z]{4,}", question.lower())}
+    found: list[str] = []
+    for raw in re.split(r"(?<=[.!?])\s+|\n+", body):
+        sentence = re.sub(r"[*_`]", "", raw).strip().lstrip("-•0123456789.) ").strip()
+        if not DURATION.search(sentence) or len(sentence) > 220:
+            continue
+        stems = {w[:4] for w in re.findall(r"[a-z]{4,}", sentence.lower())}
+        if {w[:4] for w in asked - KEY_FACT_IGNORED} & stems:
+            found.append(sentence)
+        if len(found) >= limit:
+            break
+    return found
+
+
+# --- the brief's answers -----------------------------------------------------------------------
+
+NEXT_CHARGE_ASKED = re.compile(
+    r"\b(?:next\s+(?:charge|bill|billing|payment|invoice|renewal)|charged\s+next|billed\s+next|"
+    r"when\s+(?:will|do|does|is)\b[^?.]*\b(?:charge|charged|bill|billed|renew|renews|renewal|"
+    r"payment))",
+    re.IGNORECASE,
+)
+AMOUNT_ASKED = re.compile(
+    r"\b(?:doesn'?t add up|does not add up|why is|why was|why did|more than|higher than|"
+    r"says\s+[$€£]|but\s+\w+\s+is\s+[$€£]|expected|extra|different)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
+    """The context's brief with what the records answer to its question (see ``Answer``),
+    the refund checked against the policy's window and the agent's limit, and whether the
+    question is out of scope."""
+    brief = context.brief
+    if brief is None:
+        return None
+    ticket = context.ticket
+    latest = ticket.latest_customer_text
+    asked = " ".join(brief.questions) or latest
+    intent = context.triage.intent if context.triage else ticket.intent or ""
+    answers: list[Answer] = []
+
+    def take(label: str) -> None:
+        answers.extend(Answer(f.label, f.text, f.source) for f in context.facts if f.label == label)
+
+    if NEXT_CHARGE_ASKED.search(asked):
+        take("next charge")
+    if intent == "invoice_discrepancy" or AMOUNT_ASKED.search(asked):
+        if any(f.label == "proration" for f in context.facts):
+            take("proration")
+        else:
+            take("invoice breakdown")
+    refund_allowed = None
+    if brief.refund_asked is not None or intent == "refund_request":
+        invoice = _invoice_asked_about(context.invoices, latest, brief.refund_asked)
+        if invoice is not None:
+            window = refund_window_days([k.body for k in context.knowledge])
+            refund_allowed, text, said = refund_eligibility(
+                invoice, today, window, brief.refund_limit
+            )
+            source = Source(kind="billing", ref=invoice.id, title="Refund eligibility")
+            answers.append(Answer("refund eligibility", text, source, said))
+    article = next((k for k in context.knowledge if k.source.kind == "article"), None)
+    # A known bug's answer is the bug and its workaround; a billing answer is the records'.
+    wants_key_fact = intent not in BILLING_INTENTS | {"bug_report"} and not context.bugs
+    if article is not None and wants_key_fact and not brief.how_to:
+        for sentence in article_key_facts(article.body, f"{ticket.subject} {latest}"):
+            answers.append(Answer("key fact", sentence, article.source))
+    out_of_scope = bool(context.triage and context.triage.out_of_scope)
+    return replace(brief, answers=answers, refund_allowed=refund_allowed, out_of_scope=out_of_scope)
+
+
+BILLING_INTENTS = frozenset(
+    {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
+)
+
+
+def _invoice_asked_about(
+    invoices: Sequence[Invoice], text: str, amount: float | None
+) -> Invoice | None:
+    """The invoice a refund request is about: the one named, else the one of that amount,
+    else the latest one paid."""
+    named = next((i for i in invoices if i.number.lower() in text.lower()), None)
+    if named is not None:
+        return named
+    if amount is not None:
+        same = next((i for i in invoices if abs(i.total - amount) < 0.005), None)
+        if same is not None:
+            return same
+    paid = sorted((i for i in invoices if i.status == "paid"), key=lambda i: i.issued)
+    return paid[-1] if paid else None
+
+
+def draft_measure(
+    context: DraftContext,
+    sources: Sequence[Source],
+    *,
+    reply_agreement: float | None = None,
+    declined: bool = False,
+) -> DraftMeasure:
+    """The draft's confidence (see ``brief.measure_draft``) over the text of the sources it
+    used: facts' sentences, articles' and past replies' bodies."""
+    texts: dict[tuple[str, str], list[str]] = {}
+    for fact in context.facts:
+        texts.setdefault((fact.source.kind, fact.source.ref), []).append(fact.text)
+    for item in context.knowledge + context.similar + context.exemplars:
+        body = f"{item.title} {item.body or item.snippet}"
+        texts.setdefault((item.source.kind, item.source.ref), []).append(body)
+    supports = [(s, " ".join(texts.get((s.kind, s.ref), [s.title]))) for s in sources]
+    return measure_draft(
+        context.brief,
+        supports,
+        asked=context.ticket.latest_customer_text,
+        reply_agreement=reply_agreement,
+        declined=declined,
+    )

@@ -13,7 +13,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from deskpilot.copilot.adapt import Candidate, candidates, consensus, inbox_of, latest_question
-from deskpilot.copilot.brief import already_tried, plain
+from deskpilot.copilot.brief import (
+    Answer,
+    already_tried,
+    coverage,
+    covered_words,
+    plain,
+    question_sentences,
+)
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.exemplars import choose_exemplar
 from deskpilot.models import Sentiment, Source
@@ -54,6 +61,7 @@ class Composition:
     # How far the draft itself is to be trusted, when the drafter can say (the team's replies'
     # agreement with the one it adapted); None: judged from the intent and the sources.
     confidence: float | None = None
+    declined: bool = False  # an out-of-scope request politely declined
 
 
 class LocalDrafter:
@@ -79,6 +87,8 @@ class LocalDrafter:
     def _compose(self, context: DraftContext) -> Composition:
         if context.triage and context.triage.handoff:
             taught = _team_answer(context, self.agent)
+            if taught is None and _only_out_of_scope(context):
+                return self._decline(context)
             if taught is None:
                 return self._holding_reply(context)
             # The classifier does not know the question, but this inbox's team has answered
@@ -97,7 +107,8 @@ class LocalDrafter:
                 confidence=body.confidence,
             )
         greeting = f"Hi {_first_name(context)},"
-        parts = [greeting, _acknowledgement(context), body.text, _closing(context)]
+        closing = "" if _waits_on_us(context) else _closing(context)
+        parts = [greeting, _acknowledgement(context), body.text, closing]
         text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
         return Composition(text, body.sources, body.grounded)
 
@@ -108,20 +119,39 @@ class LocalDrafter:
         paragraphs: list[str] = []
         sources: list[Source] = []
         facts = _facts_for(intent, context)
+        brief = context.brief
+        answers = brief.answers if brief else []
+        answered = [a for a in answers if a.label in RECORD_ANSWERS]
+        article = _guide(context)
+        if any(a.source.kind == "billing" for a in answers):
+            # The records' answer to the question stands for the records themselves.
+            facts = [f for f in facts if f.label == "known bug"]
+        if brief is not None and brief.how_to and article is not None:
+            facts = [f for f in facts if f.label != "known bug"]  # a how-to: the guide answers
+        for answer in answered:
+            paragraphs.append(_answer_sentence(answer))
+            sources.append(answer.source)
+        for answer in [a for a in brief.answers if a.label == "key fact"] if brief else []:
+            paragraphs.append(answer.for_customer.rstrip(".") + ".")
+            sources.append(answer.source)
         for fact in facts:
             paragraphs.append(_fact_sentence(fact))
             sources.append(fact.source)
         reply = _adaptable_reply(context, self.agent)
-        article = context.knowledge[0] if context.knowledge else None
-        wants_steps = intent in STEP_INTENTS and (not facts or intent == "bug_report")
+        wants_steps = not any(a.source.kind == "billing" for a in answers) and (
+            (intent in STEP_INTENTS and (not facts or intent == "bug_report"))
+            or bool(brief and brief.how_to)
+        )
         tried = _already_tried(context)
         # In an inbox the team's adapted reply is the answer whatever the intent's own
         # paragraph would say: it is what this team says to this question.
         own_words = intent in OWN_PARAGRAPH and not inbox_of(context.ticket)
-        if reply is not None and not facts and not tried and not own_words:
+        if reply is not None and _guide_answers_instead(context, article):
+            reply = None  # another customer's reply to a how-to the team's guide answers
+        if reply is not None and not facts and not tried and not own_words and not answered:
             confidence = reply.agreement if reply.agreement else None
             return Composition(reply.text, [reply.item.source], True, True, confidence)
-        if reply is not None and not facts:
+        if reply is not None and not facts and not answered:
             paragraphs.append(_reply_body(reply.text))
             sources.append(reply.item.source)
         elif wants_steps and article is not None and article.source.kind == "article":
@@ -131,13 +161,15 @@ class LocalDrafter:
                 sources.append(article.source)
         if intent in OWN_PARAGRAPH:
             paragraphs.append(_own_paragraph(intent, context))
+            sources += [a.source for a in answers if a.label == "refund eligibility"]
         if tried:
             paragraphs.insert(0, tried)
         # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
         grounded = bool(sources) or intent in OWN_PARAGRAPH
         if not grounded:
             paragraphs.append(_ask_for_details(context))
-        return Composition("\n\n".join(paragraphs), sources, grounded)
+        unique = list({(x.kind, x.ref): x for x in sources}.values())
+        return Composition("\n\n".join(paragraphs), unique, grounded)
 
     def _holding_reply(self, context: DraftContext) -> Composition:
         intent = context.triage.intent if context.triage else "your request"
@@ -147,9 +179,100 @@ class LocalDrafter:
             f"I want to make sure you get the right answer on this, so I'm bringing in a "
             f"colleague who looks after {topic}. They will have everything you've told us, "
             "so you won't need to repeat yourself, and they'll be in touch shortly."
-            f"\n\nBest,\n{self.agent_name}"
+            f"{_meanwhile(context)}\n\nBest,\n{self.agent_name}"
         )
         return Composition(text, [], grounded=False)
+
+    def _decline(self, context: DraftContext) -> Composition:
+        """A question outside what the team supports: a polite no, with where help is."""
+        text = (
+            f"Hi {_first_name(context)},\n\n{_acknowledgement(context)}\n\n"
+            "I'm afraid that's outside what our support team can help with: we look after "
+            "your account and our product. Your own IT team, or the company that supplies "
+            "it, will be best placed to help.\n\n"
+            "If there's anything about your account or our product I can help with, just "
+            f"reply here.\n\nBest,\n{self.agent_name}"
+        )
+        return Composition(text, [], grounded=True, declined=True)
+
+
+# A help article about a problem ("... freezes", "... not showing"), not how to do a thing.
+PROBLEM_TITLE = re.compile(
+    r"\b(?:freez|stuck|fail|error|broken|empty|missing|not\b|doesn't|does not|won't|can't|"
+    r"cannot|wrong|slow)",
+    re.IGNORECASE,
+)
+
+
+def _guide(context: DraftContext) -> KnowledgeItem | None:
+    """The article to answer from: the top one, or for a how-to question the top one that
+    explains how to do something rather than a problem."""
+    top = context.knowledge[0] if context.knowledge else None
+    if context.brief is None or not context.brief.how_to:
+        return top
+    articles = [k for k in context.knowledge if k.source.kind == "article"]
+    return next((k for k in articles if not PROBLEM_TITLE.search(k.title)), top)
+
+
+def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None) -> bool:
+    """A how-to question outside an inbox, with a guide whose title names what is asked."""
+    brief = context.brief
+    if brief is None or not brief.how_to or article is None or inbox_of(context.ticket):
+        return False
+    if article.source.kind != "article" or PROBLEM_TITLE.search(article.title):
+        return False
+    asked = {w[:4] for q in brief.questions for w in _words(q) if len(w) > 3} - COMMON_WORDS
+    return bool(asked & {w[:4] for w in _words(article.title) if len(w) > 3})
+
+
+# The brief's answers a draft states as its answer (the refund's is the refund paragraph).
+RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration"})
+
+
+def _answer_sentence(answer: Answer) -> str:
+    text = answer.for_customer.rstrip(".") + "."
+    if answer.label == "proration":
+        return "Here's why the amount is different this time. " + text
+    if answer.label == "invoice breakdown":
+        return "Here's how it adds up. " + text
+    return text
+
+
+def _meanwhile(context: DraftContext) -> str:
+    """An article's key fact that helps while they wait for a colleague ("the lock clears on
+    its own after 30 minutes"), as a paragraph; "" when there is none."""
+    keys = [a for a in context.brief.answers if a.label == "key fact"] if context.brief else []
+    if not keys:
+        return ""
+    return "\n\nIn the meantime, good to know: " + " ".join(
+        a.for_customer.rstrip(".") + "." for a in keys
+    )
+
+
+def _only_out_of_scope(context: DraftContext) -> bool:
+    """Handed off only because the question is nothing the team supports."""
+    triage = context.triage
+    if triage is None or context.brief is None or not context.brief.out_of_scope:
+        return False
+    reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
+    if not reasons or not all(r.startswith("out of scope") for r in reasons):
+        return False
+    # The classifier knows no intent for it; nothing the team wrote covers it either (an
+    # enterprise agreement is no intent but the contracts article covers it: not declined).
+    asked = " ".join(question_sentences(context.ticket.latest_customer_text)) or (
+        context.ticket.latest_customer_text
+    )
+    known = context.knowledge + context.similar
+    return all(
+        len(covered_words(asked, f"{k.title} {k.body or k.snippet}")) <= 1
+        or coverage(asked, f"{k.title} {k.body or k.snippet}") < OUT_OF_SCOPE_COVERAGE
+        for k in known
+    )
+
+
+# The share of a question's words (beyond one) a source may hold and the question still count
+# as nothing the team supports.
+OUT_OF_SCOPE_COVERAGE = 0.3
 
 
 OWN_PARAGRAPH = {
@@ -172,11 +295,18 @@ def _own_paragraph(intent: str, context: DraftContext) -> str:
     """The intent's own paragraph, minding the brief: a refund over the agent's limit is not
     promised (a lead reviews it), a reference the customer gave is not asked for again."""
     brief = context.brief
+    eligibility = (
+        next((a for a in brief.answers if a.label == "refund eligibility"), None)
+        if brief is not None
+        else None
+    )
     if brief is not None and intent == "refund_request" and brief.refund_over_limit:
         return (
             f"A refund of ${brief.refund_asked:,.2f} is more than I can approve myself, so I've "
             "asked a team lead to review it. You'll hear back from us here once they have."
         )
+    if eligibility is not None and intent == "refund_request":
+        return eligibility.for_customer
     if brief is not None and intent == "order_status" and brief.given:
         return (
             f"Thanks for the reference ({brief.given[0]}). I'm checking exactly where it "
@@ -194,8 +324,13 @@ def _first_name(context: DraftContext) -> str:
 
 def _acknowledgement(context: DraftContext) -> str:
     wait = "Sorry for the wait, and thank you for your patience. "
-    prefix = wait if context.brief is not None and context.brief.chasing else ""
-    return prefix + _mood(context)
+    chasing = context.brief is not None and context.brief.chasing
+    mood = _mood(context)
+    if chasing and mood.startswith("Sorry for the trouble"):
+        return "Sorry for the wait and the trouble, and thanks for the details."  # one apology
+    if chasing and mood == "Thanks for getting in touch.":
+        return wait.strip()  # their patience is thanked already
+    return (wait if chasing else "") + mood
 
 
 def _mood(context: DraftContext) -> str:
@@ -207,8 +342,21 @@ def _mood(context: DraftContext) -> str:
     return "Thanks for getting in touch."
 
 
+def _waits_on_us(context: DraftContext) -> bool:
+    """The answer says we are checking or a lead reviews: "let me know if that sorts it" would
+    not fit."""
+    brief = context.brief
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    if brief is None:
+        return False
+    refund_review = intent == "refund_request" and (
+        brief.refund_over_limit or brief.refund_allowed is False
+    )
+    return refund_review or (intent == "order_status" and bool(brief.given))
+
+
 def _closing(context: DraftContext) -> str:
-    if context.bugs:
+    if context.bugs and not (context.brief and context.brief.how_to):
         return "I'll keep you posted on the fix; reply here if anything changes in the meantime."
     return "Let me know if that sorts it, or if anything is unclear."
 
@@ -342,15 +490,12 @@ def _reply_body(reply: str) -> str:
 
 def _steps(markdown: str, context: DraftContext) -> str:
     title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), "")
-    steps: list[str] = []
-    for line in markdown.splitlines():
-        match = NUMBERED.match(line)
-        if match:
-            steps.append(match.group(1).replace("**", "").strip())
-        elif steps and line.startswith((" ", "\t")) and line.strip():
-            steps[-1] += " " + line.strip().replace("**", "")  # a step continued
-        elif steps and line.strip():
-            break
+    lists = _numbered_lists(markdown)
+    # The list under the heading that names what is asked ("## Import" for "how can I import
+    # ..."), else the first: an article may open with how to prepare, then how to do it.
+    asked = {w[:4] for w in _words(latest_question(context.ticket)) if len(w) > 3} - COMMON_WORDS
+    named = [steps for heading, steps in lists if asked & {w[:4] for w in _words(heading)}]
+    steps = named[0] if named else (lists[0][1] if lists else [])
     if not steps:
         return ""
     tried = _tried_steps(context)
@@ -358,6 +503,28 @@ def _steps(markdown: str, context: DraftContext) -> str:
     listed = [f"{n}. {step}" for n, step in enumerate(fresh, start=1)]
     guide = f' (from our guide "{title}")' if title else ""
     return f"Here's what to do{guide}:\n" + "\n".join(listed)
+
+
+def _numbered_lists(markdown: str) -> list[tuple[str, list[str]]]:
+    """Each numbered list of an article with the heading it sits under."""
+    lists: list[tuple[str, list[str]]] = []
+    heading = ""
+    steps: list[str] = []
+    for line in markdown.splitlines():
+        match = NUMBERED.match(line)
+        if match:
+            steps.append(plain(match.group(1)).strip())
+        elif steps and line.startswith((" ", "\t")) and line.strip():
+            steps[-1] += " " + plain(line.strip())  # a step continued
+        elif line.strip():
+            if steps:
+                lists.append((heading, steps))
+                steps = []
+            if line.startswith("#"):
+                heading = line.lstrip("#").strip()
+    if steps:
+        lists.append((heading, steps))
+    return lists
 
 
 def _tried_steps(context: DraftContext) -> list[str]:

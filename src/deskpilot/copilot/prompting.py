@@ -28,6 +28,7 @@ from pathlib import Path
 from string import Template
 from typing import Literal, TypedDict
 
+from deskpilot.copilot.adapt import candidates
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
 from deskpilot.errors import ConfigError
 from deskpilot.models import Author, Message, Ticket
@@ -49,6 +50,8 @@ VARIABLES = frozenset(
         "problems",
         "page",
         "conversation",
+        "brief",
+        "few_shot",
     }
 )
 NONE = "(none)"
@@ -60,6 +63,7 @@ THREAD_MESSAGES = 12
 ARTICLE_CHARS = 2500
 SIMILAR_CHARS = 1200
 EXAMPLE_CHARS = 1500
+FEW_SHOT = 3  # past conversations and the team's replies, shown as examples of its answers
 HISTORY_TICKETS = 3
 HISTORY_CHARS = 300
 
@@ -77,6 +81,7 @@ FENCE_TAGS = (
     "source",
     "source_error",
     "example",
+    "case_brief",
 )
 
 # Our fence tags are also caught when written with spaces, dashes or underscores of any kind
@@ -237,6 +242,8 @@ def prompt_values(context: DraftContext) -> dict[str, str]:
         "problems": _blocks(fence("source_error", problem) for problem in context.problems),
         "page": _page(ticket),
         "conversation": _conversation(ticket),
+        "brief": _brief(context),
+        "few_shot": _blocks(_few_shot(context)),
     }
 
 
@@ -303,6 +310,38 @@ def _triage(context: DraftContext) -> str:
     if triage.handoff:
         parts.append(f"a human should handle it ({triage.handoff_reason or 'policy'})")
     return _inline("; ".join(parts))
+
+
+def _brief(context: DraftContext) -> str:
+    """The case brief (what they ask, gave, tried, what the records answer, what policy
+    allows): fenced, since its sentences quote the customer."""
+    brief = context.brief
+    if brief is None:
+        return NONE
+    lines = brief.lines()
+    if brief.plain_text:
+        lines.append("Format: plain text, no Markdown")
+    return fence("case_brief", "\n".join(lines) or "(nothing beyond the conversation)")
+
+
+def _few_shot(context: DraftContext) -> list[str]:
+    """The answered conversations most like this one (the same inbox's first, as retrieval
+    ranked them), each with the team's reply adapted to this customer (the other customer's
+    name, handle and order numbers swapped or dropped, see ``copilot.adapt``): the model's
+    few-shot examples of how the team answers."""
+    found = candidates(context, "")[:FEW_SHOT]  # in retrieval order: the index ranks better
+    return [
+        fence(
+            "example",
+            _clip(
+                f"The customer wrote: {(c.item.question or c.item.snippet).strip()}\n"
+                f"The team replied: {c.text.strip()}",
+                EXAMPLE_CHARS,
+            ),
+            id=_source_id(c.item.source.kind, c.item.source.ref),
+        )
+        for c in found
+    ]
 
 
 def _customer(context: DraftContext) -> str:

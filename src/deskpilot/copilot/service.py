@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deskpilot.copilot.assemble import assemble
+from deskpilot.copilot.brief import plain
 from deskpilot.copilot.context import DraftContext
+from deskpilot.copilot.facts import draft_measure
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.local_drafter import Composition, LocalDrafter
 from deskpilot.copilot.model_drafter import DraftError
@@ -42,6 +44,7 @@ class DraftOutcome:
     notice: str | None = None  # e.g. why the local drafter stood in for the model
     handoff_summary: str | None = None  # prepared when a human should take over
     draft_id: int | None = None  # the stored draft, which the agent's edit event points at
+    confidence_basis: str = ""  # what the draft's confidence rests on, in words
 
 
 async def draft_reply(
@@ -61,20 +64,27 @@ async def draft_reply(
     text, notice = await _write(desk, context, composition, listener, local_after)
     reason = _handoff_reason(context, composition)
     drafter, model, version = _used(desk, notice, local)
+    sources = composition.sources if drafter == "local" else context.sources
+    measure = draft_measure(
+        context,
+        sources,
+        reply_agreement=composition.confidence if drafter == local.name else None,
+        declined=composition.declined and drafter == local.name,
+    )
     draft = Draft(
         ticket_id=ticket_id,
         text=text,
-        sources=composition.sources if drafter == "local" else context.sources,
+        sources=sources,
         drafter=drafter,
         model=model,
         prompt_version=version,
-        confidence=_confidence(context, composition, reason, measured=drafter == local.name),
+        confidence=_confidence(measure.score, reason),
         handoff_reason=reason,
         created_at=desk.clock(),
     )
     draft_id = desk.store.save_draft(draft)
     summary = handoff_summary(context.ticket, context.triage, context.sources) if reason else None
-    return DraftOutcome(draft, context, notice, summary, draft_id)
+    return DraftOutcome(draft, context, notice, summary, draft_id, measure.basis)
 
 
 async def _write(
@@ -110,6 +120,8 @@ async def _write(
             emit(chunk)
             chunk = await _next(stream)
         text = "".join(received).strip()
+        if text and context.brief is not None and context.brief.plain_text:
+            text = plain(text)  # the model's Markdown, taken out for a channel shown as written
         if text:
             return text, None
         raise DraftError(f"model endpoint {model.model}: returned an empty draft")
@@ -160,17 +172,8 @@ def _handoff_reason(context: DraftContext, composition: Composition) -> str | No
     return None
 
 
-def _confidence(
-    context: DraftContext, composition: Composition, reason: str | None, *, measured: bool
-) -> float:
-    """How far to trust the draft. When the drafter measured it (an adapted team reply: how
-    close the similar conversations' replies are to it), that measure; else the intent's
-    confidence, discounted when little backs it. A hand-off caps it."""
-    if measured and composition.confidence is not None:
-        score = composition.confidence
-    else:
-        base = context.triage.confidence if context.triage else 0.5
-        score = base * min(1.0, 0.6 + 0.2 * len(composition.sources))
-    if reason:
-        score = min(score, 0.3)
+def _confidence(measured: float, reason: str | None) -> float:
+    """The draft's own confidence (how much of the question its sources answer; see
+    ``copilot.brief.measure_draft``), not the intent's. A hand-off caps it."""
+    score = min(measured, 0.3) if reason else measured
     return round(max(0.0, min(1.0, score)), 2)

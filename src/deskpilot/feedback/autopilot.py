@@ -3,9 +3,11 @@ sends on its own (``auto``) once the evidence says agents would have sent its dr
 
 An intent at ``auto`` qualifies while the share of its last ``window`` human-reviewed drafts
 that agents sent exactly as drafted clears ``acceptance_bar`` (with at least ``min_reviewed`` of
-them). A ticket is auto-sent only when its own intent confidence clears ``min_confidence`` and
-no hand-off rule fires. Auto-sent replies are recorded under the agent ``autopilot``; a share
-is tagged for a human to review; reopens, escalations and bad CSAT after auto-sends count as
+them). A ticket is auto-sent only when its own intent confidence clears ``min_confidence``, its
+draft's own confidence (how much of the question the draft's sources answer, see
+``copilot.brief.measure_draft``) clears ``min_draft_confidence``, and no hand-off rule fires.
+Auto-sent replies are recorded under the agent ``autopilot``; a share is tagged for a human
+to review; reopens, escalations and bad CSAT after auto-sends count as
 setbacks, and enough of them drop the intent back to ``suggest`` by itself (recorded, so a
 lead sees why; ``deskpilot autopilot reset INTENT`` lifts it).
 
@@ -243,6 +245,8 @@ async def run_once(desk: Desk) -> Run:
         outcome = await draft_reply(desk, summary.id)
         if outcome.draft.handoff_reason:
             continue
+        if outcome.draft.confidence < settings.min_draft_confidence:
+            continue  # the draft does not answer enough of the question: a human writes it
         findings = review_draft(outcome.draft.text, desk.store.list_actions(summary.id))
         if findings:
             try:

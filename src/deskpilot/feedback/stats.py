@@ -68,6 +68,9 @@ class TeamStats:
     edit_classes: dict[str, int]
     edit_reasons: dict[str, int]
     daily: dict[str, list[Any]] = field(default_factory=dict)  # date -> series, for charts
+    # By the draft's own confidence (how much of the question its sources answered), in bands:
+    # whether agents accept the drafts it is sure of more often, i.e. whether it is honest.
+    by_draft_confidence: dict[str, Figures] = field(default_factory=dict)
     reopens: int = 0  # customers writing again on a pending, solved or closed ticket
 
     def to_json(self) -> dict[str, Any]:
@@ -91,6 +94,7 @@ class TeamStats:
             ),
             "by_drafter": {k: v.to_json() for k, v in self.by_drafter.items()},
             "by_prompt_version": {k: v.to_json() for k, v in self.by_prompt_version.items()},
+            "by_draft_confidence": {k: v.to_json() for k, v in self.by_draft_confidence.items()},
             "daily": self.daily,
         }
 
@@ -156,7 +160,26 @@ def compute_stats(
         edit_reasons=dict(Counter(e.reason for e in events if e.reason).most_common()),
         daily=_daily(tickets, events),
         reopens=len(store.list_actions(action="reopen", since=since)),
+        by_draft_confidence=_by_draft_confidence(store, events, facts, counted),
     )
+
+
+# The bands of a draft's own confidence the statistics compare.
+CONFIDENCE_BANDS = ((0.7, "sure (0.7+)"), (0.4, "partly (0.4-0.7)"), (0.0, "unsure (<0.4)"))
+
+
+def _by_draft_confidence(
+    store: Store, events: list[EditEvent], facts: dict[str, TicketFacts], counted: _Counted
+) -> dict[str, Figures]:
+    drafts = store.drafts_by_id(e.draft_id for e in events if e.draft_id is not None)
+
+    def band(event: EditEvent) -> str:
+        draft = drafts.get(event.draft_id) if event.draft_id is not None else None
+        if draft is None:
+            return "unknown"
+        return next(name for low, name in CONFIDENCE_BANDS if draft.confidence >= low)
+
+    return _sliced_events(events, facts, counted, band)
 
 
 @dataclass(frozen=True)

@@ -380,8 +380,10 @@ class TicketScreen(Screen[None]):
     # --- the draft ---------------------------------------------------------------------------
 
     @work(exclusive=True, group="draft")
-    async def _draft(self) -> None:
-        """Stream the co-pilot's draft into the editor as it is written."""
+    async def _draft(self, same_as: str | None = None) -> None:
+        """Stream the co-pilot's draft into the editor as it is written. ``same_as``: a
+        regenerate of this untouched draft, whose edit event stays open until the new text
+        differs (the same text again is said, not recorded as a new draft shown)."""
         editor = self.query_one("#draft", TextArea)
         label = self.query_one("#draft-label", Label)
         editor.load_text("")
@@ -417,6 +419,11 @@ class TicketScreen(Screen[None]):
         _show_from_the_top(editor)
         label.update(_draft_label(outcome))
         self._show_context()  # now with what the connectors returned
+        if same_as is not None and outcome.draft.text == same_as:
+            self.notify("The co-pilot wrote the same draft again.", title="Regenerated")
+            return  # the open edit event goes on: nothing new was shown
+        if same_as is not None:
+            self._end_edit(EditOutcome.REGENERATED, final_text=outside.plain(same_as))
         self._begin_edit(outcome)
 
     # --- the agent's edit of the draft: a training signal, never lost -----------------------
@@ -492,12 +499,12 @@ class TicketScreen(Screen[None]):
             self._saved_text = ""  # try again at the next tick
         self.notify(message, title="Autosave failed", severity="error")
 
-    def _end_edit(self, outcome: EditOutcome) -> str | None:
+    def _end_edit(self, outcome: EditOutcome, final_text: str | None = None) -> str | None:
         """End the current edit event (discarded, regenerated); returns its id."""
         edit_id, self.edit_id = self.edit_id, None
         if edit_id is None:
             return None
-        text = self.query_one("#draft", TextArea).text
+        text = self.query_one("#draft", TextArea).text if final_text is None else final_text
         try:
             self.desk.end_edit(edit_id, outcome, final_text=text, keystrokes=self.keystrokes)
         except DeskPilotError as error:
@@ -843,6 +850,11 @@ class TicketScreen(Screen[None]):
         self.desk_app.open_ticket(ticket.id, view)
 
     def action_regenerate(self) -> None:
+        shown = self.outcome.draft.text if self.outcome is not None else None
+        editor = self.query_one("#draft", TextArea)
+        if shown is not None and self.edit_id and editor.text == outside.plain(shown):
+            self._draft(same_as=shown)  # untouched: ended only if the new draft differs
+            return
         self._end_edit(EditOutcome.REGENERATED)
         self._draft()
 
@@ -1107,8 +1119,13 @@ def _awaits_reply(ticket: Ticket) -> bool:
 
 
 def _connector_lines(context: DraftContext) -> list[Content | str]:
-    """CRM, billing and known bugs as the connectors returned them, each problem on its own."""
+    """The case brief, then CRM, billing and known bugs as the connectors returned them, each
+    problem on its own."""
     lines: list[Content | str] = []
+    if context.brief is not None and context.brief.lines():
+        # What the draft was built to answer: the agent checks it against the thread.
+        lines += ["", outside.markup("[b]Brief[/b]")]
+        lines += [outside.markup("  $line", line=line) for line in context.brief.lines()]
     if context.crm:
         crm = context.crm
         lines += [
@@ -1156,10 +1173,14 @@ def _draft_label(outcome: DraftOutcome) -> Content:
     draft = outcome.draft
     sources = ", ".join(f"{s.kind} {s.ref}" for s in draft.sources) or "no sources"
     by = draft.drafter + (f" {draft.model}" if draft.model else "")
+    triage = outcome.context.triage
+    # The draft's own confidence (what its sources answer), apart from the intent's.
     label = outside.markup(
-        "Draft · $by · confidence $confidence · $sources",
+        "Draft · $by · draft confidence $confidence ($basis) · intent $intent · $sources",
         by=by,
         confidence=f"{draft.confidence:.0%}",
+        basis=outcome.confidence_basis or "not measured",
+        intent=f"{triage.confidence:.0%}" if triage else "not triaged",
         sources=sources,
     )
     if draft.handoff_reason:
