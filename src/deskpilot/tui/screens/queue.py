@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
-from deskpilot.errors import DeskPilotError
+from deskpilot.errors import DeskPilotError, SearchCancelled
+from deskpilot.models import TicketSummary
 from deskpilot.store.sql import SORT_KEYS
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.widgets.footer import DeskFooter
-from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
+from deskpilot.tui.widgets.queue_table import PAGE, QueueHeader, QueueTable
 from deskpilot.views import QueueView, order_label
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ class QueueScreen(Screen[None]):
         self.show(self.base_view)
 
     def show(self, view: QueueView) -> None:
+        self.workers.cancel_group(self, "queue-search")  # its results would replace these
         self.shown_view = view
         self._render_views()
         self._count(view)
@@ -136,12 +138,14 @@ class QueueScreen(Screen[None]):
         total = self.desk_app.desk.count(view)
         self.app.call_from_thread(self._counted, view, total)
 
-    def _counted(self, view: QueueView, total: int) -> None:
+    def _counted(
+        self, view: QueueView, total: int, first_page: list[TicketSummary] | None = None
+    ) -> None:
         if view is not self.shown_view:
             return
         desk = self.desk_app.desk
         table = self.query_one(QueueTable)
-        table.reset(lambda offset, limit: desk.page(view, offset, limit), total)
+        table.reset(lambda offset, limit: desk.page(view, offset, limit), total, first_page)
         header = self.query_one(QueueHeader)
         header.show(table.size.width or self.size.width, view.sort, view.descending)
         self._render_status(total)
@@ -199,11 +203,49 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-search")
     def _search(self, query: str) -> None:
-        # exclusive: each keystroke cancels the search the previous one started
+        # exclusive: each keystroke cancels the search the previous one started (its typo
+        # pass stops at its next chunk, and nothing it found is shown).
         base = self.base_view
         assert base is not None
-        view = self.desk_app.desk.search(query, base) if query else base
-        self.app.call_from_thread(self.show, view)
+        if not query:
+            self.app.call_from_thread(self.show, base)
+            return
+        desk = self.desk_app.desk
+        worker: Worker[None] = get_current_worker()
+        # The id and exact matches first, read with their count and first page in this
+        # thread: the queue repaints in one trip to the UI. The near-misses then join them.
+        exact = desk.search(query, base, typos=False)
+        first_page = desk.page(exact, 0, PAGE)
+        self.app.call_from_thread(self._found, worker, exact, desk.count(exact), first_page)
+        try:
+            complete = desk.search(query, base, cancelled=lambda: worker.is_cancelled)
+        except SearchCancelled:
+            return
+        if complete.where.ids != exact.where.ids:
+            total = desk.count(complete)
+            self.app.call_from_thread(self._more_found, worker, exact, complete, total)
+
+    def _found(
+        self, worker: Worker[None], view: QueueView, total: int, first_page: list[TicketSummary]
+    ) -> None:
+        if worker.is_cancelled:
+            return  # a newer keystroke's search (or a view change) came first
+        self.shown_view = view
+        self._render_views()
+        self._counted(view, total, first_page)
+
+    def _more_found(
+        self, worker: Worker[None], exact: QueueView, complete: QueueView, total: int
+    ) -> None:
+        if worker.is_cancelled or self.shown_view is not exact:
+            return
+        self.shown_view = complete
+        desk = self.desk_app.desk
+        # As a live change: the rows shown stay until the pages with the near-misses land.
+        self.query_one(QueueTable).reload(
+            lambda offset, limit: desk.page(complete, offset, limit), total
+        )
+        self._render_status(total)
 
     def action_clear(self) -> None:
         search = self.query_one("#search", Input)
