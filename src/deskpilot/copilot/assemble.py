@@ -51,11 +51,15 @@ async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
         _add_bugs(desk, context),
         _add_team_messages(desk, context),
         asyncio.to_thread(_add_knowledge, desk, context),
+        asyncio.to_thread(_add_examples, desk, context),
     )
-    intent = context.triage.intent if context.triage else ticket.intent
-    if intent:
-        context.examples = desk.store.approved_replies(intent, limit=3, exclude=ticket.id)
     return context
+
+
+def _add_examples(desk: Desk, context: DraftContext) -> None:
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    if intent:
+        context.examples = desk.store.approved_replies(intent, limit=3, exclude=context.ticket.id)
 
 
 async def _guard(context: DraftContext, what: str, call: Awaitable[T]) -> T | None:
