@@ -418,6 +418,23 @@ def test_approved_replies_pass_over_the_best_rated_tickets_no_agent_answered(
     assert store.approved_replies("other_intent") == []
 
 
+def test_get_tickets_reads_each_ticket_as_get_ticket_does(store: Store) -> None:
+    with_thread = make_ticket(
+        7,
+        messages=[
+            Message(author=Author.CUSTOMER, body="first", at=T0),
+            Message(author=Author.AGENT, body="second", at=T0 + timedelta(minutes=1)),
+        ],
+    )
+    store.add_tickets([make_ticket(1), make_ticket(2, customer=None), with_thread])
+    found = store.get_tickets(["T-007", "T-001", "T-002", "T-404", "T-001"])
+    assert sorted(found) == ["T-001", "T-002", "T-007"]  # an unknown id is left out
+    for ticket_id, ticket in found.items():
+        assert ticket == store.get_ticket(ticket_id)
+    assert [m.body for m in found["T-007"].messages] == ["first", "second"]
+    assert store.get_tickets([]) == {}
+
+
 def test_drafts_revisions_feedback_and_meta(store: Store) -> None:
     store.add_tickets([make_ticket(1)])
     draft = Draft(ticket_id="T-001", text="Hi", drafter="local", confidence=0.5)

@@ -207,9 +207,11 @@ def _add_exemplars(
     each are passed along for the drafter to weigh against the others'), the same inbox's
     first."""
     ticket = context.ticket
+    # Read together: one by one, a dozen tickets took a third of the draft's time.
+    found = desk.store.get_tickets(hit.id for hit in tickets if hit.id != ticket.id)
     items = []
     for hit in tickets:
-        answered = None if hit.id == ticket.id else _maybe_ticket(desk, hit.id)
+        answered = found.get(hit.id)  # None: the index names a ticket the store does not have
         if answered is None:
             continue
         last = _last_agent_message(answered)
