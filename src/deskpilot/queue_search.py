@@ -14,8 +14,10 @@ chunks. The results are the same as scoring every text in one call.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -55,18 +57,28 @@ class _Lines:
             position = self.joined.find(needle, self.starts[line + 1])
 
 
+@dataclass(frozen=True)
+class _Corpus:
+    """One filter's tickets as searched; replaced whole, so a search in progress keeps its own."""
+
+    where: QueueFilter
+    ids: list[str]
+    texts: list[str]
+    id_lines: _Lines
+    text_lines: _Lines
+
+
 class QueueSearch:
+    """Thread-safe: a keystroke's search may start while the previous one's typo pass ends."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._where: QueueFilter | None = None
-        self._ids: list[str] = []
-        self._texts: list[str] = []
-        self._id_lines = _Lines([])
-        self._text_lines = _Lines([])
+        self._corpus: _Corpus | None = None
+        self._loading = threading.Lock()
 
     def invalidate(self) -> None:
         """New or changed tickets: read the corpus again on the next search."""
-        self._where = None
+        self._corpus = None
 
     def search(
         self,
@@ -81,46 +93,49 @@ class QueueSearch:
         needle = utils.default_process(query)
         if not needle:
             return []
-        self._load(where)
-        by_id = _first(self._id_lines.containing(needle), MAX_RESULTS)
-        exact = _first(self._text_lines.containing(needle), MAX_RESULTS - len(by_id))
+        corpus = self._load(where)
+        by_id = _first(corpus.id_lines.containing(needle), MAX_RESULTS)
+        exact = _first(corpus.text_lines.containing(needle), MAX_RESULTS - len(by_id))
         found = dict.fromkeys(by_id + exact)
         if typos and len(found) < MAX_RESULTS:
-            for index in self._near_misses(needle, cancelled):
+            for index in _near_misses(corpus.texts, needle, cancelled):
                 found.setdefault(index)
                 if len(found) >= MAX_RESULTS:
                     break
-        return [self._ids[i] for i in found]
+        return [corpus.ids[i] for i in found]
 
-    def _near_misses(self, needle: str, cancelled: Callable[[], bool]) -> list[int]:
-        """The best MAX_RESULTS texts at or above the cutoff, best first, ties in corpus
-        order: what ``process.extract`` returns, scored a chunk at a time."""
-        scored: list[tuple[float, int]] = []
-        for start in range(0, len(self._texts), FUZZY_CHUNK):
-            if cancelled():
-                raise SearchCancelled("a newer search replaced this one")
-            scores = process.cdist(
-                [needle],
-                self._texts[start : start + FUZZY_CHUNK],
-                scorer=fuzz.partial_ratio,
-                processor=None,
-                score_cutoff=FUZZY_CUTOFF,
-                dtype=np.float64,
-            )[0]
-            hits = np.flatnonzero(scores)  # cdist gives 0 below the cutoff
-            scored += [(-float(scores[i]), start + int(i)) for i in hits]
-        scored.sort()
-        return [index for _score, index in scored[:MAX_RESULTS]]
+    def _load(self, where: QueueFilter) -> _Corpus:
+        with self._loading:
+            corpus = self._corpus
+            if corpus is None or corpus.where != where:
+                rows = self._store.search_corpus(where)
+                ids = [ticket_id for ticket_id, _text in rows]
+                texts = [utils.default_process(text) for _id, text in rows]
+                searchable_ids = [utils.default_process(ticket_id) for ticket_id in ids]
+                corpus = _Corpus(where, ids, texts, _Lines(searchable_ids), _Lines(texts))
+                self._corpus = corpus
+            return corpus
 
-    def _load(self, where: QueueFilter) -> None:
-        if where == self._where:
-            return
-        corpus = self._store.search_corpus(where)
-        self._ids = [ticket_id for ticket_id, _text in corpus]
-        self._texts = [utils.default_process(text) for _id, text in corpus]
-        self._text_lines = _Lines(self._texts)
-        self._id_lines = _Lines([utils.default_process(ticket_id) for ticket_id in self._ids])
-        self._where = where
+
+def _near_misses(texts: list[str], needle: str, cancelled: Callable[[], bool]) -> list[int]:
+    """The best MAX_RESULTS texts at or above the cutoff, best first, ties in corpus order:
+    what ``process.extract`` returns, scored a chunk at a time."""
+    scored: list[tuple[float, int]] = []
+    for start in range(0, len(texts), FUZZY_CHUNK):
+        if cancelled():
+            raise SearchCancelled("a newer search replaced this one")
+        scores = process.cdist(
+            [needle],
+            texts[start : start + FUZZY_CHUNK],
+            scorer=fuzz.partial_ratio,
+            processor=None,
+            score_cutoff=FUZZY_CUTOFF,
+            dtype=np.float64,
+        )[0]
+        hits = np.flatnonzero(scores)  # cdist gives 0 below the cutoff
+        scored += [(-float(scores[i]), start + int(i)) for i in hits]
+    scored.sort()
+    return [index for _score, index in scored[:MAX_RESULTS]]
 
 
 def _first(indexes: Iterator[int], limit: int) -> list[int]:

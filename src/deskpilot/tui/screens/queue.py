@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -9,7 +10,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from deskpilot.errors import DeskPilotError, SearchCancelled
 from deskpilot.models import TicketSummary
@@ -20,6 +21,7 @@ from deskpilot.tui.widgets.queue_table import PAGE, QueueHeader, QueueTable
 from deskpilot.views import QueueView, order_label
 
 if TYPE_CHECKING:
+    from deskpilot.desk import Desk
     from deskpilot.queue_watch import QueueWatcher
     from deskpilot.tui.app import DeskPilotApp
 
@@ -201,44 +203,35 @@ class QueueScreen(Screen[None]):
     def _search_done(self) -> None:
         self.query_one(QueueTable).focus()
 
-    @work(thread=True, exclusive=True, group="queue-search")
-    def _search(self, query: str) -> None:
-        # exclusive: each keystroke cancels the search the previous one started (its typo
-        # pass stops at its next chunk, and nothing it found is shown).
+    @work(exclusive=True, group="queue-search")
+    async def _search(self, query: str) -> None:
+        # exclusive: each keystroke cancels the search the previous one started (its typo pass
+        # stops at its next chunk, and nothing it found is shown). The blocking parts run in
+        # the loop's thread pool: no thread to start per keystroke, no hop back to the UI.
         base = self.base_view
         assert base is not None
         if not query:
-            self.app.call_from_thread(self.show, base)
+            self.show(base)
             return
         desk = self.desk_app.desk
-        worker: Worker[None] = get_current_worker()
-        # The id and exact matches first, read with their count and first page in this
-        # thread: the queue repaints in one trip to the UI. The near-misses then join them.
-        exact = desk.search(query, base, typos=False)
-        first_page = desk.page(exact, 0, PAGE)
-        self.app.call_from_thread(self._found, worker, exact, desk.count(exact), first_page)
+        worker = get_current_worker()
+        # The id and exact matches first, read with their count and first page: the queue
+        # repaints at once. The near-misses then join them.
+        exact, total, first_page = await asyncio.to_thread(_exact_matches, desk, query, base)
+        self.shown_view = exact
+        self._render_views()
+        self._counted(exact, total, first_page)
         try:
-            complete = desk.search(query, base, cancelled=lambda: worker.is_cancelled)
+            complete = await asyncio.to_thread(
+                desk.search, query, base, cancelled=lambda: worker.is_cancelled
+            )
         except SearchCancelled:
             return
-        if complete.where.ids != exact.where.ids:
-            total = desk.count(complete)
-            self.app.call_from_thread(self._more_found, worker, exact, complete, total)
+        if complete.where.ids != exact.where.ids and self.shown_view is exact:
+            total = await asyncio.to_thread(desk.count, complete)
+            self._more_found(complete, total)
 
-    def _found(
-        self, worker: Worker[None], view: QueueView, total: int, first_page: list[TicketSummary]
-    ) -> None:
-        if worker.is_cancelled:
-            return  # a newer keystroke's search (or a view change) came first
-        self.shown_view = view
-        self._render_views()
-        self._counted(view, total, first_page)
-
-    def _more_found(
-        self, worker: Worker[None], exact: QueueView, complete: QueueView, total: int
-    ) -> None:
-        if worker.is_cancelled or self.shown_view is not exact:
-            return
+    def _more_found(self, complete: QueueView, total: int) -> None:
         self.shown_view = complete
         desk = self.desk_app.desk
         # As a live change: the rows shown stay until the pages with the near-misses land.
@@ -353,3 +346,11 @@ class QueueScreen(Screen[None]):
         desk.queue_changed()
         if self.shown_view is not None:
             self._reload(self.shown_view, self.search_text)
+
+
+def _exact_matches(
+    desk: Desk, query: str, base: QueueView
+) -> tuple[QueueView, int, list[TicketSummary]]:
+    """The search's fast part, with what the queue needs to show it: count and first page."""
+    exact = desk.search(query, base, typos=False)
+    return exact, desk.count(exact), desk.page(exact, 0, PAGE)
