@@ -218,8 +218,7 @@ class QueueScreen(Screen[None]):
         # The id and exact matches first, read with their count and first page: the queue
         # repaints at once. The near-misses then join them.
         exact, total, first_page = await asyncio.to_thread(_exact_matches, desk, query, base)
-        self.shown_view = exact
-        self._render_views()
+        self.shown_view = exact  # the views bar stays as it is: a search changes no view
         self._counted(exact, total, first_page)
         try:
             complete = await asyncio.to_thread(
