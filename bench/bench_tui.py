@@ -42,9 +42,10 @@ QUERIES = ["locked", "invoice", "daniel", "export", "refund", "billing", "passwo
 TIMED_KEYSTROKES = 3
 MB = 1024 * 1024
 
-# When the queue's first row was last rendered, and for which result set (the table's
-# generation): the moment the agent sees the new results.
+# When the queue's first row was first rendered for each result set (the table's generation),
+# and how many rows that set had: the moment the agent sees the new results.
 first_row_painted: dict[int, float] = {}
+rows_painted: dict[int, int] = {}
 
 
 def _watch_first_row() -> None:
@@ -54,6 +55,7 @@ def _watch_first_row() -> None:
         strip = render_line(self, y)
         if y == 0 and self.scroll_offset.y == 0 and self.row(0) is not None:
             first_row_painted.setdefault(self._generation, time.perf_counter())
+            rows_painted.setdefault(self._generation, self.total)
         return strip
 
     QueueTable.render_line = traced  # type: ignore[method-assign]
@@ -88,6 +90,16 @@ async def first_paint(desk: Desk) -> float:
         return time.perf_counter() - started
 
 
+def shown_since(generation: int, total: int) -> float | None:
+    """When a result set newer than ``generation`` with ``total`` rows was first painted."""
+    times = [
+        first_row_painted[g]
+        for g, rows in rows_painted.items()
+        if g > generation and rows == total and g in first_row_painted
+    ]
+    return min(times) if times else None
+
+
 def typed(query: str) -> list[str]:
     """The prefixes whose last keystroke is timed: "locked" -> "loc", "lock", "locke"..."""
     return [query[:n] for n in range(len(query) - TIMED_KEYSTROKES, len(query) + 1)]
@@ -112,14 +124,10 @@ async def keystroke_repaints(
                 before = table(app)._generation  # type: ignore[union-attr]
                 started = time.perf_counter()
                 await pilot.press(prefix[-1])
-                await until(lambda p=prefix, b=before: painted(app, exact[p], b), pilot)
-                first_shown = table(app)._generation  # type: ignore[union-attr]
-                shown.append(first_row_painted[first_shown] - started)
-                if complete[prefix] != exact[prefix]:
-                    await until(lambda p=prefix, g=first_shown: painted(app, complete[p], g), pilot)
-                joined.append(
-                    first_row_painted[table(app)._generation] - started  # type: ignore[union-attr]
-                )
+                await until(lambda p=prefix, b=before: bool(shown_since(b, exact[p])), pilot)
+                await until(lambda p=prefix, b=before: bool(shown_since(b, complete[p])), pilot)
+                shown.append(shown_since(before, exact[prefix]) - started)  # type: ignore[operator]
+                joined.append(shown_since(before, complete[prefix]) - started)  # type: ignore[operator]
                 await pilot.pause(0.2)
     return shown, joined
 
