@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from deskpilot.connectors.demo import index
 from deskpilot.connectors.demo.index import INDEX_DIR
 from deskpilot.connectors.demo.records import DemoRecords
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.demo.generator import DemoData, generate
+from deskpilot.desk import Desk
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 FILES = {
@@ -157,3 +159,19 @@ def test_a_missing_file_has_no_records(folder: Path) -> None:
     (folder / "plan_changes.json").unlink()
     assert DemoRecords(folder).customer_plan_changes("C-00001") == []
     assert not (folder / INDEX_DIR / "plan_changes.json.customer_id.json").exists()
+
+
+def test_the_demo_build_leaves_the_index_the_connector_reads(
+    demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_indexing(*_args: object) -> None:
+        raise AssertionError("the demo's files were indexed again")
+
+    monkeypatch.setattr(index, "build", no_indexing)
+    folder = demo_desk.workspace.records_dir
+    customer = json.loads((folder / "customers.json").read_text(encoding="utf-8"))[0]
+    records = DemoRecords(folder)
+    assert records.customer_by_email(customer["email"]) == records.customer(customer["id"])
+    assert records.customer_invoices(customer["id"]) == [
+        i for i in records.invoices() if i.customer_id == customer["id"]
+    ]
