@@ -199,9 +199,20 @@ class Desk:
             descending=view.descending,
         )
 
-    def search(self, query: str, view: QueueView) -> QueueView:
-        """The view narrowed to tickets matching ``query`` (fuzzy, as the agent types)."""
-        ids = self._queue_search.search(query, replace(self._awake_now(view.where), ids=None))
+    def search(
+        self,
+        query: str,
+        view: QueueView,
+        *,
+        typos: bool = True,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> QueueView:
+        """The view narrowed to tickets matching ``query`` (fuzzy, as the agent types).
+        Without ``typos``: only the id and exact matches, a fast first answer to show while
+        the near-misses are scored; ``cancelled``: a newer keystroke replaced this search
+        (``SearchCancelled`` is raised)."""
+        where = replace(self._awake_now(view.where), ids=None)
+        ids = self._queue_search.search(query, where, typos=typos, cancelled=cancelled)
         return view.filtered(ids=frozenset(ids))
 
     def _awake_now(self, where: QueueFilter) -> QueueFilter:

@@ -77,3 +77,7 @@ class ImportFileError(DeskPilotError):
         self.line = line
         self.field = field
         self.problem = problem
+
+
+class SearchCancelled(DeskPilotError):
+    """A newer queue search (the agent typed on) replaced this one before it finished."""

@@ -401,7 +401,7 @@ def test_a_merged_duplicate_is_not_a_conversation_of_its_own_in_the_stats(clocke
 
 
 def test_the_ticket_screen_line_says_asleep_back_or_nothing(clocked: Desk) -> None:
-    from deskpilot.snooze import describe_snooze
+    from deskpilot.queue.snooze import describe_snooze
 
     clocked.store.add_tickets([ticket("T-1", "Invoice", "Where?")])
     assert describe_snooze(clocked.ticket("T-1"), NOW) == ""

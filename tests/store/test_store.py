@@ -395,6 +395,47 @@ def test_history_queries_resolved_threads_replies_labels_and_search(store: Store
     assert not facts["T-002"].customer_spoke_last
 
 
+def test_approved_replies_pass_over_the_best_rated_tickets_no_agent_answered(
+    store: Store,
+) -> None:
+    """The best rated resolved tickets are looked at first, a batch at a time; those without
+    an agent's reply (more than a batch of them) are passed over, and the last reply counts."""
+
+    def solved(number: int, csat: int, replies: list[str]) -> Ticket:
+        thread = [Message(author=Author.CUSTOMER, body=f"question {number}", at=T0)]
+        thread += [
+            Message(author=Author.AGENT, body=reply, at=T0 + timedelta(minutes=i + 1))
+            for i, reply in enumerate(replies)
+        ]
+        return make_ticket(
+            number, status=Status.CLOSED, intent="billing_question", csat=csat, messages=thread
+        )
+
+    unanswered = [solved(n, 5, []) for n in range(1, 21)]  # rated best, never answered
+    answered = [solved(21, 4, ["first", "second"]), solved(22, 4, ["only"])]
+    store.add_tickets([*unanswered, *answered, solved(23, 1, ["badly rated"])])
+    assert store.approved_replies("billing_question") == ["only", "second"]  # newest first
+    assert store.approved_replies("billing_question", limit=1, exclude="T-022") == ["second"]
+    assert store.approved_replies("other_intent") == []
+
+
+def test_get_tickets_reads_each_ticket_as_get_ticket_does(store: Store) -> None:
+    with_thread = make_ticket(
+        7,
+        messages=[
+            Message(author=Author.CUSTOMER, body="first", at=T0),
+            Message(author=Author.AGENT, body="second", at=T0 + timedelta(minutes=1)),
+        ],
+    )
+    store.add_tickets([make_ticket(1), make_ticket(2, customer=None), with_thread])
+    found = store.get_tickets(["T-007", "T-001", "T-002", "T-404", "T-001"])
+    assert sorted(found) == ["T-001", "T-002", "T-007"]  # an unknown id is left out
+    for ticket_id, ticket in found.items():
+        assert ticket == store.get_ticket(ticket_id)
+    assert [m.body for m in found["T-007"].messages] == ["first", "second"]
+    assert store.get_tickets([]) == {}
+
+
 def test_drafts_revisions_feedback_and_meta(store: Store) -> None:
     store.add_tickets([make_ticket(1)])
     draft = Draft(ticket_id="T-001", text="Hi", drafter="local", confidence=0.5)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from deskpilot.desk import Desk
+from deskpilot.queue import search as queue_search
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.ticket import TicketScreen
@@ -101,3 +106,46 @@ async def test_help_lists_every_key(make_app: Callable[..., DeskPilotApp]) -> No
         text = app.screen.query_one(Markdown).source
         for action in keymap.ACTIONS:
             assert action.description in text
+
+
+async def wait_until(pilot: object, condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.01)  # type: ignore[attr-defined]
+    raise AssertionError("the queue never got there")
+
+
+async def test_search_shows_exact_matches_first_and_a_cleared_search_shows_nothing_late(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = desk.view("open")
+    exact = desk.count(desk.search("pasword", view, typos=False))
+    complete = desk.count(desk.search("pasword", view))
+    assert complete > exact  # "password" is a near-miss of the typo
+    scoring = threading.Event()  # the typo pass waits for it, as a slow one would
+    near_misses = queue_search._near_misses
+
+    def slow(*args: Any) -> list[int]:
+        assert scoring.wait(10)
+        return near_misses(*args)
+
+    monkeypatch.setattr(queue_search, "_near_misses", slow)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash", *"pasword")
+        await wait_until(pilot, lambda: app.screen.search_text == "pasword")  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: table.total == exact)
+        scoring.set()  # the near-misses join the exact matches
+        await wait_until(pilot, lambda: table.total == complete)
+
+        scoring.clear()
+        await pilot.press("backspace", "d")  # the same search again, its typo pass held
+        await wait_until(pilot, lambda: table.total == exact)
+        await pilot.press("escape")  # cleared while the typo pass runs
+        await wait_until(pilot, lambda: table.total == desk.count(view))
+        scoring.set()
+        await pilot.pause(0.3)
+        assert table.total == desk.count(view)  # the cancelled search showed nothing late

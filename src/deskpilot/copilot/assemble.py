@@ -58,13 +58,17 @@ async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
         _add_bugs(desk, context),
         _add_team_messages(desk, context),
         asyncio.to_thread(_add_knowledge, desk, context),
+        asyncio.to_thread(_add_examples, desk, context),
     )
-    intent = context.triage.intent if context.triage else ticket.intent
-    if intent:
-        context.examples = desk.store.approved_replies(intent, limit=3, exclude=ticket.id)
     # What the records and the top article answer to the question, now that they are here.
     context.brief = answer_brief(context, desk.clock().date())
     return context
+
+
+def _add_examples(desk: Desk, context: DraftContext) -> None:
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    if intent:
+        context.examples = desk.store.approved_replies(intent, limit=3, exclude=context.ticket.id)
 
 
 async def _guard(context: DraftContext, what: str, call: Awaitable[T]) -> T | None:
@@ -214,9 +218,11 @@ def _add_exemplars(
     each are passed along for the drafter to weigh against the others'), the same inbox's
     first."""
     ticket = context.ticket
+    # Read together: one by one, a dozen tickets took a third of the draft's time.
+    found = desk.store.get_tickets(hit.id for hit in tickets if hit.id != ticket.id)
     items = []
     for hit in tickets:
-        answered = None if hit.id == ticket.id else _maybe_ticket(desk, hit.id)
+        answered = found.get(hit.id)  # None: the index names a ticket the store does not have
         if answered is None:
             continue
         last = _last_agent_message(answered)

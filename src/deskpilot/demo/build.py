@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from deskpilot.connectors.demo.records import DemoRecords
 from deskpilot.demo.generator import DemoData, generate
 from deskpilot.errors import DeskPilotError, WorkspaceError
 from deskpilot.models import Author, Status, Ticket
@@ -181,6 +182,8 @@ def _write_records(folder: Path, data: DemoData) -> None:
     _dump(folder / "invoices.json", data.invoices)
     _dump(folder / "plan_changes.json", data.plan_changes)
     _dump(folder / "bugs.json", data.bugs)
+    # Each customer's records located now, so the first draft of a session reads only theirs.
+    DemoRecords(folder).build_indexes()
 
 
 def _dump(path: Path, models: Sequence[BaseModel]) -> None:

@@ -6,7 +6,7 @@ Each is one query, streamed or batched, so 100k tickets take seconds.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -60,18 +60,12 @@ class CorpusMixin(StoreBase):
     def approved_replies(self, intent: str, *, limit: int = 3, exclude: str = "") -> list[str]:
         """The replies agents sent on resolved tickets of this intent, best rated first: the
         few-shot examples and the local drafter's models."""
-        t, m = schema.tickets, schema.messages
-        last_agent = (
-            sa.select(sa.func.max(m.c.seq))
-            .where(m.c.ticket_id == t.c.id, m.c.author == Author.AGENT.value)
-            .correlate(t)
-            .scalar_subquery()
-        )
-        reply = m.alias("reply")
-        query = (
-            sa.select(reply.c.body)
-            .select_from(t)
-            .join(reply, sa.and_(reply.c.ticket_id == t.c.id, reply.c.seq == last_agent))
+        t = schema.tickets
+        # In two steps: ordering an intent's resolved tickets is cheap, finding a ticket's last
+        # agent reply is a lookup per ticket, so only the best few are looked up (one query
+        # joining the lookup to the 9,000 resolved tickets of an intent took 30-150 ms).
+        ranked = (
+            sa.select(t.c.id)
             .where(
                 t.c.intent == intent,
                 # A reply an agent sent is approved, whether or not the customer confirmed it.
@@ -80,10 +74,17 @@ class CorpusMixin(StoreBase):
                 sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
             )
             .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc(), t.c.id)
-            .limit(limit)
         )
+        batch = max(8, limit * 4)  # a ticket without an agent reply is passed over
+        found: list[str] = []
         with self._read() as connection:
-            return [row.body for row in connection.execute(query)]
+            for offset in itertools.count(0, batch):
+                ids = connection.execute(ranked.limit(batch).offset(offset)).scalars().all()
+                replies = _last_agent_replies(connection, ids) if ids else {}
+                found += [replies[ticket_id] for ticket_id in ids if ticket_id in replies]
+                if len(found) >= limit or len(ids) < batch:
+                    break
+        return found[:limit]
 
     def labelled_texts(self) -> list[tuple[str, str, str]]:
         """(subject, first customer message, intent) of every ticket a human labelled."""
@@ -107,3 +108,18 @@ class CorpusMixin(StoreBase):
         )
         with self._read() as connection:
             return [(row.subject, row.body, row.intent) for row in connection.execute(query)]
+
+
+def _last_agent_replies(connection: sa.Connection, ticket_ids: Sequence[str]) -> dict[str, str]:
+    """Each ticket's last message by an agent, for the tickets that have one."""
+    m = schema.messages
+    last = (
+        sa.select(m.c.ticket_id, sa.func.max(m.c.seq).label("seq"))
+        .where(m.c.ticket_id.in_(ticket_ids), m.c.author == Author.AGENT.value)
+        .group_by(m.c.ticket_id)
+        .subquery()
+    )
+    query = sa.select(m.c.ticket_id, m.c.body).join(
+        last, sa.and_(m.c.ticket_id == last.c.ticket_id, m.c.seq == last.c.seq)
+    )
+    return {row.ticket_id: row.body for row in connection.execute(query)}

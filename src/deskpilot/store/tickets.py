@@ -11,7 +11,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from deskpilot.errors import NotFoundError
-from deskpilot.models import Author, Message, Priority, Status, Ticket, TicketSummary, utcnow
+from deskpilot.models import (
+    Author,
+    Customer,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    TicketSummary,
+    utcnow,
+)
 from deskpilot.store import schema
 from deskpilot.store.base import StoreBase, existing_ids, insert_many, new_id
 from deskpilot.store.customers import load_customer, save_customers
@@ -95,6 +104,34 @@ class TicketsMixin(StoreBase):
                 .order_by(schema.messages.c.seq)
             ).all()
         return ticket_from_row(row, customer, [message_from_row(m) for m in thread])
+
+    def get_tickets(self, ticket_ids: Iterable[str]) -> dict[str, Ticket]:
+        """The tickets of these ids that exist, each as ``get_ticket`` reads it, in three
+        queries whatever their number (a draft reads a dozen similar tickets)."""
+        t, c, m = schema.tickets, schema.customers, schema.messages
+        wanted = sorted(set(ticket_ids))
+        if not wanted:
+            return {}
+        with self._read() as connection:
+            rows = connection.execute(sa.select(t).where(t.c.id.in_(wanted))).all()
+            customer_ids = sorted({row.customer_id for row in rows if row.customer_id})
+            customers = {
+                row.id: Customer.model_validate(row._asdict())
+                for row in connection.execute(sa.select(c).where(c.c.id.in_(customer_ids)))
+            }
+            threads: dict[str, list[Message]] = {}
+            for message in connection.execute(
+                sa.select(m).where(m.c.ticket_id.in_(wanted)).order_by(m.c.ticket_id, m.c.seq)
+            ):
+                threads.setdefault(message.ticket_id, []).append(message_from_row(message))
+        return {
+            row.id: ticket_from_row(
+                row,
+                customers[row.customer_id] if row.customer_id is not None else None,
+                threads.get(row.id, []),
+            )
+            for row in rows
+        }
 
     def list_queue(
         self,

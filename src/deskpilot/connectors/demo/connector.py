@@ -69,40 +69,33 @@ class DemoConnector(Connector[DemoConfig], Crm, Billing, Issues, Identity, Notif
     # --- crm -------------------------------------------------------------------------------
 
     async def customer_by_email(self, email: str) -> Customer | None:
-        wanted = email.strip().lower()
-        customers = await asyncio.to_thread(self.records.customers)
-        return next((c for c in customers if c.email == wanted), None)
+        return await asyncio.to_thread(self.records.customer_by_email, email)
 
     async def customer_by_id(self, customer_id: str) -> Customer | None:
-        customers = await asyncio.to_thread(self.records.customers)
-        return next((c for c in customers if c.id == customer_id), None)
+        return await asyncio.to_thread(self.records.customer, customer_id)
 
     async def record(self, customer_id: str) -> CrmRecord | None:
-        records = await asyncio.to_thread(self.records.crm)
-        return next((r for r in records if r.customer_id == customer_id), None)
+        return await asyncio.to_thread(self.records.crm_record, customer_id)
 
     # --- billing ---------------------------------------------------------------------------
 
     async def subscription(self, customer_id: str) -> Subscription | None:
-        subscriptions = await asyncio.to_thread(self.records.subscriptions)
-        return next((s for s in subscriptions if s.customer_id == customer_id), None)
+        return await asyncio.to_thread(self.records.subscription, customer_id)
 
     async def invoices(self, customer_id: str, limit: int = 12) -> list[Invoice]:
-        invoices = await asyncio.to_thread(self.records.invoices)
-        mine = [i for i in invoices if i.customer_id == customer_id]
+        mine = await asyncio.to_thread(self.records.customer_invoices, customer_id)
         mine.sort(key=lambda i: (i.issued, i.id), reverse=True)
         return mine[:limit]
 
     async def invoice(self, invoice_id: str) -> Invoice | None:
-        invoices = await asyncio.to_thread(self.records.invoices)
-        return next((i for i in invoices if i.id == invoice_id), None)
+        return await asyncio.to_thread(self.records.invoice, invoice_id)
 
     async def plans(self) -> list[Plan]:
         return await asyncio.to_thread(self.records.plans)
 
     async def plan_changes(self, customer_id: str) -> list[PlanChange]:
-        changes = await asyncio.to_thread(self.records.plan_changes)
-        return sorted((c for c in changes if c.customer_id == customer_id), key=lambda c: c.at)
+        changes = await asyncio.to_thread(self.records.customer_plan_changes, customer_id)
+        return sorted(changes, key=lambda c: c.at)
 
     async def refund(
         self, invoice_id: str, amount: float, reason: str, idempotency_key: str

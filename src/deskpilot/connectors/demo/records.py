@@ -1,9 +1,12 @@
 """The demo connector's data: the JSON records ``deskpilot demo`` writes into ``records/``.
 
-Reads are cached until a file changes on disk. Writes (refunds, filed bugs, account changes)
-replace their file atomically under the folder's lock; everything the desk would have sent
-somewhere (password resets, hand-offs, replies) is appended to ``outbox.jsonl`` instead, so
-nothing leaves the machine. Everything here blocks: the connector calls it from a thread.
+Reads are cached until a file changes on disk; the big files (customers, CRM, subscriptions,
+invoices, plan changes) are read one customer at a time through an index (see ``index.py``),
+so a 20,000-customer demo answers its first lookup in milliseconds. Writes (refunds, filed
+bugs, account changes) replace their file atomically under the folder's lock; everything the
+desk would have sent somewhere (password resets, hand-offs, replies) is appended to
+``outbox.jsonl`` instead, so nothing leaves the machine. Everything here blocks: the
+connector calls it from a thread.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from deskpilot.connectors.demo import index
 from deskpilot.connectors.demo.files import append_json_line, locked, write_json_atomic
 from deskpilot.connectors.errors import ConnectorError, ConnectorUnavailableError
 from deskpilot.connectors.models import (
@@ -59,16 +63,76 @@ CENT = 0.005
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _as_is(value: str) -> str:
+    return value
+
+
+def _email_key(value: str) -> str:
+    return value.strip().lower()  # as the Customer model stores an email
+
+
+# The big files and the fields they are looked up by, one customer's records at a time.
+INDEXED: dict[str, dict[str, index.Normalise]] = {
+    CUSTOMERS: {"id": _as_is, "email": _email_key},
+    CRM: {"customer_id": _as_is},
+    SUBSCRIPTIONS: {"customer_id": _as_is},
+    INVOICES: {"customer_id": _as_is, "id": _as_is},
+    PLAN_CHANGES: {"customer_id": _as_is},
+}
+
+
 class DemoRecords:
     def __init__(self, folder: Path, clock: Callable[[], datetime] = utcnow) -> None:
         self.folder = folder
         self.clock = clock
         self._cache: dict[str, tuple[tuple[int, int], list[Any]]] = {}
+        self._indexes: dict[tuple[str, str], index.FieldIndex] = {}
 
     # --- reading -------------------------------------------------------------------------
 
     def customers(self) -> list[Customer]:
         return self._read(CUSTOMERS, Customer)
+
+    def customer(self, customer_id: str) -> Customer | None:
+        return _first(self._lookup(CUSTOMERS, "id", customer_id, Customer))
+
+    def customer_by_email(self, email: str) -> Customer | None:
+        return _first(self._lookup(CUSTOMERS, "email", _email_key(email), Customer))
+
+    def crm_record(self, customer_id: str) -> CrmRecord | None:
+        return _first(self._lookup(CRM, "customer_id", customer_id, CrmRecord))
+
+    def subscription(self, customer_id: str) -> Subscription | None:
+        """The customer's subscription as ``subscriptions()`` shows it."""
+        found = self._lookup(SUBSCRIPTIONS, "customer_id", customer_id, Subscription)
+        if not found:
+            return None
+        ended = [c for c in self.cancellations() if c.customer_id == customer_id]
+        changed = _after_changes(found[0], self.account_changes())
+        return _after_cancellation(changed, ended[-1] if ended else None)
+
+    def customer_invoices(self, customer_id: str) -> list[Invoice]:
+        """The customer's invoices as ``invoices()`` shows them, in the file's order."""
+        refunded = self._refunded_per_invoice()
+        found = self._lookup(INVOICES, "customer_id", customer_id, Invoice)
+        return [_after_refunds(i, refunded.get(i.id, 0.0)) for i in found]
+
+    def invoice(self, invoice_id: str) -> Invoice | None:
+        found = self._lookup(INVOICES, "id", invoice_id, Invoice)
+        if not found:
+            return None
+        return _after_refunds(found[0], self._refunded_per_invoice().get(invoice_id, 0.0))
+
+    def customer_plan_changes(self, customer_id: str) -> list[PlanChange]:
+        """The customer's part of ``plan_changes()``, in its order."""
+        recorded = self._lookup(PLAN_CHANGES, "customer_id", customer_id, PlanChange)
+        made = [c for c in self.account_changes() if c.customer_id == customer_id]
+        if not any(c.setting == "plan" for c in made):
+            return recorded
+        subscriptions = self._lookup(SUBSCRIPTIONS, "customer_id", customer_id, Subscription)
+        if not subscriptions:
+            return recorded
+        return recorded + _plan_changes_made(made, {customer_id: subscriptions[-1]})
 
     def crm(self) -> list[CrmRecord]:
         return self._read(CRM, CrmRecord)
@@ -125,7 +189,8 @@ class DemoRecords:
         ]
         if changed:
             return changed[-1]
-        return next((c.email for c in self.customers() if c.id == customer_id), None)
+        customer = self.customer(customer_id)
+        return customer.email if customer is not None else None
 
     def account_changes(self) -> list[SettingChanged]:
         """Billing email, plan and seat changes, oldest first."""
@@ -140,19 +205,7 @@ class DemoRecords:
         """Recorded plan changes and those made since (which explain the next invoice)."""
         recorded = self._read(PLAN_CHANGES, PlanChange)
         original = {s.customer_id: s for s in self._read(SUBSCRIPTIONS, Subscription)}
-        made = [
-            PlanChange(
-                customer_id=c.customer_id,
-                at=c.at.date(),
-                from_plan=c.old_value,
-                to_plan=c.new_value,
-                cycle_start=original[c.customer_id].cycle_start,
-                cycle_end=original[c.customer_id].cycle_end,
-            )
-            for c in self.account_changes()
-            if c.setting == "plan" and c.customer_id in original
-        ]
-        return recorded + made
+        return recorded + _plan_changes_made(self.account_changes(), original)
 
     def bugs(self) -> list[Bug]:
         return self._read(BUGS, Bug)
@@ -208,6 +261,60 @@ class DemoRecords:
         self._cache[name] = (stamp, records)
         return list(records)
 
+    def _lookup(self, name: str, field: str, value: str, model: type[RecordT]) -> list[RecordT]:
+        """The records of file ``name`` whose ``field`` is ``value``, in the file's order."""
+        path = self.folder / name
+        for _attempt in range(2):
+            spans = self._index(name, field, model).find(value)
+            normalise = INDEXED[name][field]
+            try:
+                rows = index.read(path, spans)
+                if any(normalise(str(row.get(field))) != value for row in rows):
+                    raise index.RecordsFileError("records moved since they were indexed")
+            except FileNotFoundError:
+                return []
+            except index.RecordsFileError:
+                # Replaced since it was indexed, within the stamp's resolution: index it again.
+                self._indexes = {k: v for k, v in self._indexes.items() if k[0] != name}
+                index.sidecar(path, field).unlink(missing_ok=True)
+                continue
+            try:
+                return [model.model_validate(row) for row in rows]
+            except ValidationError as error:
+                first_line = str(error).splitlines()[0]
+                raise ConnectorError(
+                    f"{path}: not valid {model.__name__} records: {first_line}"
+                ) from None
+        raise ConnectorError(f"{path}: changes while it is read; try again")
+
+    def _index(self, name: str, field: str, model: type[BaseModel]) -> index.FieldIndex:
+        path = self.folder / name
+        stamp = index.stamp_of(path)
+        known = self._indexes.get((name, field))
+        if known is not None and known.stamp == stamp:
+            return known
+        found = index.load(path, field) if stamp is not None else None
+        if found is not None:
+            self._indexes[(name, field)] = found
+            return found
+        try:
+            built = index.build(path, INDEXED[name])
+        except (index.RecordsFileError, UnicodeDecodeError) as error:
+            first_line = str(error).splitlines()[0]
+            raise ConnectorError(
+                f"{path}: not valid {model.__name__} records: {first_line}"
+            ) from None
+        for each, field_index in built.items():
+            self._indexes[(name, each)] = field_index
+        return built[field]
+
+    def build_indexes(self) -> None:
+        """Index the big files now (the demo build does, so no session pays for it)."""
+        for name, fields in INDEXED.items():
+            if (self.folder / name).is_file():
+                built = index.build(self.folder / name, fields)
+                self._indexes |= {(name, field): found for field, found in built.items()}
+
     def _refunded_per_invoice(self) -> dict[str, float]:
         totals: dict[str, float] = {}
         for refund in self.refunds():
@@ -245,7 +352,8 @@ class DemoRecords:
     def _refundable_invoice(
         self, invoice_id: str, amount: float, refunds: Sequence[RefundResult]
     ) -> Invoice:
-        invoice = next((i for i in self._read(INVOICES, Invoice) if i.id == invoice_id), None)
+        found = self._lookup(INVOICES, "id", invoice_id, Invoice)
+        invoice = found[0] if found else None
         if invoice is None:
             raise ConnectorError(f"no invoice '{invoice_id}' in {self.folder / INVOICES}")
         if invoice.status not in REFUNDABLE_STATUSES:
@@ -294,7 +402,7 @@ class DemoRecords:
             if email is None:
                 raise ConnectorError(f"no customer '{customer_id}' in {self.folder / CUSTOMERS}")
             return email
-        subscription = next((s for s in self.subscriptions() if s.customer_id == customer_id), None)
+        subscription = self.subscription(customer_id)
         if subscription is None:
             raise ConnectorError(f"customer '{customer_id}' has no subscription to change")
         return subscription.plan_id if setting == "plan" else str(subscription.seats)
@@ -336,6 +444,28 @@ class DemoRecords:
             row = {"id": reference, "at": self.clock().isoformat(), "kind": kind, **payload}
             append_json_line(self.folder / OUTBOX, _jsonable(row))
         return reference
+
+
+def _first(records: list[RecordT]) -> RecordT | None:
+    return records[0] if records else None
+
+
+def _plan_changes_made(
+    changes: Sequence[SettingChanged], original: dict[str, Subscription]
+) -> list[PlanChange]:
+    """Plan changes made through the desk, in the cycle of the subscription as recorded."""
+    return [
+        PlanChange(
+            customer_id=c.customer_id,
+            at=c.at.date(),
+            from_plan=c.old_value,
+            to_plan=c.new_value,
+            cycle_start=original[c.customer_id].cycle_start,
+            cycle_end=original[c.customer_id].cycle_end,
+        )
+        for c in changes
+        if c.setting == "plan" and c.customer_id in original
+    ]
 
 
 def _parse(path: Path, model: type[RecordT]) -> list[RecordT]:

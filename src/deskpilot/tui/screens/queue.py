@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -11,14 +12,16 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from deskpilot.errors import DeskPilotError
+from deskpilot.errors import DeskPilotError, SearchCancelled
+from deskpilot.models import TicketSummary
 from deskpilot.queue.views import QueueView, order_label
 from deskpilot.store import SORT_KEYS
 from deskpilot.tui import keymap, outside
 from deskpilot.tui.widgets.footer import DeskFooter
-from deskpilot.tui.widgets.queue_table import QueueHeader, QueueTable
+from deskpilot.tui.widgets.queue_table import PAGE, QueueHeader, QueueTable
 
 if TYPE_CHECKING:
+    from deskpilot.desk import Desk
     from deskpilot.queue.watch import QueueWatcher
     from deskpilot.tui.app import DeskPilotApp
 
@@ -127,6 +130,7 @@ class QueueScreen(Screen[None]):
         self.show(self.base_view)
 
     def show(self, view: QueueView) -> None:
+        self.workers.cancel_group(self, "queue-search")  # its results would replace these
         self.shown_view = view
         self._render_views()
         self._count(view)
@@ -136,12 +140,14 @@ class QueueScreen(Screen[None]):
         total = self.desk_app.desk.count(view)
         self.app.call_from_thread(self._counted, view, total)
 
-    def _counted(self, view: QueueView, total: int) -> None:
+    def _counted(
+        self, view: QueueView, total: int, first_page: list[TicketSummary] | None = None
+    ) -> None:
         if view is not self.shown_view:
             return
         desk = self.desk_app.desk
         table = self.query_one(QueueTable)
-        table.reset(lambda offset, limit: desk.page(view, offset, limit), total)
+        table.reset(lambda offset, limit: desk.page(view, offset, limit), total, first_page)
         header = self.query_one(QueueHeader)
         header.show(table.size.width or self.size.width, view.sort, view.descending)
         self._render_status(total)
@@ -197,13 +203,41 @@ class QueueScreen(Screen[None]):
     def _search_done(self) -> None:
         self.query_one(QueueTable).focus()
 
-    @work(thread=True, exclusive=True, group="queue-search")
-    def _search(self, query: str) -> None:
-        # exclusive: each keystroke cancels the search the previous one started
+    @work(exclusive=True, group="queue-search")
+    async def _search(self, query: str) -> None:
+        # exclusive: each keystroke cancels the search the previous one started (its typo pass
+        # stops at its next chunk, and nothing it found is shown). The blocking parts run in
+        # the loop's thread pool: no thread to start per keystroke, no hop back to the UI.
         base = self.base_view
         assert base is not None
-        view = self.desk_app.desk.search(query, base) if query else base
-        self.app.call_from_thread(self.show, view)
+        if not query:
+            self.show(base)
+            return
+        desk = self.desk_app.desk
+        worker = get_current_worker()
+        # The id and exact matches first, read with their count and first page: the queue
+        # repaints at once. The near-misses then join them.
+        exact, total, first_page = await asyncio.to_thread(_exact_matches, desk, query, base)
+        self.shown_view = exact  # the views bar stays as it is: a search changes no view
+        self._counted(exact, total, first_page)
+        try:
+            complete = await asyncio.to_thread(
+                desk.search, query, base, cancelled=lambda: worker.is_cancelled
+            )
+        except SearchCancelled:
+            return
+        if complete.where.ids != exact.where.ids and self.shown_view is exact:
+            total = await asyncio.to_thread(desk.count, complete)
+            self._more_found(complete, total)
+
+    def _more_found(self, complete: QueueView, total: int) -> None:
+        self.shown_view = complete
+        desk = self.desk_app.desk
+        # As a live change: the rows shown stay until the pages with the near-misses land.
+        self.query_one(QueueTable).reload(
+            lambda offset, limit: desk.page(complete, offset, limit), total
+        )
+        self._render_status(total)
 
     def action_clear(self) -> None:
         search = self.query_one("#search", Input)
@@ -311,3 +345,11 @@ class QueueScreen(Screen[None]):
         desk.queue_changed()
         if self.shown_view is not None:
             self._reload(self.shown_view, self.search_text)
+
+
+def _exact_matches(
+    desk: Desk, query: str, base: QueueView
+) -> tuple[QueueView, int, list[TicketSummary]]:
+    """The search's fast part, with what the queue needs to show it: count and first page."""
+    exact = desk.search(query, base, typos=False)
+    return exact, desk.count(exact), desk.page(exact, 0, PAGE)

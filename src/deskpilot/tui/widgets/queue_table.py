@@ -185,20 +185,27 @@ class QueueTable(ScrollView, can_focus=True):
 
     # --- data ------------------------------------------------------------------------------
 
-    def reset(self, loader: PageLoader, total: int) -> None:
-        """Show a new result set; pages load as they come into view."""
+    def reset(
+        self, loader: PageLoader, total: int, first_page: list[TicketSummary] | None = None
+    ) -> None:
+        """Show a new result set; pages load as they come into view. ``first_page``: its
+        first rows, already read (a search reads them with its count), shown at once."""
         self._loader = loader
         self._generation += 1
         self._pages.clear()
         self._stale.clear()
         self._keep = None
         self._loading.clear()
+        if first_page is not None:
+            self._pages[0] = first_page
         self.total = total
         self.virtual_size = Size(self.size.width, total)
         self.cursor = min(self.cursor, max(0, total - 1))
         self.scroll_to(y=0, animate=False)
         self.cursor = 0
         self.refresh()
+        if first_page is not None:
+            self.post_message(self.Highlighted(self.row(0)))
 
     def reload(self, loader: PageLoader, total: int) -> None:
         """The same result set, changed underneath (tickets arrived or changed): the visible
