@@ -23,6 +23,7 @@ from deskpilot.config import Settings
 from deskpilot.connectors.capabilities import TicketSource
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
+from deskpilot.copilot.policy import NO_DRAFT, DraftPlan, draft_plan, reason_heading
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
@@ -798,6 +799,18 @@ class Desk:
             raise DeskPilotError(
                 f"macro '{name}': {error!s} is not a placeholder; use " + placeholders
             ) from None
+
+    def draft_plan(self, ticket: Ticket) -> DraftPlan:
+        """Whether opening ``ticket`` wants a fresh draft, this agent's unsent edit back, or
+        nothing (the desk answered last; the co-pilot is off for the intent)."""
+        if ticket.public_thread and not ticket.awaits_reply:
+            return NO_DRAFT  # no need to look for an unsent edit
+        return draft_plan(ticket, self.settings.automation, self.unsent_edit(ticket.id))
+
+    def reason_heading(self, event: EditEvent | None) -> str | None:
+        """After a send: the question asking the agent why they rewrote the draft, or None when
+        they changed too little of it to ask (``[feedback] ask_reason_below``)."""
+        return reason_heading(event, self.settings.feedback.ask_reason_below)
 
     def give_edit_reason(self, edit_id: str, reason: str) -> None:
         self.edits.set_reason(edit_id, reason)

@@ -218,6 +218,13 @@ class Ticket(Model):
         """The conversation as the customer sees it (internal notes left out)."""
         return [m for m in self.messages if m.author is not Author.NOTE]
 
+    @property
+    def awaits_reply(self) -> bool:
+        """The customer spoke last: the ticket waits on the desk (after a reply, the desk waits
+        on the customer). Internal notes are not speaking; an empty thread awaits nothing."""
+        spoken = self.public_thread
+        return bool(spoken) and spoken[-1].author is Author.CUSTOMER
+
 
 class Source(Model):
     """Where a fact in a draft came from, so the agent can check it."""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from deskpilot.config import AutomationSettings
 from deskpilot.copilot.action_claims import Finding, review_draft
+from deskpilot.copilot.policy import configured_level
 from deskpilot.errors import ClaimError
 from deskpilot.feedback.stats import AUTOPILOT
 from deskpilot.models import Author, EditEvent, EditOutcome, Message, Status, Ticket
@@ -70,10 +71,6 @@ class IntentAutonomy:
             **{k: v for k, v in vars(self).items() if k != "acceptance"},
             "acceptance": None if self.acceptance is None else round(self.acceptance, 4),
         }
-
-
-def configured_level(settings: AutomationSettings, intent: str | None) -> str:
-    return settings.levels.get(intent or "", settings.default_level)
 
 
 def status(desk: Desk) -> list[IntentAutonomy]:
@@ -233,10 +230,9 @@ async def run_once(desk: Desk) -> Run:
         if triage is None or triage.handoff or triage.confidence < settings.min_confidence:
             continue
         ticket = desk.ticket(summary.id)
-        spoken = [m for m in ticket.messages if m.author.value != "note"]
-        if not spoken or spoken[-1].author.value != "customer":
+        if not ticket.awaits_reply:
             continue
-        if _held_since(desk, ticket, spoken[-1].at):
+        if _held_since(desk, ticket, ticket.public_thread[-1].at):
             continue  # already waiting for a human since the customer last wrote
         outcome = await draft_reply(desk, summary.id)
         if outcome.draft.handoff_reason:

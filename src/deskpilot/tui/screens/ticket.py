@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -20,7 +19,7 @@ from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import holding_reply
 from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
 from deskpilot.errors import ClaimError, DeskPilotError
-from deskpilot.feedback.autopilot import configured_level
+from deskpilot.feedback.capture import Autosave, Autosaver
 from deskpilot.models import (
     Author,
     EditEvent,
@@ -113,10 +112,7 @@ class TicketScreen(Screen[None]):
         self.edit_id: str | None = None
         self.from_macro = False  # the agent put a macro in place of the draft
         self.keystrokes = 0
-        self._saved_text = ""
-        self._autosaves = 0  # autosaves asked for, in order
-        self._autosaved = 0  # the newest one written
-        self._autosave_lock = threading.Lock()
+        self._autosaver = Autosaver()
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -207,21 +203,20 @@ class TicketScreen(Screen[None]):
         if (
             not self.query_one("#draft", TextArea).text
             and not self.drafting
-            and _awaits_reply(self.ticket)
             and self.handled_by is None  # another agent's draft and edit, not ours
         ):
-            unsent = desk.unsent_edit(self.ticket_id)
+            plan = desk.draft_plan(self.ticket)
             intent = self.ticket.intent
-            if unsent is not None:
-                self._restore(unsent)
-            elif configured_level(desk.settings.automation, intent) == "off":
+            if plan.unsent is not None:
+                self._restore(plan.unsent)
+            elif plan.copilot_off:
                 self.query_one("#draft-label", Label).update(
                     outside.text(
                         f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
                         "r drafts anyway, e to write"
                     )
                 )
-            else:
+            elif plan.draft:
                 self._draft()
 
     # --- panels ----------------------------------------------------------------------------
@@ -426,14 +421,15 @@ class TicketScreen(Screen[None]):
             self.notify(str(error), title="Edit tracking failed", severity="warning")
             return
         self.keystrokes = 0
-        self._saved_text = outside.plain(outcome.draft.text)
+        self._autosaver.shown(outside.plain(outcome.draft.text))
 
     def _restore(self, unsent: EditEvent) -> None:
         self.edit_id = unsent.id
         self.keystrokes = unsent.keystrokes
-        self._saved_text = outside.plain(unsent.current_text)
+        shown = outside.plain(unsent.current_text)
+        self._autosaver.shown(shown)
         editor = self.query_one("#draft", TextArea)
-        editor.load_text(self._saved_text)
+        editor.load_text(shown)
         _show_from_the_top(editor)
         self.query_one("#draft-label", Label).update(
             outside.text(
@@ -452,40 +448,23 @@ class TicketScreen(Screen[None]):
         if self.edit_id is None or self.drafting or not self.is_mounted:
             return
         text = self.query_one("#draft", TextArea).text
-        if text == self._saved_text:
+        save = self._autosaver.ask(self.edit_id, text, self.keystrokes)
+        if save is None:
             return
-        self._saved_text = text
-        self._autosaves += 1
         if wait:
-            problem = self._save_revision(self.edit_id, text, self.keystrokes, self._autosaves)
+            problem = self._autosaver.write(save, self.desk.autosave_edit)
             if problem:
-                self._autosave_failed(text, problem)
+                self._autosave_failed(problem)
         else:
-            self._save_revision_in_thread(self.edit_id, text, self.keystrokes, self._autosaves)
+            self._save_revision_in_thread(save)
 
     @work(thread=True, group="autosave")
-    def _save_revision_in_thread(
-        self, edit_id: str, text: str, keystrokes: int, number: int
-    ) -> None:
-        problem = self._save_revision(edit_id, text, keystrokes, number)
+    def _save_revision_in_thread(self, save: Autosave) -> None:
+        problem = self._autosaver.write(save, self.desk.autosave_edit)
         if problem:
-            self.app.call_from_thread(self._autosave_failed, text, problem)
+            self.app.call_from_thread(self._autosave_failed, problem)
 
-    def _save_revision(self, edit_id: str, text: str, keystrokes: int, number: int) -> str | None:
-        """Write one autosave unless a newer one is already written; the problem, if any."""
-        with self._autosave_lock:
-            if number <= self._autosaved:
-                return None  # a later state was written first: never go back to an older one
-            try:
-                self.desk.autosave_edit(edit_id, text, keystrokes)
-            except DeskPilotError as error:
-                return str(error)
-            self._autosaved = number
-            return None
-
-    def _autosave_failed(self, text: str, message: str) -> None:
-        if self._saved_text == text:
-            self._saved_text = ""  # try again at the next tick
+    def _autosave_failed(self, message: str) -> None:
         self.notify(message, title="Autosave failed", severity="error")
 
     def _end_edit(self, outcome: EditOutcome) -> str | None:
@@ -595,11 +574,8 @@ class TicketScreen(Screen[None]):
             if message_id is not None:
                 self._deliver(message_id)
         event = sent[0] if sent else None
-        similarity = event.similarity if event else None
-        ask_below = desk.settings.feedback.ask_reason_below
-        from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
-        if event and from_draft and similarity is not None and similarity < ask_below:
-            heading = f"You changed {1 - similarity:.0%} of the draft"
+        heading = desk.reason_heading(event)
+        if event is not None and heading is not None:
             self._ask_reason(event.id, heading, then=self._advance)
         else:
             self._advance()
@@ -1048,12 +1024,6 @@ def _show_from_the_top(editor: TextArea) -> None:
     its end."""
     editor.move_cursor((0, 0))
     editor.scroll_home(animate=False, immediate=True)
-
-
-def _awaits_reply(ticket: Ticket) -> bool:
-    """The customer spoke last: a draft is wanted (after a reply, the agent waits)."""
-    spoken = [m for m in ticket.messages if m.author is not Author.NOTE]
-    return not spoken or spoken[-1].author is Author.CUSTOMER
 
 
 def _connector_lines(context: DraftContext) -> list[Content | str]:
