@@ -12,7 +12,7 @@ from deskpilot.config import AutomationSettings
 from deskpilot.copilot.policy import draft_plan, reason_heading
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
-from deskpilot.feedback.capture import Autosaver
+from deskpilot.feedback.autosave import Autosaver
 from deskpilot.models import Author, Draft, EditEvent, EditOutcome, Message, Ticket
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

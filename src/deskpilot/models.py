@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -303,6 +303,22 @@ class ActionRecord(Model):
     ok: bool = True
     result: str = ""
     at: datetime = Field(default_factory=utcnow)
+
+
+class Audit(Protocol):
+    """Writes one entry of the audit trail (``Desk.audit``): what modules below the desk are
+    handed so that nothing they change goes unrecorded."""
+
+    def __call__(
+        self,
+        action: str,
+        ticket_id: str | None,
+        params: dict[str, Any],
+        *,
+        ok: bool = True,
+        result: str = "",
+        actor: str | None = None,
+    ) -> ActionRecord: ...
 
 
 # Records the CRM and billing connectors serve (the demo connectors read them from the workspace).

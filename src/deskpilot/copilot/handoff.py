@@ -20,7 +20,17 @@ from deskpilot.models import (
 BRIEF = 240
 # Audit records that are bookkeeping, not something done for the customer.
 NOT_ACTIONS = frozenset(
-    {"send", "note", "assign", "escalate", "import", "intake", "status_lookup", "notify_handoff"}
+    {
+        "send",
+        "note",
+        "assign",
+        "escalate",
+        "import",
+        "intake",
+        "status_lookup",
+        "notify_handoff",
+        "tag",
+    }
 )
 
 

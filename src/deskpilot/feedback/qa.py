@@ -29,15 +29,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from deskpilot.config import Settings
 from deskpilot.copilot.action_claims import review_draft
 from deskpilot.feedback.stats import AUTOPILOT
-from deskpilot.feedback.work import RESOLVED, status_of
-from deskpilot.models import ActionRecord, Author, QaScore, Sentiment, Ticket
+from deskpilot.feedback.work import RESOLVED, solver, status_of
+from deskpilot.models import ActionRecord, Author, QaScore, Sentiment, Status, Ticket
+from deskpilot.store import Store
 
 if TYPE_CHECKING:
     from datetime import datetime
-
-    from deskpilot.desk import Desk
 
 CRITERIA = ("answered", "accuracy", "tone", "policy", "resolution")
 FULL = 20
@@ -157,12 +157,9 @@ def _reopened(ticket: Ticket, actions: list[ActionRecord]) -> bool:
     return False
 
 
-def score_solved(desk: Desk) -> int:
-    """Score every solved ticket not scored since it last changed; returns how many."""
-    from deskpilot.feedback.work import solver
-    from deskpilot.models import Status
-
-    store = desk.store
+def score_solved(store: Store, settings: Settings, now: datetime) -> int:
+    """Score every solved ticket not scored since it last changed (as of ``now``); returns
+    how many."""
     scored = {s.ticket_id: s.scored_at for s in store.qa_scores()}
     facts = [
         t
@@ -172,7 +169,7 @@ def score_solved(desk: Desk) -> int:
     ]
     if not facts:
         return 0
-    human_only = frozenset(desk.settings.triage.human_only_intents)
+    human_only = frozenset(settings.triage.human_only_intents)
     actions: dict[str, list[ActionRecord]] = defaultdict(list)
     for action in store.list_actions():
         if action.ticket_id is not None:
@@ -181,7 +178,6 @@ def score_solved(desk: Desk) -> int:
     by_ticket = defaultdict(list)
     for reply in replies:
         by_ticket[reply.ticket_id].append(reply)
-    now = desk.clock()
     for fact in facts:
         ticket = store.get_ticket(fact.id)
         mine = actions.get(fact.id, [])

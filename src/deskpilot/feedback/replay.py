@@ -267,7 +267,6 @@ async def _replay(
     window: int,
     progress: Progress | None,
 ) -> ReplayResult:
-    from deskpilot.copilot.service import draft_reply
     from deskpilot.desk import Desk
 
     started = time.perf_counter()
@@ -282,7 +281,7 @@ async def _replay(
             desk.clock = _fixed(ticket.updated_at)
             desk.store.add_tickets([ticket])
             desk.triage().run(desk.store, [ticket])
-            outcome = await draft_reply(desk, ticket.id)
+            outcome = await desk.draft_reply(ticket.id)
             edit_id = desk.draft_shown(
                 outcome.draft, outcome.draft_id, intent=outcome.context.ticket.intent
             )

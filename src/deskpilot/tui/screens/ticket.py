@@ -12,14 +12,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
-from deskpilot.actions import account
-from deskpilot.actions import service as actions
-from deskpilot.actions.named_invoice import named_invoice
-from deskpilot.copilot.context import DraftContext
-from deskpilot.copilot.handoff import holding_reply
-from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
+from deskpilot.actions import RefundNeedsConfirmation, SettingPreview
+from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener
 from deskpilot.errors import ClaimError, DeskPilotError
-from deskpilot.feedback.capture import Autosave, Autosaver
+from deskpilot.feedback.autosave import Autosave, Autosaver
 from deskpilot.models import (
     Author,
     EditEvent,
@@ -195,7 +191,7 @@ class TicketScreen(Screen[None]):
         self.deliveries = desk.deliveries(self.ticket_id)
         if self.seen is None:
             self.seen = len(self.ticket.messages)
-        self.triage = desk.store.get_triage(self.ticket_id)
+        self.triage = desk.triage_record(self.ticket_id)
         self._show_title()
         self._show_thread()
         self._show_context()
@@ -329,7 +325,7 @@ class TicketScreen(Screen[None]):
         assert ticket is not None
         query = f"{ticket.subject} {ticket.latest_customer_text}"[:500]
         try:
-            hits = self.desk_app.desk.knowledge().search(query, limit=5)
+            hits = self.desk_app.desk.search_knowledge(query, limit=5)
         except DeskPilotError as error:
             self.app.call_from_thread(self._knowledge_failed, str(error))
             return
@@ -391,7 +387,7 @@ class TicketScreen(Screen[None]):
 
         listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
-            outcome = await draft_reply(self.desk_app.desk, self.ticket_id, listener)
+            outcome = await self.desk_app.desk.draft_reply(self.ticket_id, listener)
         except DeskPilotError as error:
             label.update(
                 outside.markup(
@@ -681,7 +677,7 @@ class TicketScreen(Screen[None]):
         )
         team = desk.settings.team
         targets = team.escalation_teams + [m for m in team.members if m != desk.agent]
-        holding = holding_reply(self.ticket, "the right team", desk.agent)
+        holding = desk.holding_reply(self.ticket_id)
 
         def escalate(request: EscalateRequest | None) -> None:
             if request is not None:
@@ -797,7 +793,7 @@ class TicketScreen(Screen[None]):
         if await self._confirmed_for_customer(
             "Send a password reset link to [b]$email[/b]?", "Send reset"
         ):
-            await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
+            await self._run("Password reset", self.desk.reset_password(self.ticket_id))
 
     @work(exclusive=True, group="action")
     async def action_unlock_account(self) -> None:
@@ -805,7 +801,7 @@ class TicketScreen(Screen[None]):
         if self._refused():
             return
         if await self._confirmed_for_customer("Unlock the account of [b]$email[/b]?", "Unlock"):
-            await self._run("Account unlock", account.unlock_account(self.desk, self.ticket_id))
+            await self._run("Account unlock", self.desk.unlock_account(self.ticket_id))
 
     async def _confirmed_for_customer(self, question: str, yes: str) -> bool:
         """Ask the agent to confirm an action on the ticket's customer (``$email`` in the
@@ -831,19 +827,15 @@ class TicketScreen(Screen[None]):
             self.notify("This ticket has no customer.", severity="error")
             return
         try:
-            at_end = await account.preview_cancellation(
-                self.desk, self.ticket_id, at_period_end=True
-            )
-            now = await account.preview_cancellation(self.desk, self.ticket_id, at_period_end=False)
+            at_end = await self.desk.preview_cancellation(self.ticket_id, at_period_end=True)
+            now = await self.desk.preview_cancellation(self.ticket_id, at_period_end=False)
         except DeskPilotError as error:
             self.notify(str(error), title="Cancellation unavailable", severity="error")
             return
         dialog = CancelSubscriptionScreen(ticket.customer.email, at_end, now)
         chosen = await self.app.push_screen_wait(dialog)
         if chosen is not None:
-            await self._run(
-                "Cancellation", account.cancel_subscription(self.desk, self.ticket_id, chosen)
-            )
+            await self._run("Cancellation", self.desk.cancel_subscription(self.ticket_id, chosen))
 
     @work(exclusive=True, group="action")
     async def action_refund(self) -> None:
@@ -851,7 +843,7 @@ class TicketScreen(Screen[None]):
             return
         desk = self.desk
         try:
-            invoices = await actions.customer_invoices(desk, self.ticket_id)
+            invoices = await desk.customer_invoices(self.ticket_id)
         except DeskPilotError as error:
             self.notify(str(error), title="Refund unavailable", severity="error")
             return
@@ -859,7 +851,7 @@ class TicketScreen(Screen[None]):
             self.notify("No invoices for this customer.", severity="warning")
             return
         limits = desk.settings.actions
-        named = named_invoice(desk.ticket(self.ticket_id), invoices)
+        named = desk.named_invoice(self.ticket_id, invoices)
         request = await self.app.push_screen_wait(
             RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency, named)
         )
@@ -872,15 +864,14 @@ class TicketScreen(Screen[None]):
         confirm_after = ""
         while True:
             try:
-                await actions.refund(
-                    self.desk,
+                await self.desk.refund(
                     self.ticket_id,
                     invoice_id,
                     amount,
                     reason,
                     confirm_after=confirm_after,
                 )
-            except actions.RefundNeedsConfirmation as asked:
+            except RefundNeedsConfirmation as asked:
                 question = outside.markup(
                     "$earlier.\n\nRefund [b]$amount[/b] more?",
                     earlier=asked.earlier.describe(),
@@ -908,7 +899,7 @@ class TicketScreen(Screen[None]):
             self.notify("This ticket has no customer.", severity="error")
             return
         try:
-            settings, plans = await actions.account_settings(desk)
+            settings, plans = await desk.account_settings()
         except DeskPilotError as error:
             self.notify(str(error), title="Account settings unavailable", severity="error")
             return
@@ -916,18 +907,18 @@ class TicketScreen(Screen[None]):
             self.notify("The billing connector cannot change account settings.", severity="warning")
             return
 
-        async def preview(setting: str, value: str) -> actions.SettingPreview:
-            return await actions.preview_setting(desk, self.ticket_id, setting, value)
+        async def preview(setting: str, value: str) -> SettingPreview:
+            return await desk.preview_setting(self.ticket_id, setting, value)
 
         confirmed = await self.app.push_screen_wait(SettingScreen(settings, plans, preview))
         if confirmed is not None:
-            await self._run(confirmed.title + " change", actions.update_setting(desk, confirmed))
+            await self._run(confirmed.title + " change", desk.update_setting(confirmed))
 
     @work(exclusive=True, group="action")
     async def action_status_lookup(self) -> None:
         """Linked bugs' and orders' current status, in a dialog; changes nothing."""
         try:
-            report = await actions.look_up_status(self.desk, self.ticket_id)
+            report = await self.desk.look_up_status(self.ticket_id)
         except DeskPilotError as error:
             self.notify(str(error), title="Status lookup failed", severity="error")
             return
@@ -941,24 +932,24 @@ class TicketScreen(Screen[None]):
         ticket = self.ticket
         assert ticket is not None
         try:
-            matches = await actions.similar_bugs(desk, self.ticket_id)
+            matches = await desk.similar_bugs(self.ticket_id)
         except DeskPilotError as error:
             self.notify(str(error), title="Bug tracker unavailable", severity="error")
             return
         decision = await self.app.push_screen_wait(
-            BugScreen(ticket.subject, actions.bug_description(desk, self.ticket_id), matches)
+            BugScreen(ticket.subject, desk.bug_description(self.ticket_id), matches)
         )
         if decision is None:
             return
         if decision.link_to:
             self._act(
                 f"Linked to {decision.link_to}",
-                lambda: actions.link_bug(desk, self.ticket_id, decision.link_to, decision.title),
+                lambda: desk.link_bug(self.ticket_id, decision.link_to, decision.title),
             )
             return
         await self._run(
             "Bug filed",
-            actions.create_bug(desk, self.ticket_id, decision.title, decision.description),
+            desk.create_bug(self.ticket_id, decision.title, decision.description),
         )
 
     async def _run(self, what: str, action: Awaitable[object]) -> None:
