@@ -1102,8 +1102,8 @@ class Desk:
             ticket = self.ticket(summary.id)
             if not ticket.awaits_reply:
                 continue
-            history = self.store.list_actions(ticket.id)
-            if autopilot.held_since(history, ticket.public_thread[-1].at):
+            holds = self.store.list_actions(ticket.id, action=autopilot.HOLD_ACTION)
+            if autopilot.held_since(holds, ticket.public_thread[-1].at):
                 continue  # already waiting for a human since the customer last wrote
             outcome = await self.draft_reply(summary.id)
             if outcome.draft.handoff_reason:

@@ -294,6 +294,7 @@ def _print_queue(rows: list[TicketSummary]) -> None:
 def migrate(context: Context) -> None:
     """Bring the database to this DeskPilot's schema: once, by one person, when a team on
     PostgreSQL upgrades (desks refuse an older team database; SQLite upgrades on open)."""
+    # start-up time: only this command migrates
     from deskpilot.store import SCHEMA_VERSION, migrate_database
     from deskpilot.store.sql import describe_url
 

@@ -77,7 +77,7 @@ def replay_command(
     agent really sent, log the edit, learn. FILE: JSONL with body (or the import format's
     messages: the thread before the reply), reply and an optional company (the inbox that
     answered), or a CSV such as Bitext's (instruction, response, intent)."""
-    from deskpilot.feedback.replay import read_replay_file, replay
+    from deskpilot.feedback.replay import read_replay_file, replay  # start-up time
 
     if output_file is not None:
         _check_writable(output_file)
