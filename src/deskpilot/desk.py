@@ -33,18 +33,14 @@ from deskpilot.connectors import ConnectorRegistry
 from deskpilot.connectors.capabilities import TicketSource
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
-from deskpilot.copilot.action_claims import Finding, review_draft
 from deskpilot.copilot.handoff import handoff_summary, holding_reply
 from deskpilot.copilot.kit import DraftKit
 from deskpilot.copilot.policy import NO_DRAFT, DraftPlan, draft_plan, reason_heading
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
-from deskpilot.feedback import autopilot
 from deskpilot.feedback.capture import EditCapture
 from deskpilot.feedback.csat import CsatSurvey, answer, survey
 from deskpilot.feedback.learning import LearnReport, remember_edit, remember_sent_reply
 from deskpilot.feedback.learning import learn as learn_now
-from deskpilot.feedback.qa import score_solved
-from deskpilot.feedback.stats import AUTOPILOT
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.models import (
@@ -92,8 +88,10 @@ if TYPE_CHECKING:
         SettingChanged,
         SubscriptionCanceled,
     )
+    from deskpilot.copilot.action_claims import Finding
     from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener, OnChunk
     from deskpilot.copilot.model_drafter import ModelDrafter
+    from deskpilot.feedback.autopilot import IntentAutonomy, Run
     from deskpilot.feedback.export import Format as ExportFormat
     from deskpilot.feedback.report import TeamReport
     from deskpilot.intake.records import TicketRecord
@@ -1008,6 +1006,8 @@ class Desk:
 
     def score_solved(self) -> int:
         """QA-score every solved ticket not scored since it last changed; returns how many."""
+        from deskpilot.feedback.qa import score_solved  # start-up time: the claim checks
+
         return score_solved(self.store, self.settings, self.clock())
 
     def qa_scores(self) -> list[QaScore]:
@@ -1075,18 +1075,29 @@ class Desk:
     # Graduated autonomy (``feedback.autopilot``): the evidence is judged below the desk; what
     # the autopilot does to a ticket goes through the desk's audited operations.
 
-    def autopilot_status(self) -> list[autopilot.IntentAutonomy]:
+    # The autopilot's modules are imported where used, for start-up time: the draft claim
+    # checks compile many patterns, and an agent's desk seldom runs the autopilot.
+
+    def autopilot_status(self) -> list[IntentAutonomy]:
         """Every intent's level and evidence; demotes (audited) intents whose auto-sends went
         wrong."""
+        from deskpilot.feedback import autopilot
+
         return autopilot.status(self.store, self.settings, self.taxonomy(), self.audit)
 
     def reset_autopilot(self, intent: str) -> bool:
         """A lead lifts a demotion; returns whether there was one."""
+        from deskpilot.feedback import autopilot
+
         return autopilot.reset(self.store, self.audit, self.clock(), intent)
 
-    async def run_autopilot(self) -> autopilot.Run:
+    async def run_autopilot(self) -> Run:
         """Auto-send every waiting ticket whose intent qualifies and whose draft passes the
         claim check; hold the others for a human (see ``feedback.autopilot``)."""
+        from deskpilot.copilot.action_claims import review_draft
+        from deskpilot.feedback import autopilot
+        from deskpilot.feedback.stats import AUTOPILOT
+
         qualifying = {a.intent for a in self.autopilot_status() if a.qualifies}
         if not qualifying:
             return autopilot.Run([], [])
@@ -1133,6 +1144,9 @@ class Desk:
     ) -> None:
         """Leave the ticket to a human, saying why: a tag for the queue, an internal note on
         the ticket and the audit trail, in one transaction."""
+        from deskpilot.feedback import autopilot
+        from deskpilot.feedback.stats import AUTOPILOT
+
         note = autopilot.hold_note(findings, self.clock())
         with self.store.transaction():
             self.refuse_if_held(ticket.id)
