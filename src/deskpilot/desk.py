@@ -286,6 +286,23 @@ class Desk:
             self._queue_search.invalidate()
         return Submission(ticket.id, created=bool(added))
 
+    def take_in(self, tickets: Sequence[Ticket], *, source: str) -> list[str]:
+        """Tickets built elsewhere (a replay, a script), taken in as imported ones are: stored,
+        the unsolved ones triaged on arrival, each written to the audit trail; returns the ids
+        added (one already in the workspace is left as it is)."""
+        triage = self.triage() if any(t.status.is_open for t in tickets) else None
+        with self.store.transaction():
+            added = set(self.store.add_tickets(list(tickets)).added)
+            arriving = [t for t in tickets if t.id in added and t.status.is_open]
+            if triage and arriving:
+                triage.run(self.store, arriving)
+            for ticket in tickets:
+                if ticket.id in added:
+                    self.audit("intake", ticket.id, {"source": source, "channel": ticket.channel})
+        if added:
+            self._queue_search.invalidate()
+        return [t.id for t in tickets if t.id in added]
+
     def add_customer_message(self, ticket_id: str, body: str, *, source: str) -> Message:
         """The customer wrote again on their ticket (the web widget's follow-up): the message
         joins the thread, and a ticket waiting on them, solved or closed is open again."""
@@ -371,6 +388,14 @@ class Desk:
             ticket_ids = [row.id for row in self.queue(limit=None)]
         tickets = [self.store.get_ticket(ticket_id) for ticket_id in ticket_ids]
         return self.triage().run(self.store, tickets, progress)
+
+    def label_intent(self, ticket_id: str, intent: str) -> None:
+        """What the handling of the ticket showed its intent to be: a label the classifier
+        learns at its next training (no hand-off re-decision, unlike ``correct_intent``)."""
+        before = self.store.get_ticket(ticket_id).intent
+        with self.store.transaction():
+            self.store.update_ticket(ticket_id, intent=intent, intent_source=IntentSource.LABEL)
+            self.audit("label_intent", ticket_id, {"from": before, "to": intent})
 
     def correct_intent(self, ticket_id: str, intent: str) -> None:
         """An agent's correction: the ticket's intent now, and a label the classifier learns."""
