@@ -6,6 +6,7 @@ tests drive it directly. Every operation that changes a ticket is written to the
 
 from __future__ import annotations
 
+import importlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -988,6 +989,12 @@ class Desk:
             clock=self.clock,
             articles_dir=self.workspace.articles_dir,
         )
+
+    def prepare_drafting(self) -> None:
+        """Load the drafting code (the model endpoint's client, the drafters) ahead of the
+        first draft. The desk imports it on first use, for the CLI's start-up time; the TUI
+        calls this as it starts, so its first draft does not wait for the import."""
+        importlib.import_module("deskpilot.copilot.service")
 
     async def draft_reply(
         self,
