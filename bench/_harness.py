@@ -54,12 +54,12 @@ def report(title: str, figures: list[Figure]) -> None:
 def demo_desk(folder: Path | None, tickets: int, prefix: str) -> Desk:
     """A desk on a demo workspace of ``tickets`` tickets: ``folder``'s if it holds one already
     (benchmarks can share a 100k workspace), else built there or in a new temporary folder."""
-    from deskpilot.demo import build_demo, demo_description
+    from deskpilot.demo import build_demo
     from deskpilot.desk import Desk
     from deskpilot.workspace import Workspace
 
     root = folder or Path(tempfile.mkdtemp(prefix=prefix))
     desk = Desk.open(Workspace.create(root))
-    if demo_description(desk.store) is None:
+    if desk.demo_description() is None:
         build_demo(desk, tickets=tickets)
     return desk

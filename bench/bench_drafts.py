@@ -18,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _harness import Figure, demo_desk, report
-from deskpilot.copilot.service import draft_reply
 from deskpilot.desk import Desk
 
 
@@ -31,7 +30,7 @@ async def drafts(desk: Desk, ids: list[str]) -> list[float]:
     timings = []
     for ticket_id in ids:
         started = time.perf_counter()
-        await draft_reply(desk, ticket_id)
+        await desk.draft_reply(ticket_id)
         timings.append(time.perf_counter() - started)
     await desk.aclose_connectors()
     return timings

@@ -19,7 +19,6 @@ from _harness import Figure, median_seconds, once_seconds, report
 from deskpilot.demo import build_demo
 from deskpilot.desk import Desk
 from deskpilot.models import OPEN_STATUSES
-from deskpilot.store import QueueFilter
 from deskpilot.workspace import Workspace
 
 RAW_QUEUE = """
@@ -48,7 +47,7 @@ def main() -> None:
     open_desk = median_seconds(lambda: Desk.open(workspace).close())
 
     desk = Desk.open(workspace)
-    total_open = desk.store.count_tickets(QueueFilter(statuses=OPEN_STATUSES))
+    total_open = desk.count_tickets(statuses=OPEN_STATUSES)
     deep = max(0, min(total_open, 90_000) - 50)
     figures = [
         Figure("open workspace (settings, migrate check)", open_desk, "sqlite3.connect", raw_open),
@@ -60,7 +59,7 @@ def main() -> None:
     figures.append(
         Figure(
             "count open tickets",
-            median_seconds(lambda: desk.store.count_tickets(QueueFilter(statuses=OPEN_STATUSES))),
+            median_seconds(lambda: desk.count_tickets(statuses=OPEN_STATUSES)),
         )
     )
     figures.append(

@@ -246,7 +246,6 @@ async def test_escalate_to_a_teammate_assigns_and_refuses_unknown_targets(
 
 
 async def test_a_cancellation_pressed_twice_cancels_once(demo_desk: Desk) -> None:
-    from deskpilot.actions import account
     from deskpilot.connectors.demo import DemoRecords
 
     records = DemoRecords(demo_desk.workspace.records_dir)
@@ -254,10 +253,10 @@ async def test_a_cancellation_pressed_twice_cancels_once(demo_desk: Desk) -> Non
     ticket_id = next(
         r.id for r in demo_desk.queue(limit=None) if r.customer_id in active and r.intent
     )
-    preview = await account.preview_cancellation(demo_desk, ticket_id, at_period_end=False)
+    preview = await demo_desk.preview_cancellation(ticket_id, at_period_end=False)
     assert preview.ends_on == DEMO_NOW.date()
-    first = await account.cancel_subscription(demo_desk, ticket_id, preview)
-    again = await account.cancel_subscription(demo_desk, ticket_id, preview)
+    first = await demo_desk.cancel_subscription(ticket_id, preview)
+    again = await demo_desk.cancel_subscription(ticket_id, preview)
     assert (first.replayed, again.replayed, again.reference) == (False, True, first.reference)
     assert len(records.cancellations()) == 1
     status = next(s.status for s in records.subscriptions() if s.customer_id == first.customer_id)
@@ -265,5 +264,5 @@ async def test_a_cancellation_pressed_twice_cancels_once(demo_desk: Desk) -> Non
     notes = [m for m in demo_desk.ticket(ticket_id).messages if m.body.startswith("Cancelled")]
     assert len(notes) == 1
     with pytest.raises(DeskPilotError, match="no subscription to cancel"):
-        await account.preview_cancellation(demo_desk, ticket_id, at_period_end=True)
+        await demo_desk.preview_cancellation(ticket_id, at_period_end=True)
     await demo_desk.aclose_connectors()

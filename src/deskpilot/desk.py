@@ -6,6 +6,7 @@ tests drive it directly. Every operation that changes a ticket is written to the
 
 from __future__ import annotations
 
+import importlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,16 +18,32 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from deskpilot.actions import account, bugs, refunds
+from deskpilot.actions import escalate as escalation
+from deskpilot.actions import settings as account_changes
+from deskpilot.actions import status as status_lookup
+from deskpilot.actions.escalate import Escalation
+from deskpilot.actions.kit import ActionKit
+from deskpilot.actions.named_invoice import named_invoice
+from deskpilot.actions.settings import SettingPreview
+from deskpilot.actions.status import StatusReport
 from deskpilot.channels.outbox import DeliveryOutcome, OutboxWorker
 from deskpilot.channels.outbox import log as channel_log
 from deskpilot.channels.sync import ChannelSync, Inbox
 from deskpilot.config import Settings
+from deskpilot.connectors import ConnectorRegistry
 from deskpilot.connectors.capabilities import TicketSource
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
+from deskpilot.copilot.handoff import handoff_summary, holding_reply
+from deskpilot.copilot.kit import DraftKit
+from deskpilot.copilot.policy import NO_DRAFT, DraftPlan, draft_plan, reason_heading
 from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
 from deskpilot.feedback import surveys
-from deskpilot.feedback.csat import public_base_url
+from deskpilot.feedback.capture import EditCapture
+from deskpilot.feedback.csat import CsatSurvey, answer, public_base_url, survey
+from deskpilot.feedback.learning import LearnReport, remember_edit, remember_sent_reply
+from deskpilot.feedback.learning import learn as learn_now
 from deskpilot.intake.customers import resolve_customers
 from deskpilot.intake.files import NumberedRecord, read_ticket_file
 from deskpilot.models import (
@@ -39,7 +56,10 @@ from deskpilot.models import (
     EditEvent,
     EditOutcome,
     IntentSource,
+    Invoice,
     Message,
+    Plan,
+    QaScore,
     Source,
     Status,
     Subscription,
@@ -55,20 +75,35 @@ from deskpilot.queue.search import QueueSearch
 from deskpilot.queue.views import ME, QueueView, resolve_view
 from deskpilot.store import QueueFilter, Store
 from deskpilot.store.channels import ChannelStore, DeliveryState, OutboxEntry
+from deskpilot.store.demo_flag import demo_description
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
-    from deskpilot.actions.service import Escalation
-    from deskpilot.connectors import ConnectorRegistry
+    from contextlib import AbstractContextManager
+
+    from deskpilot.actions.refunds import EarlierRefund
+    from deskpilot.connectors.models import (
+        AccountUnlockResult,
+        BugCreated,
+        BugMatch,
+        CancellationPreview,
+        PasswordResetResult,
+        RefundResult,
+        SettingChanged,
+        SubscriptionCanceled,
+    )
+    from deskpilot.copilot.action_claims import Finding
+    from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener, OnChunk
     from deskpilot.copilot.model_drafter import ModelDrafter
-    from deskpilot.feedback.capture import EditCapture
-    from deskpilot.feedback.csat import CsatSurvey
+    from deskpilot.feedback.autopilot import IntentAutonomy, Run
+    from deskpilot.feedback.export import Format as ExportFormat
     from deskpilot.feedback.qa_model import ModelQaScorer
+    from deskpilot.feedback.report import TeamReport
     from deskpilot.feedback.surveys import QueuedSurvey
     from deskpilot.intake.records import TicketRecord
-    from deskpilot.knowledge import KnowledgeIndex, WorkspaceIndexReport
+    from deskpilot.knowledge import Hit, KnowledgeIndex, WorkspaceIndexReport
     from deskpilot.queue.watch import QueueWatcher
     from deskpilot.understand.answered import KnowledgeAnswers
     from deskpilot.understand.triage import Triage
@@ -297,6 +332,23 @@ class Desk:
             self._queue_search.invalidate()
         return Submission(ticket.id, created=bool(added))
 
+    def take_in(self, tickets: Sequence[Ticket], *, source: str) -> list[str]:
+        """Tickets built elsewhere (a replay, a script), taken in as imported ones are: stored,
+        the unsolved ones triaged on arrival, each written to the audit trail; returns the ids
+        added (one already in the workspace is left as it is)."""
+        triage = self.triage() if any(t.status.is_open for t in tickets) else None
+        with self.store.transaction():
+            added = set(self.store.add_tickets(list(tickets)).added)
+            arriving = [t for t in tickets if t.id in added and t.status.is_open]
+            if triage and arriving:
+                triage.run(self.store, arriving)
+            for ticket in tickets:
+                if ticket.id in added:
+                    self.audit("intake", ticket.id, {"source": source, "channel": ticket.channel})
+        if added:
+            self._queue_search.invalidate()
+        return [t.id for t in tickets if t.id in added]
+
     def add_customer_message(self, ticket_id: str, body: str, *, source: str) -> Message:
         """The customer wrote again on their ticket (the web widget's follow-up): the message
         joins the thread, and a ticket waiting on them, solved or closed is open again."""
@@ -320,6 +372,7 @@ class Desk:
 
     def queue_watcher(self) -> QueueWatcher:
         """Tells a view when tickets arrived or changed, from any process using this store."""
+        # start-up time: only the TUI watches the queue
         from deskpilot.queue.watch import NotifyQueueWatcher, PollingQueueWatcher
 
         inner: QueueWatcher
@@ -342,7 +395,7 @@ class Desk:
     def triage(self) -> Triage:
         """The triage service, with the workspace's classifier (trained on first use)."""
         if self._triage is None:
-            from deskpilot.understand.triage import Triage, load_or_train
+            from deskpilot.understand.triage import Triage, load_or_train  # start-up: sklearn
 
             classifier = load_or_train(
                 self.workspace.intent_model_path, self.store, self.taxonomy(), self.settings.triage
@@ -369,7 +422,7 @@ class Desk:
 
     def retrain_intents(self) -> list[str]:
         """Train the classifier afresh on seeds and every human label; returns its intents."""
-        from deskpilot.understand.triage import train
+        from deskpilot.understand.triage import train  # start-up time: scikit-learn
 
         classifier = train(
             self.workspace.intent_model_path, self.store, self.taxonomy(), self.settings.triage
@@ -385,6 +438,14 @@ class Desk:
             ticket_ids = [row.id for row in self.queue(limit=None)]
         tickets = [self.store.get_ticket(ticket_id) for ticket_id in ticket_ids]
         return self.triage().run(self.store, tickets, progress)
+
+    def label_intent(self, ticket_id: str, intent: str) -> None:
+        """What the handling of the ticket showed its intent to be: a label the classifier
+        learns at its next training (no hand-off re-decision, unlike ``correct_intent``)."""
+        before = self.store.get_ticket(ticket_id).intent
+        with self.store.transaction():
+            self.store.update_ticket(ticket_id, intent=intent, intent_source=IntentSource.LABEL)
+            self.audit("label_intent", ticket_id, {"from": before, "to": intent})
 
     def correct_intent(self, ticket_id: str, intent: str) -> None:
         """An agent's correction: the ticket's intent now, and a label the classifier learns."""
@@ -419,8 +480,6 @@ class Desk:
     def connectors(self) -> ConnectorRegistry:
         """The CRM, billing, issues, identity, notify and ticket connectors, loaded on demand."""
         if self._connectors is None:
-            from deskpilot.connectors import ConnectorRegistry
-
             self._connectors = ConnectorRegistry(self.settings, self.workspace, store=self.store)
         return self._connectors
 
@@ -437,6 +496,7 @@ class Desk:
     def model_drafter(self) -> ModelDrafter | None:
         """The OpenAI-compatible endpoint's drafter, or None for the local drafter only."""
         if not self._model_drafter_looked_up:
+            # start-up time: the OpenAI client
             from deskpilot.copilot.model_drafter import model_drafter_from_env_and_settings
 
             self._model_drafter = model_drafter_from_env_and_settings(
@@ -452,17 +512,21 @@ class Desk:
 
     # --- knowledge -------------------------------------------------------------------------
 
+    def search_knowledge(self, query: str, limit: int = 5) -> list[Hit]:
+        """Articles, answered tickets and facts that match ``query``, best first."""
+        return self.knowledge().search(query, limit=limit)
+
     def knowledge(self) -> KnowledgeIndex:
         """The workspace's search index (articles, resolved tickets, product facts)."""
         if self._knowledge is None:
-            from deskpilot.knowledge import KnowledgeIndex
+            from deskpilot.knowledge import KnowledgeIndex  # start-up time: tantivy
 
             self._knowledge = KnowledgeIndex.open(self.workspace.index_dir)
         return self._knowledge
 
     def refresh_knowledge(self, progress: StageProgress | None = None) -> WorkspaceIndexReport:
         """Bring the index up to date with the articles folder, the store and the records."""
-        from deskpilot.knowledge import build_workspace_index
+        from deskpilot.knowledge import build_workspace_index  # start-up time: tantivy
 
         return build_workspace_index(self.workspace, self.store, progress, index=self.knowledge())
 
@@ -516,11 +580,9 @@ class Desk:
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         if self.settings.feedback.learn:
-            from deskpilot.feedback.learning import remember_edit, remember_sent_reply
-
-            remember_sent_reply(self, ticket_id)
+            remember_sent_reply(self.knowledge(), self.store, ticket_id)
             if event is not None:
-                remember_edit(self, event)
+                remember_edit(self.store, event)
         return event
 
     # --- channels: how replies reach the customer ----------------------------------------------
@@ -541,6 +603,18 @@ class Desk:
         address = str(self.settings.connectors.get(EMAIL_CONNECTOR, {}).get("address", ""))
         domain = address.rpartition("@")[2].strip().lower() or "localhost"
         return f"<{uuid.uuid4().hex}@deskpilot.{domain}>"
+
+    def outbox_entry(self, key: str | int) -> OutboxEntry:
+        """One reply on its way out, by its outbox number or Message-ID."""
+        return self.channels.entry(key)
+
+    def has_unread(self, ticket_id: str) -> bool:
+        """The customer wrote since the agent last saw the ticket."""
+        return self.channels.unread_since(ticket_id) is not None
+
+    def pulled_yet(self, connector: str) -> bool:
+        """The channel sync has pulled from ``connector`` at least once."""
+        return self.channels.cursor(connector) is not None
 
     def deliveries(self, ticket_id: str) -> dict[str, OutboxEntry]:
         """The delivery of each reply on the ticket that went to a channel, by Message-ID."""
@@ -616,9 +690,7 @@ class Desk:
     def csat_survey(self, ticket_id: str) -> CsatSurvey:
         """The solved ticket's one-click satisfaction survey (text and links), for the outbox
         to send through the ticket's channel."""
-        from deskpilot.feedback.csat import survey
-
-        return survey(self, ticket_id)
+        return survey(self.store, self.settings, self.clock(), ticket_id)
 
     def queue_due_surveys(self) -> list[QueuedSurvey]:
         """Put the satisfaction surveys that are due into the outbox, through each ticket's
@@ -644,9 +716,7 @@ class Desk:
     def answer_csat(self, token: str, score: object, comment: object = None) -> str:
         """A customer's survey answer (``deskpilot serve``, ``/csat/<token>``); returns the
         ticket id. DeskPilotError for a bad score or comment, LookupError for no such survey."""
-        from deskpilot.feedback.csat import answer
-
-        return answer(self, token, score, comment)
+        return answer(self.store, self.audit, self.clock, token, score, comment)
 
     def escalation_summary(
         self,
@@ -658,8 +728,6 @@ class Desk:
     ) -> str:
         """The hand-off summary a human can work from: with every action the audit trail holds
         for the ticket, and the account's key facts when the connectors gave them."""
-        from deskpilot.copilot.handoff import handoff_summary
-
         return handoff_summary(
             self.store.get_ticket(ticket_id),
             self.store.get_triage(ticket_id),
@@ -718,9 +786,7 @@ class Desk:
             self.audit("escalate", ticket_id, params)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
-        from deskpilot.actions.service import notify_team
-
-        return await notify_team(self, ticket_id, summary)
+        return await escalation.notify_team(self._action_kit(), ticket_id, summary)
 
     def add_note(self, ticket_id: str, body: str) -> None:
         text = body.strip()
@@ -742,7 +808,7 @@ class Desk:
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
         # A resolved ticket becomes knowledge; a reopened one stops being it.
-        from deskpilot.knowledge import upsert_ticket
+        from deskpilot.knowledge import upsert_ticket  # start-up time: tantivy
 
         upsert_ticket(self.knowledge(), self.store.get_ticket(ticket_id))
 
@@ -882,8 +948,6 @@ class Desk:
     @property
     def edits(self) -> EditCapture:
         if self._edits is None:
-            from deskpilot.feedback.capture import EditCapture
-
             self._edits = EditCapture(self.store, lambda: self.clock())
         return self._edits
 
@@ -936,11 +1000,357 @@ class Desk:
                 f"macro '{name}': {error!s} is not a placeholder; use " + placeholders
             ) from None
 
+    def draft_plan(self, ticket: Ticket) -> DraftPlan:
+        """Whether opening ``ticket`` wants a fresh draft, this agent's unsent edit back, or
+        nothing (the desk answered last; the co-pilot is off for the intent)."""
+        if ticket.public_thread and not ticket.awaits_reply:
+            return NO_DRAFT  # no need to look for an unsent edit
+        return draft_plan(ticket, self.settings.automation, self.unsent_edit(ticket.id))
+
+    def reason_heading(self, event: EditEvent | None) -> str | None:
+        """After a send: the question asking the agent why they rewrote the draft, or None when
+        they changed too little of it to ask (``[feedback] ask_reason_below``)."""
+        return reason_heading(event, self.settings.feedback.ask_reason_below)
+
     def give_edit_reason(self, edit_id: str, reason: str) -> None:
         self.edits.set_reason(edit_id, reason)
 
     def unsent_edit(self, ticket_id: str) -> EditEvent | None:
         return self.edits.unsent(ticket_id, self.agent)
+
+    # --- actions through the connectors ----------------------------------------------------
+    # Each is audited before and after (``deskpilot.actions``); the desk hands them what they
+    # work with, with its own claim-checked note and clock.
+
+    def _action_kit(self) -> ActionKit:
+        return ActionKit(
+            store=self.store,
+            connectors=self.connectors,
+            audit=self.audit,
+            add_note=self.add_note,
+            agent=self.agent,
+            settings=self.settings.actions,
+            clock=self.clock,
+        )
+
+    async def reset_password(self, ticket_id: str) -> PasswordResetResult:
+        return await account.reset_password(self._action_kit(), ticket_id)
+
+    async def unlock_account(self, ticket_id: str) -> AccountUnlockResult:
+        return await account.unlock_account(self._action_kit(), ticket_id)
+
+    async def customer_invoices(self, ticket_id: str) -> list[Invoice]:
+        return await refunds.customer_invoices(self._action_kit(), ticket_id)
+
+    def named_invoice(self, ticket_id: str, invoices: list[Invoice]) -> str | None:
+        """The invoice the ticket's customer named most recently, to start a refund on."""
+        return named_invoice(self.ticket(ticket_id), invoices)
+
+    async def refund(
+        self,
+        ticket_id: str,
+        invoice_id: str,
+        amount: float,
+        reason: str,
+        *,
+        confirm_after: str = "",
+    ) -> RefundResult:
+        """Refund once, within the limits, audited as it goes (see ``actions.refunds.refund``)."""
+        return await refunds.refund(
+            self._action_kit(), ticket_id, invoice_id, amount, reason, confirm_after=confirm_after
+        )
+
+    def earlier_refunds(self, invoice_id: str) -> list[EarlierRefund]:
+        return refunds.earlier_refunds(self._action_kit(), invoice_id)
+
+    def refunded_today(self) -> float:
+        return refunds.refunded_today(self._action_kit())
+
+    def refunded_total(self, invoice_id: str | None = None) -> float:
+        return refunds.refunded_total(self._action_kit(), invoice_id)
+
+    async def account_settings(self) -> tuple[list[str], list[Plan]]:
+        return await account_changes.account_settings(self._action_kit())
+
+    async def preview_setting(self, ticket_id: str, setting: str, value: str) -> SettingPreview:
+        return await account_changes.preview_setting(self._action_kit(), ticket_id, setting, value)
+
+    async def update_setting(self, preview: SettingPreview) -> SettingChanged:
+        return await account_changes.update_setting(self._action_kit(), preview)
+
+    async def preview_cancellation(
+        self, ticket_id: str, *, at_period_end: bool
+    ) -> CancellationPreview:
+        return await account.preview_cancellation(
+            self._action_kit(), ticket_id, at_period_end=at_period_end
+        )
+
+    async def cancel_subscription(
+        self, ticket_id: str, preview: CancellationPreview
+    ) -> SubscriptionCanceled:
+        return await account.cancel_subscription(self._action_kit(), ticket_id, preview)
+
+    def linked_bugs(self, ticket_id: str) -> list[str]:
+        return status_lookup.linked_bugs(self._action_kit(), ticket_id)
+
+    async def look_up_status(self, ticket_id: str) -> StatusReport:
+        return await status_lookup.look_up_status(self._action_kit(), ticket_id)
+
+    async def similar_bugs(self, ticket_id: str) -> list[BugMatch]:
+        return await bugs.similar_bugs(self._action_kit(), ticket_id)
+
+    async def create_bug(self, ticket_id: str, title: str, description: str) -> BugCreated:
+        return await bugs.create_bug(self._action_kit(), ticket_id, title, description)
+
+    def link_bug(self, ticket_id: str, bug_id: str, title: str) -> None:
+        bugs.link_bug(self._action_kit(), ticket_id, bug_id, title)
+
+    def bug_description(self, ticket_id: str) -> str:
+        return bugs.bug_description(self._action_kit(), ticket_id)
+
+    def holding_reply(self, ticket_id: str, team: str = "the right team") -> str:
+        """A short reply telling the customer a human team takes over (sent on escalating)."""
+        return holding_reply(self.ticket(ticket_id), team, self.agent)
+
+    # --- drafting ----------------------------------------------------------------------------
+
+    def _draft_kit(self) -> DraftKit:
+        return DraftKit(
+            store=self.store,
+            connectors=self.connectors,
+            knowledge=self.knowledge,
+            model_drafter=self.model_drafter,
+            settings=self.settings,
+            agent=self.agent,
+            clock=self.clock,
+            articles_dir=self.workspace.articles_dir,
+        )
+
+    def prepare_drafting(self) -> None:
+        """Load the drafting code (the model endpoint's client, the drafters) ahead of the
+        first draft. The desk imports it on first use, for the CLI's start-up time; the TUI
+        calls this as it starts, so its first draft does not wait for the import."""
+        importlib.import_module("deskpilot.copilot.service")
+
+    async def draft_reply(
+        self,
+        ticket_id: str,
+        on_chunk: OnChunk | Listener | None = None,
+        *,
+        local_after: float | None = None,
+    ) -> DraftOutcome:
+        """The co-pilot's draft for the ticket: context from the store, the connectors and the
+        index, written by the model endpoint (else the local drafter), streamed to
+        ``on_chunk`` as it comes, and kept (see ``copilot.service.draft_reply``)."""
+        from deskpilot.copilot import service  # start-up time: the model endpoint's client
+
+        after = service.LOCAL_DRAFT_AFTER if local_after is None else local_after
+        return await service.draft_reply(self._draft_kit(), ticket_id, on_chunk, local_after=after)
+
+    async def draft_context(self, ticket_id: str) -> DraftContext:
+        """Everything known about the ticket that a draft may use, each fact with its source:
+        the store, the connectors (concurrently; a failing one noted in ``problems``) and the
+        index."""
+        from deskpilot.copilot.assemble import assemble  # start-up time: the drafters
+
+        return await assemble(self._draft_kit(), ticket_id)
+
+    def triage_record(self, ticket_id: str) -> TriageRecord | None:
+        """The ticket's last triage: intent, confidence, hand-off decision and its reason."""
+        return self.store.get_triage(ticket_id)
+
+    # --- learning, quality and statistics ------------------------------------------------------
+
+    def learn(self) -> LearnReport:
+        """Everything the feedback loop learns, at once (``deskpilot learn``)."""
+
+        def retrain_if_stale() -> bool:
+            if self.workspace.intent_model_path.exists():
+                return False
+            self.retrain_intents()
+            return True
+
+        return learn_now(self.knowledge(), self.store, retrain_if_stale)
+
+    def score_solved(self) -> int:
+        """QA-score every solved ticket not scored since it last changed; returns how many
+        (and, with an [llm] endpoint, a few more are scored by the model)."""
+        from deskpilot.feedback.qa import score_solved  # start-up time: the claim checks
+
+        return score_solved(self.store, self.settings, self.clock(), self.qa_model())
+
+    def qa_scores(self) -> list[QaScore]:
+        return self.store.qa_scores()
+
+    def team_report(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> TeamReport:
+        """The lead's figures, reports and signals over one period (the CLI, the stats screen)."""
+        from deskpilot.feedback.report import team_report  # start-up time: statistics
+
+        return team_report(self.store, self.settings, self.clock(), since, until)
+
+    def count_by_status(self) -> dict[Status, int]:
+        return self.store.count_by_status()
+
+    def count_tickets(
+        self,
+        *,
+        statuses: frozenset[Status] | None = OPEN_STATUSES,
+        intent: str | None = None,
+        awake_only: bool = False,
+    ) -> int:
+        """How many tickets ``queue`` would list without a limit."""
+        return self.store.count_tickets(
+            self.queue_filter(statuses=statuses, intent=intent, awake_only=awake_only)
+        )
+
+    @property
+    def schema_version(self) -> int:
+        return self.store.schema_version
+
+    def demo_description(self) -> str | None:
+        """How the demo in this workspace was built; None when it is no demo."""
+        return demo_description(self.store)
+
+    async def export_crm_records(self) -> dict[str, CrmRecord]:
+        """The CRM records of the customers whose conversations a training export holds."""
+        from deskpilot.feedback.export import export_crm_records  # start-up time: redaction
+
+        return await export_crm_records(self.connectors.crm, self.store)
+
+    def export_training(
+        self,
+        path: Path,
+        kind: ExportFormat,
+        progress: Progress | None = None,
+        *,
+        crm_records: dict[str, CrmRecord] | None = None,
+    ) -> int:
+        """Fine-tuning examples from the team's sent replies, redacted; returns how many."""
+        from deskpilot.feedback.export import export_training  # start-up time: redaction
+
+        return export_training(
+            self.store, path, kind, progress, crm_records=crm_records, staff=[self.agent]
+        )
+
+    # --- meta and units of work ----------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One unit of work: what the calls inside change is kept all together or not at all."""
+        return self.store.transaction()
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a value under ``key`` in the workspace (not on a ticket; the widget's tokens)."""
+        self.store.set_meta(key, value)
+
+    def recall(self, key: str) -> str | None:
+        return self.store.get_meta(key)
+
+    # --- the autopilot -------------------------------------------------------------------------
+    # Graduated autonomy (``feedback.autopilot``): the evidence is judged below the desk; what
+    # the autopilot does to a ticket goes through the desk's audited operations.
+
+    # The autopilot's modules are imported where used, for start-up time: the draft claim
+    # checks compile many patterns, and an agent's desk seldom runs the autopilot.
+
+    def autopilot_status(self) -> list[IntentAutonomy]:
+        """Every intent's level and evidence; demotes (audited) intents whose auto-sends went
+        wrong."""
+        from deskpilot.feedback import autopilot
+
+        return autopilot.status(self.store, self.settings, self.taxonomy(), self.audit)
+
+    def reset_autopilot(self, intent: str) -> bool:
+        """A lead lifts a demotion; returns whether there was one."""
+        from deskpilot.feedback import autopilot
+
+        return autopilot.reset(self.store, self.audit, self.clock(), intent)
+
+    async def run_autopilot(self) -> Run:
+        """Auto-send every waiting ticket whose intent qualifies and whose draft passes the
+        claim check; hold the others for a human (see ``feedback.autopilot``)."""
+        from deskpilot.copilot.action_claims import review_draft
+        from deskpilot.feedback import autopilot
+        from deskpilot.feedback.stats import AUTOPILOT
+
+        qualifying = {a.intent for a in self.autopilot_status() if a.qualifies}
+        if not qualifying:
+            return autopilot.Run([], [])
+        settings = self.settings.automation
+        sent: list[str] = []
+        held: list[tuple[str, list[str]]] = []
+        # A snoozed ticket waits for the agent who snoozed it, not for the autopilot.
+        for summary in self.queue(statuses=WORKABLE_STATUSES, limit=None, awake_only=True):
+            if summary.intent not in qualifying:
+                continue
+            triage = self.triage_record(summary.id)
+            if triage is None or triage.handoff or triage.confidence < settings.min_confidence:
+                continue
+            ticket = self.ticket(summary.id)
+            if not ticket.awaits_reply:
+                continue
+            holds = self.store.list_actions(ticket.id, action=autopilot.HOLD_ACTION)
+            if autopilot.held_since(holds, ticket.public_thread[-1].at):
+                continue  # already waiting for a human since the customer last wrote
+            outcome = await self.draft_reply(summary.id)
+            if outcome.draft.handoff_reason:
+                continue
+            if outcome.draft.confidence < settings.min_draft_confidence:
+                continue  # the draft does not answer enough of the question: a human writes it
+            findings = review_draft(outcome.draft.text, self.store.list_actions(summary.id))
+            if findings:
+                try:
+                    self._hold_for_review(ticket, outcome.draft_id, findings)
+                except ClaimError:
+                    continue  # an agent opened it meanwhile: theirs to answer
+                held.append((summary.id, [f.reason for f in findings]))
+                continue
+            edit_id = self.edits.begin(
+                outcome.draft, agent=AUTOPILOT, draft_id=outcome.draft_id, intent=summary.intent
+            )
+            try:
+                self.send_reply(summary.id, outcome.draft.text, edit_id=edit_id, agent=AUTOPILOT)
+            except ClaimError:
+                continue  # an agent opened it meanwhile (team mode): theirs to answer
+            if autopilot.sampled(summary.id, settings.review_share):
+                self.add_tag(summary.id, autopilot.REVIEW_TAG, actor=AUTOPILOT)
+            sent.append(summary.id)
+        return autopilot.Run(sent, held)
+
+    def _hold_for_review(
+        self, ticket: Ticket, draft_id: int | None, findings: list[Finding]
+    ) -> None:
+        """Leave the ticket to a human, saying why: a tag for the queue, an internal note on
+        the ticket and the audit trail, in one transaction."""
+        from deskpilot.feedback import autopilot
+        from deskpilot.feedback.stats import AUTOPILOT
+
+        note = autopilot.hold_note(findings, self.clock())
+        with self.store.transaction():
+            self.refuse_if_held(ticket.id)
+            self.store.append_message(ticket.id, note)
+            self._tag(ticket.id, autopilot.HELD_TAG)
+            self.audit(
+                autopilot.HOLD_ACTION,
+                ticket.id,
+                autopilot.hold_params(draft_id, findings),
+                result="held for review",
+                actor=AUTOPILOT,
+            )
+
+    def add_tag(self, ticket_id: str, tag: str, *, actor: str | None = None) -> None:
+        """Tag the ticket (once), audited."""
+        with self.store.transaction():
+            if self._tag(ticket_id, tag):
+                self.audit("tag", ticket_id, {"tag": tag}, actor=actor)
+
+    def _tag(self, ticket_id: str, tag: str) -> bool:
+        tags = self.store.get_ticket(ticket_id).tags
+        if tag in tags:
+            return False
+        self.store.update_ticket(ticket_id, tags=[*tags, tag])
+        return True
 
     # --- team mode: claims -------------------------------------------------------------------
     # One agent works a ticket at a time: opening it claims it for a lease (``[team]``) that the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -222,6 +222,13 @@ class Ticket(Model):
         """The conversation as the customer sees it (internal notes left out)."""
         return [m for m in self.messages if m.author is not Author.NOTE]
 
+    @property
+    def awaits_reply(self) -> bool:
+        """The customer spoke last: the ticket waits on the desk (after a reply, the desk waits
+        on the customer). Internal notes are not speaking; an empty thread awaits nothing."""
+        spoken = self.public_thread
+        return bool(spoken) and spoken[-1].author is Author.CUSTOMER
+
 
 class Source(Model):
     """Where a fact in a draft came from, so the agent can check it."""
@@ -300,6 +307,22 @@ class ActionRecord(Model):
     ok: bool = True
     result: str = ""
     at: datetime = Field(default_factory=utcnow)
+
+
+class Audit(Protocol):
+    """Writes one entry of the audit trail (``Desk.audit``): what modules below the desk are
+    handed so that nothing they change goes unrecorded."""
+
+    def __call__(
+        self,
+        action: str,
+        ticket_id: str | None,
+        params: dict[str, Any],
+        *,
+        ok: bool = True,
+        result: str = "",
+        actor: str | None = None,
+    ) -> ActionRecord: ...
 
 
 # Records the CRM and billing connectors serve (the demo connectors read them from the workspace).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.actions.service import ActionRefused
+from deskpilot.actions import ActionRefused
 from deskpilot.connectors.demo import DemoRecords
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.desk import Desk
@@ -127,11 +127,10 @@ async def test_without_a_notify_connector_the_note_is_the_handoff(
 
 
 async def test_the_handoff_is_in_the_next_context_as_the_teams_message(demo_desk: Desk) -> None:
-    from deskpilot.copilot.assemble import assemble
 
     ticket_id = first_open(demo_desk)
     await demo_desk.escalate(ticket_id, "## Hand-off: double charge\n\nNeeds billing.")
-    context = await assemble(demo_desk, ticket_id)
+    context = await demo_desk.draft_context(ticket_id)
     [message] = context.team_messages
     assert (message.channel, message.author) == ("#support-handoffs", "ada")
     assert message.text.startswith(f"Hand-off of {ticket_id}")
@@ -154,22 +153,20 @@ def subscribed(desk: Desk) -> tuple[str, Subscription]:
 async def test_a_plan_change_is_previewed_with_its_proration_then_applied(
     demo_desk: Desk,
 ) -> None:
-    from deskpilot.actions import service as actions
-    from deskpilot.copilot.assemble import assemble
 
     ticket_id, subscription = subscribed(demo_desk)
     records = DemoRecords(demo_desk.workspace.records_dir)
-    settings, plans = await actions.account_settings(demo_desk)
+    settings, plans = await demo_desk.account_settings()
     assert settings == ["billing_email", "plan", "seats"]
     other = next(p for p in plans if p.id != subscription.plan_id)
-    preview = await actions.preview_setting(demo_desk, ticket_id, "plan", other.id)
+    preview = await demo_desk.preview_setting(ticket_id, "plan", other.id)
     assert (preview.old_value, preview.new_value) == (subscription.plan_id, other.id)
     assert preview.new_shown.startswith(other.name)
     assert "days left in the billing cycle" in preview.proration
     assert not (demo_desk.workspace.records_dir / "account_changes.json").exists()
     assert audit(demo_desk, ticket_id) == []  # a preview changes nothing
 
-    changed = await actions.update_setting(demo_desk, preview)
+    changed = await demo_desk.update_setting(preview)
     assert (changed.old_value, changed.new_value) == (subscription.plan_id, other.id)
     [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
     assert now.plan_id == other.id and now.seats == subscription.seats
@@ -182,51 +179,47 @@ async def test_a_plan_change_is_previewed_with_its_proration_then_applied(
     assert records_after[1].params["proration"] == preview.proration
     assert demo_desk.ticket(ticket_id).messages[-1].body.startswith("Changed the plan from")
     # The change is now one of the plan changes that explain the next invoice.
-    context = await assemble(demo_desk, ticket_id)
+    context = await demo_desk.draft_context(ticket_id)
     assert (subscription.plan_id, other.id) in [
         (c.from_plan, c.to_plan) for c in context.plan_changes
     ]
 
 
 async def test_billing_email_and_seats(demo_desk: Desk) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id, subscription = subscribed(demo_desk)
     customer = demo_desk.ticket(ticket_id).customer
     assert customer is not None
-    preview = await actions.preview_setting(
-        demo_desk, ticket_id, "billing_email", " Invoices@Example.ORG "
-    )
+    preview = await demo_desk.preview_setting(ticket_id, "billing_email", " Invoices@Example.ORG ")
     assert (preview.old_value, preview.new_value) == (customer.email, "invoices@example.org")
-    await actions.update_setting(demo_desk, preview)
+    await demo_desk.update_setting(preview)
     seats = str(subscription.seats + 3)
-    preview = await actions.preview_setting(demo_desk, ticket_id, "seats", seats)
+    preview = await demo_desk.preview_setting(ticket_id, "seats", seats)
     assert preview.describe() == f"Seats: {subscription.seats} -> {seats}"
-    await actions.update_setting(demo_desk, preview)
+    await demo_desk.update_setting(preview)
     records = DemoRecords(demo_desk.workspace.records_dir)
     assert records.billing_email(subscription.customer_id) == "invoices@example.org"
     [now] = [s for s in records.subscriptions() if s.customer_id == subscription.customer_id]
     assert now.seats == subscription.seats + 3
     with pytest.raises(ActionRefused, match="already"):
-        await actions.preview_setting(demo_desk, ticket_id, "seats", seats)
+        await demo_desk.preview_setting(ticket_id, "seats", seats)
     with pytest.raises(ActionRefused, match="not an email"):
-        await actions.preview_setting(demo_desk, ticket_id, "billing_email", "nope")
+        await demo_desk.preview_setting(ticket_id, "billing_email", "nope")
     with pytest.raises(ActionRefused, match="at least 1"):
-        await actions.preview_setting(demo_desk, ticket_id, "seats", "0")
+        await demo_desk.preview_setting(ticket_id, "seats", "0")
 
 
 async def test_a_failed_change_changes_nothing_and_is_recorded(demo_desk: Desk) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id, subscription = subscribed(demo_desk)
     folder = demo_desk.workspace.records_dir
     plans = json.loads((folder / "plans.json").read_text())
     other = next(p for p in plans if p["id"] != subscription.plan_id)
-    preview = await actions.preview_setting(demo_desk, ticket_id, "plan", other["id"])
+    preview = await demo_desk.preview_setting(ticket_id, "plan", other["id"])
     # The plan is withdrawn between the preview and the confirmation.
     (folder / "plans.json").write_text(json.dumps([p for p in plans if p is not other]))
     with pytest.raises(ConnectorError, match=f"no plan '{other['id']}'"):
-        await actions.update_setting(demo_desk, preview)
+        await demo_desk.update_setting(preview)
     assert not (folder / "account_changes.json").exists()
     records = audit(demo_desk, ticket_id)
     assert [(r.action, r.ok) for r in records] == [
@@ -238,14 +231,13 @@ async def test_a_failed_change_changes_nothing_and_is_recorded(demo_desk: Desk) 
 
 
 async def test_a_value_changed_since_the_preview_is_not_applied(demo_desk: Desk) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id, subscription = subscribed(demo_desk)
-    first = await actions.preview_setting(demo_desk, ticket_id, "seats", "40")
-    second = await actions.preview_setting(demo_desk, ticket_id, "seats", "41")
-    await actions.update_setting(demo_desk, first)
+    first = await demo_desk.preview_setting(ticket_id, "seats", "40")
+    second = await demo_desk.preview_setting(ticket_id, "seats", "41")
+    await demo_desk.update_setting(first)
     with pytest.raises(ActionRefused, match="changed since the preview"):
-        await actions.update_setting(demo_desk, second)
+        await demo_desk.update_setting(second)
     assert [
         s.seats
         for s in DemoRecords(demo_desk.workspace.records_dir).subscriptions()
@@ -267,7 +259,6 @@ SHOP_RECORDING = (
 
 def order_ticket(desk: Desk, tmp_path: Path) -> str:
     """Ann asks about order #1042; the ticket is linked to one of the demo's known bugs."""
-    from deskpilot.actions import service as actions
 
     record = {
         "id": "T-ORDER-1",
@@ -280,7 +271,7 @@ def order_ticket(desk: Desk, tmp_path: Path) -> str:
     path.write_text(json.dumps(record) + "\n")
     desk.import_tickets(path)
     bug = DemoRecords(desk.workspace.records_dir).bugs()[0]
-    actions.link_bug(desk, "T-ORDER-1", bug.id, bug.title)
+    desk.link_bug("T-ORDER-1", bug.id, bug.title)
     return "T-ORDER-1"
 
 
@@ -301,11 +292,10 @@ def shop_desk(
 async def test_status_shows_linked_bugs_and_the_order_mentioned(
     shop_desk: Desk, tmp_path: Path
 ) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id = order_ticket(shop_desk, tmp_path)
     bug = DemoRecords(shop_desk.workspace.records_dir).bugs()[0]
-    report = await actions.look_up_status(shop_desk, ticket_id)
+    report = await shop_desk.look_up_status(ticket_id)
     await shop_desk.aclose_connectors()
     assert [(b.id, b.status) for b in report.bugs] == [(bug.id, bug.status)]
     assert [(o.id, o.status) for o in report.orders] == [("1042", "shipped")]
@@ -320,12 +310,11 @@ async def test_status_shows_linked_bugs_and_the_order_mentioned(
 async def test_a_failing_shop_is_one_line_and_the_bugs_still_answer(
     shop_desk: Desk, http_server: RecordedServer, tmp_path: Path
 ) -> None:
-    from deskpilot.actions import service as actions
 
     http_server.routes = [r for r in http_server.routes if not r.path.startswith("/v1/orders")]
     http_server.respond("GET", "/v1/orders/1042", status=503, json={"error": "maintenance"})
     ticket_id = order_ticket(shop_desk, tmp_path)
-    report = await actions.look_up_status(shop_desk, ticket_id)
+    report = await shop_desk.look_up_status(ticket_id)
     await shop_desk.aclose_connectors()
     assert len(report.bugs) == 1 and report.orders == []
     [problem] = report.problems
@@ -335,10 +324,9 @@ async def test_a_failing_shop_is_one_line_and_the_bugs_still_answer(
 
 
 async def test_without_an_orders_connector_the_customers_bugs_only(demo_desk: Desk) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id = first_open(demo_desk)
-    report = await actions.look_up_status(demo_desk, ticket_id)
+    report = await demo_desk.look_up_status(ticket_id)
     assert (report.bugs, report.orders, report.problems) == ([], [], [])
     assert report.lines() == ["No linked bugs or orders to look up."]
 
@@ -347,10 +335,9 @@ async def test_without_an_orders_connector_the_customers_bugs_only(demo_desk: De
 
 
 async def _refundable(desk: Desk) -> tuple[str, str, float]:
-    from deskpilot.actions import service as actions
 
     for summary in desk.queue(limit=None):
-        invoices = await actions.customer_invoices(desk, summary.id)
+        invoices = await desk.customer_invoices(summary.id)
         paid = [i for i in invoices if i.status == "paid" and i.total >= 30]
         if paid:
             return summary.id, paid[0].id, paid[0].total
@@ -363,29 +350,27 @@ def _limits(desk: Desk, **changes: object) -> None:
 
 
 async def test_an_agents_own_limit_replaces_the_default(demo_desk: Desk) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id, invoice_id, total = await _refundable(demo_desk)
     _limits(demo_desk, refund_limit=10.0, agent_refund_limits={"bo": 500.0})
     with pytest.raises(ActionRefused, match=r"\[actions\] refund_limit"):
-        await actions.refund(demo_desk, ticket_id, invoice_id, total, "double charge")
+        await demo_desk.refund(ticket_id, invoice_id, total, "double charge")
     _limits(demo_desk, agent_refund_limits={"ada": 5.0})  # ada's own, lower limit
     with pytest.raises(ActionRefused, match=r"\[actions.agent_refund_limits\] ada"):
-        await actions.refund(demo_desk, ticket_id, invoice_id, 6.0, "double charge")
+        await demo_desk.refund(ticket_id, invoice_id, 6.0, "double charge")
     _limits(demo_desk, agent_refund_limits={"ada": 500.0})
-    result = await actions.refund(demo_desk, ticket_id, invoice_id, total, "double charge")
+    result = await demo_desk.refund(ticket_id, invoice_id, total, "double charge")
     assert result.amount == pytest.approx(total)
 
 
 async def test_the_team_daily_limit_counts_todays_refunds(demo_desk: Desk) -> None:
-    from deskpilot.actions import service as actions
 
     ticket_id, invoice_id, _total = await _refundable(demo_desk)
     _limits(demo_desk, daily_refund_limit=25.0)
-    await actions.refund(demo_desk, ticket_id, invoice_id, 20.0, "goodwill")
-    assert actions.refunded_today(demo_desk) == pytest.approx(20.0)
+    await demo_desk.refund(ticket_id, invoice_id, 20.0, "goodwill")
+    assert demo_desk.refunded_today() == pytest.approx(20.0)
     with pytest.raises(ActionRefused, match=r"refunded USD 20.00 today.*daily_refund_limit"):
-        await actions.refund(demo_desk, ticket_id, invoice_id, 6.0, "goodwill")
+        await demo_desk.refund(ticket_id, invoice_id, 6.0, "goodwill")
     refunds = [a for a in audit(demo_desk, ticket_id) if a.action.startswith("refund")]
     assert [(a.action, a.ok, a.params.get("outcome")) for a in refunds] == [
         ("refund.requested", True, None),
@@ -393,4 +378,4 @@ async def test_the_team_daily_limit_counts_todays_refunds(demo_desk: Desk) -> No
         ("refund", False, "refused"),  # the refused one is audited, and moved nothing
     ]
     assert "daily_refund_limit" in refunds[-1].result and refunds[-1].params["moved"] == 0
-    assert actions.refunded_today(demo_desk) == pytest.approx(20.0)
+    assert demo_desk.refunded_today() == pytest.approx(20.0)

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from deskpilot.actions import service as actions
-from deskpilot.actions.service import ActionRefused, RefundNeedsConfirmation, RefundOutcomeUnknown
+from deskpilot.actions import ActionRefused, RefundNeedsConfirmation, RefundOutcomeUnknown
+from deskpilot.actions import refunds as actions
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.desk import Desk
 from deskpilot.models import ActionRecord, Author
@@ -95,14 +95,14 @@ async def test_a_refund_whose_answer_is_lost_is_found_and_recorded_once(
 ) -> None:
     [ticket_id] = tickets(desk, 1)
     stripe.fail_next(fault)  # type: ignore[arg-type]
-    result = await actions.refund(desk, ticket_id, INVOICE, 50.0, "Charged twice")
+    result = await desk.refund(ticket_id, INVOICE, 50.0, "Charged twice")
     await desk.aclose_connectors()
     assert stripe.moved == 50.0 and result.amount == 50.0
     assert result.refund_id == stripe.refunds[0]["id"]
     [record] = refund_records(desk)
     assert record.ok and record.params["outcome"] == "moved" and record.params["recovered"]
     assert trail_moved(desk) == stripe.moved
-    assert actions.refunded_today(desk) == 50.0  # the daily limit counts it
+    assert desk.refunded_today() == 50.0  # the daily limit counts it
     assert len(refund_notes(desk, ticket_id)) == 1
     looked_up = stripe.server.received("GET", "/v1/refunds")
     assert (
@@ -117,12 +117,12 @@ async def test_a_500_that_moved_nothing_is_a_failure_and_the_next_try_gets_a_new
     [ticket_id] = tickets(desk, 1)
     stripe.fail_next("500-before")
     with pytest.raises(ActionRefused, match="nothing was refunded"):
-        await actions.refund(desk, ticket_id, INVOICE, 50.0, "Charged twice")
+        await desk.refund(ticket_id, INVOICE, 50.0, "Charged twice")
     assert stripe.moved == 0 == trail_moved(desk)
     [failed] = refund_records(desk)
     assert not failed.ok and failed.params["outcome"] == "failed"
     # Stripe saved that 500 for the key: the same key would replay it forever.
-    result = await actions.refund(desk, ticket_id, INVOICE, 50.0, "Charged twice")
+    result = await desk.refund(ticket_id, INVOICE, 50.0, "Charged twice")
     await desk.aclose_connectors()
     keys = [r.headers["idempotency-key"] for r in stripe.created()]
     assert keys[0] == keys[1] != keys[2]  # the client's retry of the 500, then a new attempt
@@ -137,20 +137,20 @@ async def test_when_the_lookup_fails_too_the_outcome_is_unknown_and_counted(
     stripe.fail_next("drop")
     stripe.lookups_fail = FAILED_LOOKUP
     with pytest.raises(RefundOutcomeUnknown, match="could not be looked up"):
-        await actions.refund(desk, first, INVOICE, 60.0, "Outage credit")
+        await desk.refund(first, INVOICE, 60.0, "Outage credit")
     [unknown] = refund_records(desk)
     assert not unknown.ok and unknown.params["outcome"] == "unknown"
-    assert actions.refunded_today(desk) == 60.0  # it may have moved: the limit counts it
+    assert desk.refunded_today() == 60.0  # it may have moved: the limit counts it
     as_agent(desk, "bo")
     with pytest.raises(ActionRefused, match=r"refunded USD 60\.00 today"):
-        await actions.refund(desk, second, OTHER, 50.0, "Outage credit")
+        await desk.refund(second, OTHER, 50.0, "Outage credit")
     # The next refund of the invoice looks the lost one up first and records what moved.
     as_agent(desk, "ada")
     with pytest.raises(RefundNeedsConfirmation, match=stripe.refunds[0]["id"]):
-        await actions.refund(desk, first, INVOICE, 30.0, "Outage credit")
+        await desk.refund(first, INVOICE, 30.0, "Outage credit")
     await desk.aclose_connectors()
     assert len(stripe.created()) == 1 and stripe.moved == 60.0 == trail_moved(desk)
-    assert actions.refunded_today(desk) == 60.0
+    assert desk.refunded_today() == 60.0
 
 
 # --- the key is the intent, not the amount ----------------------------------------------------
@@ -163,10 +163,10 @@ async def test_a_retry_for_a_slightly_different_amount_sends_the_same_key(
     stripe.fail_next("drop")
     stripe.lookups_fail = 2 * FAILED_LOOKUP  # the look-up after the drop, and before the retry
     with pytest.raises(RefundOutcomeUnknown):
-        await actions.refund(desk, ticket_id, INVOICE, 50.00, "Charged twice")
+        await desk.refund(ticket_id, INVOICE, 50.00, "Charged twice")
     # The agent tries 49.99: the same intent, so the same key; Stripe refuses other
     # parameters for it, and the look-up (working again) finds the first refund.
-    result = await actions.refund(desk, ticket_id, INVOICE, 49.99, "Charged twice")
+    result = await desk.refund(ticket_id, INVOICE, 49.99, "Charged twice")
     await desk.aclose_connectors()
     sent = stripe.created()
     assert len({r.headers["idempotency-key"] for r in sent}) == 1 and len(sent) == 2
@@ -182,21 +182,21 @@ async def test_a_replayed_success_is_recorded_as_the_same_refund(
     stripe.fail_next("drop")
     stripe.lookups_fail = 2 * FAILED_LOOKUP
     with pytest.raises(RefundOutcomeUnknown):
-        await actions.refund(desk, ticket_id, INVOICE, 50.0, "Charged twice")
-    replayed = await actions.refund(desk, ticket_id, INVOICE, 50.0, "Charged twice")
+        await desk.refund(ticket_id, INVOICE, 50.0, "Charged twice")
+    replayed = await desk.refund(ticket_id, INVOICE, 50.0, "Charged twice")
     assert replayed.replayed and replayed.refund_id == stripe.refunds[0]["id"]
     # Two presses at once: one key, one refund; the slower answer is the replay.
     other = tickets(desk, 2)[1]
     both = await asyncio.gather(
-        actions.refund(desk, other, OTHER, 20.0, "Goodwill"),
-        actions.refund(desk, other, OTHER, 20.0, "Goodwill"),
+        desk.refund(other, OTHER, 20.0, "Goodwill"),
+        desk.refund(other, OTHER, 20.0, "Goodwill"),
     )
     await desk.aclose_connectors()
     assert both[0].refund_id == both[1].refund_id
     outcomes = sorted(r.params["outcome"] for r in refund_records(desk))
     assert outcomes == ["moved", "moved", "replayed", "unknown"]
     assert stripe.moved == 70.0 == trail_moved(desk)
-    assert actions.refunded_total(desk) == 70.0
+    assert desk.refunded_total() == 70.0
 
 
 # --- a second refund of an invoice asks first; limits count what the agent refunded -----------
@@ -206,23 +206,23 @@ async def test_a_second_refund_within_a_day_names_the_first_and_needs_confirmati
     desk: Desk, stripe: FakeStripe
 ) -> None:
     first_ticket, second_ticket = tickets(desk, 2)
-    first = await actions.refund(desk, first_ticket, INVOICE, 30.0, "Charged twice")
+    first = await desk.refund(first_ticket, INVOICE, 30.0, "Charged twice")
     as_agent(desk, "bo")
     with pytest.raises(RefundNeedsConfirmation) as asked:
-        await actions.refund(desk, second_ticket, INVOICE, 30.0, "Charged twice")
+        await desk.refund(second_ticket, INVOICE, 30.0, "Charged twice")
     said = str(asked.value)
     assert first.refund_id in said and "USD 30.00" in said and "ada" in said
     assert asked.value.earlier.reference == first.refund_id
     with pytest.raises(RefundNeedsConfirmation):
-        await actions.refund(desk, second_ticket, INVOICE, 30.0, "x", confirm_after="re_other")
-    second = await actions.refund(
-        desk, second_ticket, INVOICE, 30.0, "Charged twice", confirm_after=first.refund_id
+        await desk.refund(second_ticket, INVOICE, 30.0, "x", confirm_after="re_other")
+    second = await desk.refund(
+        second_ticket, INVOICE, 30.0, "Charged twice", confirm_after=first.refund_id
     )
     assert second.refund_id != first.refund_id
     now = desk.clock()
     desk.clock = lambda: now + timedelta(days=1, minutes=1)
     as_agent(desk, "cy")
-    third = await actions.refund(desk, second_ticket, INVOICE, 10.0, "A day later: no question")
+    third = await desk.refund(second_ticket, INVOICE, 10.0, "A day later: no question")
     await desk.aclose_connectors()
     assert third.refund_id not in (first.refund_id, second.refund_id)
     assert stripe.moved == 70.0 == trail_moved(desk)
@@ -233,22 +233,22 @@ async def test_a_second_refund_within_a_day_names_the_first_and_needs_confirmati
 async def test_split_refunds_cannot_pass_the_agents_limit(desk: Desk, stripe: FakeStripe) -> None:
     first_ticket, second_ticket = tickets(desk, 2)
     limits(desk, refund_limit=200.0)
-    await actions.refund(desk, first_ticket, INVOICE, 150.0, "Downgrade credit")
+    await desk.refund(first_ticket, INVOICE, 150.0, "Downgrade credit")
     with pytest.raises(ActionRefused, match=r"refunded USD 150.00 on invoice .*above your limit"):
-        await actions.refund(desk, first_ticket, INVOICE, 100.0, "Downgrade credit")
+        await desk.refund(first_ticket, INVOICE, 100.0, "Downgrade credit")
     with pytest.raises(ActionRefused, match=r"on invoice .*above your limit"):
-        await actions.refund(desk, second_ticket, INVOICE, 100.0, "Same invoice, other ticket")
+        await desk.refund(second_ticket, INVOICE, 100.0, "Same invoice, other ticket")
     with pytest.raises(ActionRefused, match=r"on ticket .*above your limit"):
-        await actions.refund(desk, first_ticket, OTHER, 100.0, "Same ticket, other invoice")
+        await desk.refund(first_ticket, OTHER, 100.0, "Same ticket, other invoice")
     refused = [r for r in refund_records(desk) if r.params["outcome"] == "refused"]
     assert len(refused) == 3 and not any(r.ok for r in refused)
     assert all(r.params["moved"] == 0 and "key" not in r.params for r in refused)
     # A lead (a higher limit of their own) may add to it, after confirming.
     limits(desk, agent_refund_limits={"lee": 500.0})
     as_agent(desk, "lee")
-    earlier = actions.earlier_refunds(desk, INVOICE)[-1]
-    await actions.refund(
-        desk, first_ticket, INVOICE, 100.0, "Approved by lead", confirm_after=earlier.reference
+    earlier = desk.earlier_refunds(INVOICE)[-1]
+    await desk.refund(
+        first_ticket, INVOICE, 100.0, "Approved by lead", confirm_after=earlier.reference
     )
     await desk.aclose_connectors()
     assert len(stripe.created()) == 2 and stripe.moved == 250.0 == trail_moved(desk)
@@ -260,11 +260,11 @@ async def test_stripe_refuses_more_than_was_paid_and_nothing_is_counted(
     [ticket_id] = tickets(desk, 1)
     limits(desk, refund_limit=1000.0)
     with pytest.raises(ConnectorError, match="greater than unrefunded amount"):
-        await actions.refund(desk, ticket_id, INVOICE, 400.0, "Too much")
+        await desk.refund(ticket_id, INVOICE, 400.0, "Too much")
     await desk.aclose_connectors()
     [record] = refund_records(desk)
     assert not record.ok and record.params["outcome"] == "failed"
-    assert stripe.moved == 0 == trail_moved(desk) == actions.refunded_today(desk)
+    assert stripe.moved == 0 == trail_moved(desk) == desk.refunded_today()
 
 
 async def test_a_refund_asked_before_a_crash_is_looked_up_before_the_next_one(
@@ -280,7 +280,7 @@ async def test_a_refund_asked_before_a_crash_is_looked_up_before_the_next_one(
     now = desk.clock()
     desk.clock = lambda: now + actions.IN_FLIGHT + timedelta(seconds=1)
     with pytest.raises(RefundNeedsConfirmation, match=stripe.refunds[0]["id"]):
-        await actions.refund(desk, ticket_id, INVOICE, 40.0, "Charged twice")
+        await desk.refund(ticket_id, INVOICE, 40.0, "Charged twice")
     await desk.aclose_connectors()
     [found] = refund_records(desk)
     assert found.params["recovered"] and found.params["key"] == "k-crash"

@@ -4,7 +4,6 @@ the next draft answers the conversation's latest question, not the first message
 from __future__ import annotations
 
 from deskpilot.connectors.models import InboundMessage
-from deskpilot.copilot.service import draft_reply
 from deskpilot.desk import Desk
 from deskpilot.models import Author, Message, Status, Ticket
 
@@ -45,6 +44,6 @@ async def test_a_follow_up_on_a_solved_billing_ticket_is_drafted_about_the_new_q
     triage = demo_desk.store.get_triage(ticket.id)
     assert triage is not None and triage.intent == "account_access"
 
-    outcome = await draft_reply(demo_desk, ticket.id)
+    outcome = await demo_desk.draft_reply(ticket.id)
     assert "password" in outcome.context.knowledge[0].title.lower()
     assert "password reset" in outcome.draft.text.lower()

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.copilot.assemble import assemble
 from deskpilot.desk import Desk
 from deskpilot.testing import RecordedServer
 from deskpilot.testing.pytest_plugin import http_server
@@ -76,7 +75,7 @@ async def test_stripe_hubspot_and_slack_find_the_customer_by_email(
 ) -> None:
     with open_desk(tmp_path, server, monkeypatch, "hubspot") as desk:
         assert desk.ticket("T-2").customer.id == "C-77"  # type: ignore[union-attr]
-        context = await assemble(desk, "T-2")
+        context = await desk.draft_context("T-2")
         await desk.aclose_connectors()
     assert context.crm is not None, context.problems
     assert (context.crm.customer_id, context.crm.company) == ("512", "Lee Analytics GmbH")
@@ -100,7 +99,7 @@ async def test_salesforce_finds_the_contact_and_its_cases(
     tmp_path: Path, server: RecordedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_desk(tmp_path, server, monkeypatch, "salesforce", slack=False) as desk:
-        context = await assemble(desk, "T-2")
+        context = await desk.draft_context("T-2")
         await desk.aclose_connectors()
     assert context.crm is not None and context.crm.customer_id == "003Hn00001Z4kQAIAZ"
     cases = server.received("GET", "/services/data/v61.0/query")
@@ -116,7 +115,7 @@ async def test_a_failing_team_chat_is_one_line_and_the_rest_still_loads(
     server.routes = [route for route in server.routes if route.path != search]
     server.respond("GET", search, json={"ok": False, "error": "invalid_auth"})
     with open_desk(tmp_path, server, monkeypatch, "hubspot") as desk:
-        context = await assemble(desk, "T-2")
+        context = await desk.draft_context("T-2")
         await desk.aclose_connectors()
     assert context.crm is not None and context.subscription is not None
     assert context.team_messages == []
@@ -151,7 +150,7 @@ async def test_two_crms_configured_show_the_clash_in_the_context(
     with open_desk(tmp_path, server, monkeypatch, "salesforce", slack=False) as desk:
         with desk.workspace.config_file.open("a", encoding="utf-8") as handle:
             handle.write(f'\n[connectors.hubspot]\nbase_url = "{server.url}"\n')
-        context = await assemble(desk, "T-2")
+        context = await desk.draft_context("T-2")
         await desk.aclose_connectors()
     assert context.crm is None
     assert any(

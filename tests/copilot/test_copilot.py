@@ -9,7 +9,7 @@ import re
 import pytest
 
 from conftest import Cli
-from deskpilot.copilot.service import DraftOutcome, draft_reply
+from deskpilot.copilot.context import DraftOutcome
 from deskpilot.desk import Desk
 from deskpilot.models import Channel, Invoice
 
@@ -25,7 +25,7 @@ def desk(demo_desk: Desk) -> Desk:
 
 
 def draft(desk: Desk, ticket_id: str) -> DraftOutcome:
-    return asyncio.run(draft_reply(desk, ticket_id))
+    return asyncio.run(desk.draft_reply(ticket_id))
 
 
 def open_by_intent(desk: Desk) -> dict[str, list[str]]:
@@ -151,7 +151,7 @@ def test_an_unreachable_model_endpoint_falls_back_to_the_local_draft(
 
 
 async def test_a_slow_model_shows_the_local_draft_first_then_replaces_it(desk: Desk) -> None:
-    from deskpilot.copilot.service import Listener
+    from deskpilot.copilot.context import Listener
 
     from .test_model_drafter import FakeOpenAI, Reply
 
@@ -164,7 +164,7 @@ async def test_a_slow_model_shows_the_local_draft_first_then_replaces_it(desk: D
     ticket_id = open_by_intent(desk)["account_access"][0]
     with FakeOpenAI(Reply(chunks=["Hi from", " the model."], before_first=0.8)) as fake:
         desk.settings.llm.base_url = fake.url
-        outcome = await draft_reply(desk, ticket_id, listener, local_after=0.1)
+        outcome = await desk.draft_reply(ticket_id, listener, local_after=0.1)
         await desk.aclose_connectors()
     kinds = [kind for kind, _ in events]
     restart = kinds.index("restart")
@@ -179,7 +179,7 @@ async def test_a_slow_model_shows_the_local_draft_first_then_replaces_it(desk: D
 
 
 async def test_a_slow_model_that_fails_leaves_the_local_draft_with_the_reason(desk: Desk) -> None:
-    from deskpilot.copilot.service import Listener
+    from deskpilot.copilot.context import Listener
 
     from .test_model_drafter import FakeOpenAI, failing
 
@@ -189,7 +189,7 @@ async def test_a_slow_model_that_fails_leaves_the_local_draft_with_the_reason(de
     with FakeOpenAI(failing(401, "bad key")) as fake:
         desk.settings.llm.base_url = fake.url
         listener = Listener(chunk=chunks.append, restart=lambda: restarts.append(None))
-        outcome = await draft_reply(desk, ticket_id, listener, local_after=0.0)
+        outcome = await desk.draft_reply(ticket_id, listener, local_after=0.0)
         await desk.aclose_connectors()
     assert not restarts  # nothing replaced the local draft
     assert "".join(chunks) == outcome.draft.text and outcome.draft.drafter == "local"
@@ -206,7 +206,7 @@ async def test_a_model_stream_that_stops_without_finishing_leaves_the_local_draf
     cut_short = Reply(chunks=["Hi, your account is", " now"], finish=None, done=False)
     with FakeOpenAI(cut_short) as fake:
         desk.settings.llm.base_url = fake.url
-        outcome = await draft_reply(desk, ticket_id, chunks.append)
+        outcome = await desk.draft_reply(ticket_id, chunks.append)
         await desk.aclose_connectors()
     assert outcome.draft.drafter == "local" and outcome.draft.text.startswith("Hi ")
     assert "your account is now" not in outcome.draft.text
@@ -243,7 +243,7 @@ async def test_a_models_markdown_is_taken_out_of_an_email_draft(desk: Desk) -> N
     markdown = Reply(chunks=["Open **Settings**, then ", "`app.acmecloud.com/login`."])
     with FakeOpenAI(markdown) as fake:
         desk.settings.llm.base_url = fake.url
-        outcome = await draft_reply(desk, ticket_id)
+        outcome = await desk.draft_reply(ticket_id)
         await desk.aclose_connectors()
     assert outcome.draft.text == "Open Settings, then app.acmecloud.com/login."
     assert outcome.confidence_basis.startswith("answers ")

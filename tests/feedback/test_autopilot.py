@@ -37,7 +37,7 @@ def _reviewed(desk: Desk, outcomes: list[EditOutcome], intent: str = INTENT) -> 
 
 
 def _status(desk: Desk, intent: str = INTENT) -> autopilot.IntentAutonomy:
-    return next(a for a in autopilot.status(desk) if a.intent == intent)
+    return next(a for a in desk.autopilot_status() if a.intent == intent)
 
 
 def test_suggest_is_the_default_and_never_qualifies(demo_desk: Desk) -> None:
@@ -75,7 +75,7 @@ async def test_run_sends_qualifying_tickets_as_the_autopilot(demo_desk: Desk) ->
         and (triage := demo_desk.store.get_triage(t.id))
         and not triage.handoff
     ]
-    sent = await autopilot.run(demo_desk)
+    sent = (await demo_desk.run_autopilot()).sent
     assert sent and set(sent) <= set(waiting)
     for ticket_id in sent:
         ticket = demo_desk.ticket(ticket_id)
@@ -84,15 +84,18 @@ async def test_run_sends_qualifying_tickets_as_the_autopilot(demo_desk: Desk) ->
         (event,) = [e for e in demo_desk.store.list_edit_events(ticket_id) if e.agent == AUTOPILOT]
         assert event.outcome is EditOutcome.SENT_AS_IS
         assert demo_desk.store.list_actions(ticket_id)[-1].actor == AUTOPILOT
+        # Tagging it for review is on the audit trail too, as the autopilot's.
+        tagged = demo_desk.store.list_actions(ticket_id, action="tag")
+        assert [(r.actor, r.params) for r in tagged] == [(AUTOPILOT, {"tag": REVIEW_TAG})]
     review = demo_desk.store.list_queue(QueueFilter(tag=REVIEW_TAG), limit=None)
     assert {t.id for t in review} == set(sent)
-    assert await autopilot.run(demo_desk) == []  # they wait on the customer now
+    assert (await demo_desk.run_autopilot()).sent == []  # they wait on the customer now
 
 
 async def test_setbacks_demote_the_intent_and_a_lead_can_reset(demo_desk: Desk, cli: Cli) -> None:
     _configure(demo_desk, setbacks_to_demote=2)
     _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 10)
-    sent = await autopilot.run(demo_desk)
+    sent = (await demo_desk.run_autopilot()).sent
     assert len(sent) >= 2
     later = demo_desk.clock().replace(year=2027)
     for ticket_id in sent[:2]:  # the customer came back: the reply did not settle it
@@ -104,9 +107,9 @@ async def test_setbacks_demote_the_intent_and_a_lead_can_reset(demo_desk: Desk, 
     assert (state.effective, state.qualifies, state.setbacks) == ("suggest", False, 2)
     assert "setbacks after auto-sends" in (state.demoted_because or "")
     assert any(a.action == "autopilot.demote" for a in demo_desk.store.list_actions())
-    assert await autopilot.run(demo_desk) == []
-    assert autopilot.reset(demo_desk, INTENT)
-    assert not autopilot.reset(demo_desk, INTENT)
+    assert (await demo_desk.run_autopilot()).sent == []
+    assert demo_desk.reset_autopilot(INTENT)
+    assert not demo_desk.reset_autopilot(INTENT)
     state = _status(demo_desk)  # setbacks from before the reset no longer count
     assert (state.effective, state.setbacks, state.qualifies) == ("auto", 0, True)
 
@@ -174,9 +177,9 @@ async def test_the_autopilot_holds_drafts_with_unbacked_claims_or_secrets(
     stand_in = DraftsByTicket({refunded: REFUND_CLAIM, secret: PASSWORD, backed: REFUND_CLAIM})
     with stand_in as fake:
         demo_desk.settings.llm.base_url = fake.url
-        done = await autopilot.run_once(demo_desk)
+        done = await demo_desk.run_autopilot()
         assert len(fake.received) == len(waiting), "every waiting ticket was drafted once"
-        again = await autopilot.run_once(demo_desk)
+        again = await demo_desk.run_autopilot()
         assert again.sent == [] and again.held == []
         assert len(fake.received) == len(waiting), "a held ticket is not drafted again"
         await demo_desk.aclose_connectors()
@@ -221,14 +224,14 @@ async def test_a_held_ticket_is_drafted_again_when_the_customer_writes_again(
     stand_in = DraftsByTicket({first: REFUND_CLAIM})
     with stand_in as fake:
         demo_desk.settings.llm.base_url = fake.url
-        assert first in dict((await autopilot.run_once(demo_desk)).held)
+        assert first in dict((await demo_desk.run_autopilot()).held)
         later = demo_desk.clock() + timedelta(hours=1)
         demo_desk.store.append_message(
             first, Message(author=Author.CUSTOMER, body="Any news?", at=later)
         )
         demo_desk.clock = lambda: later
         drafted = len(fake.received)
-        rerun = await autopilot.run_once(demo_desk)
+        rerun = await demo_desk.run_autopilot()
         await demo_desk.aclose_connectors()
     assert len(fake.received) == drafted + 1 and first in dict(rerun.held)
     assert len(demo_desk.store.list_actions(first, action=autopilot.HOLD_ACTION)) == 2
@@ -306,7 +309,7 @@ async def test_run_sends_only_drafts_whose_own_confidence_clears_the_bar(demo_de
     that does not answer enough of the question (its own confidence) is left to a human."""
     _configure(demo_desk, min_draft_confidence=1.0)
     _reviewed(demo_desk, [EditOutcome.SENT_AS_IS] * 10)
-    run = await autopilot.run_once(demo_desk)
+    run = await demo_desk.run_autopilot()
     assert run.sent == []  # an article-backed answer is at most 0.9: none is sure enough
     _configure(demo_desk, min_draft_confidence=0.0)
-    assert await autopilot.run(demo_desk)  # the same queue, the bar lowered: some are sent
+    assert (await demo_desk.run_autopilot()).sent  # the same queue, the bar lowered: some are sent

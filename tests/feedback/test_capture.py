@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.copilot.service import draft_reply
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.models import EditOutcome, Status
@@ -21,7 +20,7 @@ from deskpilot.workspace import Workspace
 
 
 async def _shown(desk: Desk, ticket_id: str) -> tuple[str, str]:
-    outcome = await draft_reply(desk, ticket_id)
+    outcome = await desk.draft_reply(ticket_id)
     return desk.draft_shown(outcome.draft, outcome.draft_id), outcome.draft.text
 
 

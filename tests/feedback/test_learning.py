@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from deskpilot.copilot.service import draft_reply
 from deskpilot.desk import Desk
-from deskpilot.feedback.learning import learn, source_tallies, trust
+from deskpilot.feedback.learning import source_tallies, trust
 from deskpilot.models import Author, Draft, EditEvent, EditOutcome, Message, Source, Ticket
 
 REPLY = (
@@ -30,11 +29,11 @@ def _new_ticket(desk: Desk, ticket_id: str, body: str) -> None:
 
 async def test_a_sent_reply_is_an_exemplar_for_the_next_similar_ticket(desk: Desk) -> None:
     _new_ticket(desk, "T-1", "I cannot find the CSV export of my monthly report anywhere.")
-    first = await draft_reply(desk, "T-1")
+    first = await desk.draft_reply("T-1")
     assert REPLY not in first.draft.text
     desk.send_reply("T-1", REPLY)
     _new_ticket(desk, "T-2", "Where do I find the CSV export for the monthly report?")
-    second = await draft_reply(desk, "T-2")
+    second = await desk.draft_reply("T-2")
     assert "The export button lives under Reports" in second.draft.text
     assert any(s.kind == "ticket" and s.ref == "T-1" for s in second.draft.sources)
 
@@ -46,7 +45,7 @@ async def test_with_learning_off_a_sent_reply_is_not_reused(desk: Desk) -> None:
     _new_ticket(desk, "T-1", "I cannot find the CSV export of my monthly report anywhere.")
     desk.send_reply("T-1", REPLY)
     _new_ticket(desk, "T-2", "Where do I find the CSV export for the monthly report?")
-    assert "Reports" not in (await draft_reply(desk, "T-2")).draft.text
+    assert "Reports" not in (await desk.draft_reply("T-2")).draft.text
 
 
 def _event(n: int, draft_id: int, similarity: float, reason: str | None = None) -> EditEvent:
@@ -80,7 +79,7 @@ def test_sources_behind_rewritten_drafts_lose_trust(desk: Desk) -> None:
         _event(4, ids["stale"], 0.80, reason="outdated article"),
         _event(5, ids["both"], 0.92),
     ]
-    tallies = source_tallies(desk, events)
+    tallies = source_tallies(desk.store, events)
     assert tallies == {"article:export-guide": (3, 3, 0), "article:old-export-guide": (3, 1, 2)}
     assert (
         trust(tallies["article:export-guide"])
@@ -95,19 +94,19 @@ def test_learn_stores_the_tallies_and_retrains_after_a_correction(demo_desk: Des
     ticket_id = demo_desk.queue(limit=1)[0].id
     demo_desk.correct_intent(ticket_id, "billing_question")
     assert not demo_desk.workspace.intent_model_path.exists()
-    report = learn(demo_desk)
+    report = demo_desk.learn()
     assert report.intents_retrained
     assert demo_desk.workspace.intent_model_path.exists()
     assert report.exemplars > 0
     assert demo_desk.store.source_feedback() == source_tallies(
-        demo_desk, demo_desk.store.list_edit_events()
+        demo_desk.store, demo_desk.store.list_edit_events()
     )
-    assert not learn(demo_desk).intents_retrained  # nothing new to learn from
+    assert not demo_desk.learn().intents_retrained  # nothing new to learn from
 
 
 async def test_each_send_counts_for_the_sources_at_once(demo_desk: Desk) -> None:
     ticket_id = demo_desk.queue(limit=1)[0].id
-    outcome = await draft_reply(demo_desk, ticket_id)
+    outcome = await demo_desk.draft_reply(ticket_id)
     assert outcome.draft.sources, "the demo draft should stand on something"
     before = demo_desk.store.source_feedback()
     edit_id = demo_desk.draft_shown(outcome.draft, outcome.draft_id)

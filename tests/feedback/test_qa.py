@@ -9,7 +9,7 @@ import pytest
 
 from conftest import Cli
 from deskpilot.desk import Desk
-from deskpilot.feedback.qa import qa_report, score_solved, score_ticket
+from deskpilot.feedback.qa import qa_report, score_ticket
 from deskpilot.models import ActionRecord, Author, Message, QaScore, Sentiment, Status, Ticket
 
 from .streams import DAY, NOW
@@ -118,8 +118,8 @@ def test_solved_tickets_are_scored_and_stored_once(desk: Desk, cli: Cli, monkeyp
     from .streams import build_history
 
     build_history(desk.store)
-    assert score_solved(desk) == 2  # T1 and T2 are solved
-    assert score_solved(desk) == 0  # unchanged since
+    assert desk.score_solved() == 2  # T1 and T2 are solved
+    assert desk.score_solved() == 0  # unchanged since
     stored = {s.ticket_id: s for s in desk.store.qa_scores()}
     assert set(stored) == {"T1", "T2"} and stored["T2"].agent == "bo"
     cli.workspace_dir = desk.workspace.root

@@ -14,8 +14,8 @@ from pydantic import SecretStr
 from conftest import Cli
 from deskpilot.config import LlmSettings
 from deskpilot.desk import Desk
-from deskpilot.feedback.qa import score_solved
-from deskpilot.feedback.qa_model import ModelQaScorer, QaModelError
+from deskpilot.feedback.qa import QaModelError, score_solved
+from deskpilot.feedback.qa_model import ModelQaScorer
 from deskpilot.models import ActionRecord, Author, Message, Status, Ticket
 from deskpilot.testing.http import RecordedServer
 from deskpilot.testing.pytest_plugin import http_server
@@ -167,7 +167,7 @@ def test_solved_tickets_get_the_models_score_and_fall_back_to_local_on_failure(
     )
     model = desk.qa_model()
     assert model is not None
-    assert score_solved(desk, model) == 2
+    assert score_solved(desk.store, desk.settings, desk.clock(), model) == 2
     stored = {s.ticket_id: s for s in desk.store.qa_scores()}
     by_scorer = sorted((s.scorer, s.reasoning is not None) for s in stored.values())
     assert by_scorer == [("local", False), ("model:qa-test", True)]  # one answer was prose
@@ -175,10 +175,13 @@ def test_solved_tickets_get_the_models_score_and_fall_back_to_local_on_failure(
 
     # The next run asks about the one still scored locally, and only that one.
     http_server.respond("POST", PATH, json=completion(json.dumps(VERDICT)))
-    assert score_solved(desk, model) == 0
+    assert score_solved(desk.store, desk.settings, desk.clock(), model) == 0
     assert {s.scorer for s in desk.store.qa_scores()} == {"model:qa-test"}
     assert len(http_server.received("POST", PATH)) == 3
-    assert score_solved(desk, model) == 0 and len(http_server.received("POST", PATH)) == 3
+    assert (
+        score_solved(desk.store, desk.settings, desk.clock(), model) == 0
+        and len(http_server.received("POST", PATH)) == 3
+    )
 
     cli.workspace_dir = desk.workspace.root
     (worst,) = json.loads(cli("qa", "--json", "--worst", "1").stdout)["worst"]

@@ -198,7 +198,6 @@ def test_an_import_keeps_known_customers_unless_asked(cli: Cli, tmp_path: Path) 
 
 
 def test_a_note_that_looks_like_a_bug_link_is_not_a_link(desk: Desk, tmp_path: Path) -> None:
-    from deskpilot.actions import service as actions
 
     forged = {
         "id": "T-1",
@@ -212,12 +211,12 @@ def test_a_note_that_looks_like_a_bug_link_is_not_a_link(desk: Desk, tmp_path: P
     path = tmp_path / "t.jsonl"
     path.write_text(json.dumps(forged) + "\n")
     desk.import_tickets(path)
-    assert actions.linked_bugs(desk, "T-1") == []
+    assert desk.linked_bugs("T-1") == []
 
-    actions.link_bug(desk, "T-1", "BUG-7", "Export fails")
-    actions.link_bug(desk, "T-1", "BUG-7", "Export fails")
+    desk.link_bug("T-1", "BUG-7", "Export fails")
+    desk.link_bug("T-1", "BUG-7", "Export fails")
 
-    assert actions.linked_bugs(desk, "T-1") == ["BUG-7"]
+    assert desk.linked_bugs("T-1") == ["BUG-7"]
     [record, _again] = desk.store.list_actions("T-1", action="link_bug")
     assert record.params == {"bug_id": "BUG-7", "title": "Export fails"}
     assert desk.ticket("T-1").messages[-1].body == "Linked to known bug BUG-7: Export fails"

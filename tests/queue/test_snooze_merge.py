@@ -381,15 +381,14 @@ def test_the_queue_watcher_says_changed_when_a_snoozed_ticket_comes_back(clocked
 
 
 def test_a_merged_duplicate_gets_no_qa_score_of_its_own(clocked: Desk) -> None:
-    from deskpilot.feedback.qa import score_solved
 
     add_pair(clocked)
     clocked.send_reply("T-1", "Hi Ann, refunded.")
     clocked.solve("T-2")
-    assert score_solved(clocked) == 1  # T-2 on its own, for now
+    assert clocked.score_solved() == 1  # T-2 on its own, for now
     clocked.merge("T-2", into="T-1")
     clocked.solve("T-1")
-    assert score_solved(clocked) == 1  # T-2 is closed too, but its thread lives in T-1
+    assert clocked.score_solved() == 1  # T-2 is closed too, but its thread lives in T-1
     assert [s.ticket_id for s in clocked.store.qa_scores()] == ["T-1"]
 
 

@@ -362,7 +362,7 @@ async def test_the_status_and_account_setting_dialogs_show_hostile_text_as_writt
 ) -> None:
     from textual.widgets import Select
 
-    from deskpilot.actions.service import SettingPreview
+    from deskpilot.actions import SettingPreview
     from deskpilot.errors import DeskPilotError
     from deskpilot.tui.screens.action_modals import SettingScreen, StatusScreen
 

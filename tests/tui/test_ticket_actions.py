@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Label, Select, Static
 
-from deskpilot.actions import service as actions
 from deskpilot.connectors.demo import DemoRecords
 from deskpilot.desk import Desk
 from deskpilot.testing import RecordedServer
@@ -94,9 +93,9 @@ async def test_a_second_refund_of_an_invoice_asks_naming_the_first(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
     ticket_id = ticket_of_intent(desk, "refund_request")
-    invoices = await actions.customer_invoices(desk, ticket_id)
+    invoices = await desk.customer_invoices(ticket_id)
     invoice = min((i for i in invoices if i.status == "paid"), key=lambda i: i.total)
-    first = await actions.refund(desk, ticket_id, invoice.id, 1.0, "first [b]half[/b]")
+    first = await desk.refund(ticket_id, invoice.id, 1.0, "first [b]half[/b]")
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
@@ -233,7 +232,7 @@ async def test_status_lookup_shows_linked_bugs_and_orders(
             pytest.skip("the example plugin is not installed: pip install -e plugins/...")
         shop_desk.clock = desk.clock
         shop_desk.import_tickets(tmp_path / "order.jsonl")
-        actions.link_bug(shop_desk, "T-ORDER-1", bug.id, bug.title)
+        shop_desk.link_bug("T-ORDER-1", bug.id, bug.title)
         app = DeskPilotApp(shop_desk, theme="deskpilot-dark")
         async with app.run_test(size=(160, 48)) as pilot:
             await open_ticket(app, pilot, "T-ORDER-1")

@@ -200,7 +200,6 @@ async def test_stats_screen_shows_the_team_figures(
 ) -> None:
     from textual.widgets import DataTable, Sparkline, Static
 
-    from deskpilot.feedback.report import team_report
     from deskpilot.tui.screens.stats import StatsScreen
 
     app = make_app()
@@ -210,7 +209,7 @@ async def test_stats_screen_shows_the_team_figures(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, StatsScreen)
-        report = team_report(desk, desk.clock() - timedelta(days=30))
+        report = desk.team_report(desk.clock() - timedelta(days=30))
         expected = report.team.overall
         headline = str(screen.query_one("#headline", Static).render())
         assert f"{expected.drafts:,} drafts" in headline
@@ -256,7 +255,6 @@ async def test_stats_screen_draws_the_lead_reports(
 ) -> None:
     from textual.widgets import DataTable, Sparkline, Static
 
-    from deskpilot.feedback.report import team_report
     from deskpilot.tui.screens.stats import StatsScreen
 
     app = make_app()
@@ -266,7 +264,7 @@ async def test_stats_screen_draws_the_lead_reports(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, StatsScreen)
-        leads = team_report(desk, desk.clock() - timedelta(days=30)).leads
+        leads = desk.team_report(desk.clock() - timedelta(days=30)).leads
         service = str(screen.query_one("#service", Static).render())
         assert "Targets met (around the clock)" in service
         assert f"{leads.first_response_sla['all'].rate:.0%}" in service
@@ -277,7 +275,7 @@ async def test_stats_screen_draws_the_lead_reports(
         assert str(times.get_row_at(0)[0]).startswith("priority: ")
         assert not screen.query_one("#agent-work", DataTable).display  # leads only
         quality = str(screen.query_one("#quality", Static).render())
-        report = team_report(desk, desk.clock() - timedelta(days=30))
+        report = desk.team_report(desk.clock() - timedelta(days=30))
         assert f"{report.qa.scored:,} solved conversations" in quality
         assert report.qa.worst[0].ticket_id in quality
 

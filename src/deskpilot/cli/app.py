@@ -108,9 +108,7 @@ def init(context: Context) -> None:
     """Create an empty workspace (config.toml and database)."""
     workspace = context.create_workspace()
     with Desk.open(workspace) as desk:
-        click.echo(
-            f"workspace ready: {workspace.root} (schema version {desk.store.schema_version})"
-        )
+        click.echo(f"workspace ready: {workspace.root} (schema version {desk.schema_version})")
 
 
 @main.command()
@@ -129,7 +127,7 @@ def demo(
     context: Context, tickets: int, seed: int, reset: bool, no_tui: bool, now: datetime | None
 ) -> None:
     """Create a realistic demo workspace and open the desk on it."""
-    from deskpilot.demo import build_demo, demo_description, remove_demo_workspace
+    from deskpilot.demo import build_demo, remove_demo_workspace  # start-up time: the generator
 
     if not context.chosen:
         # Without --workspace the demo gets a folder of its own, never the agent's real one
@@ -139,7 +137,7 @@ def demo(
         remove_demo_workspace(context.workspace_dir)
     workspace = context.create_workspace()
     with Desk.open(workspace) as desk:
-        built = demo_description(desk.store)
+        built = desk.demo_description()
         if built is not None:
             click.echo(
                 f"reusing the demo workspace at {workspace.root} ({built}); --reset builds it anew"
@@ -164,7 +162,7 @@ def demo(
 
 
 def _print_overview(desk: Desk) -> None:
-    counts = desk.store.count_by_status()
+    counts = desk.count_by_status()
     line = ", ".join(f"{counts.get(s, 0)} {s.value}" for s in Status)
     click.echo(f"tickets by status: {line}")
     command = _command_for(desk)
@@ -173,7 +171,7 @@ def _print_overview(desk: Desk) -> None:
     else:
         click.echo(f"next: {command} queue")
     inbox = desk.workspace.records_dir / "inbox.jsonl"
-    if inbox.exists() and desk.channels.cursor("demo") is None:  # not pulled yet
+    if inbox.exists() and not desk.pulled_yet("demo"):
         click.echo(
             f"a customer's answer waits in the demo channel: {command} sync --once brings it in"
         )
@@ -244,10 +242,9 @@ def queue(context: Context, as_json: bool, status: str, intent: str | None, limi
         statuses = frozenset({Status(status)})
     with Desk.open(context.existing_workspace()) as desk:
         # Snoozed tickets are out of the queue until they come back (deskpilot snooze).
-        where = desk.queue_filter(statuses=statuses, intent=intent, awake_only=True)
         rows = desk.queue(statuses=statuses, intent=intent, limit=limit or None, awake_only=True)
         stopped = bool(limit) and len(rows) == limit
-        total = desk.store.count_tickets(where)
+        total = desk.count_tickets(statuses=statuses, intent=intent, awake_only=True)
     if as_json:
         click.echo(json.dumps([_summary_json(row) for row in rows], indent=2))
     else:
@@ -298,6 +295,7 @@ def _print_queue(rows: list[TicketSummary]) -> None:
 def migrate(context: Context) -> None:
     """Bring the database to this DeskPilot's schema: once, by one person, when a team on
     PostgreSQL upgrades (desks refuse an older team database; SQLite upgrades on open)."""
+    # start-up time: only this command migrates
     from deskpilot.store import SCHEMA_VERSION, describe_url, migrate_database
 
     workspace = Workspace(context.workspace_dir.expanduser().resolve())

@@ -71,7 +71,7 @@ def reply(
         if message_id is not None and not no_deliver:
             delivery = _deliver(desk, message_id)
         elif message_id is not None:
-            delivery = desk.channels.entry(message_id)
+            delivery = desk.outbox_entry(message_id)
     outcome = f" ({event.outcome.value.replace('_', ' ')})" if event else ""
     if message_id is None:
         click.echo(
@@ -85,11 +85,9 @@ def reply(
 
 
 def _send_draft(desk: Desk, ticket_id: str) -> EditEvent | None:
-    from deskpilot.copilot.service import draft_reply
-
     async def write() -> Any:
         try:
-            return await draft_reply(desk, ticket_id)
+            return await desk.draft_reply(ticket_id)
         finally:
             await desk.aclose_connectors()
 
@@ -125,7 +123,7 @@ def _deliver(desk: Desk, message_id: str) -> OutboxEntry:
             await desk.aclose_connectors()
 
     asyncio.run(attempt())
-    return desk.channels.entry(message_id)
+    return desk.outbox_entry(message_id)
 
 
 @click.command()
@@ -139,7 +137,7 @@ def show(context: Context, ticket_id: str, as_json: bool) -> None:
     with Desk.open(context.existing_workspace()) as desk:
         ticket = desk.ticket(ticket_id)
         deliveries = desk.deliveries(ticket_id)
-        unread = desk.channels.unread_since(ticket_id) is not None
+        unread = desk.has_unread(ticket_id)
     if as_json:
         click.echo(
             json.dumps(ticket_json(ticket, deliveries, unread), indent=2, ensure_ascii=False)

@@ -13,7 +13,7 @@ from deskpilot.cli.common import Context, pass_context, shown, workspace_option
 from deskpilot.desk import Desk
 
 if TYPE_CHECKING:
-    from deskpilot.copilot.service import DraftOutcome, OnChunk
+    from deskpilot.copilot.context import DraftOutcome, OnChunk
 
 
 @click.command()
@@ -47,10 +47,8 @@ def draft(context: Context, ticket_id: str, as_json: bool) -> None:
 
 
 async def _drafted(desk: Desk, ticket_id: str, on_chunk: OnChunk | None) -> DraftOutcome:
-    from deskpilot.copilot.service import draft_reply
-
     try:
-        return await draft_reply(desk, ticket_id, on_chunk)
+        return await desk.draft_reply(ticket_id, on_chunk)
     finally:
         await desk.aclose_connectors()
 

@@ -77,7 +77,7 @@ def replay_command(
     agent really sent, log the edit, learn. FILE: JSONL with body (or the import format's
     messages: the thread before the reply), reply and an optional company (the inbox that
     answered), or a CSV such as Bitext's (instruction, response, intent)."""
-    from deskpilot.feedback.replay import read_replay_file, replay
+    from deskpilot.feedback.replay import read_replay_file, replay  # start-up time
 
     if output_file is not None:
         _check_writable(output_file)
@@ -141,10 +141,8 @@ def _sparkline(values: list[float | None], top: float = 1.0) -> str:
 def learn(context: Context) -> None:
     """Learn from the team's work now: index sent replies as exemplars, judge sources by the
     edits their drafts got, retrain the intent classifier after corrections."""
-    from deskpilot.feedback.learning import learn as learn_now
-
     with Desk.open(context.existing_workspace()) as desk:
-        click.echo(shown(learn_now(desk)))
+        click.echo(shown(desk.learn()))
 
 
 # --- stats -----------------------------------------------------------------------------------
@@ -179,13 +177,11 @@ def stats(
     """Support KPIs for leads (SLA attainment and breaches, backlog, response and resolution
     times, reopens, one-touch resolution, per-agent work for leads) and the co-pilot's
     edit-feedback statistics, with the signals a lead acts on."""
-    from deskpilot.feedback.report import team_report
-
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     with Desk.open(context.existing_workspace()) as desk:
         period = parse_period(since, until, desk.clock())
-        report = team_report(desk, period.since, period.until)
+        report = desk.team_report(period.since, period.until)
     if as_json:
         click.echo(json.dumps(report.to_json()))
         return
@@ -437,12 +433,12 @@ def qa_command(context: Context, worst: int, as_json: bool) -> None:
     """Conversation quality: every solved ticket scored 0-100 over the rubric (answered,
     accuracy against the records, tone, policy, resolution; docs/qa-rubric.md), per intent,
     per agent for leads, and the worst ones to review."""
-    from deskpilot.feedback.qa import CRITERIA, qa_report, score_solved
+    from deskpilot.feedback.qa import CRITERIA, qa_report  # start-up time: only this command
 
     with Desk.open(context.existing_workspace()) as desk:
-        score_solved(desk, desk.qa_model())  # the model's opinion too, with an [llm] endpoint
+        desk.score_solved()  # the model's opinion too, with an [llm] endpoint
         report = qa_report(
-            desk.store.qa_scores(), per_agent=desk.settings.can_see_per_agent_stats(), worst=worst
+            desk.qa_scores(), per_agent=desk.settings.can_see_per_agent_stats(), worst=worst
         )
     if as_json:
         click.echo(json.dumps(report.to_json()))
@@ -489,24 +485,17 @@ def export_training_command(context: Context, kind: Format, output: Path) -> Non
     and the names and companies of the workspace's customers, agents and account owners."""
     import asyncio
 
-    from deskpilot.feedback.export import export_crm_records, export_training
-
     async def crm_records(desk: Desk) -> dict[str, CrmRecord]:
         try:
-            return await export_crm_records(desk.connectors.crm, desk.store)
+            return await desk.export_crm_records()
         finally:
             await desk.aclose_connectors()
 
     with Desk.open(context.existing_workspace()) as desk:
         records = asyncio.run(crm_records(desk))
         with progress_bar("exporting") as report:
-            count = export_training(
-                desk.store,
-                output,
-                kind,
-                lambda done, total: report(done, total, ""),
-                crm_records=records,
-                staff=[desk.agent],
+            count = desk.export_training(
+                output, kind, lambda done, total: report(done, total, ""), crm_records=records
             )
     click.echo(f"{output}: {count} {kind} examples")
 
@@ -525,10 +514,8 @@ def autopilot() -> None:
 @pass_context
 def autopilot_status(context: Context, as_json: bool) -> None:
     """Each intent's level, its evidence, and whether it qualifies to auto-send."""
-    from deskpilot.feedback import autopilot as pilot
-
     with Desk.open(context.existing_workspace()) as desk:
-        report = pilot.status(desk)
+        report = desk.autopilot_status()
     if as_json:
         click.echo(json.dumps([a.to_json() for a in report]))
         return
@@ -552,11 +539,11 @@ def autopilot_run(context: Context) -> None:
     an action no action record backs or holds a secret: those are held for a human."""
     import asyncio
 
-    from deskpilot.feedback import autopilot as pilot
+    from deskpilot.feedback.autopilot import Run  # start-up time: only this command
 
-    async def go(desk: Desk) -> pilot.Run:
+    async def go(desk: Desk) -> Run:
         try:
-            return await pilot.run_once(desk)
+            return await desk.run_autopilot()
         finally:
             await desk.aclose_connectors()
 
@@ -574,9 +561,7 @@ def autopilot_run(context: Context) -> None:
 @pass_context
 def autopilot_reset(context: Context, intent: str) -> None:
     """Lift an automatic demotion of INTENT back to its configured level."""
-    from deskpilot.feedback import autopilot as pilot
-
     with Desk.open(context.existing_workspace()) as desk:
-        if not pilot.reset(desk, intent):
+        if not desk.reset_autopilot(intent):
             raise DeskPilotError(f"'{intent}' was not demoted")
     click.echo(shown(f"{intent}: back to its configured level"))

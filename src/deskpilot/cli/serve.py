@@ -90,7 +90,7 @@ def sync(context: Context, once: bool, no_inbound: bool, no_outbound: bool) -> N
     if not once:
         run_service(workspace, intake=False, inbound=not no_inbound, outbound=not no_outbound)
         return
-    from deskpilot.channels.service import ChannelService
+    from deskpilot.channels.service import ChannelService  # start-up time: serve's loops
 
     _log_to_stderr()
     with Desk.open(workspace) as desk:
@@ -124,7 +124,7 @@ def run_service(
     port: int | None = None,
 ) -> None:
     """Run the chosen parts until SIGTERM/Ctrl+C, then stop them cleanly."""
-    from deskpilot.intake.server import IntakeServer
+    from deskpilot.intake.server import IntakeServer  # start-up time: uvicorn, starlette
 
     _log_to_stderr()
     stop = threading.Event()
@@ -168,7 +168,7 @@ def _run_channels(
     stop: threading.Event,
     failures: list[str],
 ) -> None:
-    from deskpilot.channels.service import ChannelService
+    from deskpilot.channels.service import ChannelService  # start-up time: serve's loops
 
     try:
         with Desk.open(workspace) as desk:
@@ -181,7 +181,7 @@ def _run_channels(
 
 
 def _health_of(desk: Desk) -> Any:
-    from deskpilot.channels.service import channel_health
+    from deskpilot.channels.service import channel_health  # start-up time: serve's loops
 
     lock = threading.Lock()
 

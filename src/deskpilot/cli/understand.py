@@ -119,6 +119,7 @@ def evaluate_intents(
     A CLINC150 training file's validation part (never the test part) sets the out-of-scope
     threshold, unless the test examples are that validation part.
     """
+    # start-up time: the classifiers (scikit-learn, the sentence encoders) load for this only
     from deskpilot.understand.datasets import load_examples, load_validation
     from deskpilot.understand.evaluate import evaluate, sample_shots
     from deskpilot.understand.intents import Features, IntentClassifier

@@ -51,6 +51,7 @@ from deskpilot.connectors.errors import (
 )
 from deskpilot.models import TicketSummary
 from deskpilot.store import QueueFilter, Store
+from deskpilot.store.demo_flag import demo_description
 from deskpilot.workspace import Workspace
 
 DEMO = "demo"
@@ -308,8 +309,6 @@ class ConnectorRegistry:
         return self._is_demo
 
     def _read_demo_flag(self) -> bool:
-        from deskpilot.demo import demo_description
-
         if self._store is not None:
             return demo_description(self._store) is not None
         if not self.workspace.database_path.exists() and not self.settings.storage.database_url:

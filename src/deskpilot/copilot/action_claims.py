@@ -182,7 +182,7 @@ _CHANGE_DONE = _forms(
     r"converted", r"added", r"removed", r"increased", r"decreased", r"reduced", r"adjusted",
     r"replaced", r"corrected", r"edited", r"extended", r"renamed",
 )  # fmt: skip
-# The account settings a desk action changes (see actions.service.update_setting), and the
+# The account settings a desk action changes (see actions.settings.update_setting), and the
 # rest of the account, which none does.
 # Most specific first: a sentence that names several ("added seats to your subscription") is
 # about the first.

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TypeVar
 
+from deskpilot.connectors.models import BugQuery
 from deskpilot.connectors.registry import ticket_history_from
 from deskpilot.copilot.adapt import answered_question, inbox_of, latest_question
 from deskpilot.copilot.brief import build_brief
@@ -22,13 +23,13 @@ from deskpilot.copilot.facts import (
     proration_facts,
     subscription_facts,
 )
+from deskpilot.copilot.kit import DraftKit
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.learning import source_key, trust
 from deskpilot.models import Author, Customer, Message, Source, Ticket, TicketSummary
 
 if TYPE_CHECKING:
     from deskpilot.connectors import Billing, Crm, Issues, Notify
-    from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
 
 T = TypeVar("T")
@@ -43,32 +44,32 @@ HISTORY_LIMIT = 5
 TEAM_MESSAGE_LIMIT = 3
 
 
-async def assemble(desk: Desk, ticket_id: str) -> DraftContext:
-    ticket = desk.ticket(ticket_id)
+async def assemble(kit: DraftKit, ticket_id: str) -> DraftContext:
+    ticket = kit.ticket(ticket_id)
     brief = build_brief(
         ticket,
-        desk.clock(),
-        desk.settings.sla,
-        desk.settings.actions.refund_limit_for(desk.agent),
+        kit.clock(),
+        kit.settings.sla,
+        kit.settings.actions.refund_limit_for(kit.agent),
     )
-    context = DraftContext(ticket=ticket, triage=desk.store.get_triage(ticket_id), brief=brief)
+    context = DraftContext(ticket=ticket, triage=kit.store.get_triage(ticket_id), brief=brief)
     # The index and the store are blocking calls: off the event loop, beside the connectors.
     await asyncio.gather(
-        _add_customer(desk, context),
-        _add_bugs(desk, context),
-        _add_team_messages(desk, context),
-        asyncio.to_thread(_add_knowledge, desk, context),
-        asyncio.to_thread(_add_examples, desk, context),
+        _add_customer(kit, context),
+        _add_bugs(kit, context),
+        _add_team_messages(kit, context),
+        asyncio.to_thread(_add_knowledge, kit, context),
+        asyncio.to_thread(_add_examples, kit, context),
     )
     # What the records and the top article answer to the question, now that they are here.
-    context.brief = answer_brief(context, desk.clock().date())
+    context.brief = answer_brief(context, kit.clock().date())
     return context
 
 
-def _add_examples(desk: Desk, context: DraftContext) -> None:
+def _add_examples(kit: DraftKit, context: DraftContext) -> None:
     intent = context.triage.intent if context.triage else context.ticket.intent
     if intent:
-        context.examples = desk.store.approved_replies(intent, limit=3, exclude=context.ticket.id)
+        context.examples = kit.store.approved_replies(intent, limit=3, exclude=context.ticket.id)
 
 
 async def _guard(context: DraftContext, what: str, call: Awaitable[T]) -> T | None:
@@ -81,21 +82,21 @@ async def _guard(context: DraftContext, what: str, call: Awaitable[T]) -> T | No
     return None
 
 
-async def _add_customer(desk: Desk, context: DraftContext) -> None:
+async def _add_customer(kit: DraftKit, context: DraftContext) -> None:
     customer = context.ticket.customer
     if customer is None:
         return
-    crm = await _guard(context, "CRM", _crm(desk))
-    billing = await _guard(context, "billing", _billing(desk))
+    crm = await _guard(context, "CRM", _crm(kit))
+    billing = await _guard(context, "billing", _billing(kit))
     if crm is not None:
         # The CRM's id for this customer (found by email), not the desk's own.
         crm_id = await _guard(context, "CRM", crm.crm_customer_id(customer))
         if crm_id is not None:
             context.crm = await _guard(context, "CRM record", crm.record(crm_id))
-        history = await _guard(context, "CRM history", _history(desk, crm, customer, crm_id))
+        history = await _guard(context, "CRM history", _history(kit, crm, customer, crm_id))
         if history is not None:
             ids = [t.id for t in history if t.id != context.ticket.id][:3]
-            context.history = [t for i in ids if (t := _maybe_ticket(desk, i)) is not None]
+            context.history = [t for i in ids if (t := _maybe_ticket(kit, i)) is not None]
     if billing is not None:
         billing_id = await _guard(context, "billing", billing.billing_customer_id(customer))
         if billing_id is not None:
@@ -103,23 +104,23 @@ async def _add_customer(desk: Desk, context: DraftContext) -> None:
 
 
 async def _history(
-    desk: Desk, crm: Crm, customer: Customer, crm_id: str | None
+    kit: DraftKit, crm: Crm, customer: Customer, crm_id: str | None
 ) -> list[TicketSummary]:
     """The customer's past tickets, newest first: the desk's own (by the desk's id) and the
     CRM's (by its id), each once."""
-    found = {t.id: t for t in ticket_history_from(desk.store)(customer.id, HISTORY_LIMIT)}
+    found = {t.id: t for t in ticket_history_from(kit.store)(customer.id, HISTORY_LIMIT)}
     if crm_id is not None:
         remote = await crm.history(crm_id, limit=HISTORY_LIMIT)
         found |= {t.id: t for t in remote.tickets if t.id not in found}
     return sorted(found.values(), key=lambda t: (t.created_at, t.id), reverse=True)
 
 
-async def _add_team_messages(desk: Desk, context: DraftContext) -> None:
+async def _add_team_messages(kit: DraftKit, context: DraftContext) -> None:
     """What colleagues already said about this customer in the team's chat."""
     customer = context.ticket.customer
     if customer is None:
         return
-    notify = await _guard(context, "team chat", _notify(desk))
+    notify = await _guard(context, "team chat", _notify(kit))
     if notify is None:
         return
     found = await _guard(
@@ -146,10 +147,8 @@ async def _add_billing(context: DraftContext, billing: Billing, customer_id: str
     context.facts += invoice_breakdown_facts(context.invoices, plans or [], mentioned)
 
 
-async def _add_bugs(desk: Desk, context: DraftContext) -> None:
-    from deskpilot.connectors.models import BugQuery
-
-    issues = await _guard(context, "bug tracker", _issues(desk))
+async def _add_bugs(kit: DraftKit, context: DraftContext) -> None:
+    issues = await _guard(context, "bug tracker", _issues(kit))
     if issues is None:
         return
     matches = await _guard(
@@ -170,7 +169,7 @@ async def _add_bugs(desk: Desk, context: DraftContext) -> None:
         )
 
 
-def _add_knowledge(desk: Desk, context: DraftContext) -> None:
+def _add_knowledge(kit: DraftKit, context: DraftContext) -> None:
     ticket = context.ticket
     query = f"{ticket.subject} {ticket.latest_customer_text}"[:600]  # a follow-up: what it asks
     inbox = inbox_of(ticket)
@@ -181,7 +180,7 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
         # that inbox's conversations first.
         ticket_query = f"{inbox} {ticket_query}"
     try:
-        index = desk.knowledge()
+        index = kit.knowledge()
         articles = index.search(query, limit=KNOWLEDGE_LIMIT + 2, kinds=["article", "fact"])
         tickets = index.search(
             ticket_query,
@@ -191,9 +190,9 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
     except DeskPilotError as error:
         context.problems.append(f"knowledge: {error}")
         return
-    learned = desk.store.source_feedback()
+    learned = kit.store.source_feedback()
     for hit in _by_trust(articles, learned)[:KNOWLEDGE_LIMIT]:
-        body = _article_text(desk, hit.id) if hit.kind == "article" else hit.snippet
+        body = _article_text(kit, hit.id) if hit.kind == "article" else hit.snippet
         context.knowledge.append(
             KnowledgeItem(
                 source=Source(
@@ -204,11 +203,11 @@ def _add_knowledge(desk: Desk, context: DraftContext) -> None:
                 body=body,
             )
         )
-    _add_exemplars(desk, context, tickets, learned, inbox)
+    _add_exemplars(kit, context, tickets, learned, inbox)
 
 
 def _add_exemplars(
-    desk: Desk,
+    kit: DraftKit,
     context: DraftContext,
     tickets: list[Hit],
     learned: dict[str, tuple[int, int, int]],
@@ -219,7 +218,7 @@ def _add_exemplars(
     first."""
     ticket = context.ticket
     # Read together: one by one, a dozen tickets took a third of the draft's time.
-    found = desk.store.get_tickets(hit.id for hit in tickets if hit.id != ticket.id)
+    found = kit.store.get_tickets(hit.id for hit in tickets if hit.id != ticket.id)
     items = []
     for hit in tickets:
         answered = found.get(hit.id)  # None: the index names a ticket the store does not have
@@ -271,8 +270,8 @@ def _customer_words(other: Ticket, ticket: Ticket) -> list[str]:
     return [word for word in theirs if len(word) > 1 and word not in own]
 
 
-def _article_text(desk: Desk, slug: str) -> str:
-    path = desk.workspace.articles_dir / f"{slug}.md"
+def _article_text(kit: DraftKit, slug: str) -> str:
+    path = kit.articles_dir / f"{slug}.md"
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -288,25 +287,25 @@ def _last_agent_message(ticket: Ticket) -> Message | None:
     return replies[-1] if replies else None
 
 
-def _maybe_ticket(desk: Desk, ticket_id: str) -> Ticket | None:
+def _maybe_ticket(kit: DraftKit, ticket_id: str) -> Ticket | None:
     """The ticket, or None when the index or the CRM names one this store does not have."""
     try:
-        return desk.ticket(ticket_id)
+        return kit.ticket(ticket_id)
     except DeskPilotError:
         return None
 
 
-async def _crm(desk: Desk) -> Crm:
-    return desk.connectors.crm()
+async def _crm(kit: DraftKit) -> Crm:
+    return kit.connectors.crm()
 
 
-async def _billing(desk: Desk) -> Billing:
-    return desk.connectors.billing()
+async def _billing(kit: DraftKit) -> Billing:
+    return kit.connectors.billing()
 
 
-async def _issues(desk: Desk) -> Issues:
-    return desk.connectors.issues()
+async def _issues(kit: DraftKit) -> Issues:
+    return kit.connectors.issues()
 
 
-async def _notify(desk: Desk) -> Notify:
-    return desk.connectors.notify()
+async def _notify(kit: DraftKit) -> Notify:
+    return kit.connectors.notify()

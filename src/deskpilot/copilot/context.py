@@ -6,6 +6,8 @@ here, and the TUI can show where every fact came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import Field
@@ -15,6 +17,7 @@ from deskpilot.copilot.brief import CaseBrief
 from deskpilot.models import (
     Bug,
     CrmRecord,
+    Draft,
     Invoice,
     Model,
     PlanChange,
@@ -82,3 +85,28 @@ class DraftContext(Model):
         ]:
             seen.setdefault((source.kind, source.ref), source)
         return list(seen.values())
+
+
+# What a view hears while a draft is written, and what it gets (``Desk.draft_reply``).
+OnChunk = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Where a view hears a draft being written. ``restart`` (clear what was shown) and
+    ``status`` (a line about it) are for views that can take text back, like the TUI's
+    editor; without them a slow model's draft is simply awaited."""
+
+    chunk: OnChunk
+    restart: Callable[[], None] | None = None
+    status: Callable[[str], None] | None = None
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    draft: Draft
+    context: DraftContext
+    notice: str | None = None  # e.g. why the local drafter stood in for the model
+    handoff_summary: str | None = None  # prepared when a human should take over
+    draft_id: int | None = None  # the stored draft, which the agent's edit event points at
+    confidence_basis: str = ""  # what the draft's confidence rests on, in words

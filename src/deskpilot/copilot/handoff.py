@@ -21,6 +21,7 @@ BRIEF = 240
 # Audit records that are bookkeeping, not something done for the customer.
 NOT_ACTIONS = frozenset(
     {"send", "note", "assign", "escalate", "import", "intake", "status_lookup", "notify_handoff"}
+    | {"tag"}  # bookkeeping on the queue
     | {"snooze", "wake", "csat_survey"}  # when the agent waits, and the survey going out
 )
 

@@ -4,51 +4,25 @@ the draft's confidence and whether a human must take over, and keep it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
 
 from deskpilot.copilot.assemble import assemble
 from deskpilot.copilot.brief import plain
-from deskpilot.copilot.context import DraftContext
+from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener, OnChunk
 from deskpilot.copilot.facts import draft_measure
 from deskpilot.copilot.handoff import handoff_summary
+from deskpilot.copilot.kit import DraftKit
 from deskpilot.copilot.local_drafter import Composition, LocalDrafter
 from deskpilot.copilot.model_drafter import DraftError
 from deskpilot.models import Draft
 
-if TYPE_CHECKING:
-    from deskpilot.desk import Desk
-
-OnChunk = Callable[[str], None]
 UNGROUNDED = "no article, record or past reply supports an answer"
 # A model this slow to start writing: the agent reads the local draft meanwhile.
 LOCAL_DRAFT_AFTER = 1.0
 
 
-@dataclass(frozen=True)
-class Listener:
-    """Where a view hears a draft being written. ``restart`` (clear what was shown) and
-    ``status`` (a line about it) are for views that can take text back, like the TUI's
-    editor; without them a slow model's draft is simply awaited."""
-
-    chunk: OnChunk
-    restart: Callable[[], None] | None = None
-    status: Callable[[str], None] | None = None
-
-
-@dataclass(frozen=True)
-class DraftOutcome:
-    draft: Draft
-    context: DraftContext
-    notice: str | None = None  # e.g. why the local drafter stood in for the model
-    handoff_summary: str | None = None  # prepared when a human should take over
-    draft_id: int | None = None  # the stored draft, which the agent's edit event points at
-    confidence_basis: str = ""  # what the draft's confidence rests on, in words
-
-
 async def draft_reply(
-    desk: Desk,
+    kit: DraftKit,
     ticket_id: str,
     on_chunk: OnChunk | Listener | None = None,
     *,
@@ -57,14 +31,14 @@ async def draft_reply(
     """Draft a reply. With a ``Listener`` that can restart, a model that has not started
     writing after ``local_after`` seconds is preceded by the local draft, which its own text
     replaces once it comes (or which stays, with the reason, if the model fails)."""
-    context = await assemble(desk, ticket_id)
-    local = LocalDrafter(desk.agent)
+    context = await assemble(kit, ticket_id)
+    local = LocalDrafter(kit.agent)
     # Adapting the similar replies is CPU work (10-40 ms on the 100k demo): off the event loop.
     composition = await asyncio.to_thread(local.compose, context)
     listener = on_chunk if isinstance(on_chunk, Listener) else Listener(on_chunk or _ignore)
-    text, notice = await _write(desk, context, composition, listener, local_after)
+    text, notice = await _write(kit, context, composition, listener, local_after)
     reason = _handoff_reason(context, composition)
-    drafter, model, version = _used(desk, notice, local)
+    drafter, model, version = _used(kit, notice, local)
     sources = composition.sources if drafter == "local" else context.sources
     measure = draft_measure(
         context,
@@ -81,15 +55,15 @@ async def draft_reply(
         prompt_version=version,
         confidence=_confidence(measure.score, reason),
         handoff_reason=reason,
-        created_at=desk.clock(),
+        created_at=kit.clock(),
     )
-    draft_id = desk.store.save_draft(draft)
+    draft_id = kit.store.save_draft(draft)
     summary = handoff_summary(context.ticket, context.triage, context.sources) if reason else None
     return DraftOutcome(draft, context, notice, summary, draft_id, measure.basis)
 
 
 async def _write(
-    desk: Desk,
+    kit: DraftKit,
     context: DraftContext,
     composition: Composition,
     listener: Listener,
@@ -97,7 +71,7 @@ async def _write(
 ) -> tuple[str, str | None]:
     """The text and, if the model endpoint failed, why the local draft stands in for it."""
     emit = listener.chunk
-    model = desk.model_drafter()
+    model = kit.model_drafter()
     if model is None:
         _show(composition.text, emit)
         return composition.text, None
@@ -158,8 +132,8 @@ def _paragraphs(text: str) -> list[str]:
     return [p + ("\n\n" if i < len(parts) - 1 else "") for i, p in enumerate(parts)]
 
 
-def _used(desk: Desk, notice: str | None, local: LocalDrafter) -> tuple[str, str, str]:
-    model = desk.model_drafter()
+def _used(kit: DraftKit, notice: str | None, local: LocalDrafter) -> tuple[str, str, str]:
+    model = kit.model_drafter()
     if model is not None and notice is None:
         return model.name, model.model, model.prompt_version
     return local.name, local.model, local.prompt_version

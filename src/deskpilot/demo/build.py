@@ -14,17 +14,19 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from deskpilot.connectors.demo.records import DemoRecords
+from deskpilot.connectors.models import InboundMessage
+from deskpilot.demo.edit_history import edit_history
 from deskpilot.demo.generator import DemoData, generate
 from deskpilot.errors import DeskPilotError, WorkspaceError
 from deskpilot.models import Author, Status, Ticket
 from deskpilot.store import Store, open_store, sqlite_url
+from deskpilot.store.demo_flag import DEMO_KEY, demo_description
 from deskpilot.workspace import Workspace
 
 if TYPE_CHECKING:
     from deskpilot.desk import Desk
 
 Progress = Callable[[str, int, int], None]
-DEMO_KEY = "demo"  # in the store's meta table, written in the build's own transaction
 TICKET_BATCH = 5000
 HELP_CENTER_URL = "https://help.acmecloud.com/articles"
 DEMO_CHANNEL = "demo"  # the connector demo tickets live in
@@ -37,11 +39,6 @@ class DemoSummary:
     articles: int
     invoices: int
     bugs: int
-
-
-def demo_description(store: Store) -> str | None:
-    """How the demo in this store was built, or None if it holds no (complete) demo."""
-    return store.get_meta(DEMO_KEY)
 
 
 def remove_demo_workspace(root: Path) -> None:
@@ -115,8 +112,6 @@ def build_demo(
 
 
 def _write_edit_history(store: Store, history: list[Ticket], seed: int) -> None:
-    from deskpilot.demo.edit_history import edit_history
-
     for draft, event in edit_history(history, seed):
         draft_id = store.save_draft(draft)
         store.save_edit_event(event.model_copy(update={"draft_id": draft_id}))
@@ -138,8 +133,6 @@ FOLLOW_UP = (
 
 def _write_follow_up(folder: Path, tickets: list[Ticket], now: datetime) -> None:
     """One customer answering a reply: the demo channel's first pull reopens that ticket."""
-    from deskpilot.connectors.models import InboundMessage
-
     waiting = [
         t
         for t in tickets

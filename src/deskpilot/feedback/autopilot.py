@@ -24,18 +24,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from deskpilot.config import AutomationSettings
-from deskpilot.copilot.action_claims import Finding, review_draft
-from deskpilot.errors import ClaimError
+from deskpilot.config import AutomationSettings, Settings
+from deskpilot.copilot.action_claims import Finding
+from deskpilot.copilot.policy import configured_level
 from deskpilot.feedback.stats import AUTOPILOT
-from deskpilot.models import Author, EditEvent, EditOutcome, Message, Status, Ticket
-
-if TYPE_CHECKING:
-    from deskpilot.desk import Desk
+from deskpilot.models import ActionRecord, Audit, Author, EditEvent, EditOutcome, Message, Status
+from deskpilot.store import Store
 
 REVIEW_TAG = "autopilot-review"
 HELD_TAG = "autopilot-held"  # a draft the autopilot would not send: a human answers
@@ -74,50 +73,55 @@ class IntentAutonomy:
         }
 
 
-def configured_level(settings: AutomationSettings, intent: str | None) -> str:
-    return settings.levels.get(intent or "", settings.default_level)
-
-
-def status(desk: Desk) -> list[IntentAutonomy]:
-    """Every intent's level and evidence; demotes intents whose auto-sends went wrong."""
-    settings = desk.settings.automation
-    events = desk.store.list_edit_events()
-    intents = sorted(
-        set(desk.taxonomy()) | set(settings.levels) | {e.intent for e in events if e.intent}
-    )
-    demoted = _demoted(desk)
+def status(
+    store: Store, settings: Settings, intents: Iterable[str], audit: Audit
+) -> list[IntentAutonomy]:
+    """Every intent's level and evidence (``intents``: the taxonomy's); demotes intents whose
+    auto-sends went wrong, audited."""
+    automation = settings.automation
+    events = store.list_edit_events()
+    intents = sorted(set(intents) | set(automation.levels) | {e.intent for e in events if e.intent})
+    demoted = _demoted(store)
+    resets = _resets(store)
     report = []
     by_intent: dict[str, list[EditEvent]] = defaultdict(list)
     for event in events:
         by_intent[event.intent or ""].append(event)
     for intent in intents:
         mine = by_intent.get(intent, [])
-        autonomy = _judge(desk, intent, mine, demoted.get(intent))
-        failing = autonomy.setbacks >= settings.setbacks_to_demote
+        autonomy = _judge(store, settings, resets, intent, mine, demoted.get(intent))
+        failing = autonomy.setbacks >= automation.setbacks_to_demote
         if autonomy.level == "auto" and failing and intent not in demoted:
             reason = f"{autonomy.setbacks} setbacks after auto-sends"
             demoted[intent] = reason
-            _save_demoted(desk, demoted)
-            desk.audit("autopilot.demote", None, {"intent": intent, "reason": reason})
-            autonomy = _judge(desk, intent, mine, reason)
+            _save_demoted(store, demoted)
+            audit("autopilot.demote", None, {"intent": intent, "reason": reason})
+            autonomy = _judge(store, settings, resets, intent, mine, reason)
         report.append(autonomy)
     return report
 
 
-def _judge(desk: Desk, intent: str, events: list[EditEvent], demoted: str | None) -> IntentAutonomy:
-    settings = desk.settings.automation
+def _judge(
+    store: Store,
+    everything: Settings,
+    resets: dict[str, datetime],
+    intent: str,
+    events: list[EditEvent],
+    demoted: str | None,
+) -> IntentAutonomy:
+    settings = everything.automation
     level = configured_level(settings, intent)
     human = [e for e in events if e.agent != AUTOPILOT and e.outcome in REVIEWED][
         -settings.window :
     ]
     accepted = sum(e.outcome is EditOutcome.SENT_AS_IS for e in human)
     acceptance = accepted / len(human) if human else None
-    reset_at = _resets(desk).get(intent)
+    reset_at = resets.get(intent)
     auto = [
         e for e in events if e.agent == AUTOPILOT and (reset_at is None or e.shown_at > reset_at)
     ][-settings.window :]
-    setbacks = _setbacks(desk, auto)
-    human_only = intent in desk.settings.triage.human_only_intents
+    setbacks = _setbacks(store, auto)
+    human_only = intent in everything.triage.human_only_intents
     if human_only and level == "auto":
         level = "suggest"  # a default_level of auto never reaches a human-only intent
     effective = "suggest" if level == "auto" and demoted else level
@@ -161,12 +165,12 @@ def drafts_to_go(outcomes: list[EditOutcome], settings: AutomationSettings) -> i
     return added
 
 
-def _setbacks(desk: Desk, auto_sends: list[EditEvent]) -> int:
+def _setbacks(store: Store, auto_sends: list[EditEvent]) -> int:
     """Auto-sent tickets that came back (the customer wrote again), were escalated, or got a
     CSAT of 1 or 2."""
     count = 0
     for event in auto_sends:
-        ticket = desk.store.get_ticket(event.ticket_id)
+        ticket = store.get_ticket(event.ticket_id)
         came_back = any(
             m.author.value == "customer" and event.finished_at and m.at > event.finished_at
             for m in ticket.messages
@@ -176,30 +180,30 @@ def _setbacks(desk: Desk, auto_sends: list[EditEvent]) -> int:
     return count
 
 
-def _demoted(desk: Desk) -> dict[str, str]:
-    stored = desk.store.get_meta(DEMOTED_KEY)
+def _demoted(store: Store) -> dict[str, str]:
+    stored = store.get_meta(DEMOTED_KEY)
     return dict(json.loads(stored)) if stored else {}
 
 
-def _save_demoted(desk: Desk, demoted: dict[str, str]) -> None:
-    desk.store.set_meta(DEMOTED_KEY, json.dumps(demoted, sort_keys=True))
+def _save_demoted(store: Store, demoted: dict[str, str]) -> None:
+    store.set_meta(DEMOTED_KEY, json.dumps(demoted, sort_keys=True))
 
 
-def reset(desk: Desk, intent: str) -> bool:
-    """A lead lifts a demotion; returns whether there was one."""
-    demoted = _demoted(desk)
+def reset(store: Store, audit: Audit, now: datetime, intent: str) -> bool:
+    """A lead lifts a demotion (audited); returns whether there was one."""
+    demoted = _demoted(store)
     if demoted.pop(intent, None) is None:
         return False
-    _save_demoted(desk, demoted)
-    resets = {name: at.isoformat() for name, at in _resets(desk).items()}
-    resets[intent] = desk.clock().isoformat()
-    desk.store.set_meta(RESET_KEY, json.dumps(resets, sort_keys=True))
-    desk.audit("autopilot.reset", None, {"intent": intent})
+    _save_demoted(store, demoted)
+    resets = {name: at.isoformat() for name, at in _resets(store).items()}
+    resets[intent] = now.isoformat()
+    store.set_meta(RESET_KEY, json.dumps(resets, sort_keys=True))
+    audit("autopilot.reset", None, {"intent": intent})
     return True
 
 
-def _resets(desk: Desk) -> dict[str, datetime]:
-    stored = desk.store.get_meta(RESET_KEY)
+def _resets(store: Store) -> dict[str, datetime]:
+    stored = store.get_meta(RESET_KEY)
     return {k: datetime.fromisoformat(v) for k, v in json.loads(stored).items()} if stored else {}
 
 
@@ -212,94 +216,34 @@ class Run:
     held: list[tuple[str, list[str]]]
 
 
-async def run(desk: Desk) -> list[str]:
-    """Auto-send every waiting ticket that qualifies; returns their ids."""
-    return (await run_once(desk)).sent
+def held_since(actions: list[ActionRecord], since: datetime) -> bool:
+    """The autopilot already held a draft of the ticket for a human since ``since`` (the
+    customer's last message): it waits for that human, or for the customer to write again."""
+    return any(record.action == HOLD_ACTION and record.at >= since for record in actions)
 
 
-async def run_once(desk: Desk) -> Run:
-    """Auto-send every waiting ticket that qualifies and whose draft passes the claim check;
-    hold the others for a human."""
-    from deskpilot.copilot.service import draft_reply
-
-    qualifying = {a.intent for a in status(desk) if a.qualifies}
-    if not qualifying:
-        return Run([], [])
-    settings = desk.settings.automation
-    sent: list[str] = []
-    held: list[tuple[str, list[str]]] = []
-    # A snoozed ticket waits for the agent who snoozed it, not for the autopilot.
-    workable = frozenset({Status.NEW, Status.OPEN})
-    for summary in desk.queue(statuses=workable, limit=None, awake_only=True):
-        if summary.intent not in qualifying:
-            continue
-        triage = desk.store.get_triage(summary.id)
-        if triage is None or triage.handoff or triage.confidence < settings.min_confidence:
-            continue
-        ticket = desk.ticket(summary.id)
-        spoken = [m for m in ticket.messages if m.author.value != "note"]
-        if not spoken or spoken[-1].author.value != "customer":
-            continue
-        if _held_since(desk, ticket, spoken[-1].at):
-            continue  # already waiting for a human since the customer last wrote
-        outcome = await draft_reply(desk, summary.id)
-        if outcome.draft.handoff_reason:
-            continue
-        if outcome.draft.confidence < settings.min_draft_confidence:
-            continue  # the draft does not answer enough of the question: a human writes it
-        findings = review_draft(outcome.draft.text, desk.store.list_actions(summary.id))
-        if findings:
-            try:
-                _hold(desk, ticket, outcome.draft_id, findings)
-            except ClaimError:
-                continue  # an agent opened it meanwhile: theirs to answer
-            held.append((summary.id, [f.reason for f in findings]))
-            continue
-        edit_id = desk.edits.begin(
-            outcome.draft, agent=AUTOPILOT, draft_id=outcome.draft_id, intent=summary.intent
-        )
-        try:
-            desk.send_reply(summary.id, outcome.draft.text, edit_id=edit_id, agent=AUTOPILOT)
-        except ClaimError:
-            continue  # an agent opened it meanwhile (team mode): theirs to answer
-        if _sampled(summary.id, settings.review_share):
-            desk.store.update_ticket(summary.id, tags=[*ticket.tags, REVIEW_TAG])
-        sent.append(summary.id)
-    return Run(sent, held)
-
-
-def _held_since(desk: Desk, ticket: Ticket, since: datetime) -> bool:
-    return any(
-        record.at >= since for record in desk.store.list_actions(ticket.id, action=HOLD_ACTION)
-    )
-
-
-def _hold(desk: Desk, ticket: Ticket, draft_id: int | None, findings: list[Finding]) -> None:
-    """Leave the ticket to a human, saying why: a tag for the queue, an internal note on the
-    ticket (the sentences quoted with any secret masked), and the audit trail."""
-    reasons = [finding.reason for finding in findings]
+def hold_note(findings: list[Finding], at: datetime) -> Message:
+    """The internal note that leaves a ticket to a human, saying why (the sentences quoted
+    with any secret masked)."""
     lines = [f"- {finding.reason}: “{finding.excerpt}”" for finding in findings]
-    note = Message(
+    return Message(
         author=Author.NOTE,
         body="The autopilot did not send its draft; a human should answer.\n" + "\n".join(lines),
         author_name=AUTOPILOT,
-        at=desk.clock(),
+        at=at,
     )
-    tags = ticket.tags if HELD_TAG in ticket.tags else [*ticket.tags, HELD_TAG]
-    with desk.store.transaction():
-        desk.refuse_if_held(ticket.id)
-        desk.store.append_message(ticket.id, note)
-        desk.store.update_ticket(ticket.id, tags=tags)
-        desk.audit(
-            HOLD_ACTION,
-            ticket.id,
-            {"draft_id": draft_id, "kinds": sorted({f.kind for f in findings}), "reasons": reasons},
-            result="held for review",
-            actor=AUTOPILOT,
-        )
 
 
-def _sampled(ticket_id: str, share: float) -> bool:
+def hold_params(draft_id: int | None, findings: list[Finding]) -> dict[str, Any]:
+    """What the audit trail says about a held draft."""
+    return {
+        "draft_id": draft_id,
+        "kinds": sorted({f.kind for f in findings}),
+        "reasons": [finding.reason for finding in findings],
+    }
+
+
+def sampled(ticket_id: str, share: float) -> bool:
     """A stable draw: the same ticket is always in or out of the review sample."""
     bucket = int(hashlib.sha256(ticket_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return bucket < share

@@ -11,15 +11,14 @@ as an internal note. ``feedback/surveys.py`` sends the survey through the ticket
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
 
-from deskpilot.config import CsatSettings, IntakeSettings
+from deskpilot.config import CsatSettings, IntakeSettings, Settings
 from deskpilot.errors import DeskPilotError
-from deskpilot.models import Author, Message, Status
-
-if TYPE_CHECKING:
-    from deskpilot.desk import Desk
+from deskpilot.models import Audit, Author, Message, Status
+from deskpilot.store import Store
 
 PATH = "/csat/"
 MAX_COMMENT = 2000
@@ -40,8 +39,8 @@ class CsatSurvey:
     text: str  # what the customer receives: the five one-click links
 
 
-def base_url(desk: Desk) -> str:
-    return public_base_url(desk.settings.csat, desk.settings.intake)
+def base_url(settings: Settings) -> str:
+    return public_base_url(settings.csat, settings.intake)
 
 
 def public_base_url(csat: CsatSettings, intake: IntakeSettings) -> str:
@@ -51,15 +50,15 @@ def public_base_url(csat: CsatSettings, intake: IntakeSettings) -> str:
     return f"http://{intake.host}:{intake.port}"
 
 
-def survey(desk: Desk, ticket_id: str) -> CsatSurvey:
+def survey(store: Store, settings: Settings, now: datetime, ticket_id: str) -> CsatSurvey:
     """The ticket's survey (its token made on first use); only for a solved ticket."""
-    ticket = desk.store.get_ticket(ticket_id)
+    ticket = store.get_ticket(ticket_id)
     if ticket.status not in {Status.SOLVED, Status.CLOSED}:
         raise DeskPilotError(f"{ticket_id} is {ticket.status.value}: surveys go to solved tickets")
-    if not desk.settings.csat.enabled:
+    if not settings.csat.enabled:
         raise DeskPilotError("satisfaction surveys are off ([csat] enabled = false)")
-    token = desk.store.csat_token(ticket_id, new_token(), desk.clock())
-    url = survey_url(base_url(desk), token)
+    token = store.csat_token(ticket_id, new_token(), now)
+    url = survey_url(base_url(settings), token)
     return CsatSurvey(ticket_id, token, url, survey_text(ticket.subject, url))
 
 
@@ -77,7 +76,14 @@ def survey_text(subject: str, url: str) -> str:
     return SURVEY_TEXT.format(subject=subject, links=links)
 
 
-def answer(desk: Desk, token: str, score: object, comment: object = None) -> str:
+def answer(
+    store: Store,
+    audit: Audit,
+    clock: Callable[[], datetime],
+    token: str,
+    score: object,
+    comment: object = None,
+) -> str:
     """Record a customer's answer; returns the ticket id. Raises DeskPilotError for a score
     outside 1-5, a comment that is not text or too long, or an unknown token."""
     try:
@@ -91,14 +97,14 @@ def answer(desk: Desk, token: str, score: object, comment: object = None) -> str
     text = (comment or "").strip() or None
     if text is not None and len(text) > MAX_COMMENT:
         raise DeskPilotError(f"comment is longer than {MAX_COMMENT} characters")
-    now = desk.clock()
-    ticket_id = desk.store.answer_csat(token, value, text, now)
+    now = clock()
+    ticket_id = store.answer_csat(token, value, text, now)
     if ticket_id is None:
         raise LookupError("no such survey")
     if text is not None:
         note = f"CSAT {value}/5 from the customer: {text}"
-        desk.store.append_message(
+        store.append_message(
             ticket_id, Message(author=Author.NOTE, body=note, author_name="csat", at=now)
         )
-    desk.audit("csat", ticket_id, {"score": value, "comment": text is not None}, actor="customer")
+    audit("csat", ticket_id, {"score": value, "comment": text is not None}, actor="customer")
     return ticket_id

@@ -14,15 +14,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deskpilot.feedback.measures import ACCEPTED_AS_IS, REWRITTEN_BELOW
 from deskpilot.models import EditEvent, EditOutcome
+from deskpilot.store import Store
 
-if TYPE_CHECKING:
-    from deskpilot.desk import Desk
+if TYPE_CHECKING:  # tantivy loads when the desk first opens the index, not before
+    from deskpilot.knowledge import KnowledgeIndex
 
 MISLEADING_REASONS = frozenset({"wrong facts", "outdated article"})
 SENT = frozenset({EditOutcome.SENT_AS_IS, EditOutcome.SENT_EDITED})
@@ -46,21 +47,21 @@ class LearnReport:
         )
 
 
-def remember_sent_reply(desk: Desk, ticket_id: str) -> None:
+def remember_sent_reply(index: KnowledgeIndex, store: Store, ticket_id: str) -> None:
     """The sent reply becomes retrievable for similar tickets straight away."""
-    from deskpilot.knowledge import upsert_ticket
+    from deskpilot.knowledge import upsert_ticket  # start-up time: tantivy
 
-    upsert_ticket(desk.knowledge(), desk.store.get_ticket(ticket_id))
+    upsert_ticket(index, store.get_ticket(ticket_id))
 
 
-def remember_edit(desk: Desk, event: EditEvent) -> None:
+def remember_edit(store: Store, event: EditEvent) -> None:
     """One finished edit's evidence about the sources its draft stood on, counted at once."""
-    deltas = source_tallies(desk, [event])
+    deltas = source_tallies(store, [event])
     if deltas:
-        desk.store.add_source_feedback(deltas)
+        store.add_source_feedback(deltas)
 
 
-def source_tallies(desk: Desk, events: Iterable[EditEvent]) -> dict[str, tuple[int, int, int]]:
+def source_tallies(store: Store, events: Iterable[EditEvent]) -> dict[str, tuple[int, int, int]]:
     """source id -> (sent drafts built on it, sent as they were, rewritten or blamed)."""
     used: Counter[str] = Counter()
     kept: Counter[str] = Counter()
@@ -68,7 +69,7 @@ def source_tallies(desk: Desk, events: Iterable[EditEvent]) -> dict[str, tuple[i
     for event in events:
         if event.outcome not in SENT or event.draft_id is None or event.similarity is None:
             continue
-        draft = desk.store.get_draft(event.draft_id)
+        draft = store.get_draft(event.draft_id)
         if draft is None:
             continue
         blamed = event.similarity < REWRITTEN_BELOW or event.reason in MISLEADING_REASONS
@@ -95,22 +96,19 @@ def trust(record: tuple[int, int, int] | None) -> float:
     return 1.0 + 0.2 * kept / used - 0.6 * misled / used
 
 
-def learn(desk: Desk) -> LearnReport:
-    """Everything the loop learns, at once (``deskpilot learn``)."""
-    from deskpilot.knowledge import index_answered_tickets
-
-    index_answered_tickets(desk.knowledge(), desk.store)
-    tallies = source_tallies(desk, desk.store.list_edit_events())
-    desk.store.save_source_feedback(tallies)
-    misleading = sorted(key for key, record in tallies.items() if trust(record) < 0.8)
-    retrained = False
-    if not desk.workspace.intent_model_path.exists():
-        desk.retrain_intents()
-        retrained = True
+def learn(index: KnowledgeIndex, store: Store, retrain_if_stale: Callable[[], bool]) -> LearnReport:
+    """Everything the loop learns, at once (``deskpilot learn``); ``retrain_if_stale`` retrains
+    the intent classifier when it has no model and says whether it did."""
+    from deskpilot.knowledge import index_answered_tickets  # start-up time: tantivy
     from deskpilot.knowledge.documents import TICKET
 
+    index_answered_tickets(index, store)
+    tallies = source_tallies(store, store.list_edit_events())
+    store.save_source_feedback(tallies)
+    misleading = sorted(key for key, record in tallies.items() if trust(record) < 0.8)
+    retrained = retrain_if_stale()
     return LearnReport(
-        exemplars=desk.knowledge().count(TICKET),
+        exemplars=index.count(TICKET),
         judged_sources=len(tallies),
         misleading_sources=misleading,
         intents_retrained=retrained,

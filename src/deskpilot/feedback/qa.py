@@ -31,21 +31,33 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from deskpilot.config import Settings
 from deskpilot.copilot.action_claims import review_draft
+from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.stats import AUTOPILOT
-from deskpilot.feedback.work import RESOLVED, status_of
-from deskpilot.models import ActionRecord, Author, QaScore, Sentiment, Ticket
+from deskpilot.feedback.work import RESOLVED, solver, status_of
+from deskpilot.models import ActionRecord, Author, QaScore, Sentiment, Status, Ticket
+from deskpilot.store import Store
 from deskpilot.terminal_text import visible
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from deskpilot.desk import Desk
     from deskpilot.feedback.qa_model import ModelQaScorer
     from deskpilot.store import ReplyFact, TicketFacts
 
 log = logging.getLogger("deskpilot.qa")
 MODEL_BATCH = 20  # tickets the model scores per run at most
+
+
+class QaModelError(DeskPilotError):
+    """The model gave no usable score; names the endpoint (never the key) and what happened.
+    ``unreachable``: the endpoint did not answer at all (asking again this run is pointless)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
 
 CRITERIA = ("answered", "accuracy", "tone", "policy", "resolution")
 FULL = 20
@@ -165,13 +177,12 @@ def _reopened(ticket: Ticket, actions: list[ActionRecord]) -> bool:
     return False
 
 
-def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
-    """Score every solved ticket not scored since it last changed; returns how many. With a
+def score_solved(
+    store: Store, settings: Settings, now: datetime, model: ModelQaScorer | None = None
+) -> int:
+    """Score every solved ticket not scored since it last changed (as of ``now``); returns how
+    many. With a
     ``model`` scorer, up to ``MODEL_BATCH`` locally scored tickets are also asked of it."""
-    from deskpilot.feedback.work import solver
-    from deskpilot.models import Status
-
-    store = desk.store
     earlier = {s.ticket_id: s for s in store.qa_scores()}
     scored = {ticket_id: s.scored_at for ticket_id, s in earlier.items()}
     solved = [f for f in store.ticket_facts() if f.status in {Status.SOLVED, Status.CLOSED}]
@@ -186,7 +197,7 @@ def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
     ][:MODEL_BATCH] if model is not None else []  # fmt: skip
     if not facts and not for_model:
         return 0
-    human_only = frozenset(desk.settings.triage.human_only_intents)
+    human_only = frozenset(settings.triage.human_only_intents)
     actions: dict[str, list[ActionRecord]] = defaultdict(list)
     for action in store.list_actions():
         if action.ticket_id is not None:
@@ -195,7 +206,6 @@ def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
     by_ticket = defaultdict(list)
     for reply in replies:
         by_ticket[reply.ticket_id].append(reply)
-    now = desk.clock()
     for fact in facts:  # (merged duplicates are not among them: their thread is the target's)
         ticket = store.get_ticket(fact.id)
         mine = actions.get(fact.id, [])
@@ -207,12 +217,13 @@ def score_solved(desk: Desk, model: ModelQaScorer | None = None) -> int:
             )
         )  # fmt: skip
     if model is not None:
-        _ask_model(desk, model, for_model, actions, by_ticket)
+        _ask_model(store, now, model, for_model, actions, by_ticket)
     return len(facts)
 
 
 def _ask_model(
-    desk: Desk,
+    store: Store,
+    now: datetime,
     model: ModelQaScorer,
     facts: list[TicketFacts],
     actions: dict[str, list[ActionRecord]],
@@ -220,21 +231,18 @@ def _ask_model(
 ) -> int:
     """Replace local scores with the model's; a failure keeps the local score (and an endpoint
     that cannot be reached is not asked again this run). Returns how many the model scored."""
-    from deskpilot.feedback.qa_model import QaModelError
-    from deskpilot.feedback.work import solver
-
     done = 0
     for fact in facts:
         mine = actions.get(fact.id, [])
         agent = solver(fact, replies.get(fact.id, []), mine)
         try:
-            score = model.score(desk.store.get_ticket(fact.id), mine, agent=agent, now=desk.clock())
+            score = model.score(store.get_ticket(fact.id), mine, agent=agent, now=now)
         except QaModelError as error:
             log.warning("%s; %s keeps its local score", visible(str(error), one_line=True), fact.id)
             if error.unreachable:
                 break
             continue
-        desk.store.save_qa_score(score)
+        store.save_qa_score(score)
         done += 1
     return done
 

@@ -30,8 +30,7 @@ from deskpilot.config import LlmSettings
 from deskpilot.connectors.http import display_url
 from deskpilot.copilot.prompting import fence, inline_fence
 from deskpilot.copilot.redaction import Redactor, redaction_enabled
-from deskpilot.errors import DeskPilotError
-from deskpilot.feedback.qa import CRITERIA, FULL
+from deskpilot.feedback.qa import CRITERIA, FULL, QaModelError
 from deskpilot.models import ActionRecord, Author, QaScore, Ticket
 
 MAX_REASONING = 4000  # characters of the model's reasoning kept
@@ -61,15 +60,6 @@ Answer with one JSON object and nothing else, exactly these keys:
  "reasons": [string, ...], "reasoning": string}
 "reasons": one short line per lost point group, starting with the criterion ("tone: ...").
 "reasoning": a few sentences on how you scored."""
-
-
-class QaModelError(DeskPilotError):
-    """The model gave no usable score; names the endpoint (never the key) and what happened.
-    ``unreachable``: the endpoint did not answer at all (asking again this run is pointless)."""
-
-    def __init__(self, message: str, *, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)

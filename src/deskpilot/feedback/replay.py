@@ -26,7 +26,7 @@ from deskpilot.config import Settings
 from deskpilot.copilot.adapt import INBOX_TAG
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.measures import ACCEPTED_AS_IS, similarity
-from deskpilot.models import Author, Customer, IntentSource, Message, Ticket
+from deskpilot.models import Author, Customer, Message, Ticket
 from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
 from deskpilot.understand.datasets import DatasetError
 from deskpilot.workspace import Workspace
@@ -267,7 +267,6 @@ async def _replay(
     window: int,
     progress: Progress | None,
 ) -> ReplayResult:
-    from deskpilot.copilot.service import draft_reply
     from deskpilot.desk import Desk
 
     started = time.perf_counter()
@@ -280,9 +279,8 @@ async def _replay(
         for number, case in enumerate(cases):
             ticket = _ticket(case, number)
             desk.clock = _fixed(ticket.updated_at)
-            desk.store.add_tickets([ticket])
-            desk.triage().run(desk.store, [ticket])
-            outcome = await draft_reply(desk, ticket.id)
+            desk.take_in([ticket], source="replay")
+            outcome = await desk.draft_reply(ticket.id)
             edit_id = desk.draft_shown(
                 outcome.draft, outcome.draft_id, intent=outcome.context.ticket.intent
             )
@@ -370,6 +368,6 @@ def _ticket(case: ReplayCase, number: int) -> Ticket:
 def _label(desk: Desk, ticket_id: str, intent: str, *, retrain: bool) -> None:
     """The agent's handling tells the intent: a label the classifier learns at its next
     training (every window, as a team's nightly ``deskpilot learn`` would)."""
-    desk.store.update_ticket(ticket_id, intent=intent, intent_source=IntentSource.LABEL)
+    desk.label_intent(ticket_id, intent)
     if retrain:
         desk.retrain_intents()

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from deskpilot.config import Settings
 from deskpilot.feedback.leads import LeadReport, lead_report
 from deskpilot.feedback.period import Period
 from deskpilot.feedback.qa import QaReport, qa_report, score_solved
 from deskpilot.feedback.signals import Signals, find_signals
 from deskpilot.feedback.stats import TeamStats, compute_stats
-
-if TYPE_CHECKING:
-    from deskpilot.desk import Desk
+from deskpilot.store import Store
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,14 @@ class TeamReport:
 
 
 def team_report(
-    desk: Desk, since: datetime | None = None, until: datetime | None = None
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> TeamReport:
-    """Figures for tickets created in [since, until) (or all); per-agent ones only when this
-    desk's agent is a lead."""
-    now = desk.clock()
-    store = desk.store
+    """Figures for tickets created in [since, until) (or all); per-agent ones only when the
+    settings' agent is a lead."""
     everything = store.ticket_facts(None, until)  # the backlog counts older open tickets too
     tickets = [t for t in everything if since is None or t.created_at >= since]
     ids = {t.id for t in tickets}
@@ -54,16 +55,19 @@ def team_report(
     all_actions = store.list_actions()
     replies = [r for r in all_replies if r.ticket_id in ids]
     actions = [a for a in all_actions if a.ticket_id in ids]
-    per_agent = desk.settings.can_see_per_agent_stats()
+    per_agent = settings.can_see_per_agent_stats()
     # Every solved ticket has its QA score before the figures are read (and, with an [llm]
     # endpoint, a few more have the model's).
-    score_solved(desk, desk.qa_model())
+    # Imported here for start-up time: the model prompt's redaction loads its detectors.
+    from deskpilot.feedback.qa_model import model_scorer
+
+    score_solved(store, settings, now, model_scorer(settings.llm))
     scores = [q for q in store.qa_scores() if q.ticket_id in ids]
     team = compute_stats(
         store,
         now=now,
         since=since,
-        abandoned_after_days=desk.settings.feedback.abandoned_after_days,
+        abandoned_after_days=settings.feedback.abandoned_after_days,
         per_agent=per_agent,
         read=(tickets, events),
         replies=replies,
@@ -74,7 +78,7 @@ def team_report(
         all_replies,
         all_actions,
         events,
-        desk.settings.sla,
+        settings.sla,
         now=now,
         since=since,
         until=until,

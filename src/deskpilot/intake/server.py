@@ -37,7 +37,6 @@ from urllib.parse import parse_qs
 
 from deskpilot import __version__
 from deskpilot.config import ENV_PREFIX, IntakeSettings
-from deskpilot.demo.build import demo_description
 from deskpilot.desk import Desk, Submission
 from deskpilot.errors import ConfigError, DeskPilotError, ImportFileError
 from deskpilot.intake.files import read_ticket_object
@@ -494,7 +493,7 @@ class IntakeServer:
             desk,
             settings,
             health=health,
-            widget_demo=demo_description(desk.store) is not None,
+            widget_demo=desk.demo_description() is not None,
         )
         config = uvicorn.Config(
             self.app,

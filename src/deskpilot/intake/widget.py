@@ -357,9 +357,9 @@ class WidgetRoutes:
         stored = json.dumps({"site_key": key, "token_sha256": token_digest(token)})
         with self._lock:
             try:
-                with self._desk.store.transaction():
+                with self._desk.transaction():
                     submitted = self._desk.submit_ticket(record, source=SOURCE)
-                    self._desk.store.set_meta(TOKEN_META_PREFIX + submitted.ticket_id, stored)
+                    self._desk.remember(TOKEN_META_PREFIX + submitted.ticket_id, stored)
             except ImportFileError as error:
                 raise Refusal(422, error.problem, error.field) from None
             return self._desk.ticket(submitted.ticket_id)
@@ -411,7 +411,7 @@ class WidgetRoutes:
         if authorization[:7].lower() != "bearer ":
             raise Refusal(401, "send the conversation's token: 'Authorization: Bearer <token>'")
         given = token_digest(authorization[7:].strip())
-        stored = self._desk.store.get_meta(TOKEN_META_PREFIX + reference)
+        stored = self._desk.recall(TOKEN_META_PREFIX + reference)
         if stored is None:
             raise _no_conversation()
         record = json.loads(stored)

@@ -43,6 +43,7 @@ class DeskPilotApp(App[None]):
         self.theme = theme or picked or configured
         self._shown_theme = self.theme
         self.set_keymap(desk.settings.tui.keys)
+        desk.prepare_drafting()  # before the app runs: the first draft never waits for it
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)

@@ -20,7 +20,7 @@ from deskpilot.tui.screens.modals import MODAL_CSS
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from deskpilot.actions.service import SettingPreview
+    from deskpilot.actions import SettingPreview
     from deskpilot.connectors.models import BugMatch
     from deskpilot.models import Invoice, Plan
 

@@ -20,7 +20,7 @@ from deskpilot.desk import Desk
 from deskpilot.feedback.leads import AgentWork, LeadReport
 from deskpilot.feedback.period import DEFAULT_DAYS
 from deskpilot.feedback.qa import QaReport
-from deskpilot.feedback.report import TeamReport, team_report
+from deskpilot.feedback.report import TeamReport
 from deskpilot.feedback.signals import Signals
 from deskpilot.feedback.stats import Figures, decimal, duration, percent
 from deskpilot.tui import outside
@@ -136,7 +136,7 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="stats")
     def _compute(self, days: int | None) -> None:
         since = self.desk.clock() - timedelta(days=days) if days else None
-        self.app.call_from_thread(self._show, team_report(self.desk, since))
+        self.app.call_from_thread(self._show, self.desk.team_report(since))
 
     def _show(self, report: TeamReport) -> None:
         team, now = report.team, report.now

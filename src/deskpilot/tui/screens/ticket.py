@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -13,14 +12,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
-from deskpilot.actions import account
-from deskpilot.actions import service as actions
-from deskpilot.actions.named_invoice import named_invoice
-from deskpilot.copilot.context import DraftContext
-from deskpilot.copilot.handoff import holding_reply
-from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
+from deskpilot.actions import RefundNeedsConfirmation, SettingPreview
+from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener
 from deskpilot.errors import ClaimError, DeskPilotError
-from deskpilot.feedback.autopilot import configured_level
+from deskpilot.feedback.autosave import Autosave, Autosaver
 from deskpilot.models import (
     Author,
     EditEvent,
@@ -116,10 +111,7 @@ class TicketScreen(Screen[None]):
         self.edit_id: str | None = None
         self.from_macro = False  # the agent put a macro in place of the draft
         self.keystrokes = 0
-        self._saved_text = ""
-        self._autosaves = 0  # autosaves asked for, in order
-        self._autosaved = 0  # the newest one written
-        self._autosave_lock = threading.Lock()
+        self._autosaver = Autosaver()
 
     @property
     def desk_app(self) -> DeskPilotApp:
@@ -202,7 +194,7 @@ class TicketScreen(Screen[None]):
         self.deliveries = desk.deliveries(self.ticket_id)
         if self.seen is None:
             self.seen = len(self.ticket.messages)
-        self.triage = desk.store.get_triage(self.ticket_id)
+        self.triage = desk.triage_record(self.ticket_id)
         self._show_title()
         self._show_thread()
         self._show_context()
@@ -210,21 +202,20 @@ class TicketScreen(Screen[None]):
         if (
             not self.query_one("#draft", TextArea).text
             and not self.drafting
-            and _awaits_reply(self.ticket)
             and self.handled_by is None  # another agent's draft and edit, not ours
         ):
-            unsent = desk.unsent_edit(self.ticket_id)
+            plan = desk.draft_plan(self.ticket)
             intent = self.ticket.intent
-            if unsent is not None:
-                self._restore(unsent)
-            elif configured_level(desk.settings.automation, intent) == "off":
+            if plan.unsent is not None:
+                self._restore(plan.unsent)
+            elif plan.copilot_off:
                 self.query_one("#draft-label", Label).update(
                     outside.text(
                         f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
                         "r drafts anyway, e to write"
                     )
                 )
-            else:
+            elif plan.draft:
                 self._draft()
 
     # --- panels ----------------------------------------------------------------------------
@@ -338,7 +329,7 @@ class TicketScreen(Screen[None]):
         assert ticket is not None
         query = f"{ticket.subject} {ticket.latest_customer_text}"[:500]
         try:
-            hits = self.desk_app.desk.knowledge().search(query, limit=5)
+            hits = self.desk_app.desk.search_knowledge(query, limit=5)
         except DeskPilotError as error:
             self.app.call_from_thread(self._knowledge_failed, str(error))
             return
@@ -402,7 +393,7 @@ class TicketScreen(Screen[None]):
 
         listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
-            outcome = await draft_reply(self.desk_app.desk, self.ticket_id, listener)
+            outcome = await self.desk_app.desk.draft_reply(self.ticket_id, listener)
         except DeskPilotError as error:
             label.update(
                 outside.markup(
@@ -437,14 +428,15 @@ class TicketScreen(Screen[None]):
             self.notify(str(error), title="Edit tracking failed", severity="warning")
             return
         self.keystrokes = 0
-        self._saved_text = outside.plain(outcome.draft.text)
+        self._autosaver.shown(outside.plain(outcome.draft.text))
 
     def _restore(self, unsent: EditEvent) -> None:
         self.edit_id = unsent.id
         self.keystrokes = unsent.keystrokes
-        self._saved_text = outside.plain(unsent.current_text)
+        shown = outside.plain(unsent.current_text)
+        self._autosaver.shown(shown)
         editor = self.query_one("#draft", TextArea)
-        editor.load_text(self._saved_text)
+        editor.load_text(shown)
         _show_from_the_top(editor)
         self.query_one("#draft-label", Label).update(
             outside.text(
@@ -463,40 +455,23 @@ class TicketScreen(Screen[None]):
         if self.edit_id is None or self.drafting or not self.is_mounted:
             return
         text = self.query_one("#draft", TextArea).text
-        if text == self._saved_text:
+        save = self._autosaver.ask(self.edit_id, text, self.keystrokes)
+        if save is None:
             return
-        self._saved_text = text
-        self._autosaves += 1
         if wait:
-            problem = self._save_revision(self.edit_id, text, self.keystrokes, self._autosaves)
+            problem = self._autosaver.write(save, self.desk.autosave_edit)
             if problem:
-                self._autosave_failed(text, problem)
+                self._autosave_failed(problem)
         else:
-            self._save_revision_in_thread(self.edit_id, text, self.keystrokes, self._autosaves)
+            self._save_revision_in_thread(save)
 
     @work(thread=True, group="autosave")
-    def _save_revision_in_thread(
-        self, edit_id: str, text: str, keystrokes: int, number: int
-    ) -> None:
-        problem = self._save_revision(edit_id, text, keystrokes, number)
+    def _save_revision_in_thread(self, save: Autosave) -> None:
+        problem = self._autosaver.write(save, self.desk.autosave_edit)
         if problem:
-            self.app.call_from_thread(self._autosave_failed, text, problem)
+            self.app.call_from_thread(self._autosave_failed, problem)
 
-    def _save_revision(self, edit_id: str, text: str, keystrokes: int, number: int) -> str | None:
-        """Write one autosave unless a newer one is already written; the problem, if any."""
-        with self._autosave_lock:
-            if number <= self._autosaved:
-                return None  # a later state was written first: never go back to an older one
-            try:
-                self.desk.autosave_edit(edit_id, text, keystrokes)
-            except DeskPilotError as error:
-                return str(error)
-            self._autosaved = number
-            return None
-
-    def _autosave_failed(self, text: str, message: str) -> None:
-        if self._saved_text == text:
-            self._saved_text = ""  # try again at the next tick
+    def _autosave_failed(self, message: str) -> None:
         self.notify(message, title="Autosave failed", severity="error")
 
     def _end_edit(self, outcome: EditOutcome, final_text: str | None = None) -> str | None:
@@ -606,11 +581,8 @@ class TicketScreen(Screen[None]):
             if message_id is not None:
                 self._deliver(message_id)
         event = sent[0] if sent else None
-        similarity = event.similarity if event else None
-        ask_below = desk.settings.feedback.ask_reason_below
-        from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
-        if event and from_draft and similarity is not None and similarity < ask_below:
-            heading = f"You changed {1 - similarity:.0%} of the draft"
+        heading = desk.reason_heading(event)
+        if event is not None and heading is not None:
             self._ask_reason(event.id, heading, then=self._advance)
         else:
             self._advance()
@@ -716,7 +688,7 @@ class TicketScreen(Screen[None]):
         )
         team = desk.settings.team
         targets = team.escalation_teams + [m for m in team.members if m != desk.agent]
-        holding = holding_reply(self.ticket, "the right team", desk.agent)
+        holding = desk.holding_reply(self.ticket_id)
 
         def escalate(request: EscalateRequest | None) -> None:
             if request is not None:
@@ -865,7 +837,7 @@ class TicketScreen(Screen[None]):
         if await self._confirmed_for_customer(
             "Send a password reset link to [b]$email[/b]?", "Send reset"
         ):
-            await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
+            await self._run("Password reset", self.desk.reset_password(self.ticket_id))
 
     @work(exclusive=True, group="action")
     async def action_unlock_account(self) -> None:
@@ -873,7 +845,7 @@ class TicketScreen(Screen[None]):
         if self._refused():
             return
         if await self._confirmed_for_customer("Unlock the account of [b]$email[/b]?", "Unlock"):
-            await self._run("Account unlock", account.unlock_account(self.desk, self.ticket_id))
+            await self._run("Account unlock", self.desk.unlock_account(self.ticket_id))
 
     async def _confirmed_for_customer(self, question: str, yes: str) -> bool:
         """Ask the agent to confirm an action on the ticket's customer (``$email`` in the
@@ -899,19 +871,15 @@ class TicketScreen(Screen[None]):
             self.notify("This ticket has no customer.", severity="error")
             return
         try:
-            at_end = await account.preview_cancellation(
-                self.desk, self.ticket_id, at_period_end=True
-            )
-            now = await account.preview_cancellation(self.desk, self.ticket_id, at_period_end=False)
+            at_end = await self.desk.preview_cancellation(self.ticket_id, at_period_end=True)
+            now = await self.desk.preview_cancellation(self.ticket_id, at_period_end=False)
         except DeskPilotError as error:
             self.notify(str(error), title="Cancellation unavailable", severity="error")
             return
         dialog = CancelSubscriptionScreen(ticket.customer.email, at_end, now)
         chosen = await self.app.push_screen_wait(dialog)
         if chosen is not None:
-            await self._run(
-                "Cancellation", account.cancel_subscription(self.desk, self.ticket_id, chosen)
-            )
+            await self._run("Cancellation", self.desk.cancel_subscription(self.ticket_id, chosen))
 
     @work(exclusive=True, group="action")
     async def action_refund(self) -> None:
@@ -919,7 +887,7 @@ class TicketScreen(Screen[None]):
             return
         desk = self.desk
         try:
-            invoices = await actions.customer_invoices(desk, self.ticket_id)
+            invoices = await desk.customer_invoices(self.ticket_id)
         except DeskPilotError as error:
             self.notify(str(error), title="Refund unavailable", severity="error")
             return
@@ -927,7 +895,7 @@ class TicketScreen(Screen[None]):
             self.notify("No invoices for this customer.", severity="warning")
             return
         limits = desk.settings.actions
-        named = named_invoice(desk.ticket(self.ticket_id), invoices)
+        named = desk.named_invoice(self.ticket_id, invoices)
         request = await self.app.push_screen_wait(
             RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency, named)
         )
@@ -940,15 +908,14 @@ class TicketScreen(Screen[None]):
         confirm_after = ""
         while True:
             try:
-                await actions.refund(
-                    self.desk,
+                await self.desk.refund(
                     self.ticket_id,
                     invoice_id,
                     amount,
                     reason,
                     confirm_after=confirm_after,
                 )
-            except actions.RefundNeedsConfirmation as asked:
+            except RefundNeedsConfirmation as asked:
                 question = outside.markup(
                     "$earlier.\n\nRefund [b]$amount[/b] more?",
                     earlier=asked.earlier.describe(),
@@ -976,7 +943,7 @@ class TicketScreen(Screen[None]):
             self.notify("This ticket has no customer.", severity="error")
             return
         try:
-            settings, plans = await actions.account_settings(desk)
+            settings, plans = await desk.account_settings()
         except DeskPilotError as error:
             self.notify(str(error), title="Account settings unavailable", severity="error")
             return
@@ -984,18 +951,18 @@ class TicketScreen(Screen[None]):
             self.notify("The billing connector cannot change account settings.", severity="warning")
             return
 
-        async def preview(setting: str, value: str) -> actions.SettingPreview:
-            return await actions.preview_setting(desk, self.ticket_id, setting, value)
+        async def preview(setting: str, value: str) -> SettingPreview:
+            return await desk.preview_setting(self.ticket_id, setting, value)
 
         confirmed = await self.app.push_screen_wait(SettingScreen(settings, plans, preview))
         if confirmed is not None:
-            await self._run(confirmed.title + " change", actions.update_setting(desk, confirmed))
+            await self._run(confirmed.title + " change", desk.update_setting(confirmed))
 
     @work(exclusive=True, group="action")
     async def action_status_lookup(self) -> None:
         """Linked bugs' and orders' current status, in a dialog; changes nothing."""
         try:
-            report = await actions.look_up_status(self.desk, self.ticket_id)
+            report = await self.desk.look_up_status(self.ticket_id)
         except DeskPilotError as error:
             self.notify(str(error), title="Status lookup failed", severity="error")
             return
@@ -1009,24 +976,24 @@ class TicketScreen(Screen[None]):
         ticket = self.ticket
         assert ticket is not None
         try:
-            matches = await actions.similar_bugs(desk, self.ticket_id)
+            matches = await desk.similar_bugs(self.ticket_id)
         except DeskPilotError as error:
             self.notify(str(error), title="Bug tracker unavailable", severity="error")
             return
         decision = await self.app.push_screen_wait(
-            BugScreen(ticket.subject, actions.bug_description(desk, self.ticket_id), matches)
+            BugScreen(ticket.subject, desk.bug_description(self.ticket_id), matches)
         )
         if decision is None:
             return
         if decision.link_to:
             self._act(
                 f"Linked to {decision.link_to}",
-                lambda: actions.link_bug(desk, self.ticket_id, decision.link_to, decision.title),
+                lambda: desk.link_bug(self.ticket_id, decision.link_to, decision.title),
             )
             return
         await self._run(
             "Bug filed",
-            actions.create_bug(desk, self.ticket_id, decision.title, decision.description),
+            desk.create_bug(self.ticket_id, decision.title, decision.description),
         )
 
     async def _run(self, what: str, action: Awaitable[object]) -> None:
@@ -1110,12 +1077,6 @@ def _show_from_the_top(editor: TextArea) -> None:
     its end."""
     editor.move_cursor((0, 0))
     editor.scroll_home(animate=False, immediate=True)
-
-
-def _awaits_reply(ticket: Ticket) -> bool:
-    """The customer spoke last: a draft is wanted (after a reply, the agent waits)."""
-    spoken = [m for m in ticket.messages if m.author is not Author.NOTE]
-    return not spoken or spoken[-1].author is Author.CUSTOMER
 
 
 def _connector_lines(context: DraftContext) -> list[Content | str]:
