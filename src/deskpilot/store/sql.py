@@ -306,7 +306,7 @@ def _describe(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True).removeprefix("sqlite:///")
 
 
-def _explain_database_error(location: str, error: sa.exc.DatabaseError) -> str:
+def _explain_database_error(location: str, error: sa.exc.DBAPIError) -> str:
     detail = str(error.orig) if error.orig else str(error)
     detail = " ".join(detail.split())  # PostgreSQL adds DETAIL and HINT lines: keep one line
     if "not a database" in detail or "malformed" in detail:
@@ -335,7 +335,7 @@ class Store:
         if self._active.get() is not None:
             yield
             return
-        with self._writer.begin() as connection:
+        with self._driver_errors(), self._writer.begin() as connection:
             token = self._active.set(connection)
             try:
                 yield
@@ -348,7 +348,7 @@ class Store:
         if active is not None:
             yield active
             return
-        with self._writer.begin() as connection:
+        with self._driver_errors(), self._writer.begin() as connection:
             yield connection
 
     @contextmanager
@@ -357,8 +357,18 @@ class Store:
         if active is not None:
             yield active
             return
-        with self._engine.connect() as connection:
+        with self._driver_errors(), self._engine.connect() as connection:
             yield connection
+
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """Once open, a driver error (a database locked too long, a connection lost, a full
+        disk) is a StorageError naming the database: callers such as the TUI's autosave handle
+        DeskPilot errors and carry on, where a raw driver error would end the desk."""
+        try:
+            yield
+        except sa.exc.DBAPIError as error:
+            raise StorageError(_explain_database_error(self.location, error)) from error
 
     # The store's persisted concerns kept in modules of their own (``store/channels.py``) work
     # through these: the transaction in progress, else a connection of their own.
