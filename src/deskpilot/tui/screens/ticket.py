@@ -6,16 +6,17 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from deskpilot.actions import account
 from deskpilot.actions import service as actions
 from deskpilot.actions.named_invoice import named_invoice
+from deskpilot.copilot.assemble import assemble
 from deskpilot.copilot.context import DraftContext
 from deskpilot.copilot.handoff import holding_reply
 from deskpilot.copilot.service import DraftOutcome, Listener, draft_reply
@@ -31,7 +32,7 @@ from deskpilot.models import (
     TriageRecord,
 )
 from deskpilot.store.channels import DeliveryState, OutboxEntry
-from deskpilot.tui import keymap, outside
+from deskpilot.tui import keymap, messages, outside
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
@@ -54,13 +55,13 @@ from deskpilot.tui.screens.modals import (
     ReasonScreen,
 )
 from deskpilot.tui.widgets.footer import DeskFooter
+from deskpilot.tui.workers import desk_work
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
-    from deskpilot.tui.app import DeskPilotApp
     from deskpilot.views import QueueView
 
 AUTHOR_STYLE = {
@@ -95,8 +96,9 @@ class TicketScreen(Screen[None]):
     TicketScreen .panel { padding: 0 1 1 1; }
     """
 
-    def __init__(self, ticket_id: str, view: QueueView | None = None) -> None:
+    def __init__(self, desk: Desk, ticket_id: str, view: QueueView | None = None) -> None:
         super().__init__()
+        self.desk = desk
         self.ticket_id = ticket_id
         self.view = view  # the queue view it was opened from: where the next ticket comes from
         # How many messages the thread had when the draft was shown: a reply written for them
@@ -108,6 +110,11 @@ class TicketScreen(Screen[None]):
         self.hits: list[Hit] = []
         self.drafting = False
         self.outcome: DraftOutcome | None = None
+        # What the connectors returned (CRM, billing, bugs): from the draft, or loaded on its
+        # own when no draft is made (the agent spoke last, the co-pilot is off, an unsent edit).
+        self.context: DraftContext | None = None
+        self.context_problem: str | None = None
+        self.busy: str | None = None  # a desk operation under way (send, note, close...)
         self.handled_by: str | None = None  # another agent working this ticket: read only
         # The edit event of the draft in the editor: autosaved while the agent types.
         self.edit_id: str | None = None
@@ -117,10 +124,6 @@ class TicketScreen(Screen[None]):
         self._autosaves = 0  # autosaves asked for, in order
         self._autosaved = 0  # the newest one written
         self._autosave_lock = threading.Lock()
-
-    @property
-    def desk_app(self) -> DeskPilotApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
@@ -140,31 +143,36 @@ class TicketScreen(Screen[None]):
     def on_mount(self) -> None:
         self._claim()
         with contextlib.suppress(DeskPilotError):
-            self.desk_app.desk.mark_read(self.ticket_id)  # the agent sees the new messages now
-        self.set_interval(self.desk_app.desk.settings.feedback.autosave_seconds, self._autosave)
+            self.desk.mark_read(self.ticket_id)  # the agent sees the new messages now
+        self.set_interval(self.desk.settings.feedback.autosave_seconds, self._autosave)
         self.reload()
-        renew = self.desk_app.desk.settings.team.renew_every.total_seconds()
+        renew = self.desk.settings.team.renew_every.total_seconds()
         self.set_interval(renew, self._renew)
 
     def on_unmount(self) -> None:
         # Back to the queue without finishing: the next agent may take it straight away. With
         # the database unreachable the lease runs out instead; leaving must not fail.
         with contextlib.suppress(Exception):
-            self.desk_app.desk.release(self.ticket_id)
+            self.desk.release(self.ticket_id)
 
     # --- team mode: who works this ticket ----------------------------------------------------
 
     def _claim(self) -> None:
         """Opening the ticket claims it; if another agent holds it, it opens read only."""
         try:
-            self.desk_app.desk.claim(self.ticket_id)
+            self.desk.claim(self.ticket_id)
             self.handled_by = None
         except ClaimError as error:
             self.handled_by = error.holder
             self.notify(str(error), title="Being handled", severity="warning")
 
     def _refused(self) -> bool:
-        """True (after telling the agent) when another agent holds this ticket."""
+        """True (after telling the agent) when another agent holds this ticket, or while a
+        desk operation on it is still under way (one at a time: a reply is never sent twice,
+        a close never overtakes the send before it)."""
+        if self.busy is not None:
+            self.notify(f"Wait a moment: {self.busy} is under way", severity="warning")
+            return True
         if self.handled_by is None:
             return False
         self.notify(
@@ -175,14 +183,15 @@ class TicketScreen(Screen[None]):
         )
         return True
 
-    @work(thread=True, exclusive=True, group="claim")
+    @desk_work(thread=True, exclusive=True, group="claim")
     def _renew(self) -> None:
-        desk = self.desk_app.desk
+        desk = self.desk
         if self.ticket_id in desk.renew_claims():
             holder = desk.handled_by(self.ticket_id)
-            self.app.call_from_thread(self._claim_lost, holder)
+            self.post_message(messages.ClaimLost(self.ticket_id, holder))
 
-    def _claim_lost(self, holder: str | None) -> None:
+    def on_claim_lost(self, message: messages.ClaimLost) -> None:
+        holder = message.holder
         self.handled_by = holder
         self.notify(
             f"Your claim on {self.ticket_id} ran out"
@@ -194,7 +203,7 @@ class TicketScreen(Screen[None]):
         self._show_title()
 
     def reload(self) -> None:
-        desk = self.desk_app.desk
+        desk = self.desk
         self.ticket = desk.ticket(self.ticket_id)
         self.deliveries = desk.deliveries(self.ticket_id)
         if self.seen is None:
@@ -222,7 +231,10 @@ class TicketScreen(Screen[None]):
                     )
                 )
             else:
+                self.drafting = True  # from now: the draft's worker brings the context
                 self._draft()
+        if self.context is None and not self.drafting:
+            self._load_context()  # no draft to bring it: CRM and billing on their own
 
     # --- panels ----------------------------------------------------------------------------
 
@@ -321,24 +333,54 @@ class TicketScreen(Screen[None]):
                 outside.markup("  $name: $value", name=name, value=value)
                 for name, value in sorted(page.product_context.items())
             ]
-        lines += (
-            _connector_lines(self.outcome.context)
-            if self.outcome
-            else ["", "Loading CRM and billing…"]
-        )
+        if self.context is not None:
+            lines += _connector_lines(self.context)
+        elif self.context_problem is not None:
+            lines += [
+                "",
+                outside.markup("[red]CRM and billing: $error[/red]", error=self.context_problem),
+            ]
+        else:
+            lines += ["", "Loading CRM and billing…"]
         self.query_one("#context", Static).update(outside.lines(lines))
 
-    @work(thread=True, exclusive=True, group="knowledge")
+    @desk_work(exclusive=True, group="context")
+    async def _load_context(self) -> None:
+        """CRM, billing, bugs and team chat when no draft brings them (connectors are async)."""
+        try:
+            context = await assemble(self.desk, self.ticket_id)
+        except DeskPilotError as error:
+            self.post_message(messages.ContextFailed(self.ticket_id, str(error)))
+            return
+        self.post_message(messages.ContextLoaded(self.ticket_id, context))
+
+    def on_context_loaded(self, message: messages.ContextLoaded) -> None:
+        if self.context is None and self.is_attached:  # a draft's context is as new
+            self.context = message.context
+            self._show_context()
+
+    def on_context_failed(self, message: messages.ContextFailed) -> None:
+        if self.context is None and self.is_attached:
+            self.context_problem = message.error
+            self._show_context()
+
+    @desk_work(thread=True, exclusive=True, group="knowledge")
     def _search_knowledge(self) -> None:
         ticket = self.ticket
         assert ticket is not None
         query = f"{ticket.subject} {ticket.latest_customer_text}"[:500]
         try:
-            hits = self.desk_app.desk.knowledge().search(query, limit=5)
+            hits = self.desk.knowledge().search(query, limit=5)
         except DeskPilotError as error:
-            self.app.call_from_thread(self._knowledge_failed, str(error))
+            self.post_message(messages.KnowledgeFailed(self.ticket_id, str(error)))
             return
-        self.app.call_from_thread(self._show_knowledge, hits)
+        self.post_message(messages.KnowledgeFound(self.ticket_id, hits))
+
+    def on_knowledge_found(self, message: messages.KnowledgeFound) -> None:
+        self._show_knowledge(message.hits)
+
+    def on_knowledge_failed(self, message: messages.KnowledgeFailed) -> None:
+        self._knowledge_failed(message.error)
 
     def _knowledge_panel(self) -> Static | None:
         """The panel, unless the agent moved on (to the next ticket) while the search ran: the
@@ -375,7 +417,7 @@ class TicketScreen(Screen[None]):
 
     # --- the draft ---------------------------------------------------------------------------
 
-    @work(exclusive=True, group="draft")
+    @desk_work(exclusive=True, group="draft")
     async def _draft(self) -> None:
         """Stream the co-pilot's draft into the editor as it is written."""
         editor = self.query_one("#draft", TextArea)
@@ -396,7 +438,7 @@ class TicketScreen(Screen[None]):
 
         listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
-            outcome = await draft_reply(self.desk_app.desk, self.ticket_id, listener)
+            outcome = await draft_reply(self.desk, self.ticket_id, listener)
         except DeskPilotError as error:
             label.update(
                 outside.markup(
@@ -408,6 +450,7 @@ class TicketScreen(Screen[None]):
             editor.read_only = False
             self.drafting = False
         self.outcome = outcome
+        self.context = outcome.context
         if editor.text != outside.plain(outcome.draft.text):
             editor.load_text(outside.plain(outcome.draft.text))
         _show_from_the_top(editor)
@@ -463,13 +506,16 @@ class TicketScreen(Screen[None]):
         else:
             self._save_revision_in_thread(self.edit_id, text, self.keystrokes, self._autosaves)
 
-    @work(thread=True, group="autosave")
+    @desk_work(thread=True, group="autosave")
     def _save_revision_in_thread(
         self, edit_id: str, text: str, keystrokes: int, number: int
     ) -> None:
         problem = self._save_revision(edit_id, text, keystrokes, number)
         if problem:
-            self.app.call_from_thread(self._autosave_failed, text, problem)
+            self.post_message(messages.AutosaveFailed(text, problem))
+
+    def on_autosave_failed(self, message: messages.AutosaveFailed) -> None:
+        self._autosave_failed(message.text, message.error)
 
     def _save_revision(self, edit_id: str, text: str, keystrokes: int, number: int) -> str | None:
         """Write one autosave unless a newer one is already written; the problem, if any."""
@@ -515,15 +561,41 @@ class TicketScreen(Screen[None]):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _act(self, what: str, action: object) -> bool:
+    def _act(self, what: str, action: Callable[[], object], *, advance: bool = False) -> None:
+        """Run a desk operation off the event loop (the store, the index and the learning
+        step can take a while); ``ActionDone`` or ``ActionFailed`` says how it went, and
+        ``advance`` moves on to the next ticket after it."""
+        self.busy = what
+        self._act_in_thread(what, action, advance)
+
+    @desk_work(thread=True, group="desk-action")
+    def _act_in_thread(self, what: str, action: Callable[[], object], advance: bool) -> None:
         try:
-            action()  # type: ignore[operator]
+            action()
         except DeskPilotError as error:
-            self.notify(str(error), title=f"{what} failed", severity="error")
-            return False
-        self.notify(what)
+            self.post_message(messages.ActionFailed(self.ticket_id, what, str(error)))
+            return
+        self.post_message(messages.ActionDone(self.ticket_id, what, advance))
+
+    def on_action_done(self, message: messages.ActionDone) -> None:
+        self.busy = None
+        self.notify(message.done)
         self.reload()
-        return True
+        if message.advance:
+            self._advance()
+
+    def on_action_failed(self, message: messages.ActionFailed) -> None:
+        self.busy = None
+        self.notify(message.error, title=f"{message.what} failed", severity="error")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A desk operation that ended on an unexpected error (the app tells the agent) no
+        longer holds the ticket's other operations back."""
+        if event.worker.group in {"desk-action", "send"} and event.state in {
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        }:
+            self.busy = None
 
     def action_read_knowledge(self) -> None:
         if self.outcome is not None:
@@ -561,40 +633,57 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(ArrivedScreen(arrived), answer)
 
     def _send(self) -> None:
+        """Send off the event loop; the edit event goes with it (no autosave after it), and
+        comes back if the send fails."""
         text = self.query_one("#draft", TextArea).text
-        desk = self.desk_app.desk
-        sent: list[EditEvent | None] = []
+        edit_id, self.edit_id = self.edit_id, None
+        self.busy = "sending the reply"
+        self._send_in_thread(text, edit_id, self.keystrokes, self.from_macro)
+
+    @desk_work(thread=True, group="send")
+    def _send_in_thread(
+        self, text: str, edit_id: str | None, keystrokes: int, from_macro: bool
+    ) -> None:
+        desk = self.desk
         try:
             channel = desk.reply_channel(self.ticket_id)
         except DeskPilotError:
             channel = None
-
-        def send() -> None:
-            sent.append(
-                desk.send_reply(
-                    self.ticket_id,
-                    text,
-                    edit_id=self.edit_id,
-                    keystrokes=self.keystrokes,
-                    from_macro=self.from_macro,
-                )
-            )
-            self.edit_id = None
-            self.from_macro = False
-            self.query_one("#draft", TextArea).load_text("")
-
         done = (
             "Reply saved; this ticket has no channel to reach the customer"
             if channel is None
             else f"Reply queued for {channel}"
         )
-        if not self._act(done, send):
+        try:
+            event = desk.send_reply(
+                self.ticket_id,
+                text,
+                edit_id=edit_id,
+                keystrokes=keystrokes,
+                from_macro=from_macro,
+            )
+        except DeskPilotError as error:
+            self.post_message(messages.SendFailed(self.ticket_id, edit_id))
+            self.post_message(messages.ActionFailed(self.ticket_id, done, str(error)))
             return
-        if channel is not None and sent:
-            message_id = desk.sent_reply_id(self.ticket_id)
-            if message_id is not None:
-                self._deliver(message_id)
-        event = sent[0] if sent else None
+        message_id = desk.sent_reply_id(self.ticket_id) if channel is not None else None
+        if message_id is not None:
+            # To the app straight away: the reply goes out even if the agent left the ticket.
+            self.app.post_message(messages.DeliverReply(self.ticket_id, message_id))
+        self.post_message(messages.ReplySent(self.ticket_id, event, done))
+
+    def on_send_failed(self, message: messages.SendFailed) -> None:
+        if self.edit_id is None:
+            self.edit_id = message.edit_id  # the draft's edit goes on, autosaved again
+
+    def on_reply_sent(self, message: messages.ReplySent) -> None:
+        self.busy = None
+        self.from_macro = False
+        self.query_one("#draft", TextArea).load_text("")
+        self.notify(message.done)
+        self.reload()
+        desk = self.desk
+        event = message.event
         similarity = event.similarity if event else None
         ask_below = desk.settings.feedback.ask_reason_below
         from_draft = event is not None and event.outcome is not EditOutcome.REPLACED_BY_MACRO
@@ -606,10 +695,12 @@ class TicketScreen(Screen[None]):
 
     def _deliver(self, message_id: str) -> None:
         """Try the reply at once, on the app: moving on to the next ticket never cancels it."""
-        self.desk_app.deliver_reply(self.ticket_id, message_id)
+        self.app.post_message(messages.DeliverReply(self.ticket_id, message_id))
 
-    def show_deliveries(self) -> None:
+    def on_delivery_updated(self, message: messages.DeliveryUpdated) -> None:
         """A reply of this ticket went out (or could not yet): repaint its state."""
+        if message.ticket_id != self.ticket_id or not self.is_attached:
+            return
         self.deliveries = self.desk.deliveries(self.ticket_id)
         self._show_thread()
 
@@ -638,22 +729,26 @@ class TicketScreen(Screen[None]):
             return
 
         def use(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                text = desk.macro(name, self.ticket_id)
-            except DeskPilotError as error:
-                self.notify(str(error), title="Macro failed", severity="error")
-                return
-            self.query_one("#draft", TextArea).load_text(outside.plain(text))
-            self.from_macro = True
-            self.query_one("#draft-label", Label).update(
-                outside.markup(
-                    "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
-                )
-            )
+            if name:
+                self.apply_macro(name)
 
         self.app.push_screen(MacroScreen(desk.settings.macros), use)
+
+    def apply_macro(self, name: str) -> None:
+        """The macro, filled in for this ticket, in place of the draft (the macro dialog, or
+        the command palette)."""
+        try:
+            text = self.desk.macro(name, self.ticket_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Macro failed", severity="error")
+            return
+        self.query_one("#draft", TextArea).load_text(outside.plain(text))
+        self.from_macro = True
+        self.query_one("#draft-label", Label).update(
+            outside.markup(
+                "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
+            )
+        )
 
     def action_discard(self) -> None:
         edit_id = self._end_edit(EditOutcome.DISCARDED)
@@ -670,14 +765,14 @@ class TicketScreen(Screen[None]):
 
         def save(text: str | None) -> None:
             if text:
-                self._act("Note added", lambda: self.desk_app.desk.add_note(self.ticket_id, text))
+                self._act("Note added", lambda: self.desk.add_note(self.ticket_id, text))
 
         self.app.push_screen(NoteScreen(), save)
 
     def action_change_intent(self) -> None:
         if self._refused():
             return
-        desk = self.desk_app.desk
+        desk = self.desk
         assert self.ticket is not None
 
         def correct(intent: str | None) -> None:
@@ -715,7 +810,7 @@ class TicketScreen(Screen[None]):
         dialog = EscalateScreen(summary, targets, team.escalation_reasons, holding)
         self.app.push_screen(dialog, escalate)
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def _escalate(self, request: EscalateRequest, edit_id: str | None) -> None:
         """Escalate, then say whether the team's channel was told (it may not be reachable)."""
         try:
@@ -747,8 +842,8 @@ class TicketScreen(Screen[None]):
         )
 
         def close(confirmed: bool | None) -> None:
-            if confirmed and self._act("Ticket solved", lambda: self.desk.solve(self.ticket_id)):
-                self._advance()
+            if confirmed:
+                self._act("Ticket solved", lambda: self.desk.solve(self.ticket_id), advance=True)
 
         self.app.push_screen(ConfirmScreen(question, "Close ticket"), close)
 
@@ -776,6 +871,13 @@ class TicketScreen(Screen[None]):
 
         members = desk.settings.team.members
         self.app.push_screen(AssignScreen(self.ticket_id, members, self.ticket.assignee), assign)
+
+    def leave_for(self, ticket_id: str) -> None:
+        """Leave this ticket (its unsent edit kept) for another (the command palette)."""
+        self._autosave(wait=True)
+        if self.app.screen is self:
+            self.app.pop_screen()
+        self.app.post_message(messages.OpenTicket(ticket_id, self.view))
 
     def action_next_ticket(self) -> None:
         """Leave this ticket (its unsent edit kept) for the view's next one."""
@@ -808,13 +910,13 @@ class TicketScreen(Screen[None]):
         if ticket is None:
             self.notify("No ticket in this view is waiting for an agent.", title="All done")
             return
-        self.desk_app.open_ticket(ticket.id, view)
+        self.app.post_message(messages.OpenTicket(ticket.id, view))
 
     def action_regenerate(self) -> None:
         self._end_edit(EditOutcome.REGENERATED)
         self._draft()
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_reset_password(self) -> None:
         if self._refused():
             return
@@ -823,7 +925,7 @@ class TicketScreen(Screen[None]):
         ):
             await self._run("Password reset", actions.reset_password(self.desk, self.ticket_id))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_unlock_account(self) -> None:
         """A locked-out customer: unlock through the identity connector, after asking."""
         if self._refused():
@@ -843,7 +945,7 @@ class TicketScreen(Screen[None]):
         confirmed: bool = await self.app.push_screen_wait(ConfirmScreen(asked, yes))
         return confirmed
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_cancel_subscription(self) -> None:
         """Preview both ways to cancel (period's end, or now with a credit), then cancel the
         way the agent picks through the billing connector."""
@@ -869,7 +971,7 @@ class TicketScreen(Screen[None]):
                 "Cancellation", account.cancel_subscription(self.desk, self.ticket_id, chosen)
             )
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_refund(self) -> None:
         if self._refused():
             return
@@ -922,7 +1024,7 @@ class TicketScreen(Screen[None]):
         self.notify("Refund done")
         self.reload()
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_update_setting(self) -> None:
         """Billing email, plan or seats: pick, enter, preview (old -> new, proration), confirm."""
         if self._refused():
@@ -947,7 +1049,7 @@ class TicketScreen(Screen[None]):
         if confirmed is not None:
             await self._run(confirmed.title + " change", actions.update_setting(desk, confirmed))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_status_lookup(self) -> None:
         """Linked bugs' and orders' current status, in a dialog; changes nothing."""
         try:
@@ -957,7 +1059,7 @@ class TicketScreen(Screen[None]):
             return
         await self.app.push_screen_wait(StatusScreen(report.lines(), report.problems))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_create_bug(self) -> None:
         if self._refused():
             return
@@ -974,10 +1076,10 @@ class TicketScreen(Screen[None]):
         )
         if decision is None:
             return
-        if decision.link_to:
+        if link_to := decision.link_to:
             self._act(
-                f"Linked to {decision.link_to}",
-                lambda: actions.link_bug(desk, self.ticket_id, decision.link_to, decision.title),
+                f"Linked to {link_to}",
+                lambda: actions.link_bug(desk, self.ticket_id, link_to, decision.title),
             )
             return
         await self._run(
@@ -993,10 +1095,6 @@ class TicketScreen(Screen[None]):
             return
         self.notify(what + " done")
         self.reload()
-
-    @property
-    def desk(self) -> Desk:
-        return self.desk_app.desk
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#draft", TextArea):
