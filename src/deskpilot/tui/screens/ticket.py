@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label, Static, TextArea
+from textual.widgets import Label, TextArea
 from textual.worker import Worker, WorkerState
 
 from deskpilot.actions import account
@@ -26,7 +26,6 @@ from deskpilot.models import (
     Author,
     EditEvent,
     EditOutcome,
-    Message,
     Source,
     Ticket,
     TriageRecord,
@@ -54,7 +53,11 @@ from deskpilot.tui.screens.modals import (
     NoteScreen,
     ReasonScreen,
 )
+from deskpilot.tui.widgets.context_panel import ContextPanel
 from deskpilot.tui.widgets.footer import DeskFooter
+from deskpilot.tui.widgets.knowledge_panel import KnowledgePanel
+from deskpilot.tui.widgets.thread_view import Thread, ThreadView
+from deskpilot.tui.widgets.ticket_header import HandoffBanner, TicketHeader
 from deskpilot.tui.workers import desk_work
 
 if TYPE_CHECKING:
@@ -64,32 +67,13 @@ if TYPE_CHECKING:
     from deskpilot.knowledge import Hit
     from deskpilot.views import QueueView
 
-AUTHOR_STYLE = {
-    Author.CUSTOMER: "bold $primary",
-    Author.AGENT: "bold $success",
-    Author.AI: "bold $secondary",
-    Author.NOTE: "bold $warning",
-}
-DELIVERY_STYLE = {
-    DeliveryState.SENT: "$success",
-    DeliveryState.QUEUED: "$warning",
-    DeliveryState.SENDING: "$warning",
-    DeliveryState.FAILED: "bold $error",
-}
-
 
 class TicketScreen(Screen[None]):
     BINDINGS = keymap.bindings(keymap.TICKET)
     DEFAULT_CSS = """
-    TicketScreen #title { height: auto; padding: 0 1; background: $boost; }
-    TicketScreen #handoff { height: auto; padding: 0 1; background: $warning 30%; display: none; }
-    TicketScreen #handoff.-shown { display: block; }
     TicketScreen #main { height: 1fr; }
     TicketScreen #left { width: 2fr; }
     TicketScreen #right { width: 1fr; min-width: 30; border-left: vkey $panel; }
-    TicketScreen #thread { height: 1fr; padding: 0 1; }
-    TicketScreen .message { margin-bottom: 1; }
-    TicketScreen .note { background: $warning 15%; }
     TicketScreen #draft-label { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     TicketScreen #draft { height: 1fr; min-height: 6; }
     TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
@@ -126,18 +110,18 @@ class TicketScreen(Screen[None]):
         self._autosave_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title")
-        yield Static(id="handoff")
+        yield TicketHeader(id="title")
+        yield HandoffBanner(id="handoff")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield VerticalScroll(id="thread")
+                yield ThreadView(id="thread")
                 yield Label("Draft", id="draft-label")
                 yield TextArea(id="draft", soft_wrap=True)
             with VerticalScroll(id="right"):
                 yield Label("Context", classes="panel-title")
-                yield Static("Loading…", id="context", classes="panel")
+                yield ContextPanel("Loading…", id="context", classes="panel")
                 yield Label("Knowledge", classes="panel-title")
-                yield Static("Searching…", id="knowledge", classes="panel")
+                yield KnowledgePanel("Searching…", id="knowledge", classes="panel")
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -239,110 +223,21 @@ class TicketScreen(Screen[None]):
     # --- panels ----------------------------------------------------------------------------
 
     def _show_title(self) -> None:
-        ticket = self.ticket
-        assert ticket is not None
-        intent = ticket.intent or "-"
-        if ticket.intent_confidence is not None and ticket.intent_source != "correction":
-            intent += f" {ticket.intent_confidence:.0%}"
-        sentiment = ticket.sentiment.value if ticket.sentiment else "-"
-        title = outside.markup(
-            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel"
-            " · owner $owner",
-            owner=ticket.assignee or "nobody",
-            id=ticket.id,
-            subject=ticket.subject,
-            status=ticket.status.value,
-            priority=ticket.priority.value,
-            intent=intent,
-            mood=sentiment,
-            channel=ticket.channel.value,
-        )
-        if self.handled_by:
-            title += outside.markup(
-                "\n[b $warning]Being handled by $holder[/] · read only", holder=self.handled_by
-            )
-        self.query_one("#title", Static).update(title)
-        handoff = self.query_one("#handoff", Static)
-        if self.triage and self.triage.handoff:
-            handoff.update(
-                outside.markup("[b]Human needed:[/b] $reason", reason=self.triage.handoff_reason)
-            )
-            handoff.add_class("-shown")
-        else:
-            handoff.remove_class("-shown")
+        header = self.query_one(TicketHeader)
+        header.handled_by = self.handled_by
+        header.ticket = self.ticket
+        self.query_one(HandoffBanner).triage = self.triage
 
     def _show_thread(self) -> None:
-        ticket = self.ticket
-        assert ticket is not None
-        thread = self.query_one("#thread", VerticalScroll)
-        thread.remove_children()
-        blocks = [
-            Static(
-                _message_content(ticket, message, self.deliveries),
-                classes="message" + (" note" if message.author is Author.NOTE else ""),
-            )
-            for message in ticket.messages
-        ]
-        thread.mount_all(blocks)
-        thread.scroll_end(animate=False)
+        assert self.ticket is not None
+        self.query_one(ThreadView).thread = Thread(self.ticket, self.deliveries)
 
     def _show_context(self) -> None:
-        ticket = self.ticket
-        assert ticket is not None
-        lines: list[Content | str] = []
-        if ticket.customer:
-            c = ticket.customer
-            plan = f"plan {c.plan}" if c.plan else "no plan"
-            lines += [
-                outside.markup("[b]$who[/b]", who=c.name or c.email)
-                + (outside.markup(" · $company", company=c.company) if c.company else ""),
-                outside.text(c.email),
-                outside.text(f"{c.tier.value} tier · {plan}"),
-            ]
-        else:
-            lines.append("No customer on this ticket.")
-        if self.triage:
-            t = self.triage
-            lines += [
-                "",
-                outside.markup(
-                    "[b]Triage[/b] $intent ($confidence), $sentiment",
-                    intent=t.intent,
-                    confidence=f"{t.confidence:.0%}",
-                    sentiment=t.sentiment.value,
-                ),
-            ]
-            lines += [outside.markup("  $evidence", evidence=e) for e in t.evidence]
-        page = ticket.page_context
-        if page and not page.is_empty():
-            lines += ["", outside.markup("[b]Page[/b] $title", title=page.title or page.url)]
-            if page.url:
-                lines.append(outside.markup("  $url", url=page.url))
-            if page.visible_state:
-                lines.append(outside.markup("  sees: $state", state=page.visible_state))
-            lines += [outside.markup("  [red]error:[/red] $error", error=e) for e in page.errors]
-            lines += [outside.markup("  tried: $step", step=s) for s in page.steps_attempted]
-            if page.unverified_identity:
-                lines.append(
-                    outside.markup("  [b]unverified:[/b] $who", who=page.unverified_identity)
-                )
-            if page.environment:
-                shown = " · ".join(page.environment[k] for k in sorted(page.environment))
-                lines.append(outside.markup("  browser: $environment", environment=shown))
-            lines += [
-                outside.markup("  $name: $value", name=name, value=value)
-                for name, value in sorted(page.product_context.items())
-            ]
-        if self.context is not None:
-            lines += _connector_lines(self.context)
-        elif self.context_problem is not None:
-            lines += [
-                "",
-                outside.markup("[red]CRM and billing: $error[/red]", error=self.context_problem),
-            ]
-        else:
-            lines += ["", "Loading CRM and billing…"]
-        self.query_one("#context", Static).update(outside.lines(lines))
+        panel = self.query_one(ContextPanel)
+        panel.ticket = self.ticket
+        panel.triage = self.triage
+        panel.context = self.context
+        panel.problem = self.context_problem
 
     @desk_work(exclusive=True, group="context")
     async def _load_context(self) -> None:
@@ -382,38 +277,25 @@ class TicketScreen(Screen[None]):
     def on_knowledge_failed(self, message: messages.KnowledgeFailed) -> None:
         self._knowledge_failed(message.error)
 
-    def _knowledge_panel(self) -> Static | None:
+    def _knowledge_panel(self) -> KnowledgePanel | None:
         """The panel, unless the agent moved on (to the next ticket) while the search ran: the
         screen is then being taken down and its widgets may be gone already."""
         if not self.is_attached:
             return None
-        return next(iter(self.query("#knowledge").results(Static)), None)
+        return next(iter(self.query(KnowledgePanel)), None)
 
     def _show_knowledge(self, hits: list[Hit]) -> None:
         panel = self._knowledge_panel()
         if panel is None:
             return
         self.hits = hits
-        if not hits:
-            panel.update("No articles or past tickets match.")
-            return
-        lines = [
-            outside.markup(
-                "[b]$title[/b] [dim]$kind · $score[/dim]\n  $snippet",
-                title=hit.title,
-                kind=hit.kind,
-                score=f"{hit.score:.1f}",
-                snippet=hit.snippet.replace("**", "")[:160],
-            )
-            for hit in hits
-        ]
-        panel.update(outside.lines(lines))
+        panel.hits = hits
 
     def _knowledge_failed(self, message: str) -> None:
         panel = self._knowledge_panel()
         if panel is None:
             return
-        panel.update(outside.markup("[red]Search failed:[/red] $message", message=message))
+        panel.problem = message
 
     # --- the draft ---------------------------------------------------------------------------
 
@@ -1104,43 +986,6 @@ class TicketScreen(Screen[None]):
         self.app.pop_screen()
 
 
-def _message_content(
-    ticket: Ticket, message: Message, deliveries: dict[str, OutboxEntry]
-) -> Content:
-    """One message of the thread: who, when, through which channel, the text, its
-    attachments, and for a reply whether it reached the customer."""
-    style = AUTHOR_STYLE[message.author]
-    lines = [
-        outside.markup(
-            f"[{style}]$who[/] [dim]$at · $channel[/dim]",
-            who=outside.plain(message.author_name or message.author.value, one_line=True),
-            at=f"{message.at:%Y-%m-%d %H:%M}",
-            channel=(message.channel or ticket.channel).value,
-        ),
-        outside.text(message.body),
-    ]
-    lines += [
-        outside.markup(
-            "[dim]attachment: $name ($kind, $size bytes)[/dim]",
-            name=outside.plain(attachment.name, one_line=True),
-            kind=outside.plain(attachment.content_type, one_line=True),
-            size=f"{attachment.size:,}",
-        )
-        for attachment in message.attachments
-    ]
-    entry = deliveries.get(message.external_id) if message.external_id else None
-    if message.author is Author.AGENT and entry is not None:
-        retry = " · R retries" if entry.state is DeliveryState.FAILED else ""
-        lines.append(
-            outside.markup(
-                f"[{DELIVERY_STYLE[entry.state]}]$state[/]$retry",
-                state=outside.plain(entry.describe(), one_line=True),
-                retry=retry,
-            )
-        )
-    return Content("\n").join(lines)
-
-
 def _show_from_the_top(editor: TextArea) -> None:
     """The agent reads a draft from its greeting: streaming left the cursor (and the view) at
     its end."""
@@ -1152,52 +997,6 @@ def _awaits_reply(ticket: Ticket) -> bool:
     """The customer spoke last: a draft is wanted (after a reply, the agent waits)."""
     spoken = [m for m in ticket.messages if m.author is not Author.NOTE]
     return not spoken or spoken[-1].author is Author.CUSTOMER
-
-
-def _connector_lines(context: DraftContext) -> list[Content | str]:
-    """CRM, billing and known bugs as the connectors returned them, each problem on its own."""
-    lines: list[Content | str] = []
-    if context.crm:
-        crm = context.crm
-        lines += [
-            "",
-            outside.markup(
-                "[b]CRM[/b] $seats seats · owner $owner",
-                seats=crm.seats,
-                owner=crm.account_owner or "-",
-            ),
-        ]
-        lines += [
-            outside.markup("  note $at: $body", at=f"{n.at:%Y-%m-%d}", body=n.body[:120])
-            for n in crm.notes[-2:]
-        ]
-    if context.history:
-        earlier = ", ".join(f"{t.id} {t.subject}" for t in context.history)
-        lines.append(outside.markup("  earlier: $tickets", tickets=earlier))
-    billing = [f for f in context.facts if f.label in {"plan", "proration", "invoice"}]
-    if billing:
-        lines += ["", outside.markup("[b]Billing[/b]")]
-        lines += [outside.markup("  $fact", fact=f.text) for f in billing]
-    if context.bugs:
-        lines += ["", outside.markup("[b]Known bugs[/b]")]
-        lines += [
-            outside.markup("  $id ($status) $title", id=b.id, status=b.status, title=b.title)
-            for b in context.bugs
-        ]
-    if context.team_messages:
-        lines += ["", outside.markup("[b]Team chat[/b]")]
-        lines += [
-            outside.markup(
-                "  $at $channel $author: $text",
-                at=f"{m.at:%Y-%m-%d}",
-                channel=m.channel,
-                author=m.author,
-                text=m.text[:160],
-            )
-            for m in context.team_messages
-        ]
-    lines += [outside.markup("[red]$problem[/red]", problem=p) for p in context.problems]
-    return lines
 
 
 def _draft_label(outcome: DraftOutcome) -> Content:
