@@ -54,6 +54,7 @@ from deskpilot.tui.screens.modals import (
     ReasonScreen,
 )
 from deskpilot.tui.widgets.context_panel import ContextPanel
+from deskpilot.tui.widgets.draft_label import DraftLabel
 from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.knowledge_panel import KnowledgePanel
 from deskpilot.tui.widgets.thread_view import Thread, ThreadView
@@ -74,7 +75,6 @@ class TicketScreen(Screen[None]):
     TicketScreen #main { height: 1fr; }
     TicketScreen #left { width: 2fr; }
     TicketScreen #right { width: 1fr; min-width: 30; border-left: vkey $panel; }
-    TicketScreen #draft-label { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     TicketScreen #draft { height: 1fr; min-height: 6; }
     TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
     TicketScreen .panel { padding: 0 1 1 1; }
@@ -115,7 +115,7 @@ class TicketScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield ThreadView(id="thread")
-                yield Label("Draft", id="draft-label")
+                yield DraftLabel("Draft", id="draft-label")
                 yield TextArea(id="draft", soft_wrap=True)
             with VerticalScroll(id="right"):
                 yield Label("Context", classes="panel-title")
@@ -208,11 +208,9 @@ class TicketScreen(Screen[None]):
             if unsent is not None:
                 self._restore(unsent)
             elif configured_level(desk.settings.automation, intent) == "off":
-                self.query_one("#draft-label", Label).update(
-                    outside.text(
-                        f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
-                        "r drafts anyway, e to write"
-                    )
+                self.query_one(DraftLabel).note = outside.text(
+                    f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
+                    "r drafts anyway, e to write"
                 )
             else:
                 self.drafting = True  # from now: the draft's worker brings the context
@@ -303,30 +301,30 @@ class TicketScreen(Screen[None]):
     async def _draft(self) -> None:
         """Stream the co-pilot's draft into the editor as it is written."""
         editor = self.query_one("#draft", TextArea)
-        label = self.query_one("#draft-label", Label)
+        label = self.query_one(DraftLabel)
         editor.load_text("")
         editor.read_only = True
         if self.ticket is not None:
             self.seen = len(self.ticket.messages)  # the draft is written for these
         self.drafting = True
-        label.update("Draft · the co-pilot is writing…")
+        label.note = "Draft · the co-pilot is writing…"
 
         def append(chunk: str) -> None:
             # The editor shows (and so sends) a model's control characters as stand-ins.
             editor.insert(outside.plain(chunk), editor.document.end)
 
         def status(line: str) -> None:
-            label.update(outside.markup("Draft · $line…", line=line))
+            label.note = outside.markup("Draft · $line…", line=line)
 
         listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
             outcome = await draft_reply(self.desk, self.ticket_id, listener)
         except DeskPilotError as error:
-            label.update(
-                outside.markup(
-                    "[red]No draft:[/red] $error · e to write your own", error=str(error)
-                )
+            label.note = outside.markup(
+                "[red]No draft:[/red] $error · e to write your own", error=str(error)
             )
+            if self.context is None:
+                self._load_context()  # the failed draft brought no CRM and billing
             return
         finally:
             editor.read_only = False
@@ -336,7 +334,7 @@ class TicketScreen(Screen[None]):
         if editor.text != outside.plain(outcome.draft.text):
             editor.load_text(outside.plain(outcome.draft.text))
         _show_from_the_top(editor)
-        label.update(_draft_label(outcome))
+        label.note = _draft_label(outcome)
         self._show_context()  # now with what the connectors returned
         self._begin_edit(outcome)
 
@@ -360,11 +358,9 @@ class TicketScreen(Screen[None]):
         editor = self.query_one("#draft", TextArea)
         editor.load_text(self._saved_text)
         _show_from_the_top(editor)
-        self.query_one("#draft-label", Label).update(
-            outside.text(
-                f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
-                "r for a fresh draft"
-            )
+        self.query_one(DraftLabel).note = outside.text(
+            f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
+            "r for a fresh draft"
         )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -626,18 +622,14 @@ class TicketScreen(Screen[None]):
             return
         self.query_one("#draft", TextArea).load_text(outside.plain(text))
         self.from_macro = True
-        self.query_one("#draft-label", Label).update(
-            outside.markup(
-                "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
-            )
+        self.query_one(DraftLabel).note = outside.markup(
+            "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
         )
 
     def action_discard(self) -> None:
         edit_id = self._end_edit(EditOutcome.DISCARDED)
         self.query_one("#draft", TextArea).load_text("")
-        self.query_one("#draft-label", Label).update(
-            outside.text("Draft · discarded · e to write your own")
-        )
+        self.query_one(DraftLabel).note = outside.text("Draft · discarded · e to write your own")
         if edit_id:
             self._ask_reason(edit_id, "Draft discarded")
 
