@@ -157,7 +157,8 @@ async def test_a_database_hiccup_during_autosave_is_told_and_the_desk_stays_up(
     a StorageError: "Autosave failed", and the desk goes on."""
     ticket_id = first_open(desk)
     app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
         raw = sqlite3.connect(desk.store.location)
         raw.execute("ALTER TABLE edit_revisions RENAME TO edit_revisions_away")
@@ -167,16 +168,14 @@ async def test_a_database_hiccup_during_autosave_is_told_and_the_desk_stays_up(
             screen._autosave()
             await app.workers.wait_for_complete()
             await pilot.pause()
-            said = [(n.title, n.message) for n in app._notifications]
             assert app.is_running and app.screen is screen
         finally:
             raw.execute("ALTER TABLE edit_revisions_away RENAME TO edit_revisions")
             raw.commit()
             raw.close()
-    assert any(
-        title == "Autosave failed" and "no such table: edit_revisions" in message
-        for title, message in said
-    )
+    failed = [m.error for m in seen if isinstance(m, messages.AutosaveFailed)]
+    assert failed and all("no such table: edit_revisions" in error for error in failed)
+    assert not [m for m in seen if isinstance(m, messages.WorkerFailed)]
 
 
 async def test_the_context_shows_crm_and_billing_when_no_draft_is_made(
@@ -213,3 +212,34 @@ def test_every_tui_worker_leaves_failures_to_the_app_handler() -> None:
                     plain_work.append(f"{path.name}:{node.name}")
     assert plain_work == []
     assert "@desk_work(" in (TUI / "screens" / "ticket.py").read_text()  # the scan sees them
+
+
+async def test_a_send_that_fails_unexpectedly_keeps_the_draft_and_its_edit(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("connection reset")
+
+    app = make_app()
+    seen: list[Message] = []
+    async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        edit_id, text = screen.edit_id, screen.query_one("#draft", TextArea).text
+        assert edit_id is not None and text
+        with monkeypatch.context() as patch:
+            patch.setattr(desk, "send_reply", broken)
+            await pilot.press("a")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert app.is_running and app.screen is screen
+        assert (screen.edit_id, screen.query_one("#draft", TextArea).text) == (edit_id, text)
+        assert [m.error for m in seen if isinstance(m, messages.WorkerFailed)] == [
+            "RuntimeError: connection reset"
+        ]
+        await pilot.press("a")  # sent now, with the draft's edit event
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert desk.ticket(ticket_id).messages[-1].body == text.strip()
+    assert desk.store.get_edit_event(edit_id).outcome is not None

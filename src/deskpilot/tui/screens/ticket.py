@@ -99,6 +99,7 @@ class TicketScreen(Screen[None]):
         self.context: DraftContext | None = None
         self.context_problem: str | None = None
         self.busy: str | None = None  # a desk operation under way (send, note, close...)
+        self._edit_in_flight: str | None = None  # the edit event a send under way ends
         self.handled_by: str | None = None  # another agent working this ticket: read only
         # The edit event of the draft in the editor: autosaved while the agent types.
         self.edit_id: str | None = None
@@ -474,6 +475,8 @@ class TicketScreen(Screen[None]):
             WorkerState.CANCELLED,
         }:
             self.busy = None
+            if event.worker.group == "send" and self.edit_id is None:
+                self.edit_id = self._edit_in_flight  # the reply did not go: the edit goes on
 
     def action_read_knowledge(self) -> None:
         if self.outcome is not None:
@@ -516,6 +519,7 @@ class TicketScreen(Screen[None]):
         text = self.query_one("#draft", TextArea).text
         edit_id, self.edit_id = self.edit_id, None
         self.busy = "sending the reply"
+        self._edit_in_flight = edit_id
         self._send_in_thread(text, edit_id, self.keystrokes, self.from_macro)
 
     @desk_work(thread=True, group="send")
