@@ -179,6 +179,30 @@ def test_a_corrupted_database_gets_a_clear_error_and_is_not_touched(tmp_path: Pa
     assert path.read_bytes() == garbage
 
 
+def test_a_driver_error_once_open_is_a_storage_error_and_the_store_goes_on(
+    tmp_path: Path,
+) -> None:
+    """A database hiccup after opening (here: a table gone under the desk) reaches callers as
+    a DeskPilot error naming the database, not as a driver error that would end the desk; a
+    failed transaction writes nothing, and the store keeps working once the cause is gone."""
+    path = tmp_path / "hiccup.db"
+    with open_store(sqlite_url(path)) as store:
+        store.add_tickets([make_ticket(1)])
+        raw = sqlite3.connect(path)
+        raw.execute("ALTER TABLE tickets RENAME TO tickets_away")
+        raw.commit()
+        with pytest.raises(StorageError, match=re.escape(f"{path}: database error: no such table")):
+            store.count_tickets()
+        with pytest.raises(StorageError, match="no such table"), store.transaction():
+            store.set_meta("hiccup", "1")
+            store.count_tickets()
+        raw.execute("ALTER TABLE tickets_away RENAME TO tickets")
+        raw.commit()
+        raw.close()
+        assert store.get_meta("hiccup") is None  # the failed transaction wrote nothing
+        assert store.count_tickets() == 1
+
+
 def test_ticket_round_trip_keeps_everything(store: Store) -> None:
     ticket = make_ticket(
         1,

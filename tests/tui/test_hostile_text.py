@@ -389,3 +389,29 @@ async def test_the_status_and_account_setting_dialogs_show_hostile_text_as_writt
         await settle(pilot.app, pilot)
         assert squeeze(shown("PREVIEWERR")) in squeeze(shown_text(app))
         assert_safe(app)
+
+
+async def test_a_hostile_subject_and_macro_are_shown_as_written_in_the_palette(
+    make_app: Callable[..., DeskPilotApp], hostile_desk: Desk
+) -> None:
+    """The palette's ticket and macro hits are content, never markup: the subject's
+    ``[/]`` does not crash, ``[urgent]`` stays, ``[@click=...]`` is no action."""
+    from textual.command import Hit
+
+    from deskpilot.tui.commands import DeskCommands
+
+    hostile_desk.settings.macros[hostile("MACRO")] = "Hi {first_name}"
+    app = make_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(app, pilot)
+        found: list[Hit] = [hit async for hit in DeskCommands(app.screen).search(TICKET_ID)]
+        displays = [hit.match_display for hit in found]
+        assert all(isinstance(d, Content) for d in displays)
+        subject = next(d for d in displays if isinstance(d, Content) and TICKET_ID in d.plain)
+        assert squeeze(shown("SUBJ")) in squeeze(subject.plain)
+        assert not any("@click" in str(span.style) for span in subject.spans)
+        screen = await open_hostile(app, pilot)
+        macros = [hit async for hit in DeskCommands(screen).search("Macro")]
+        shown_macro = next(h.match_display for h in macros)
+        assert isinstance(shown_macro, Content)
+        assert squeeze(shown("MACRO")) in squeeze(shown_macro.plain)

@@ -16,7 +16,9 @@ from typing import Any, Self
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from deskpilot.errors import StorageError
 from deskpilot.store import migrations, schema
+from deskpilot.store.engine import explain_database_error
 
 # SQLite allows 32766 bound parameters; keep IN-lists and batches well below that.
 BATCH = 500
@@ -39,7 +41,7 @@ class StoreBase:
         if self._active.get() is not None:
             yield
             return
-        with self._writer.begin() as connection:
+        with self._driver_errors(), self._writer.begin() as connection:
             token = self._active.set(connection)
             try:
                 yield
@@ -52,7 +54,7 @@ class StoreBase:
         if active is not None:
             yield active
             return
-        with self._writer.begin() as connection:
+        with self._driver_errors(), self._writer.begin() as connection:
             yield connection
 
     @contextmanager
@@ -61,8 +63,18 @@ class StoreBase:
         if active is not None:
             yield active
             return
-        with self._engine.connect() as connection:
+        with self._driver_errors(), self._engine.connect() as connection:
             yield connection
+
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """Once open, a driver error (a database locked too long, a connection lost, a full
+        disk) is a StorageError naming the database: callers such as the TUI's autosave handle
+        DeskPilot errors and carry on, where a raw driver error would end the desk."""
+        try:
+            yield
+        except sa.exc.DBAPIError as error:
+            raise StorageError(explain_database_error(self.location, error)) from error
 
     def writing(self) -> AbstractContextManager[sa.Connection]:
         return self._write()

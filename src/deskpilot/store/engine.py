@@ -52,7 +52,7 @@ def open_engine(url: str) -> tuple[Engine, str]:
         raise StorageError(_foreign_message(location, error)) from None
     except sa.exc.DatabaseError as error:
         engine.dispose()
-        raise StorageError(_explain_database_error(location, error)) from None
+        raise StorageError(explain_database_error(location, error)) from None
     return engine, location
 
 
@@ -77,7 +77,7 @@ def migrate_database(url: str) -> tuple[int | None, int]:
     except migrations.ForeignDatabaseError as error:
         raise StorageError(_foreign_message(location, error)) from None
     except sa.exc.DatabaseError as error:
-        raise StorageError(_explain_database_error(location, error)) from None
+        raise StorageError(explain_database_error(location, error)) from None
     finally:
         engine.dispose()
 
@@ -119,7 +119,7 @@ def _check_sqlite_file_read_only(url: str, location: str) -> None:
     except migrations.ForeignDatabaseError as error:
         raise StorageError(_foreign_message(location, error)) from None
     except sa.exc.DatabaseError as error:
-        raise StorageError(_explain_database_error(location, error)) from None
+        raise StorageError(explain_database_error(location, error)) from None
     finally:
         probe.dispose()
     if found is not None and found > migrations.SCHEMA_VERSION:
@@ -173,7 +173,7 @@ def _describe(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True).removeprefix("sqlite:///")
 
 
-def _explain_database_error(location: str, error: sa.exc.DatabaseError) -> str:
+def explain_database_error(location: str, error: sa.exc.DBAPIError) -> str:
     detail = str(error.orig) if error.orig else str(error)
     detail = " ".join(detail.split())  # PostgreSQL adds DETAIL and HINT lines: keep one line
     if "not a database" in detail or "malformed" in detail:

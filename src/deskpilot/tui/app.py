@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
@@ -16,13 +14,15 @@ from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.queue.views import QueueView
 from deskpilot.store.channels import DeliveryState
-from deskpilot.tui import keymap, outside
+from deskpilot.tui import keymap, messages, outside
+from deskpilot.tui.commands import DeskCommands
 from deskpilot.tui.preferences import remember_theme, remembered_theme
 from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.stats import StatsScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.themes import load_themes, shipped_theme_dirs
+from deskpilot.tui.workers import desk_work
 
 
 class DeskPilotApp(App[None]):
@@ -30,6 +30,7 @@ class DeskPilotApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS = keymap.bindings(keymap.GLOBAL)
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {DeskCommands}  # tickets, views and macros
 
     def __init__(self, desk: Desk, *, theme: str | None = None) -> None:
         super().__init__()
@@ -47,7 +48,7 @@ class DeskPilotApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.push_screen(QueueScreen())
+        self.push_screen(QueueScreen(self.desk))
 
     def _theme_changed(self, theme: Theme) -> None:
         """A theme picked in the palette is the desk's theme at the next start too."""
@@ -85,7 +86,24 @@ class DeskPilotApp(App[None]):
                 self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
                 return
 
-    @work(exclusive=False, group="deliver")
+    def on_worker_failed(self, message: messages.WorkerFailed) -> None:
+        """The one place a worker's unexpected failure lands (every worker is a ``desk_work``):
+        the agent is told, the desk stays up. Errors a worker expects (DeskPilot errors) it
+        reports itself, in its own words."""
+        self.log.error(f"worker {message.worker_name} failed: {message.error}")
+        self.notify(
+            f"{message.error}\nThe desk carries on; try again, or restart it if this repeats.",
+            title=f"Something went wrong ({message.worker_name})",
+            severity="error",
+        )
+
+    def on_open_ticket(self, message: messages.OpenTicket) -> None:
+        self.open_ticket(message.ticket_id, message.view)
+
+    def on_deliver_reply(self, message: messages.DeliverReply) -> None:
+        self.deliver_reply(message.ticket_id, message.message_id)
+
+    @desk_work(exclusive=False, group="deliver")
     async def deliver_reply(self, ticket_id: str, message_id: str) -> None:
         """Deliver a reply just sent; if it cannot go now, ``deskpilot serve`` keeps trying.
         Runs on the app, not the ticket screen, so leaving the ticket never cancels a send."""
@@ -96,13 +114,12 @@ class DeskPilotApp(App[None]):
             outcomes = []
         if outcomes and outcomes[-1].state is not DeliveryState.SENT:
             self.notify(outcomes[-1].detail, title="Not delivered yet", severity="warning")
-        screen = self.screen
-        if isinstance(screen, TicketScreen) and screen.ticket_id == ticket_id:
-            screen.show_deliveries()
+        for screen in self.screen_stack:  # the ticket's screen repaints, under a dialog too
+            screen.post_message(messages.DeliveryUpdated(ticket_id))
 
     def open_ticket(self, ticket_id: str, view: QueueView | None = None) -> None:
         """Open the ticket; ``view``: the queue view it was opened from, where "next" looks."""
-        self.push_screen(TicketScreen(ticket_id, view))
+        self.push_screen(TicketScreen(self.desk, ticket_id, view))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -122,15 +139,6 @@ class DeskPilotApp(App[None]):
                 f"{binding.description} ({keymap.display_key(binding.key)})",
                 _runner(screen, binding.action),
             )
-        if isinstance(screen, QueueScreen):
-            for number, (name, title) in enumerate(self.desk.view_titles().items(), start=1):
-                # The palette reads command titles as markup: a configured title is escaped.
-                shown = escape(outside.plain(title, one_line=True))
-                yield SystemCommand(
-                    f"View: {shown}",
-                    f"Switch the queue to '{shown}' ({number})",
-                    _view(screen, name),
-                )
 
 
 def _screen_bindings(screen: Screen[object]) -> list[Binding]:
@@ -147,7 +155,3 @@ def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def
         await screen.run_action(action)
 
     return run
-
-
-def _view(screen: QueueScreen, name: str):  # type: ignore[no-untyped-def]
-    return lambda: screen.switch_view(name)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-GLOBAL = "global"
-QUEUE = "queue"
-TICKET = "ticket"
+GLOBAL = "global"  # the app's
+QUEUE = "queue"  # the queue screen's
+QUEUE_TABLE = "queue_table"  # the queue table's: moving the cursor (it has the focus)
+TICKET = "ticket"  # the ticket screen's
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,19 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("views", "v", "next_view", "Next view", QUEUE),
     KeyAction("sort", "s", "sort_next", "Sort", QUEUE),
     KeyAction("reverse", "S", "sort_reverse", "Reverse", QUEUE, show=False),
-    KeyAction("down", "j,down", "cursor_down", "Down", QUEUE, show=False),
-    KeyAction("up", "k,up", "cursor_up", "Up", QUEUE, show=False),
-    KeyAction("page_down", "pagedown,ctrl+d", "page_down", "Page down", QUEUE, show=False),
-    KeyAction("page_up", "pageup,ctrl+u", "page_up", "Page up", QUEUE, show=False),
-    KeyAction("top", "home,g", "first", "First ticket", QUEUE, show=False),
-    KeyAction("bottom", "end,G", "last", "Last ticket", QUEUE, show=False),
+    KeyAction("down", "j,down", "cursor_down", "Down", QUEUE_TABLE, show=False),
+    KeyAction("up", "k,up", "cursor_up", "Up", QUEUE_TABLE, show=False),
+    KeyAction("page_down", "pagedown,ctrl+d", "page_down", "Page down", QUEUE_TABLE, show=False),
+    KeyAction("page_up", "pageup,ctrl+u", "page_up", "Page up", QUEUE_TABLE, show=False),
+    KeyAction("top", "home,g", "first", "First ticket", QUEUE_TABLE, show=False),
+    KeyAction("bottom", "end,G", "last", "Last ticket", QUEUE_TABLE, show=False),
     KeyAction("clear", "escape", "clear", "Clear search", QUEUE, show=False),
     KeyAction("refresh", "ctrl+r", "refresh", "Refresh", QUEUE, show=False),
+    # The saved views by their place in [views] (remap ``view_1`` ... like any other key).
+    *(
+        KeyAction(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
+        for n in range(1, 10)
+    ),
     KeyAction("send", "a", "send", "Send", TICKET),
     KeyAction("edit", "e", "edit", "Edit", TICKET),
     KeyAction("regenerate", "r", "regenerate", "Regenerate", TICKET),
@@ -89,9 +95,10 @@ def bindings(scope: str) -> BindingList:
     ]
 
 
-# Moving around is for keys, not for the command palette.
+# Moving around is for keys, not for the command palette (which lists the views by name).
 NAVIGATION = frozenset(
     {"down", "up", "page_down", "page_up", "top", "bottom", "clear", "refresh", "back"}
+    | {f"view_{n}" for n in range(1, 10)}
 )
 
 
@@ -105,8 +112,8 @@ def footer_rank(binding_id: str | None) -> int:
     return len(ACTIONS) + 1
 
 
-def actions_in(scope: str) -> list[KeyAction]:
-    return [a for a in ACTIONS if a.scope == scope]
+def actions_in(*scopes: str) -> list[KeyAction]:
+    return [a for a in ACTIONS if a.scope in scopes]
 
 
 def display_key(key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Markdown, OptionList, Select, 
 from deskpilot.errors import DeskPilotError
 from deskpilot.tui import outside
 from deskpilot.tui.screens.modals import MODAL_CSS
+from deskpilot.tui.workers import desk_work
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -244,7 +245,7 @@ class SettingScreen(ModalScreen["SettingPreview | None"]):
         if request is not None:
             self._preview(*request)
 
-    @work(exclusive=True, group="setting-preview")
+    @desk_work(exclusive=True, group="setting-preview")
     async def _preview(self, setting: str, value: str) -> None:
         problem = self.query_one("#problem", Label)
         problem.update("Previewing…")

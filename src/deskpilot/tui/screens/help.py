@@ -11,23 +11,23 @@ from textual.widgets import Markdown
 from deskpilot.tui import keymap
 
 SECTIONS = (
-    (keymap.GLOBAL, "Everywhere"),
-    (keymap.QUEUE, "Queue"),
-    (keymap.TICKET, "Ticket"),
+    ((keymap.GLOBAL,), "Everywhere"),
+    ((keymap.QUEUE, keymap.QUEUE_TABLE), "Queue"),
+    ((keymap.TICKET,), "Ticket"),
 )
 
 
 def help_markdown(overrides: dict[str, str]) -> str:
     lines = ["# Keys", ""]
-    for scope, title in SECTIONS:
+    for scopes, title in SECTIONS:
         lines += [f"## {title}", "", "| key | action |", "|---|---|"]
-        for action in keymap.actions_in(scope):
+        for action in keymap.actions_in(*scopes):
             key = keymap.display_key(overrides.get(action.id, action.key))
             lines.append(f"| `{key}` | {action.description} |")
         lines.append("")
     lines += [
-        "Number keys switch saved views. `ctrl+p` opens the command palette: every action on",
-        "the current screen, every screen, and the themes.",
+        "The views are numbered in the order of `[views]`. `ctrl+p` opens the command palette:",
+        "every action on the current screen, tickets by id or subject, views, macros, themes.",
     ]
     return "\n".join(lines)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
@@ -16,14 +16,14 @@ from deskpilot.errors import DeskPilotError, SearchCancelled
 from deskpilot.models import TicketSummary
 from deskpilot.queue.views import QueueView, order_label
 from deskpilot.store import SORT_KEYS
-from deskpilot.tui import keymap, outside
+from deskpilot.tui import keymap, messages, outside
 from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.queue_table import PAGE, QueueHeader, QueueTable
+from deskpilot.tui.workers import desk_work
 
 if TYPE_CHECKING:
     from deskpilot.desk import Desk
     from deskpilot.queue.watch import QueueWatcher
-    from deskpilot.tui.app import DeskPilotApp
 
 SORTABLE = [key for key in SORT_KEYS if key != "updated"]
 
@@ -37,8 +37,9 @@ class QueueScreen(Screen[None]):
     QueueScreen #status { height: 1; padding: 0 1; color: $text-muted; background: $boost; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, desk: Desk) -> None:
         super().__init__()
+        self.desk = desk
         self.view_name = ""
         self.base_view: QueueView | None = None  # the saved view, with sort and filter changes
         self.shown_view: QueueView | None = None  # what the table shows (search applied)
@@ -46,12 +47,8 @@ class QueueScreen(Screen[None]):
         self._watcher: QueueWatcher | None = None
         self._checking = False
 
-    @property
-    def desk_app(self) -> DeskPilotApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
-        desk = self.desk_app.desk
+        desk = self.desk
         yield Static(id="views")
         yield Input(placeholder="Search subject, message, customer…", id="search")
         yield QueueHeader(id="header")
@@ -62,16 +59,16 @@ class QueueScreen(Screen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.switch_view(self.desk_app.desk.settings.tui.default_view)
+        self.switch_view(self.desk.settings.tui.default_view)
         self.query_one(QueueTable).focus()
         self._watch_queue()
 
     # --- live queue: tickets that arrive or change elsewhere -------------------------------
 
     def _watch_queue(self) -> None:
-        seconds = self.desk_app.desk.settings.tui.refresh_seconds
+        seconds = self.desk.settings.tui.refresh_seconds
         if seconds > 0:
-            self._watcher = self.desk_app.desk.queue_watcher()
+            self._watcher = self.desk.queue_watcher()
             self.set_interval(seconds, self._poll, name="queue-watch")
 
     def on_unmount(self) -> None:
@@ -84,7 +81,7 @@ class QueueScreen(Screen[None]):
             self._checking = True
             self._check_queue()
 
-    @work(thread=True, group="queue-watch", exit_on_error=False)
+    @desk_work(thread=True, group="queue-watch")
     def _check_queue(self) -> None:
         assert self._watcher is not None
         try:
@@ -92,29 +89,31 @@ class QueueScreen(Screen[None]):
         except Exception:
             changed = False  # a busy or briefly unreachable database: try again next tick
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._checked, changed)
+            self.post_message(messages.QueueChecked(changed))
 
-    def _checked(self, changed: bool) -> None:
+    def on_queue_checked(self, message: messages.QueueChecked) -> None:
+        changed = message.changed
         self._checking = False
         if changed and self.shown_view is not None:
-            self.desk_app.desk.queue_changed()
+            self.desk.queue_changed()
             self._reload(self.shown_view, self.search_text)
         if self._watcher is not None and self._watcher.blocks:
             self._poll()  # listen again at once: a change right after this one shows as fast
 
-    @work(thread=True, exclusive=True, group="queue-reload")
+    @desk_work(thread=True, exclusive=True, group="queue-reload")
     def _reload(self, shown: QueueView, query: str) -> None:
-        desk = self.desk_app.desk
+        desk = self.desk
         base = self.base_view
         view = desk.search(query, base) if query and base is not None else shown
         total = desk.count(view)
-        self.app.call_from_thread(self._reloaded, shown, view, total)
+        self.post_message(messages.QueueReloaded(shown, view, total))
 
-    def _reloaded(self, shown: QueueView, view: QueueView, total: int) -> None:
+    def on_queue_reloaded(self, message: messages.QueueReloaded) -> None:
+        shown, view, total = message.shown, message.view, message.total
         if shown is not self.shown_view:
             return  # the agent switched views meanwhile: that load is the newer truth
         self.shown_view = view
-        desk = self.desk_app.desk
+        desk = self.desk
         self.query_one(QueueTable).reload(
             lambda offset, limit: desk.page(view, offset, limit), total
         )
@@ -124,7 +123,7 @@ class QueueScreen(Screen[None]):
 
     def switch_view(self, name: str) -> None:
         self.view_name = name
-        self.base_view = self.desk_app.desk.view(name)
+        self.base_view = self.desk.view(name)
         self.search_text = ""
         self.query_one("#search", Input).value = ""
         self.show(self.base_view)
@@ -135,17 +134,19 @@ class QueueScreen(Screen[None]):
         self._render_views()
         self._count(view)
 
-    @work(thread=True, exclusive=True, group="queue-count")
+    @desk_work(thread=True, exclusive=True, group="queue-count")
     def _count(self, view: QueueView) -> None:
-        total = self.desk_app.desk.count(view)
-        self.app.call_from_thread(self._counted, view, total)
+        self.post_message(messages.QueueCounted(view, self.desk.count(view)))
+
+    def on_queue_counted(self, message: messages.QueueCounted) -> None:
+        self._counted(message.view, message.total)
 
     def _counted(
         self, view: QueueView, total: int, first_page: list[TicketSummary] | None = None
     ) -> None:
         if view is not self.shown_view:
             return
-        desk = self.desk_app.desk
+        desk = self.desk
         table = self.query_one(QueueTable)
         table.reset(lambda offset, limit: desk.page(view, offset, limit), total, first_page)
         header = self.query_one(QueueHeader)
@@ -160,7 +161,7 @@ class QueueScreen(Screen[None]):
 
     def _render_views(self) -> None:
         parts = []
-        for number, (name, title) in enumerate(self.desk_app.desk.view_titles().items(), start=1):
+        for number, (name, title) in enumerate(self.desk.view_titles().items(), start=1):
             label = outside.plain(f" {number} {title} ", one_line=True)
             parts.append((label, "reverse") if name == self.view_name else label)
         self.query_one("#views", Static).update(Content.assemble(*parts))
@@ -203,7 +204,7 @@ class QueueScreen(Screen[None]):
     def _search_done(self) -> None:
         self.query_one(QueueTable).focus()
 
-    @work(exclusive=True, group="queue-search")
+    @desk_work(exclusive=True, group="queue-search")
     async def _search(self, query: str) -> None:
         # exclusive: each keystroke cancels the search the previous one started (its typo pass
         # stops at its next chunk, and nothing it found is shown). The blocking parts run in
@@ -213,7 +214,7 @@ class QueueScreen(Screen[None]):
         if not query:
             self.show(base)
             return
-        desk = self.desk_app.desk
+        desk = self.desk
         worker = get_current_worker()
         # The id and exact matches first, read with their count and first page: the queue
         # repaints at once. The near-misses then join them.
@@ -232,7 +233,7 @@ class QueueScreen(Screen[None]):
 
     def _more_found(self, complete: QueueView, total: int) -> None:
         self.shown_view = complete
-        desk = self.desk_app.desk
+        desk = self.desk
         # As a live change: the rows shown stay until the pages with the near-misses land.
         self.query_one(QueueTable).reload(
             lambda offset, limit: desk.page(complete, offset, limit), total
@@ -267,7 +268,7 @@ class QueueScreen(Screen[None]):
         self._resort(self.base_view.sorted_by(self.base_view.sort))
 
     def action_next_view(self) -> None:
-        names = list(self.desk_app.desk.view_titles())
+        names = list(self.desk.view_titles())
         self.switch_view(names[(names.index(self.view_name) + 1) % len(names)])
 
     def action_filter(self) -> None:
@@ -279,31 +280,32 @@ class QueueScreen(Screen[None]):
             if view is not None:
                 self._resort(view)
 
-        self.app.push_screen(FilterScreen(self.base_view, self.desk_app.desk), apply)
+        self.app.push_screen(FilterScreen(self.base_view, self.desk), apply)
 
     def action_refresh(self) -> None:
         self.switch_view(self.view_name)
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
-        names = list(self.desk_app.desk.view_titles())
-        if (
-            key.isdigit()
-            and 1 <= int(key) <= len(names)
-            and self.focused is not self.query_one("#search", Input)
-        ):
-            self.switch_view(names[int(key) - 1])
+    def action_view(self, number: int) -> None:
+        """The ``number``-th saved view (the number keys, remappable as ``view_1``...); the
+        search box keeps its digits, as it has the focus."""
+        names = list(self.desk.view_titles())
+        if 1 <= number <= len(names):
+            self.switch_view(names[number - 1])
+
+    def action_open_ticket(self) -> None:
+        """The ticket under the cursor (enter, or "Open" in the command palette)."""
+        self.query_one(QueueTable).action_open()
 
     @on(QueueTable.Opened)
     def _open(self, event: QueueTable.Opened) -> None:
-        self.desk_app.open_ticket(event.ticket_id, self.base_view)
+        self.post_message(messages.OpenTicket(event.ticket_id, self.base_view))
 
     # --- ownership: take, assign, give me the next one ------------------------------------
 
     def action_next_ticket(self) -> None:
         """The best ticket of this view nobody else owns or has open: claimed, assigned to the
         agent, and opened."""
-        desk = self.desk_app.desk
+        desk = self.desk
         try:
             ticket = desk.next_ticket(self.base_view)
         except DeskPilotError as error:
@@ -312,7 +314,7 @@ class QueueScreen(Screen[None]):
         if ticket is None:
             self.notify("No ticket in this view is waiting for an agent.", title="All done")
             return
-        self.desk_app.open_ticket(ticket.id, self.base_view)
+        self.post_message(messages.OpenTicket(ticket.id, self.base_view))
 
     def action_take(self) -> None:
         current = self.query_one(QueueTable).current
@@ -325,7 +327,7 @@ class QueueScreen(Screen[None]):
         current = self.query_one(QueueTable).current
         if current is None:
             return
-        members = self.desk_app.desk.settings.team.members
+        members = self.desk.settings.team.members
 
         def assign(agent: str | None) -> None:
             if agent:
@@ -334,7 +336,7 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(AssignScreen(current.id, members, current.assignee), assign)
 
     def _own(self, ticket_id: str, agent: str) -> None:
-        desk = self.desk_app.desk
+        desk = self.desk
         try:
             who = desk.assign(ticket_id, agent, via="take" if agent == "me" else "assign")
         except DeskPilotError as error:

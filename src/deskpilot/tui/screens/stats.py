@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -24,6 +23,8 @@ from deskpilot.feedback.report import TeamReport
 from deskpilot.feedback.signals import Signals
 from deskpilot.feedback.stats import Figures, decimal, duration, percent
 from deskpilot.tui import outside
+from deskpilot.tui.messages import StatsComputed
+from deskpilot.tui.workers import desk_work
 
 PERIODS: tuple[tuple[str, int | None], ...] = (
     (f"last {DEFAULT_DAYS} days", DEFAULT_DAYS),  # the CLI's default period too
@@ -133,10 +134,13 @@ class StatsScreen(Screen[None]):
         )
         self._compute(PERIODS[self.period][1])
 
-    @work(thread=True, exclusive=True, group="stats")
+    @desk_work(thread=True, exclusive=True, group="stats")
     def _compute(self, days: int | None) -> None:
         since = self.desk.clock() - timedelta(days=days) if days else None
-        self.app.call_from_thread(self._show, self.desk.team_report(since))
+        self.post_message(StatsComputed(self.desk.team_report(since)))
+
+    def on_stats_computed(self, message: StatsComputed) -> None:
+        self._show(message.report)
 
     def _show(self, report: TeamReport) -> None:
         team, now = report.team, report.now

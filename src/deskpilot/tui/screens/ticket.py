@@ -5,29 +5,27 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label, Static, TextArea
+from textual.widgets import Label, TextArea
+from textual.worker import Worker, WorkerState
 
 from deskpilot.actions import RefundNeedsConfirmation, SettingPreview
 from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener
 from deskpilot.errors import ClaimError, DeskPilotError
 from deskpilot.feedback.autosave import Autosave, Autosaver
 from deskpilot.models import (
-    Author,
     EditEvent,
     EditOutcome,
-    Message,
     Source,
     Ticket,
     TriageRecord,
 )
 from deskpilot.queue.snooze import describe_snooze
 from deskpilot.store.channels import DeliveryState, OutboxEntry
-from deskpilot.tui import keymap, outside
+from deskpilot.tui import keymap, messages, outside
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
@@ -50,7 +48,13 @@ from deskpilot.tui.screens.modals import (
     ReasonScreen,
 )
 from deskpilot.tui.screens.snooze_merge import MergeScreen, SnoozeScreen
+from deskpilot.tui.widgets.context_panel import ContextPanel
+from deskpilot.tui.widgets.draft_label import DraftLabel
 from deskpilot.tui.widgets.footer import DeskFooter
+from deskpilot.tui.widgets.knowledge_panel import KnowledgePanel
+from deskpilot.tui.widgets.thread_view import Thread, ThreadView
+from deskpilot.tui.widgets.ticket_header import HandoffBanner, TicketHeader
+from deskpilot.tui.workers import desk_work
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -59,42 +63,22 @@ if TYPE_CHECKING:
     from deskpilot.desk import Desk
     from deskpilot.knowledge import Hit
     from deskpilot.queue.views import QueueView
-    from deskpilot.tui.app import DeskPilotApp
-
-AUTHOR_STYLE = {
-    Author.CUSTOMER: "bold $primary",
-    Author.AGENT: "bold $success",
-    Author.AI: "bold $secondary",
-    Author.NOTE: "bold $warning",
-}
-DELIVERY_STYLE = {
-    DeliveryState.SENT: "$success",
-    DeliveryState.QUEUED: "$warning",
-    DeliveryState.SENDING: "$warning",
-    DeliveryState.FAILED: "bold $error",
-}
 
 
 class TicketScreen(Screen[None]):
     BINDINGS = keymap.bindings(keymap.TICKET)
     DEFAULT_CSS = """
-    TicketScreen #title { height: auto; padding: 0 1; background: $boost; }
-    TicketScreen #handoff { height: auto; padding: 0 1; background: $warning 30%; display: none; }
-    TicketScreen #handoff.-shown { display: block; }
     TicketScreen #main { height: 1fr; }
     TicketScreen #left { width: 2fr; }
     TicketScreen #right { width: 1fr; min-width: 30; border-left: vkey $panel; }
-    TicketScreen #thread { height: 1fr; padding: 0 1; }
-    TicketScreen .message { margin-bottom: 1; }
-    TicketScreen .note { background: $warning 15%; }
-    TicketScreen #draft-label { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     TicketScreen #draft { height: 1fr; min-height: 6; }
     TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
     TicketScreen .panel { padding: 0 1 1 1; }
     """
 
-    def __init__(self, ticket_id: str, view: QueueView | None = None) -> None:
+    def __init__(self, desk: Desk, ticket_id: str, view: QueueView | None = None) -> None:
         super().__init__()
+        self.desk = desk
         self.ticket_id = ticket_id
         self.view = view  # the queue view it was opened from: where the next ticket comes from
         # How many messages the thread had when the draft was shown: a reply written for them
@@ -106,6 +90,12 @@ class TicketScreen(Screen[None]):
         self.hits: list[Hit] = []
         self.drafting = False
         self.outcome: DraftOutcome | None = None
+        # What the connectors returned (CRM, billing, bugs): from the draft, or loaded on its
+        # own when no draft is made (the agent spoke last, the co-pilot is off, an unsent edit).
+        self.context: DraftContext | None = None
+        self.context_problem: str | None = None
+        self.busy: str | None = None  # a desk operation under way (send, note, close...)
+        self._edit_in_flight: str | None = None  # the edit event a send under way ends
         self.handled_by: str | None = None  # another agent working this ticket: read only
         # The edit event of the draft in the editor: autosaved while the agent types.
         self.edit_id: str | None = None
@@ -113,53 +103,54 @@ class TicketScreen(Screen[None]):
         self.keystrokes = 0
         self._autosaver = Autosaver()
 
-    @property
-    def desk_app(self) -> DeskPilotApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
-        yield Static(id="title")
-        yield Static(id="handoff")
+        yield TicketHeader(id="title")
+        yield HandoffBanner(id="handoff")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield VerticalScroll(id="thread")
-                yield Label("Draft", id="draft-label")
+                yield ThreadView(id="thread")
+                yield DraftLabel("Draft", id="draft-label")
                 yield TextArea(id="draft", soft_wrap=True)
             with VerticalScroll(id="right"):
                 yield Label("Context", classes="panel-title")
-                yield Static("Loading…", id="context", classes="panel")
+                yield ContextPanel("Loading…", id="context", classes="panel")
                 yield Label("Knowledge", classes="panel-title")
-                yield Static("Searching…", id="knowledge", classes="panel")
+                yield KnowledgePanel("Searching…", id="knowledge", classes="panel")
         yield DeskFooter()
 
     def on_mount(self) -> None:
         self._claim()
         with contextlib.suppress(DeskPilotError):
-            self.desk_app.desk.mark_read(self.ticket_id)  # the agent sees the new messages now
-        self.set_interval(self.desk_app.desk.settings.feedback.autosave_seconds, self._autosave)
+            self.desk.mark_read(self.ticket_id)  # the agent sees the new messages now
+        self.set_interval(self.desk.settings.feedback.autosave_seconds, self._autosave)
         self.reload()
-        renew = self.desk_app.desk.settings.team.renew_every.total_seconds()
+        renew = self.desk.settings.team.renew_every.total_seconds()
         self.set_interval(renew, self._renew)
 
     def on_unmount(self) -> None:
         # Back to the queue without finishing: the next agent may take it straight away. With
         # the database unreachable the lease runs out instead; leaving must not fail.
         with contextlib.suppress(Exception):
-            self.desk_app.desk.release(self.ticket_id)
+            self.desk.release(self.ticket_id)
 
     # --- team mode: who works this ticket ----------------------------------------------------
 
     def _claim(self) -> None:
         """Opening the ticket claims it; if another agent holds it, it opens read only."""
         try:
-            self.desk_app.desk.claim(self.ticket_id)
+            self.desk.claim(self.ticket_id)
             self.handled_by = None
         except ClaimError as error:
             self.handled_by = error.holder
             self.notify(str(error), title="Being handled", severity="warning")
 
     def _refused(self) -> bool:
-        """True (after telling the agent) when another agent holds this ticket."""
+        """True (after telling the agent) when another agent holds this ticket, or while a
+        desk operation on it is still under way (one at a time: a reply is never sent twice,
+        a close never overtakes the send before it)."""
+        if self.busy is not None:
+            self.notify(f"Wait a moment: {self.busy} is under way", severity="warning")
+            return True
         if self.handled_by is None:
             return False
         self.notify(
@@ -170,14 +161,15 @@ class TicketScreen(Screen[None]):
         )
         return True
 
-    @work(thread=True, exclusive=True, group="claim")
+    @desk_work(thread=True, exclusive=True, group="claim")
     def _renew(self) -> None:
-        desk = self.desk_app.desk
+        desk = self.desk
         if self.ticket_id in desk.renew_claims():
             holder = desk.handled_by(self.ticket_id)
-            self.app.call_from_thread(self._claim_lost, holder)
+            self.post_message(messages.ClaimLost(self.ticket_id, holder))
 
-    def _claim_lost(self, holder: str | None) -> None:
+    def on_claim_lost(self, message: messages.ClaimLost) -> None:
+        holder = message.holder
         self.handled_by = holder
         self.notify(
             f"Your claim on {self.ticket_id} ran out"
@@ -189,7 +181,7 @@ class TicketScreen(Screen[None]):
         self._show_title()
 
     def reload(self) -> None:
-        desk = self.desk_app.desk
+        desk = self.desk
         self.ticket = desk.ticket(self.ticket_id)
         self.deliveries = desk.deliveries(self.ticket_id)
         if self.seen is None:
@@ -209,206 +201,137 @@ class TicketScreen(Screen[None]):
             if plan.unsent is not None:
                 self._restore(plan.unsent)
             elif plan.copilot_off:
-                self.query_one("#draft-label", Label).update(
-                    outside.text(
-                        f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
-                        "r drafts anyway, e to write"
-                    )
+                self.query_one(DraftLabel).note = outside.text(
+                    f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
+                    "r drafts anyway, e to write"
                 )
             elif plan.draft:
+                self.drafting = True  # from now: the draft's worker brings the context
                 self._draft()
+        if self.context is None and not self.drafting:
+            self._load_context()  # no draft to bring it: CRM and billing on their own
 
     # --- panels ----------------------------------------------------------------------------
 
     def _show_title(self) -> None:
-        ticket = self.ticket
-        assert ticket is not None
-        intent = ticket.intent or "-"
-        if ticket.intent_confidence is not None and ticket.intent_source != "correction":
-            intent += f" {ticket.intent_confidence:.0%}"
-        sentiment = ticket.sentiment.value if ticket.sentiment else "-"
-        title = outside.markup(
-            "[b]$id[/b] · $subject\n$status · $priority · intent $intent · mood $mood · $channel"
-            " · owner $owner",
-            owner=ticket.assignee or "nobody",
-            id=ticket.id,
-            subject=ticket.subject,
-            status=ticket.status.value,
-            priority=ticket.priority.value,
-            intent=intent,
-            mood=sentiment,
-            channel=ticket.channel.value,
-        )
-        title += _snooze_and_duplicates(self.desk, ticket)
-        if self.handled_by:
-            title += outside.markup(
-                "\n[b $warning]Being handled by $holder[/] · read only", holder=self.handled_by
-            )
-        self.query_one("#title", Static).update(title)
-        handoff = self.query_one("#handoff", Static)
-        if self.triage and self.triage.handoff:
-            handoff.update(
-                outside.markup("[b]Human needed:[/b] $reason", reason=self.triage.handoff_reason)
-            )
-            handoff.add_class("-shown")
-        else:
-            handoff.remove_class("-shown")
+        header = self.query_one(TicketHeader)
+        header.handled_by = self.handled_by
+        if self.ticket is not None:
+            header.notice = _snooze_and_duplicates(self.desk, self.ticket)
+        header.ticket = self.ticket
+        self.query_one(HandoffBanner).triage = self.triage
 
     def _show_thread(self) -> None:
-        ticket = self.ticket
-        assert ticket is not None
-        thread = self.query_one("#thread", VerticalScroll)
-        thread.remove_children()
-        blocks = [
-            Static(
-                _message_content(ticket, message, self.deliveries),
-                classes="message" + (" note" if message.author is Author.NOTE else ""),
-            )
-            for message in ticket.messages
-        ]
-        thread.mount_all(blocks)
-        thread.scroll_end(animate=False)
+        assert self.ticket is not None
+        self.query_one(ThreadView).thread = Thread(self.ticket, self.deliveries)
 
     def _show_context(self) -> None:
-        ticket = self.ticket
-        assert ticket is not None
-        lines: list[Content | str] = []
-        if ticket.customer:
-            c = ticket.customer
-            plan = f"plan {c.plan}" if c.plan else "no plan"
-            lines += [
-                outside.markup("[b]$who[/b]", who=c.name or c.email)
-                + (outside.markup(" · $company", company=c.company) if c.company else ""),
-                outside.text(c.email),
-                outside.text(f"{c.tier.value} tier · {plan}"),
-            ]
-        else:
-            lines.append("No customer on this ticket.")
-        if self.triage:
-            t = self.triage
-            lines += [
-                "",
-                outside.markup(
-                    "[b]Triage[/b] $intent ($confidence), $sentiment",
-                    intent=t.intent,
-                    confidence=f"{t.confidence:.0%}",
-                    sentiment=t.sentiment.value,
-                ),
-            ]
-            lines += [outside.markup("  $evidence", evidence=e) for e in t.evidence]
-        page = ticket.page_context
-        if page and not page.is_empty():
-            lines += ["", outside.markup("[b]Page[/b] $title", title=page.title or page.url)]
-            if page.url:
-                lines.append(outside.markup("  $url", url=page.url))
-            if page.visible_state:
-                lines.append(outside.markup("  sees: $state", state=page.visible_state))
-            lines += [outside.markup("  [red]error:[/red] $error", error=e) for e in page.errors]
-            lines += [outside.markup("  tried: $step", step=s) for s in page.steps_attempted]
-            if page.unverified_identity:
-                lines.append(
-                    outside.markup("  [b]unverified:[/b] $who", who=page.unverified_identity)
-                )
-            if page.environment:
-                shown = " · ".join(page.environment[k] for k in sorted(page.environment))
-                lines.append(outside.markup("  browser: $environment", environment=shown))
-            lines += [
-                outside.markup("  $name: $value", name=name, value=value)
-                for name, value in sorted(page.product_context.items())
-            ]
-        lines += (
-            _connector_lines(self.outcome.context)
-            if self.outcome
-            else ["", "Loading CRM and billing…"]
-        )
-        self.query_one("#context", Static).update(outside.lines(lines))
+        panel = self.query_one(ContextPanel)
+        panel.ticket = self.ticket
+        panel.triage = self.triage
+        panel.context = self.context
+        panel.problem = self.context_problem
 
-    @work(thread=True, exclusive=True, group="knowledge")
+    @desk_work(exclusive=True, group="context")
+    async def _load_context(self) -> None:
+        """CRM, billing, bugs and team chat when no draft brings them (connectors are async)."""
+        try:
+            context = await self.desk.draft_context(self.ticket_id)
+        except DeskPilotError as error:
+            self.post_message(messages.ContextFailed(self.ticket_id, str(error)))
+            return
+        self.post_message(messages.ContextLoaded(self.ticket_id, context))
+
+    def on_context_loaded(self, message: messages.ContextLoaded) -> None:
+        if self.context is None and self.is_attached:  # a draft's context is as new
+            self.context = message.context
+            self._show_context()
+
+    def on_context_failed(self, message: messages.ContextFailed) -> None:
+        if self.context is None and self.is_attached:
+            self.context_problem = message.error
+            self._show_context()
+
+    @desk_work(thread=True, exclusive=True, group="knowledge")
     def _search_knowledge(self) -> None:
         ticket = self.ticket
         assert ticket is not None
         query = f"{ticket.subject} {ticket.latest_customer_text}"[:500]
         try:
-            hits = self.desk_app.desk.search_knowledge(query, limit=5)
+            hits = self.desk.search_knowledge(query, limit=5)
         except DeskPilotError as error:
-            self.app.call_from_thread(self._knowledge_failed, str(error))
+            self.post_message(messages.KnowledgeFailed(self.ticket_id, str(error)))
             return
-        self.app.call_from_thread(self._show_knowledge, hits)
+        self.post_message(messages.KnowledgeFound(self.ticket_id, hits))
 
-    def _knowledge_panel(self) -> Static | None:
+    def on_knowledge_found(self, message: messages.KnowledgeFound) -> None:
+        self._show_knowledge(message.hits)
+
+    def on_knowledge_failed(self, message: messages.KnowledgeFailed) -> None:
+        self._knowledge_failed(message.error)
+
+    def _knowledge_panel(self) -> KnowledgePanel | None:
         """The panel, unless the agent moved on (to the next ticket) while the search ran: the
         screen is then being taken down and its widgets may be gone already."""
         if not self.is_attached:
             return None
-        return next(iter(self.query("#knowledge").results(Static)), None)
+        return next(iter(self.query(KnowledgePanel)), None)
 
     def _show_knowledge(self, hits: list[Hit]) -> None:
         panel = self._knowledge_panel()
         if panel is None:
             return
         self.hits = hits
-        if not hits:
-            panel.update("No articles or past tickets match.")
-            return
-        lines = [
-            outside.markup(
-                "[b]$title[/b] [dim]$kind · $score[/dim]\n  $snippet",
-                title=hit.title,
-                kind=hit.kind,
-                score=f"{hit.score:.1f}",
-                snippet=hit.snippet.replace("**", "")[:160],
-            )
-            for hit in hits
-        ]
-        panel.update(outside.lines(lines))
+        panel.hits = hits
 
     def _knowledge_failed(self, message: str) -> None:
         panel = self._knowledge_panel()
         if panel is None:
             return
-        panel.update(outside.markup("[red]Search failed:[/red] $message", message=message))
+        panel.problem = message
 
     # --- the draft ---------------------------------------------------------------------------
 
-    @work(exclusive=True, group="draft")
+    @desk_work(exclusive=True, group="draft")
     async def _draft(self, same_as: str | None = None) -> None:
         """Stream the co-pilot's draft into the editor as it is written. ``same_as``: a
         regenerate of this untouched draft, whose edit event stays open until the new text
         differs (the same text again is said, not recorded as a new draft shown)."""
         editor = self.query_one("#draft", TextArea)
-        label = self.query_one("#draft-label", Label)
+        label = self.query_one(DraftLabel)
         editor.load_text("")
         editor.read_only = True
         if self.ticket is not None:
             self.seen = len(self.ticket.messages)  # the draft is written for these
         self.drafting = True
-        label.update("Draft · the co-pilot is writing…")
+        label.note = "Draft · the co-pilot is writing…"
 
         def append(chunk: str) -> None:
             # The editor shows (and so sends) a model's control characters as stand-ins.
             editor.insert(outside.plain(chunk), editor.document.end)
 
         def status(line: str) -> None:
-            label.update(outside.markup("Draft · $line…", line=line))
+            label.note = outside.markup("Draft · $line…", line=line)
 
         listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
         try:
-            outcome = await self.desk_app.desk.draft_reply(self.ticket_id, listener)
+            outcome = await self.desk.draft_reply(self.ticket_id, listener)
         except DeskPilotError as error:
-            label.update(
-                outside.markup(
-                    "[red]No draft:[/red] $error · e to write your own", error=str(error)
-                )
+            label.note = outside.markup(
+                "[red]No draft:[/red] $error · e to write your own", error=str(error)
             )
+            if self.context is None:
+                self._load_context()  # the failed draft brought no CRM and billing
             return
         finally:
             editor.read_only = False
             self.drafting = False
         self.outcome = outcome
+        self.context = outcome.context
         if editor.text != outside.plain(outcome.draft.text):
             editor.load_text(outside.plain(outcome.draft.text))
         _show_from_the_top(editor)
-        label.update(_draft_label(outcome))
+        label.note = _draft_label(outcome)
         self._show_context()  # now with what the connectors returned
         if same_as is not None and outcome.draft.text == same_as:
             self.notify("The co-pilot wrote the same draft again.", title="Regenerated")
@@ -438,11 +361,9 @@ class TicketScreen(Screen[None]):
         editor = self.query_one("#draft", TextArea)
         editor.load_text(shown)
         _show_from_the_top(editor)
-        self.query_one("#draft-label", Label).update(
-            outside.text(
-                f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
-                "r for a fresh draft"
-            )
+        self.query_one(DraftLabel).note = outside.text(
+            f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
+            "r for a fresh draft"
         )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -465,11 +386,14 @@ class TicketScreen(Screen[None]):
         else:
             self._save_revision_in_thread(save)
 
-    @work(thread=True, group="autosave")
+    @desk_work(thread=True, group="autosave")
     def _save_revision_in_thread(self, save: Autosave) -> None:
         problem = self._autosaver.write(save, self.desk.autosave_edit)
         if problem:
-            self.app.call_from_thread(self._autosave_failed, problem)
+            self.post_message(messages.AutosaveFailed(save.text, problem))
+
+    def on_autosave_failed(self, message: messages.AutosaveFailed) -> None:
+        self._autosave_failed(message.error)
 
     def _autosave_failed(self, message: str) -> None:
         self.notify(message, title="Autosave failed", severity="error")
@@ -501,15 +425,43 @@ class TicketScreen(Screen[None]):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _act(self, what: str, action: object) -> bool:
+    def _act(self, what: str, action: Callable[[], object], *, advance: bool = False) -> None:
+        """Run a desk operation off the event loop (the store, the index and the learning
+        step can take a while); ``ActionDone`` or ``ActionFailed`` says how it went, and
+        ``advance`` moves on to the next ticket after it."""
+        self.busy = what
+        self._act_in_thread(what, action, advance)
+
+    @desk_work(thread=True, group="desk-action")
+    def _act_in_thread(self, what: str, action: Callable[[], object], advance: bool) -> None:
         try:
-            action()  # type: ignore[operator]
+            action()
         except DeskPilotError as error:
-            self.notify(str(error), title=f"{what} failed", severity="error")
-            return False
-        self.notify(what)
+            self.post_message(messages.ActionFailed(self.ticket_id, what, str(error)))
+            return
+        self.post_message(messages.ActionDone(self.ticket_id, what, advance))
+
+    def on_action_done(self, message: messages.ActionDone) -> None:
+        self.busy = None
+        self.notify(message.done)
         self.reload()
-        return True
+        if message.advance:
+            self._advance()
+
+    def on_action_failed(self, message: messages.ActionFailed) -> None:
+        self.busy = None
+        self.notify(message.error, title=f"{message.what} failed", severity="error")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A desk operation that ended on an unexpected error (the app tells the agent) no
+        longer holds the ticket's other operations back."""
+        if event.worker.group in {"desk-action", "send"} and event.state in {
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        }:
+            self.busy = None
+            if event.worker.group == "send" and self.edit_id is None:
+                self.edit_id = self._edit_in_flight  # the reply did not go: the edit goes on
 
     def action_read_knowledge(self) -> None:
         if self.outcome is not None:
@@ -547,41 +499,58 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(ArrivedScreen(arrived), answer)
 
     def _send(self) -> None:
+        """Send off the event loop; the edit event goes with it (no autosave after it), and
+        comes back if the send fails."""
         text = self.query_one("#draft", TextArea).text
-        desk = self.desk_app.desk
-        sent: list[EditEvent | None] = []
+        edit_id, self.edit_id = self.edit_id, None
+        self.busy = "sending the reply"
+        self._edit_in_flight = edit_id
+        self._send_in_thread(text, edit_id, self.keystrokes, self.from_macro)
+
+    @desk_work(thread=True, group="send")
+    def _send_in_thread(
+        self, text: str, edit_id: str | None, keystrokes: int, from_macro: bool
+    ) -> None:
+        desk = self.desk
         try:
             channel = desk.reply_channel(self.ticket_id)
         except DeskPilotError:
             channel = None
-
-        def send() -> None:
-            sent.append(
-                desk.send_reply(
-                    self.ticket_id,
-                    text,
-                    edit_id=self.edit_id,
-                    keystrokes=self.keystrokes,
-                    from_macro=self.from_macro,
-                )
-            )
-            self.edit_id = None
-            self.from_macro = False
-            self.query_one("#draft", TextArea).load_text("")
-
         done = (
             "Reply saved; this ticket has no channel to reach the customer"
             if channel is None
             else f"Reply queued for {channel}"
         )
-        if not self._act(done, send):
+        try:
+            event = desk.send_reply(
+                self.ticket_id,
+                text,
+                edit_id=edit_id,
+                keystrokes=keystrokes,
+                from_macro=from_macro,
+            )
+        except DeskPilotError as error:
+            self.post_message(messages.SendFailed(self.ticket_id, edit_id))
+            self.post_message(messages.ActionFailed(self.ticket_id, done, str(error)))
             return
-        if channel is not None and sent:
-            message_id = desk.sent_reply_id(self.ticket_id)
-            if message_id is not None:
-                self._deliver(message_id)
-        event = sent[0] if sent else None
-        heading = desk.reason_heading(event)
+        message_id = desk.sent_reply_id(self.ticket_id) if channel is not None else None
+        if message_id is not None:
+            # To the app straight away: the reply goes out even if the agent left the ticket.
+            self._deliver(message_id)
+        self.post_message(messages.ReplySent(self.ticket_id, event, done))
+
+    def on_send_failed(self, message: messages.SendFailed) -> None:
+        if self.edit_id is None:
+            self.edit_id = message.edit_id  # the draft's edit goes on, autosaved again
+
+    def on_reply_sent(self, message: messages.ReplySent) -> None:
+        self.busy = None
+        self.from_macro = False
+        self.query_one("#draft", TextArea).load_text("")
+        self.notify(message.done)
+        self.reload()
+        event = message.event
+        heading = self.desk.reason_heading(event)
         if event is not None and heading is not None:
             self._ask_reason(event.id, heading, then=self._advance)
         else:
@@ -589,10 +558,12 @@ class TicketScreen(Screen[None]):
 
     def _deliver(self, message_id: str) -> None:
         """Try the reply at once, on the app: moving on to the next ticket never cancels it."""
-        self.desk_app.deliver_reply(self.ticket_id, message_id)
+        self.app.post_message(messages.DeliverReply(self.ticket_id, message_id))
 
-    def show_deliveries(self) -> None:
+    def on_delivery_updated(self, message: messages.DeliveryUpdated) -> None:
         """A reply of this ticket went out (or could not yet): repaint its state."""
+        if message.ticket_id != self.ticket_id or not self.is_attached:
+            return
         self.deliveries = self.desk.deliveries(self.ticket_id)
         self._show_thread()
 
@@ -621,29 +592,29 @@ class TicketScreen(Screen[None]):
             return
 
         def use(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                text = desk.macro(name, self.ticket_id)
-            except DeskPilotError as error:
-                self.notify(str(error), title="Macro failed", severity="error")
-                return
-            self.query_one("#draft", TextArea).load_text(outside.plain(text))
-            self.from_macro = True
-            self.query_one("#draft-label", Label).update(
-                outside.markup(
-                    "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
-                )
-            )
+            if name:
+                self.apply_macro(name)
 
         self.app.push_screen(MacroScreen(desk.settings.macros), use)
+
+    def apply_macro(self, name: str) -> None:
+        """The macro, filled in for this ticket, in place of the draft (the macro dialog, or
+        the command palette)."""
+        try:
+            text = self.desk.macro(name, self.ticket_id)
+        except DeskPilotError as error:
+            self.notify(str(error), title="Macro failed", severity="error")
+            return
+        self.query_one("#draft", TextArea).load_text(outside.plain(text))
+        self.from_macro = True
+        self.query_one(DraftLabel).note = outside.markup(
+            "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
+        )
 
     def action_discard(self) -> None:
         edit_id = self._end_edit(EditOutcome.DISCARDED)
         self.query_one("#draft", TextArea).load_text("")
-        self.query_one("#draft-label", Label).update(
-            outside.text("Draft · discarded · e to write your own")
-        )
+        self.query_one(DraftLabel).note = outside.text("Draft · discarded · e to write your own")
         if edit_id:
             self._ask_reason(edit_id, "Draft discarded")
 
@@ -653,14 +624,14 @@ class TicketScreen(Screen[None]):
 
         def save(text: str | None) -> None:
             if text:
-                self._act("Note added", lambda: self.desk_app.desk.add_note(self.ticket_id, text))
+                self._act("Note added", lambda: self.desk.add_note(self.ticket_id, text))
 
         self.app.push_screen(NoteScreen(), save)
 
     def action_change_intent(self) -> None:
         if self._refused():
             return
-        desk = self.desk_app.desk
+        desk = self.desk
         assert self.ticket is not None
 
         def correct(intent: str | None) -> None:
@@ -698,7 +669,7 @@ class TicketScreen(Screen[None]):
         dialog = EscalateScreen(summary, targets, team.escalation_reasons, holding)
         self.app.push_screen(dialog, escalate)
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def _escalate(self, request: EscalateRequest, edit_id: str | None) -> None:
         """Escalate, then say whether the team's channel was told (it may not be reachable)."""
         try:
@@ -730,8 +701,8 @@ class TicketScreen(Screen[None]):
         )
 
         def close(confirmed: bool | None) -> None:
-            if confirmed and self._act("Ticket solved", lambda: self.desk.solve(self.ticket_id)):
-                self._advance()
+            if confirmed:
+                self._act("Ticket solved", lambda: self.desk.solve(self.ticket_id), advance=True)
 
         self.app.push_screen(ConfirmScreen(question, "Close ticket"), close)
 
@@ -741,11 +712,12 @@ class TicketScreen(Screen[None]):
             return
 
         def snooze(until: datetime | None) -> None:
-            if until is not None and self._act(
-                f"Snoozed until {until:%a %d %b %H:%M} UTC",
-                lambda: self.desk.snooze(self.ticket_id, until),
-            ):
-                self._advance()
+            if until is not None:
+                self._act(
+                    f"Snoozed until {until:%a %d %b %H:%M} UTC",
+                    lambda: self.desk.snooze(self.ticket_id, until),
+                    advance=True,
+                )
 
         self.app.push_screen(SnoozeScreen(self.ticket_id, self.desk.read_when), snooze)
 
@@ -755,10 +727,12 @@ class TicketScreen(Screen[None]):
             return
 
         def merge(target: str | None) -> None:
-            if target and self._act(
-                f"Merged into {target}", lambda: self.desk.merge(self.ticket_id, target)
-            ):
-                self._advance()
+            if target:
+                self._act(
+                    f"Merged into {target}",
+                    lambda: self.desk.merge(self.ticket_id, target),
+                    advance=True,
+                )
 
         duplicates = self.desk.duplicates(self.ticket_id)
         self.app.push_screen(MergeScreen(self.ticket_id, duplicates), merge)
@@ -787,6 +761,13 @@ class TicketScreen(Screen[None]):
 
         members = desk.settings.team.members
         self.app.push_screen(AssignScreen(self.ticket_id, members, self.ticket.assignee), assign)
+
+    def leave_for(self, ticket_id: str) -> None:
+        """Leave this ticket (its unsent edit kept) for another (the command palette)."""
+        self._autosave(wait=True)
+        if self.app.screen is self:
+            self.app.pop_screen()
+        self.app.post_message(messages.OpenTicket(ticket_id, self.view))
 
     def action_next_ticket(self) -> None:
         """Leave this ticket (its unsent edit kept) for the view's next one."""
@@ -819,7 +800,7 @@ class TicketScreen(Screen[None]):
         if ticket is None:
             self.notify("No ticket in this view is waiting for an agent.", title="All done")
             return
-        self.desk_app.open_ticket(ticket.id, view)
+        self.app.post_message(messages.OpenTicket(ticket.id, view))
 
     def action_regenerate(self) -> None:
         shown = self.outcome.draft.text if self.outcome is not None else None
@@ -830,7 +811,7 @@ class TicketScreen(Screen[None]):
         self._end_edit(EditOutcome.REGENERATED)
         self._draft()
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_reset_password(self) -> None:
         if self._refused():
             return
@@ -839,7 +820,7 @@ class TicketScreen(Screen[None]):
         ):
             await self._run("Password reset", self.desk.reset_password(self.ticket_id))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_unlock_account(self) -> None:
         """A locked-out customer: unlock through the identity connector, after asking."""
         if self._refused():
@@ -859,7 +840,7 @@ class TicketScreen(Screen[None]):
         confirmed: bool = await self.app.push_screen_wait(ConfirmScreen(asked, yes))
         return confirmed
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_cancel_subscription(self) -> None:
         """Preview both ways to cancel (period's end, or now with a credit), then cancel the
         way the agent picks through the billing connector."""
@@ -881,7 +862,7 @@ class TicketScreen(Screen[None]):
         if chosen is not None:
             await self._run("Cancellation", self.desk.cancel_subscription(self.ticket_id, chosen))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_refund(self) -> None:
         if self._refused():
             return
@@ -933,7 +914,7 @@ class TicketScreen(Screen[None]):
         self.notify("Refund done")
         self.reload()
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_update_setting(self) -> None:
         """Billing email, plan or seats: pick, enter, preview (old -> new, proration), confirm."""
         if self._refused():
@@ -958,7 +939,7 @@ class TicketScreen(Screen[None]):
         if confirmed is not None:
             await self._run(confirmed.title + " change", desk.update_setting(confirmed))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_status_lookup(self) -> None:
         """Linked bugs' and orders' current status, in a dialog; changes nothing."""
         try:
@@ -968,7 +949,7 @@ class TicketScreen(Screen[None]):
             return
         await self.app.push_screen_wait(StatusScreen(report.lines(), report.problems))
 
-    @work(exclusive=True, group="action")
+    @desk_work(exclusive=True, group="action")
     async def action_create_bug(self) -> None:
         if self._refused():
             return
@@ -985,10 +966,10 @@ class TicketScreen(Screen[None]):
         )
         if decision is None:
             return
-        if decision.link_to:
+        if link_to := decision.link_to:
             self._act(
-                f"Linked to {decision.link_to}",
-                lambda: desk.link_bug(self.ticket_id, decision.link_to, decision.title),
+                f"Linked to {link_to}",
+                lambda: desk.link_bug(self.ticket_id, link_to, decision.title),
             )
             return
         await self._run(
@@ -1005,53 +986,12 @@ class TicketScreen(Screen[None]):
         self.notify(what + " done")
         self.reload()
 
-    @property
-    def desk(self) -> Desk:
-        return self.desk_app.desk
-
     def action_back(self) -> None:
         if self.focused is self.query_one("#draft", TextArea):
             self.set_focus(None)
             return
         self._autosave(wait=True)  # leaving the ticket keeps the unsent edit for next time
         self.app.pop_screen()
-
-
-def _message_content(
-    ticket: Ticket, message: Message, deliveries: dict[str, OutboxEntry]
-) -> Content:
-    """One message of the thread: who, when, through which channel, the text, its
-    attachments, and for a reply whether it reached the customer."""
-    style = AUTHOR_STYLE[message.author]
-    lines = [
-        outside.markup(
-            f"[{style}]$who[/] [dim]$at · $channel[/dim]",
-            who=outside.plain(message.author_name or message.author.value, one_line=True),
-            at=f"{message.at:%Y-%m-%d %H:%M}",
-            channel=(message.channel or ticket.channel).value,
-        ),
-        outside.text(message.body),
-    ]
-    lines += [
-        outside.markup(
-            "[dim]attachment: $name ($kind, $size bytes)[/dim]",
-            name=outside.plain(attachment.name, one_line=True),
-            kind=outside.plain(attachment.content_type, one_line=True),
-            size=f"{attachment.size:,}",
-        )
-        for attachment in message.attachments
-    ]
-    entry = deliveries.get(message.external_id) if message.external_id else None
-    if message.author is Author.AGENT and entry is not None:
-        retry = " · R retries" if entry.state is DeliveryState.FAILED else ""
-        lines.append(
-            outside.markup(
-                f"[{DELIVERY_STYLE[entry.state]}]$state[/]$retry",
-                state=outside.plain(entry.describe(), one_line=True),
-                retry=retry,
-            )
-        )
-    return Content("\n").join(lines)
 
 
 def _snooze_and_duplicates(desk: Desk, ticket: Ticket) -> Content:
@@ -1077,57 +1017,6 @@ def _show_from_the_top(editor: TextArea) -> None:
     its end."""
     editor.move_cursor((0, 0))
     editor.scroll_home(animate=False, immediate=True)
-
-
-def _connector_lines(context: DraftContext) -> list[Content | str]:
-    """The case brief, then CRM, billing and known bugs as the connectors returned them, each
-    problem on its own."""
-    lines: list[Content | str] = []
-    if context.brief is not None and context.brief.lines():
-        # What the draft was built to answer: the agent checks it against the thread.
-        lines += ["", outside.markup("[b]Brief[/b]")]
-        lines += [outside.markup("  $line", line=line) for line in context.brief.lines()]
-    if context.crm:
-        crm = context.crm
-        lines += [
-            "",
-            outside.markup(
-                "[b]CRM[/b] $seats seats · owner $owner",
-                seats=crm.seats,
-                owner=crm.account_owner or "-",
-            ),
-        ]
-        lines += [
-            outside.markup("  note $at: $body", at=f"{n.at:%Y-%m-%d}", body=n.body[:120])
-            for n in crm.notes[-2:]
-        ]
-    if context.history:
-        earlier = ", ".join(f"{t.id} {t.subject}" for t in context.history)
-        lines.append(outside.markup("  earlier: $tickets", tickets=earlier))
-    billing = [f for f in context.facts if f.label in {"plan", "proration", "invoice"}]
-    if billing:
-        lines += ["", outside.markup("[b]Billing[/b]")]
-        lines += [outside.markup("  $fact", fact=f.text) for f in billing]
-    if context.bugs:
-        lines += ["", outside.markup("[b]Known bugs[/b]")]
-        lines += [
-            outside.markup("  $id ($status) $title", id=b.id, status=b.status, title=b.title)
-            for b in context.bugs
-        ]
-    if context.team_messages:
-        lines += ["", outside.markup("[b]Team chat[/b]")]
-        lines += [
-            outside.markup(
-                "  $at $channel $author: $text",
-                at=f"{m.at:%Y-%m-%d}",
-                channel=m.channel,
-                author=m.author,
-                text=m.text[:160],
-            )
-            for m in context.team_messages
-        ]
-    lines += [outside.markup("[red]$problem[/red]", problem=p) for p in context.problems]
-    return lines
 
 
 def _draft_label(outcome: DraftOutcome) -> Content:

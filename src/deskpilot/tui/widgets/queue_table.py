@@ -13,8 +13,6 @@ from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import work
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -27,6 +25,9 @@ from deskpilot.models import TicketSummary
 from deskpilot.queue.sla import SlaState, age_text, sla_state
 from deskpilot.queue.views import shows_descending
 from deskpilot.terminal_text import visible
+from deskpilot.tui import keymap
+from deskpilot.tui.messages import PageLoaded
+from deskpilot.tui.workers import desk_work
 
 PAGE = 100
 PageLoader = Callable[[int, int], list[TicketSummary]]
@@ -141,15 +142,7 @@ class QueueTable(ScrollView, can_focus=True):
         "queue-table--placeholder",
         "queue-table--claimed",
     }
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="up"),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="page_down"),
-        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="page_up"),
-        Binding("home,g", "first", "First", show=False, id="top"),
-        Binding("end,G", "last", "Last", show=False, id="bottom"),
-        Binding("enter", "open", "Open", id="open"),
-    ]
+    BINDINGS = keymap.bindings(keymap.QUEUE_TABLE)  # opening is the screen's (enter)
 
     cursor: reactive[int] = reactive(0)
 
@@ -238,12 +231,12 @@ class QueueTable(ScrollView, can_focus=True):
             self._loading.add(page)
             self._load_page(page, self._generation)
 
-    @work(thread=True, group="queue-pages")
+    @desk_work(thread=True, group="queue-pages")
     def _load_page(self, page: int, generation: int) -> None:
-        rows = self._loader(page * PAGE, PAGE)
-        self.app.call_from_thread(self._page_loaded, page, generation, rows)
+        self.post_message(PageLoaded(page, generation, self._loader(page * PAGE, PAGE)))
 
-    def _page_loaded(self, page: int, generation: int, rows: list[TicketSummary]) -> None:
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        page, generation, rows = message.page, message.generation, message.rows
         if generation != self._generation:
             return  # a page of a result set the agent has already left
         self._loading.discard(page)

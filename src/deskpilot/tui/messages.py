@@ -1,0 +1,169 @@
+"""What the desk's workers and widgets tell the screens and the app, as typed messages.
+
+Workers run the blocking and slow work (the store, the index, connectors) off the event loop
+and end by posting one of these; the handler, on the event loop, repaints. A worker never
+touches a widget, and a test can watch the messages (``message_hook``) instead of polling.
+Dataclass messages (as toolong's): the fields are the whole contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from deskpilot.copilot.context import DraftContext
+    from deskpilot.feedback.report import TeamReport
+    from deskpilot.knowledge import Hit
+    from deskpilot.models import EditEvent, TicketSummary
+    from deskpilot.queue.views import QueueView
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenTicket(Message):
+    """Open this ticket on top of the queue; ``view``: where "next ticket" looks."""
+
+    ticket_id: str
+    view: QueueView | None = None
+
+
+@dataclass
+class DeliverReply(Message):
+    """Try a reply just sent (or queued again) at once, on the app: leaving the ticket never
+    cancels it."""
+
+    ticket_id: str
+    message_id: str
+
+
+@dataclass
+class DeliveryUpdated(Message):
+    """A reply of this ticket went out (or could not yet): its state changed."""
+
+    ticket_id: str
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker ended on an error nobody expected; the app told the agent and goes on."""
+
+    worker_name: str
+    error: str
+
+
+# --- the ticket ------------------------------------------------------------------------------
+
+
+@dataclass
+class KnowledgeFound(Message):
+    ticket_id: str
+    hits: list[Hit]
+
+
+@dataclass
+class KnowledgeFailed(Message):
+    ticket_id: str
+    error: str
+
+
+@dataclass
+class ContextLoaded(Message):
+    """What the connectors returned for the ticket (CRM, billing, bugs, team chat)."""
+
+    ticket_id: str
+    context: DraftContext
+
+
+@dataclass
+class ContextFailed(Message):
+    ticket_id: str
+    error: str
+
+
+@dataclass
+class ClaimLost(Message):
+    ticket_id: str
+    holder: str | None
+
+
+@dataclass
+class AutosaveFailed(Message):
+    text: str
+    error: str
+
+
+@dataclass
+class ActionDone(Message):
+    """A desk operation on the ticket (note, close, intent, take...) went through."""
+
+    ticket_id: str
+    done: str  # what the agent is told
+    advance: bool = False  # then on to the next ticket (after close)
+
+
+@dataclass
+class ActionFailed(Message):
+    ticket_id: str
+    what: str
+    error: str
+
+
+@dataclass
+class ReplySent(Message):
+    """The agent's reply is in the thread (and queued for its channel, if it has one)."""
+
+    ticket_id: str
+    event: EditEvent | None  # the draft's edit event, ended as sent
+    done: str  # what the agent is told: where the reply goes
+
+
+@dataclass
+class SendFailed(Message):
+    """The reply did not go; the draft's edit event (taken along) is the editor's again."""
+
+    ticket_id: str
+    edit_id: str | None
+
+
+# --- team stats ------------------------------------------------------------------------------
+
+
+@dataclass
+class StatsComputed(Message):
+    report: TeamReport
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueCounted(Message):
+    view: QueueView
+    total: int
+
+
+@dataclass
+class QueueReloaded(Message):
+    """The shown view, changed underneath: ``view`` (search applied) holds ``total``."""
+
+    shown: QueueView
+    view: QueueView
+    total: int
+
+
+@dataclass
+class QueueChecked(Message):
+    changed: bool
+
+
+@dataclass
+class PageLoaded(Message, bubble=False):
+    """A page of the queue table's rows, for the table alone."""
+
+    page: int
+    generation: int
+    rows: list[TicketSummary] = field(default_factory=list)

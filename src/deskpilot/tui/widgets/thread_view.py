@@ -1,0 +1,97 @@
+"""The ticket's thread: each message with who, when and through which channel, its
+attachments, and for a reply whether it reached the customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from deskpilot.models import Author, Message, Ticket
+from deskpilot.store.channels import DeliveryState, OutboxEntry
+from deskpilot.tui import outside
+
+AUTHOR_STYLE = {
+    Author.CUSTOMER: "bold $primary",
+    Author.AGENT: "bold $success",
+    Author.AI: "bold $secondary",
+    Author.NOTE: "bold $warning",
+}
+DELIVERY_STYLE = {
+    DeliveryState.SENT: "$success",
+    DeliveryState.QUEUED: "$warning",
+    DeliveryState.SENDING: "$warning",
+    DeliveryState.FAILED: "bold $error",
+}
+
+
+@dataclass(frozen=True)
+class Thread:
+    """What the view shows: the ticket's messages and each reply's way out, by Message-ID."""
+
+    ticket: Ticket
+    deliveries: dict[str, OutboxEntry] = field(default_factory=dict)
+
+
+class ThreadView(VerticalScroll):
+    DEFAULT_CSS = """
+    ThreadView { height: 1fr; padding: 0 1; }
+    ThreadView .message { margin-bottom: 1; }
+    ThreadView .note { background: $warning 15%; }
+    """
+
+    thread: reactive[Thread | None] = reactive(None, always_update=True)
+
+    def watch_thread(self, thread: Thread | None) -> None:
+        if thread is None:
+            return
+        self.remove_children()
+        blocks = [
+            Static(
+                message_content(thread.ticket, message, thread.deliveries),
+                classes="message" + (" note" if message.author is Author.NOTE else ""),
+            )
+            for message in thread.ticket.messages
+        ]
+        self.mount_all(blocks)
+        self.scroll_end(animate=False)
+
+
+def message_content(
+    ticket: Ticket, message: Message, deliveries: dict[str, OutboxEntry]
+) -> Content:
+    """One message of the thread: who, when, through which channel, the text, its
+    attachments, and for a reply whether it reached the customer."""
+    style = AUTHOR_STYLE[message.author]
+    lines = [
+        outside.markup(
+            f"[{style}]$who[/] [dim]$at · $channel[/dim]",
+            who=outside.plain(message.author_name or message.author.value, one_line=True),
+            at=f"{message.at:%Y-%m-%d %H:%M}",
+            channel=(message.channel or ticket.channel).value,
+        ),
+        outside.text(message.body),
+    ]
+    lines += [
+        outside.markup(
+            "[dim]attachment: $name ($kind, $size bytes)[/dim]",
+            name=outside.plain(attachment.name, one_line=True),
+            kind=outside.plain(attachment.content_type, one_line=True),
+            size=f"{attachment.size:,}",
+        )
+        for attachment in message.attachments
+    ]
+    entry = deliveries.get(message.external_id) if message.external_id else None
+    if message.author is Author.AGENT and entry is not None:
+        retry = " · R retries" if entry.state is DeliveryState.FAILED else ""
+        lines.append(
+            outside.markup(
+                f"[{DELIVERY_STYLE[entry.state]}]$state[/]$retry",
+                state=outside.plain(entry.describe(), one_line=True),
+                retry=retry,
+            )
+        )
+    return Content("\n").join(lines)
