@@ -258,15 +258,15 @@ def _recent_inbox_replies(
     the drafter still writes what this team typically says instead of a generic reply."""
     have = {i.source.ref for i in found if i.inbox == inbox}
     missing = INBOX_EXEMPLAR_LIMIT - len(have)
-    if missing <= 0:
-        return []
+    if missing <= 0 or not desk.settings.feedback.learn:
+        return []  # with learning off, sent replies teach nothing (the replay's control)
     recent = desk.store.list_queue(
         QueueFilter(tag=INBOX_TAG + inbox, statuses=ANSWERED_STATUSES),
         limit=missing + len(have) + 1,
         sort="updated",
         descending=True,
     )
-    items = []
+    items: list[KnowledgeItem] = []
     for summary in recent:
         if summary.id in have or summary.id == ticket.id or len(items) >= missing:
             continue
