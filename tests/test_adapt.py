@@ -266,3 +266,44 @@ def test_few_shot_examples_are_the_teams_replies_adapted_to_this_customer() -> N
         assert example.startswith("@117166 Please DM us your confirmation number")
         assert "115818" not in example and "115900" not in example
     assert team_examples(_context(_ticket("x")), "ada") == []
+
+
+def test_a_human_only_intent_in_an_inbox_starts_from_the_teams_reply() -> None:
+    from deskpilot.copilot.local_drafter import LocalDrafter
+    from deskpilot.models import Sentiment, TriageRecord
+
+    items = [
+        _item(f"T-{i}", f"@11581{i} So sorry to hear that. Please DM us the details. *QB",
+              customer=f"11581{i}")
+        for i in range(3)
+    ]  # fmt: skip
+    ticket = _ticket("@Delta worst airline ever, lost my bag twice")
+
+    def triage(reason: str, signals: list[str]) -> TriageRecord:
+        return TriageRecord(
+            ticket_id=ticket.id,
+            intent="complaint",
+            confidence=0.9,
+            sentiment=Sentiment.ANGRY,
+            signals=signals,
+            handoff=True,
+            handoff_reason=reason,
+        )
+
+    human_only = DraftContext(
+        ticket=ticket,
+        exemplars=items,
+        triage=triage("'complaint' is handled by humans only", []),
+    )
+    draft = LocalDrafter("Ada", "ada").compose(human_only)
+    assert draft.text == "@117166 So sorry to hear that. Please DM us the details. *QB"
+    legal = human_only.model_copy(
+        update={
+            "triage": triage(
+                "'complaint' is handled by humans only; emotionally charged or sensitive "
+                "(legal: lawyer)",
+                ["legal"],
+            )
+        }
+    )
+    assert "colleague" in LocalDrafter("Ada", "ada").compose(legal).text  # still a human's

@@ -243,8 +243,8 @@ def _fact_sentence(fact: Fact) -> str:
     return fact.text.rstrip(".") + "."
 
 
-# Hand-off reasons that only say the intent classifier does not know the question; any other
-# (human-only topics, anger, legal words) keeps the holding reply.
+# Hand-off reasons that only say the intent classifier does not know the question; the others
+# keep the holding reply, except in an inbox the two below.
 UNKNOWN_QUESTION = ("out of scope", "intent confidence")
 # A human-only intent in an inbox: the human who takes it starts from what their team says to
 # such customers (a complaint on social gets the team's apology and move to DM), not a
