@@ -14,11 +14,16 @@ Beside them, measured in the same run on the same order:
 - the same among earlier messages answered by the same company (TWCS only);
 - the best earlier reply chosen with hindsight (an upper bound no drafter can see).
 Similarity is rapidfuzz.fuzz.ratio(draft, reply) / 100 throughout, as the edit events store it.
+
+Every series is also shown on two splits, so a rule tuned to one part of the file is caught on
+the other: the first and second half in time, and the companies in two groups (by a hash of the
+company's name, so the groups are fixed and of no one's choosing; TWCS only).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import statistics
@@ -86,6 +91,26 @@ def line(name: str, scores: list[float], window: int, seconds: float | None = No
     )
 
 
+def splits(cases: list[ReplayCase], scores: list[float]) -> str:
+    """Mean similarity on each half in time and, with companies, on each company group."""
+    half = len(scores) // 2
+    parts = [f"time {statistics.fmean(scores[:half]):.3f} | {statistics.fmean(scores[half:]):.3f}"]
+    if any(case.company for case in cases):
+        groups: tuple[list[float], list[float]] = ([], [])
+        for case, score in zip(cases, scores, strict=True):
+            groups[company_group(case.company or "")].append(score)
+        if groups[0] and groups[1]:
+            parts.append(
+                f"companies A {statistics.fmean(groups[0]):.3f} | "
+                f"B {statistics.fmean(groups[1]):.3f}"
+            )
+    return "   ".join(parts)
+
+
+def company_group(company: str) -> int:
+    return int(hashlib.sha1(company.encode()).hexdigest(), 16) % 2
+
+
 def load(name: str, data: Path, n: int, seed: int) -> list[ReplayCase]:
     if name == "twcs":
         return read_replay_file(data / "twcs" / "twcs_replay.jsonl")[:n]
@@ -108,6 +133,11 @@ def bench(name: str, cases: list[ReplayCase], args: argparse.Namespace) -> None:
     print(line("desk, learning off", control.similarities, args.window, control.seconds))
     learned = replay(cases, window=args.window, learning=True, config_file=args.config)
     print(line("desk, learning on", learned.similarities, args.window, learned.seconds))
+    print("\nsplits (mean similarity)")
+    series = {**reference, "desk, learning off": control.similarities}
+    series["desk, learning on"] = learned.similarities
+    for label, scores in series.items():
+        print(f"{label:<26} {splits(cases, scores)}")
     if args.output:
         _write(args.output / f"{name}-learning-on.jsonl", learned)
         _write(args.output / f"{name}-learning-off.jsonl", control)

@@ -13,9 +13,12 @@ from deskpilot.copilot.adapt import (
     consensus,
     inbox_of,
     latest_question,
+    likely_mark,
     sign_mark,
+    team_link,
 )
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
+from deskpilot.copilot.exemplars import team_examples
 from deskpilot.models import Author, Customer, Message, Source, Ticket
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -184,3 +187,123 @@ def test_the_question_now_is_the_customers_messages_since_the_last_reply() -> No
         }
     )
     assert answered_question(answered) == "Done.\nHello?"
+
+
+def test_the_mark_is_this_conversations_then_this_customers_then_the_agents_latest() -> None:
+    to_them = _item("T-1", "Glad to help. ^JD", customer="now", minutes=30)
+    latest = _item("T-2", "Please DM us. ^KB", minutes=1)
+    ticket = _ticket("still broken")
+    assert likely_mark(ticket, [to_them, latest], "ada") == "^JD"  # same customer, same agent
+    stranger = ticket.model_copy(update={"customer": Customer(id="c-9", email="9@x.example")})
+    assert likely_mark(stranger, [to_them, latest], "ada") == "^KB"  # the agent's latest
+    thread = ticket.model_copy(
+        update={
+            "messages": [
+                Message(author=Author.CUSTOMER, body="@Delta my bag is broken", at=AT),
+                Message(author=Author.AGENT, body="@117166 Sorry! Please file a report. *AMC"),
+                Message(author=Author.CUSTOMER, body="Can I do it online?", at=AT),
+            ]
+        }
+    )
+    assert likely_mark(thread, [to_them, latest], "ada") == "*AMC"  # who answered carries on
+    # A colleague's message in the thread: this agent signs with their own mark.
+    colleague = thread.model_copy(
+        update={
+            "messages": [
+                m.model_copy(update={"author_name": "bo"}) if m.author is Author.AGENT else m
+                for m in thread.messages
+            ]
+        }
+    )
+    assert likely_mark(colleague, [to_them, latest], "ada") == "^JD"
+
+
+def test_a_team_that_signs_its_replies_signs_one_that_had_no_mark() -> None:
+    signed = [_item(f"T-{i}", f"Please DM us {i}. ^KB", customer=str(i), minutes=i) for i in (1, 2)]
+    bare = _item("T-3", "We are on it, thanks for your patience.", customer="3", minutes=9)
+    found = {
+        c.item.source.ref: c.text for c in candidates(_context(_ticket("x"), *signed, bare), "ada")
+    }
+    assert found["T-3"] == "We are on it, thanks for your patience. ^KB"
+
+
+def test_the_help_page_most_close_replies_cite_is_cited() -> None:
+    page = "https://help.example.com/baggage-claims"
+    replies = [
+        f"Sorry about your bag. You can file a claim here: {page} ^JD",
+        f"Please file a claim at {page} and we'll review it. ^JD",
+        "Sorry about that! Please DM us your bag tag number. ^JD",
+    ]
+    found = [
+        Candidate(_item(f"T-{i}", r, customer=str(i)), r, relevance=0.8)
+        for i, r in enumerate(replies)
+    ]
+    assert team_link(found) == page
+    chosen = consensus(found)
+    assert chosen is not None and page in chosen.text
+    if chosen.item.source.ref == "T-2":
+        assert chosen.text.endswith(f"{page} ^JD")  # before the agent's mark
+    # A link only one customer's replies carry is theirs (a tracking page), never cited.
+    own = "https://track.example.com/x9"
+    theirs = [
+        Candidate(
+            _item(f"T-{i}", f"Track it here {own}", customer="1"), f"Track it here {own}", 0.8
+        )
+        for i in range(3)
+    ]
+    assert team_link(theirs) == ""
+
+
+def test_few_shot_examples_are_the_teams_replies_adapted_to_this_customer() -> None:
+    items = [
+        _item("T-1", "@115818 Please DM us your confirmation number. *QB", customer="115818"),
+        _item("T-2", "@115900 Please DM us your confirmation number! *QB", customer="115900"),
+        _item("T-3", "@115818 Enjoy the flight! *QB", customer="115818", inbox="AppleSupport"),
+    ]
+    examples = team_examples(_context(_ticket("@Delta my bag is broken"), *items), "ada", limit=2)
+    assert len(examples) == 2
+    for example in examples:
+        assert example.startswith("@117166 Please DM us your confirmation number")
+        assert "115818" not in example and "115900" not in example
+    assert team_examples(_context(_ticket("x")), "ada") == []
+
+
+def test_a_human_only_intent_in_an_inbox_starts_from_the_teams_reply() -> None:
+    from deskpilot.copilot.local_drafter import LocalDrafter
+    from deskpilot.models import Sentiment, TriageRecord
+
+    items = [
+        _item(f"T-{i}", f"@11581{i} So sorry to hear that. Please DM us the details. *QB",
+              customer=f"11581{i}")
+        for i in range(3)
+    ]  # fmt: skip
+    ticket = _ticket("@Delta worst airline ever, lost my bag twice")
+
+    def triage(reason: str, signals: list[str]) -> TriageRecord:
+        return TriageRecord(
+            ticket_id=ticket.id,
+            intent="complaint",
+            confidence=0.9,
+            sentiment=Sentiment.ANGRY,
+            signals=signals,
+            handoff=True,
+            handoff_reason=reason,
+        )
+
+    human_only = DraftContext(
+        ticket=ticket,
+        exemplars=items,
+        triage=triage("'complaint' is handled by humans only", []),
+    )
+    draft = LocalDrafter("Ada", "ada").compose(human_only)
+    assert draft.text == "@117166 So sorry to hear that. Please DM us the details. *QB"
+    legal = human_only.model_copy(
+        update={
+            "triage": triage(
+                "'complaint' is handled by humans only; emotionally charged or sensitive "
+                "(legal: lawyer)",
+                ["legal"],
+            )
+        }
+    )
+    assert "colleague" in LocalDrafter("Ada", "ada").compose(legal).text  # still a human's

@@ -229,3 +229,60 @@ def test_on_real_twitter_replies_learning_beats_the_control_and_copying() -> Non
         handle = case.customer.split("@")[0] if case.customer else ""
         for mentioned in re.findall(r"(?<![\w@/.])@(\d{5,})", record.draft):
             assert mentioned == handle or mentioned in case.body, (record.id, record.draft)
+
+
+def _twcs_threads(tmp_path: Path, limit: int) -> Path:
+    """The first ``limit`` TWCS pairs in the import format, a customer's tweet that follows an
+    earlier exchange with the same brand (within a day) carried as a thread: their tweet, the
+    brand's reply, this tweet. Written to ``tmp_path`` only (the data is non-commercial)."""
+    from datetime import datetime, timedelta
+
+    rows = [json.loads(line) for line in TWCS.read_text(encoding="utf-8").splitlines()][:limit]
+    rows.sort(key=lambda row: row["created_at"])
+    last: dict[tuple[str, str], dict[str, str]] = {}
+    out = []
+    for row in rows:
+        key = (row["company"], row["customer"])
+        before = last.get(key)
+        at = datetime.fromisoformat(row["created_at"])
+        thread = {k: v for k, v in row.items() if k != "body"}
+        if before and at - datetime.fromisoformat(before["created_at"]) < timedelta(days=1):
+            thread["messages"] = [
+                {"author": "customer", "body": before["body"], "at": before["created_at"]},
+                {"author": "agent", "body": before["reply"], "at": before["created_at"]},
+                {"author": "customer", "body": row["body"], "at": row["created_at"]},
+            ]
+        else:
+            thread["messages"] = [{"author": "customer", "body": row["body"]}]
+        out.append(thread)
+        last[key] = row
+    path = tmp_path / "twcs-threads.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in out), encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not TWCS.exists(), reason="the shared TWCS data is not here")
+def test_real_twitter_threads_are_answered_in_the_conversations_voice(tmp_path: Path) -> None:
+    """Multi-message threads (a follow-up after the brand's reply): the draft answers the
+    follow-up, addressed to this customer and signed with the mark of whoever answered the
+    conversation; learning still beats the control."""
+    from deskpilot.copilot.adapt import sign_mark
+
+    cases = read_replay_file(_twcs_threads(tmp_path, 300))
+    threads = [case for case in cases if len(case.thread) > 1]
+    assert len(threads) > 50
+    learned = replay(cases, window=100)
+    control = replay(cases, window=100, learning=False)
+    assert learned.to_json()["mean_similarity"] > control.to_json()["mean_similarity"] + 0.1
+    signed = 0
+    for case, record in zip(cases, learned.records, strict=True):
+        handle = case.customer.split("@")[0] if case.customer else ""
+        for mentioned in re.findall(r"(?<![\w@/.])@(\d{5,})", record.draft):
+            assert mentioned == handle or mentioned in case.body, (record.id, record.draft)
+        if len(case.thread) < 2 or not record.sources:
+            continue
+        theirs, mark = sign_mark(case.thread[-2].body), sign_mark(record.draft)
+        if theirs and mark:
+            assert mark == theirs, (record.id, record.draft, case.thread[-2].body)
+            signed += 1
+    assert signed > 10

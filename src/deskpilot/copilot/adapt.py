@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
@@ -66,6 +67,8 @@ GREETING_NAME = re.compile(
 NOT_NAMES = frozenset({"there", "again", "all", "everyone", "team", "for", "so", "and", "folks"})
 VOCATIVE = re.compile(r",\s+([A-Z][a-z]{2,})(?=\s*[.!?])")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
+LINK = re.compile(r"https?://[^\s<>()\"']+")
+START_OF_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -115,11 +118,16 @@ def candidates(context: DraftContext, agent: str) -> list[Candidate]:
         items = [item for item in items if item.inbox == inbox]
     team_details = _shared(items, _details)
     team_words = _shared(items, lambda body: {m.group(1) for m in VOCATIVE.finditer(body)})
-    own_mark = _own_mark(items, agent)
+    own_mark = likely_mark(context.ticket, items, agent)
     question = latest_question(context.ticket)
+    # A team whose replies mostly end in a mark signs every one: a reply that lost its mark
+    # (or never had one) gets this agent's.
+    marks_replies = own_mark and 2 * sum(bool(sign_mark(i.body)) for i in items) >= len(items)
     adapted = []
     for item in items:
         text = adapt(item, context, team_details, team_words, own_mark)
+        if marks_replies and text and not sign_mark(text):
+            text = f"{text} {own_mark}"
         if len(text) >= 12:
             adapted.append(Candidate(item, text, _relevance(question, item.question)))
     return adapted
@@ -256,12 +264,22 @@ def _shared(items: Sequence[KnowledgeItem], found: Callable[[str], set[str]]) ->
     return {value for value, who in owners.items() if len(who) >= 2}
 
 
-def _own_mark(items: Sequence[KnowledgeItem], agent: str) -> str:
-    """The mark this agent signed their latest reply here with ("" if they never signed)."""
-    theirs = [(i.answered_at, i.body) for i in items if i.answered_by == agent and i.answered_at]
-    if not theirs:
-        return ""
-    return sign_mark(max(theirs)[1])
+def likely_mark(ticket: Ticket, items: Sequence[KnowledgeItem], agent: str) -> str:
+    """The mark the reply will carry ("" for none): this conversation's, when its latest agent
+    message was this agent's or came with the thread (an imported conversation: whoever
+    answered it carries on); else the one this agent signed their latest reply to this
+    customer with in this inbox; else their latest reply here."""
+    said = [m for m in ticket.messages if m.author is Author.AGENT]
+    if said and said[-1].author_name in ("", agent) and sign_mark(said[-1].body):
+        return sign_mark(said[-1].body)
+    theirs = [i for i in items if i.answered_by == agent and i.answered_at]
+    customer = ticket.customer.id if ticket.customer else None
+    same_customer = [i for i in theirs if customer and i.customer == customer]
+    for pool in (same_customer, theirs):
+        if pool:
+            latest = max(pool, key=lambda i: i.answered_at or START_OF_TIME)
+            return sign_mark(latest.body)
+    return ""
 
 
 # --- choosing --------------------------------------------------------------------------------
@@ -293,25 +311,66 @@ def answered_question(ticket: Ticket) -> str:
 
 def consensus(found: Sequence[Candidate]) -> Candidate | None:
     """The adapted reply the others agree with most, each other reply counting by how close
-    its question is; agents' past edits of drafts built on a reply nudge it up or down."""
-    if not found:
+    its question is; agents' past edits of drafts built on a reply nudge it up or down. It
+    cites the team's help page for the question (``team_link``) when it did not."""
+    order = ranked(found)
+    if not order:
         return None
+    best = order[0]
+    return replace(best, text=with_team_link(best.text, found))
+
+
+def ranked(found: Sequence[Candidate]) -> list[Candidate]:
+    """The adapted replies, the one the team most agrees on first (see ``consensus``), each
+    with its ``agreement``: the similarity an agent's reply is expected to have to it."""
     if len(found) <= 2:
-        chosen = max(found, key=lambda c: c.relevance)
-        others = [c for c in found if c is not chosen]
-        expected = fuzz.ratio(chosen.text, others[0].text) / 100 if others else 0.3
-        return replace(chosen, agreement=round(expected, 3))
+        order = sorted(found, key=lambda c: -c.relevance)
+        if len(order) == 2:
+            expected = round(fuzz.ratio(order[0].text, order[1].text) / 100, 3)
+            return [replace(c, agreement=expected) for c in order]
+        return [replace(c, agreement=0.3) for c in order]
     texts = [c.text for c in found]
     agreement = cdist(texts, texts, scorer=fuzz.ratio, workers=1) / 100
     weights = [0.5 + c.relevance for c in found]
     nudges = _edit_nudges(found)
-    best, best_score, best_agreement = found[0], -1.0, 0.0
+    scored = []
     for i, candidate in enumerate(found):
         total = sum(w * agreement[i][j] for j, w in enumerate(weights) if j != i)
-        expected = total / (sum(weights) - weights[i])
-        if expected + nudges[i] > best_score:
-            best, best_score, best_agreement = candidate, expected + nudges[i], expected
-    return replace(best, agreement=round(float(best_agreement), 3))
+        expected = float(total / (sum(weights) - weights[i]))
+        scored.append((expected + nudges[i], -i, replace(candidate, agreement=round(expected, 3))))
+    return [candidate for _score, _i, candidate in sorted(scored, reverse=True)]
+
+
+def team_link(found: Sequence[Candidate]) -> str:
+    """The help page the team cites for this question: a link that most of the replies to the
+    closest questions carry (weighted by how close each is), and that replies to two or more
+    customers share (a link made for one customer is theirs); "" when there is none."""
+    if not found:
+        return ""
+    top = max(c.relevance for c in found)
+    close = [c for c in found if c.relevance >= top - 0.15]
+    weight: dict[str, float] = {}
+    owners: dict[str, set[str]] = {}
+    for candidate in close:
+        for link in dict.fromkeys(LINK.findall(candidate.text)):
+            weight[link] = weight.get(link, 0.0) + candidate.relevance
+            owners.setdefault(link, set()).add(candidate.item.customer or candidate.item.source.ref)
+    total = sum(c.relevance for c in close) or 1.0
+    shared = [link for link in weight if len(owners[link]) >= 2 and weight[link] >= total / 2]
+    return max(shared, key=lambda link: weight[link]) if shared else ""
+
+
+def with_team_link(text: str, found: Sequence[Candidate]) -> str:
+    """``text`` citing the team's help page for this question, when it does not already."""
+    link = team_link(found)
+    if not link or link in text:
+        return text
+    mark = sign_mark(text)
+    if mark and text.rstrip().endswith(mark):
+        # The link goes before the agent's mark, where the team puts it.
+        head = text.rstrip()[: -len(mark)].rstrip()
+        return f"{head} {link} {mark}"
+    return f"{text.rstrip()} {link}"
 
 
 def _edit_nudges(found: Sequence[Candidate]) -> list[float]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from deskpilot.connectors.models import BugQuery
 from deskpilot.connectors.registry import ticket_history_from
-from deskpilot.copilot.adapt import answered_question, inbox_of, latest_question
+from deskpilot.copilot.adapt import INBOX_TAG, answered_question, inbox_of, latest_question
 from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import (
@@ -26,7 +26,9 @@ from deskpilot.copilot.facts import (
 from deskpilot.copilot.kit import DraftKit
 from deskpilot.errors import DeskPilotError
 from deskpilot.feedback.learning import source_key, trust
+from deskpilot.knowledge.tickets import ANSWERED_STATUSES
 from deskpilot.models import Author, Customer, Message, Source, Ticket, TicketSummary
+from deskpilot.store import QueueFilter
 
 if TYPE_CHECKING:
     from deskpilot.connectors import Billing, Crm, Issues, Notify
@@ -224,31 +226,71 @@ def _add_exemplars(
         answered = found.get(hit.id)  # None: the index names a ticket the store does not have
         if answered is None:
             continue
-        last = _last_agent_message(answered)
-        items.append(
-            KnowledgeItem(
-                source=Source(
-                    kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2)
-                ),
-                title=hit.title,
-                snippet=hit.snippet,
-                body=last.body if last else "",
-                foreign_words=_customer_words(answered, ticket),
-                intent=answered.intent,
-                question=answered_question(answered),
-                customer=answered.customer.id if answered.customer else None,
-                customer_email=answered.customer.email if answered.customer else "",
-                inbox=inbox_of(answered),
-                answered_by=last.author_name if last else "",
-                answered_at=last.at if last else None,
-                feedback=learned.get(source_key("ticket", hit.id)),
-            )
-        )
+        source = Source(kind="ticket", ref=hit.id, title=hit.title, score=round(hit.score, 2))
+        items.append(_exemplar(answered, ticket, source, hit.snippet, learned))
     if inbox:
-        items = [i for i in items if i.inbox == inbox] + [i for i in items if i.inbox != inbox]
+        own = [i for i in items if i.inbox == inbox]
+        recent = _recent_inbox_replies(desk, ticket, inbox, own, learned)
+        items = own + recent + [i for i in items if i.inbox != inbox]
     limit = INBOX_EXEMPLAR_LIMIT if inbox else EXEMPLAR_LIMIT
     context.exemplars = items[:limit]
     context.similar = items[:SIMILAR_LIMIT]
+
+
+def _exemplar(
+    answered: Ticket,
+    ticket: Ticket,
+    source: Source,
+    snippet: str,
+    learned: dict[str, tuple[int, int, int]],
+) -> KnowledgeItem:
+    last = _last_agent_message(answered)
+    return KnowledgeItem(
+        source=source,
+        title=source.title,
+        snippet=snippet,
+        body=last.body if last else "",
+        foreign_words=_customer_words(answered, ticket),
+        intent=answered.intent,
+        question=answered_question(answered),
+        customer=answered.customer.id if answered.customer else None,
+        customer_email=answered.customer.email if answered.customer else "",
+        inbox=inbox_of(answered),
+        answered_by=last.author_name if last else "",
+        answered_at=last.at if last else None,
+        feedback=learned.get(source_key(source.kind, source.ref)),
+    )
+
+
+def _recent_inbox_replies(
+    desk: Desk,
+    ticket: Ticket,
+    inbox: str,
+    found: list[KnowledgeItem],
+    learned: dict[str, tuple[int, int, int]],
+) -> list[KnowledgeItem]:
+    """When the search found few of this inbox's answered conversations (customers rarely
+    write the brand's name, and a short tweet shares few words), its latest ones: with them
+    the drafter still writes what this team typically says instead of a generic reply."""
+    have = {i.source.ref for i in found if i.inbox == inbox}
+    missing = INBOX_EXEMPLAR_LIMIT - len(have)
+    if missing <= 0 or not desk.settings.feedback.learn:
+        return []  # with learning off, sent replies teach nothing (the replay's control)
+    recent = desk.store.list_queue(
+        QueueFilter(tag=INBOX_TAG + inbox, statuses=ANSWERED_STATUSES),
+        limit=missing + len(have) + 1,
+        sort="updated",
+        descending=True,
+    )
+    items: list[KnowledgeItem] = []
+    for summary in recent:
+        if summary.id in have or summary.id == ticket.id or len(items) >= missing:
+            continue
+        answered = _maybe_ticket(desk, summary.id)
+        if answered is not None:
+            source = Source(kind="ticket", ref=summary.id, title=summary.subject, score=0.0)
+            items.append(_exemplar(answered, ticket, source, "", learned))
+    return items
 
 
 def _by_trust(hits: list[Hit], learned: dict[str, tuple[int, int, int]]) -> list[Hit]:

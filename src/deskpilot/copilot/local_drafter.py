@@ -391,9 +391,13 @@ def _fact_sentence(fact: Fact) -> str:
     return fact.text.rstrip(".") + "."
 
 
-# Hand-off reasons that only say the intent classifier does not know the question; any other
-# (human-only topics, anger, legal words) keeps the holding reply.
+# Hand-off reasons that only say the intent classifier does not know the question; the others
+# keep the holding reply, except in an inbox the two below.
 UNKNOWN_QUESTION = ("out of scope", "intent confidence")
+# A human-only intent in an inbox: the human who takes it starts from what their team says to
+# such customers (a complaint on social gets the team's apology and move to DM), not a
+# holding reply promising a colleague.
+HUMAN_ONLY = "is handled by humans only"
 # Anger alone: the inbox's team answers angry customers every day, and its answer is the model
 # (the agent still sees the hand-off flag). Legal words or distress keep the holding reply.
 ANGER_ONLY = "emotionally charged"
@@ -410,7 +414,10 @@ def _team_answer(context: DraftContext, agent: str) -> Candidate | None:
     reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
     angry_only = not NEEDS_A_HUMAN_SIGNALS & set(triage.signals)
     if not reasons or not all(
-        r.startswith(UNKNOWN_QUESTION) or (angry_only and r.startswith(ANGER_ONLY)) for r in reasons
+        r.startswith(UNKNOWN_QUESTION)
+        or r.endswith(HUMAN_ONLY)
+        or (angry_only and r.startswith(ANGER_ONLY))
+        for r in reasons
     ):
         return None
     found = [c for c in candidates(context, agent) if c.item.inbox == inbox]
