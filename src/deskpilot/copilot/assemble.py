@@ -230,7 +230,7 @@ def _add_exemplars(
         items.append(_exemplar(answered, ticket, source, hit.snippet, learned))
     if inbox:
         own = [i for i in items if i.inbox == inbox]
-        recent = _recent_inbox_replies(desk, ticket, inbox, own, learned)
+        recent = _recent_inbox_replies(kit, ticket, inbox, own, learned)
         items = own + recent + [i for i in items if i.inbox != inbox]
     limit = INBOX_EXEMPLAR_LIMIT if inbox else EXEMPLAR_LIMIT
     context.exemplars = items[:limit]
@@ -263,7 +263,7 @@ def _exemplar(
 
 
 def _recent_inbox_replies(
-    desk: Desk,
+    kit: DraftKit,
     ticket: Ticket,
     inbox: str,
     found: list[KnowledgeItem],
@@ -274,9 +274,9 @@ def _recent_inbox_replies(
     the drafter still writes what this team typically says instead of a generic reply."""
     have = {i.source.ref for i in found if i.inbox == inbox}
     missing = INBOX_EXEMPLAR_LIMIT - len(have)
-    if missing <= 0 or not desk.settings.feedback.learn:
+    if missing <= 0 or not kit.settings.feedback.learn:
         return []  # with learning off, sent replies teach nothing (the replay's control)
-    recent = desk.store.list_queue(
+    recent = kit.store.list_queue(
         QueueFilter(tag=INBOX_TAG + inbox, statuses=ANSWERED_STATUSES),
         limit=missing + len(have) + 1,
         sort="updated",
@@ -286,7 +286,7 @@ def _recent_inbox_replies(
     for summary in recent:
         if summary.id in have or summary.id == ticket.id or len(items) >= missing:
             continue
-        answered = _maybe_ticket(desk, summary.id)
+        answered = _maybe_ticket(kit, summary.id)
         if answered is not None:
             source = Source(kind="ticket", ref=summary.id, title=summary.subject, score=0.0)
             items.append(_exemplar(answered, ticket, source, "", learned))
