@@ -325,3 +325,24 @@ def test_self_training_never_learns_what_the_model_calls_out_of_scope(
         assert OUT_OF_SCOPE not in learned
         assert len(np.asarray(rows)) - len(labelled) == len(learned) <= 1
     assert classifier.predict("what is the weather in paris").out_of_scope
+
+
+def test_the_neighbour_vote_remembers_labelled_and_self_trained_texts(
+    word_vectors: _WordVectors,
+) -> None:
+    labelled = TINY * 2
+    new = ["refund my subscription", "my password is locked", "money back for the order"]
+    classifier = IntentClassifier(features="ensemble").fit(labelled, new)
+    memory = classifier._neighbours
+    assert memory is not None and len(memory.vectors) == len(labelled) + len(new)
+    assert list(memory.weights[: len(labelled)]) == [1.0] * len(labelled)
+    assert all(0.0 < weight < 1.0 for weight in memory.weights[len(labelled) :])  # confidence
+
+    votes = memory.votes(word_vectors.embed(["refund my order", "locked out"]), 2)
+    assert [classifier.intents[i] for i in votes.argmax(axis=1)] == ["refund", "access"]
+    rows = classifier.probabilities(["refund my order", "locked out"])
+    assert np.allclose(rows.sum(axis=1), 1.0) and np.allclose(votes.sum(axis=1), 1.0)
+    assert classifier.predict("refund my order").intent == "refund"
+
+    plain = IntentClassifier(features="ensemble").fit(labelled)
+    assert plain._neighbours is not None and len(plain._neighbours.vectors) == len(labelled)

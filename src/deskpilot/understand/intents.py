@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, Self, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +33,7 @@ from deskpilot.errors import DeskPilotError
 from deskpilot.understand import embeddings
 from deskpilot.understand.datasets import OUT_OF_SCOPE, Example
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the nearest-neighbour memory
 
 Features = Literal["tfidf", "ensemble"]
 FEATURES: tuple[str, ...] = get_args(Features)
@@ -61,8 +61,23 @@ SELF_TRAINING_POOL = 20_000
 SELF_TRAINING_SHARES = (0.4, 0.7, 1.0)
 SELF_TRAINING_WEIGHT = 0.5
 
+# The ensemble's nearest-neighbour vote: a new text's NEIGHBOURS most similar training texts
+# (human-labelled, and the self-trained ones with their pseudo-labels weighted by confidence)
+# vote with weight exp(NEIGHBOUR_SHARPNESS * cosine), and the votes get NEIGHBOUR_WEIGHT of the
+# ensemble's probabilities. It follows a class's local clusters, which one linear boundary per
+# class misses: on Banking77 at 10 examples an intent after self-training, +1 to +1.4 points,
+# and +0.3 with all its training data (a validation part carved from its training data). The
+# vectors are kept in their first NEIGHBOUR_DIMENSIONS principal components: as good as all 768
+# there, and the comparison with 8,000 texts costs a fraction of a millisecond.
+NEIGHBOURS = 5
+NEIGHBOUR_SHARPNESS = 10.0
+NEIGHBOUR_WEIGHT = 0.3
+NEIGHBOUR_DIMENSIONS = 256
+
 Matrix = npt.NDArray[np.float64]
 FloatMatrix = npt.NDArray[np.float32]
+# Sentence vectors, their label columns and their weights: the nearest-neighbour memory.
+Memory = tuple[FloatMatrix, npt.NDArray[np.intp], Matrix]
 
 
 class ClassifierError(DeskPilotError):
@@ -103,6 +118,7 @@ class IntentClassifier:
         self._vectoriser: FeatureUnion | None = None
         self._tfidf_model: LogisticRegression | None = None
         self._embedding_model: LogisticRegression | None = None
+        self._neighbours: _Neighbours | None = None
         self._embedder_signature = ""
         self._labels: np.ndarray | None = None
 
@@ -143,8 +159,13 @@ class IntentClassifier:
         self._tfidf_model = tfidf_model
         self._embedding_model = embedding_model
         self._labels = tfidf_model.classes_
-        if embedding_model is not None and unlabelled:
-            self._self_train(texts, embedded, targets, unlabelled)
+        self._neighbours = None
+        if embedding_model is not None:
+            column = {str(label): i for i, label in enumerate(self._labels)}
+            memory = (embedded, np.array([column[t] for t in targets]), np.ones(len(targets)))
+            if unlabelled:
+                memory = _joined(memory, self._self_train(texts, embedded, targets, unlabelled))
+            self._neighbours = _Neighbours.build(*memory)
         return self
 
     def _self_train(
@@ -153,18 +174,21 @@ class IntentClassifier:
         embedded: FloatMatrix,
         targets: list[str],
         unlabelled: Sequence[str],
-    ) -> None:
+    ) -> Memory | None:
         """Self-training in rounds (``SELF_TRAINING_SHARES``): the ensemble labels the unlabelled
         texts, the most confident share of them joins the embedding model's training at a lower
         weight, and the next round labels them again with the better model. A text the model
         calls out of scope (when it was taught what that looks like) is never learned from.
-        Only ``unlabelled`` texts are pseudo-labelled; the labelled ones keep their labels."""
+        Only ``unlabelled`` texts are pseudo-labelled; the labelled ones keep their labels.
+        Returns the texts learned from in the last round, as the final model labels them, with
+        its confidence: for the nearest-neighbour memory (None when none was learned from)."""
         assert self._embedding_model is not None and self._labels is not None
         labelled = set(texts)
         pool = [text for text in dict.fromkeys(unlabelled) if text.strip() and text not in labelled]
         pool = pool[:SELF_TRAINING_POOL]
         if not pool:
-            return
+            return None
+        learned: npt.NDArray[np.bool_] | None = None
         vectors = embeddings.shared_embedder().embed(pool, remember=True)
         taught_out_of_scope = OUT_OF_SCOPE in self._labels
         for share in SELF_TRAINING_SHARES:
@@ -174,7 +198,7 @@ class IntentClassifier:
             if taught_out_of_scope:
                 chosen &= ~oos_wins & (best_known >= self.out_of_scope_below)
             if not chosen.any():
-                return
+                break
             if taught_out_of_scope:
                 rows[:, list(self._labels).index(OUT_OF_SCOPE)] = -1.0
             pseudo = [str(label) for label in self._labels[rows.argmax(axis=1)][chosen]]
@@ -184,8 +208,16 @@ class IntentClassifier:
                 np.vstack([embedded, vectors[chosen]]), targets + pseudo, sample_weight=weights
             )
             if list(model.classes_) != list(self._labels):
-                return  # a class lost every example: keep the model trained so far
+                break  # a class lost every example: keep the model trained so far
             self._embedding_model = model
+            learned = chosen
+        if learned is None:
+            return None
+        known = self._combined(pool, vectors)
+        best_known, _ = self._best_known(known)
+        if taught_out_of_scope:
+            known[:, list(self._labels).index(OUT_OF_SCOPE)] = -1.0
+        return vectors[learned], known.argmax(axis=1)[learned], best_known[learned]
 
     def predict(self, text: str) -> IntentPrediction:
         return self.predict_many([text])[0]
@@ -205,7 +237,12 @@ class IntentClassifier:
         batch = list(texts)
         if self._embedding_model is None:
             return _softmax(_tfidf_scores(self._vectoriser, self._tfidf_model, batch))
-        return self._combined(batch, embeddings.shared_embedder().embed(batch))
+        embedded = embeddings.shared_embedder().embed(batch)
+        combined = self._combined(batch, embedded)
+        if self._neighbours is None:
+            return combined
+        votes = self._neighbours.votes(embedded, len(self.intents))
+        return (1 - NEIGHBOUR_WEIGHT) * combined + NEIGHBOUR_WEIGHT * votes
 
     def _combined(self, texts: list[str], embedded: FloatMatrix) -> Matrix:
         """The ensemble's probabilities, given the texts' sentence embeddings."""
@@ -328,6 +365,59 @@ def _tfidf_scores(union: FeatureUnion, model: LogisticRegression, texts: list[st
             scores[row] += model.coef_[:, columns + offset] @ weights
         offset += len(vocabulary)
     return scores
+
+
+@dataclass(frozen=True)
+class _Neighbours:
+    """The ensemble's nearest-neighbour memory (see ``NEIGHBOURS``): unit vectors in the
+    principal components of the training texts' sentence vectors, with label columns and
+    weights."""
+
+    centre: FloatMatrix
+    components: FloatMatrix  # (embedding dimensions, kept dimensions)
+    vectors: FloatMatrix
+    labels: npt.NDArray[np.intp]
+    weights: Matrix
+
+    @classmethod
+    def build(cls, vectors: FloatMatrix, labels: npt.NDArray[np.intp], weights: Matrix) -> Self:
+        centre = vectors.mean(axis=0)
+        centred = vectors - centre
+        # The covariance's eigenvectors: a 768 x 768 problem however many texts there are.
+        values, vectors_of = np.linalg.eigh(centred.T @ centred)
+        kept = np.argsort(values)[::-1][:NEIGHBOUR_DIMENSIONS]
+        components = np.ascontiguousarray(vectors_of[:, kept], dtype=np.float32)
+        projected = _unit(centred @ components)
+        return cls(centre.astype(np.float32), components, projected, labels, weights)
+
+    def votes(self, embedded: FloatMatrix, n_labels: int) -> Matrix:
+        """One row per text: the weighted votes of its nearest neighbours, summing to one."""
+        similarity = _unit((embedded - self.centre) @ self.components) @ self.vectors.T
+        k = min(NEIGHBOURS, similarity.shape[1])
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        strength = np.exp(NEIGHBOUR_SHARPNESS * np.take_along_axis(similarity, nearest, axis=1))
+        votes = np.zeros((len(embedded), n_labels))
+        rows = np.repeat(np.arange(len(embedded)), k).reshape(-1, k)
+        np.add.at(votes, (rows, self.labels[nearest]), strength * self.weights[nearest])
+        votes /= np.maximum(votes.sum(axis=1, keepdims=True), 1e-300)
+        return votes
+
+
+def _joined(memory: Memory, more: Memory | None) -> Memory:
+    if more is None:
+        return memory
+    return (
+        np.vstack([memory[0], more[0]]),
+        np.r_[memory[1], more[1]],
+        np.r_[memory[2], more[2]],
+    )
+
+
+def _unit(rows: FloatMatrix) -> FloatMatrix:
+    unit: FloatMatrix = (
+        rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    ).astype(np.float32)
+    return unit
 
 
 def _warm_started(previous: LogisticRegression) -> LogisticRegression:
