@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Self, get_args
+from typing import Any, Literal, Self, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -413,7 +413,7 @@ def _joined(memory: Memory, more: Memory | None) -> Memory:
     )
 
 
-def _unit(rows: FloatMatrix) -> FloatMatrix:
+def _unit(rows: npt.NDArray[np.floating[Any]]) -> FloatMatrix:
     unit: FloatMatrix = (
         rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
     ).astype(np.float32)
