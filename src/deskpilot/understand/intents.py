@@ -40,10 +40,11 @@ FEATURES: tuple[str, ...] = get_args(Features)
 # The weight of the TF-IDF model's probabilities in the ensemble; the embeddings get the rest.
 TFIDF_WEIGHT = 0.3
 # Out-of-scope thresholds when no validation data chooses one (a workspace's triage).
-# Ensemble: 0.29, calibrate_out_of_scope on CLINC150's validation split (never its test split)
-# after training on its training split: 85% of out-of-scope messages caught there, in-scope
-# accuracy 94.0%. TF-IDF: 0.3 on a held-out fifth of CLINC150's training data.
-DEFAULT_OUT_OF_SCOPE_BELOW: dict[str, float] = {"tfidf": 0.3, "ensemble": 0.29}
+# Ensemble: 0.42, calibrate_out_of_scope on CLINC150's validation split (never its test split)
+# after training on its training split: 86% of out-of-scope messages caught there, in-scope
+# accuracy 92.5% (the neighbour vote raises confidence, so the threshold rose from 0.29).
+# TF-IDF: 0.3 on a held-out fifth of CLINC150's training data.
+DEFAULT_OUT_OF_SCOPE_BELOW: dict[str, float] = {"tfidf": 0.3, "ensemble": 0.42}
 
 # calibrate_out_of_scope: the thresholds it tries, and the share of out-of-scope messages a
 # threshold must catch on validation data. 85%, not the 70% we aim for on unseen data: on
