@@ -6,6 +6,7 @@ the rest check what a desk without the extra sees.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import pickle
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +262,10 @@ class _WordVectors:
             for word in text.lower().split():
                 rows[row, zlib.crc32(word.encode()) % 64] += 1.0
         return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+    @contextlib.contextmanager
+    def one_blas_thread(self) -> Iterator[None]:
+        yield
 
 
 @pytest.fixture

@@ -238,11 +238,13 @@ class IntentClassifier:
         batch = list(texts)
         if self._embedding_model is None:
             return _softmax(_tfidf_scores(self._vectoriser, self._tfidf_model, batch))
-        embedded = embeddings.shared_embedder().embed(batch)
-        combined = self._combined(batch, embedded)
-        if self._neighbours is None:
-            return combined
-        votes = self._neighbours.votes(embedded, len(self.intents))
+        embedder = embeddings.shared_embedder()
+        with embedder.one_blas_thread():  # see SentenceEmbedder.one_blas_thread
+            embedded = embedder.embed(batch)
+            combined = self._combined(batch, embedded)
+            if self._neighbours is None:
+                return combined
+            votes = self._neighbours.votes(embedded, len(self.intents))
         return (1 - NEIGHBOUR_WEIGHT) * combined + NEIGHBOUR_WEIGHT * votes
 
     def _combined(self, texts: list[str], embedded: FloatMatrix) -> Matrix:
