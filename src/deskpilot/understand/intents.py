@@ -8,7 +8,8 @@ class wins or when no known intent reaches ``out_of_scope_below``.
 
 ``features="ensemble"`` (a workspace's default: ``[triage] classifier``) adds a second
 logistic regression over sentence embeddings (see ``embeddings.py``) and averages the two: 0.3
-TF-IDF, 0.7 embeddings; it can also self-train on unlabelled texts. The README's table (from
+TF-IDF, 0.7 embeddings; the nearest training texts then vote (``NEIGHBOURS``), and it can
+self-train on unlabelled texts. The README's table (from
 bench/bench_intents.py) has the figures: far better few-shot and in-scope accuracy for a few
 milliseconds a ticket. The embedders are never pickled with the model: they load, once per
 process, on first use. ``IntentClassifier()`` alone is the light TF-IDF building block.
