@@ -13,11 +13,17 @@ Splits (the official test splits are held back, so none of these figures comes f
   halves swap; the figures are the mean of the two (the test split is never used).
 Baseline: word-unigram TF-IDF into a linear SVM (scikit-learn defaults), CLINC's out-of-scope
 as one more class. "train all": every Banking77 example, sentence vectors not cached.
+
+Timing: "classify p50" is one Banking77 test message at a time (200 of them), wall clock, with
+the thread's CPU time beside it: eight helpers share this 2-core machine, so wall time swings
+with their load while CPU time does not. The load average is printed before and after, and the
+baseline's own classify time, measured in the same run, is the yardstick.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -36,6 +42,7 @@ from deskpilot.understand.datasets import OUT_OF_SCOPE, Example, load_examples
 from deskpilot.understand.evaluate import evaluate, sample_shots
 from deskpilot.understand.intents import Features, IntentClassifier
 
+CLASSIFY_BUDGET_MS = 10.0
 TARGETS = {
     "banking77 full": 0.93,
     "banking77 10-shot": 0.85,
@@ -81,6 +88,7 @@ class Row:
     oos_recall: float | None = None
     threshold: str = ""
     classify_ms_p50: float | None = None
+    classify_cpu_ms_p50: float | None = None
     train_all_seconds: float | None = None
 
 
@@ -111,6 +119,7 @@ def measure(features: Features, data: Data, quick: bool) -> Row:
     row = Row(TITLES[features])
     full = evaluate(data.train, data.test, classifier=IntentClassifier(features=features))
     row.full, row.classify_ms_p50 = full.accuracy, full.classify_ms_p50
+    row.classify_cpu_ms_p50 = full.classify_cpu_ms_p50
     row.few = statistics.mean(
         evaluate(f, data.test, classifier=IntentClassifier(features=features)).accuracy
         for f in data.few
@@ -157,6 +166,15 @@ def baseline(data: Data, quick: bool) -> Row:
         return float(sum(p == e.intent for p, e in zip(predicted, test, strict=True)) / len(test))
 
     row = Row(TITLES["baseline"], accuracy(data.train, data.test))
+    model = make_pipeline(TfidfVectorizer(), LinearSVC())
+    model.fit([e.text for e in data.train], [e.intent for e in data.train])
+    wall, cpu = [], []
+    for example in data.test[:200]:  # as evaluate() times one message at a time
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        model.predict([example.text])
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    row.classify_ms_p50, row.classify_cpu_ms_p50 = statistics.median(wall), statistics.median(cpu)
     row.few = statistics.mean(accuracy(f, data.test) for f in data.few)
     if quick:
         return row
@@ -195,14 +213,34 @@ def table(rows: list[Row]) -> str:
             f"{percent(row.few_self_trained, 'banking77 10-shot')} | "
             f"{percent(row.in_scope, 'clinc150 in-scope')} | "
             f"{percent(row.oos_recall, 'clinc150 oos recall')} | {row.threshold or '–'} | "
-            + (f"{row.classify_ms_p50:.2f} ms" if row.classify_ms_p50 is not None else "–")
+            + _milliseconds(row)
             + " | "
             + (f"{row.train_all_seconds:.0f} s" if row.train_all_seconds is not None else "–")
             + " |"
         )
     targets = ", ".join(f"{name} {value * 100:.0f}%" for name, value in TARGETS.items())
-    lines.append(f"\n✗: under the target ({targets}).")
+    lines.append(
+        f"\n✗: under the target ({targets}) or over the classify budget "
+        f"({CLASSIFY_BUDGET_MS:.0f} ms)."
+    )
     return "\n".join(lines)
+
+
+def _milliseconds(row: Row) -> str:
+    """Wall p50 (CPU p50): see the module docstring."""
+    if row.classify_ms_p50 is None:
+        return "–"
+    text = f"{row.classify_ms_p50:.2f} ms"
+    if row.classify_ms_p50 > CLASSIFY_BUDGET_MS:
+        text += " ✗"
+    if row.classify_cpu_ms_p50 is not None:
+        text += f" ({row.classify_cpu_ms_p50:.2f} ms CPU)"
+    return text
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min) on {os.cpu_count()} cores"
 
 
 def main() -> None:
@@ -219,6 +257,7 @@ def main() -> None:
             embeddings.require()
         except embeddings.EmbeddingsUnavailableError as error:
             parser.error(str(error))
+    print(f"load average before: {_load()}", file=sys.stderr, flush=True)
     data = load(args.data, args.quick)
     rows = []
     for name in features:
@@ -226,6 +265,7 @@ def main() -> None:
         print(f"measured {name}", file=sys.stderr, flush=True)
     rows.append(baseline(data, args.quick))
     print(table(rows))
+    print(f"load average after: {_load()}")
 
 
 if __name__ == "__main__":
