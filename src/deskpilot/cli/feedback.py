@@ -77,7 +77,9 @@ def replay_command(
     agent really sent, log the edit, learn. FILE: JSONL with body (or the import format's
     messages: the thread before the reply), reply and an optional company (the inbox that
     answered), or a CSV such as Bitext's (instruction, response, intent)."""
-    from deskpilot.feedback.replay import read_replay_file, replay  # start-up time
+    # start-up time: the replay builds a desk and its drafters
+    from deskpilot.evaluation.replay import replay
+    from deskpilot.feedback.replay_cases import read_replay_file
 
     if output_file is not None:
         _check_writable(output_file)
