@@ -435,7 +435,9 @@ def qa_command(context: Context, worst: int, as_json: bool) -> None:
     """Conversation quality: every solved ticket scored 0-100 over the rubric (answered,
     accuracy against the records, tone, policy, resolution; docs/qa-rubric.md), per intent,
     per agent for leads, and the worst ones to review."""
-    from deskpilot.feedback.qa import CRITERIA, qa_report  # start-up time: only this command
+    # start-up time: only this command
+    from deskpilot.feedback.qa import qa_report
+    from deskpilot.feedback.qa_rubric import CRITERIA
 
     with Desk.open(context.existing_workspace()) as desk:
         desk.score_solved()  # the model's opinion too, with an [llm] endpoint
