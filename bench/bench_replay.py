@@ -34,7 +34,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from deskpilot.feedback.replay import ReplayCase, ReplayResult, read_replay_file, replay
+from deskpilot.evaluation.replay import replay
+from deskpilot.feedback.replay_cases import ReplayCase, ReplayResult, read_replay_file
 
 GENERIC = (
     "Thank you for reaching out. I'm sorry for the trouble. I've passed your request to the "

@@ -14,8 +14,9 @@ from pydantic import SecretStr
 from conftest import Cli
 from deskpilot.config import LlmSettings
 from deskpilot.desk import Desk
-from deskpilot.feedback.qa import QaModelError, score_solved
+from deskpilot.feedback.qa import score_solved
 from deskpilot.feedback.qa_model import ModelQaScorer
+from deskpilot.feedback.qa_rubric import QaModelError
 from deskpilot.models import ActionRecord, Author, Message, Status, Ticket
 from deskpilot.testing.http import RecordedServer
 from deskpilot.testing.pytest_plugin import http_server

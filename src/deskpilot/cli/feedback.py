@@ -77,7 +77,9 @@ def replay_command(
     agent really sent, log the edit, learn. FILE: JSONL with body (or the import format's
     messages: the thread before the reply), reply and an optional company (the inbox that
     answered), or a CSV such as Bitext's (instruction, response, intent)."""
-    from deskpilot.feedback.replay import read_replay_file, replay  # start-up time
+    # start-up time: the replay builds a desk and its drafters
+    from deskpilot.evaluation.replay import replay
+    from deskpilot.feedback.replay_cases import read_replay_file
 
     if output_file is not None:
         _check_writable(output_file)
@@ -433,7 +435,9 @@ def qa_command(context: Context, worst: int, as_json: bool) -> None:
     """Conversation quality: every solved ticket scored 0-100 over the rubric (answered,
     accuracy against the records, tone, policy, resolution; docs/qa-rubric.md), per intent,
     per agent for leads, and the worst ones to review."""
-    from deskpilot.feedback.qa import CRITERIA, qa_report  # start-up time: only this command
+    # start-up time: only this command
+    from deskpilot.feedback.qa import qa_report
+    from deskpilot.feedback.qa_rubric import CRITERIA
 
     with Desk.open(context.existing_workspace()) as desk:
         desk.score_solved()  # the model's opinion too, with an [llm] endpoint

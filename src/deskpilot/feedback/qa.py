@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from deskpilot.config import Settings
 from deskpilot.copilot.action_claims import review_draft
-from deskpilot.errors import DeskPilotError
+from deskpilot.feedback.qa_rubric import CRITERIA, FULL, QaModelError
 from deskpilot.feedback.stats import AUTOPILOT
 from deskpilot.feedback.work import RESOLVED, solver, status_of
 from deskpilot.models import ActionRecord, Author, QaScore, Sentiment, Status, Ticket
@@ -50,17 +50,6 @@ log = logging.getLogger("deskpilot.qa")
 MODEL_BATCH = 20  # tickets the model scores per run at most
 
 
-class QaModelError(DeskPilotError):
-    """The model gave no usable score; names the endpoint (never the key) and what happened.
-    ``unreachable``: the endpoint did not answer at all (asking again this run is pointless)."""
-
-    def __init__(self, message: str, *, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.unreachable = unreachable
-
-
-CRITERIA = ("answered", "accuracy", "tone", "policy", "resolution")
-FULL = 20
 GREETING = re.compile(r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening))\b", re.I)
 EMPATHY = re.compile(
     r"\b(sorry|apolog\w*|understand|frustrat\w*|thanks? (you )?for your patience|appreciate)\b",

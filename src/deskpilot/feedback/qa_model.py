@@ -30,7 +30,7 @@ from deskpilot.config import LlmSettings
 from deskpilot.connectors.http import display_url
 from deskpilot.copilot.prompting import fence, inline_fence
 from deskpilot.copilot.redaction import Redactor, redaction_enabled
-from deskpilot.feedback.qa import CRITERIA, FULL, QaModelError
+from deskpilot.feedback.qa_rubric import CRITERIA, FULL, QaModelError
 from deskpilot.models import ActionRecord, Author, QaScore, Ticket
 
 MAX_REASONING = 4000  # characters of the model's reasoning kept

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli
-from deskpilot.feedback.replay import ReplayCase, read_replay_file, replay
+from deskpilot.evaluation.replay import replay
+from deskpilot.feedback.replay_cases import ReplayCase, read_replay_file
 from deskpilot.understand.datasets import DatasetError
 
 BITEXT = Path(__file__).resolve().parents[3] / "shared" / "data" / "bitext"
