@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from conftest import Cli
 from deskpilot.desk import Desk
@@ -151,6 +152,7 @@ class SlowChannel(Connector[SlowConfig], TicketSource):
 '''
 
 
+@pytest.mark.usefixtures("third_party_plugins")  # the channel is a workspace plugin
 def test_serve_killed_after_the_channel_accepted_a_reply_never_sends_it_twice(
     tmp_path: Path,
 ) -> None:

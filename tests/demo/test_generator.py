@@ -28,7 +28,7 @@ from deskpilot.demo.generator import (
     DemoData,
     generate,
 )
-from deskpilot.models import Author, Invoice, Status, Tier
+from deskpilot.models import Author, Invoice, Status, Ticket, Tier
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +70,30 @@ def test_generate_does_not_touch_the_global_random_state() -> None:
     assert random.random() == expected
 
 
+# Ticket fields added after the golden digests were recorded (snooze and merge); a generated
+# demo leaves them empty, and the digest leaves them out so it still compares the content.
+ADDED_SINCE_THE_GOLDEN = frozenset({"snoozed_until", "merged_into"})
+
+
 def _digest(data: DemoData) -> str:
     """SHA-256 over every generated record, field by field, in generation order."""
     digest = hashlib.sha256()
     for part in dataclasses.fields(data):
         for item in getattr(data, part.name):
             dumped = (
-                item.model_dump(mode="json")
+                item.model_dump(mode="json", exclude=_added_since_the_golden(item))
                 if isinstance(item, BaseModel)
                 else dataclasses.asdict(item)
             )
             digest.update(json.dumps([part.name, dumped], sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def _added_since_the_golden(item: BaseModel) -> set[str] | None:
+    if not isinstance(item, Ticket):
+        return None
+    assert item.snoozed_until is None and item.merged_into is None  # a fresh demo's
+    return set(ADDED_SINCE_THE_GOLDEN)
 
 
 # Golden values recorded with the generator as it was before the demo's prose moved out of
