@@ -88,6 +88,15 @@ class TicketLoaded(Message):
 
 
 @dataclass
+class ReasonGiven(Message):
+    """Why the agent rewrote or discarded a draft is stored (or, ``error``, could not be)."""
+
+    edit_id: str
+    reason: str
+    error: str | None = None
+
+
+@dataclass
 class TicketLoadFailed(Message):
     ticket_id: str
     error: str

@@ -105,6 +105,7 @@ class TicketScreen(Screen[None]):
         self.from_macro = False  # the agent put a macro in place of the draft
         self.keystrokes = 0
         self._autosaver = Autosaver()
+        self._after_reason: Callable[[], None] | None = None  # once the edit's reason is stored
 
     def compose(self) -> ComposeResult:
         yield TicketHeader(id="title")
@@ -461,12 +462,32 @@ class TicketScreen(Screen[None]):
     ) -> None:
         def store(reason: str | None) -> None:
             if reason:
-                self.desk.give_edit_reason(edit_id, reason)
-                self.notify(f"Noted: {reason}")
-            if then is not None:
+                # Written off the loop; ``then`` (on to the next ticket) once it is stored, so
+                # leaving this screen never cancels the write.
+                self._after_reason = then
+                self._give_reason(edit_id, reason)
+            elif then is not None:
                 then()
 
         self.app.push_screen(ReasonScreen(heading, self.desk.settings.feedback.reasons), store)
+
+    @desk_work(thread=True, group="reason")
+    def _give_reason(self, edit_id: str, reason: str) -> None:
+        try:
+            self.desk.give_edit_reason(edit_id, reason)
+        except DeskPilotError as error:
+            self.post_message(messages.ReasonGiven(edit_id, reason, str(error)))
+            return
+        self.post_message(messages.ReasonGiven(edit_id, reason))
+
+    def on_reason_given(self, message: messages.ReasonGiven) -> None:
+        if message.error is None:
+            self.notify(f"Noted: {message.reason}")
+        else:
+            self.notify(message.error, title="The reason was not saved", severity="error")
+        then, self._after_reason = self._after_reason, None
+        if then is not None:
+            then()
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -845,17 +866,33 @@ class TicketScreen(Screen[None]):
         if self.app.screen is not self:
             return  # a dialog is open: the agent is busy with it
         desk = self.desk
-        view = self.view or desk.view(desk.settings.tui.default_view)
+        self._claim_next(self.view or desk.view(desk.settings.tui.default_view))
+
+    @desk_work(thread=True, exclusive=True, group="next")
+    def _claim_next(self, view: QueueView) -> None:
+        """The view's next ticket, claimed off the loop (a query over the whole view)."""
         try:
-            ticket = desk.next_ticket(view)
+            ticket = self.desk.next_ticket(view)
         except DeskPilotError as error:
-            self.notify(str(error), title="Next ticket failed", severity="error")
+            self.post_message(messages.NextTicketFound(None, view, str(error)))
+            return
+        self.post_message(messages.NextTicketFound(ticket.id if ticket else None, view))
+
+    def on_next_ticket_found(self, message: messages.NextTicketFound) -> None:
+        if message.error is not None:
+            self.notify(message.error, title="Next ticket failed", severity="error")
+            return
+        if self.app.screen is not self:
+            # A dialog opened meanwhile: the agent is busy with it; the claim is let go.
+            if message.ticket_id is not None:
+                with contextlib.suppress(Exception):
+                    self.desk.release(message.ticket_id)
             return
         self.app.pop_screen()
-        if ticket is None:
+        if message.ticket_id is None:
             self.notify("No ticket in this view is waiting for an agent.", title="All done")
             return
-        self.app.post_message(messages.OpenTicket(ticket.id, view))
+        self.app.post_message(messages.OpenTicket(message.ticket_id, message.view))
 
     def action_regenerate(self) -> None:
         shown = self.outcome.draft.text if self.outcome is not None else None
