@@ -26,14 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from deskpilot.views import QueueView
 from textual.pilot import Pilot
 from textual.strip import Strip
 
 from _harness import Figure, demo_desk, median_seconds, report
-from deskpilot.copilot.service import draft_reply
 from deskpilot.desk import Desk
 from deskpilot.models import Status
+from deskpilot.queue.views import QueueView
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.widgets.queue_table import QueueTable
 
@@ -201,7 +200,7 @@ async def send_stall(desk: Desk, ticket_id: str) -> float:
 
 
 def headless_send(desk: Desk, ticket_id: str) -> float:
-    outcome = asyncio.run(draft_reply(desk, ticket_id))
+    outcome = asyncio.run(desk.draft_reply(ticket_id))
     started = time.perf_counter()
     desk.send_reply(ticket_id, outcome.draft.text)
     return time.perf_counter() - started
@@ -239,7 +238,7 @@ def memory_child(workspace: Path, mode: str, ticket_id: str) -> None:
         asyncio.run(open_in_tui(desk, ticket_id))
     else:
         desk.search("invoice", desk.view("open"))
-        asyncio.run(draft_reply(desk, ticket_id))
+        asyncio.run(desk.draft_reply(ticket_id))
         print(json.dumps({"rss": resident_bytes()}))
 
 

@@ -37,11 +37,14 @@ def make_app(desk: Desk) -> Callable[..., DeskPilotApp]:
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Until the workers are done and the messages they posted are handled (a worker's result
-    may start another worker, hence three rounds)."""
-    for _ in range(3):
+    """Until the workers are done and the messages they posted are handled. A worker's result
+    may start another worker (the ticket's load starts the draft, whose result starts the edit's
+    tracking...): at least three rounds, then more while a handled message started one."""
+    for round in range(8):
         await app.workers.wait_for_complete()
         await pilot.pause()
+        if round >= 2 and all(worker.is_finished for worker in app.workers):
+            return
 
 
 async def open_ticket(app: DeskPilotApp, pilot: Pilot[Any], ticket_id: str) -> TicketScreen:

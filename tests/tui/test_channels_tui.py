@@ -17,7 +17,7 @@ from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import UNREAD_MARK, cells
 
-from .conftest import first_open, open_ticket, with_settings
+from .conftest import first_open, open_ticket, settle, with_settings
 
 
 def thread_text(screen: TicketScreen) -> list[str]:
@@ -76,7 +76,7 @@ async def test_a_reply_that_cannot_go_yet_shows_queued_and_a_failed_one_retries(
         with desk.store.writing() as connection:
             connection.execute(sa.update(schema.outbox).values(connector="demo"))
         screen.reload()
-        await pilot.pause()
+        await settle(app, pilot)
         assert thread_text(screen)[-1].splitlines()[-1] == "✗ failed: mailbox full · R retries"
         await pilot.press("R")
         await app.workers.wait_for_complete()

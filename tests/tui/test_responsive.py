@@ -23,6 +23,8 @@ from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.modals import NoteScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
+from .conftest import settle
+
 TUI = Path(__file__).parents[2] / "src" / "deskpilot" / "tui"
 
 
@@ -32,8 +34,7 @@ def first_open(desk: Desk) -> str:
 
 async def open_ticket(app: DeskPilotApp, pilot: Any, ticket_id: str) -> TicketScreen:
     app.open_ticket(ticket_id)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(app, pilot)  # the ticket's load, then the draft it starts
     assert isinstance(app.screen, TicketScreen)
     return app.screen
 
@@ -231,15 +232,13 @@ async def test_a_send_that_fails_unexpectedly_keeps_the_draft_and_its_edit(
         with monkeypatch.context() as patch:
             patch.setattr(desk, "send_reply", broken)
             await pilot.press("a")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
         assert app.is_running and app.screen is screen
         assert (screen.edit_id, screen.query_one("#draft", TextArea).text) == (edit_id, text)
         assert [m.error for m in seen if isinstance(m, messages.WorkerFailed)] == [
             "RuntimeError: connection reset"
         ]
         await pilot.press("a")  # sent now, with the draft's edit event
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot)
     assert desk.ticket(ticket_id).messages[-1].body == text.strip()
     assert desk.store.get_edit_event(edit_id).outcome is not None

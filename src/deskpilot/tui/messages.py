@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from textual.content import Content
+
     from deskpilot.copilot.context import DraftContext
+    from deskpilot.copilot.policy import DraftPlan
     from deskpilot.feedback.report import TeamReport
     from deskpilot.knowledge import Hit
-    from deskpilot.models import EditEvent, TicketSummary
+    from deskpilot.models import EditEvent, Ticket, TicketSummary, TriageRecord
     from deskpilot.queue.views import QueueView
+    from deskpilot.store.channels import OutboxEntry
 
 # --- the app ---------------------------------------------------------------------------------
 
@@ -56,6 +60,64 @@ class WorkerFailed(Message):
 
 
 # --- the ticket ------------------------------------------------------------------------------
+
+
+@dataclass
+class TicketClaimed(Message):
+    """Opening the ticket claimed it (``holder`` None), or another agent holds it: read only,
+    ``refusal`` says so."""
+
+    ticket_id: str
+    holder: str | None
+    refusal: str | None = None
+
+
+@dataclass
+class TicketLoaded(Message):
+    """What the ticket screen shows, read off the event loop: the ticket, each reply's way
+    out, its triage, the line under its title, and what opening it wants of the draft.
+    ``generation``: the screen's load it answers (an older one's result is dropped)."""
+
+    ticket_id: str
+    generation: int
+    ticket: Ticket
+    deliveries: dict[str, OutboxEntry]
+    triage: TriageRecord | None
+    notice: Content
+    plan: DraftPlan
+
+
+@dataclass
+class ReasonGiven(Message):
+    """Why the agent rewrote or discarded a draft is stored (or, ``error``, could not be)."""
+
+    edit_id: str
+    reason: str
+    error: str | None = None
+
+
+@dataclass
+class TicketLoadFailed(Message):
+    ticket_id: str
+    error: str
+
+
+@dataclass
+class DeliveriesLoaded(Message):
+    """Each reply's way out, read again after one of them went out (or could not yet)."""
+
+    ticket_id: str
+    deliveries: dict[str, OutboxEntry]
+
+
+@dataclass
+class NextTicketFound(Message):
+    """The view's next ticket, claimed (None: none is waiting); ``error`` when the desk
+    could not say."""
+
+    ticket_id: str | None
+    view: QueueView
+    error: str | None = None
 
 
 @dataclass

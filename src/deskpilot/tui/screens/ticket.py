@@ -87,6 +87,9 @@ class TicketScreen(Screen[None]):
         self.ticket: Ticket | None = None
         self.deliveries: dict[str, OutboxEntry] = {}  # each reply's way out, by Message-ID
         self.triage: TriageRecord | None = None
+        self.notice = Content("")  # under the title: snoozed, merged, a likely duplicate
+        self._loads = 0  # the newest load of the ticket asked for: older results are dropped
+        self._scroll_thread_end = False  # after the next load: the thread from its end
         self.hits: list[Hit] = []
         self.drafting = False
         self.outcome: DraftOutcome | None = None
@@ -102,6 +105,7 @@ class TicketScreen(Screen[None]):
         self.from_macro = False  # the agent put a macro in place of the draft
         self.keystrokes = 0
         self._autosaver = Autosaver()
+        self._after_reason: Callable[[], None] | None = None  # once the edit's reason is stored
 
     def compose(self) -> ComposeResult:
         yield TicketHeader(id="title")
@@ -119,11 +123,8 @@ class TicketScreen(Screen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self._claim()
-        with contextlib.suppress(DeskPilotError):
-            self.desk.mark_read(self.ticket_id)  # the agent sees the new messages now
         self.set_interval(self.desk.settings.feedback.autosave_seconds, self._autosave)
-        self.reload()
+        self.reload(opening=True)
         renew = self.desk.settings.team.renew_every.total_seconds()
         self.set_interval(renew, self._renew)
 
@@ -136,13 +137,19 @@ class TicketScreen(Screen[None]):
     # --- team mode: who works this ticket ----------------------------------------------------
 
     def _claim(self) -> None:
-        """Opening the ticket claims it; if another agent holds it, it opens read only."""
+        """Opening the ticket claims it; if another agent holds it, it opens read only (in
+        the load's thread: ``TicketClaimed`` says which, before ``TicketLoaded``)."""
         try:
             self.desk.claim(self.ticket_id)
-            self.handled_by = None
         except ClaimError as error:
-            self.handled_by = error.holder
-            self.notify(str(error), title="Being handled", severity="warning")
+            self.post_message(messages.TicketClaimed(self.ticket_id, error.holder, str(error)))
+            return
+        self.post_message(messages.TicketClaimed(self.ticket_id, None))
+
+    def on_ticket_claimed(self, message: messages.TicketClaimed) -> None:
+        self.handled_by = message.holder
+        if message.refusal is not None:
+            self.notify(message.refusal, title="Being handled", severity="warning")
 
     def _refused(self) -> bool:
         """True (after telling the agent) when another agent holds this ticket, or while a
@@ -150,6 +157,9 @@ class TicketScreen(Screen[None]):
         a close never overtakes the send before it)."""
         if self.busy is not None:
             self.notify(f"Wait a moment: {self.busy} is under way", severity="warning")
+            return True
+        if self.ticket is None:
+            self.notify("Wait a moment: the ticket is still loading", severity="warning")
             return True
         if self.handled_by is None:
             return False
@@ -180,15 +190,52 @@ class TicketScreen(Screen[None]):
         )
         self._show_title()
 
-    def reload(self) -> None:
+    def reload(self, *, opening: bool = False) -> None:
+        """Read the ticket again, off the event loop; ``TicketLoaded`` repaints. ``opening``:
+        first claim it and mark its messages read, as opening the ticket does."""
+        self._loads += 1
+        self._load(self._loads, opening)
+
+    @desk_work(thread=True, group="load")
+    def _load(self, generation: int, opening: bool) -> None:
         desk = self.desk
-        self.ticket = desk.ticket(self.ticket_id)
-        self.deliveries = desk.deliveries(self.ticket_id)
+        try:
+            if opening:
+                self._claim()
+                with contextlib.suppress(DeskPilotError):
+                    desk.mark_read(self.ticket_id)  # the agent sees the new messages now
+            ticket = desk.ticket(self.ticket_id)
+            deliveries = desk.deliveries(self.ticket_id)
+            triage = desk.triage_record(self.ticket_id)
+            notice = _snooze_and_duplicates(desk, ticket)
+            # Read here even when the editor turns out to hold text: a read, and off the loop.
+            plan = desk.draft_plan(ticket)
+        except DeskPilotError as error:
+            self.post_message(messages.TicketLoadFailed(self.ticket_id, str(error)))
+            return
+        self.post_message(
+            messages.TicketLoaded(
+                self.ticket_id, generation, ticket, deliveries, triage, notice, plan
+            )
+        )
+
+    def on_ticket_load_failed(self, message: messages.TicketLoadFailed) -> None:
+        self.notify(message.error, title="Loading the ticket failed", severity="error")
+
+    def on_ticket_loaded(self, message: messages.TicketLoaded) -> None:
+        if message.generation != self._loads or not self.is_attached:
+            return  # a newer load is on its way, or the agent left the ticket
+        self.ticket = message.ticket
+        self.deliveries = message.deliveries
         if self.seen is None:
             self.seen = len(self.ticket.messages)
-        self.triage = desk.triage_record(self.ticket_id)
+        self.triage = message.triage
+        self.notice = message.notice
         self._show_title()
         self._show_thread()
+        if self._scroll_thread_end:
+            self._scroll_thread_end = False
+            self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
         self._show_context()
         self._search_knowledge()
         if (
@@ -196,7 +243,7 @@ class TicketScreen(Screen[None]):
             and not self.drafting
             and self.handled_by is None  # another agent's draft and edit, not ours
         ):
-            plan = desk.draft_plan(self.ticket)
+            plan = message.plan
             intent = self.ticket.intent
             if plan.unsent is not None:
                 self._restore(plan.unsent)
@@ -216,8 +263,7 @@ class TicketScreen(Screen[None]):
     def _show_title(self) -> None:
         header = self.query_one(TicketHeader)
         header.handled_by = self.handled_by
-        if self.ticket is not None:
-            header.notice = _snooze_and_duplicates(self.desk, self.ticket)
+        header.notice = self.notice
         header.ticket = self.ticket
         self.query_one(HandoffBanner).triage = self.triage
 
@@ -416,12 +462,32 @@ class TicketScreen(Screen[None]):
     ) -> None:
         def store(reason: str | None) -> None:
             if reason:
-                self.desk.give_edit_reason(edit_id, reason)
-                self.notify(f"Noted: {reason}")
-            if then is not None:
+                # Written off the loop; ``then`` (on to the next ticket) once it is stored, so
+                # leaving this screen never cancels the write.
+                self._after_reason = then
+                self._give_reason(edit_id, reason)
+            elif then is not None:
                 then()
 
         self.app.push_screen(ReasonScreen(heading, self.desk.settings.feedback.reasons), store)
+
+    @desk_work(thread=True, group="reason")
+    def _give_reason(self, edit_id: str, reason: str) -> None:
+        try:
+            self.desk.give_edit_reason(edit_id, reason)
+        except DeskPilotError as error:
+            self.post_message(messages.ReasonGiven(edit_id, reason, str(error)))
+            return
+        self.post_message(messages.ReasonGiven(edit_id, reason))
+
+    def on_reason_given(self, message: messages.ReasonGiven) -> None:
+        if message.error is None:
+            self.notify(f"Noted: {message.reason}")
+        else:
+            self.notify(message.error, title="The reason was not saved", severity="error")
+        then, self._after_reason = self._after_reason, None
+        if then is not None:
+            then()
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -493,8 +559,8 @@ class TicketScreen(Screen[None]):
             if send:
                 self._send()
             else:
+                self._scroll_thread_end = True  # to what arrived
                 self.reload()
-                self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
 
         self.app.push_screen(ArrivedScreen(arrived), answer)
 
@@ -564,7 +630,17 @@ class TicketScreen(Screen[None]):
         """A reply of this ticket went out (or could not yet): repaint its state."""
         if message.ticket_id != self.ticket_id or not self.is_attached:
             return
-        self.deliveries = self.desk.deliveries(self.ticket_id)
+        self._load_deliveries()
+
+    @desk_work(thread=True, group="load")
+    def _load_deliveries(self) -> None:
+        deliveries = self.desk.deliveries(self.ticket_id)
+        self.post_message(messages.DeliveriesLoaded(self.ticket_id, deliveries))
+
+    def on_deliveries_loaded(self, message: messages.DeliveriesLoaded) -> None:
+        if self.ticket is None or not self.is_attached:
+            return  # the ticket's own load brings them
+        self.deliveries = message.deliveries
         self._show_thread()
 
     def action_retry_delivery(self) -> None:
@@ -790,17 +866,33 @@ class TicketScreen(Screen[None]):
         if self.app.screen is not self:
             return  # a dialog is open: the agent is busy with it
         desk = self.desk
-        view = self.view or desk.view(desk.settings.tui.default_view)
+        self._claim_next(self.view or desk.view(desk.settings.tui.default_view))
+
+    @desk_work(thread=True, exclusive=True, group="next")
+    def _claim_next(self, view: QueueView) -> None:
+        """The view's next ticket, claimed off the loop (a query over the whole view)."""
         try:
-            ticket = desk.next_ticket(view)
+            ticket = self.desk.next_ticket(view)
         except DeskPilotError as error:
-            self.notify(str(error), title="Next ticket failed", severity="error")
+            self.post_message(messages.NextTicketFound(None, view, str(error)))
+            return
+        self.post_message(messages.NextTicketFound(ticket.id if ticket else None, view))
+
+    def on_next_ticket_found(self, message: messages.NextTicketFound) -> None:
+        if message.error is not None:
+            self.notify(message.error, title="Next ticket failed", severity="error")
+            return
+        if self.app.screen is not self:
+            # A dialog opened meanwhile: the agent is busy with it; the claim is let go.
+            if message.ticket_id is not None:
+                with contextlib.suppress(Exception):
+                    self.desk.release(message.ticket_id)
             return
         self.app.pop_screen()
-        if ticket is None:
+        if message.ticket_id is None:
             self.notify("No ticket in this view is waiting for an agent.", title="All done")
             return
-        self.app.post_message(messages.OpenTicket(ticket.id, view))
+        self.app.post_message(messages.OpenTicket(message.ticket_id, message.view))
 
     def action_regenerate(self) -> None:
         shown = self.outcome.draft.text if self.outcome is not None else None

@@ -48,7 +48,7 @@ class ThreadView(VerticalScroll):
     def watch_thread(self, thread: Thread | None) -> None:
         if thread is None:
             return
-        self.remove_children()
+        removed = self.remove_children()
         blocks = [
             Static(
                 message_content(thread.ticket, message, thread.deliveries),
@@ -56,8 +56,16 @@ class ThreadView(VerticalScroll):
             )
             for message in thread.ticket.messages
         ]
-        self.mount_all(blocks)
-        self.scroll_end(animate=False)
+        mounted = self.mount_all(blocks)
+
+        async def scroll_to_the_newest() -> None:
+            # The thread arrives from a worker, once the screen is laid out: its end is known
+            # only when the old messages are gone and the new ones are mounted.
+            await removed
+            await mounted
+            self.scroll_end(animate=False)
+
+        self.call_later(scroll_to_the_newest)
 
 
 def message_content(
