@@ -4,9 +4,11 @@ palette opens tickets, switches views and applies macros."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.actions import parse
 from textual.binding import Binding
 from textual.command import CommandPalette, Hit
@@ -19,6 +21,8 @@ from deskpilot.tui.commands import DeskCommands
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import QueueTable
+
+from .conftest import first_open, settle, until
 
 TARGETS: dict[str, type[Any]] = {
     keymap.GLOBAL: DeskPilotApp,
@@ -50,15 +54,6 @@ def test_every_binding_comes_from_the_key_map_once() -> None:
         assert len(keys) == len(set(keys)), f"a key bound twice in {scope}"
     ids = [a.id for a in keymap.ACTIONS]
     assert len(ids) == len(set(ids))
-
-
-def first_open(desk: Desk) -> str:
-    return desk.page(desk.view("open"), 0, 1)[0].id
-
-
-async def settle(app: DeskPilotApp, pilot: Any) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_view_digits_are_key_actions_and_remap(
@@ -164,3 +159,34 @@ async def test_the_palette_switches_views_and_applies_macros(
         await pilot.pause()
         assert ticket.query_one("#draft", TextArea).text.endswith("All sorted now.\n\nada")
         assert ticket.from_macro
+
+
+async def test_a_macro_chosen_while_the_draft_is_written_is_not_overwritten(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent picks a macro before the co-pilot has finished: the draft is dropped, the
+    macro stays, and CRM and billing still load."""
+    desk.settings.macros["sorted"] = "Hi {first_name},\n\nAll sorted now.\n\n{agent}"
+    model_done = asyncio.Event()  # the co-pilot is still writing until the test says so
+    draft_reply = Desk.draft_reply
+
+    async def slow_draft(self: Desk, *args: Any, **kwargs: Any) -> Any:
+        await model_done.wait()
+        return await draft_reply(self, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "draft_reply", slow_draft)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        app.open_ticket(first_open(desk))
+        assert await until(
+            pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.drafting
+        )
+        ticket = app.screen
+        assert isinstance(ticket, TicketScreen)
+        ticket.apply_macro("sorted")
+        model_done.set()
+        await settle(app, pilot)
+        assert ticket.query_one("#draft", TextArea).text.endswith("All sorted now.\n\nada")
+        assert ticket.from_macro and not ticket.drafting
+        assert await until(pilot, lambda: ticket.context is not None)

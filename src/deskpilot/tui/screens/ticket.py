@@ -681,6 +681,11 @@ class TicketScreen(Screen[None]):
         except DeskPilotError as error:
             self.notify(str(error), title="Macro failed", severity="error")
             return
+        if self.drafting:
+            # The agent chose the macro: the draft still being written must not overwrite it.
+            self.workers.cancel_group(self, "draft")
+            if self.context is None:
+                self._load_context()  # the cancelled draft will not bring CRM and billing
         self.query_one("#draft", TextArea).load_text(outside.plain(text))
         self.from_macro = True
         self.query_one(DraftLabel).note = outside.markup(
