@@ -26,6 +26,7 @@ from deskpilot.models import (
 from deskpilot.queue.snooze import describe_snooze
 from deskpilot.store.channels import DeliveryState, OutboxEntry
 from deskpilot.tui import keymap, messages, outside
+from deskpilot.tui.heap import freeze_long_lived_heap
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
@@ -379,6 +380,9 @@ class TicketScreen(Screen[None]):
         _show_from_the_top(editor)
         label.note = _draft_label(outcome)
         self._show_context()  # now with what the connectors returned
+        # The draft loaded what the desk keeps (index, models, records): out of the collector's
+        # sight before the agent sends (tui/heap.py).
+        self.call_after_refresh(freeze_long_lived_heap)
         if same_as is not None and outcome.draft.text == same_as:
             self.notify("The co-pilot wrote the same draft again.", title="Regenerated")
             return  # the open edit event goes on: nothing new was shown
