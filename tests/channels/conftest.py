@@ -9,6 +9,10 @@ import pytest
 
 from deskpilot.desk import Desk
 
+# The real mail servers' fixtures (Dovecot's account, its mailbox, a local SMTP server), once
+# for every email test of this folder.
+from deskpilot.testing.mail import imap_account, mailbox, smtp_server  # noqa: F401
+
 from .kit import Clock, open_desk
 
 

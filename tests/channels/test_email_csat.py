@@ -11,13 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli
-from deskpilot.testing.mail import (  # noqa: F401  (fixtures)
-    SmtpServer,
-    TestMailbox,
-    imap_account,
-    mailbox,
-    smtp_server,
-)
+from deskpilot.testing.mail import SmtpServer, TestMailbox
 
 from .email_kit import (
     CUSTOMER,
@@ -32,8 +26,8 @@ from .email_kit import (
 @pytest.mark.slow
 def test_the_survey_goes_out_by_email_once_threaded_under_the_customers_mail(
     tmp_path: Path,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cli: Cli = make_email_workspace(tmp_path, mailbox, smtp_server, monkeypatch)

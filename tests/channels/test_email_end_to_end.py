@@ -21,13 +21,7 @@ import pytest
 from conftest import Cli
 from deskpilot.models import Author, Status
 from deskpilot.store.channels import DeliveryState
-from deskpilot.testing.mail import (  # noqa: F401  (fixtures)
-    SmtpServer,
-    TestMailbox,
-    imap_account,
-    mailbox,
-    smtp_server,
-)
+from deskpilot.testing.mail import SmtpServer, TestMailbox
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.ticket import TicketScreen
 
@@ -45,8 +39,8 @@ from .email_kit import (
 @pytest.fixture
 def email_workspace(
     tmp_path: Path,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
     return make_email_workspace(tmp_path, mailbox, smtp_server, monkeypatch)
@@ -72,8 +66,8 @@ async def send_from_the_tui(cli: Cli, ticket_id: str) -> str:
 @pytest.mark.slow
 def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
 ) -> None:
     cli = email_workspace
     first = customer_mail(
@@ -174,8 +168,8 @@ def test_a_customer_email_is_answered_twice_and_the_answer_reopens_its_ticket(
 @pytest.mark.slow
 def test_an_imported_ticket_is_answered_by_email_and_found_again_by_its_subject_tag(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     tmp_path: Path,
 ) -> None:
     """A ticket from ``import tickets`` (no channel of its own, an id of the team's own shape)
@@ -220,8 +214,8 @@ def test_an_imported_ticket_is_answered_by_email_and_found_again_by_its_subject_
 @pytest.mark.slow
 def test_serve_pulls_the_inbox_delivers_replies_and_reports_the_email_channel_on_health(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
 ) -> None:
     from .test_serve import free_port, start_serve, wait_for
 

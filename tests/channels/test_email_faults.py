@@ -17,13 +17,7 @@ import pytest
 from conftest import Cli
 from deskpilot.models import Author, Status
 from deskpilot.store.channels import DeliveryState
-from deskpilot.testing.mail import (  # noqa: F401  (fixtures)
-    SmtpServer,
-    TestMailbox,
-    imap_account,
-    mailbox,
-    smtp_server,
-)
+from deskpilot.testing.mail import SmtpServer, TestMailbox
 from deskpilot.testing.tcp_proxy import CuttingProxy
 
 from .email_kit import (
@@ -43,14 +37,14 @@ from .test_serve import start_serve
 @pytest.fixture
 def email_workspace(
     tmp_path: Path,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Cli:
     return make_email_workspace(tmp_path, mailbox, smtp_server, monkeypatch)
 
 
-def one_ticket(cli: Cli, mailbox: TestMailbox) -> tuple[str, str]:  # noqa: F811
+def one_ticket(cli: Cli, mailbox: TestMailbox) -> tuple[str, str]:
     """A customer's mail synced into a ticket: (ticket id, the mail's Message-ID)."""
     mail = customer_mail("Where is my parcel?", "Order 77 has not arrived yet.")
     mailbox.append(mail)
@@ -62,8 +56,8 @@ def one_ticket(cli: Cli, mailbox: TestMailbox) -> tuple[str, str]:  # noqa: F811
 @pytest.mark.slow
 def test_a_refusing_smtp_server_queues_the_reply_and_a_later_sync_delivers_it_once(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cli = email_workspace
@@ -93,8 +87,8 @@ def test_a_refusing_smtp_server_queues_the_reply_and_a_later_sync_delivers_it_on
 
 def test_an_imap_connection_cut_mid_fetch_loses_and_duplicates_nothing(
     tmp_path: Path,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cli = make_email_workspace(tmp_path, mailbox, smtp_server, monkeypatch)
@@ -128,8 +122,8 @@ def test_an_imap_connection_cut_mid_fetch_loses_and_duplicates_nothing(
 
 def test_an_imap_connection_cut_before_anything_was_read_fails_the_sync_and_the_next_gets_all(
     tmp_path: Path,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cli = make_email_workspace(tmp_path, mailbox, smtp_server, monkeypatch)
@@ -163,7 +157,7 @@ MALFORMED = (
 
 def test_a_malformed_message_is_quarantined_with_a_clear_log_line_and_the_rest_imported(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
+    mailbox: TestMailbox,
 ) -> None:
     cli = email_workspace
     mailbox.append(customer_mail("Before", "The first good one."))
@@ -186,8 +180,8 @@ def test_a_malformed_message_is_quarantined_with_a_clear_log_line_and_the_rest_i
 
 def test_an_auto_reply_and_the_teams_own_mail_make_no_ticket_and_reopen_nothing(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
 ) -> None:
     cli = email_workspace
     ticket_id, _ = one_ticket(cli, mailbox)
@@ -230,8 +224,8 @@ def test_an_auto_reply_and_the_teams_own_mail_make_no_ticket_and_reopen_nothing(
 @pytest.mark.slow
 def test_serve_killed_while_delivering_by_email_sends_the_reply_once_after_restart(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
-    smtp_server: SmtpServer,  # noqa: F811
+    mailbox: TestMailbox,
+    smtp_server: SmtpServer,
 ) -> None:
     cli = email_workspace
     ticket_id, _ = one_ticket(cli, mailbox)
@@ -278,7 +272,7 @@ def test_serve_killed_while_delivering_by_email_sends_the_reply_once_after_resta
 @pytest.mark.slow
 def test_a_wrong_imap_password_fails_the_sync_in_one_line_naming_the_setting_not_the_secret(
     email_workspace: Cli,
-    mailbox: TestMailbox,  # noqa: F811
+    mailbox: TestMailbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wrong = "not-the-password-4711"
