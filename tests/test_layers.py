@@ -1,8 +1,11 @@
 """The layer rule, proven: the import contracts in pyproject.toml hold, a broken one fails naming
-itself, and importing the core loads no Textual (CONTRIBUTING.md, "The layer rule")."""
+itself, nothing above the desk reaches through it to its store, and importing the core loads no
+Textual (CONTRIBUTING.md, "The layer rule")."""
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -44,9 +47,10 @@ def test_the_contracts_are_the_ones_the_docs_name() -> None:
         "Only the TUI imports Textual",
         "Connectors import neither the desk nor the demo",
         "Front ends call the desk, not the services below it",
+        "Front ends reach the store only through the desk",
     ]
     contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    assert all(f"**{name}**" in contributing for name in names)
+    assert all(f"**{name}**" in contributing for name in [*names, REACH_CHECK])
 
 
 def test_every_import_contract_is_kept() -> None:
@@ -96,6 +100,16 @@ def _add_import(module: Path, line: str) -> None:
             "import deskpilot.copilot.service  # noqa: F401",
             "Front ends call the desk, not the services below it",
         ),
+        (
+            "demo/build.py",
+            "from deskpilot.store import open_store  # noqa: F401",
+            "Front ends reach the store only through the desk",
+        ),
+        (
+            "tui/screens/help.py",
+            "import deskpilot.store.tickets  # noqa: F401",
+            "Front ends reach the store only through the desk",
+        ),
     ],
 )
 def test_an_import_that_breaks_a_contract_fails_naming_it(
@@ -106,6 +120,85 @@ def test_an_import_that_breaks_a_contract_fails_naming_it(
     assert done.returncode != 0
     assert contract in _broken(done.stdout), done.stdout
     assert f"{contract}\n" in done.stdout  # the report's heading names it too
+
+
+# An import contract sees imports, not attribute access: a front end holding a desk could still
+# write through ``desk.store`` without the audit trail. This check reads the code above the desk.
+REACH_CHECK = "Nothing above the desk reaches through it to its store"
+ABOVE_THE_DESK = (
+    "cli",
+    "tui",
+    "intake/server.py",
+    "intake/widget.py",
+    "channels/service.py",
+    "demo",
+    "evaluation",
+)
+# The desk's own collaborators: what its methods read and write through (Desk.__init__).
+DESK_COLLABORATORS = frozenset({"store", "channels"})
+STORES = frozenset({"store", "_store"})  # above the desk, nothing holds one at all
+A_DESK = re.compile(r"_?(\w+_)?desk")  # desk, self.desk, self._desk, demo_desk...
+
+
+def _names_a_desk(node: ast.expr) -> bool:
+    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+    return bool(A_DESK.fullmatch(name))
+
+
+def _reaches_through_the_desk(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        on_a_desk = _names_a_desk(node.value) and (
+            node.attr in DESK_COLLABORATORS or node.attr.startswith("_")
+        )
+        if on_a_desk or node.attr in STORES:
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def desk_reach_report(package: Path) -> str | None:
+    """None when no module above the desk uses a desk's store, its channel store or anything
+    private of it (or any ``.store`` at all); else a report naming the check and each place."""
+    places = []
+    for part in ABOVE_THE_DESK:
+        at = package / part
+        modules = [at] if at.suffix == ".py" else sorted(at.rglob("*.py"))
+        for module in modules:
+            tree = ast.parse(module.read_text(encoding="utf-8"), str(module))
+            for line, expression in _reaches_through_the_desk(tree):
+                places.append(f"  {module.relative_to(package.parent)}:{line}: {expression}")
+    if not places:
+        return None
+    return f"{REACH_CHECK} BROKEN: call a Desk method instead (add one if none fits)\n" + (
+        "\n".join(places)
+    )
+
+
+def test_nothing_above_the_desk_reaches_through_it() -> None:
+    report = desk_reach_report(ROOT / "src" / "deskpilot")
+    assert report is None, report
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "expression"),
+    [
+        ("demo/build.py", "_peek = lambda desk: desk.store.count_tickets()", "desk.store"),
+        ("tui/screens/help.py", "_peek = lambda self: self.desk.channels", "self.desk.channels"),
+        ("cli/kb.py", "_peek = lambda self: self._desk._triage", "self._desk._triage"),
+        ("intake/server.py", "_peek = lambda held: held.store", "held.store"),
+    ],
+)
+def test_reaching_through_the_desk_fails_naming_the_check(
+    source_copy: Path, module: str, line: str, expression: str
+) -> None:
+    broken = source_copy / "src" / "deskpilot" / module
+    _add_import(broken, line)
+    at = broken.read_text(encoding="utf-8").splitlines().index(line) + 1
+    report = desk_reach_report(source_copy / "src" / "deskpilot")
+    assert report is not None and report.startswith(f"{REACH_CHECK} BROKEN")
+    assert f"deskpilot/{module}:{at}: {expression}" in report, report
 
 
 def test_importing_the_core_loads_no_textual() -> None:

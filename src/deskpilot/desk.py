@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -38,7 +38,7 @@ from deskpilot.connectors.models import OutboundReply
 from deskpilot.copilot.handoff import handoff_summary, holding_reply
 from deskpilot.copilot.kit import DraftKit
 from deskpilot.copilot.policy import NO_DRAFT, DraftPlan, draft_plan, reason_heading
-from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError
+from deskpilot.errors import ClaimError, DeskPilotError, ImportFileError, WorkspaceError
 from deskpilot.feedback import surveys
 from deskpilot.feedback.capture import EditCapture
 from deskpilot.feedback.csat import CsatSurvey, answer, public_base_url, survey
@@ -52,6 +52,7 @@ from deskpilot.models import (
     Author,
     Claim,
     CrmRecord,
+    Customer,
     Draft,
     EditEvent,
     EditOutcome,
@@ -73,9 +74,9 @@ from deskpilot.queue.merge import Duplicate, MergeResult, find_duplicates
 from deskpilot.queue.merge import merge as merge_tickets
 from deskpilot.queue.search import QueueSearch
 from deskpilot.queue.views import ME, QueueView, resolve_view
-from deskpilot.store import QueueFilter, Store
-from deskpilot.store.channels import ChannelStore, DeliveryState, OutboxEntry
-from deskpilot.store.demo_flag import demo_description
+from deskpilot.store import QueueFilter, Store, open_store, sqlite_url
+from deskpilot.store.channels import ChannelStore, DeliveryState, OutboxEntry, SyncState
+from deskpilot.store.demo_flag import DEMO_KEY, demo_description
 from deskpilot.understand.datasets import OUT_OF_SCOPE
 from deskpilot.understand.taxonomy import IntentSpec, load_taxonomy
 from deskpilot.workspace import Workspace
@@ -112,6 +113,7 @@ Progress = Callable[[int, int], None]
 StageProgress = Callable[[str, int, int], None]
 EMAIL_CONNECTOR = "email"  # the built-in email channel: answers intake and imported tickets
 WORKABLE_STATUSES = frozenset({Status.NEW, Status.OPEN})  # waiting for an agent to act
+SEED_BATCH = 5000  # tickets a seeding stores between progress reports
 
 
 @dataclass(frozen=True)
@@ -349,6 +351,66 @@ class Desk:
             self._queue_search.invalidate()
         return [t.id for t in tickets if t.id in added]
 
+    def seed_demo(
+        self,
+        *,
+        customers: Sequence[Customer],
+        history: Sequence[Ticket],
+        arriving: Sequence[Ticket],
+        edits: Iterable[tuple[Draft, EditEvent]],
+        demo: str,
+        progress: StageProgress | None = None,
+    ) -> None:
+        """Fill an empty workspace with a generated demo (``deskpilot demo``), in one
+        transaction: an interrupted seeding leaves the workspace empty, to be seeded again.
+
+        ``history``: resolved tickets, kept with their intent labels (what the classifier
+        learns from, so they are stored first); ``arriving``: unsolved tickets, triaged as
+        arriving ones are; ``edits``: drafts and how agents edited them (the feedback
+        history); ``demo``: how the demo was built, kept as the workspace's demo flag.
+        Written to the audit trail once, as an import is (a demo holds no real work to
+        account for ticket by ticket). Refuses a workspace that already holds tickets.
+        """
+        report = progress or (lambda _stage, _done, _total: None)
+        tickets = [*history, *arriving]
+        with self.store.transaction():
+            if self.store.count_tickets():
+                raise WorkspaceError(
+                    f"{self.workspace.root}: already holds tickets; a demo is seeded only "
+                    "into an empty workspace"
+                )
+            self.store.add_customers(customers)
+            for start in range(0, len(tickets), SEED_BATCH):
+                self.store.add_tickets(tickets[start : start + SEED_BATCH])
+                report("storing", min(start + SEED_BATCH, len(tickets)), len(tickets))
+            # Triaged after the history is stored: a first triage trains on its labels.
+            triage = self.triage()
+            triage.run(self.store, arriving, lambda done, total: report("triaging", done, total))
+            drafts = 0
+            for draft, event in edits:
+                draft_id = self.store.save_draft(draft)
+                self.store.save_edit_event(event.model_copy(update={"draft_id": draft_id}))
+                drafts += 1
+            self.store.set_meta(DEMO_KEY, demo)
+            params = {
+                "demo": demo,
+                "tickets": len(tickets),
+                "customers": len(customers),
+                "drafts": drafts,
+            }
+            self.audit("seed_demo", None, params)
+        self._queue_search.invalidate()
+
+    @staticmethod
+    def demo_at(workspace: Workspace) -> str | None:
+        """How the demo in the workspace's own SQLite file was built, read without opening a
+        desk on it (its settings may name another database); None when it holds no demo or
+        there is no such file. A demo is always built into that file."""
+        if not workspace.database_path.exists():
+            return None
+        with open_store(sqlite_url(workspace.database_path)) as store:
+            return demo_description(store)
+
     def add_customer_message(self, ticket_id: str, body: str, *, source: str) -> Message:
         """The customer wrote again on their ticket (the web widget's follow-up): the message
         joins the thread, and a ticket waiting on them, solved or closed is open again."""
@@ -530,6 +592,14 @@ class Desk:
 
         return build_workspace_index(self.workspace, self.store, progress, index=self.knowledge())
 
+    def rebuild_knowledge(self, progress: StageProgress | None = None) -> WorkspaceIndexReport:
+        """Empty the index, then index the articles folder, the store and the records again
+        (``deskpilot kb index --rebuild``)."""
+        from deskpilot.knowledge import build_workspace_index  # start-up time: tantivy
+
+        self._knowledge = None  # the emptied index is opened afresh when next searched
+        return build_workspace_index(self.workspace, self.store, progress, rebuild=True)
+
     # --- acting on a ticket ----------------------------------------------------------------
 
     def send_reply(
@@ -625,6 +695,14 @@ class Desk:
     ) -> list[OutboxEntry]:
         """Replies on their way out (or failed, or sent), newest first."""
         return self.channels.entries(states=states, limit=limit)
+
+    def sync_states(self) -> list[SyncState]:
+        """Each channel's last pull: when, whether it worked, how much it brought in."""
+        return self.channels.sync_states()
+
+    def outbox_counts(self) -> dict[str, dict[DeliveryState, int]]:
+        """Per connector, how many replies are in each delivery state."""
+        return self.channels.counts()
 
     def retry_reply(self, key: str | int) -> OutboxEntry:
         """Queue a failed reply (by its outbox number or Message-ID) for delivery again."""

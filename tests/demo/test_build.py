@@ -9,7 +9,8 @@ import pytest
 
 from conftest import Cli
 from deskpilot.desk import Desk
-from deskpilot.models import Bug, CrmRecord, Invoice, Status
+from deskpilot.errors import WorkspaceError
+from deskpilot.models import Author, Bug, CrmRecord, Invoice, Message, Status, Ticket
 from deskpilot.workspace import Workspace
 
 NOW = "2026-11-02T09:00:00Z"
@@ -49,6 +50,30 @@ def test_demo_workspace_holds_tickets_articles_and_records(demo_dir: Path) -> No
     assert len(crm) >= 60
     bugs = [Bug.model_validate(b) for b in json.loads((records / "bugs.json").read_text())]
     assert bugs and all(b.error_signature for b in bugs)
+
+
+def test_the_demo_is_seeded_through_the_desk_on_the_audit_trail(demo_dir: Path) -> None:
+    with Desk.open(Workspace.existing(demo_dir)) as desk:
+        (seeded,) = desk.store.list_actions(action="seed_demo")
+        assert seeded.ticket_id is None and seeded.ok
+        assert seeded.params == {
+            "demo": "seed 7, 300 tickets",
+            "tickets": 300,
+            "customers": desk.store.count_customers(),
+            "drafts": len(desk.store.list_edit_events()),
+        }
+        assert seeded.params["drafts"] > 0
+
+
+def test_a_demo_is_seeded_only_into_an_empty_workspace(desk: Desk) -> None:
+    real = Message(author=Author.CUSTOMER, body="Real customer")
+    desk.take_in(
+        [Ticket(id="REAL-1", subject="Hi", messages=[real], status=Status.SOLVED)], source="t"
+    )
+    with pytest.raises(WorkspaceError, match="already holds tickets"):
+        desk.seed_demo(customers=[], history=[], arriving=[], edits=[], demo="seed 1, 0 tickets")
+    assert desk.demo_description() is None
+    assert [a.action for a in desk.store.list_actions()] == ["intake"]
 
 
 def test_running_demo_again_reopens_the_same_workspace(demo_dir: Path) -> None:
@@ -151,7 +176,7 @@ def test_reset_rebuilds_a_demo_but_never_a_real_workspace(tmp_path: Path, cli: C
 
 
 def test_an_interrupted_build_leaves_a_workspace_that_builds_again(tmp_path: Path) -> None:
-    from deskpilot.demo import build_demo, demo_description
+    from deskpilot.demo import build_demo
 
     def interrupt(stage: str, done: int, _total: int) -> None:
         if stage == "storing" and done > 0:
@@ -162,7 +187,8 @@ def test_an_interrupted_build_leaves_a_workspace_that_builds_again(tmp_path: Pat
         with pytest.raises(KeyboardInterrupt):
             build_demo(desk, tickets=50, progress=interrupt)
         assert desk.store.count_tickets() == 0 and desk.store.count_customers() == 0
-        assert demo_description(desk.store) is None
+        assert desk.demo_description() is None
+        assert desk.store.list_actions() == []  # nor is the seeding on the audit trail
         build_demo(desk, tickets=50)
         assert desk.store.count_tickets() == 50
 

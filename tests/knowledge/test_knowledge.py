@@ -468,6 +468,17 @@ def test_kb_index_without_a_folder_indexes_the_whole_workspace(kb_cli: Cli, arti
     assert "answered tickets: 0 indexed" in result.stdout
 
 
+def test_kb_index_rebuild_indexes_the_whole_workspace_again(kb_cli: Cli) -> None:
+    workspace = Workspace(kb_cli.workspace_dir.resolve())
+    write_articles(workspace.articles_dir, refund__md=REFUND)
+    assert kb_cli("kb", "index").exit_code == 0
+    again = kb_cli("kb", "index")
+    assert "0 indexed" in again.stdout.splitlines()[0]  # unchanged: not rewritten
+    rebuilt = kb_cli("kb", "index", "--rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "1 indexed" in rebuilt.stdout.splitlines()[0]
+
+
 # --- retrieval evaluation -------------------------------------------------------------------
 
 # By hand on the three fixture articles: ranks 1, 1, 2 (the password article's title holds both

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from deskpilot.channels.outbox import DeliveryOutcome
 from deskpilot.channels.sync import SyncReport
 from deskpilot.feedback.surveys import QueuedSurvey
-from deskpilot.store.channels import ChannelStore, DeliveryState
+from deskpilot.store.channels import DeliveryState
 from deskpilot.terminal_text import visible
 
 if TYPE_CHECKING:
@@ -107,10 +107,10 @@ async def _sleep(stop: threading.Event, seconds: float) -> None:
         await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
-def channel_health(channels: ChannelStore, sources: list[str], now: datetime) -> dict[str, Any]:
+def channel_health(desk: Desk, sources: list[str], now: datetime) -> dict[str, Any]:
     """Per channel: its last sync, how far behind it is, its outbox depth and failures."""
-    syncs = {state.connector: state for state in channels.sync_states()}
-    counts = channels.counts()
+    syncs = {state.connector: state for state in desk.sync_states()}
+    counts = desk.outbox_counts()
     report: dict[str, Any] = {}
     for name in sorted(set(sources) | set(syncs) | set(counts)):
         state = syncs.get(name)

@@ -14,13 +14,13 @@ from deskpilot.cli.common import (
     shown,
     workspace_option,
 )
+from deskpilot.desk import Desk
 from deskpilot.knowledge import (
     KINDS,
     EvalResult,
     Hit,
     IndexReport,
     KnowledgeIndex,
-    build_workspace_index,
     evaluate,
     index_articles,
     read_eval_file,
@@ -53,8 +53,9 @@ def kb_index(context: Context, folder: Path | None, rebuild: bool) -> None:
             bar(done, total, stage)
 
         if folder is None:
-            with workspace.open_store() as store:
-                reports = build_workspace_index(workspace, store, progress, rebuild=rebuild).reports
+            with Desk.open(workspace) as desk:
+                refresh = desk.rebuild_knowledge if rebuild else desk.refresh_knowledge
+                reports = refresh(progress).reports
         else:
             index = KnowledgeIndex.open(workspace.index_dir, rebuild=rebuild)
             reports = (index_articles(index, folder, progress),)

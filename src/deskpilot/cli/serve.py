@@ -188,7 +188,7 @@ def _health_of(desk: Desk) -> Any:
     def report() -> dict[str, Any]:
         with lock:
             sources = desk.connectors.all_for_capability("tickets")
-            return {"channels": channel_health(desk.channels, sources, utcnow())}
+            return {"channels": channel_health(desk, sources, utcnow())}
 
     return report
 

@@ -1,15 +1,15 @@
-"""Write a generated demo into a workspace: tickets and customers into the store, articles as
-Markdown, and the CRM, billing and bug records the demo connectors serve."""
+"""Write a generated demo into a workspace: tickets, customers and edit history through the
+desk (``Desk.seed_demo``: one transaction, on the audit trail), articles as Markdown, and the
+CRM, billing and bug records the demo connectors serve."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -17,17 +17,12 @@ from deskpilot.connectors.demo.records import DemoRecords
 from deskpilot.connectors.models import InboundMessage
 from deskpilot.demo.edit_history import edit_history
 from deskpilot.demo.generator import DemoData, generate
+from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError, WorkspaceError
 from deskpilot.models import Author, Status, Ticket
-from deskpilot.store import Store, open_store, sqlite_url
-from deskpilot.store.demo_flag import DEMO_KEY, demo_description
 from deskpilot.workspace import Workspace
 
-if TYPE_CHECKING:
-    from deskpilot.desk import Desk
-
 Progress = Callable[[str, int, int], None]
-TICKET_BATCH = 5000
 HELP_CENTER_URL = "https://help.acmecloud.com/articles"
 DEMO_CHANNEL = "demo"  # the connector demo tickets live in
 
@@ -47,11 +42,9 @@ def remove_demo_workspace(root: Path) -> None:
     if not workspace.database_path.exists():
         return
     try:
-        store = open_store(sqlite_url(workspace.database_path))
+        is_demo = Desk.demo_at(workspace) is not None
     except DeskPilotError as error:
         raise WorkspaceError(f"{root}: cannot check it is a demo workspace ({error})") from None
-    with store:
-        is_demo = demo_description(store) is not None
     if not is_demo:
         raise WorkspaceError(f"{root}: not a demo workspace; --reset only removes demos")
     shutil.rmtree(workspace.root)
@@ -70,8 +63,8 @@ def build_demo(
     Resolved tickets keep their intent labels (the history the classifier learns from); open
     ones arrive unlabelled and are triaged, as real incoming tickets are.
     """
-    workspace, store = desk.workspace, desk.store
-    if store.count_tickets():
+    workspace = desk.workspace
+    if desk.count_tickets(statuses=None):
         raise WorkspaceError(
             f"{workspace.root}: already holds tickets that are not demo data; "
             "run 'deskpilot demo' with an empty folder as --workspace"
@@ -91,16 +84,14 @@ def build_demo(
     arriving = [_unlabelled(t) for t in data.tickets if t.status.is_open]
     history = [t for t in data.tickets if not t.status.is_open]
     # One transaction: an interrupted build leaves an empty workspace that can be built again.
-    with store.transaction():
-        store.add_customers(data.customers)
-        stored = 0
-        for batch in _batches(history + arriving):
-            store.add_tickets(batch)
-            stored += len(batch)
-            report("storing", stored, len(data.tickets))
-        desk.triage().run(store, arriving, lambda done, total: report("triaging", done, total))
-        _write_edit_history(store, history, seed)
-        store.set_meta(DEMO_KEY, f"seed {seed}, {tickets} tickets")
+    desk.seed_demo(
+        customers=data.customers,
+        history=history,
+        arriving=arriving,
+        edits=edit_history(history, seed),
+        demo=f"seed {seed}, {tickets} tickets",
+        progress=report,
+    )
     desk.refresh_knowledge(report)
     return DemoSummary(
         tickets=len(data.tickets),
@@ -109,12 +100,6 @@ def build_demo(
         invoices=len(data.invoices),
         bugs=len(data.bugs),
     )
-
-
-def _write_edit_history(store: Store, history: list[Ticket], seed: int) -> None:
-    for draft, event in edit_history(history, seed):
-        draft_id = store.save_draft(draft)
-        store.save_edit_event(event.model_copy(update={"draft_id": draft_id}))
 
 
 def _start_of_this_hour() -> datetime:
@@ -159,11 +144,6 @@ def _write_follow_up(folder: Path, tickets: list[Ticket], now: datetime) -> None
 
 def _unlabelled(ticket: Ticket) -> Ticket:
     return ticket.model_copy(update={"intent": None, "intent_source": None})
-
-
-def _batches(tickets: list[Ticket]) -> Iterator[list[Ticket]]:
-    for start in range(0, len(tickets), TICKET_BATCH):
-        yield tickets[start : start + TICKET_BATCH]
 
 
 def _write_records(folder: Path, data: DemoData) -> None:
