@@ -495,11 +495,18 @@ class Desk:
     def retriage(
         self, ticket_ids: list[str] | None = None, progress: Progress | None = None
     ) -> list[TriageRecord]:
-        """Triage the given tickets again, or every unsolved one."""
+        """Triage the given tickets again, or every unsolved one; audited once, as an import
+        is (the predicted intents and sentiments change; a human's label is kept)."""
+        named = ticket_ids is not None
         if ticket_ids is None:
             ticket_ids = [row.id for row in self.queue(limit=None)]
         tickets = [self.store.get_ticket(ticket_id) for ticket_id in ticket_ids]
-        return self.triage().run(self.store, tickets, progress)
+        triage = self.triage()
+        with self.store.transaction():
+            records = triage.run(self.store, tickets, progress)
+            which = ticket_ids if named else "unsolved"
+            self.audit("retriage", None, {"tickets": which, "count": len(records)})
+        return records
 
     def label_intent(self, ticket_id: str, intent: str) -> None:
         """What the handling of the ticket showed its intent to be: a label the classifier

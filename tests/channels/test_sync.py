@@ -132,6 +132,9 @@ async def test_a_follow_up_reopens_a_solved_ticket_retriages_and_marks_it_unread
     assert ticket.status is Status.OPEN
     (reopen,) = channel_desk.store.list_actions("T-000001", action="reopen")
     assert reopen.params["from"] == "solved" and reopen.actor == "fake"
+    (message,) = channel_desk.store.list_actions("T-000001", action="customer_message")
+    assert message.actor == "fake" and message.params["source"] == "fake"
+    assert message.params["chars"] == len("I forgot my password and cannot log in")
     assert compute_stats(channel_desk.store, now=START).reopens == 1  # a KPI of its own
     assert channel_desk.store.get_triage("T-000001") is not None
     (row,) = [t for t in channel_desk.queue(limit=None) if t.id == "T-000001"]

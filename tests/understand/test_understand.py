@@ -233,9 +233,11 @@ def test_a_correction_teaches_the_classifier(desk: Desk, tmp_path: Path) -> None
     later = {"id": "W-2", "subject": "Zorblax again", "body": "zorblax gizmo wibbly again"}
     desk.import_tickets(write_jsonl(tmp_path / "u.jsonl", [later]))
     assert desk.ticket("W-2").intent == "feature_request"
-    # A re-triage never overwrites the agent's correction.
+    # A re-triage never overwrites the agent's correction; it is on the audit trail.
     desk.retriage(["W-1"])
     assert desk.ticket("W-1").intent_source is IntentSource.CORRECTION
+    (retriaged,) = desk.store.list_actions(action="retriage")
+    assert retriaged.params == {"tickets": ["W-1"], "count": 1}
 
 
 def test_unknown_intent_correction_is_refused(desk: Desk, tmp_path: Path) -> None:

@@ -204,6 +204,13 @@ class Inbox:
         ticket_id = self._store.merged_target(ticket_id)  # a merged duplicate: its target
         message = self._message(connector, ticket_id, inbound)
         self._store.append_message(ticket_id, message, connector=connector)
+        # On the audit trail as a message the widget takes in is (Desk.add_customer_message).
+        self._audit(
+            "customer_message" if inbound.author is Author.CUSTOMER else "agent_message",
+            ticket_id,
+            {"source": connector, "external_id": inbound.external_id, "chars": len(message.body)},
+            actor=connector,
+        )
         report.follow_ups.append(ticket_id)
         reopened = ""
         if inbound.author is Author.CUSTOMER:
