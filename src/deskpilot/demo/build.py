@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ from deskpilot.demo.edit_history import edit_history
 from deskpilot.demo.generator import DemoData, generate
 from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError, WorkspaceError
-from deskpilot.models import Author, Status, Ticket
+from deskpilot.models import Author, Draft, EditEvent, Status, Ticket
 from deskpilot.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
@@ -88,7 +88,7 @@ def build_demo(
         customers=data.customers,
         history=history,
         arriving=arriving,
-        edits=edit_history(history, seed),
+        edits=_edit_history(history, seed),
         demo=f"seed {seed}, {tickets} tickets",
         progress=report,
     )
@@ -100,6 +100,12 @@ def build_demo(
         invoices=len(data.invoices),
         bugs=len(data.bugs),
     )
+
+
+def _edit_history(history: list[Ticket], seed: int) -> Iterator[tuple[Draft, EditEvent]]:
+    """The drafts and edits, made only when the desk comes to store them (after the triage),
+    so they are not held in memory while the tickets are stored and triaged."""
+    yield from edit_history(history, seed)
 
 
 def _start_of_this_hour() -> datetime:
