@@ -309,7 +309,12 @@ def refund_eligibility(
 
 # A help article's key facts: the sentences that give a duration or a count, which an answer
 # must keep ("The lock lasts 30 minutes and then clears on its own").
-DURATION = re.compile(r"\b\d+\s*(?:minutes?|hours?|days?|business days|seconds?|attempts?)\b", re.I)
+DURATION = re.compile(
+    r"\b(?:\d+|an?|one)\s*(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|seconds?|"
+    r"attempts?)\b",
+    re.I,
+)
+LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 KEY_FACT_IGNORED = frozenset({"account", "help", "please", "what", "this", "that", "with", "have"})
@@ -317,19 +322,46 @@ KEY_FACT_IGNORED = frozenset({"account", "help", "please", "what", "this", "that
 
 def article_key_facts(body: str, question: str, limit: int = 2) -> list[str]:
     """The sentences of ``body`` that state a duration and share a word with ``question``,
-    Markdown removed, at most ``limit`` of them."""
-    asked = {w for w in re.findall(r"[a-z]{4,}", question.lower())}
+    Markdown removed, at most ``limit`` of them. A list item's lines are read as one, and a
+    duration that is not the item's first sentence comes with the item ("Countersigned – the
+    order is accepted. Seats are activated within an hour."), whose first sentence says when."""
+    asked = {w[:4] for w in re.findall(r"[a-z]{4,}", question.lower())} - {
+        w[:4] for w in KEY_FACT_IGNORED
+    }
     found: list[str] = []
-    for raw in re.split(r"(?<=[.!?])\s+|\n+", body):
-        sentence = re.sub(r"[*_`]", "", raw).strip().lstrip("-•0123456789.) ").strip()
-        if not DURATION.search(sentence) or len(sentence) > 220:
-            continue
-        stems = {w[:4] for w in re.findall(r"[a-z]{4,}", sentence.lower())}
-        if {w[:4] for w in asked - KEY_FACT_IGNORED} & stems:
-            found.append(sentence)
+    for unit in _article_units(body):
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", unit) if s.strip()]
+        for n, sentence in enumerate(sentences):
+            if not DURATION.search(sentence):
+                continue
+            fact = unit if n and len(unit) <= 220 else sentence
+            stems = {w[:4] for w in re.findall(r"[a-z]{4,}", fact.lower())}
+            if len(fact) <= 220 and asked & stems and fact not in found:
+                found.append(fact)
+            break  # one fact a unit
         if len(found) >= limit:
             break
     return found
+
+
+def _article_units(body: str) -> list[str]:
+    """The article's paragraphs and list items, each one line of plain text (headings left
+    out)."""
+    units: list[str] = []
+    current: list[str] = []
+    for line in body.splitlines():
+        starts_item = bool(LIST_ITEM.match(line))
+        if not line.strip() or line.lstrip().startswith(("#", "|", "+++")) or starts_item:
+            if current:
+                units.append(" ".join(current))
+            current = []
+            if starts_item:
+                current = [LIST_ITEM.sub("", line).strip()]
+            continue
+        current.append(line.strip())
+    if current:
+        units.append(" ".join(current))
+    return [re.sub(r"[*_`]", "", unit).strip() for unit in units]
 
 
 # --- the brief's answers -----------------------------------------------------------------------
@@ -384,7 +416,7 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
     # A known bug's answer is the bug and its workaround; a billing answer is the records'.
     wants_key_fact = intent not in BILLING_INTENTS | {"bug_report"} and not context.bugs
     if article is not None and wants_key_fact and not brief.how_to:
-        for sentence in article_key_facts(article.body, f"{ticket.subject} {latest}"):
+        for sentence in article_key_facts(article.body, f"{ticket.subject} {asked} {latest}"):
             answers.append(Answer("key fact", sentence, article.source))
     out_of_scope = bool(context.triage and context.triage.out_of_scope)
     return replace(brief, answers=answers, refund_allowed=refund_allowed, out_of_scope=out_of_scope)

@@ -131,7 +131,9 @@ class LocalDrafter:
         for answer in answered:
             paragraphs.append(_answer_sentence(answer))
             sources.append(answer.source)
-        for answer in [a for a in brief.answers if a.label == "key fact"] if brief else []:
+        key_facts = [a for a in brief.answers if a.label == "key fact"] if brief else []
+        chased_reference = intent == "order_status" and bool(_given_reference(context))
+        for answer in [] if chased_reference else key_facts:
             paragraphs.append(answer.for_customer.rstrip(".") + ".")
             sources.append(answer.source)
         for fact in facts:
@@ -162,6 +164,14 @@ class LocalDrafter:
         if intent in OWN_PARAGRAPH:
             paragraphs.append(_own_paragraph(intent, context))
             sources += [a.source for a in answers if a.label == "refund eligibility"]
+        if chased_reference:
+            # What the guide says each stage takes: what "can you give me an ETA?" can be told
+            # while the order itself is looked up.
+            if key_facts:
+                paragraphs.append(_typical_times(key_facts))
+                sources += [a.source for a in key_facts]
+            if _account_manager(context):
+                sources.append(_crm_source(context))
         if tried:
             paragraphs.insert(0, tried)
         # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
@@ -307,12 +317,58 @@ def _own_paragraph(intent: str, context: DraftContext) -> str:
         )
     if eligibility is not None and intent == "refund_request":
         return eligibility.for_customer
-    if brief is not None and intent == "order_status" and brief.given:
-        return (
-            f"Thanks for the reference ({brief.given[0]}). I'm checking exactly where it "
-            "stands and will update you here."
-        )
+    reference = _given_reference(context) if intent == "order_status" else ""
+    if reference:
+        return _chased_reference(context, reference)
     return OWN_PARAGRAPH[intent]
+
+
+# What a reference's prefix says it is, so the draft names it as the customer would.
+REFERENCE_KINDS = {
+    "ORD": "order number", "PO": "purchase order number", "EXP": "export number",
+    "INV": "invoice number", "T": "ticket number",
+}  # fmt: skip
+# References whose orders an Enterprise account manager follows (see the seat-orders guide).
+ACCOUNT_MANAGER_KINDS = frozenset({"ORD", "PO"})
+
+
+def _given_reference(context: DraftContext) -> str:
+    """The first order, export, invoice or ticket reference the customer gave ("" if none; an
+    email address is no reference)."""
+    brief = context.brief
+    return next((g for g in brief.given if "@" not in g), "") if brief else ""
+
+
+def _chased_reference(context: DraftContext, reference: str) -> str:
+    """A customer asking where something stands, with its reference given, and no record of it
+    here: the reference acknowledged (never asked for again), no pretence of a status, and
+    what happens next: who looks it up, and that the answer comes in this thread."""
+    prefix = reference.split("-")[0].upper()
+    kind = REFERENCE_KINDS.get(prefix, "reference")
+    owner = _account_manager(context) if prefix in ACCOUNT_MANAGER_KINDS else ""
+    who = f"your account manager, {owner}," if owner else "the team"
+    return (
+        f"Thanks for the {kind}, {reference}: I have it, so there's no need to send it again. "
+        f"I don't have its status in front of me, so I'm asking {who} to look it up now, and "
+        "I'll reply in this thread as soon as I know where it stands and when to expect it."
+    )
+
+
+def _account_manager(context: DraftContext) -> str:
+    return context.crm.account_owner if context.crm else ""
+
+
+def _crm_source(context: DraftContext) -> Source:
+    ref = context.crm.customer_id if context.crm else ""
+    return Source(kind="crm", ref=ref, title="Account manager")
+
+
+def _typical_times(key_facts: list[Answer]) -> str:
+    """The guide's durations, framed as what usually happens, not a promise for this order."""
+    title = key_facts[0].source.title
+    guide = f' (from our guide "{title}")' if title else ""
+    lines = "\n".join(f"- {a.for_customer.rstrip('.')}." for a in key_facts)
+    return f"For a sense of timing, this is how long each stage usually takes{guide}:\n{lines}"
 
 
 def _first_name(context: DraftContext) -> str:
@@ -352,7 +408,7 @@ def _waits_on_us(context: DraftContext) -> bool:
     refund_review = intent == "refund_request" and (
         brief.refund_over_limit or brief.refund_allowed is False
     )
-    return refund_review or (intent == "order_status" and bool(brief.given))
+    return refund_review or (intent == "order_status" and bool(_given_reference(context)))
 
 
 def _closing(context: DraftContext) -> str:
