@@ -225,10 +225,15 @@ def already_tried(step: str, tried: list[str]) -> bool:
     """Whether ``step`` is one of the customer's tried steps, by meaning not exact words ("I
     turned off my ad blocker and cleared the cache" tried "Disable ad blockers" and "Clear your
     browser cache")."""
-    wanted = _meaning(step)
-    parts = [p for t in tried for p in re.split(r",|\band\b|\bthen\b", t, flags=re.I)]
+    # The whole step, or its first clause, the action itself ("Click Forgot password? on the
+    # login page" of "... and reset your password"); never a later clause alone ("reload").
+    first_clause = re.split(r",|\band\b|\bthen\b|[.?!]\s", step, maxsplit=1, flags=re.I)[0]
+    wanted = [w for w in {_meaning(step), _meaning(first_clause)} if w]
+    parts = [p for t in tried for p in re.split(r",|\band\b|\bthen\b|\bbut\b", t, flags=re.I)]
     return any(
-        (meant := _meaning(part)) and fuzz.token_set_ratio(wanted, meant) >= 80 for part in parts
+        (meant := _meaning(part)) and fuzz.token_set_ratio(w, meant) >= 80
+        for part in parts
+        for w in wanted
     )
 
 
@@ -247,7 +252,8 @@ def _meaning(text: str) -> str:
     words = re.findall(r"[a-z]+", lowered)
     ignore = {
         "i", "we", "ve", "have", "already", "tried", "my", "the", "your", "a", "an", "it",
-        "for", "site", "browser", "our", "to", "also",
+        "for", "site", "browser", "our", "to", "also", "or", "even", "click", "tap", "use",
+        "used", "using", "on", "of",
     }  # fmt: skip
     return " ".join(w for w in words if w not in ignore)
 

@@ -412,12 +412,15 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
             )
             source = Source(kind="billing", ref=invoice.id, title="Refund eligibility")
             answers.append(Answer("refund eligibility", text, source, said))
-    article = next((k for k in context.knowledge if k.source.kind == "article"), None)
-    # A known bug's answer is the bug and its workaround; a billing answer is the records'.
-    wants_key_fact = intent not in BILLING_INTENTS | {"bug_report"} and not context.bugs
-    if article is not None and wants_key_fact and not brief.how_to:
-        for sentence in article_key_facts(article.body, f"{ticket.subject} {asked} {latest}"):
-            answers.append(Answer("key fact", sentence, article.source))
+    if intent == "cancellation":
+        answers += _paid_until(context)
+    # A known bug's answer is the bug and its workaround; a billing answer is the records' (a
+    # cancellation's is also what happens next, which the guides say).
+    wants_key_fact = (
+        intent not in (BILLING_INTENTS - {"cancellation"}) | {"bug_report"} and not context.bugs
+    )
+    if wants_key_fact and not brief.how_to:
+        answers += _key_facts(context, f"{ticket.subject} {asked} {latest}")
     out_of_scope = bool(context.triage and context.triage.out_of_scope)
     return replace(brief, answers=answers, refund_allowed=refund_allowed, out_of_scope=out_of_scope)
 
@@ -425,6 +428,40 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
 BILLING_INTENTS = frozenset(
     {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
 )
+
+
+def _key_facts(context: DraftContext, asked: str) -> list[Answer]:
+    """The top article's key facts for the question; failing those, the first other article
+    whose title names something asked ("delete our data": "Delete your account and
+    workspace") that has some."""
+    articles = [k for k in context.knowledge if k.source.kind == "article"]
+    wanted = {w[:4] for w in re.findall(r"[a-z]{4,}", asked.lower())} - {
+        w[:4] for w in KEY_FACT_IGNORED
+    }
+    for n, article in enumerate(articles):
+        titled = {w[:4] for w in re.findall(r"[a-z]{4,}", article.title.lower())}
+        if n and not wanted & titled:
+            continue
+        found = article_key_facts(article.body, asked)
+        if found:
+            return [Answer("key fact", sentence, article.source) for sentence in found]
+    return []
+
+
+def _paid_until(context: DraftContext) -> list[Answer]:
+    """For a customer who wants to cancel: until when the plan they paid for runs, and that
+    nothing more is charged (a cancellation takes effect at the end of the paid period)."""
+    subscription = context.subscription
+    if subscription is None or subscription.status not in {"active", "trialing", "past_due"}:
+        return []
+    text = (
+        f"After you cancel, your plan stays active until {subscription.cycle_end:%B %-d, %Y}, "
+        "the end of the period already paid for, and there are no further charges"
+    )
+    source = Source(
+        kind="billing", ref=f"subscription:{subscription.customer_id}", title="Paid period"
+    )
+    return [Answer("paid until", text, source)]
 
 
 def _invoice_asked_about(

@@ -133,14 +133,16 @@ class LocalDrafter:
             sources.append(answer.source)
         key_facts = [a for a in brief.answers if a.label == "key fact"] if brief else []
         chased_reference = intent == "order_status" and bool(_given_reference(context))
-        for answer in [] if chased_reference else key_facts:
-            paragraphs.append(answer.for_customer.rstrip(".") + ".")
-            sources.append(answer.source)
+        if key_facts and not chased_reference:
+            paragraphs.append(_key_facts_said(key_facts, article))
+            sources += [a.source for a in key_facts]
         for fact in facts:
             paragraphs.append(_fact_sentence(fact))
             sources.append(fact.source)
         reply = _adaptable_reply(context, self.agent)
-        wants_steps = not any(a.source.kind == "billing" for a in answers) and (
+        # A cancellation's records say until when they pay; the guide still says how to cancel.
+        record_answered = any(a.source.kind == "billing" for a in answers)
+        wants_steps = (intent == "cancellation" or not record_answered) and (
             (intent in STEP_INTENTS and (not facts or intent == "bug_report"))
             or bool(brief and brief.how_to)
         )
@@ -159,6 +161,7 @@ class LocalDrafter:
         elif wants_steps and article is not None and article.source.kind == "article":
             steps = _steps(article.body, context)
             if steps:
+                paragraphs = [_without_workaround_in(p, steps) for p in paragraphs]
                 paragraphs.append(steps)
                 sources.append(article.source)
         if intent in OWN_PARAGRAPH:
@@ -236,7 +239,18 @@ def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None)
 
 
 # The brief's answers a draft states as its answer (the refund's is the refund paragraph).
-RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration"})
+RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration", "paid until"})
+
+
+def _key_facts_said(key_facts: list[Answer], guide: KnowledgeItem | None) -> str:
+    """An article's key facts as a paragraph: as they are when they come from the guide the
+    draft answers from, else with the guide named ("From our guide "Delete your account and
+    workspace": Data is kept for 30 days ...")."""
+    said = " ".join(a.for_customer.rstrip(".") + "." for a in key_facts)
+    source = key_facts[0].source
+    if guide is not None and guide.source.ref == source.ref:
+        return said
+    return f'From our guide "{source.title}": {said}' if source.title else said
 
 
 def _answer_sentence(answer: Answer) -> str:
@@ -431,6 +445,21 @@ def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
             f for f in chosen if f.label == "invoice"
         ][:1]
     return chosen[:3]
+
+
+WORKAROUND = re.compile(r"\s*Workaround: (.*)$", re.S)
+SAID_BY_STEPS = 0.6  # the share of a workaround's words the guide's steps must hold
+
+
+def _without_workaround_in(paragraph: str, steps: str) -> str:
+    """A known bug's paragraph without its workaround when the guide's steps below say the
+    same, in more detail: the customer reads it once."""
+    found = WORKAROUND.search(paragraph)
+    if found is None or not paragraph.startswith("This is a known issue"):
+        return paragraph
+    if coverage(found.group(1), steps) < SAID_BY_STEPS:
+        return paragraph
+    return paragraph[: found.start()].rstrip(".") + "."
 
 
 def _fact_sentence(fact: Fact) -> str:
