@@ -187,9 +187,7 @@ def test_a_cancellation_says_until_when_and_what_happens_not_the_records() -> No
     draft = LocalDrafter("Ada").compose(_answered(context)).text
     assert "Sorry for the wait" in draft
     assert "your plan stays active until November 8, 2026" in draft
-    assert (
-        'From our guide "Delete your account and workspace": Data is kept for 30 days' in draft
-    )
+    assert 'From our guide "Delete your account and workspace": Data is kept for 30 days' in draft
     assert "1. Open Settings → Billing and click Cancel plan." in draft
     assert "INV-2026-000050" not in draft and "For reference" not in draft  # no records pasted
 

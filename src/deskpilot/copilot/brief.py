@@ -214,9 +214,9 @@ def asked_sentences(text: str) -> list[str]:
     found = []
     for sentence in SENTENCES.split(text):
         sentence = sentence.strip()
-        if sentence in question_sentences(sentence):
-            found.append(sentence)
-        elif REQUEST.search(sentence) and len(_content(sentence)) >= 2:
+        if sentence in question_sentences(sentence) or (
+            REQUEST.search(sentence) and len(_content(sentence)) >= 2
+        ):
             found.append(sentence)
     return found
 
