@@ -9,8 +9,11 @@ from datetime import UTC, date, datetime
 from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
 from deskpilot.copilot.facts import answer_brief, article_key_facts
+from deskpilot.copilot.prompting import PromptTemplates, render_messages
 from deskpilot.models import (
     Author,
+    Invoice,
+    InvoiceLine,
     Message,
     Sentiment,
     Source,
@@ -121,3 +124,36 @@ def test_a_canceled_plan_has_no_paid_period_to_state() -> None:
     context.subscription = context.subscription.model_copy(update={"status": "canceled"})
     brief = answer_brief(context, AT.date())
     assert brief is not None and all(a.label != "paid until" for a in brief.answers)
+
+
+def test_a_reference_no_record_holds_is_one_the_draft_states_no_status_for() -> None:
+    context = _context(
+        "Where's our order ORD-49264? And is invoice INV-2026-000063 paid? Mail sam@example.com",
+        "order_status",
+        [],
+    )
+    context.invoices = [
+        Invoice(
+            id="in_63",
+            customer_id="C-1",
+            number="INV-2026-000063",
+            issued=date(2026, 10, 1),
+            status="paid",
+            lines=[InvoiceLine(description="Pro plan (monthly)", amount=79.0)],
+        )
+    ]
+    brief = answer_brief(context, AT.date())
+    assert brief is not None
+    assert brief.given == ["ORD-49264", "INV-2026-000063", "sam@example.com"]
+    assert brief.unrecorded == ["ORD-49264"]  # the invoice is in the records, an address is none
+    line = (
+        "No record of ORD-49264 here: state no status for it; say who looks it up and that the "
+        "answer comes in this thread"
+    )
+    assert line in brief.lines()
+    # The model reads it in the brief, and the template says what to do with it.
+    context.brief = brief
+    prompt = render_messages(context, PromptTemplates.load())[1]["content"]
+    fenced = prompt[prompt.index("<case_brief>") : prompt.index("</case_brief>")]
+    assert line in fenced
+    assert 'Where it says "No record of" a reference' in prompt

@@ -117,6 +117,9 @@ class CaseBrief:
     # when no refund is asked or no invoice was found to check.
     refund_allowed: bool | None = None
     out_of_scope: bool = False  # nothing the team supports: decline politely
+    # References they gave that no record here holds ("ORD-49264" with no order system): a
+    # draft states no status for them, only who looks them up and that the answer follows.
+    unrecorded: list[str] = field(default_factory=list)
 
     @property
     def how_to(self) -> bool:
@@ -150,6 +153,11 @@ class CaseBrief:
         if self.given:
             out.append("Already gave: " + ", ".join(self.given))
         out += [f"Already tried: {t}" for t in self.tried]
+        if self.unrecorded:
+            out.append(
+                f"No record of {', '.join(self.unrecorded)} here: state no status for it; say "
+                "who looks it up and that the answer comes in this thread"
+            )
         if self.chasing:
             hours = self.waited.total_seconds() / 3600
             why = [f"{self.follow_ups} follow-up(s)"] if self.follow_ups else []

@@ -422,7 +422,26 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
     if wants_key_fact and not brief.how_to:
         answers += _key_facts(context, f"{ticket.subject} {asked} {latest}")
     out_of_scope = bool(context.triage and context.triage.out_of_scope)
-    return replace(brief, answers=answers, refund_allowed=refund_allowed, out_of_scope=out_of_scope)
+    return replace(
+        brief,
+        answers=answers,
+        refund_allowed=refund_allowed,
+        out_of_scope=out_of_scope,
+        unrecorded=_unrecorded(brief.given, context),
+    )
+
+
+def _unrecorded(given: Sequence[str], context: DraftContext) -> list[str]:
+    """The references the customer gave (not addresses) that no record of the context names:
+    an order number with no order system behind the desk, an invoice not in the billing
+    records."""
+    records = " ".join(
+        [f.text for f in context.facts]
+        + [i.number for i in context.invoices]
+        + [b.id for b in context.bugs]
+        + [context.ticket.id]
+    ).lower()
+    return [g for g in given if "@" not in g and g.lower() not in records]
 
 
 BILLING_INTENTS = frozenset(

@@ -347,10 +347,12 @@ ACCOUNT_MANAGER_KINDS = frozenset({"ORD", "PO"})
 
 
 def _given_reference(context: DraftContext) -> str:
-    """The first order, export, invoice or ticket reference the customer gave ("" if none; an
-    email address is no reference)."""
+    """The order, export, invoice or ticket reference the customer gave ("" if none; an email
+    address is no reference): one no record here holds first, which is what they chase."""
     brief = context.brief
-    return next((g for g in brief.given if "@" not in g), "") if brief else ""
+    if brief is None:
+        return ""
+    return next((g for g in [*brief.unrecorded, *brief.given] if "@" not in g), "")
 
 
 def _chased_reference(context: DraftContext, reference: str) -> str:
