@@ -496,3 +496,15 @@ def test_a_question_naming_a_given_reference_is_answered_only_by_what_names_it()
     status = "Order ORD-49264 was countersigned today; its seats are active"
     known = replace(brief, answers=[Answer("order", status, record)])
     assert measure_draft(known, []).basis == "answers 2 of 2 question(s) from billing records"
+
+
+def test_when_it_happened_is_something_they_gave() -> None:
+    brief = build_brief(
+        _ticket(
+            "The CSV import I started this morning never finished. It worked last week, and "
+            "the one at 9:30 am too. We have 3 seats at $12."
+        ),
+        AT,
+    )
+    assert brief.times == ["this morning", "last week", "at 9:30 am"]
+    assert "Already gave: this morning, last week, at 9:30 am" in brief.lines()

@@ -221,3 +221,21 @@ def test_a_known_bugs_workaround_is_said_once_when_the_guide_says_it() -> None:
     assert "pause your ad blocker" not in draft  # they disabled it already
     assert "2. Or use a private window with extensions disabled." in draft
     assert "`" not in draft and "**" not in draft  # chat: no Markdown
+
+
+def test_a_customer_who_said_when_is_not_asked_when() -> None:
+    context = _answered(
+        _context(
+            "I opened a ticket about this last week and haven't heard back – what's the status?",
+            intent="order_status",
+        )
+    )
+    draft = LocalDrafter("Ada").compose(context).text
+    assert "Could you send me the reference you have for it" in draft
+    assert "when you started it" not in draft
+    assert "Let me know if that sorts it" not in draft  # a question of ours is no answer
+    unknown = _answered(
+        _context("Something is off with the dashboard since yesterday.", intent="other")
+    )
+    asked = LocalDrafter("Ada").compose(unknown).text
+    assert "what you were trying to do" in asked and "roughly when" not in asked

@@ -38,7 +38,18 @@ QUESTION_START = re.compile(
 REFERENCE = re.compile(
     r"\b(?:(?i:[a-z]{2,})|[A-Z])(?:-[A-Za-z\d]+)*-\d{3,}\b|\b[A-Z]*\d[A-Z\d-]{5,}\b|#\d{3,}\b"
 )
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# When something happened, as customers say it ("this morning", "since Monday", "two days
+# ago", "at 9:30"): given, so a draft does not ask "roughly when?".
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+TIME_GIVEN = re.compile(
+    rf"\b(?:yesterday|today|tonight|this (?:morning|afternoon|evening|week|month)|"
+    rf"last (?:night|week|month|{WEEKDAY})|(?:on|since|last) (?:the )?(?:{WEEKDAY}|weekend)|"
+    rf"(?:about |around )?(?:\d+|an?|one|two|three|four|five|a few|a couple of) "
+    rf"(?:minutes?|hours?|days?|weeks?) ago|(?:at|since|around) "
+    rf"(?:\d{{1,2}}:\d{{2}}(?:\s*[ap]m)?|\d{{1,2}}\s*[ap]m)|since the last update)\b",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # "ruth@x.io." gave "ruth@x.io"
 MONEY = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?)")
 TRIED = re.compile(
     r"\b(?:I|we)(?:'ve| have)?\s+(?:already\s+|also\s+|even\s+)?(?:tried|cleared|disabled|"
@@ -105,6 +116,7 @@ class Answer:
 class CaseBrief:
     questions: list[str] = field(default_factory=list)  # what they ask now, in their words
     given: list[str] = field(default_factory=list)  # references and addresses they gave
+    times: list[str] = field(default_factory=list)  # when it happened, as they said it
     tried: list[str] = field(default_factory=list)  # steps they already took
     follow_ups: int = 0  # customer messages since the first unanswered one
     waited: timedelta = timedelta(0)  # since their first unanswered message
@@ -150,8 +162,8 @@ class CaseBrief:
         out += [f"Records answer ({a.label}): {a.text}" for a in self.answers]
         if self.out_of_scope:
             out.append("Out of scope: decline politely, say what we do help with; no hand-off")
-        if self.given:
-            out.append("Already gave: " + ", ".join(self.given))
+        if self.given or self.times:
+            out.append("Already gave: " + ", ".join(self.given + self.times))
         out += [f"Already tried: {t}" for t in self.tried]
         if self.unrecorded:
             out.append(
@@ -194,6 +206,7 @@ def build_brief(
     return CaseBrief(
         questions=[q for m in latest for q in asked_sentences(m.body)],
         given=list(dict.fromkeys(REFERENCE.findall(text) + EMAIL.findall(text))),
+        times=list(dict.fromkeys(m.group().strip() for m in TIME_GIVEN.finditer(text))),
         tried=list(dict.fromkeys(steps)),
         follow_ups=follow_ups,
         waited=waited,
@@ -222,6 +235,8 @@ def asked_sentences(text: str) -> list[str]:
     found = []
     for sentence in SENTENCES.split(text):
         sentence = sentence.strip()
+        if FOLLOW_UP.search(sentence) and len(_content(sentence)) < 2:
+            continue  # "Any update on this?" chases; it asks nothing new
         if sentence in question_sentences(sentence) or (
             REQUEST.search(sentence) and len(_content(sentence)) >= 2
         ):
@@ -329,7 +344,11 @@ def measure_draft(
     for question in questions:
         # "Where's our order ORD-49264?" is answered only by what knows ORD-49264: a guide's
         # typical times do not say where this order is.
-        named = [g.lower() for g in (brief.given if brief else []) if g.lower() in question.lower()]
+        named = [
+            g.lower()
+            for g in (brief.given if brief else [])
+            if "@" not in g and g.lower() in question.lower()
+        ]
         if len(_content(question)) < 2:
             question = f"{question} {asked}"  # "Can you look into it?": the message says what
         best, kind = 0.0, ""

@@ -310,8 +310,9 @@ def refund_eligibility(
 # A help article's key facts: the sentences that give a duration or a count, which an answer
 # must keep ("The lock lasts 30 minutes and then clears on its own").
 DURATION = re.compile(
-    r"\b(?:\d+|an?|one)\s*(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|seconds?|"
-    r"attempts?)\b",
+    r"\b\d+\s*(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|seconds?|attempts?)\b|"
+    r"\b(?:within|in|for|after|up to)\s+(?:an?|one)\s+(?:business\s+|working\s+)?"
+    r"(?:minute|hour|day|week)\b",
     re.I,
 )
 LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -320,23 +321,30 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 KEY_FACT_IGNORED = frozenset({"account", "help", "please", "what", "this", "that", "with", "have"})
 
 
-def article_key_facts(body: str, question: str, limit: int = 2) -> list[str]:
-    """The sentences of ``body`` that state a duration and share a word with ``question``,
-    Markdown removed, at most ``limit`` of them. A list item's lines are read as one, and a
-    duration that is not the item's first sentence comes with the item ("Countersigned – the
-    order is accepted. Seats are activated within an hour."), whose first sentence says when."""
-    asked = {w[:4] for w in re.findall(r"[a-z]{4,}", question.lower())} - {
-        w[:4] for w in KEY_FACT_IGNORED
-    }
+def article_key_facts(body: str, question: str, limit: int = 2, by_title: bool = True) -> list[str]:
+    """The sentences of ``body`` that state a duration and are about what ``question`` asks,
+    Markdown removed, at most ``limit`` of them. About it: the sentence and its section's
+    heading share two words with the question, or (``by_title``) one that the article's title
+    has too ("lock" for "Unlock a locked account"); words inside an address ("acmecloud.com"
+    says nothing about "Acme Cloud") do not count. A list item's lines
+    are read as one, and a duration that is not the item's first sentence comes with the item
+    ("Countersigned – the order is accepted. Seats are activated within an hour."), whose first
+    sentence says when."""
+    asked = _stems(question) - {w[:4] for w in KEY_FACT_IGNORED}
+    title = next((line[2:] for line in body.splitlines() if line.startswith("# ")), "")
+    titled = _stems(title) if by_title else set()
     found: list[str] = []
-    for unit in _article_units(body):
+    for heading, unit in _article_units(body):
         sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", unit) if s.strip()]
         for n, sentence in enumerate(sentences):
             if not DURATION.search(sentence):
                 continue
             fact = unit if n and len(unit) <= 220 else sentence
-            stems = {w[:4] for w in re.findall(r"[a-z]{4,}", fact.lower())}
-            if len(fact) <= 220 and asked & stems and fact not in found:
+            # The heading says what the section is about; the title only counts with a word
+            # of the fact itself ("What the statuses mean" is no answer to "status?").
+            shared = asked & (_stems(fact) | _stems(heading))
+            about = len(shared) >= 2 or bool(asked & _stems(fact) & titled)
+            if len(fact) <= 220 and about and fact not in found:
                 found.append(fact)
             break  # one fact a unit
         if len(found) >= limit:
@@ -344,24 +352,39 @@ def article_key_facts(body: str, question: str, limit: int = 2) -> list[str]:
     return found
 
 
-def _article_units(body: str) -> list[str]:
-    """The article's paragraphs and list items, each one line of plain text (headings left
-    out)."""
-    units: list[str] = []
+ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
+
+
+def _stems(text: str) -> set[str]:
+    """The first four letters of the text's words of four letters or more, addresses and host
+    names left out."""
+    return {w[:4] for w in re.findall(r"[a-z]{4,}", ADDRESS.sub(" ", text.lower()))}
+
+
+def _article_units(body: str) -> list[tuple[str, str]]:
+    """The article's paragraphs and list items, each one line of plain text, with the heading
+    of the section they are in."""
+    units: list[tuple[str, str]] = []
+    heading = ""
     current: list[str] = []
+
+    def close() -> None:
+        if current:
+            units.append((heading, re.sub(r"[*_`]", "", " ".join(current)).strip()))
+        current.clear()
+
     for line in body.splitlines():
         starts_item = bool(LIST_ITEM.match(line))
         if not line.strip() or line.lstrip().startswith(("#", "|", "+++")) or starts_item:
-            if current:
-                units.append(" ".join(current))
-            current = []
+            close()
+            if line.lstrip().startswith("#"):
+                heading = line.lstrip("# ").strip()
             if starts_item:
-                current = [LIST_ITEM.sub("", line).strip()]
+                current.append(LIST_ITEM.sub("", line).strip())
             continue
         current.append(line.strip())
-    if current:
-        units.append(" ".join(current))
-    return [re.sub(r"[*_`]", "", unit).strip() for unit in units]
+    close()
+    return units
 
 
 # --- the brief's answers -----------------------------------------------------------------------
@@ -415,10 +438,9 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
     if intent == "cancellation":
         answers += _paid_until(context)
     # A known bug's answer is the bug and its workaround; a billing answer is the records' (a
-    # cancellation's is also what happens next, which the guides say).
-    wants_key_fact = (
-        intent not in (BILLING_INTENTS - {"cancellation"}) | {"bug_report"} and not context.bugs
-    )
+    # cancellation's is also what happens next, which the guides say); a suggestion, a
+    # complaint, a contract or an out-of-scope question is no guide's to answer.
+    wants_key_fact = intent not in NO_KEY_FACT_INTENTS and not context.bugs
     if wants_key_fact and not brief.how_to:
         answers += _key_facts(context, f"{ticket.subject} {asked} {latest}")
     out_of_scope = bool(context.triage and context.triage.out_of_scope)
@@ -447,6 +469,9 @@ def _unrecorded(given: Sequence[str], context: DraftContext) -> list[str]:
 BILLING_INTENTS = frozenset(
     {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
 )
+NO_KEY_FACT_INTENTS = (BILLING_INTENTS - {"cancellation"}) | {
+    "bug_report", "feature_request", "complaint", "contract_negotiation", "out_of_scope",
+}  # fmt: skip
 
 
 def _key_facts(context: DraftContext, asked: str) -> list[Answer]:
@@ -454,14 +479,12 @@ def _key_facts(context: DraftContext, asked: str) -> list[Answer]:
     whose title names something asked ("delete our data": "Delete your account and
     workspace") that has some."""
     articles = [k for k in context.knowledge if k.source.kind == "article"]
-    wanted = {w[:4] for w in re.findall(r"[a-z]{4,}", asked.lower())} - {
-        w[:4] for w in KEY_FACT_IGNORED
-    }
+    wanted = _stems(asked) - {w[:4] for w in KEY_FACT_IGNORED}
     for n, article in enumerate(articles):
-        titled = {w[:4] for w in re.findall(r"[a-z]{4,}", article.title.lower())}
-        if n and not wanted & titled:
+        if n and not wanted & _stems(article.title):
             continue
-        found = article_key_facts(article.body, asked)
+        # Another article than the top one: only facts about two things asked.
+        found = article_key_facts(article.body, asked, by_title=not n)
         if found:
             return [Answer("key fact", sentence, article.source) for sentence in found]
     return []

@@ -334,6 +334,12 @@ def _own_paragraph(intent: str, context: DraftContext) -> str:
     reference = _given_reference(context) if intent == "order_status" else ""
     if reference:
         return _chased_reference(context, reference)
+    if intent == "order_status" and brief is not None and brief.times:
+        # They said when ("last week"): only the reference is asked for.
+        return (
+            "Could you send me the reference you have for it (an export, import, order or "
+            "ticket number)? Then I can check exactly where it stands."
+        )
     return OWN_PARAGRAPH[intent]
 
 
@@ -415,8 +421,8 @@ def _mood(context: DraftContext) -> str:
 
 
 def _waits_on_us(context: DraftContext) -> bool:
-    """The answer says we are checking or a lead reviews: "let me know if that sorts it" would
-    not fit."""
+    """The answer says we are looking it up, asks for a reference, or a lead reviews: "let me
+    know if that sorts it" would not fit."""
     brief = context.brief
     intent = context.triage.intent if context.triage else context.ticket.intent
     if brief is None:
@@ -424,7 +430,8 @@ def _waits_on_us(context: DraftContext) -> bool:
     refund_review = intent == "refund_request" and (
         brief.refund_over_limit or brief.refund_allowed is False
     )
-    return refund_review or (intent == "order_status" and bool(_given_reference(context)))
+    # An order asked about: we look it up, or we asked them for its reference.
+    return refund_review or intent == "order_status"
 
 
 def _closing(context: DraftContext) -> str:
@@ -637,7 +644,15 @@ def _already_tried(context: DraftContext) -> str:
 
 
 def _ask_for_details(context: DraftContext) -> str:
-    return (
-        "So I can look into this properly, could you tell me a little more: what you were "
-        "trying to do, what you saw (a screenshot helps), and roughly when it happened?"
+    """What to ask when nothing here answers: never what they gave (a time, a screenshot)."""
+    wanted = ["what you were trying to do"]
+    attached = any(m.attachments for m in context.ticket.messages)
+    wanted.append("what you saw" if attached else "what you saw (a screenshot helps)")
+    if context.brief is None or not context.brief.times:
+        wanted.append("roughly when it happened")
+    listed = (
+        ", ".join(wanted[:-1]) + f", and {wanted[-1]}"
+        if len(wanted) > 2
+        else (" and ".join(wanted))
     )
+    return f"So I can look into this properly, could you tell me a little more: {listed}?"
