@@ -365,3 +365,146 @@ def test_the_draft_confidence_measures_how_much_of_the_question_is_answered() ->
     covering = measure_draft(brief, [(article, "You are charged on the renewal date, next")])
     assert covering.score == 0.9  # an article holding the question's words: 0.9 at most
     assert measure_draft(brief, []).score == 0.1
+
+
+# --- what is asked, given, tried and chased: the cases the demo showed wrong --------------------
+
+
+def _thread(*turns: tuple[Author, str, int]) -> Ticket:
+    """A ticket from (author, body, hours after AT) turns."""
+    messages = [
+        Message(author=author, body=body, at=AT + timedelta(hours=hours))
+        for author, body, hours in turns
+    ]
+    return Ticket(id="T-1", subject="help", messages=messages)
+
+
+def test_references_are_read_whole_and_emails_kept() -> None:
+    brief = build_brief(
+        _ticket(
+            "Please refund INV-2026-000038. Our order ord-49264 and PO-654121 (see T-000123) "
+            "came through as UTF-8 text, reach me at ana@example.com"
+        ),
+        AT,
+    )
+    assert brief.given == [
+        "INV-2026-000038", "ord-49264", "PO-654121", "T-000123", "ana@example.com",
+    ]  # fmt: skip
+
+
+def test_requests_without_a_question_mark_are_asks_too() -> None:
+    brief = build_brief(
+        _ticket(
+            "We stopped using Acme Cloud last month but were still billed – please refund "
+            "INV-2026-000038. Thanks for sorting this out."
+        ),
+        AT,
+    )
+    assert brief.questions == [
+        "We stopped using Acme Cloud last month but were still billed – please refund "
+        "INV-2026-000038."
+    ]
+    discrepancy = build_brief(
+        _ticket(
+            "I'm reviewing our latest invoice and something doesn't add up. It says $163.00 but "
+            "Pro is $79.00. I'd like to understand before we pay."
+        ),
+        AT,
+    )
+    assert discrepancy.questions == [
+        "I'm reviewing our latest invoice and something doesn't add up.",
+        "I'd like to understand before we pay.",
+    ]
+    # "please help quickly" says nothing about what: not an ask.
+    assert build_brief(_ticket("I have work due so please help quickly."), AT).questions == []
+
+
+def test_the_asks_are_those_of_every_message_since_the_last_reply() -> None:
+    ticket = _thread(
+        (Author.CUSTOMER, "How do I add a teammate?", 0),
+        (Author.AGENT, "Open Settings, then Team.", 1),
+        (Author.CUSTOMER, "Thanks. Which role can see billing?", 2),
+        (Author.CUSTOMER, "And can an Admin delete projects?", 3),
+    )
+    brief = build_brief(ticket, AT + timedelta(hours=4))
+    assert brief.questions == ["Which role can see billing?", "And can an Admin delete projects?"]
+    assert brief.follow_ups == 1 and brief.waited == timedelta(hours=2)
+
+
+def test_a_chaser_after_an_answer_is_chasing_whatever_its_words() -> None:
+    for chaser in (
+        "Hello? It's been a while.",
+        "any news??",
+        "Quick follow-up: still the same today.",
+        "Bumping this. Is anyone looking at it?",
+        "Can someone please get back to me?",
+    ):
+        ticket = _thread(
+            (Author.CUSTOMER, "Where is my export EXP-12345?", 0),
+            (Author.AGENT, "Looking into it.", 1),
+            (Author.CUSTOMER, chaser, 3),
+        )
+        brief = build_brief(ticket, AT + timedelta(hours=4), SlaSettings())
+        assert brief.chasing, chaser
+        assert brief.waited == timedelta(hours=1)
+    calm = _thread(
+        (Author.CUSTOMER, "Where is my export?", 0),
+        (Author.AGENT, "It finished, here is the link.", 1),
+        (Author.CUSTOMER, "Hello, one more thing: can I export comments too?", 3),
+    )
+    assert not build_brief(calm, AT + timedelta(hours=4), SlaSettings()).chasing
+
+
+def test_the_brief_says_both_why_the_customer_is_chasing() -> None:
+    ticket = _ticket("Where is my order ORD-55120?", "Hello? It's been a while.")
+    brief = build_brief(ticket, AT + timedelta(hours=30), SlaSettings())
+    assert "Chasing: waited 30 h, 1 follow-up(s), SLA breached: apologise for the wait" in (
+        brief.lines()
+    )
+
+
+def test_tried_steps_are_matched_by_meaning_in_other_words() -> None:
+    said_and_step = [
+        ("I already switched off the adblocker.", "Or pause your ad blocker, reload and retry."),
+        ("We paused our ad-blocker, same thing.", "Disable ad blockers for the site"),
+        ("I have already tried clearing the cache and cookies.", "Clear your browser cache."),
+        ("I tried logging out and in again.", "Sign out and back in."),
+        ("I even tried an incognito window.", "Use a private window with extensions disabled."),
+        ("I refreshed the page a few times.", "Reload the page."),
+        ("I used Forgot password but it didn't help.", "Click Forgot password? and reset it."),
+    ]
+    for said, step in said_and_step:
+        assert already_tried(step, build_brief(_ticket(said), AT).tried), (said, step)
+    not_tried = [
+        ("I turned off my ad blocker.", "Try another network, for example a phone hotspot."),
+        ("I reloaded the page.", "Or pause your ad blocker, reload and retry."),  # a later clause
+        ("I restarted my computer.", "Restart the app."),
+    ]
+    for said, step in not_tried:
+        assert not already_tried(step, build_brief(_ticket(said), AT).tried), (said, step)
+
+
+def test_a_question_naming_a_given_reference_is_answered_only_by_what_names_it() -> None:
+    brief = build_brief(_ticket("Where's our order ORD-49264? Can you give me an ETA?"), AT)
+    guide = Source(kind="article", ref="seat-orders", title="Seat orders: status")
+    typical = "Countersigned: the order is accepted. Seats are activated within an hour."
+    with_guide = replace(brief, answers=[Answer("key fact", typical, guide)])
+    measured = measure_draft(with_guide, [(guide, typical)])
+    assert measured.basis == "answers 1 of 2 question(s) from help articles"
+    assert measured.score == 0.45  # the ETA from the guide, not where the order is
+    record = Source(kind="billing", ref="ORD-49264", title="Order")
+    status = "Order ORD-49264 was countersigned today; its seats are active"
+    known = replace(brief, answers=[Answer("order", status, record)])
+    assert measure_draft(known, []).basis == "answers 2 of 2 question(s) from billing records"
+
+
+def test_when_it_happened_is_something_they_gave() -> None:
+    brief = build_brief(
+        _ticket(
+            "The CSV import I started this morning never finished. It worked last week, and "
+            "the one at 9:30 am too. We have 3 seats at $12."
+        ),
+        AT,
+    )
+    assert brief.times == ["this morning", "last week", "at 9:30 am"]
+    assert "Already gave: this morning, last week, at 9:30 am" in brief.lines()

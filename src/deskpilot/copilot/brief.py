@@ -32,27 +32,62 @@ QUESTION_START = re.compile(
     r"may|have|has)\b",
     re.IGNORECASE,
 )
-# What a customer gives to be looked up: order, invoice and ticket references, long numbers.
-REFERENCE = re.compile(r"\b[A-Z]{2,}-\d+\b|\b[A-Z]*\d[A-Z\d-]{5,}\b|#\d{3,}\b")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# What a customer gives to be looked up: order, invoice and ticket references whole
+# ("INV-2026-000038", "ord-49264": a prefix and a number of three digits or more, so "UTF-8" is
+# none), other long numbers, "#1234".
+REFERENCE = re.compile(
+    r"\b(?:(?i:[a-z]{2,})|[A-Z])(?:-[A-Za-z\d]+)*-\d{3,}\b|\b[A-Z]*\d[A-Z\d-]{5,}\b|#\d{3,}\b"
+)
+# When something happened, as customers say it ("this morning", "since Monday", "two days
+# ago", "at 9:30"): given, so a draft does not ask "roughly when?".
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+TIME_GIVEN = re.compile(
+    rf"\b(?:yesterday|today|tonight|this (?:morning|afternoon|evening|week|month)|"
+    rf"last (?:night|week|month|{WEEKDAY})|(?:on|since|last) (?:the )?(?:{WEEKDAY}|weekend)|"
+    rf"(?:about |around )?(?:\d+|an?|one|two|three|four|five|a few|a couple of) "
+    rf"(?:minutes?|hours?|days?|weeks?) ago|(?:at|since|around) "
+    rf"(?:\d{{1,2}}:\d{{2}}(?:\s*[ap]m)?|\d{{1,2}}\s*[ap]m)|since the last update)\b",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # "ruth@x.io." gave "ruth@x.io"
 MONEY = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?)")
 TRIED = re.compile(
-    r"\b(?:I|we)(?:'ve| have)?\s+(?:already\s+|also\s+)?(?:tried|cleared|disabled|turned off|"
-    r"restarted|reset|reinstalled|updated|logged out|signed out|rebooted|switched)\b[^.!?\n]*",
+    r"\b(?:I|we)(?:'ve| have)?\s+(?:already\s+|also\s+|even\s+)?(?:tried|cleared|disabled|"
+    r"turned off|paused|switched off|removed|deleted|restarted|reset|reinstalled|updated|"
+    r"logged out|signed out|rebooted|switched|reloaded|refreshed|used|followed)\b[^.!?\n]*",
     re.IGNORECASE,
 )
 # Words that carry a step's meaning, and the ones that mean the same ("turn off" is "disable").
 SAME_MEANING = {
-    "turn off": "disable", "turned off": "disable", "switch off": "disable",
-    "disabled": "disable", "deactivate": "disable", "cleared": "clear", "empty": "clear",
-    "restarted": "restart", "reboot": "restart", "rebooted": "restart", "relaunch": "restart",
-    "signed out": "log out", "sign out": "log out", "logged out": "log out",
-    "reinstalled": "reinstall", "updated": "update", "adblock": "ad blocker",
-    "ad-blocker": "ad blocker", "adblocker": "ad blocker", "blockers": "blocker",
+    "turn off": "disable", "turned off": "disable", "turning off": "disable",
+    "switch off": "disable", "switched off": "disable", "switching off": "disable",
+    "disabled": "disable", "disabling": "disable", "deactivate": "disable",
+    "deactivated": "disable", "pause": "disable", "paused": "disable", "pausing": "disable",
+    "cleared": "clear", "clearing": "clear", "empty": "clear", "emptied": "clear",
+    "deleted": "clear", "restarted": "restart", "restarting": "restart", "reboot": "restart",
+    "rebooted": "restart", "relaunch": "restart", "signed out": "log out",
+    "sign out": "log out", "signing out": "log out", "logged out": "log out",
+    "logging out": "log out", "reinstalled": "reinstall", "updated": "update",
+    "reloaded": "reload", "reloading": "reload", "refresh": "reload", "refreshed": "reload",
+    "refreshing": "reload", "hard reload": "reload", "incognito": "private",
+    "adblock": "ad blocker", "ad-blocker": "ad blocker", "adblocker": "ad blocker",
+    "blockers": "blocker", "cookies": "cache", "cached": "cache",
 }  # fmt: skip
+# A message that chases an earlier one ("Hello? It's been a while.", "any news??").
 FOLLOW_UP = re.compile(
-    r"\b(?:hello\?|any update|still waiting|heard nothing|no reply|no response|it's been|"
-    r"been a while|chasing|following up|follow up)\b",
+    r"(?:^|\s)(?:hello|hi|anyone)\s*\?|\b(?:any (?:update|news)|still waiting|heard nothing|"
+    r"no reply|no response|it's been|been a while|chasing|following up|follow(?:ing)?-up|"
+    r"follow up|bumping|get back to me|anyone looking|still the same)\b",
+    re.IGNORECASE,
+)
+# A sentence that asks for something without a question mark: "please refund INV-1", "Let me
+# know what happens to our data.", "I'd like to understand before we pay.", "something doesn't
+# add up".
+REQUEST = re.compile(
+    r"^(?:(?:so|and|but)\s+)?(?:please|kindly|let me know|tell me|i'?d like|i would like|"
+    r"we'?d like|we would like|i need|we need|i want|we want|i expect|we expect)\b|"
+    r"\bplease\s+(?!help\b)[a-z]+|\b(?:doesn'?t|does not|don'?t) add up\b|"
+    r"\b(?:don'?t|do not) understand\b|\bnot sure why\b",
     re.IGNORECASE,
 )
 HOW_TO = re.compile(
@@ -81,6 +116,7 @@ class Answer:
 class CaseBrief:
     questions: list[str] = field(default_factory=list)  # what they ask now, in their words
     given: list[str] = field(default_factory=list)  # references and addresses they gave
+    times: list[str] = field(default_factory=list)  # when it happened, as they said it
     tried: list[str] = field(default_factory=list)  # steps they already took
     follow_ups: int = 0  # customer messages since the first unanswered one
     waited: timedelta = timedelta(0)  # since their first unanswered message
@@ -93,6 +129,9 @@ class CaseBrief:
     # when no refund is asked or no invoice was found to check.
     refund_allowed: bool | None = None
     out_of_scope: bool = False  # nothing the team supports: decline politely
+    # References they gave that no record here holds ("ORD-49264" with no order system): a
+    # draft states no status for them, only who looks them up and that the answer follows.
+    unrecorded: list[str] = field(default_factory=list)
 
     @property
     def how_to(self) -> bool:
@@ -123,13 +162,19 @@ class CaseBrief:
         out += [f"Records answer ({a.label}): {a.text}" for a in self.answers]
         if self.out_of_scope:
             out.append("Out of scope: decline politely, say what we do help with; no hand-off")
-        if self.given:
-            out.append("Already gave: " + ", ".join(self.given))
+        if self.given or self.times:
+            out.append("Already gave: " + ", ".join(self.given + self.times))
         out += [f"Already tried: {t}" for t in self.tried]
+        if self.unrecorded:
+            out.append(
+                f"No record of {', '.join(self.unrecorded)} here: state no status for it; say "
+                "who looks it up and that the answer comes in this thread"
+            )
         if self.chasing:
             hours = self.waited.total_seconds() / 3600
-            why = "SLA breached" if self.sla_breached else f"{self.follow_ups} follow-up(s)"
-            out.append(f"Chasing: waited {hours:.0f} h, {why}: apologise for the wait")
+            why = [f"{self.follow_ups} follow-up(s)"] if self.follow_ups else []
+            why += ["SLA breached"] if self.sla_breached else []
+            out.append(f"Chasing: waited {hours:.0f} h, {', '.join(why)}: apologise for the wait")
         if self.refund_allowed is False and not self.refund_over_limit:
             out.append(
                 "Refund not allowed to the agent: do not promise it, say a lead will review it"
@@ -159,8 +204,9 @@ def build_brief(
     steps += [m.group().strip() for m in TRIED.finditer(text)]
     amounts = [float(a.replace(",", "")) for a in MONEY.findall(text)]
     return CaseBrief(
-        questions=[q for m in latest for q in question_sentences(m.body)],
+        questions=[q for m in latest for q in asked_sentences(m.body)],
         given=list(dict.fromkeys(REFERENCE.findall(text) + EMAIL.findall(text))),
+        times=list(dict.fromkeys(m.group().strip() for m in TIME_GIVEN.finditer(text))),
         tried=list(dict.fromkeys(steps)),
         follow_ups=follow_ups,
         waited=waited,
@@ -183,14 +229,34 @@ def question_sentences(text: str) -> list[str]:
     return found
 
 
+def asked_sentences(text: str) -> list[str]:
+    """What the text asks, in its order: its question sentences and the requests among the
+    other sentences (with at least two words that say what: "please help quickly" is none)."""
+    found = []
+    for sentence in SENTENCES.split(text):
+        sentence = sentence.strip()
+        if FOLLOW_UP.search(sentence) and len(_content(sentence)) < 2:
+            continue  # "Any update on this?" chases; it asks nothing new
+        if sentence in question_sentences(sentence) or (
+            REQUEST.search(sentence) and len(_content(sentence)) >= 2
+        ):
+            found.append(sentence)
+    return found
+
+
 def already_tried(step: str, tried: list[str]) -> bool:
     """Whether ``step`` is one of the customer's tried steps, by meaning not exact words ("I
     turned off my ad blocker and cleared the cache" tried "Disable ad blockers" and "Clear your
     browser cache")."""
-    wanted = _meaning(step)
-    parts = [p for t in tried for p in re.split(r",|\band\b|\bthen\b", t, flags=re.I)]
+    # The whole step, or its first clause, the action itself ("Click Forgot password? on the
+    # login page" of "... and reset your password"); never a later clause alone ("reload").
+    first_clause = re.split(r",|\band\b|\bthen\b|[.?!]\s", step, maxsplit=1, flags=re.I)[0]
+    wanted = [w for w in {_meaning(step), _meaning(first_clause)} if w]
+    parts = [p for t in tried for p in re.split(r",|\band\b|\bthen\b|\bbut\b", t, flags=re.I)]
     return any(
-        (meant := _meaning(part)) and fuzz.token_set_ratio(wanted, meant) >= 80 for part in parts
+        (meant := _meaning(part)) and fuzz.token_set_ratio(w, meant) >= 80
+        for part in parts
+        for w in wanted
     )
 
 
@@ -209,7 +275,8 @@ def _meaning(text: str) -> str:
     words = re.findall(r"[a-z]+", lowered)
     ignore = {
         "i", "we", "ve", "have", "already", "tried", "my", "the", "your", "a", "an", "it",
-        "for", "site", "browser", "our", "to", "also",
+        "for", "site", "browser", "our", "to", "also", "or", "even", "click", "tap", "use",
+        "used", "using", "on", "of",
     }  # fmt: skip
     return " ".join(w for w in words if w not in ignore)
 
@@ -259,7 +326,9 @@ def measure_draft(
     Each question (the brief's question sentences, else ``asked``) scores the best of its
     supports: the brief's record answers first, then ``supports`` (each source with the text
     the draft took from it), a support counting fully when it holds at least half of the
-    question's words and in proportion below that. The draft's score is the questions' mean.
+    question's words and in proportion below that; a question naming a reference the customer
+    gave ("where's ORD-49264?") only by a support that names it too. The draft's score is the
+    questions' mean.
     """
     if declined:
         return DraftMeasure(DECLINE_CONFIDENCE, "declines an out-of-scope request")
@@ -273,10 +342,19 @@ def measure_draft(
     scores: list[float] = []
     kinds: list[str] = []
     for question in questions:
+        # "Where's our order ORD-49264?" is answered only by what knows ORD-49264: a guide's
+        # typical times do not say where this order is.
+        named = [
+            g.lower()
+            for g in (brief.given if brief else [])
+            if "@" not in g and g.lower() in question.lower()
+        ]
         if len(_content(question)) < 2:
             question = f"{question} {asked}"  # "Can you look into it?": the message says what
         best, kind = 0.0, ""
         for source, text in texts:
+            if named and not all(ref in text.lower() for ref in named):
+                continue
             weight = SOURCE_WEIGHT.get(source.kind, REPLY_WEIGHT)
             if source.kind == "ticket" and reply_agreement is not None:
                 weight = 0.5 + 0.5 * reply_agreement

@@ -309,27 +309,82 @@ def refund_eligibility(
 
 # A help article's key facts: the sentences that give a duration or a count, which an answer
 # must keep ("The lock lasts 30 minutes and then clears on its own").
-DURATION = re.compile(r"\b\d+\s*(?:minutes?|hours?|days?|business days|seconds?|attempts?)\b", re.I)
+DURATION = re.compile(
+    r"\b\d+\s*(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|seconds?|attempts?)\b|"
+    r"\b(?:within|in|for|after|up to)\s+(?:an?|one)\s+(?:business\s+|working\s+)?"
+    r"(?:minute|hour|day|week)\b",
+    re.I,
+)
+LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 KEY_FACT_IGNORED = frozenset({"account", "help", "please", "what", "this", "that", "with", "have"})
 
 
-def article_key_facts(body: str, question: str, limit: int = 2) -> list[str]:
-    """The sentences of ``body`` that state a duration and share a word with ``question``,
-    Markdown removed, at most ``limit`` of them."""
-    asked = {w for w in re.findall(r"[a-z]{4,}", question.lower())}
+def article_key_facts(body: str, question: str, limit: int = 2, by_title: bool = True) -> list[str]:
+    """The sentences of ``body`` that state a duration and are about what ``question`` asks,
+    Markdown removed, at most ``limit`` of them. About it: the sentence and its section's
+    heading share two words with the question, or (``by_title``) one that the article's title
+    has too ("lock" for "Unlock a locked account"); words inside an address ("acmecloud.com"
+    says nothing about "Acme Cloud") do not count. A list item's lines
+    are read as one, and a duration that is not the item's first sentence comes with the item
+    ("Countersigned – the order is accepted. Seats are activated within an hour."), whose first
+    sentence says when."""
+    asked = _stems(question) - {w[:4] for w in KEY_FACT_IGNORED}
+    title = next((line[2:] for line in body.splitlines() if line.startswith("# ")), "")
+    titled = _stems(title) if by_title else set()
     found: list[str] = []
-    for raw in re.split(r"(?<=[.!?])\s+|\n+", body):
-        sentence = re.sub(r"[*_`]", "", raw).strip().lstrip("-•0123456789.) ").strip()
-        if not DURATION.search(sentence) or len(sentence) > 220:
-            continue
-        stems = {w[:4] for w in re.findall(r"[a-z]{4,}", sentence.lower())}
-        if {w[:4] for w in asked - KEY_FACT_IGNORED} & stems:
-            found.append(sentence)
+    for heading, unit in _article_units(body):
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", unit) if s.strip()]
+        for n, sentence in enumerate(sentences):
+            if not DURATION.search(sentence):
+                continue
+            fact = unit if n and len(unit) <= 220 else sentence
+            # The heading says what the section is about; the title only counts with a word
+            # of the fact itself ("What the statuses mean" is no answer to "status?").
+            shared = asked & (_stems(fact) | _stems(heading))
+            about = len(shared) >= 2 or bool(asked & _stems(fact) & titled)
+            if len(fact) <= 220 and about and fact not in found:
+                found.append(fact)
+            break  # one fact a unit
         if len(found) >= limit:
             break
     return found
+
+
+ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
+
+
+def _stems(text: str) -> set[str]:
+    """The first four letters of the text's words of four letters or more, addresses and host
+    names left out."""
+    return {w[:4] for w in re.findall(r"[a-z]{4,}", ADDRESS.sub(" ", text.lower()))}
+
+
+def _article_units(body: str) -> list[tuple[str, str]]:
+    """The article's paragraphs and list items, each one line of plain text, with the heading
+    of the section they are in."""
+    units: list[tuple[str, str]] = []
+    heading = ""
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            units.append((heading, re.sub(r"[*_`]", "", " ".join(current)).strip()))
+        current.clear()
+
+    for line in body.splitlines():
+        starts_item = bool(LIST_ITEM.match(line))
+        if not line.strip() or line.lstrip().startswith(("#", "|", "+++")) or starts_item:
+            close()
+            if line.lstrip().startswith("#"):
+                heading = line.lstrip("# ").strip()
+            if starts_item:
+                current.append(LIST_ITEM.sub("", line).strip())
+            continue
+        current.append(line.strip())
+    close()
+    return units
 
 
 # --- the brief's answers -----------------------------------------------------------------------
@@ -380,19 +435,75 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
             )
             source = Source(kind="billing", ref=invoice.id, title="Refund eligibility")
             answers.append(Answer("refund eligibility", text, source, said))
-    article = next((k for k in context.knowledge if k.source.kind == "article"), None)
-    # A known bug's answer is the bug and its workaround; a billing answer is the records'.
-    wants_key_fact = intent not in BILLING_INTENTS | {"bug_report"} and not context.bugs
-    if article is not None and wants_key_fact and not brief.how_to:
-        for sentence in article_key_facts(article.body, f"{ticket.subject} {latest}"):
-            answers.append(Answer("key fact", sentence, article.source))
+    if intent == "cancellation":
+        answers += _paid_until(context)
+    # A known bug's answer is the bug and its workaround; a billing answer is the records' (a
+    # cancellation's is also what happens next, which the guides say); a suggestion, a
+    # complaint, a contract or an out-of-scope question is no guide's to answer.
+    wants_key_fact = intent not in NO_KEY_FACT_INTENTS and not context.bugs
+    if wants_key_fact and not brief.how_to:
+        answers += _key_facts(context, f"{ticket.subject} {asked} {latest}")
     out_of_scope = bool(context.triage and context.triage.out_of_scope)
-    return replace(brief, answers=answers, refund_allowed=refund_allowed, out_of_scope=out_of_scope)
+    return replace(
+        brief,
+        answers=answers,
+        refund_allowed=refund_allowed,
+        out_of_scope=out_of_scope,
+        unrecorded=_unrecorded(brief.given, context),
+    )
+
+
+def _unrecorded(given: Sequence[str], context: DraftContext) -> list[str]:
+    """The references the customer gave (not addresses) that no record of the context names:
+    an order number with no order system behind the desk, an invoice not in the billing
+    records."""
+    records = " ".join(
+        [f.text for f in context.facts]
+        + [i.number for i in context.invoices]
+        + [b.id for b in context.bugs]
+        + [context.ticket.id]
+    ).lower()
+    return [g for g in given if "@" not in g and g.lower() not in records]
 
 
 BILLING_INTENTS = frozenset(
     {"invoice_discrepancy", "billing_question", "refund_request", "cancellation"}
 )
+NO_KEY_FACT_INTENTS = (BILLING_INTENTS - {"cancellation"}) | {
+    "bug_report", "feature_request", "complaint", "contract_negotiation", "out_of_scope",
+}  # fmt: skip
+
+
+def _key_facts(context: DraftContext, asked: str) -> list[Answer]:
+    """The top article's key facts for the question; failing those, the first other article
+    whose title names something asked ("delete our data": "Delete your account and
+    workspace") that has some."""
+    articles = [k for k in context.knowledge if k.source.kind == "article"]
+    wanted = _stems(asked) - {w[:4] for w in KEY_FACT_IGNORED}
+    for n, article in enumerate(articles):
+        if n and not wanted & _stems(article.title):
+            continue
+        # Another article than the top one: only facts about two things asked.
+        found = article_key_facts(article.body, asked, by_title=not n)
+        if found:
+            return [Answer("key fact", sentence, article.source) for sentence in found]
+    return []
+
+
+def _paid_until(context: DraftContext) -> list[Answer]:
+    """For a customer who wants to cancel: until when the plan they paid for runs, and that
+    nothing more is charged (a cancellation takes effect at the end of the paid period)."""
+    subscription = context.subscription
+    if subscription is None or subscription.status not in {"active", "trialing", "past_due"}:
+        return []
+    text = (
+        f"After you cancel, your plan stays active until {subscription.cycle_end:%B %-d, %Y}, "
+        "the end of the period already paid for, and there are no further charges"
+    )
+    source = Source(
+        kind="billing", ref=f"subscription:{subscription.customer_id}", title="Paid period"
+    )
+    return [Answer("paid until", text, source)]
 
 
 def _invoice_asked_about(

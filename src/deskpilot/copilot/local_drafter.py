@@ -131,14 +131,18 @@ class LocalDrafter:
         for answer in answered:
             paragraphs.append(_answer_sentence(answer))
             sources.append(answer.source)
-        for answer in [a for a in brief.answers if a.label == "key fact"] if brief else []:
-            paragraphs.append(answer.for_customer.rstrip(".") + ".")
-            sources.append(answer.source)
+        key_facts = [a for a in brief.answers if a.label == "key fact"] if brief else []
+        chased_reference = intent == "order_status" and bool(_given_reference(context))
+        if key_facts and not chased_reference:
+            paragraphs.append(_key_facts_said(key_facts, article))
+            sources += [a.source for a in key_facts]
         for fact in facts:
             paragraphs.append(_fact_sentence(fact))
             sources.append(fact.source)
         reply = _adaptable_reply(context, self.agent)
-        wants_steps = not any(a.source.kind == "billing" for a in answers) and (
+        # A cancellation's records say until when they pay; the guide still says how to cancel.
+        record_answered = any(a.source.kind == "billing" for a in answers)
+        wants_steps = (intent == "cancellation" or not record_answered) and (
             (intent in STEP_INTENTS and (not facts or intent == "bug_report"))
             or bool(brief and brief.how_to)
         )
@@ -157,11 +161,20 @@ class LocalDrafter:
         elif wants_steps and article is not None and article.source.kind == "article":
             steps = _steps(article.body, context)
             if steps:
+                paragraphs = [_without_workaround_in(p, steps) for p in paragraphs]
                 paragraphs.append(steps)
                 sources.append(article.source)
         if intent in OWN_PARAGRAPH:
             paragraphs.append(_own_paragraph(intent, context))
             sources += [a.source for a in answers if a.label == "refund eligibility"]
+        if chased_reference:
+            # What the guide says each stage takes: what "can you give me an ETA?" can be told
+            # while the order itself is looked up.
+            if key_facts:
+                paragraphs.append(_typical_times(key_facts))
+                sources += [a.source for a in key_facts]
+            if _account_manager(context):
+                sources.append(_crm_source(context))
         if tried:
             paragraphs.insert(0, tried)
         # A paragraph of its own makes no claim (it thanks, or asks), so it needs no source.
@@ -226,7 +239,18 @@ def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None)
 
 
 # The brief's answers a draft states as its answer (the refund's is the refund paragraph).
-RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration"})
+RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration", "paid until"})
+
+
+def _key_facts_said(key_facts: list[Answer], guide: KnowledgeItem | None) -> str:
+    """An article's key facts as a paragraph: as they are when they come from the guide the
+    draft answers from, else with the guide named ("From our guide "Delete your account and
+    workspace": Data is kept for 30 days ...")."""
+    said = " ".join(a.for_customer.rstrip(".") + "." for a in key_facts)
+    source = key_facts[0].source
+    if guide is not None and guide.source.ref == source.ref:
+        return said
+    return f'From our guide "{source.title}": {said}' if source.title else said
 
 
 def _answer_sentence(answer: Answer) -> str:
@@ -307,12 +331,66 @@ def _own_paragraph(intent: str, context: DraftContext) -> str:
         )
     if eligibility is not None and intent == "refund_request":
         return eligibility.for_customer
-    if brief is not None and intent == "order_status" and brief.given:
+    reference = _given_reference(context) if intent == "order_status" else ""
+    if reference:
+        return _chased_reference(context, reference)
+    if intent == "order_status" and brief is not None and brief.times:
+        # They said when ("last week"): only the reference is asked for.
         return (
-            f"Thanks for the reference ({brief.given[0]}). I'm checking exactly where it "
-            "stands and will update you here."
+            "Could you send me the reference you have for it (an export, import, order or "
+            "ticket number)? Then I can check exactly where it stands."
         )
     return OWN_PARAGRAPH[intent]
+
+
+# What a reference's prefix says it is, so the draft names it as the customer would.
+REFERENCE_KINDS = {
+    "ORD": "order number", "PO": "purchase order number", "EXP": "export number",
+    "INV": "invoice number", "T": "ticket number",
+}  # fmt: skip
+# References whose orders an Enterprise account manager follows (see the seat-orders guide).
+ACCOUNT_MANAGER_KINDS = frozenset({"ORD", "PO"})
+
+
+def _given_reference(context: DraftContext) -> str:
+    """The order, export, invoice or ticket reference the customer gave ("" if none; an email
+    address is no reference): one no record here holds first, which is what they chase."""
+    brief = context.brief
+    if brief is None:
+        return ""
+    return next((g for g in [*brief.unrecorded, *brief.given] if "@" not in g), "")
+
+
+def _chased_reference(context: DraftContext, reference: str) -> str:
+    """A customer asking where something stands, with its reference given, and no record of it
+    here: the reference acknowledged (never asked for again), no pretence of a status, and
+    what happens next: who looks it up, and that the answer comes in this thread."""
+    prefix = reference.split("-")[0].upper()
+    kind = REFERENCE_KINDS.get(prefix, "reference")
+    owner = _account_manager(context) if prefix in ACCOUNT_MANAGER_KINDS else ""
+    who = f"your account manager, {owner}," if owner else "the team"
+    return (
+        f"Thanks for the {kind}, {reference}: I have it, so there's no need to send it again. "
+        f"I don't have its status in front of me, so I'm asking {who} to look it up now, and "
+        "I'll reply in this thread as soon as I know where it stands and when to expect it."
+    )
+
+
+def _account_manager(context: DraftContext) -> str:
+    return context.crm.account_owner if context.crm else ""
+
+
+def _crm_source(context: DraftContext) -> Source:
+    ref = context.crm.customer_id if context.crm else ""
+    return Source(kind="crm", ref=ref, title="Account manager")
+
+
+def _typical_times(key_facts: list[Answer]) -> str:
+    """The guide's durations, framed as what usually happens, not a promise for this order."""
+    title = key_facts[0].source.title
+    guide = f' (from our guide "{title}")' if title else ""
+    lines = "\n".join(f"- {a.for_customer.rstrip('.')}." for a in key_facts)
+    return f"For a sense of timing, this is how long each stage usually takes{guide}:\n{lines}"
 
 
 def _first_name(context: DraftContext) -> str:
@@ -343,8 +421,8 @@ def _mood(context: DraftContext) -> str:
 
 
 def _waits_on_us(context: DraftContext) -> bool:
-    """The answer says we are checking or a lead reviews: "let me know if that sorts it" would
-    not fit."""
+    """The answer says we are looking it up, asks for a reference, or a lead reviews: "let me
+    know if that sorts it" would not fit."""
     brief = context.brief
     intent = context.triage.intent if context.triage else context.ticket.intent
     if brief is None:
@@ -352,7 +430,8 @@ def _waits_on_us(context: DraftContext) -> bool:
     refund_review = intent == "refund_request" and (
         brief.refund_over_limit or brief.refund_allowed is False
     )
-    return refund_review or (intent == "order_status" and bool(brief.given))
+    # An order asked about: we look it up, or we asked them for its reference.
+    return refund_review or intent == "order_status"
 
 
 def _closing(context: DraftContext) -> str:
@@ -375,6 +454,21 @@ def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
             f for f in chosen if f.label == "invoice"
         ][:1]
     return chosen[:3]
+
+
+WORKAROUND = re.compile(r"\s*Workaround: (.*)$", re.S)
+SAID_BY_STEPS = 0.6  # the share of a workaround's words the guide's steps must hold
+
+
+def _without_workaround_in(paragraph: str, steps: str) -> str:
+    """A known bug's paragraph without its workaround when the guide's steps below say the
+    same, in more detail: the customer reads it once."""
+    found = WORKAROUND.search(paragraph)
+    if found is None or not paragraph.startswith("This is a known issue"):
+        return paragraph
+    if coverage(found.group(1), steps) < SAID_BY_STEPS:
+        return paragraph
+    return paragraph[: found.start()].rstrip(".") + "."
 
 
 def _fact_sentence(fact: Fact) -> str:
@@ -550,7 +644,15 @@ def _already_tried(context: DraftContext) -> str:
 
 
 def _ask_for_details(context: DraftContext) -> str:
-    return (
-        "So I can look into this properly, could you tell me a little more: what you were "
-        "trying to do, what you saw (a screenshot helps), and roughly when it happened?"
+    """What to ask when nothing here answers: never what they gave (a time, a screenshot)."""
+    wanted = ["what you were trying to do"]
+    attached = any(m.attachments for m in context.ticket.messages)
+    wanted.append("what you saw" if attached else "what you saw (a screenshot helps)")
+    if context.brief is None or not context.brief.times:
+        wanted.append("roughly when it happened")
+    listed = (
+        ", ".join(wanted[:-1]) + f", and {wanted[-1]}"
+        if len(wanted) > 2
+        else (" and ".join(wanted))
     )
+    return f"So I can look into this properly, could you tell me a little more: {listed}?"

@@ -1,0 +1,203 @@
+"""The demo tickets issue 16 found badly answered, drafted through the desk as a new user would
+(``deskpilot demo``), each checked for the facts a support lead expects and for what must be
+absent: no request for what the customer gave, no repeated tried step, no promise above the
+agent's limit, no Markdown in a reply shown as written. Tickets are found by what the customer
+wrote, not by id, so a change of the generator's numbering does not hide a case."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import DEMO_NOW
+from deskpilot.copilot.service import DraftOutcome
+from deskpilot.desk import Desk
+from deskpilot.models import Channel, Ticket
+from deskpilot.workspace import Workspace
+
+MARKDOWN = re.compile(r"`|\*\*|__|^#{1,6}\s|\[[^\]]+\]\(", re.MULTILINE)
+NUMBERED_STEP = re.compile(r"^\d+\.\s+(.*)$", re.MULTILINE)
+
+
+def _has(phrase: str) -> Callable[[Ticket], bool]:
+    return lambda t: any(phrase.lower() in m.body.lower() for m in t.messages)
+
+
+def _tried(step: str) -> Callable[[Ticket], bool]:
+    return lambda t: t.page_context is not None and step in t.page_context.steps_attempted
+
+
+# Each case: how to recognise its tickets in the demo.
+CASES: dict[str, Callable[[Ticket], bool]] = {
+    "how_to_import": _has("import our tasks from a spreadsheet"),
+    "order_chase": lambda t: _has("It's been a while")(t) and _has("ORD-")(t),
+    "ad_blocker_tried": _tried("Disabled the ad blocker"),
+    "refund_over_limit": _has("refund INV-2026-000038"),
+    "office_printer": _has("office printer"),
+    "next_charge": _has("When will we be charged next?"),
+    "invoice_above_plan": _has("says $163.00 but Pro is $79.00"),
+    "account_lock": _has("locked"),
+    "cancellation_chase": lambda t: _has("It's been a while")(t) and _has("delete our data")(t),
+}
+
+
+@pytest.fixture(scope="module")
+def drafted(
+    frozen_demo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, list[DraftOutcome]]]:
+    """Every open demo ticket of each case, drafted once through the desk (local drafter)."""
+    copy = tmp_path_factory.mktemp("demo-drafts") / "ws"
+    shutil.copytree(frozen_demo, copy)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DESKPILOT_AGENT__NAME", "ada")
+        for variable in ("DESKPILOT_LLM__BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY"):
+            env.delenv(variable, raising=False)
+        with Desk.open(Workspace.existing(copy)) as desk:
+            desk.clock = lambda: DEMO_NOW
+            tickets = [desk.ticket(s.id) for s in desk.queue(limit=None)]
+            found = {case: [t for t in tickets if wanted(t)] for case, wanted in CASES.items()}
+
+            async def draft_all() -> dict[str, list[DraftOutcome]]:
+                try:
+                    return {
+                        case: [await desk.draft_reply(t.id) for t in matching]
+                        for case, matching in found.items()
+                    }
+                finally:
+                    await desk.aclose_connectors()
+
+            yield asyncio.run(draft_all())
+
+
+def _one(drafted: dict[str, list[DraftOutcome]], case: str) -> DraftOutcome:
+    assert drafted[case], f"no open demo ticket for {case}"
+    return drafted[case][0]
+
+
+def test_every_case_has_a_demo_ticket_and_no_draft_carries_markdown(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for case, outcomes in drafted.items():
+        assert outcomes, f"no open demo ticket for {case}"
+        for outcome in outcomes:
+            assert outcome.draft.drafter == "local"
+            if outcome.context.ticket.channel is not Channel.API:
+                assert not MARKDOWN.search(outcome.draft.text), (case, outcome.draft.text)
+    channels = {o.context.ticket.channel for outcomes in drafted.values() for o in outcomes}
+    assert Channel.EMAIL in channels  # email replies are among them
+
+
+def test_a_how_to_question_gets_the_guides_steps_not_a_known_bug(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["how_to_import"]:
+        text = outcome.draft.text
+        assert 'from our guide "Import data from a CSV file"' in text
+        assert "Start import" in text
+        assert "known issue" not in text and "BUG-" not in text
+
+
+def test_the_order_chase_apologises_and_never_asks_for_the_order_again(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    outcome = _one(drafted, "order_chase")
+    brief = outcome.context.brief
+    assert brief is not None and brief.chasing
+    (order,) = [g for g in brief.given if g.startswith("ORD-")]
+    text = outcome.draft.text
+    assert "Sorry for the wait" in text
+    assert f"Thanks for the order number, {order}" in text
+    assert "no need to send it again" in text
+    assert "reference you have" not in text and "I'm checking" not in text
+    crm = outcome.context.crm
+    assert crm is not None and crm.account_owner
+    assert f"your account manager, {crm.account_owner}," in text  # what happens next, and who
+    assert "Seats are activated within an hour" in text  # the guide's typical time, as such
+    # No record says where the order is: not a draft to send unread.
+    assert outcome.draft.confidence < 0.7
+
+
+def test_a_step_the_customer_tried_is_not_suggested_again(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["ad_blocker_tried"]:
+        steps = NUMBERED_STEP.findall(outcome.draft.text)
+        assert not [s for s in steps if "ad blocker" in s.lower()], outcome.draft.text
+        assert "already tried" in outcome.draft.text
+
+
+def test_a_refund_above_the_agents_limit_is_for_a_lead_not_promised(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    outcome = _one(drafted, "refund_over_limit")
+    brief = outcome.context.brief
+    assert brief is not None and brief.refund_allowed is False
+    assert "INV-2026-000038" in brief.given
+    text = outcome.draft.text
+    assert "$2,639.00" in text and "team lead to review" in text
+    assert "checking the refund" not in text and "I've refunded" not in text
+    assert "limit" not in text  # internal limits are not the customer's business
+    assert "INV-2026-000038" in text and "invoice number" not in text  # not asked again
+
+
+def test_an_office_printer_is_declined_politely(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["office_printer"]:
+        text = outcome.draft.text
+        assert "outside what our support team can help with" in text
+        assert "colleague" not in text
+        triage = outcome.context.triage
+        assert triage is not None and triage.out_of_scope
+        # The draft's confidence (a decline is right) is not the intent's (none fits).
+        assert outcome.draft.confidence > triage.confidence
+        brief = outcome.context.brief
+        assert brief is not None
+        assert ("Sorry for the wait" in text) == brief.chasing
+
+
+def test_when_will_we_be_charged_next_is_answered_with_the_date(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    outcome = _one(drafted, "next_charge")
+    subscription = outcome.context.subscription
+    assert subscription is not None
+    text = outcome.draft.text
+    assert f"The next charge is on {subscription.cycle_end:%B %-d, %Y}" in text
+    assert "INV-" not in text and "For reference" not in text  # no records pasted
+    assert outcome.confidence_basis == "answers 1 of 1 question(s) from billing records"
+
+
+def test_an_invoice_above_the_plan_price_is_explained_by_its_seats(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    text = _one(drafted, "invoice_above_plan").draft.text
+    assert "Invoice INV-2026-000128 comes to $163.00" in text
+    assert "7 extra seats at $12.00 each" in text and "Pro includes 10 seats" in text
+    assert "could you" not in text.lower()  # nothing asked back
+
+
+def test_an_account_lock_draft_says_it_clears_after_30_minutes(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["account_lock"]:
+        assert "The lock lasts 30 minutes and then clears on its own." in outcome.draft.text
+
+
+def test_a_cancelling_chaser_hears_until_when_and_what_happens_to_the_data(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    outcome = _one(drafted, "cancellation_chase")
+    subscription = outcome.context.subscription
+    assert subscription is not None
+    text = outcome.draft.text
+    assert "Sorry for the wait" in text
+    assert f"stays active until {subscription.cycle_end:%B %-d, %Y}" in text
+    assert "Data is kept for 30 days" in text
+    assert "Cancel plan" in text
+    assert "INV-" not in text and "For reference" not in text
