@@ -9,7 +9,10 @@ the work every drafter needs before it writes a word.
 The first draft of a session is measured in fresh processes (``--fresh-runs`` of them, each on
 another ticket): the desk opened, then one draft, which pays for everything the session loads
 on first use (the drafting code, the index, the connectors and their records). Its baseline is
-the first read and search of a fresh process (which opens the index too).
+the first read and search of a fresh process (which opens the index too). Those processes read
+DeskPilot's bytecode from a cache filled by a first, uncounted one, as an installed desk does;
+the first draft with every module compiled from source (``PYTHONDONTWRITEBYTECODE``, as some
+development shells set) is printed too.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,12 +59,14 @@ def lookups(desk: Desk, ids: list[str]) -> list[float]:
     return timings
 
 
-def fresh_process(workspace: Path, ticket_id: str, what: str) -> dict[str, float]:
+def fresh_process(
+    workspace: Path, ticket_id: str, what: str, env: dict[str, str]
+) -> dict[str, float]:
     """One child process: opens the desk on ``workspace`` and times its first draft (or its
     first read and search) of ``ticket_id``; returns the child's timings in seconds."""
     command = [sys.executable, __file__, "--workspace", str(workspace), f"--{what}", ticket_id]
     spawned = time.time()  # the child's clock is another process's: wall-clock time, not perf
-    done = subprocess.run(command, capture_output=True, text=True, check=True, env=os.environ)
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     timings: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     timings["start_to_first"] = timings.pop("finished_at") - spawned
     return timings
@@ -109,10 +115,17 @@ def main() -> None:
         base = lookups(desk, ids)
     # Fresh processes, alternating a draft and a read+search, each on a ticket not drafted yet.
     others = [ticket_id for ticket_id in open_ids[step // 2 :: step] if ticket_id not in ids]
-    fresh_drafts, fresh_lookups = [], []
-    for ticket_id in others[: args.fresh_runs]:
-        fresh_drafts.append(fresh_process(workspace, ticket_id, "first-draft"))
-        fresh_lookups.append(fresh_process(workspace, ticket_id, "first-lookup"))
+    installed = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    installed["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="deskpilot-bench-pyc-")
+    from_source = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+    from_source["PYTHONDONTWRITEBYTECODE"] = "1"
+    fresh_process(workspace, others[-1], "first-draft", installed)  # fills the bytecode cache
+    fresh_drafts, fresh_lookups, compiling = [], [], []
+    runs = args.fresh_runs
+    for ticket_id, another in zip(others[:runs], others[runs : 2 * runs], strict=True):
+        fresh_drafts.append(fresh_process(workspace, ticket_id, "first-draft", installed))
+        fresh_lookups.append(fresh_process(workspace, ticket_id, "first-lookup", installed))
+        compiling.append(fresh_process(workspace, another, "first-draft", from_source))
 
     def fresh(key: str, runs: list[dict[str, float]]) -> float:
         return statistics.median(run[key] for run in runs)
@@ -134,7 +147,6 @@ def main() -> None:
             ),
         ],
     )
-    runs = len(fresh_drafts)
     report(
         f"first draft of a session (fresh processes, median of {runs})",
         [
@@ -145,6 +157,7 @@ def main() -> None:
                 fresh("first", fresh_lookups),
             ),
             Figure("  slowest of the runs", max(run["first"] for run in fresh_drafts)),
+            Figure("first draft, modules compiled from source", fresh("first", compiling)),
             Figure("  opening the desk", fresh("open", fresh_drafts)),
             Figure(
                 "process start to first draft (all imports)",
