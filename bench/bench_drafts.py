@@ -95,12 +95,32 @@ def in_fresh_process(workspace: Path, ticket_id: str, draft: bool) -> None:
     print(json.dumps(timings))
 
 
+def first_drafts(
+    workspace: Path, tickets: list[str], runs: int
+) -> tuple[list[dict[str, float]], list[dict[str, float]], list[dict[str, float]]]:
+    """``runs`` fresh processes' first drafts and, alternating with them, first reads and
+    searches, all with bytecode as an installed desk has it (cached by a first, uncounted run),
+    and ``runs`` first drafts with every module compiled from source; each on its own ticket."""
+    drafted, looked_up, compiled = [], [], []
+    with tempfile.TemporaryDirectory(prefix="deskpilot-bench-pyc-") as cache:
+        installed = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        installed["PYTHONPYCACHEPREFIX"] = cache
+        from_source = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+        from_source["PYTHONDONTWRITEBYTECODE"] = "1"
+        fresh_process(workspace, tickets[-1], "first-draft", installed)  # fills the cache
+        for ticket_id, another in zip(tickets[:runs], tickets[runs : 2 * runs], strict=False):
+            drafted.append(fresh_process(workspace, ticket_id, "first-draft", installed))
+            looked_up.append(fresh_process(workspace, ticket_id, "first-lookup", installed))
+            compiled.append(fresh_process(workspace, another, "first-draft", from_source))
+    return drafted, looked_up, compiled
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--workspace", type=Path)
     parser.add_argument("--samples", type=int, default=60)
-    parser.add_argument("--fresh-runs", type=int, default=5)
+    parser.add_argument("--fresh-runs", type=int, default=5, choices=range(1, 21))
     parser.add_argument("--first-draft", metavar="TICKET", help=argparse.SUPPRESS)
     parser.add_argument("--first-lookup", metavar="TICKET", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -118,22 +138,12 @@ def main() -> None:
         # measured in fresh processes below.
         _first, *ours = asyncio.run(drafts(desk, ids))
         base = lookups(desk, ids)
-    # Fresh processes, alternating a draft and a read+search, each on a ticket not drafted yet.
+    # Fresh processes, on tickets not drafted yet.
     others = [ticket_id for ticket_id in open_ids[step // 2 :: step] if ticket_id not in ids]
-    installed = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    installed["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="deskpilot-bench-pyc-")
-    from_source = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
-    from_source["PYTHONDONTWRITEBYTECODE"] = "1"
-    fresh_process(workspace, others[-1], "first-draft", installed)  # fills the bytecode cache
-    fresh_drafts, fresh_lookups, compiling = [], [], []
-    runs = args.fresh_runs
-    for ticket_id, another in zip(others[:runs], others[runs : 2 * runs], strict=True):
-        fresh_drafts.append(fresh_process(workspace, ticket_id, "first-draft", installed))
-        fresh_lookups.append(fresh_process(workspace, ticket_id, "first-lookup", installed))
-        compiling.append(fresh_process(workspace, another, "first-draft", from_source))
+    fresh_drafts, fresh_lookups, compiling = first_drafts(workspace, others, args.fresh_runs)
 
-    def fresh(key: str, runs: list[dict[str, float]]) -> float:
-        return statistics.median(run[key] for run in runs)
+    def fresh(key: str, measured: list[dict[str, float]]) -> float:
+        return statistics.median(run[key] for run in measured)
 
     figures = []
     for what, index in (("", 0), (", CPU", 1)):
@@ -150,7 +160,7 @@ def main() -> None:
     report(f"local drafts ({len(ids)} open tickets of {args.tickets:,})", figures)
     print(f"load average at the end: {', '.join(f'{n:.1f}' for n in os.getloadavg())}")
     report(
-        f"first draft of a session (fresh processes, median of {runs})",
+        f"first draft of a session (fresh processes, median of {len(fresh_drafts)})",
         [
             Figure(
                 "first draft (desk open before)",
