@@ -35,6 +35,7 @@ from deskpilot.connectors import ConnectorRegistry
 from deskpilot.connectors.capabilities import TicketSource
 from deskpilot.connectors.errors import ConnectorError
 from deskpilot.connectors.models import OutboundReply
+from deskpilot.copilot.endpoint import configured_endpoint
 from deskpilot.copilot.handoff import handoff_summary, holding_reply
 from deskpilot.copilot.kit import DraftKit
 from deskpilot.copilot.policy import NO_DRAFT, DraftPlan, draft_plan, reason_heading
@@ -572,12 +573,14 @@ class Desk:
     def model_drafter(self) -> ModelDrafter | None:
         """The OpenAI-compatible endpoint's drafter, or None for the local drafter only."""
         if not self._model_drafter_looked_up:
-            # start-up time: the OpenAI client
-            from deskpilot.copilot.model_drafter import model_drafter_from_env_and_settings
+            endpoint = configured_endpoint(self.settings.llm)
+            if endpoint is not None:
+                # start-up time: the OpenAI client, loaded only when there is an endpoint
+                from deskpilot.copilot.model_drafter import ModelDrafter
 
-            self._model_drafter = model_drafter_from_env_and_settings(
-                self.settings.llm, templates_dir=self.workspace.root / "prompts"
-            )
+                self._model_drafter = ModelDrafter(
+                    endpoint, templates_dir=self.workspace.root / "prompts"
+                )
             self._model_drafter_looked_up = True
         return self._model_drafter
 

@@ -87,8 +87,8 @@ def test_non_ascii_keys_are_found_however_the_file_writes_them(folder: Path) -> 
 def test_the_demo_build_index_is_saved_and_read_by_the_next_process(folder: Path) -> None:
     DemoRecords(folder).build_indexes()
     saved = sorted(p.name for p in (folder / INDEX_DIR).iterdir())
-    assert "invoices.json.customer_id.json" in saved
-    assert "customers.json.email.json" in saved
+    assert "invoices.json.customer_id.idx" in saved
+    assert "customers.json.email.idx" in saved
     # A later process reads the saved index: it points into the file as it is.
     later = DemoRecords(folder)
     first = json.loads((folder / "invoices.json").read_text(encoding="utf-8"))[0]
@@ -158,7 +158,7 @@ def test_a_broken_file_names_itself(folder: Path) -> None:
 def test_a_missing_file_has_no_records(folder: Path) -> None:
     (folder / "plan_changes.json").unlink()
     assert DemoRecords(folder).customer_plan_changes("C-00001") == []
-    assert not (folder / INDEX_DIR / "plan_changes.json.customer_id.json").exists()
+    assert not (folder / INDEX_DIR / "plan_changes.json.customer_id.idx").exists()
 
 
 def test_the_demo_build_leaves_the_index_the_connector_reads(
@@ -175,3 +175,52 @@ def test_the_demo_build_leaves_the_index_the_connector_reads(
     assert records.customer_invoices(customer["id"]) == [
         i for i in records.invoices() if i.customer_id == customer["id"]
     ]
+
+
+def test_a_saved_index_finds_every_value_and_nothing_else() -> None:
+    """Values sharing prefixes, quotes, escapes and accents: each line is found by the binary
+    search over the saved bytes, and values between, before and after them are not."""
+    values = ["C-1", "C-10", "C-100", 'C-1"x', "C-1\\y", "a@b.c", "zoë@example.com", "Z", ""]
+    values += [f"C-{number:05d}" for number in range(0, 3000, 7)]
+    spans = {value: [number * 10, number + 1] for number, value in enumerate(values)}
+    saved = index.FieldIndex.of((5, 6), spans)
+    loaded = index.FieldIndex.parse(saved.data)
+    assert loaded is not None and loaded.stamp == (5, 6)
+    for number, value in enumerate(values):
+        assert loaded.find(value) == [(number * 10, number + 1)]
+    for absent in ("C-", "C-0", "C-1000000", "C-2", " ", "~", "zoe@example.com", "C-1\t"):
+        assert loaded.find(absent) == []
+    assert index.FieldIndex.of((1, 1), {}).find("C-1") == []
+    assert index.FieldIndex.parse(b'{"stamp": [1, 2], "spans": {}}') is None
+    assert index.FieldIndex.parse(saved.data[:-3]) is None  # cut short
+
+
+def test_an_index_saved_as_json_before_is_read_and_saved_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workspaces built before the sorted format hold JSON indexes: read once (not indexed
+    again), saved in the new format, the old file removed."""
+    path = folder / "invoices.json"
+    for field in ("customer_id", "id"):
+        spans: dict[str, list[int]] = {}
+        for start, end, row in index._records(path.read_bytes()):
+            spans.setdefault(row[field], []).extend((start, end - start))
+        old = index.sidecar(path, field, index.OLD_SUFFIX)
+        old.parent.mkdir(exist_ok=True)
+        stamp = list(index.stamp_of(path) or ())
+        old.write_text(json.dumps({"stamp": stamp, "spans": spans}), encoding="utf-8")
+
+    def no_indexing(*_args: object) -> None:
+        raise AssertionError("the records were indexed again")
+
+    monkeypatch.setattr(index, "build", no_indexing)
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    records = DemoRecords(folder)
+    customer_id = rows[0]["customer_id"]
+    assert [i.id for i in records.customer_invoices(customer_id)] == [
+        row["id"] for row in rows if row["customer_id"] == customer_id
+    ]
+    found = records.invoice(rows[-1]["id"])
+    assert found is not None and found.number == rows[-1]["number"]
+    saved = sorted(p.name for p in (folder / INDEX_DIR).iterdir())
+    assert saved == ["invoices.json.customer_id.idx", "invoices.json.id.idx"]

@@ -98,7 +98,10 @@ async def _add_customer(kit: DraftKit, context: DraftContext) -> None:
         history = await _guard(context, "CRM history", _history(kit, crm, customer, crm_id))
         if history is not None:
             ids = [t.id for t in history if t.id != context.ticket.id][:3]
-            context.history = [t for i in ids if (t := _maybe_ticket(kit, i)) is not None]
+            # Read together (a ticket the CRM names but the store lacks is left out): one by
+            # one, the three tickets took a tenth of the draft's time.
+            found = kit.store.get_tickets(ids)
+            context.history = [found[i] for i in ids if i in found]
     if billing is not None:
         billing_id = await _guard(context, "billing", billing.billing_customer_id(customer))
         if billing_id is not None:
@@ -282,11 +285,13 @@ def _recent_inbox_replies(
         sort="updated",
         descending=True,
     )
+    wanted = [s for s in recent if s.id not in have and s.id != ticket.id]
+    threads = kit.store.get_tickets(s.id for s in wanted)  # together: up to 20, one by one
     items: list[KnowledgeItem] = []
-    for summary in recent:
-        if summary.id in have or summary.id == ticket.id or len(items) >= missing:
-            continue
-        answered = _maybe_ticket(kit, summary.id)
+    for summary in wanted:
+        if len(items) >= missing:
+            break
+        answered = threads.get(summary.id)
         if answered is not None:
             source = Source(kind="ticket", ref=summary.id, title=summary.subject, score=0.0)
             items.append(_exemplar(answered, ticket, source, "", learned))
@@ -327,14 +332,6 @@ def _article_text(kit: DraftKit, slug: str) -> str:
 def _last_agent_message(ticket: Ticket) -> Message | None:
     replies = [m for m in ticket.messages if m.author is Author.AGENT]
     return replies[-1] if replies else None
-
-
-def _maybe_ticket(kit: DraftKit, ticket_id: str) -> Ticket | None:
-    """The ticket, or None when the index or the CRM names one this store does not have."""
-    try:
-        return kit.ticket(ticket_id)
-    except DeskPilotError:
-        return None
 
 
 async def _crm(kit: DraftKit) -> Crm:

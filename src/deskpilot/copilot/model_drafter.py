@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from openai import (
     APIConnectionError,
@@ -51,12 +49,12 @@ from pydantic import SecretStr
 from deskpilot.config import LlmSettings
 from deskpilot.connectors.http import display_url, retry_after_seconds
 from deskpilot.copilot.context import DraftContext
+from deskpilot.copilot.endpoint import configured_endpoint
 from deskpilot.copilot.prompting import ChatMessage, PromptTemplates, render_messages
 from deskpilot.copilot.redaction import Redactor, own_texts, redaction_enabled
 from deskpilot.errors import DeskPilotError
 from deskpilot.url_secrets import mask_url_secrets
 
-DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"  # local endpoints (Ollama, llama.cpp) need none, but the client wants one
 
 FIRST_TOKEN_TIMEOUT = 5.0  # seconds until the first text arrives, per attempt
@@ -512,26 +510,9 @@ def model_drafter_from_env_and_settings(
     environ: Mapping[str, str] | None = None,
     **options: Any,
 ) -> ModelDrafter | None:
-    """The model drafter if an endpoint is configured, else None (use the local drafter).
-
-    ``llm.base_url`` wins; otherwise ``OPENAI_BASE_URL``, or ``OPENAI_API_KEY`` alone for
-    OpenAI itself. ``OPENAI_API_KEY`` is only sent where it belongs: to an endpoint that also
-    came from the environment, or to api.openai.com; an endpoint set in DeskPilot's settings
-    gets ``llm.api_key``.
-    """
-    env = os.environ if environ is None else environ
-    env_url = env.get("OPENAI_BASE_URL", "").strip()
-    env_key = env.get("OPENAI_API_KEY", "").strip()
-    if settings.base_url:
-        base_url, from_env = settings.base_url, False
-    elif env_url:
-        base_url, from_env = env_url, True
-    elif env_key:
-        base_url, from_env = DEFAULT_OPENAI_BASE_URL, True
-    else:
+    """The model drafter if an endpoint is configured, else None (use the local drafter); see
+    ``copilot.endpoint.configured_endpoint`` for which endpoint and key."""
+    resolved = configured_endpoint(settings, environ)
+    if resolved is None:
         return None
-    key = settings.api_key
-    if key is None and env_key and (from_env or urlsplit(base_url).hostname == "api.openai.com"):
-        key = SecretStr(env_key)
-    resolved = settings.model_copy(update={"base_url": base_url, "api_key": key})
     return ModelDrafter(resolved, templates_dir=templates_dir, **options)

@@ -13,7 +13,6 @@ from deskpilot.copilot.facts import draft_measure
 from deskpilot.copilot.handoff import handoff_summary
 from deskpilot.copilot.kit import DraftKit
 from deskpilot.copilot.local_drafter import Composition, LocalDrafter
-from deskpilot.copilot.model_drafter import DraftError
 from deskpilot.models import Draft
 
 UNGROUNDED = "no article, record or past reply supports an answer"
@@ -75,6 +74,10 @@ async def _write(
     if model is None:
         _show(composition.text, emit)
         return composition.text, None
+    # Imported here, once a model is configured (and so already loaded): start-up time, the
+    # OpenAI client stays unloaded for a desk that drafts locally.
+    from deskpilot.copilot.model_drafter import DraftError
+
     stream = model.stream(context).__aiter__()
     received: list[str] = []
     shown_local = False

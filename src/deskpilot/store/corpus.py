@@ -60,26 +60,16 @@ class CorpusMixin(StoreBase):
     def approved_replies(self, intent: str, *, limit: int = 3, exclude: str = "") -> list[str]:
         """The replies agents sent on resolved tickets of this intent, best rated first: the
         few-shot examples and the local drafter's models."""
-        t = schema.tickets
-        # In two steps: ordering an intent's resolved tickets is cheap, finding a ticket's last
-        # agent reply is a lookup per ticket, so only the best few are looked up (one query
-        # joining the lookup to the 9,000 resolved tickets of an intent took 30-150 ms).
-        ranked = (
-            sa.select(t.c.id)
-            .where(
-                t.c.intent == intent,
-                # A reply an agent sent is approved, whether or not the customer confirmed it.
-                t.c.status.in_([s.value for s in (Status.PENDING, Status.SOLVED, Status.CLOSED)]),
-                t.c.id != exclude,
-                sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
-            )
-            .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc(), t.c.id)
-        )
+        # In two steps: ordering an intent's resolved tickets is cheap (ix_tickets_rated holds
+        # them in this order), finding a ticket's last agent reply is a lookup per ticket, so
+        # only the best few are looked up (one query joining the lookup to the 9,000 resolved
+        # tickets of an intent took 30-150 ms).
         batch = max(8, limit * 4)  # a ticket without an agent reply is passed over
         found: list[str] = []
         with self._read() as connection:
             for offset in itertools.count(0, batch):
-                ids = connection.execute(ranked.limit(batch).offset(offset)).scalars().all()
+                page = {"intent": intent, "exclude": exclude, "batch": batch, "offset": offset}
+                ids = connection.execute(_RANKED_RESOLVED, page).scalars().all()
                 replies = _last_agent_replies(connection, ids) if ids else {}
                 found += [replies[ticket_id] for ticket_id in ids if ticket_id in replies]
                 if len(found) >= limit or len(ids) < batch:
@@ -110,16 +100,49 @@ class CorpusMixin(StoreBase):
             return [(row.subject, row.body, row.intent) for row in connection.execute(query)]
 
 
-def _last_agent_replies(connection: sa.Connection, ticket_ids: Sequence[str]) -> dict[str, str]:
-    """Each ticket's last message by an agent, for the tickets that have one."""
+def _ranked_resolved() -> sa.Select[str]:
+    """An intent's resolved tickets whose reply may serve as a model, best rated first, a page
+    of them (``intent``, ``exclude``, ``batch``, ``offset``)."""
+    t = schema.tickets
+    return (
+        sa.select(t.c.id)
+        .where(
+            t.c.intent == sa.bindparam("intent"),
+            # A reply an agent sent is approved, whether or not the customer confirmed it.
+            t.c.status.in_([s.value for s in (Status.PENDING, Status.SOLVED, Status.CLOSED)]),
+            t.c.id != sa.bindparam("exclude"),
+            sa.or_(t.c.csat.is_(None), t.c.csat >= 4),
+        )
+        .order_by(t.c.csat.desc().nulls_last(), t.c.updated_at.desc(), t.c.id)
+        .limit(sa.bindparam("batch"))
+        .offset(sa.bindparam("offset"))
+    )
+
+
+def _last_agent_reply_of() -> sa.Select[str, str]:
+    """Each of the tickets ``ids``' last message by an agent, for those that have one."""
     m = schema.messages
     last = (
         sa.select(m.c.ticket_id, sa.func.max(m.c.seq).label("seq"))
-        .where(m.c.ticket_id.in_(ticket_ids), m.c.author == Author.AGENT.value)
+        .where(
+            m.c.ticket_id.in_(sa.bindparam("ids", expanding=True)),
+            m.c.author == Author.AGENT.value,
+        )
         .group_by(m.c.ticket_id)
         .subquery()
     )
-    query = sa.select(m.c.ticket_id, m.c.body).join(
+    return sa.select(m.c.ticket_id, m.c.body).join(
         last, sa.and_(m.c.ticket_id == last.c.ticket_id, m.c.seq == last.c.seq)
     )
-    return {row.ticket_id: row.body for row in connection.execute(query)}
+
+
+# Built once: every draft reads its intent's approved replies, and building and keying these
+# statements anew each time cost more than running them.
+_RANKED_RESOLVED = _ranked_resolved()
+_LAST_AGENT_REPLY = _last_agent_reply_of()
+
+
+def _last_agent_replies(connection: sa.Connection, ticket_ids: Sequence[str]) -> dict[str, str]:
+    """Each ticket's last message by an agent, for the tickets that have one."""
+    rows = connection.execute(_LAST_AGENT_REPLY, {"ids": list(ticket_ids)}).all()
+    return {row.ticket_id: row.body for row in rows}

@@ -113,6 +113,10 @@ STEPS: tuple[Step, ...] = (
         _add_column(schema.csat_surveys, "queued_at"),
         _add_column(schema.csat_surveys, "message_id"),
     ),
+    _steps(
+        _create_index(schema.tickets, "ix_tickets_rated"),
+        _create_index(schema.tickets, "ix_tickets_rated_pg"),
+    ),
 )
 SCHEMA_VERSION = len(STEPS)
 VERSION_KEY = "schema_version"

@@ -119,6 +119,27 @@ sa.Index("ix_tickets_claimed_by", tickets.c.claimed_by)
 sa.Index("ix_tickets_source_external", tickets.c.source, tickets.c.external_id)
 # Duplicate detection reads a customer's recent tickets (v8).
 sa.Index("ix_tickets_customer_created", tickets.c.customer_id, tickets.c.created_at)
+# An intent's approved replies, best rated first (store/corpus.py ``approved_replies``, read by
+# every draft): walked in this order from the index alone, instead of sorting the intent's
+# 10,000 resolved tickets (30-80 ms a draft on the 100k demo) (v9). The same order on each
+# engine: SQLite sorts NULL lowest (so DESC puts it last) and refuses NULLS LAST in an index;
+# PostgreSQL needs it said.
+sa.Index(
+    "ix_tickets_rated",
+    tickets.c.intent,
+    tickets.c.csat.desc(),
+    tickets.c.updated_at.desc(),
+    tickets.c.id,
+    tickets.c.status,
+).ddl_if(dialect="sqlite")
+sa.Index(
+    "ix_tickets_rated_pg",
+    tickets.c.intent,
+    tickets.c.csat.desc().nulls_last(),
+    tickets.c.updated_at.desc(),
+    tickets.c.id,
+    tickets.c.status,
+).ddl_if(dialect="postgresql")
 
 messages = sa.Table(
     "messages",

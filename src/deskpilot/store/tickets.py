@@ -50,6 +50,22 @@ class AddResult:
     skipped: list[str] = field(default_factory=list)  # ids already present
 
 
+# get_tickets' statements, built once: a draft reads two sets of tickets, and building and
+# keying the statements anew each time was a third of the reads' CPU time (as was fetching the
+# rows one by one instead of all at once).
+_TICKETS_BY_ID = sa.select(schema.tickets).where(
+    schema.tickets.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+_CUSTOMERS_BY_ID = sa.select(schema.customers).where(
+    schema.customers.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+_THREADS_BY_TICKET = (
+    sa.select(schema.messages)
+    .where(schema.messages.c.ticket_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(schema.messages.c.ticket_id, schema.messages.c.seq)
+)
+
+
 class TicketsMixin(StoreBase):
     """Tickets, their messages, the queue's pages and counts."""
 
@@ -108,21 +124,18 @@ class TicketsMixin(StoreBase):
     def get_tickets(self, ticket_ids: Iterable[str]) -> dict[str, Ticket]:
         """The tickets of these ids that exist, each as ``get_ticket`` reads it, in three
         queries whatever their number (a draft reads a dozen similar tickets)."""
-        t, c, m = schema.tickets, schema.customers, schema.messages
         wanted = sorted(set(ticket_ids))
         if not wanted:
             return {}
         with self._read() as connection:
-            rows = connection.execute(sa.select(t).where(t.c.id.in_(wanted))).all()
+            rows = connection.execute(_TICKETS_BY_ID, {"ids": wanted}).all()
             customer_ids = sorted({row.customer_id for row in rows if row.customer_id})
             customers = {
                 row.id: Customer.model_validate(row._asdict())
-                for row in connection.execute(sa.select(c).where(c.c.id.in_(customer_ids)))
+                for row in connection.execute(_CUSTOMERS_BY_ID, {"ids": customer_ids}).all()
             }
             threads: dict[str, list[Message]] = {}
-            for message in connection.execute(
-                sa.select(m).where(m.c.ticket_id.in_(wanted)).order_by(m.c.ticket_id, m.c.seq)
-            ):
+            for message in connection.execute(_THREADS_BY_TICKET, {"ids": wanted}).all():
                 threads.setdefault(message.ticket_id, []).append(message_from_row(message))
         return {
             row.id: ticket_from_row(
