@@ -120,6 +120,10 @@ class DraftPane(Vertical):
         # event begun for an older one is not the editor's any more.
         self._generation = 0
         self._beginning = False  # the shown draft's edit event is being stored
+        # The text the pane itself put in the editor: the editor's change messages arrive after
+        # the change, so one still queued from the streaming is told from the agent's typing
+        # by the text (what the pane placed is no keystroke).
+        self._placed = ""
 
     def compose(self) -> ComposeResult:
         yield DraftLabel("Draft", id="draft-label")
@@ -188,6 +192,7 @@ class DraftPane(Vertical):
         self.outcome = outcome
         if editor.text != outside.plain(outcome.draft.text):
             editor.load_text(outside.plain(outcome.draft.text))
+        self._placed = editor.text
         _show_from_the_top(editor)
         self.note = _draft_label(outcome)
         self.post_message(self.Drafted(outcome))
@@ -217,7 +222,7 @@ class DraftPane(Vertical):
         self.keystrokes = unsent.keystrokes
         shown = outside.plain(unsent.current_text)
         self._autosaver.shown(shown)
-        self.editor.load_text(shown)
+        self._place(shown)
         _show_from_the_top(self.editor)
         self.note = outside.text(
             f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
@@ -247,17 +252,21 @@ class DraftPane(Vertical):
             self.workers.cancel_group(self, "draft")
             self.drafting = False
             self.post_message(self.DraftFailed("replaced by a macro"))
-        self.editor.load_text(outside.plain(message.text))
+        self._place(outside.plain(message.text))
         self.from_macro = True
         self.note = outside.markup(
             "Draft · macro $name in place of the co-pilot's draft · a sends", name=message.name
         )
 
+    def _place(self, text: str) -> None:
+        self._placed = text
+        self.editor.load_text(text)
+
     def discard(self) -> None:
         """Empty the editor; the draft's edit event ends as discarded (``EditEnded``)."""
         self._end_edit(EditOutcome.DISCARDED)
         self._generation += 1
-        self.editor.load_text("")
+        self._place("")
         self.note = outside.text("Draft · discarded · e to write your own")
 
     # --- the edit event ------------------------------------------------------------------------
@@ -293,7 +302,8 @@ class DraftPane(Vertical):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         tracked = self.edit_id is not None or self._beginning
-        if event.text_area is self.editor and not self.drafting and tracked:
+        typed = event.text_area is self.editor and event.text_area.text != self._placed
+        if typed and tracked and not self.drafting:
             self.keystrokes += 1
 
     def _end_edit(self, outcome: EditOutcome, final_text: str | None = None) -> None:
@@ -338,7 +348,7 @@ class DraftPane(Vertical):
     def sent(self) -> None:
         self._generation += 1
         self.from_macro = False
-        self.editor.load_text("")
+        self._place("")
 
     # --- autosave ------------------------------------------------------------------------------
 
