@@ -263,3 +263,21 @@ async def test_retrying_a_failed_reply_queues_it_off_the_loop(
         )
     requeued = [m.entry_id for m in seen if isinstance(m, messages.ReplyRequeued)]
     assert requeued == [entry.id]
+
+
+async def test_the_claim_of_a_ticket_left_is_let_go_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        assert desk.holds(ticket_id)
+        held = Held(monkeypatch, desk, "release")
+        await pilot.press("escape")
+        await held.wait()
+        assert isinstance(app.screen, QueueScreen)
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+        assert not desk.holds(ticket_id)

@@ -54,6 +54,14 @@ class DeliveryUpdated(Message):
 
 
 @dataclass
+class ReleaseClaim(Message):
+    """The agent left this ticket unfinished: let go of its claim (a write, in the app's
+    worker: the screen that asks is being taken down)."""
+
+    ticket_id: str
+
+
+@dataclass
 class WorkerFailed(Message):
     """A worker ended on an error nobody expected; the app told the agent and goes on."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -326,12 +325,7 @@ class QueueScreen(Screen[None]):
             self.post_message(messages.OpenTicket(message.ticket_id, message.view))
         else:
             # A dialog opened meanwhile: the agent is busy with it; the claim is let go.
-            self._let_go(message.ticket_id)
-
-    @desk_work(thread=True, group="release")
-    def _let_go(self, ticket_id: str) -> None:
-        with contextlib.suppress(DeskPilotError):
-            self.desk.release(ticket_id)
+            self.app.post_message(messages.ReleaseClaim(message.ticket_id))
 
     def action_take(self) -> None:
         current = self.query_one(QueueTable).current

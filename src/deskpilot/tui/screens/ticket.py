@@ -120,10 +120,9 @@ class TicketScreen(Screen[None]):
         self.set_interval(renew, self._renew)
 
     def on_unmount(self) -> None:
-        # Back to the queue without finishing: the next agent may take it straight away. With
-        # the database unreachable the lease runs out instead; leaving must not fail.
-        with contextlib.suppress(Exception):
-            self.desk.release(self.ticket_id)
+        # Back to the queue without finishing: the next agent may take it straight away. A
+        # write, so the app lets go of it in a worker (this screen's workers end with it).
+        self.app.post_message(messages.ReleaseClaim(self.ticket_id))
 
     # --- team mode: who works this ticket ----------------------------------------------------
 
@@ -824,8 +823,7 @@ class TicketScreen(Screen[None]):
         if self.app.screen is not self:
             # A dialog opened meanwhile: the agent is busy with it; the claim is let go.
             if message.ticket_id is not None:
-                with contextlib.suppress(Exception):
-                    self.desk.release(message.ticket_id)
+                self.app.post_message(messages.ReleaseClaim(message.ticket_id))
             return
         self.app.pop_screen()
         if message.ticket_id is None:
