@@ -20,7 +20,7 @@ from deskpilot.tui import messages
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.escalate import EscalateScreen
 from deskpilot.tui.screens.flow_modals import AssignScreen
-from deskpilot.tui.screens.modals import ReasonScreen
+from deskpilot.tui.screens.modals import IntentScreen, ReasonScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.snooze_merge import MergeScreen
 from deskpilot.tui.screens.ticket import TicketScreen
@@ -195,6 +195,20 @@ async def test_the_merge_dialog_s_duplicates_are_found_off_the_loop(
         assert await keys_answered(app, pilot)
         held.release()
         await until_modal(app, pilot, MergeScreen)
+
+
+async def test_the_intent_dialog_s_intents_are_read_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, first_open(desk))
+        held = Held(monkeypatch, desk, "taxonomy")
+        await pilot.press("t")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await until_modal(app, pilot, IntentScreen)
 
 
 async def test_a_macro_is_filled_in_off_the_loop(

@@ -204,6 +204,14 @@ class ArrivedChecked(Message):
 
 
 @dataclass
+class IntentsRead(Message):
+    """The intent dialog's choices (the workspace's intents), read off the event loop."""
+
+    ticket_id: str
+    intents: list[str]
+
+
+@dataclass
 class EscalationPrepared(Message):
     """The escalate dialog's hand-off summary and holding reply, read off the event loop."""
 

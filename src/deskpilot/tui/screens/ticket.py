@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
@@ -439,14 +440,19 @@ class TicketScreen(Screen[None]):
     def action_send(self) -> None:
         """Send, unless the customer or a teammate wrote since the draft was shown: then ask,
         showing what arrived (looked up off the event loop, ``ArrivedChecked``)."""
-        if self._refused():
-            return
-        if settling := self.draft_pane.settling:
-            self.notify(f"Wait a moment: {settling}", severity="warning")
+        if self._refused() or self._draft_settling():
             return
         self.busy = "sending the reply"  # from now: a second send is refused
         self._edit_in_flight = None
         self._check_arrived(self.seen or 0)
+
+    def _draft_settling(self) -> bool:
+        """True (after telling the agent) while the draft's edit event is still being stored:
+        a send or an escalation now would go without it."""
+        if settling := self.draft_pane.settling:
+            self.notify(f"Wait a moment: {settling}", severity="warning")
+            return True
+        return False
 
     @desk_work(thread=True, group="send")
     def _check_arrived(self, seen: int) -> None:
@@ -614,8 +620,22 @@ class TicketScreen(Screen[None]):
     def action_change_intent(self) -> None:
         if self._refused():
             return
+        self._read_intents()
+
+    @desk_work(thread=True, exclusive=True, group="dialog")
+    def _read_intents(self) -> None:
+        """The intent dialog lists the workspace's intents: a file read, off the event loop."""
+        try:
+            intents = list(self.desk.taxonomy())
+        except DeskPilotError as error:
+            self.post_message(messages.ActionFailed(self.ticket_id, "Intent", str(error)))
+            return
+        self.post_message(messages.IntentsRead(self.ticket_id, intents))
+
+    def on_intents_read(self, message: messages.IntentsRead) -> None:
+        if self.app.screen is not self or self.ticket is None:
+            return  # the agent left, or another dialog opened meanwhile
         desk = self.desk
-        assert self.ticket is not None
 
         def correct(intent: str | None) -> None:
             if intent:
@@ -623,12 +643,12 @@ class TicketScreen(Screen[None]):
                     f"Intent set to {intent}", lambda: desk.correct_intent(self.ticket_id, intent)
                 )
 
-        self.app.push_screen(IntentScreen(list(desk.taxonomy()), self.ticket.intent), correct)
+        self.app.push_screen(IntentScreen(message.intents, self.ticket.intent), correct)
 
     def action_escalate(self) -> None:
         """To a team or a teammate, with a reason and the hand-off summary (every action taken,
         the account's key facts) to edit; optionally with a holding reply to the customer."""
-        if self._refused():
+        if self._refused() or self._draft_settling():
             return
         references = [Source(kind=h.kind, ref=h.id, title=h.title) for h in self.hits]
         self._prepare_escalation(references, self.outcome.context if self.outcome else None)
@@ -901,7 +921,8 @@ class TicketScreen(Screen[None]):
             self.notify("No invoices for this customer.", severity="warning")
             return
         limits = desk.settings.actions
-        named = desk.named_invoice(self.ticket_id, invoices)
+        # A read of the ticket: in a thread, as this worker runs on the event loop.
+        named = await asyncio.to_thread(desk.named_invoice, self.ticket_id, invoices)
         request = await self.app.push_screen_wait(
             RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency, named)
         )
@@ -986,9 +1007,9 @@ class TicketScreen(Screen[None]):
         except DeskPilotError as error:
             self.notify(str(error), title="Bug tracker unavailable", severity="error")
             return
-        decision = await self.app.push_screen_wait(
-            BugScreen(ticket.subject, desk.bug_description(self.ticket_id), matches)
-        )
+        # A read of the ticket: in a thread, as this worker runs on the event loop.
+        description = await asyncio.to_thread(desk.bug_description, self.ticket_id)
+        decision = await self.app.push_screen_wait(BugScreen(ticket.subject, description, matches))
         if decision is None:
             return
         if link_to := decision.link_to:
