@@ -101,7 +101,7 @@ async def test_next_ticket_on_the_queue_is_found_off_the_loop(
 # --- the ticket: the draft's edit event ----------------------------------------------------------
 
 
-async def test_the_draft_s_edit_event_begins_off_the_loop_and_a_send_waits_for_it(
+async def test_the_draft_s_edit_event_begins_off_the_loop_and_a_send_follows_it(
     make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ticket_id = first_open(desk)
@@ -113,16 +113,15 @@ async def test_the_draft_s_edit_event_begins_off_the_loop_and_a_send_waits_for_i
         await held.wait()  # the draft is shown; its edit event is being stored
         screen = app.screen
         assert isinstance(screen, TicketScreen)
-        await pilot.press("a")  # a send now would go without the draft's edit event
-        said = [n.message for n in app._notifications]
-        assert "Wait a moment: starting the draft's edit tracking" in said
+        text = screen.draft_pane.text
+        await pilot.press("a")  # sent once the event is stored, so that the reply ends it
         assert await keys_answered(app, pilot)
+        assert desk.ticket(ticket_id).messages[-1].author is Author.CUSTOMER  # not yet
         held.release()
         await settle(app, pilot)
-        edit_id = screen.draft_pane.edit_id
-    assert edit_id is not None
-    assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.PENDING  # being edited
-    assert desk.ticket(ticket_id).messages[-1].author is Author.CUSTOMER  # nothing sent
+    (event,) = desk.store.list_edit_events(ticket_id)
+    assert event.outcome is EditOutcome.SENT_AS_IS
+    assert desk.ticket(ticket_id).messages[-1].body == text.strip()
 
 
 async def test_discarding_ends_the_edit_off_the_loop_then_asks_why(

@@ -152,3 +152,22 @@ async def test_a_macro_replaces_the_draft_and_an_unknown_one_is_told(desk: Desk)
         await settle(app, pilot)
         assert pane.text.endswith("All sorted now.\n\nada") and pane.from_macro
         assert pane.edit_id is not None  # the draft's event goes on: the send says "macro"
+
+
+async def test_an_unexpected_failure_storing_the_edit_event_holds_nothing_back(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app tells the agent; the pane is settled (a send waiting for it goes) and has no
+    edit event to autosave."""
+
+    def broken(*_args: object, **_kwargs: object) -> str:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(desk, "draft_shown", broken)
+    app = PaneApp(desk, first_open(desk))
+    seen: list[Message] = []
+    async with app.run_test(size=(120, 30), message_hook=seen.append) as pilot:
+        pane = await drafted(app, pilot)
+        assert pane.settling is None and pane.edit_id is None
+        assert pane.text  # the draft is there to send by hand
+    assert len(posted(seen, DraftPane.Settled)) == 1

@@ -97,6 +97,7 @@ class TicketScreen(Screen[None]):
         self.busy: str | None = None  # a desk operation under way (send, note, close...)
         self._edit_in_flight: str | None = None  # the edit event a send under way ends
         self.handled_by: str | None = None  # another agent working this ticket: read only
+        self._send_once_settled = False  # a send asked for while the edit event was stored
         # Once the unsent edit is stored (``DraftPane.Kept``): leave for the queue or a ticket.
         self._leaving: Callable[[], None] | None = None
         self._after_reason: Callable[[], None] | None = None  # once the edit's reason is stored
@@ -440,15 +441,25 @@ class TicketScreen(Screen[None]):
     def action_send(self) -> None:
         """Send, unless the customer or a teammate wrote since the draft was shown: then ask,
         showing what arrived (looked up off the event loop, ``ArrivedChecked``)."""
-        if self._refused() or self._draft_settling():
+        if self._refused():
             return
         self.busy = "sending the reply"  # from now: a second send is refused
         self._edit_in_flight = None
+        if self.draft_pane.settling:
+            # The draft's edit event is being stored: the send follows it (``Settled``), so
+            # the reply goes with it.
+            self._send_once_settled = True
+            return
         self._check_arrived(self.seen or 0)
+
+    def on_draft_pane_settled(self, message: DraftPane.Settled) -> None:
+        if self._send_once_settled:
+            self._send_once_settled = False
+            self._check_arrived(self.seen or 0)
 
     def _draft_settling(self) -> bool:
         """True (after telling the agent) while the draft's edit event is still being stored:
-        a send or an escalation now would go without it."""
+        an escalation now would go without it."""
         if settling := self.draft_pane.settling:
             self.notify(f"Wait a moment: {settling}", severity="warning")
             return True

@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import TextArea
+from textual.worker import Worker, WorkerState
 
 from deskpilot.copilot.context import DraftOutcome, Listener
 from deskpilot.errors import DeskPilotError
@@ -85,6 +86,9 @@ class DraftPane(Vertical):
         edit_id: str | None
         generation: int
         error: str | None = None
+
+    class Settled(Message):
+        """The shown draft's edit event is stored (or could not be): a send may go now."""
 
     @dataclass
     class TrackingFailed(Message):
@@ -291,6 +295,7 @@ class DraftPane(Vertical):
     def on_draft_pane_edit_begun(self, message: DraftPane.EditBegun) -> None:
         message.stop()
         self._beginning = False
+        self.post_message(self.Settled())
         if message.edit_id is None:
             self.notify(message.error or "", title="Edit tracking failed", severity="warning")
             return
@@ -299,6 +304,14 @@ class DraftPane(Vertical):
             return
         # The draft it was begun for is gone (discarded, replaced) before it was stored.
         self._finish_edit(message.edit_id, EditOutcome.DISCARDED, None, self.keystrokes)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A begin that ended on an unexpected error (the app tells the agent) holds nothing
+        back: a send waiting for it goes, without the edit event."""
+        failed = event.state in {WorkerState.ERROR, WorkerState.CANCELLED}
+        if failed and event.worker.name == "_store_draft_shown" and self._beginning:
+            self._beginning = False
+            self.post_message(self.Settled())
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         tracked = self.edit_id is not None or self._beginning
