@@ -5,7 +5,8 @@ event-loop stall while a reply is sent.
 
 Run:  python bench/bench_tui.py [--workspace DIR] [--tickets 100000]
 Baselines, measured in the same run: the headless calls each screen makes (count + first page;
-search + count + first page for the same keystrokes, exact and full; the send itself), and
+search + count + first page for the same keystrokes, exact and full; the send itself, and the
+stall of the desk idle just before the send), and
 for memory a headless desk that opened and drafted the same ticket, each in a fresh process.
 The send writes to the workspace (one reply on one open ticket a run, twice: headless and in
 the TUI).
@@ -26,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.strip import Strip
 
@@ -33,6 +35,7 @@ from _harness import Figure, demo_desk, median_seconds, report
 from deskpilot.desk import Desk
 from deskpilot.models import Status
 from deskpilot.queue.views import QueueView
+from deskpilot.tui import messages
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.widgets.queue_table import QueueTable
 
@@ -181,22 +184,41 @@ def awaiting_reply(desk: Desk) -> list[str]:
     ]
 
 
-async def send_stall(desk: Desk, ticket_id: str) -> float:
+async def send_stall(desk: Desk, ticket_id: str) -> tuple[float, float, float]:
+    """The longest event-loop stall from the key to the reply sent (its ``ReplySent`` handled),
+    including what the send sets off after it (the view's next ticket opens), and, for a
+    baseline, over half a second of the desk idle on the drafted ticket just before (what the
+    machine's load alone costs). The bench watches the messages (no store read on the loop of
+    its own while it measures)."""
+    sent = asyncio.Event()
+
+    def hear(message: Message) -> None:
+        if isinstance(message, messages.ReplySent) and message.ticket_id == ticket_id:
+            sent.set()
+
     app = DeskPilotApp(desk)
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(160, 48), message_hook=hear) as pilot:
         await until(lambda: painted(app), pilot)
         drafts_before = desk.store.latest_draft(ticket_id)
         app.open_ticket(ticket_id)
         await until(lambda: desk.store.latest_draft(ticket_id) != drafts_before, pilot)
         await pilot.pause(0.3)  # the draft shown, the context painted
+        stop, idle = asyncio.Event(), []
+        probe = asyncio.create_task(longest_stall(stop, idle))
+        await asyncio.sleep(0.5)
+        stop.set()
+        await probe
         stop, stalls = asyncio.Event(), []
         probe = asyncio.create_task(longest_stall(stop, stalls))
         await pilot.press("a")
-        await until(lambda: desk.ticket(ticket_id).status is Status.PENDING, pilot)
+        await until(sent.is_set, pilot)
+        await pilot.pause(0.05)  # the reply's handler and the repaint it asks for
+        until_sent = max(stalls)
         await pilot.pause(0.5)  # what the send sets off: the next ticket opens
         stop.set()
         await probe
-        return max(stalls)
+        assert desk.ticket(ticket_id).status is Status.PENDING
+        return until_sent, max(stalls), max(idle)
 
 
 def headless_send(desk: Desk, ticket_id: str) -> float:
@@ -270,7 +292,7 @@ def main() -> None:
         shown, joined = asyncio.run(keystroke_repaints(desk, exact, complete))
         waiting = awaiting_reply(desk)
         send_alone = headless_send(desk, waiting[0])
-        stall = asyncio.run(send_stall(desk, waiting[1]))
+        stall, stall_and_next, idle = asyncio.run(send_stall(desk, waiting[1]))
         total = desk.count(view)
     tui_rss = measure_memory(workspace, "tui", waiting[2])
     headless_rss = measure_memory(workspace, "headless", waiting[2])
@@ -303,6 +325,13 @@ def main() -> None:
                 percentile(whole, 0.95),
             ),
             Figure("longest event-loop stall during a send", stall, "the send alone", send_alone),
+            Figure("... the same, against the desk idle", stall, "idle, 0.5 s", idle),
+            Figure(
+                "... and the next ticket opening after it",
+                stall_and_next,
+                "the send alone",
+                send_alone,
+            ),
         ],
     )
     ratio = tui_rss / headless_rss

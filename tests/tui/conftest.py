@@ -7,7 +7,9 @@ condition, confirming an action; and the demo's tickets and settings tests pick 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +21,7 @@ from textual.worker import WorkerCancelled
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.action_modals import ConfirmScreen
+from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 
 
@@ -85,6 +88,47 @@ async def confirm_on_ticket(app: DeskPilotApp, desk: Desk, ticket_id: str, key: 
         await pilot.press("enter")
         await settle(app, pilot)
     return (desk.workspace.records_dir / "outbox.jsonl").read_text().splitlines()
+
+
+class Held:
+    """A desk or store call made to wait on a gate the test holds, to prove it runs in a worker:
+    while it waits the desk still answers keys. Called on the event loop instead, it does not
+    wait (that would freeze the test too) but says so: ``on_loop``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+        self.entered, self.gate = threading.Event(), threading.Event()
+        self.on_loop = False
+        self.calls = 0
+        real = getattr(owner, name)
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if threading.current_thread() is threading.main_thread():
+                self.on_loop = True
+            else:
+                self.entered.set()
+                self.gate.wait(timeout=30)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, held)
+
+    async def wait(self) -> None:
+        """Until a worker is inside the call (or it ran on the loop: a failure)."""
+        await asyncio.to_thread(self.entered.wait, 10)
+        assert not self.on_loop, "the call ran on the event loop"
+        assert self.entered.is_set(), "the call was never made"
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+async def keys_answered(app: App[Any], pilot: Pilot[Any]) -> bool:
+    """The help opens on ``?`` and closes again: the event loop is free to handle keys."""
+    before = app.screen
+    await pilot.press("question_mark")
+    opened = isinstance(app.screen, HelpScreen)
+    await pilot.press("escape")
+    return opened and app.screen is before
 
 
 # --- the demo's tickets and settings ----------------------------------------------------------

@@ -37,7 +37,7 @@ async def test_typing_is_autosaved_and_comes_back_after_leaving(
 ) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
     async with opened(make_app, ticket_id) as (app, pilot, screen):
-        edit_id = screen.edit_id
+        edit_id = screen.draft_pane.edit_id
         assert edit_id is not None
         original = desk.store.get_edit_event(edit_id).original_text
         assert _draft(screen).text == original
@@ -52,7 +52,7 @@ async def test_typing_is_autosaved_and_comes_back_after_leaving(
         await settle(app, pilot)
         assert not isinstance(app.screen, TicketScreen)
         screen = await open_ticket(app, pilot, ticket_id)
-        assert screen.edit_id == edit_id
+        assert screen.draft_pane.edit_id == edit_id
         assert _draft(screen).text.endswith("PS thanks")
         assert "restored" in str(screen.query_one("#draft-label", Label).render())
 
@@ -62,7 +62,7 @@ async def test_a_large_edit_sent_asks_for_a_reason(
 ) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
     async with opened(make_app, ticket_id) as (app, pilot, screen):
-        edit_id = screen.edit_id
+        edit_id = screen.draft_pane.edit_id
         _draft(screen).load_text("Hi, I've set this up for you myself. Ada")
         await pilot.press("a")
         modal = await until_modal(app, pilot, ReasonScreen)
@@ -81,7 +81,7 @@ async def test_a_large_edit_sent_asks_for_a_reason(
 async def test_sent_as_is_asks_nothing(make_app: Callable[..., DeskPilotApp], desk: Desk) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
     async with opened(make_app, ticket_id) as (app, pilot, screen):
-        edit_id = screen.edit_id
+        edit_id = screen.draft_pane.edit_id
         await pilot.press("a")
         await settle(app, pilot)
         assert not isinstance(app.screen, ReasonScreen)
@@ -94,11 +94,11 @@ async def test_discard_and_regenerate_end_the_edit(
 ) -> None:
     ticket_id = ticket_of_intent(desk, "onboarding")
     async with opened(make_app, ticket_id) as (app, pilot, screen):
-        first = screen.edit_id
+        first = screen.draft_pane.edit_id
         _draft(screen).insert("Edited. ", (0, 0))  # the agent changed it: a regenerate ends it
         await pilot.press("r")
         await settle(app, pilot)
-        second = screen.edit_id
+        second = screen.draft_pane.edit_id
         assert second not in (None, first)
         await pilot.press("d")
         await until_modal(app, pilot, ReasonScreen)
@@ -121,11 +121,11 @@ async def test_a_regenerate_that_writes_the_same_draft_says_so(
     ticket_id = ticket_of_intent(desk, "onboarding")
     before = len(desk.store.list_edit_events(ticket_id))
     async with opened(make_app, ticket_id) as (app, pilot, screen):
-        first = screen.edit_id
+        first = screen.draft_pane.edit_id
         text = _draft(screen).text
         await pilot.press("r")
         await settle(app, pilot)
-        assert screen.edit_id == first and _draft(screen).text == text
+        assert screen.draft_pane.edit_id == first and _draft(screen).text == text
         said = [n.message for n in app._notifications]
         assert "The co-pilot wrote the same draft again." in said
     assert first is not None
@@ -142,11 +142,11 @@ async def test_no_draft_for_an_intent_whose_automation_is_off(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
-        assert _draft(screen).text == "" and screen.edit_id is None
+        assert _draft(screen).text == "" and screen.draft_pane.edit_id is None
         assert "off for onboarding" in str(screen.query_one("#draft-label", Label).render())
         await pilot.press("r")  # the agent can still ask for one
         await settle(app, pilot)
-        assert _draft(screen).text and screen.edit_id is not None
+        assert _draft(screen).text and screen.draft_pane.edit_id is not None
 
 
 async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
@@ -159,7 +159,7 @@ async def test_a_macro_replaces_the_draft_and_is_recorded_as_such(
     )
     ticket_id = ticket_of_intent(desk, "onboarding")
     async with opened(make_app, ticket_id) as (app, pilot, screen):
-        edit_id = screen.edit_id
+        edit_id = screen.draft_pane.edit_id
         await pilot.press("m")
         await until_modal(app, pilot, MacroScreen)
         await pilot.press("enter")

@@ -20,6 +20,7 @@ from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.commands import DeskCommands
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.ticket import TicketScreen
+from deskpilot.tui.widgets.draft_pane import DraftPane
 from deskpilot.tui.widgets.queue_table import QueueTable
 
 from .conftest import first_open, settle, until
@@ -158,7 +159,7 @@ async def test_the_palette_switches_views_and_applies_macros(
         macro_hits[0].command()
         await pilot.pause()
         assert ticket.query_one("#draft", TextArea).text.endswith("All sorted now.\n\nada")
-        assert ticket.from_macro
+        assert ticket.draft_pane.from_macro
 
 
 async def test_a_macro_chosen_while_the_draft_is_written_is_not_overwritten(
@@ -180,7 +181,7 @@ async def test_a_macro_chosen_while_the_draft_is_written_is_not_overwritten(
         await settle(app, pilot)
         app.open_ticket(first_open(desk))
         assert await until(
-            pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.drafting
+            pilot, lambda: any(pane.drafting for pane in app.screen.query(DraftPane))
         )
         ticket = app.screen
         assert isinstance(ticket, TicketScreen)
@@ -188,5 +189,5 @@ async def test_a_macro_chosen_while_the_draft_is_written_is_not_overwritten(
         model_done.set()
         await settle(app, pilot)
         assert ticket.query_one("#draft", TextArea).text.endswith("All sorted now.\n\nada")
-        assert ticket.from_macro and not ticket.drafting
+        assert ticket.draft_pane.from_macro and not ticket.draft_pane.drafting
         assert await until(pilot, lambda: ticket.context is not None)

@@ -166,7 +166,7 @@ async def test_a_database_hiccup_during_autosave_is_told_and_the_desk_stays_up(
         raw.commit()
         try:
             screen.query_one("#draft", TextArea).insert("PS ", (0, 0))
-            screen._autosave()
+            screen.draft_pane.autosave()
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert app.is_running and app.screen is screen
@@ -227,14 +227,15 @@ async def test_a_send_that_fails_unexpectedly_keeps_the_draft_and_its_edit(
     seen: list[Message] = []
     async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
-        edit_id, text = screen.edit_id, screen.query_one("#draft", TextArea).text
+        edit_id, text = screen.draft_pane.edit_id, screen.query_one("#draft", TextArea).text
         assert edit_id is not None and text
         with monkeypatch.context() as patch:
             patch.setattr(desk, "send_reply", broken)
             await pilot.press("a")
             await settle(app, pilot)
         assert app.is_running and app.screen is screen
-        assert (screen.edit_id, screen.query_one("#draft", TextArea).text) == (edit_id, text)
+        shown = screen.draft_pane
+        assert (shown.edit_id, shown.text) == (edit_id, text)
         assert [m.error for m in seen if isinstance(m, messages.WorkerFailed)] == [
             "RuntimeError: connection reset"
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -99,6 +100,15 @@ class DeskPilotApp(App[None]):
 
     def on_open_ticket(self, message: messages.OpenTicket) -> None:
         self.open_ticket(message.ticket_id, message.view)
+
+    def on_release_claim(self, message: messages.ReleaseClaim) -> None:
+        self._release(message.ticket_id)
+
+    @desk_work(thread=True, group="release")
+    def _release(self, ticket_id: str) -> None:
+        # With the database unreachable the lease runs out instead; leaving must not fail.
+        with contextlib.suppress(DeskPilotError):
+            self.desk.release(ticket_id)
 
     def on_deliver_reply(self, message: messages.DeliverReply) -> None:
         self.deliver_reply(message.ticket_id, message.message_id)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from deskpilot.feedback.report import TeamReport
     from deskpilot.knowledge import Hit
     from deskpilot.models import EditEvent, Ticket, TicketSummary, TriageRecord
+    from deskpilot.models import Message as TicketMessage
+    from deskpilot.queue.merge import Duplicate
     from deskpilot.queue.views import QueueView
     from deskpilot.store.channels import OutboxEntry
 
@@ -47,6 +49,14 @@ class DeliverReply(Message):
 @dataclass
 class DeliveryUpdated(Message):
     """A reply of this ticket went out (or could not yet): its state changed."""
+
+    ticket_id: str
+
+
+@dataclass
+class ReleaseClaim(Message):
+    """The agent left this ticket unfinished: let go of its claim (a write, in the app's
+    worker: the screen that asks is being taken down)."""
 
     ticket_id: str
 
@@ -184,6 +194,50 @@ class ReplySent(Message):
 
 
 @dataclass
+class ArrivedChecked(Message):
+    """Before a send: what the customer or a teammate wrote since the draft was shown (empty:
+    nothing, send), and how many messages the ticket has now."""
+
+    ticket_id: str
+    arrived: list[TicketMessage]
+    messages: int
+
+
+@dataclass
+class IntentsRead(Message):
+    """The intent dialog's choices (the workspace's intents), read off the event loop."""
+
+    ticket_id: str
+    intents: list[str]
+
+
+@dataclass
+class EscalationPrepared(Message):
+    """The escalate dialog's hand-off summary and holding reply, read off the event loop."""
+
+    ticket_id: str
+    summary: str
+    holding: str
+
+
+@dataclass
+class DuplicatesFound(Message):
+    """The merge dialog's likely duplicates of the ticket, found off the event loop."""
+
+    ticket_id: str
+    duplicates: list[Duplicate]
+
+
+@dataclass
+class ReplyRequeued(Message):
+    """A failed reply is queued again (``entry_id`` in the outbox): deliver it now."""
+
+    ticket_id: str
+    entry_id: int
+    message_id: str
+
+
+@dataclass
 class SendFailed(Message):
     """The reply did not go; the draft's edit event (taken along) is the editor's again."""
 
@@ -215,6 +269,16 @@ class QueueReloaded(Message):
     shown: QueueView
     view: QueueView
     total: int
+
+
+@dataclass
+class TicketOwned(Message):
+    """Take or assign from the queue went through: ``owner`` holds the ticket now (or,
+    ``error``, it could not be done)."""
+
+    ticket_id: str
+    owner: str | None
+    error: str | None = None
 
 
 @dataclass

@@ -304,17 +304,28 @@ class QueueScreen(Screen[None]):
 
     def action_next_ticket(self) -> None:
         """The best ticket of this view nobody else owns or has open: claimed, assigned to the
-        agent, and opened."""
-        desk = self.desk
+        agent, and opened (found off the event loop: a query over the whole view)."""
+        self._claim_next(self.base_view)
+
+    @desk_work(thread=True, exclusive=True, group="next")
+    def _claim_next(self, view: QueueView) -> None:
         try:
-            ticket = desk.next_ticket(self.base_view)
+            ticket = self.desk.next_ticket(view)
         except DeskPilotError as error:
-            self.notify(str(error), title="Next ticket failed", severity="error")
+            self.post_message(messages.NextTicketFound(None, view, str(error)))
             return
-        if ticket is None:
+        self.post_message(messages.NextTicketFound(ticket.id if ticket else None, view))
+
+    def on_next_ticket_found(self, message: messages.NextTicketFound) -> None:
+        if message.error is not None:
+            self.notify(message.error, title="Next ticket failed", severity="error")
+        elif message.ticket_id is None:
             self.notify("No ticket in this view is waiting for an agent.", title="All done")
-            return
-        self.post_message(messages.OpenTicket(ticket.id, self.base_view))
+        elif self.app.screen is self:
+            self.post_message(messages.OpenTicket(message.ticket_id, message.view))
+        else:
+            # A dialog opened meanwhile: the agent is busy with it; the claim is let go.
+            self.app.post_message(messages.ReleaseClaim(message.ticket_id))
 
     def action_take(self) -> None:
         current = self.query_one(QueueTable).current
@@ -335,16 +346,24 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(AssignScreen(current.id, members, current.assignee), assign)
 
+    @desk_work(thread=True, group="own")
     def _own(self, ticket_id: str, agent: str) -> None:
+        """Take or assign (a write and its audit entry), off the event loop."""
         desk = self.desk
         try:
             who = desk.assign(ticket_id, agent, via="take" if agent == "me" else "assign")
         except DeskPilotError as error:
-            self.notify(str(error), title="Assign failed", severity="error")
+            self.post_message(messages.TicketOwned(ticket_id, None, str(error)))
             return
-        owner = "yours" if who == desk.agent else f"{who}'s"
-        self.notify(f"{ticket_id} is now {owner}")
         desk.queue_changed()
+        self.post_message(messages.TicketOwned(ticket_id, who))
+
+    def on_ticket_owned(self, message: messages.TicketOwned) -> None:
+        if message.owner is None:
+            self.notify(message.error or "", title="Assign failed", severity="error")
+            return
+        owner = "yours" if message.owner == self.desk.agent else f"{message.owner}'s"
+        self.notify(f"{message.ticket_id} is now {owner}")
         if self.shown_view is not None:
             self._reload(self.shown_view, self.search_text)
 

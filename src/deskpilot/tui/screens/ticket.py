@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
@@ -9,15 +10,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label, TextArea
+from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
 from deskpilot.actions import RefundNeedsConfirmation, SettingPreview
-from deskpilot.copilot.context import DraftContext, DraftOutcome, Listener
+from deskpilot.copilot.context import DraftContext, DraftOutcome
 from deskpilot.errors import ClaimError, DeskPilotError
-from deskpilot.feedback.autosave import Autosave, Autosaver
 from deskpilot.models import (
-    EditEvent,
     EditOutcome,
     Source,
     Ticket,
@@ -26,7 +25,6 @@ from deskpilot.models import (
 from deskpilot.queue.snooze import describe_snooze
 from deskpilot.store.channels import DeliveryState, OutboxEntry
 from deskpilot.tui import keymap, messages, outside
-from deskpilot.tui.heap import freeze_long_lived_heap
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
@@ -50,7 +48,7 @@ from deskpilot.tui.screens.modals import (
 )
 from deskpilot.tui.screens.snooze_merge import MergeScreen, SnoozeScreen
 from deskpilot.tui.widgets.context_panel import ContextPanel
-from deskpilot.tui.widgets.draft_label import DraftLabel
+from deskpilot.tui.widgets.draft_pane import DraftPane, Outgoing
 from deskpilot.tui.widgets.footer import DeskFooter
 from deskpilot.tui.widgets.knowledge_panel import KnowledgePanel
 from deskpilot.tui.widgets.thread_view import Thread, ThreadView
@@ -72,7 +70,6 @@ class TicketScreen(Screen[None]):
     TicketScreen #main { height: 1fr; }
     TicketScreen #left { width: 2fr; }
     TicketScreen #right { width: 1fr; min-width: 30; border-left: vkey $panel; }
-    TicketScreen #draft { height: 1fr; min-height: 6; }
     TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
     TicketScreen .panel { padding: 0 1 1 1; }
     """
@@ -92,8 +89,7 @@ class TicketScreen(Screen[None]):
         self._loads = 0  # the newest load of the ticket asked for: older results are dropped
         self._scroll_thread_end = False  # after the next load: the thread from its end
         self.hits: list[Hit] = []
-        self.drafting = False
-        self.outcome: DraftOutcome | None = None
+        self.outcome: DraftOutcome | None = None  # the co-pilot's draft, once it is shown
         # What the connectors returned (CRM, billing, bugs): from the draft, or loaded on its
         # own when no draft is made (the agent spoke last, the co-pilot is off, an unsent edit).
         self.context: DraftContext | None = None
@@ -101,11 +97,9 @@ class TicketScreen(Screen[None]):
         self.busy: str | None = None  # a desk operation under way (send, note, close...)
         self._edit_in_flight: str | None = None  # the edit event a send under way ends
         self.handled_by: str | None = None  # another agent working this ticket: read only
-        # The edit event of the draft in the editor: autosaved while the agent types.
-        self.edit_id: str | None = None
-        self.from_macro = False  # the agent put a macro in place of the draft
-        self.keystrokes = 0
-        self._autosaver = Autosaver()
+        self._send_once_settled = False  # a send asked for while the edit event was stored
+        # Once the unsent edit is stored (``DraftPane.Kept``): leave for the queue or a ticket.
+        self._leaving: Callable[[], None] | None = None
         self._after_reason: Callable[[], None] | None = None  # once the edit's reason is stored
 
     def compose(self) -> ComposeResult:
@@ -114,8 +108,7 @@ class TicketScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield ThreadView(id="thread")
-                yield DraftLabel("Draft", id="draft-label")
-                yield TextArea(id="draft", soft_wrap=True)
+                yield DraftPane(self.desk, self.ticket_id, id="draft-pane")
             with VerticalScroll(id="right"):
                 yield Label("Context", classes="panel-title")
                 yield ContextPanel("Loading…", id="context", classes="panel")
@@ -124,16 +117,14 @@ class TicketScreen(Screen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.set_interval(self.desk.settings.feedback.autosave_seconds, self._autosave)
         self.reload(opening=True)
         renew = self.desk.settings.team.renew_every.total_seconds()
         self.set_interval(renew, self._renew)
 
     def on_unmount(self) -> None:
-        # Back to the queue without finishing: the next agent may take it straight away. With
-        # the database unreachable the lease runs out instead; leaving must not fail.
-        with contextlib.suppress(Exception):
-            self.desk.release(self.ticket_id)
+        # Back to the queue without finishing: the next agent may take it straight away. A
+        # write, so the app lets go of it in a worker (this screen's workers end with it).
+        self.app.post_message(messages.ReleaseClaim(self.ticket_id))
 
     # --- team mode: who works this ticket ----------------------------------------------------
 
@@ -239,24 +230,24 @@ class TicketScreen(Screen[None]):
             self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
         self._show_context()
         self._search_knowledge()
+        pane = self.draft_pane
         if (
-            not self.query_one("#draft", TextArea).text
-            and not self.drafting
+            not pane.text
+            and not pane.drafting
             and self.handled_by is None  # another agent's draft and edit, not ours
         ):
             plan = message.plan
             intent = self.ticket.intent
             if plan.unsent is not None:
-                self._restore(plan.unsent)
+                pane.restore(plan.unsent)
             elif plan.copilot_off:
-                self.query_one(DraftLabel).note = outside.text(
+                pane.note = outside.text(
                     f"Draft · the co-pilot is off for {intent} ([automation.levels]) · "
                     "r drafts anyway, e to write"
                 )
             elif plan.draft:
-                self.drafting = True  # from now: the draft's worker brings the context
-                self._draft()
-        if self.context is None and not self.drafting:
+                self._write_draft()  # from now: the draft's worker brings the context
+        if self.context is None and not pane.drafting:
             self._load_context()  # no draft to bring it: CRM and billing on their own
 
     # --- panels ----------------------------------------------------------------------------
@@ -337,129 +328,29 @@ class TicketScreen(Screen[None]):
             return
         panel.problem = message
 
-    # --- the draft ---------------------------------------------------------------------------
+    # --- the draft pane: its editor, and the edit event it tracks --------------------------
 
-    @desk_work(exclusive=True, group="draft")
-    async def _draft(self, same_as: str | None = None) -> None:
-        """Stream the co-pilot's draft into the editor as it is written. ``same_as``: a
-        regenerate of this untouched draft, whose edit event stays open until the new text
-        differs (the same text again is said, not recorded as a new draft shown)."""
-        editor = self.query_one("#draft", TextArea)
-        label = self.query_one(DraftLabel)
-        editor.load_text("")
-        editor.read_only = True
+    @property
+    def draft_pane(self) -> DraftPane:
+        return self.query_one(DraftPane)
+
+    def _write_draft(self) -> None:
         if self.ticket is not None:
             self.seen = len(self.ticket.messages)  # the draft is written for these
-        self.drafting = True
-        label.note = "Draft · the co-pilot is writing…"
+        self.draft_pane.write()
 
-        def append(chunk: str) -> None:
-            # The editor shows (and so sends) a model's control characters as stand-ins.
-            editor.insert(outside.plain(chunk), editor.document.end)
-
-        def status(line: str) -> None:
-            label.note = outside.markup("Draft · $line…", line=line)
-
-        listener = Listener(chunk=append, restart=lambda: editor.load_text(""), status=status)
-        try:
-            outcome = await self.desk.draft_reply(self.ticket_id, listener)
-        except DeskPilotError as error:
-            label.note = outside.markup(
-                "[red]No draft:[/red] $error · e to write your own", error=str(error)
-            )
-            if self.context is None:
-                self._load_context()  # the failed draft brought no CRM and billing
-            return
-        finally:
-            editor.read_only = False
-            self.drafting = False
-        self.outcome = outcome
-        self.context = outcome.context
-        if editor.text != outside.plain(outcome.draft.text):
-            editor.load_text(outside.plain(outcome.draft.text))
-        _show_from_the_top(editor)
-        label.note = _draft_label(outcome)
+    def on_draft_pane_drafted(self, message: DraftPane.Drafted) -> None:
+        self.outcome = message.outcome
+        self.context = message.outcome.context
         self._show_context()  # now with what the connectors returned
-        # The draft loaded what the desk keeps (index, models, records): out of the collector's
-        # sight before the agent sends (tui/heap.py).
-        self.call_after_refresh(freeze_long_lived_heap)
-        if same_as is not None and outcome.draft.text == same_as:
-            self.notify("The co-pilot wrote the same draft again.", title="Regenerated")
-            return  # the open edit event goes on: nothing new was shown
-        if same_as is not None:
-            self._end_edit(EditOutcome.REGENERATED, final_text=outside.plain(same_as))
-        self._begin_edit(outcome)
 
-    # --- the agent's edit of the draft: a training signal, never lost -----------------------
+    def on_draft_pane_draft_failed(self, message: DraftPane.DraftFailed) -> None:
+        if self.context is None and self.is_attached:
+            self._load_context()  # the draft that did not come brought no CRM and billing
 
-    def _begin_edit(self, outcome: DraftOutcome) -> None:
-        try:
-            self.edit_id = self.desk.draft_shown(
-                outcome.draft, outcome.draft_id, intent=outcome.context.ticket.intent
-            )
-        except DeskPilotError as error:
-            self.notify(str(error), title="Edit tracking failed", severity="warning")
-            return
-        self.keystrokes = 0
-        self._autosaver.shown(outside.plain(outcome.draft.text))
-
-    def _restore(self, unsent: EditEvent) -> None:
-        self.edit_id = unsent.id
-        self.keystrokes = unsent.keystrokes
-        shown = outside.plain(unsent.current_text)
-        self._autosaver.shown(shown)
-        editor = self.query_one("#draft", TextArea)
-        editor.load_text(shown)
-        _show_from_the_top(editor)
-        self.query_one(DraftLabel).note = outside.text(
-            f"Draft · your unsent edit from {unsent.updated_at:%Y-%m-%d %H:%M}, restored · "
-            "r for a fresh draft"
-        )
-
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if event.text_area.id == "draft" and self.edit_id and not self.drafting:
-            self.keystrokes += 1
-
-    def _autosave(self, *, wait: bool = False) -> None:
-        """Every second while editing: the editor's text, if it changed, written off the UI
-        thread (``wait``: here and now, as when the agent leaves the ticket)."""
-        if self.edit_id is None or self.drafting or not self.is_mounted:
-            return
-        text = self.query_one("#draft", TextArea).text
-        save = self._autosaver.ask(self.edit_id, text, self.keystrokes)
-        if save is None:
-            return
-        if wait:
-            problem = self._autosaver.write(save, self.desk.autosave_edit)
-            if problem:
-                self._autosave_failed(problem)
-        else:
-            self._save_revision_in_thread(save)
-
-    @desk_work(thread=True, group="autosave")
-    def _save_revision_in_thread(self, save: Autosave) -> None:
-        problem = self._autosaver.write(save, self.desk.autosave_edit)
-        if problem:
-            self.post_message(messages.AutosaveFailed(save.text, problem))
-
-    def on_autosave_failed(self, message: messages.AutosaveFailed) -> None:
-        self._autosave_failed(message.error)
-
-    def _autosave_failed(self, message: str) -> None:
-        self.notify(message, title="Autosave failed", severity="error")
-
-    def _end_edit(self, outcome: EditOutcome, final_text: str | None = None) -> str | None:
-        """End the current edit event (discarded, regenerated); returns its id."""
-        edit_id, self.edit_id = self.edit_id, None
-        if edit_id is None:
-            return None
-        text = self.query_one("#draft", TextArea).text if final_text is None else final_text
-        try:
-            self.desk.end_edit(edit_id, outcome, final_text=text, keystrokes=self.keystrokes)
-        except DeskPilotError as error:
-            self.notify(str(error), title="Edit tracking failed", severity="warning")
-            return None
-        return edit_id
+    def on_draft_pane_edit_ended(self, message: DraftPane.EditEnded) -> None:
+        if message.outcome is EditOutcome.DISCARDED and self.is_attached:
+            self._ask_reason(message.edit_id, "Draft discarded")
 
     def _ask_reason(
         self, edit_id: str, heading: str, then: Callable[[], None] | None = None
@@ -530,8 +421,8 @@ class TicketScreen(Screen[None]):
             WorkerState.CANCELLED,
         }:
             self.busy = None
-            if event.worker.group == "send" and self.edit_id is None:
-                self.edit_id = self._edit_in_flight  # the reply did not go: the edit goes on
+            if event.worker.group == "send":
+                self.draft_pane.give_back(self._edit_in_flight)  # the reply did not go
 
     def action_read_knowledge(self) -> None:
         if self.outcome is not None:
@@ -545,42 +436,75 @@ class TicketScreen(Screen[None]):
         self.app.push_screen(ReadScreen(items))
 
     def action_edit(self) -> None:
-        self.query_one("#draft", TextArea).focus()
+        self.draft_pane.editor.focus()
 
     def action_send(self) -> None:
         """Send, unless the customer or a teammate wrote since the draft was shown: then ask,
-        showing what arrived."""
+        showing what arrived (looked up off the event loop, ``ArrivedChecked``)."""
         if self._refused():
             return
+        self.busy = "sending the reply"  # from now: a second send is refused
+        self._edit_in_flight = None
+        if self.draft_pane.settling:
+            # The draft's edit event is being stored: the send follows it (``Settled``), so
+            # the reply goes with it.
+            self._send_once_settled = True
+            return
+        self._check_arrived(self.seen or 0)
+
+    def on_draft_pane_settled(self, message: DraftPane.Settled) -> None:
+        if self._send_once_settled:
+            self._send_once_settled = False
+            self._check_arrived(self.seen or 0)
+
+    def _draft_settling(self) -> bool:
+        """True (after telling the agent) while the draft's edit event is still being stored:
+        an escalation now would go without it."""
+        if settling := self.draft_pane.settling:
+            self.notify(f"Wait a moment: {settling}", severity="warning")
+            return True
+        return False
+
+    @desk_work(thread=True, group="send")
+    def _check_arrived(self, seen: int) -> None:
         desk = self.desk
-        arrived = desk.arrived_since(self.ticket_id, self.seen or 0)
-        if not arrived:
+        try:
+            arrived = desk.arrived_since(self.ticket_id, seen)
+            now = len(desk.ticket(self.ticket_id).messages) if arrived else seen
+        except DeskPilotError as error:
+            self.post_message(messages.ActionFailed(self.ticket_id, "Send", str(error)))
+            return
+        self.post_message(messages.ArrivedChecked(self.ticket_id, arrived, now))
+
+    def on_arrived_checked(self, message: messages.ArrivedChecked) -> None:
+        if not self.is_attached:
+            self.busy = None
+            return
+        if not message.arrived:
             self._send()
             return
+        self.busy = None  # the agent decides, in the dialog
 
         def answer(send: bool | None) -> None:
-            self.seen = len(desk.ticket(self.ticket_id).messages)  # seen now: asked once
+            self.seen = message.messages  # seen now: asked once
             if send:
+                self.busy = "sending the reply"
                 self._send()
             else:
                 self._scroll_thread_end = True  # to what arrived
                 self.reload()
 
-        self.app.push_screen(ArrivedScreen(arrived), answer)
+        self.app.push_screen(ArrivedScreen(message.arrived), answer)
 
     def _send(self) -> None:
         """Send off the event loop; the edit event goes with it (no autosave after it), and
         comes back if the send fails."""
-        text = self.query_one("#draft", TextArea).text
-        edit_id, self.edit_id = self.edit_id, None
-        self.busy = "sending the reply"
-        self._edit_in_flight = edit_id
-        self._send_in_thread(text, edit_id, self.keystrokes, self.from_macro)
+        outgoing = self.draft_pane.take_outgoing()
+        self._edit_in_flight = outgoing.edit_id
+        self._send_in_thread(outgoing)
 
     @desk_work(thread=True, group="send")
-    def _send_in_thread(
-        self, text: str, edit_id: str | None, keystrokes: int, from_macro: bool
-    ) -> None:
+    def _send_in_thread(self, outgoing: Outgoing) -> None:
         desk = self.desk
         try:
             channel = desk.reply_channel(self.ticket_id)
@@ -594,13 +518,13 @@ class TicketScreen(Screen[None]):
         try:
             event = desk.send_reply(
                 self.ticket_id,
-                text,
-                edit_id=edit_id,
-                keystrokes=keystrokes,
-                from_macro=from_macro,
+                outgoing.text,
+                edit_id=outgoing.edit_id,
+                keystrokes=outgoing.keystrokes,
+                from_macro=outgoing.from_macro,
             )
         except DeskPilotError as error:
-            self.post_message(messages.SendFailed(self.ticket_id, edit_id))
+            self.post_message(messages.SendFailed(self.ticket_id, outgoing.edit_id))
             self.post_message(messages.ActionFailed(self.ticket_id, done, str(error)))
             return
         message_id = desk.sent_reply_id(self.ticket_id) if channel is not None else None
@@ -610,15 +534,14 @@ class TicketScreen(Screen[None]):
         self.post_message(messages.ReplySent(self.ticket_id, event, done))
 
     def on_send_failed(self, message: messages.SendFailed) -> None:
-        if self.edit_id is None:
-            self.edit_id = message.edit_id  # the draft's edit goes on, autosaved again
+        self.draft_pane.give_back(message.edit_id)  # the draft's edit goes on
 
     def on_reply_sent(self, message: messages.ReplySent) -> None:
         self.busy = None
-        self.from_macro = False
-        self.query_one("#draft", TextArea).load_text("")
+        self.draft_pane.sent()
         self.notify(message.done)
-        self.reload()
+        # No reload here: ``_advance`` reloads a ticket the agent stays on, and one being
+        # left for the next is not painted again (a frame saved in the middle of the send).
         event = message.event
         heading = self.desk.reason_heading(event)
         if event is not None and heading is not None:
@@ -654,14 +577,23 @@ class TicketScreen(Screen[None]):
             self.notify("No failed reply on this ticket.", severity="warning")
             return
         entry = max(failed, key=lambda e: e.id)
+        self._requeue(entry.id, entry.message_id)
+
+    @desk_work(thread=True, group="retry")
+    def _requeue(self, entry_id: int, message_id: str) -> None:
+        """Queue the reply again (a write), off the event loop; ``ReplyRequeued`` delivers it."""
         try:
-            self.desk.retry_reply(entry.id)
+            self.desk.retry_reply(entry_id)
         except DeskPilotError as error:
-            self.notify(str(error), title="Retry failed", severity="error", markup=False)
+            self.post_message(messages.ActionFailed(self.ticket_id, "Retry", str(error)))
             return
-        self.notify(f"Reply {entry.id} queued again")
-        self.reload()
-        self._deliver(entry.message_id)
+        self.post_message(messages.ReplyRequeued(self.ticket_id, entry_id, message_id))
+
+    def on_reply_requeued(self, message: messages.ReplyRequeued) -> None:
+        self.notify(f"Reply {message.entry_id} queued again")
+        self._deliver(message.message_id)  # on the app: leaving the ticket never cancels it
+        if self.is_attached:
+            self.reload()
 
     def action_macro(self) -> None:
         desk = self.desk
@@ -679,29 +611,12 @@ class TicketScreen(Screen[None]):
 
     def apply_macro(self, name: str) -> None:
         """The macro, filled in for this ticket, in place of the draft (the macro dialog, or
-        the command palette)."""
-        try:
-            text = self.desk.macro(name, self.ticket_id)
-        except DeskPilotError as error:
-            self.notify(str(error), title="Macro failed", severity="error")
-            return
-        if self.drafting:
-            # The agent chose the macro: the draft still being written must not overwrite it.
-            self.workers.cancel_group(self, "draft")
-            if self.context is None:
-                self._load_context()  # the cancelled draft will not bring CRM and billing
-        self.query_one("#draft", TextArea).load_text(outside.plain(text))
-        self.from_macro = True
-        self.query_one(DraftLabel).note = outside.markup(
-            "Draft · macro $name in place of the co-pilot's draft · a sends", name=name
-        )
+        the command palette), read off the event loop by the draft pane."""
+        self.draft_pane.use_macro(name)
 
     def action_discard(self) -> None:
-        edit_id = self._end_edit(EditOutcome.DISCARDED)
-        self.query_one("#draft", TextArea).load_text("")
-        self.query_one(DraftLabel).note = outside.text("Draft · discarded · e to write your own")
-        if edit_id:
-            self._ask_reason(edit_id, "Draft discarded")
+        """Empty the editor; once the draft's edit event ended, ask why (``EditEnded``)."""
+        self.draft_pane.discard()
 
     def action_note(self) -> None:
         if self._refused():
@@ -716,8 +631,22 @@ class TicketScreen(Screen[None]):
     def action_change_intent(self) -> None:
         if self._refused():
             return
+        self._read_intents()
+
+    @desk_work(thread=True, exclusive=True, group="dialog")
+    def _read_intents(self) -> None:
+        """The intent dialog lists the workspace's intents: a file read, off the event loop."""
+        try:
+            intents = list(self.desk.taxonomy())
+        except DeskPilotError as error:
+            self.post_message(messages.ActionFailed(self.ticket_id, "Intent", str(error)))
+            return
+        self.post_message(messages.IntentsRead(self.ticket_id, intents))
+
+    def on_intents_read(self, message: messages.IntentsRead) -> None:
+        if self.app.screen is not self or self.ticket is None:
+            return  # the agent left, or another dialog opened meanwhile
         desk = self.desk
-        assert self.ticket is not None
 
         def correct(intent: str | None) -> None:
             if intent:
@@ -725,33 +654,46 @@ class TicketScreen(Screen[None]):
                     f"Intent set to {intent}", lambda: desk.correct_intent(self.ticket_id, intent)
                 )
 
-        self.app.push_screen(IntentScreen(list(desk.taxonomy()), self.ticket.intent), correct)
+        self.app.push_screen(IntentScreen(message.intents, self.ticket.intent), correct)
 
     def action_escalate(self) -> None:
         """To a team or a teammate, with a reason and the hand-off summary (every action taken,
         the account's key facts) to edit; optionally with a holding reply to the customer."""
-        if self._refused():
+        if self._refused() or self._draft_settling():
             return
-        assert self.ticket is not None
-        desk = self.desk
         references = [Source(kind=h.kind, ref=h.id, title=h.title) for h in self.hits]
-        context = self.outcome.context if self.outcome is not None else None
-        summary = desk.escalation_summary(
-            self.ticket_id,
-            references,
-            crm=context.crm if context else None,
-            subscription=context.subscription if context else None,
-        )
-        team = desk.settings.team
-        targets = team.escalation_teams + [m for m in team.members if m != desk.agent]
-        holding = desk.holding_reply(self.ticket_id)
+        self._prepare_escalation(references, self.outcome.context if self.outcome else None)
+
+    @desk_work(thread=True, exclusive=True, group="dialog")
+    def _prepare_escalation(self, references: list[Source], context: DraftContext | None) -> None:
+        """The escalate dialog's summary and holding reply (reads of the ticket and its audit
+        trail), off the event loop."""
+        desk = self.desk
+        try:
+            summary = desk.escalation_summary(
+                self.ticket_id,
+                references,
+                crm=context.crm if context else None,
+                subscription=context.subscription if context else None,
+            )
+            holding = desk.holding_reply(self.ticket_id)
+        except DeskPilotError as error:
+            self.post_message(messages.ActionFailed(self.ticket_id, "Escalate", str(error)))
+            return
+        self.post_message(messages.EscalationPrepared(self.ticket_id, summary, holding))
+
+    def on_escalation_prepared(self, message: messages.EscalationPrepared) -> None:
+        if self.app.screen is not self:
+            return  # the agent left, or another dialog opened meanwhile
 
         def escalate(request: EscalateRequest | None) -> None:
             if request is not None:
-                edit_id, self.edit_id = self.edit_id, None
-                self._escalate(request, edit_id)
+                self._escalate(request, self.draft_pane.take_edit())
 
-        dialog = EscalateScreen(summary, targets, team.escalation_reasons, holding)
+        desk = self.desk
+        team = desk.settings.team
+        targets = team.escalation_teams + [m for m in team.members if m != desk.agent]
+        dialog = EscalateScreen(message.summary, targets, team.escalation_reasons, message.holding)
         self.app.push_screen(dialog, escalate)
 
     @desk_work(exclusive=True, group="action")
@@ -811,6 +753,22 @@ class TicketScreen(Screen[None]):
         if self._refused():
             return
 
+        self._find_duplicates()
+
+    @desk_work(thread=True, exclusive=True, group="dialog")
+    def _find_duplicates(self) -> None:
+        """The merge dialog offers the likely duplicates first: a query, off the event loop."""
+        try:
+            duplicates = self.desk.duplicates(self.ticket_id)
+        except DeskPilotError as error:
+            self.post_message(messages.ActionFailed(self.ticket_id, "Merge", str(error)))
+            return
+        self.post_message(messages.DuplicatesFound(self.ticket_id, duplicates))
+
+    def on_duplicates_found(self, message: messages.DuplicatesFound) -> None:
+        if self.app.screen is not self:
+            return  # the agent left, or another dialog opened meanwhile
+
         def merge(target: str | None) -> None:
             if target:
                 self._act(
@@ -819,8 +777,7 @@ class TicketScreen(Screen[None]):
                     advance=True,
                 )
 
-        duplicates = self.desk.duplicates(self.ticket_id)
-        self.app.push_screen(MergeScreen(self.ticket_id, duplicates), merge)
+        self.app.push_screen(MergeScreen(self.ticket_id, message.duplicates), merge)
 
     def action_reopen(self) -> None:
         if self._refused():
@@ -849,15 +806,16 @@ class TicketScreen(Screen[None]):
 
     def leave_for(self, ticket_id: str) -> None:
         """Leave this ticket (its unsent edit kept) for another (the command palette)."""
-        self._autosave(wait=True)
-        if self.app.screen is self:
-            self.app.pop_screen()
-        self.app.post_message(messages.OpenTicket(ticket_id, self.view))
+
+        def open_other() -> None:
+            self._pop()
+            self.app.post_message(messages.OpenTicket(ticket_id, self.view))
+
+        self._leave(open_other)
 
     def action_next_ticket(self) -> None:
         """Leave this ticket (its unsent edit kept) for the view's next one."""
-        self._autosave(wait=True)
-        self._open_next()
+        self._leave(self._open_next)
 
     def _advance(self) -> None:
         """After send, close or escalate: the view's next ticket, the queue, or this ticket
@@ -873,7 +831,8 @@ class TicketScreen(Screen[None]):
 
     def _open_next(self) -> None:
         if self.app.screen is not self:
-            return  # a dialog is open: the agent is busy with it
+            self.reload()  # a dialog is open: the agent is busy with it, on this ticket
+            return
         desk = self.desk
         self._claim_next(self.view or desk.view(desk.settings.tui.default_view))
 
@@ -890,12 +849,12 @@ class TicketScreen(Screen[None]):
     def on_next_ticket_found(self, message: messages.NextTicketFound) -> None:
         if message.error is not None:
             self.notify(message.error, title="Next ticket failed", severity="error")
+            self.reload()  # the agent stays on this ticket
             return
         if self.app.screen is not self:
             # A dialog opened meanwhile: the agent is busy with it; the claim is let go.
             if message.ticket_id is not None:
-                with contextlib.suppress(Exception):
-                    self.desk.release(message.ticket_id)
+                self.app.post_message(messages.ReleaseClaim(message.ticket_id))
             return
         self.app.pop_screen()
         if message.ticket_id is None:
@@ -904,13 +863,9 @@ class TicketScreen(Screen[None]):
         self.app.post_message(messages.OpenTicket(message.ticket_id, message.view))
 
     def action_regenerate(self) -> None:
-        shown = self.outcome.draft.text if self.outcome is not None else None
-        editor = self.query_one("#draft", TextArea)
-        if shown is not None and self.edit_id and editor.text == outside.plain(shown):
-            self._draft(same_as=shown)  # untouched: ended only if the new draft differs
-            return
-        self._end_edit(EditOutcome.REGENERATED)
-        self._draft()
+        if self.ticket is not None:
+            self.seen = len(self.ticket.messages)  # the new draft is written for these
+        self.draft_pane.regenerate()
 
     @desk_work(exclusive=True, group="action")
     async def action_reset_password(self) -> None:
@@ -977,7 +932,8 @@ class TicketScreen(Screen[None]):
             self.notify("No invoices for this customer.", severity="warning")
             return
         limits = desk.settings.actions
-        named = desk.named_invoice(self.ticket_id, invoices)
+        # A read of the ticket: in a thread, as this worker runs on the event loop.
+        named = await asyncio.to_thread(desk.named_invoice, self.ticket_id, invoices)
         request = await self.app.push_screen_wait(
             RefundScreen(invoices, limits.refund_limit_for(desk.agent), limits.currency, named)
         )
@@ -1062,9 +1018,9 @@ class TicketScreen(Screen[None]):
         except DeskPilotError as error:
             self.notify(str(error), title="Bug tracker unavailable", severity="error")
             return
-        decision = await self.app.push_screen_wait(
-            BugScreen(ticket.subject, desk.bug_description(self.ticket_id), matches)
-        )
+        # A read of the ticket: in a thread, as this worker runs on the event loop.
+        description = await asyncio.to_thread(desk.bug_description, self.ticket_id)
+        decision = await self.app.push_screen_wait(BugScreen(ticket.subject, description, matches))
         if decision is None:
             return
         if link_to := decision.link_to:
@@ -1088,11 +1044,40 @@ class TicketScreen(Screen[None]):
         self.reload()
 
     def action_back(self) -> None:
-        if self.focused is self.query_one("#draft", TextArea):
+        if self.focused is self.draft_pane.editor:
             self.set_focus(None)
             return
-        self._autosave(wait=True)  # leaving the ticket keeps the unsent edit for next time
-        self.app.pop_screen()
+        self._leave(self._pop)  # leaving the ticket keeps the unsent edit for next time
+
+    def _pop(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def _leave(self, then: Callable[[], None]) -> None:
+        """Store the unsent edit off the event loop, then ``then`` (leave for the queue or
+        another ticket): the ticket is left only once its edit is stored, so opening it again
+        finds the newest text. Asked twice, the first leaving goes on."""
+        if self._leaving is not None:
+            return
+        self._leaving = then
+        if not self.draft_pane.keep():
+            self._left()
+
+    def on_draft_pane_kept(self, message: DraftPane.Kept) -> None:
+        if message.problem:
+            self._autosave_failed(message.problem)
+        self._left()
+
+    def on_autosave_failed(self, message: messages.AutosaveFailed) -> None:
+        self._autosave_failed(message.error)
+
+    def _autosave_failed(self, problem: str) -> None:
+        self.notify(problem, title="Autosave failed", severity="error")
+
+    def _left(self) -> None:
+        then, self._leaving = self._leaving, None
+        if then is not None and self.is_attached:
+            then()
 
 
 def _snooze_and_duplicates(desk: Desk, ticket: Ticket) -> Content:
@@ -1111,33 +1096,3 @@ def _snooze_and_duplicates(desk: Desk, ticket: Ticket) -> Content:
             )
         )
     return Content("").join(lines) if lines else Content("")
-
-
-def _show_from_the_top(editor: TextArea) -> None:
-    """The agent reads a draft from its greeting: streaming left the cursor (and the view) at
-    its end."""
-    editor.move_cursor((0, 0))
-    editor.scroll_home(animate=False, immediate=True)
-
-
-def _draft_label(outcome: DraftOutcome) -> Content:
-    draft = outcome.draft
-    sources = ", ".join(f"{s.kind} {s.ref}" for s in draft.sources) or "no sources"
-    by = draft.drafter + (f" {draft.model}" if draft.model else "")
-    triage = outcome.context.triage
-    # The draft's own confidence (what its sources answer), apart from the intent's.
-    label = outside.markup(
-        "Draft · $by · draft confidence $confidence ($basis) · intent $intent · $sources",
-        by=by,
-        confidence=f"{draft.confidence:.0%}",
-        basis=outcome.confidence_basis or "not measured",
-        intent=f"{triage.confidence:.0%}" if triage else "not triaged",
-        sources=sources,
-    )
-    if draft.handoff_reason:
-        label += outside.markup(
-            " · [b $warning]human recommended:[/] $reason", reason=draft.handoff_reason
-        )
-    if outcome.notice:
-        label += outside.markup(" · $notice", notice=outcome.notice)
-    return label

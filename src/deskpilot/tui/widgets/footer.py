@@ -3,12 +3,17 @@
 Textual's own footer lists the screen's bindings in the order they were bound, so a key
 remapped in ``[tui.keys]`` moved to the end and, on a full line, past the terminal's edge.
 This one orders them by the key map whatever key each is mapped to, and stays compact so the
-most used keys fit at 160 columns.
+most used keys fit at 160 columns. It is built again only when the keys it shows change:
+Textual rebuilds a footer at every change of focus or bindings (fifteen times while the next
+ticket opens after a send), each a remount of every key on the event loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -18,6 +23,15 @@ from deskpilot.tui import keymap
 class DeskFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True, show_command_palette=True)
+        self._shown_keys: Hashable = None  # what the footer was last built from
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            shown = _keys_shown(screen)
+            if self._bindings_ready and shown == self._shown_keys:
+                return  # the same keys: the footer on screen is right
+            self._shown_keys = shown
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
@@ -52,3 +66,11 @@ class DeskFooter(Footer):
                     disabled=not enabled,
                     tooltip=binding.tooltip or binding.description,
                 )
+
+
+def _keys_shown(screen: Screen[object]) -> Hashable:
+    """Everything the footer's keys are built from: key, action, text, state."""
+    return tuple(
+        (binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
+        for _node, binding, enabled, tooltip in screen.active_bindings.values()
+    )

@@ -45,18 +45,34 @@ class ThreadView(VerticalScroll):
 
     thread: reactive[Thread | None] = reactive(None, always_update=True)
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: list[tuple[Content, str]] = []  # each block's content and classes
+
     def watch_thread(self, thread: Thread | None) -> None:
+        """Repaint in place: a block whose message looks the same is left alone, a changed one
+        is updated, new ones are mounted. The thread is shown again after every load (a reply
+        sent, a delivery's state changed), and remounting every message each time cost a
+        frame or more on the event loop in the middle of a send."""
         if thread is None:
             return
-        removed = self.remove_children()
-        blocks = [
-            Static(
+        wanted = [
+            (
                 message_content(thread.ticket, message, thread.deliveries),
-                classes="message" + (" note" if message.author is Author.NOTE else ""),
+                "message" + (" note" if message.author is Author.NOTE else ""),
             )
             for message in thread.ticket.messages
         ]
-        mounted = self.mount_all(blocks)
+        blocks = list(self.query_children(Static))
+        for block, shown, (content, classes) in zip(blocks, self._shown, wanted, strict=False):
+            if shown != (content, classes):
+                block.update(content)
+                block.set_classes(classes)
+        removed = self.remove_children(blocks[len(wanted) :])
+        mounted = self.mount_all(
+            [Static(content, classes=classes) for content, classes in wanted[len(blocks) :]]
+        )
+        self._shown = wanted
 
         async def scroll_to_the_newest() -> None:
             # The thread arrives from a worker, once the screen is laid out: its end is known

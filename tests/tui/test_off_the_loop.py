@@ -1,0 +1,296 @@
+"""Nothing blocking runs on the event loop: each desk call below is held on a gate in the test
+while the desk still answers keys, then let go, and its result arrives (a typed message, the
+dialog it opens, what the store holds afterwards). Held on the loop instead, the call says so
+and the test fails (``Held``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from textual.message import Message
+from textual.widgets import Button, Input
+
+from deskpilot.desk import Desk
+from deskpilot.models import Author, EditOutcome
+from deskpilot.store import schema
+from deskpilot.store.channels import DeliveryState
+from deskpilot.tui import messages
+from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.escalate import EscalateScreen
+from deskpilot.tui.screens.flow_modals import AssignScreen
+from deskpilot.tui.screens.modals import IntentScreen, ReasonScreen
+from deskpilot.tui.screens.queue import QueueScreen
+from deskpilot.tui.screens.snooze_merge import MergeScreen
+from deskpilot.tui.screens.ticket import TicketScreen
+from deskpilot.tui.widgets.queue_table import QueueTable
+
+from .conftest import (
+    Held,
+    first_open,
+    keys_answered,
+    open_ticket,
+    settle,
+    until,
+    until_modal,
+    with_settings,
+)
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+async def test_take_on_the_queue_does_not_block_the_keys(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    seen: list[Message] = []
+    async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
+        await settle(app, pilot)
+        ticket_id = app.screen.query_one(QueueTable).current.id  # type: ignore[union-attr]
+        held = Held(monkeypatch, desk, "assign")
+        await pilot.press("t")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        assert desk.ticket(ticket_id).assignee != desk.agent  # not yet: the write is held
+        held.release()
+        await settle(app, pilot)
+    assert desk.ticket(ticket_id).assignee == desk.agent
+    owned = {(m.ticket_id, m.owner) for m in seen if isinstance(m, messages.TicketOwned)}
+    assert owned == {(ticket_id, desk.agent)}
+
+
+async def test_assign_on_the_queue_does_not_block_the_keys(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        ticket_id = app.screen.query_one(QueueTable).current.id  # type: ignore[union-attr]
+        held = Held(monkeypatch, desk, "assign")
+        await pilot.press("A")
+        modal = await until_modal(app, pilot, AssignScreen)
+        assert isinstance(modal, AssignScreen)
+        modal.query_one("#agent", Input).value = "bo"
+        modal.query_one("#assign", Button).press()
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+    assert desk.ticket(ticket_id).assignee == "bo"
+
+
+async def test_next_ticket_on_the_queue_is_found_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        held = Held(monkeypatch, desk, "next_ticket")
+        await pilot.press("n")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        held.release()
+        await settle(app, pilot)
+        assert isinstance(app.screen, TicketScreen)
+        opened = app.screen.ticket_id
+    assert desk.ticket(opened).assignee == desk.agent
+
+
+# --- the ticket: the draft's edit event ----------------------------------------------------------
+
+
+async def test_the_draft_s_edit_event_begins_off_the_loop_and_a_send_follows_it(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        held = Held(monkeypatch, desk, "draft_shown")
+        app.open_ticket(ticket_id)
+        await held.wait()  # the draft is shown; its edit event is being stored
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        text = screen.draft_pane.text
+        await pilot.press("a")  # sent once the event is stored, so that the reply ends it
+        assert await keys_answered(app, pilot)
+        assert desk.ticket(ticket_id).messages[-1].author is Author.CUSTOMER  # not yet
+        held.release()
+        await settle(app, pilot)
+    (event,) = desk.store.list_edit_events(ticket_id)
+    assert event.outcome is EditOutcome.SENT_AS_IS
+    assert desk.ticket(ticket_id).messages[-1].body == text.strip()
+
+
+async def test_discarding_ends_the_edit_off_the_loop_then_asks_why(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, first_open(desk))
+        edit_id = screen.draft_pane.edit_id
+        assert edit_id is not None
+        held = Held(monkeypatch, desk, "end_edit")
+        await pilot.press("d")
+        await held.wait()
+        assert screen.draft_pane.text == ""  # the editor empties at once
+        assert await keys_answered(app, pilot)
+        held.release()
+        await until_modal(app, pilot, ReasonScreen)  # asked once the event is ended
+    assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.DISCARDED
+
+
+async def test_leaving_the_ticket_stores_the_unsent_edit_off_the_loop_then_leaves(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_settings(desk, "feedback", autosave_seconds=3600)  # no autosave tick meanwhile
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, first_open(desk))
+        edit_id = screen.draft_pane.edit_id
+        assert edit_id is not None
+        screen.draft_pane.editor.insert("PS see you soon. ", (0, 0))
+        screen.set_focus(None)  # escape leaves the ticket (in the editor, it leaves the editor)
+        held = Held(monkeypatch, desk, "autosave_edit")
+        await pilot.press("escape")
+        await held.wait()
+        assert app.screen is screen  # left only once the edit is stored
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+    assert desk.store.get_edit_event(edit_id).current_text.startswith("PS see you soon. ")
+
+
+# --- the ticket: the reads that open dialogs, and the send's check -----------------------------
+
+
+async def test_the_escalate_dialog_s_summary_is_read_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, first_open(desk))
+        held = Held(monkeypatch, desk, "escalation_summary")
+        await pilot.press("x")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        assert app.screen is screen
+        held.release()
+        await until_modal(app, pilot, EscalateScreen)
+
+
+async def test_the_merge_dialog_s_duplicates_are_found_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, first_open(desk))
+        held = Held(monkeypatch, desk, "duplicates")
+        await pilot.press("M")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await until_modal(app, pilot, MergeScreen)
+
+
+async def test_the_intent_dialog_s_intents_are_read_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, first_open(desk))
+        held = Held(monkeypatch, desk, "taxonomy")
+        await pilot.press("t")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await until_modal(app, pilot, IntentScreen)
+
+
+async def test_a_macro_is_filled_in_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.settings.macros["sorted"] = "Hi {first_name},\n\nAll sorted now.\n\n{agent}"
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, first_open(desk))
+        held = Held(monkeypatch, desk, "macro")
+        screen.apply_macro("sorted")  # the macro dialog's and the palette's way in
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+        assert screen.draft_pane.text.endswith("All sorted now.\n\nada")
+        assert screen.draft_pane.from_macro
+
+
+async def test_what_arrived_before_a_send_is_checked_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        held = Held(monkeypatch, desk, "arrived_since")
+        await pilot.press("a")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+    assert desk.ticket(ticket_id).messages[-1].author is Author.AGENT
+
+
+async def test_retrying_a_failed_reply_queues_it_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    with_settings(desk, "tui", after_send="stay")
+    with desk.store.writing() as connection:  # a channel without a connector: the reply waits
+        connection.execute(
+            schema.tickets.update().where(schema.tickets.c.id == ticket_id).values(source="inbox")
+        )
+    app = make_app()
+    seen: list[Message] = []
+    async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        await pilot.press("a")
+        await settle(app, pilot)
+        (entry,) = desk.channels.entries(ticket_id=ticket_id)
+        (claimed,) = desk.channels.claim_due(entry.next_try, desk.settings.channels.lease)  # type: ignore[arg-type]
+        desk.channels.mark_failed(claimed, "mailbox full", claimed.next_try)  # type: ignore[arg-type]
+        with desk.store.writing() as connection:
+            connection.execute(sa.update(schema.outbox).values(connector="demo"))
+        screen.reload()
+        await settle(app, pilot)
+        held = Held(monkeypatch, desk, "retry_reply")
+        await pilot.press("R")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+        assert await until(
+            pilot, lambda: desk.channels.entries(ticket_id=ticket_id)[0].state is DeliveryState.SENT
+        )
+    requeued = [m.entry_id for m in seen if isinstance(m, messages.ReplyRequeued)]
+    assert requeued == [entry.id]
+
+
+async def test_the_claim_of_a_ticket_left_is_let_go_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        assert desk.holds(ticket_id)
+        held = Held(monkeypatch, desk, "release")
+        await pilot.press("escape")
+        await held.wait()
+        assert isinstance(app.screen, QueueScreen)
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+        assert not desk.holds(ticket_id)
