@@ -836,6 +836,7 @@ class Desk:
             self.refuse_if_held(ticket_id)
             snoozing.snooze(self.store, self.audit, ticket_id, until, now)
         self.release(ticket_id)  # out of the agent's hands until it comes back
+        self._queue_search.invalidate()  # searches keep each ticket's wake-up time
         return until
 
     def read_when(self, text: str) -> datetime:
@@ -845,7 +846,9 @@ class Desk:
     def wake(self, ticket_id: str) -> bool:
         """Bring a snoozed ticket back now; False if it was not snoozed."""
         with self.store.transaction():
-            return snoozing.wake(self.store, self.audit, ticket_id, self.clock())
+            woken = snoozing.wake(self.store, self.audit, ticket_id, self.clock())
+        self._queue_search.invalidate()  # searches keep each ticket's wake-up time
+        return woken
 
     def snoozed(self) -> list[tuple[str, datetime]]:
         """Tickets asleep now, and when each comes back."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -267,3 +268,15 @@ class TicketsMixin(StoreBase):
                 )
                 for row in connection.execute(query)
             ]
+
+    def snoozed_until(self, where: QueueFilter | None = None) -> dict[str, datetime]:
+        """When each snoozed ticket matching ``where`` comes back (asleep or not): a search
+        corpus read once serves every moment's awake filter."""
+        t = schema.tickets
+        query = (
+            sa.select(t.c.id, t.c.snoozed_until)
+            .where(*conditions(where))
+            .where(t.c.snoozed_until.is_not(None))
+        )
+        with self._read() as connection:
+            return {row.id: row.snoozed_until for row in connection.execute(query)}
