@@ -234,6 +234,13 @@ class Desk:
             descending=view.descending,
         )
 
+    def first_page(self, view: QueueView, limit: int) -> tuple[list[TicketSummary], int]:
+        """The view's first ``limit`` tickets and how many it holds, read together: for a
+        search's view (a few hundred tickets at most), what a keystroke shows at once."""
+        return self.store.first_page_and_count(
+            self._awake_now(view.where), limit=limit, sort=view.sort, descending=view.descending
+        )
+
     def search(
         self,
         query: str,

@@ -342,6 +342,11 @@ def test_filters_on_time_ids_customer_and_unassigned(store: Store) -> None:
     odd = frozenset({"T-002", 'T-"1', "T-\\", "T-005"})
     assert [r.id for r in store.list_queue(QueueFilter(ids=odd), sort="id")] == ["T-002", "T-005"]
     assert store.count_tickets(QueueFilter(ids=frozenset())) == 0
+    # A search's first page and its count, read together.
+    three = QueueFilter(ids=frozenset({"T-001", "T-003", "T-004", "T-404"}))
+    page, total = store.first_page_and_count(three, limit=2, sort="age", descending=True)
+    assert ([r.id for r in page], total) == (["T-004", "T-003"], 3)
+    assert store.first_page_and_count(QueueFilter(ids=frozenset({"T-404"}))) == ([], 0)
     assert store.count_tickets(QueueFilter(customer_id="C-1")) == 2
     assert store.count_tickets(QueueFilter(unassigned=True)) == 4
 

@@ -149,3 +149,32 @@ async def test_search_shows_exact_matches_first_and_a_cleared_search_shows_nothi
         scoring.set()
         await pilot.pause(0.3)
         assert table.total == desk.count(view)  # the cancelled search showed nothing late
+
+
+async def test_rows_follow_the_focus_and_the_theme(
+    make_app: Callable[..., DeskPilotApp],
+) -> None:
+    """The rows' styles are worked out once, not per line: a change of focus or theme must
+    still show in the cursor's row."""
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+
+        def cursor_row_style() -> object:
+            return table.render_line(table.cursor - table.scroll_offset.y)._segments[0].style
+
+        focused = cursor_row_style()
+        assert focused == table.rich_style + table.get_component_rich_style("queue-table--cursor")
+        await pilot.press("slash")  # the search box takes the focus
+        await pilot.pause()
+        assert not table.has_focus
+        unfocused = cursor_row_style()
+        assert unfocused != focused
+        assert unfocused == table.rich_style + table.get_component_rich_style("queue-table--cursor")
+        app.theme = "deskpilot-light"
+        await pilot.pause()
+        assert cursor_row_style() not in (focused, unfocused)
+        assert cursor_row_style() == table.rich_style + table.get_component_rich_style(
+            "queue-table--cursor"
+        )

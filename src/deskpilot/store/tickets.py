@@ -144,47 +144,28 @@ class TicketsMixin(StoreBase):
         descending: bool = False,
     ) -> list[TicketSummary]:
         """Tickets matching ``where``, ordered by ``sort`` (one of SORT_KEYS); a page of them."""
-        t, c = schema.tickets, schema.customers
-        query = (
-            sa.select(
-                t.c.id,
-                t.c.subject,
-                t.c.status,
-                t.c.priority,
-                t.c.channel,
-                t.c.created_at,
-                t.c.updated_at,
-                t.c.intent,
-                t.c.intent_confidence,
-                t.c.sentiment,
-                t.c.assignee,
-                t.c.customer_id,
-                t.c.claimed_by,
-                t.c.claimed_until,
-                t.c.snoozed_until,
-                t.c.unread_since.is_not(None).label("unread"),
-                c.c.name.label("customer_name"),
-                c.c.email.label("customer_email"),
-                c.c.tier,
-            )
-            .select_from(t.outerjoin(c, t.c.customer_id == c.c.id))
-            .where(*conditions(where))
-            .order_by(*ordering(sort, descending))
-            .limit(limit)
-            .offset(offset)
-        )
+        query = _queue_query(where, sort, descending).limit(limit).offset(offset)
         with self._read() as connection:
             rows = connection.execute(query).all()
-        return [
-            TicketSummary(
-                **{
-                    **row._mapping,
-                    "customer_name": row.customer_name or "",
-                    "customer_email": row.customer_email or "",
-                }
-            )
-            for row in rows
-        ]
+        return [_summary(row) for row in rows]
+
+    def first_page_and_count(
+        self,
+        where: QueueFilter,
+        *,
+        limit: int = 100,
+        sort: str = "priority",
+        descending: bool = False,
+    ) -> tuple[list[TicketSummary], int]:
+        """The first page of ``where`` and how many tickets it holds, in one query: for small
+        result sets (a search's), whose count costs nothing once they are sorted anyway; one
+        round trip instead of two is what a search keystroke waits for."""
+        query = _queue_query(where, sort, descending).add_columns(
+            sa.func.count().over().label("total")
+        )
+        with self._read() as connection:
+            rows = connection.execute(query.limit(limit)).all()
+        return [_summary(row) for row in rows], (rows[0].total if rows else 0)
 
     def count_tickets(self, where: QueueFilter | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(schema.tickets).where(*conditions(where))
@@ -280,3 +261,41 @@ class TicketsMixin(StoreBase):
         )
         with self._read() as connection:
             return {row.id: row.snoozed_until for row in connection.execute(query)}
+
+
+def _queue_query(where: QueueFilter | None, sort: str, descending: bool) -> sa.Select[Any]:
+    t, c = schema.tickets, schema.customers
+    return (
+        sa.select(
+            t.c.id,
+            t.c.subject,
+            t.c.status,
+            t.c.priority,
+            t.c.channel,
+            t.c.created_at,
+            t.c.updated_at,
+            t.c.intent,
+            t.c.intent_confidence,
+            t.c.sentiment,
+            t.c.assignee,
+            t.c.customer_id,
+            t.c.claimed_by,
+            t.c.claimed_until,
+            t.c.snoozed_until,
+            t.c.unread_since.is_not(None).label("unread"),
+            c.c.name.label("customer_name"),
+            c.c.email.label("customer_email"),
+            c.c.tier,
+        )
+        .select_from(t.outerjoin(c, t.c.customer_id == c.c.id))
+        .where(*conditions(where))
+        .order_by(*ordering(sort, descending))
+    )
+
+
+def _summary(row: sa.Row[Any]) -> TicketSummary:
+    values = dict(row._mapping)
+    values.pop("total", None)
+    values["customer_name"] = row.customer_name or ""
+    values["customer_email"] = row.customer_email or ""
+    return TicketSummary(**values)

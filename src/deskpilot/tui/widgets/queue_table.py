@@ -109,16 +109,35 @@ def layout_line(values: dict[str, str], columns: list[Column], width: int) -> li
     return parts
 
 
+@dataclass(frozen=True)
+class _RowStyles:
+    base: Style
+    cursor: Style
+    placeholder: Style
+    breached: Style  # the foregrounds below: the row's background shows through
+    due: Style
+    urgent: Style
+    claimed: Style
+
+
+_PLAIN = Style()
+
+
 class QueueHeader(Static):
     DEFAULT_CSS = """
     QueueHeader { height: 1; background: $panel; color: $text-muted; text-style: bold; }
     """
 
+    _line = ""
+
     def show(self, width: int, sort: str, descending: bool) -> None:
         arrow = " ▼" if shows_descending(sort, descending) else " ▲"
         titles = {c.key: c.title + (arrow if c.key == sort else "") for c in COLUMNS}
         columns = visible_columns(width)
-        self.update("".join(text for _key, text in layout_line(titles, columns, width)))
+        line = "".join(text for _key, text in layout_line(titles, columns, width))
+        if line != self._line:  # every search shows it again, mostly unchanged
+            self._line = line
+            self.update(line, layout=False)  # one line: its height never changes
 
 
 class QueueTable(ScrollView, can_focus=True):
@@ -174,6 +193,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._keep: str | None = None  # after a reload: the ticket the cursor stays on
         self._loading: set[int] = set()
         self._generation = 0
+        self._styles: _RowStyles | None = None
         self.total = 0
 
     # --- data ------------------------------------------------------------------------------
@@ -267,36 +287,56 @@ class QueueTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.size.width
+        styles = self._row_styles()
         if index >= self.total:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, styles.base)
         self._want(index)  # not loaded yet, or stale after a reload
         ticket = self.row(index)
         if ticket is None:
-            style = self.get_component_rich_style("queue-table--placeholder")
-            return Strip([Segment("…".ljust(width), self.rich_style + style)], width)
-        return self._ticket_strip(ticket, index, width)
+            return Strip([Segment("…".ljust(width), styles.placeholder)], width)
+        return self._ticket_strip(ticket, index, width, styles)
 
-    def _ticket_strip(self, ticket: TicketSummary, index: int, width: int) -> Strip:
+    def _ticket_strip(
+        self, ticket: TicketSummary, index: int, width: int, styles: _RowStyles
+    ) -> Strip:
         values = cells(ticket, self._clock(), self._sla, self._agent)
-        base = self.rich_style
-        if index == self.cursor:
-            base = base + self.get_component_rich_style("queue-table--cursor")
+        base = styles.cursor if index == self.cursor else styles.base
         segments = [
-            Segment(text, base + self._cell_style(key, values[key]) if key in values else base)
+            Segment(text, base + self._cell_style(key, values.get(key, ""), styles))
             for key, text in layout_line(values, visible_columns(width), width)
         ]
         return Strip(segments, width).crop(0, width)
 
-    def _cell_style(self, key: str, value: str) -> Style:
+    def _cell_style(self, key: str, value: str, styles: _RowStyles) -> Style:
         if key == "sla" and value == SlaState.BREACHED.value:
-            return self._foreground("queue-table--breached")
+            return styles.breached
         if key == "sla" and value == SlaState.DUE_SOON.value:
-            return self._foreground("queue-table--due")
+            return styles.due
         if key == "priority" and value == "urgent":
-            return self._foreground("queue-table--urgent")
+            return styles.urgent
         if key == "subject" and value.startswith(CLAIM_MARK):
-            return self._foreground("queue-table--claimed")
-        return Style()
+            return styles.claimed
+        return _PLAIN
+
+    def _row_styles(self) -> _RowStyles:
+        """The rows' styles, worked out once until the CSS, the theme or the focus changes
+        (``notify_style_update``): per line they cost more than the rest of a row."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = _RowStyles(
+                base=base,
+                cursor=base + self.get_component_rich_style("queue-table--cursor"),
+                placeholder=base + self.get_component_rich_style("queue-table--placeholder"),
+                breached=self._foreground("queue-table--breached"),
+                due=self._foreground("queue-table--due"),
+                urgent=self._foreground("queue-table--urgent"),
+                claimed=self._foreground("queue-table--claimed"),
+            )
+        return self._styles
+
+    def notify_style_update(self) -> None:
+        self._styles = None
+        super().notify_style_update()
 
     def _foreground(self, component: str) -> Style:
         """Only colour and weight: the row's background (the cursor) must show through."""
