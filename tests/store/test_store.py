@@ -346,6 +346,8 @@ def test_filters_on_time_ids_customer_and_unassigned(store: Store) -> None:
     three = QueueFilter(ids=frozenset({"T-001", "T-003", "T-004", "T-404"}))
     page, total = store.first_page_and_count(three, limit=2, sort="age", descending=True)
     assert ([r.id for r in page], total) == (["T-004", "T-003"], 3)
+    page, total = store.first_page_and_count(three, limit=10, sort="age")
+    assert ([r.id for r in page], total) == (["T-001", "T-003", "T-004"], 3)
     assert store.first_page_and_count(QueueFilter(ids=frozenset({"T-404"}))) == ([], 0)
     assert store.count_tickets(QueueFilter(customer_id="C-1")) == 2
     assert store.count_tickets(QueueFilter(unassigned=True)) == 4

@@ -157,20 +157,20 @@ class TicketsMixin(StoreBase):
         sort: str = "priority",
         descending: bool = False,
     ) -> tuple[list[TicketSummary], int]:
-        """The first page of ``where`` and how many tickets it holds, in one query: for small
-        result sets (a search's), whose count costs nothing once they are sorted anyway; one
-        round trip instead of two is what a search keystroke waits for."""
-        query = _queue_query(where, sort, descending).add_columns(
-            sa.func.count().over().label("total")
-        )
+        """The first page of ``where`` and how many tickets it holds, read on one connection
+        (a short first page is its own count): what a search keystroke waits for. Two plain
+        statements, as a count over the page's window made SQLite sort the wide rows of every
+        match (3-5 times slower on a search's 500 tickets)."""
         with self._read() as connection:
-            rows = connection.execute(query.limit(limit)).all()
-        return [_summary(row) for row in rows], (rows[0].total if rows else 0)
+            rows = connection.execute(_queue_query(where, sort, descending).limit(limit)).all()
+            if len(rows) < limit:
+                return [_summary(row) for row in rows], len(rows)
+            total = connection.execute(_count_query(where)).scalar_one()
+        return [_summary(row) for row in rows], int(total)
 
     def count_tickets(self, where: QueueFilter | None = None) -> int:
-        query = sa.select(sa.func.count()).select_from(schema.tickets).where(*conditions(where))
         with self._read() as connection:
-            return int(connection.execute(query).scalar_one())
+            return int(connection.execute(_count_query(where)).scalar_one())
 
     def count_by_status(self) -> dict[Status, int]:
         t = schema.tickets
@@ -293,9 +293,12 @@ def _queue_query(where: QueueFilter | None, sort: str, descending: bool) -> sa.S
     )
 
 
+def _count_query(where: QueueFilter | None) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(schema.tickets).where(*conditions(where))
+
+
 def _summary(row: sa.Row[Any]) -> TicketSummary:
     values = dict(row._mapping)
-    values.pop("total", None)
     values["customer_name"] = row.customer_name or ""
     values["customer_email"] = row.customer_email or ""
     return TicketSummary(**values)
