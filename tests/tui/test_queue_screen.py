@@ -178,3 +178,28 @@ async def test_rows_follow_the_focus_and_the_theme(
         assert cursor_row_style() == table.rich_style + table.get_component_rich_style(
             "queue-table--cursor"
         )
+
+
+async def test_a_search_shows_the_rows_in_view_first_and_the_rest_as_the_agent_scrolls(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    found = desk.search("e", desk.view("open"), typos=False)
+    expected = [row.id for row in desk.page(found, 0, 1000)]
+    assert len(expected) > 100  # more than a page (PAGE) of tickets
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash", "e", "enter")  # search, then back to the table
+        await settle(app, pilot)
+        assert table.total == desk.count(found)
+        height = table.size.height
+        assert [table.row(i).id for i in range(height)] == expected[:height]  # type: ignore[union-attr]
+        for _ in range(3):  # past the first page: its other rows load, then the next page's
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        await pilot.press("pagedown", "pagedown")
+        await settle(app, pilot)
+        assert table.cursor == len(expected) - 1
+        shown = [table.row(i) for i in range(len(expected))]
+        assert [row.id if row else None for row in shown] == expected

@@ -15,15 +15,16 @@ The corpus is read once per filter and kept across moments: a view's snooze filt
 (``awake_at``) moves with the clock, so it is applied here, from each snoozed ticket's wake-up
 time, instead of being part of what is read (reading 37,000 texts again cost 500-800 ms a
 keystroke). As the agent types on, a query that extends the previous one can only match texts
-the previous one matched: when that scan was complete (fewer than ``MAX_RESULTS``), only those
-texts are looked at again.
+the previous one matched among those it looked at: only those texts are looked at again, and
+the scan resumes where the previous one stopped (at ``MAX_RESULTS``), instead of going over
+the whole corpus again at every keystroke (4-5 ms for a rare word).
 """
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -55,9 +56,11 @@ class _Lines:
             self.starts.append(position)
             position += len(text) + 1
 
-    def containing(self, needle: str) -> Iterator[int]:
-        """Indexes of the lines that contain ``needle``, in order."""
-        position = self.joined.find(needle)
+    def containing(self, needle: str, first: int = 0) -> Iterator[int]:
+        """Indexes of the lines from ``first`` on that contain ``needle``, in order."""
+        if first >= len(self.starts):
+            return
+        position = self.joined.find(needle, self.starts[first])
         while position != -1:
             line = bisect_right(self.starts, position) - 1
             yield line
@@ -68,12 +71,13 @@ class _Lines:
 
 @dataclass(frozen=True)
 class _Scan:
-    """The lines one needle was found in, in order; ``complete``: every one of them (the scan
-    was not cut off at its limit), so a longer needle's lines are among these."""
+    """The lines one needle was found in, in order, among the lines before ``end`` (every
+    line, unless the scan stopped at its limit): a longer needle's lines before ``end`` are
+    among these."""
 
     needle: str
     lines: list[int]
-    complete: bool
+    end: int
 
 
 @dataclass(frozen=True)
@@ -160,17 +164,14 @@ class QueueSearch:
 
     def _scans(self, corpus: _Corpus, needle: str, excluded: _Excluded) -> tuple[_Scan, _Scan]:
         """The id and text lines holding ``needle`` (up to MAX_RESULTS each), narrowed from
-        the previous keystroke's when it held a part of this needle and was complete."""
+        the previous keystroke's when its needle is a part of this one."""
         last = self._last
         if last is not None and last[0] is corpus and last[1] == excluded:
-            by_id = _narrowed(last[2], needle, corpus.id_lines.texts)
-            text = _narrowed(last[3], needle, corpus.text_lines.texts)
+            by_id = _narrowed(last[2], needle, corpus.id_lines, excluded)
+            text = _narrowed(last[3], needle, corpus.text_lines, excluded)
         else:
-            by_id = text = None
-        if by_id is None:
-            by_id = _scan(needle, corpus.id_lines.containing(needle), excluded)
-        if text is None:
-            text = _scan(needle, corpus.text_lines.containing(needle), excluded)
+            by_id = _scan(needle, corpus.id_lines, excluded)
+            text = _scan(needle, corpus.text_lines, excluded)
         self._last = (corpus, excluded, by_id, text)
         return by_id, text
 
@@ -217,21 +218,31 @@ def _near_misses(texts: list[str], needle: str, cancelled: Callable[[], bool]) -
     return [index for _score, index in scored[:MAX_RESULTS]]
 
 
-def _scan(needle: str, lines: Iterable[int], excluded: Callable[[int], bool]) -> _Scan:
-    """The first MAX_RESULTS of ``lines`` not ``excluded``; complete if there were no more."""
-    found: list[int] = []
-    for line in lines:
+def _scan(
+    needle: str,
+    lines: _Lines,
+    excluded: Callable[[int], bool],
+    found: list[int] | None = None,
+    first: int = 0,
+) -> _Scan:
+    """``found``, then the lines from ``first`` on holding ``needle`` and not ``excluded``,
+    up to MAX_RESULTS in all."""
+    found = [] if found is None else found
+    for line in lines.containing(needle, first):
         if excluded(line):
             continue
         if len(found) >= MAX_RESULTS:
-            return _Scan(needle, found, complete=False)
+            return _Scan(needle, found, end=line)
         found.append(line)
-    return _Scan(needle, found, complete=True)
+    return _Scan(needle, found, end=len(lines.starts))
 
 
-def _narrowed(previous: _Scan, needle: str, texts: list[str]) -> _Scan | None:
-    """``needle``'s lines among a complete earlier scan's whose needle it contains (a text
-    holding ``needle`` holds every part of it); None when that scan cannot tell."""
-    if not previous.complete or previous.needle not in needle:
-        return None
-    return _Scan(needle, [line for line in previous.lines if needle in texts[line]], True)
+def _narrowed(
+    previous: _Scan, needle: str, lines: _Lines, excluded: Callable[[int], bool]
+) -> _Scan:
+    """``needle``'s lines, from an earlier scan: a text holding ``needle`` holds every part
+    of it, so before where that scan stopped only its lines can; after, the scan goes on."""
+    if previous.needle not in needle:
+        return _scan(needle, lines, excluded)
+    kept = [line for line in previous.lines if needle in lines.texts[line]]
+    return _scan(needle, lines, excluded, kept, previous.end)

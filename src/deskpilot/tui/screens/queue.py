@@ -222,7 +222,11 @@ class QueueScreen(Screen[None]):
         worker = get_current_worker()
         # The id and exact matches first, read with their count and first page: the queue
         # repaints at once. The near-misses then join them.
-        exact, total, first_page = await asyncio.to_thread(_exact_matches, desk, query, base)
+        # Only the rows in view are read first (fewer rows to convert while the agent waits).
+        in_view = min(PAGE, max(1, self.query_one(QueueTable).size.height))
+        exact, total, first_page = await asyncio.to_thread(
+            _exact_matches, desk, query, base, in_view
+        )
         self.shown_view = exact  # the views bar stays as it is: a search changes no view
         self._counted(exact, total, first_page)
         # The typo pass starts once those rows are on screen: scoring in a thread meanwhile
@@ -359,9 +363,9 @@ class QueueScreen(Screen[None]):
 
 
 def _exact_matches(
-    desk: Desk, query: str, base: QueueView
+    desk: Desk, query: str, base: QueueView, rows: int
 ) -> tuple[QueueView, int, list[TicketSummary]]:
-    """The search's fast part, with what the queue needs to show it: count and first page."""
+    """The search's fast part, with what the queue needs to show it: count and first rows."""
     exact = desk.search(query, base, typos=False)
-    first_page, total = desk.first_page(exact, PAGE)
-    return exact, total, first_page
+    first_rows, total = desk.first_page(exact, rows)
+    return exact, total, first_rows

@@ -190,6 +190,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._clock = clock
         self._pages: dict[int, list[TicketSummary]] = {}
         self._stale: dict[int, list[TicketSummary]] = {}  # shown until a reload's pages land
+        # A result set's first rows, read with it (a search's, as many as the table shows): the
+        # rest of their page loads only when a row past them is looked at.
+        self._head: list[TicketSummary] = []
         self._keep: str | None = None  # after a reload: the ticket the cursor stays on
         self._loading: set[int] = set()
         self._generation = 0
@@ -202,15 +205,19 @@ class QueueTable(ScrollView, can_focus=True):
         self, loader: PageLoader, total: int, first_page: list[TicketSummary] | None = None
     ) -> None:
         """Show a new result set; pages load as they come into view. ``first_page``: its
-        first rows, already read (a search reads them with its count), shown at once."""
+        first rows, already read (a search reads them with its count), shown at once: a
+        whole page, or the rows in view (the rest of that page loads when looked at)."""
         self._loader = loader
         self._generation += 1
         self._pages.clear()
         self._stale.clear()
+        self._head = []
         self._keep = None
         self._loading.clear()
-        if first_page is not None:
+        if first_page is not None and len(first_page) >= min(PAGE, total):
             self._pages[0] = first_page
+        elif first_page is not None:
+            self._head = first_page
         self.total = total
         self.virtual_size = Size(self.size.width, total)
         self.cursor = min(self.cursor, max(0, total - 1))
@@ -228,6 +235,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._keep = current.id if current is not None else None
         self._loader = loader
         self._generation += 1
+        if self._head:
+            self._stale[0] = self._head
+            self._head = []
         self._stale.update(self._pages)
         self._pages.clear()
         self._loading.clear()
@@ -239,6 +249,8 @@ class QueueTable(ScrollView, can_focus=True):
 
     def row(self, index: int) -> TicketSummary | None:
         page = self._pages.get(index // PAGE)
+        if page is None and index < len(self._head):
+            page = self._head
         if page is None:
             page = self._stale.get(index // PAGE)
         if page is None or index % PAGE >= len(page):
@@ -247,6 +259,8 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _want(self, index: int) -> None:
         page = index // PAGE
+        if index < len(self._head):
+            return  # read with the result set
         if page not in self._pages and page not in self._loading and 0 <= index < self.total:
             self._loading.add(page)
             self._load_page(page, self._generation)
@@ -262,6 +276,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._loading.discard(page)
         self._pages[page] = rows
         self._stale.pop(page, None)
+        if page == 0:
+            self._head = []
         if self._keep is not None and self._follow(page, rows):
             return
         self.refresh()
