@@ -203,3 +203,20 @@ async def test_a_search_shows_the_rows_in_view_first_and_the_rest_as_the_agent_s
         assert table.cursor == len(expected) - 1
         shown = [table.row(i) for i in range(len(expected))]
         assert [row.id if row else None for row in shown] == expected
+
+
+async def test_a_search_longer_than_its_box_scrolls_to_the_cursor(
+    make_app: Callable[..., DeskPilotApp],
+) -> None:
+    """The search box repaints without a layout pass as its text grows: it still scrolls."""
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        search = app.screen.query_one("#search", Input)
+        await pilot.press("slash", *("ab" * 60))
+        await pilot.pause()
+        assert search.value == "ab" * 60
+        assert search.scroll_offset.x > 0  # the cursor, at the end, is in view
+        assert search.virtual_size.width == len(search.value) + 1

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -26,6 +28,15 @@ if TYPE_CHECKING:
     from deskpilot.queue.watch import QueueWatcher
 
 SORTABLE = [key for key in SORT_KEYS if key != "updated"]
+
+
+class SearchBox(Input):
+    """The search field. Its virtual width is its text's, which Textual's widgets declare as
+    needing a layout pass: every keystroke laid out and repainted the whole screen (the
+    queue's rows too) while the search ran beside it. The field's size never changes with
+    its text (its width is the screen's, its height fixed), so a repaint is enough."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class QueueScreen(Screen[None]):
@@ -50,7 +61,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         desk = self.desk
         yield Static(id="views")
-        yield Input(placeholder="Search subject, message, customer…", id="search")
+        yield SearchBox(placeholder="Search subject, message, customer…", id="search")
         yield QueueHeader(id="header")
         yield QueueTable(
             lambda _offset, _limit: [], desk.settings.sla, desk.clock, desk.agent, id="queue"
