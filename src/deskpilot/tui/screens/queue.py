@@ -307,6 +307,7 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(FilterScreen(self.base_view, self.desk), apply)
 
     def action_refresh(self) -> None:
+        self.desk.queue_changed()  # searches read the tickets afresh too (keystrokes reuse them)
         self.switch_view(self.view_name)
 
     def action_view(self, number: int) -> None:
