@@ -241,6 +241,11 @@ class Desk:
             self._awake_now(view.where), limit=limit, sort=view.sort, descending=view.descending
         )
 
+    def prepare_search(self, view: QueueView) -> None:
+        """Read what searching ``view`` needs (500-900 ms on a 100k desk) before the first
+        keystroke does; blocking, for a worker thread."""
+        self._queue_search.prepare(replace(self._awake_now(view.where), ids=None))
+
     def search(
         self,
         query: str,

@@ -220,3 +220,27 @@ async def test_a_search_longer_than_its_box_scrolls_to_the_cursor(
         assert search.value == "ab" * 60
         assert search.scroll_offset.x > 0  # the cursor, at the end, is in view
         assert search.virtual_size.width == len(search.value) + 1
+
+
+async def test_opening_the_search_box_reads_the_tickets_texts_before_the_first_keystroke(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[object] = []
+    read_corpus = desk.store.search_corpus
+
+    def counted(where: object = None) -> list[tuple[str, str]]:
+        reads.append(where)
+        return read_corpus(where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(desk.store, "search_corpus", counted)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        assert reads == []
+        await pilot.press("slash")
+        await settle(app, pilot)
+        assert len(reads) == 1  # read with nothing typed yet
+        await pilot.press(*"locked")
+        await settle(app, pilot)
+        assert len(reads) == 1  # the keystrokes found it read
+        assert 0 < app.screen.query_one(QueueTable).total < desk.count(desk.view("open"))

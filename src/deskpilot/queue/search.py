@@ -134,6 +134,10 @@ class QueueSearch:
         self._corpus = None
         self._last = None
 
+    def prepare(self, where: QueueFilter) -> None:
+        """Read the corpus of ``where`` now (blocking), so the first keystroke finds it read."""
+        self._load(where)
+
     def search(
         self,
         query: str,

@@ -209,6 +209,14 @@ class QueueScreen(Screen[None]):
         search = self.query_one("#search", Input)
         search.add_class("-active")
         search.focus()
+        if self.base_view is not None:
+            self._prepare_search(self.base_view)
+
+    @desk_work(thread=True, exclusive=True, group="queue-search-prepare")
+    def _prepare_search(self, base: QueueView) -> None:
+        # The tickets' texts are read while the agent types the first characters, instead of
+        # after the first one (the first keystroke waits for what is left of the read).
+        self.desk.prepare_search(base)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
