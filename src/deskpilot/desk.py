@@ -246,6 +246,10 @@ class Desk:
         keystroke does; blocking, for a worker thread."""
         self._queue_search.prepare(replace(self._awake_now(view.where), ids=None))
 
+    def search_is_stale(self) -> bool:
+        """Tickets changed since the search last read their texts (``prepare_search``)."""
+        return self._queue_search.stale
+
     def search(
         self,
         query: str,
@@ -253,13 +257,17 @@ class Desk:
         *,
         typos: bool = True,
         cancelled: Callable[[], bool] = lambda: False,
+        stale_ok: bool = False,
     ) -> QueueView:
         """The view narrowed to tickets matching ``query`` (fuzzy, as the agent types).
         Without ``typos``: only the id and exact matches, a fast first answer to show while
         the near-misses are scored; ``cancelled``: a newer keystroke replaced this search
-        (``SearchCancelled`` is raised)."""
+        (``SearchCancelled`` is raised); ``stale_ok``: the tickets' texts as read before the
+        latest changes will do (a keystroke, when a refresh reads them again anyway)."""
         where = replace(self._awake_now(view.where), ids=None)
-        ids = self._queue_search.search(query, where, typos=typos, cancelled=cancelled)
+        ids = self._queue_search.search(
+            query, where, typos=typos, cancelled=cancelled, stale_ok=stale_ok
+        )
         return view.filtered(ids=frozenset(ids))
 
     def _awake_now(self, where: QueueFilter) -> QueueFilter:

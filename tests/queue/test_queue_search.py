@@ -115,8 +115,12 @@ def test_the_corpus_is_read_again_after_a_ticket_arrives(demo_desk: Desk) -> Non
         }
     )
     submitted = demo_desk.submit_ticket(record, source="http")
+    assert demo_desk.search_is_stale()
+    # A keystroke may search the texts read before (a refresh reads them again).
+    assert demo_desk.count(demo_desk.search("zebra", view, stale_ok=True)) == 0
     found = demo_desk.search("zebra", view)
     assert demo_desk.page(found, 0, 5)[0].id == submitted.ticket_id
+    assert not demo_desk.search_is_stale()
 
 
 # --- read once, narrowed as the agent types -------------------------------------------------

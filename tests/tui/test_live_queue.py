@@ -184,3 +184,24 @@ async def test_refresh_lets_the_search_find_tickets_another_desk_added(
         await pilot.press("escape", "escape", "ctrl+r", "slash", *"zebra")
         await wait_for(app, lambda: table.total == 1)
         assert table.row(0) is not None and table.row(0).id == added.ticket_id  # type: ignore[union-attr]
+
+
+async def test_a_keystroke_on_stale_texts_shows_at_once_then_the_fresh_results(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    """A keystroke does not wait for the tickets' texts to be read again after a change: it
+    searches the older ones, and the search runs again once they are read."""
+    desk.settings.tui.refresh_seconds = 0
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash", *"zebr")
+        await wait_for(app, lambda: app.screen.search_text == "zebr")  # type: ignore[attr-defined]
+        await wait_for(app, lambda: table.total == 0)
+        added = desk.submit_ticket(arriving("Zebra stripes on every chart"), source="http")
+        assert desk.search_is_stale()
+        await pilot.press("a")
+        await wait_for(app, lambda: table.total == 1)
+        assert table.row(0) is not None and table.row(0).id == added.ticket_id  # type: ignore[union-attr]
+        assert not desk.search_is_stale()

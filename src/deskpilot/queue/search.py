@@ -126,13 +126,19 @@ class QueueSearch:
         self._store = store
         self._corpus: _Corpus | None = None
         self._loading = threading.Lock()
+        self._stale = False  # tickets changed since the corpus was read
         # The last scans of the corpus (its ids, its texts), for the next keystroke.
         self._last: tuple[_Corpus, _Excluded, _Scan, _Scan] | None = None
 
     def invalidate(self) -> None:
-        """New or changed tickets: read the corpus again on the next search."""
-        self._corpus = None
-        self._last = None
+        """New or changed tickets: read the corpus again on the next search (``stale_ok``
+        searches may still use this one meanwhile)."""
+        self._stale = True
+
+    @property
+    def stale(self) -> bool:
+        """Whether the next search that is not ``stale_ok`` reads the corpus again."""
+        return self._stale or self._corpus is None
 
     def prepare(self, where: QueueFilter) -> None:
         """Read the corpus of ``where`` now (blocking), so the first keystroke finds it read."""
@@ -145,13 +151,16 @@ class QueueSearch:
         *,
         typos: bool = True,
         cancelled: Callable[[], bool] = _never,
+        stale_ok: bool = False,
     ) -> list[str]:
         """Ids of matching tickets, best first; without ``typos`` only the id and exact
-        matches (a fast first answer). ``SearchCancelled`` once ``cancelled()`` is true."""
+        matches (a fast first answer). ``SearchCancelled`` once ``cancelled()`` is true.
+        ``stale_ok``: the corpus as read before the latest changes will do, if there is one
+        (a keystroke need not wait 500-900 ms for a read that a refresh makes anyway)."""
         needle = utils.default_process(query)
         if not needle:
             return []
-        corpus = self._load(where)
+        corpus = self._load(where, stale_ok)
         excluded = corpus.excluded_at(where)
         by_id_scan, text_scan = self._scans(corpus, needle, excluded)
         by_id = by_id_scan.lines
@@ -179,11 +188,15 @@ class QueueSearch:
         self._last = (corpus, excluded, by_id, text)
         return by_id, text
 
-    def _load(self, where: QueueFilter) -> _Corpus:
+    def _load(self, where: QueueFilter, stale_ok: bool = False) -> _Corpus:
         timeless = _timeless(where)
+        corpus = self._corpus
+        if stale_ok and corpus is not None and corpus.where == timeless:
+            return corpus
         with self._loading:
             corpus = self._corpus
-            if corpus is None or corpus.where != timeless:
+            if corpus is None or corpus.where != timeless or self._stale:
+                self._stale = False  # first: a change during the read marks it stale again
                 rows = self._store.search_corpus(timeless)
                 wakes = self._store.snoozed_until(timeless)
                 ids = [ticket_id for ticket_id, _text in rows]

@@ -217,6 +217,11 @@ class QueueScreen(Screen[None]):
         # The tickets' texts are read while the agent types the first characters, instead of
         # after the first one (the first keystroke waits for what is left of the read).
         self.desk.prepare_search(base)
+        self.post_message(messages.SearchPrepared())
+
+    def on_search_prepared(self) -> None:
+        if self.search_text:
+            self._search(self.search_text)  # keystrokes meanwhile searched the older texts
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -248,6 +253,8 @@ class QueueScreen(Screen[None]):
         )
         self.shown_view = exact  # the views bar stays as it is: a search changes no view
         self._counted(exact, total, first_page)
+        if desk.search_is_stale():
+            self._prepare_search(base)  # read afresh in a worker, then this search again
         # The typo pass starts once those rows are on screen: scoring in a thread meanwhile
         # would take the interpreter from the repaint the agent is waiting for.
         painted = asyncio.Event()
@@ -255,7 +262,7 @@ class QueueScreen(Screen[None]):
         await painted.wait()
         try:
             complete = await asyncio.to_thread(
-                desk.search, query, base, cancelled=lambda: worker.is_cancelled
+                desk.search, query, base, cancelled=lambda: worker.is_cancelled, stale_ok=True
             )
         except SearchCancelled:
             return
@@ -385,7 +392,9 @@ class QueueScreen(Screen[None]):
 def _exact_matches(
     desk: Desk, query: str, base: QueueView, rows: int
 ) -> tuple[QueueView, int, list[TicketSummary]]:
-    """The search's fast part, with what the queue needs to show it: count and first rows."""
-    exact = desk.search(query, base, typos=False)
+    """The search's fast part, with what the queue needs to show it: count and first rows.
+    Tickets changed elsewhere since the texts were read do not hold the keystroke up: the
+    live queue's reload (or ctrl+r) reads them again and repaints."""
+    exact = desk.search(query, base, typos=False, stale_ok=True)
     first_rows, total = desk.first_page(exact, rows)
     return exact, total, first_rows
