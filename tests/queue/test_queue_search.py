@@ -6,6 +6,8 @@ library's ``queue`` for the whole run.)
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from rapidfuzz import fuzz, process, utils
 
@@ -113,5 +115,66 @@ def test_the_corpus_is_read_again_after_a_ticket_arrives(demo_desk: Desk) -> Non
         }
     )
     submitted = demo_desk.submit_ticket(record, source="http")
+    assert demo_desk.search_is_stale()
+    # A keystroke may search the texts read before (a refresh reads them again).
+    assert demo_desk.count(demo_desk.search("zebra", view, stale_ok=True)) == 0
     found = demo_desk.search("zebra", view)
     assert demo_desk.page(found, 0, 5)[0].id == submitted.ticket_id
+    assert not demo_desk.search_is_stale()
+
+
+# --- read once, narrowed as the agent types -------------------------------------------------
+
+
+def test_typing_on_finds_what_a_fresh_search_finds(
+    demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small cap, so some prefixes fill it (their scan is cut off and cannot be narrowed)
+    # and some do not (the next keystroke only looks at their texts).
+    monkeypatch.setattr(queue_search, "MAX_RESULTS", 40)
+    where = demo_desk.view("open").where
+    typing = QueueSearch(demo_desk.store)
+    for query in ("password", "T-0001", "crashes", "expor", "zebra"):
+        for end in range(1, len(query) + 1):
+            prefix = query[:end]
+            fresh = QueueSearch(demo_desk.store).search(prefix, where, typos=False)
+            assert typing.search(prefix, where, typos=False) == fresh, prefix
+        # A query that does not extend the last one is scanned afresh.
+        assert typing.search("lock", where, typos=False) == QueueSearch(demo_desk.store).search(
+            "lock", where, typos=False
+        )
+
+
+def test_the_corpus_is_read_once_for_every_moment_and_snoozed_tickets_stay_out(
+    demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = demo_desk.view("open")
+    reads: list[object] = []
+    read_corpus = demo_desk.store.search_corpus
+
+    def counted(where: object = None) -> list[tuple[str, str]]:
+        reads.append(where)
+        return read_corpus(where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo_desk.store, "search_corpus", counted)
+    found = demo_desk.search("password", view)
+    first = demo_desk.page(found, 0, 1)[0].id
+    later_on = demo_desk.clock() + timedelta(minutes=5)
+    demo_desk.clock = lambda: later_on
+    assert demo_desk.search("password", view).where.ids == found.where.ids
+    assert len(reads) == 1  # a later moment is the same filter: the texts are not read again
+
+    until = demo_desk.snooze(first, "2h")
+    later = demo_desk.search("password", view)
+    assert first not in (later.where.ids or ())
+    assert len(reads) == 2  # the snooze was news to the search
+    # The snoozed view finds it (and only snoozed tickets), from the same texts.
+    snoozed = view.filtered(snoozed_only=True)
+    asleep = {ticket_id for ticket_id, _until in demo_desk.snoozed()}
+    found_asleep = demo_desk.search("password", snoozed).where.ids or frozenset()
+    assert first in found_asleep and found_asleep <= asleep
+    # Two hours on, it is back in the open view without a read.
+    demo_desk.clock = lambda: until + timedelta(seconds=1)
+    assert first in (demo_desk.search("password", view).where.ids or ())
+    assert first not in (demo_desk.search("password", snoozed).where.ids or ())
+    assert len(reads) == 2

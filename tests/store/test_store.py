@@ -338,8 +338,32 @@ def test_filters_on_time_ids_customer_and_unassigned(store: Store) -> None:
     before = QueueFilter(created_before=((Priority.NORMAL, cutoff),))
     assert [r.id for r in store.list_queue(before)] == ["T-001", "T-002"]
     assert store.count_tickets(QueueFilter(ids=frozenset({"T-003", "T-005", "T-404"}))) == 2
+    # The ids go to the database as one JSON parameter, whatever they hold.
+    odd = frozenset({"T-002", 'T-"1', "T-\\", "T-005"})
+    assert [r.id for r in store.list_queue(QueueFilter(ids=odd), sort="id")] == ["T-002", "T-005"]
+    assert store.count_tickets(QueueFilter(ids=frozenset())) == 0
+    # A search's first page and its count, read together.
+    three = QueueFilter(ids=frozenset({"T-001", "T-003", "T-004", "T-404"}))
+    page, total = store.first_page_and_count(three, limit=2, sort="age", descending=True)
+    assert ([r.id for r in page], total) == (["T-004", "T-003"], 3)
+    page, total = store.first_page_and_count(three, limit=10, sort="age")
+    assert ([r.id for r in page], total) == (["T-001", "T-003", "T-004"], 3)
+    assert store.first_page_and_count(QueueFilter(ids=frozenset({"T-404"}))) == ([], 0)
     assert store.count_tickets(QueueFilter(customer_id="C-1")) == 2
     assert store.count_tickets(QueueFilter(unassigned=True)) == 4
+
+
+def test_snoozed_until_lists_every_snoozed_ticket_of_the_filter_asleep_or_not(
+    store: Store,
+) -> None:
+    store.add_tickets([make_ticket(n, assignee="ada" if n == 3 else None) for n in range(1, 5)])
+    store.set_snooze("T-002", T0 + timedelta(hours=2), T0)  # asleep at T0 + 1h
+    store.set_snooze("T-003", T0 + timedelta(minutes=30), T0)  # back by then
+    assert store.snoozed_until() == {
+        "T-002": T0 + timedelta(hours=2),
+        "T-003": T0 + timedelta(minutes=30),
+    }
+    assert store.snoozed_until(QueueFilter(assignee="ada")) == {"T-003": T0 + timedelta(minutes=30)}
 
 
 def test_aware_times_json_and_booleans_round_trip(store: Store) -> None:

@@ -164,3 +164,44 @@ async def test_an_arriving_ticket_that_matches_the_search_joins_its_results(
 
         row = table.row(0)
         assert row is not None and row.id == submitted.ticket_id
+
+
+async def test_refresh_lets_the_search_find_tickets_another_desk_added(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    """Searches reuse the tickets' texts from keystroke to keystroke; ctrl+r reads them again
+    (with the live queue off, nothing else tells this desk that another one added tickets)."""
+    desk.settings.tui.refresh_seconds = 0
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash", *"zebra")
+        await wait_for(app, lambda: app.screen.search_text == "zebra")  # type: ignore[attr-defined]
+        await wait_for(app, lambda: table.total == 0)
+        with Desk.open(desk.workspace) as other:
+            added = other.submit_ticket(arriving("Zebra stripes on every chart"), source="http")
+        await pilot.press("escape", "escape", "ctrl+r", "slash", *"zebra")
+        await wait_for(app, lambda: table.total == 1)
+        assert table.row(0) is not None and table.row(0).id == added.ticket_id  # type: ignore[union-attr]
+
+
+async def test_a_keystroke_on_stale_texts_shows_at_once_then_the_fresh_results(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    """A keystroke does not wait for the tickets' texts to be read again after a change: it
+    searches the older ones, and the search runs again once they are read."""
+    desk.settings.tui.refresh_seconds = 0
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash", *"zebr")
+        await wait_for(app, lambda: app.screen.search_text == "zebr")  # type: ignore[attr-defined]
+        await wait_for(app, lambda: table.total == 0)
+        added = desk.submit_ticket(arriving("Zebra stripes on every chart"), source="http")
+        assert desk.search_is_stale()
+        await pilot.press("a")
+        await wait_for(app, lambda: table.total == 1)
+        assert table.row(0) is not None and table.row(0).id == added.ticket_id  # type: ignore[union-attr]
+        assert not desk.search_is_stale()

@@ -149,3 +149,98 @@ async def test_search_shows_exact_matches_first_and_a_cleared_search_shows_nothi
         scoring.set()
         await pilot.pause(0.3)
         assert table.total == desk.count(view)  # the cancelled search showed nothing late
+
+
+async def test_rows_follow_the_focus_and_the_theme(
+    make_app: Callable[..., DeskPilotApp],
+) -> None:
+    """The rows' styles are worked out once, not per line: a change of focus or theme must
+    still show in the cursor's row."""
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+
+        def cursor_row_style() -> object:
+            return table.render_line(table.cursor - table.scroll_offset.y)._segments[0].style
+
+        focused = cursor_row_style()
+        assert focused == table.rich_style + table.get_component_rich_style("queue-table--cursor")
+        await pilot.press("slash")  # the search box takes the focus
+        await pilot.pause()
+        assert not table.has_focus
+        unfocused = cursor_row_style()
+        assert unfocused != focused
+        assert unfocused == table.rich_style + table.get_component_rich_style("queue-table--cursor")
+        app.theme = "deskpilot-light"
+        await pilot.pause()
+        assert cursor_row_style() not in (focused, unfocused)
+        assert cursor_row_style() == table.rich_style + table.get_component_rich_style(
+            "queue-table--cursor"
+        )
+
+
+async def test_a_search_shows_the_rows_in_view_first_and_the_rest_as_the_agent_scrolls(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    found = desk.search("e", desk.view("open"), typos=False)
+    expected = [row.id for row in desk.page(found, 0, 1000)]
+    assert len(expected) > 100  # more than a page (PAGE) of tickets
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash", "e", "enter")  # search, then back to the table
+        await settle(app, pilot)
+        assert table.total == desk.count(found)
+        height = table.size.height
+        assert [table.row(i).id for i in range(height)] == expected[:height]  # type: ignore[union-attr]
+        for _ in range(3):  # past the first page: its other rows load, then the next page's
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        await pilot.press("pagedown", "pagedown")
+        await settle(app, pilot)
+        assert table.cursor == len(expected) - 1
+        shown = [table.row(i) for i in range(len(expected))]
+        assert [row.id if row else None for row in shown] == expected
+
+
+async def test_a_search_longer_than_its_box_scrolls_to_the_cursor(
+    make_app: Callable[..., DeskPilotApp],
+) -> None:
+    """The search box repaints without a layout pass as its text grows: it still scrolls."""
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        search = app.screen.query_one("#search", Input)
+        await pilot.press("slash", *("ab" * 60))
+        await pilot.pause()
+        assert search.value == "ab" * 60
+        assert search.scroll_offset.x > 0  # the cursor, at the end, is in view
+        assert search.virtual_size.width == len(search.value) + 1
+
+
+async def test_opening_the_search_box_reads_the_tickets_texts_before_the_first_keystroke(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[object] = []
+    read_corpus = desk.store.search_corpus
+
+    def counted(where: object = None) -> list[tuple[str, str]]:
+        reads.append(where)
+        return read_corpus(where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(desk.store, "search_corpus", counted)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        assert reads == []
+        await pilot.press("slash")
+        await settle(app, pilot)
+        assert len(reads) == 1  # read with nothing typed yet
+        await pilot.press(*"locked")
+        await settle(app, pilot)
+        assert len(reads) == 1  # the keystrokes found it read
+        assert 0 < app.screen.query_one(QueueTable).total < desk.count(desk.view("open"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -156,52 +157,33 @@ class TicketsMixin(StoreBase):
         descending: bool = False,
     ) -> list[TicketSummary]:
         """Tickets matching ``where``, ordered by ``sort`` (one of SORT_KEYS); a page of them."""
-        t, c = schema.tickets, schema.customers
-        query = (
-            sa.select(
-                t.c.id,
-                t.c.subject,
-                t.c.status,
-                t.c.priority,
-                t.c.channel,
-                t.c.created_at,
-                t.c.updated_at,
-                t.c.intent,
-                t.c.intent_confidence,
-                t.c.sentiment,
-                t.c.assignee,
-                t.c.customer_id,
-                t.c.claimed_by,
-                t.c.claimed_until,
-                t.c.snoozed_until,
-                t.c.unread_since.is_not(None).label("unread"),
-                c.c.name.label("customer_name"),
-                c.c.email.label("customer_email"),
-                c.c.tier,
-            )
-            .select_from(t.outerjoin(c, t.c.customer_id == c.c.id))
-            .where(*conditions(where))
-            .order_by(*ordering(sort, descending))
-            .limit(limit)
-            .offset(offset)
-        )
+        query = _queue_query(where, sort, descending).limit(limit).offset(offset)
         with self._read() as connection:
             rows = connection.execute(query).all()
-        return [
-            TicketSummary(
-                **{
-                    **row._mapping,
-                    "customer_name": row.customer_name or "",
-                    "customer_email": row.customer_email or "",
-                }
-            )
-            for row in rows
-        ]
+        return [_summary(row) for row in rows]
+
+    def first_page_and_count(
+        self,
+        where: QueueFilter,
+        *,
+        limit: int = 100,
+        sort: str = "priority",
+        descending: bool = False,
+    ) -> tuple[list[TicketSummary], int]:
+        """The first page of ``where`` and how many tickets it holds, read on one connection
+        (a short first page is its own count): what a search keystroke waits for. Two plain
+        statements, as a count over the page's window made SQLite sort the wide rows of every
+        match (3-5 times slower on a search's 500 tickets)."""
+        with self._read() as connection:
+            rows = connection.execute(_queue_query(where, sort, descending).limit(limit)).all()
+            if len(rows) < limit:
+                return [_summary(row) for row in rows], len(rows)
+            total = connection.execute(_count_query(where)).scalar_one()
+        return [_summary(row) for row in rows], int(total)
 
     def count_tickets(self, where: QueueFilter | None = None) -> int:
-        query = sa.select(sa.func.count()).select_from(schema.tickets).where(*conditions(where))
         with self._read() as connection:
-            return int(connection.execute(query).scalar_one())
+            return int(connection.execute(_count_query(where)).scalar_one())
 
     def count_by_status(self) -> dict[Status, int]:
         t = schema.tickets
@@ -280,3 +262,56 @@ class TicketsMixin(StoreBase):
                 )
                 for row in connection.execute(query)
             ]
+
+    def snoozed_until(self, where: QueueFilter | None = None) -> dict[str, datetime]:
+        """When each snoozed ticket matching ``where`` comes back (asleep or not): a search
+        corpus read once serves every moment's awake filter."""
+        t = schema.tickets
+        query = (
+            sa.select(t.c.id, t.c.snoozed_until)
+            .where(*conditions(where))
+            .where(t.c.snoozed_until.is_not(None))
+        )
+        with self._read() as connection:
+            return {row.id: row.snoozed_until for row in connection.execute(query)}
+
+
+def _queue_query(where: QueueFilter | None, sort: str, descending: bool) -> sa.Select[Any]:
+    t, c = schema.tickets, schema.customers
+    return (
+        sa.select(
+            t.c.id,
+            t.c.subject,
+            t.c.status,
+            t.c.priority,
+            t.c.channel,
+            t.c.created_at,
+            t.c.updated_at,
+            t.c.intent,
+            t.c.intent_confidence,
+            t.c.sentiment,
+            t.c.assignee,
+            t.c.customer_id,
+            t.c.claimed_by,
+            t.c.claimed_until,
+            t.c.snoozed_until,
+            t.c.unread_since.is_not(None).label("unread"),
+            c.c.name.label("customer_name"),
+            c.c.email.label("customer_email"),
+            c.c.tier,
+        )
+        .select_from(t.outerjoin(c, t.c.customer_id == c.c.id))
+        .where(*conditions(where))
+        .order_by(*ordering(sort, descending))
+    )
+
+
+def _count_query(where: QueueFilter | None) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(schema.tickets).where(*conditions(where))
+
+
+def _summary(row: sa.Row[Any]) -> TicketSummary:
+    values = dict(row._mapping)
+    values["customer_name"] = row.customer_name or ""
+    values["customer_email"] = row.customer_email or ""
+    return TicketSummary(**values)

@@ -287,6 +287,11 @@ class QueueChecked(Message):
 
 
 @dataclass
+class SearchPrepared(Message):
+    """The tickets' texts the queue search reads are read afresh: search again with them."""
+
+
+@dataclass
 class PageLoaded(Message, bubble=False):
     """A page of the queue table's rows, for the table alone."""
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -26,6 +28,15 @@ if TYPE_CHECKING:
     from deskpilot.queue.watch import QueueWatcher
 
 SORTABLE = [key for key in SORT_KEYS if key != "updated"]
+
+
+class SearchBox(Input):
+    """The search field. Its virtual width is its text's, which Textual's widgets declare as
+    needing a layout pass: every keystroke laid out and repainted the whole screen (the
+    queue's rows too) while the search ran beside it. The field's size never changes with
+    its text (its width is the screen's, its height fixed), so a repaint is enough."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class QueueScreen(Screen[None]):
@@ -50,7 +61,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         desk = self.desk
         yield Static(id="views")
-        yield Input(placeholder="Search subject, message, customer…", id="search")
+        yield SearchBox(placeholder="Search subject, message, customer…", id="search")
         yield QueueHeader(id="header")
         yield QueueTable(
             lambda _offset, _limit: [], desk.settings.sla, desk.clock, desk.agent, id="queue"
@@ -164,7 +175,8 @@ class QueueScreen(Screen[None]):
         for number, (name, title) in enumerate(self.desk.view_titles().items(), start=1):
             label = outside.plain(f" {number} {title} ", one_line=True)
             parts.append((label, "reverse") if name == self.view_name else label)
-        self.query_one("#views", Static).update(Content.assemble(*parts))
+        # One line whatever it says (the CSS fixes its height): no layout pass for the screen.
+        self.query_one("#views", Static).update(Content.assemble(*parts), layout=False)
 
     def _render_status(self, total: int) -> None:
         view = self.shown_view
@@ -184,8 +196,11 @@ class QueueScreen(Screen[None]):
         order = order_label(view.sort, view.descending)
         text = f"{total:,} tickets · sorted by {view.sort} ({order})"
         # The search and the filter values are typed by the agent: text, never markup.
+        # One line, so no layout pass: a keystroke's results repaint without one (it cost the
+        # whole screen's layout, 15-30 ms on a busy machine, before the rows showed).
         self.query_one("#status", Static).update(
-            outside.text(text + (" · " + ", ".join(filters) if filters else ""), one_line=True)
+            outside.text(text + (" · " + ", ".join(filters) if filters else ""), one_line=True),
+            layout=False,
         )
 
     # --- search ----------------------------------------------------------------------------
@@ -194,6 +209,19 @@ class QueueScreen(Screen[None]):
         search = self.query_one("#search", Input)
         search.add_class("-active")
         search.focus()
+        if self.base_view is not None:
+            self._prepare_search(self.base_view)
+
+    @desk_work(thread=True, exclusive=True, group="queue-search-prepare")
+    def _prepare_search(self, base: QueueView) -> None:
+        # The tickets' texts are read while the agent types the first characters, instead of
+        # after the first one (the first keystroke waits for what is left of the read).
+        self.desk.prepare_search(base)
+        self.post_message(messages.SearchPrepared())
+
+    def on_search_prepared(self) -> None:
+        if self.search_text:
+            self._search(self.search_text)  # keystrokes meanwhile searched the older texts
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -218,12 +246,23 @@ class QueueScreen(Screen[None]):
         worker = get_current_worker()
         # The id and exact matches first, read with their count and first page: the queue
         # repaints at once. The near-misses then join them.
-        exact, total, first_page = await asyncio.to_thread(_exact_matches, desk, query, base)
+        # Only the rows in view are read first (fewer rows to convert while the agent waits).
+        in_view = min(PAGE, max(1, self.query_one(QueueTable).size.height))
+        exact, total, first_page = await asyncio.to_thread(
+            _exact_matches, desk, query, base, in_view
+        )
         self.shown_view = exact  # the views bar stays as it is: a search changes no view
         self._counted(exact, total, first_page)
+        if desk.search_is_stale():
+            self._prepare_search(base)  # read afresh in a worker, then this search again
+        # The typo pass starts once those rows are on screen: scoring in a thread meanwhile
+        # would take the interpreter from the repaint the agent is waiting for.
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        await painted.wait()
         try:
             complete = await asyncio.to_thread(
-                desk.search, query, base, cancelled=lambda: worker.is_cancelled
+                desk.search, query, base, cancelled=lambda: worker.is_cancelled, stale_ok=True
             )
         except SearchCancelled:
             return
@@ -283,6 +322,7 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(FilterScreen(self.base_view, self.desk), apply)
 
     def action_refresh(self) -> None:
+        self.desk.queue_changed()  # searches read the tickets afresh too (keystrokes reuse them)
         self.switch_view(self.view_name)
 
     def action_view(self, number: int) -> None:
@@ -369,8 +409,11 @@ class QueueScreen(Screen[None]):
 
 
 def _exact_matches(
-    desk: Desk, query: str, base: QueueView
+    desk: Desk, query: str, base: QueueView, rows: int
 ) -> tuple[QueueView, int, list[TicketSummary]]:
-    """The search's fast part, with what the queue needs to show it: count and first page."""
-    exact = desk.search(query, base, typos=False)
-    return exact, desk.count(exact), desk.page(exact, 0, PAGE)
+    """The search's fast part, with what the queue needs to show it: count and first rows.
+    Tickets changed elsewhere since the texts were read do not hold the keystroke up: the
+    live queue's reload (or ctrl+r) reads them again and repaints."""
+    exact = desk.search(query, base, typos=False, stale_ok=True)
+    first_rows, total = desk.first_page(exact, rows)
+    return exact, total, first_rows

@@ -109,16 +109,35 @@ def layout_line(values: dict[str, str], columns: list[Column], width: int) -> li
     return parts
 
 
+@dataclass(frozen=True)
+class _RowStyles:
+    base: Style
+    cursor: Style
+    placeholder: Style
+    breached: Style  # the foregrounds below: the row's background shows through
+    due: Style
+    urgent: Style
+    claimed: Style
+
+
+_PLAIN = Style()
+
+
 class QueueHeader(Static):
     DEFAULT_CSS = """
     QueueHeader { height: 1; background: $panel; color: $text-muted; text-style: bold; }
     """
 
+    _line = ""
+
     def show(self, width: int, sort: str, descending: bool) -> None:
         arrow = " ▼" if shows_descending(sort, descending) else " ▲"
         titles = {c.key: c.title + (arrow if c.key == sort else "") for c in COLUMNS}
         columns = visible_columns(width)
-        self.update("".join(text for _key, text in layout_line(titles, columns, width)))
+        line = "".join(text for _key, text in layout_line(titles, columns, width))
+        if line != self._line:  # every search shows it again, mostly unchanged
+            self._line = line
+            self.update(line, layout=False)  # one line: its height never changes
 
 
 class QueueTable(ScrollView, can_focus=True):
@@ -171,9 +190,13 @@ class QueueTable(ScrollView, can_focus=True):
         self._clock = clock
         self._pages: dict[int, list[TicketSummary]] = {}
         self._stale: dict[int, list[TicketSummary]] = {}  # shown until a reload's pages land
+        # A result set's first rows, read with it (a search's, as many as the table shows): the
+        # rest of their page loads only when a row past them is looked at.
+        self._head: list[TicketSummary] = []
         self._keep: str | None = None  # after a reload: the ticket the cursor stays on
         self._loading: set[int] = set()
         self._generation = 0
+        self._styles: _RowStyles | None = None
         self.total = 0
 
     # --- data ------------------------------------------------------------------------------
@@ -182,15 +205,19 @@ class QueueTable(ScrollView, can_focus=True):
         self, loader: PageLoader, total: int, first_page: list[TicketSummary] | None = None
     ) -> None:
         """Show a new result set; pages load as they come into view. ``first_page``: its
-        first rows, already read (a search reads them with its count), shown at once."""
+        first rows, already read (a search reads them with its count), shown at once: a
+        whole page, or the rows in view (the rest of that page loads when looked at)."""
         self._loader = loader
         self._generation += 1
         self._pages.clear()
         self._stale.clear()
+        self._head = []
         self._keep = None
         self._loading.clear()
-        if first_page is not None:
+        if first_page is not None and len(first_page) >= min(PAGE, total):
             self._pages[0] = first_page
+        elif first_page is not None:
+            self._head = first_page
         self.total = total
         self.virtual_size = Size(self.size.width, total)
         self.cursor = min(self.cursor, max(0, total - 1))
@@ -208,6 +235,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._keep = current.id if current is not None else None
         self._loader = loader
         self._generation += 1
+        if self._head:
+            self._stale[0] = self._head
+            self._head = []
         self._stale.update(self._pages)
         self._pages.clear()
         self._loading.clear()
@@ -219,6 +249,8 @@ class QueueTable(ScrollView, can_focus=True):
 
     def row(self, index: int) -> TicketSummary | None:
         page = self._pages.get(index // PAGE)
+        if page is None and index < len(self._head):
+            page = self._head
         if page is None:
             page = self._stale.get(index // PAGE)
         if page is None or index % PAGE >= len(page):
@@ -227,6 +259,8 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _want(self, index: int) -> None:
         page = index // PAGE
+        if index < len(self._head):
+            return  # read with the result set
         if page not in self._pages and page not in self._loading and 0 <= index < self.total:
             self._loading.add(page)
             self._load_page(page, self._generation)
@@ -242,6 +276,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._loading.discard(page)
         self._pages[page] = rows
         self._stale.pop(page, None)
+        if page == 0:
+            self._head = []
         if self._keep is not None and self._follow(page, rows):
             return
         self.refresh()
@@ -267,36 +303,56 @@ class QueueTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.size.width
+        styles = self._row_styles()
         if index >= self.total:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, styles.base)
         self._want(index)  # not loaded yet, or stale after a reload
         ticket = self.row(index)
         if ticket is None:
-            style = self.get_component_rich_style("queue-table--placeholder")
-            return Strip([Segment("…".ljust(width), self.rich_style + style)], width)
-        return self._ticket_strip(ticket, index, width)
+            return Strip([Segment("…".ljust(width), styles.placeholder)], width)
+        return self._ticket_strip(ticket, index, width, styles)
 
-    def _ticket_strip(self, ticket: TicketSummary, index: int, width: int) -> Strip:
+    def _ticket_strip(
+        self, ticket: TicketSummary, index: int, width: int, styles: _RowStyles
+    ) -> Strip:
         values = cells(ticket, self._clock(), self._sla, self._agent)
-        base = self.rich_style
-        if index == self.cursor:
-            base = base + self.get_component_rich_style("queue-table--cursor")
+        base = styles.cursor if index == self.cursor else styles.base
         segments = [
-            Segment(text, base + self._cell_style(key, values[key]) if key in values else base)
+            Segment(text, base + self._cell_style(key, values.get(key, ""), styles))
             for key, text in layout_line(values, visible_columns(width), width)
         ]
         return Strip(segments, width).crop(0, width)
 
-    def _cell_style(self, key: str, value: str) -> Style:
+    def _cell_style(self, key: str, value: str, styles: _RowStyles) -> Style:
         if key == "sla" and value == SlaState.BREACHED.value:
-            return self._foreground("queue-table--breached")
+            return styles.breached
         if key == "sla" and value == SlaState.DUE_SOON.value:
-            return self._foreground("queue-table--due")
+            return styles.due
         if key == "priority" and value == "urgent":
-            return self._foreground("queue-table--urgent")
+            return styles.urgent
         if key == "subject" and value.startswith(CLAIM_MARK):
-            return self._foreground("queue-table--claimed")
-        return Style()
+            return styles.claimed
+        return _PLAIN
+
+    def _row_styles(self) -> _RowStyles:
+        """The rows' styles, worked out once until the CSS, the theme or the focus changes
+        (``notify_style_update``): per line they cost more than the rest of a row."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = _RowStyles(
+                base=base,
+                cursor=base + self.get_component_rich_style("queue-table--cursor"),
+                placeholder=base + self.get_component_rich_style("queue-table--placeholder"),
+                breached=self._foreground("queue-table--breached"),
+                due=self._foreground("queue-table--due"),
+                urgent=self._foreground("queue-table--urgent"),
+                claimed=self._foreground("queue-table--claimed"),
+            )
+        return self._styles
+
+    def notify_style_update(self) -> None:
+        self._styles = None
+        super().notify_style_update()
 
     def _foreground(self, component: str) -> Style:
         """Only colour and weight: the row's background (the cursor) must show through."""
