@@ -1,7 +1,7 @@
-"""Nothing blocking runs on the event loop: each desk call below is held on a gate in the test
-while the desk still answers keys, then let go, and its result arrives (a typed message, the
-dialog it opens, what the store holds afterwards). Held on the loop instead, the call says so
-and the test fails (``Held``)."""
+"""Nothing blocking runs on the event loop: each desk or store call below is held on a gate in the
+test while the desk still answers keys, then let go, and its result arrives (a typed message,
+the dialog it opens, what the store holds afterwards). Held on the loop instead, the call says
+so and the test fails (``Held``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from textual.message import Message
 from textual.widgets import Button, Input, Select
 
+from deskpilot.connectors.demo import DemoRecords
 from deskpilot.desk import Desk
 from deskpilot.models import Author, EditOutcome, Status
 from deskpilot.store import schema
@@ -21,7 +22,7 @@ from deskpilot.tui import messages
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen, StatusScreen
 from deskpilot.tui.screens.escalate import EscalateScreen
-from deskpilot.tui.screens.flow_modals import AssignScreen
+from deskpilot.tui.screens.flow_modals import AssignScreen, CancelSubscriptionScreen
 from deskpilot.tui.screens.modals import IntentScreen, ReasonScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.snooze_merge import MergeScreen
@@ -308,8 +309,13 @@ def audit_trail(desk: Desk, ticket_id: str) -> list[str]:
     return [a.action for a in desk.store.list_actions(ticket_id)]
 
 
-async def test_a_password_reset_is_audited_off_the_loop(
-    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("key", "action"), [("p", "reset_password"), ("U", "unlock_account")])
+async def test_an_account_action_is_audited_off_the_loop(
+    make_app: Callable[..., DeskPilotApp],
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    action: str,
 ) -> None:
     ticket_id = ticket_of_intent(desk, "account_access")
     app = make_app()
@@ -317,15 +323,43 @@ async def test_a_password_reset_is_audited_off_the_loop(
         await open_ticket(app, pilot, ticket_id)
         before = audit_trail(desk, ticket_id)
         held = Held(monkeypatch, desk.store, "record_action")
-        await pilot.press("p")
+        await pilot.press(key)
         await until_modal(app, pilot, ConfirmScreen)
         await pilot.press("enter")
-        await held.wait()  # "reset_password.requested" is being written
+        await held.wait()  # "<action>.requested" is being written: the connector waits for it
         assert await keys_answered(app, pilot)
         assert audit_trail(desk, ticket_id) == before
         held.release()
         await settle(app, pilot)
-    assert audit_trail(desk, ticket_id) == [*before, "reset_password.requested", "reset_password"]
+    assert audit_trail(desk, ticket_id)[len(before) : len(before) + 2] == [
+        f"{action}.requested",
+        action,
+    ]
+
+
+async def test_a_cancellation_is_audited_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = DemoRecords(desk.workspace.records_dir)
+    active = {s.customer_id for s in records.subscriptions() if s.status == "active"}
+    ticket_id = next(
+        r.id
+        for r in desk.queue(limit=None)
+        if r.intent == "cancellation" and r.customer_id in active
+    )
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("C")
+        modal = await until_modal(app, pilot, CancelSubscriptionScreen)
+        held = Held(monkeypatch, desk.store, "record_action")
+        modal.query_one("#at-end", Button).press()
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+    done = [a.action for a in desk.store.list_actions(ticket_id) if a.action.startswith("cancel")]
+    assert done == ["cancel_subscription.requested", "cancel_subscription"]
 
 
 async def test_a_refund_reads_and_writes_the_audit_trail_off_the_loop(

@@ -174,11 +174,11 @@ async def refund(
         raise ActionRefused("give a reason for the refund; it goes on the invoice and the audit")
     billing = kit.connectors.billing()
     await _settle_lost_answers(kit, billing, invoice_id)
-    params = await asyncio.to_thread(
+    key, params = await asyncio.to_thread(
         _request, kit, ticket_id, invoice_id, amount, reason, confirm_after
     )
     try:
-        result = await billing.refund(invoice_id, amount, reason, str(params["key"]))
+        result = await billing.refund(invoice_id, amount, reason, key)
     except Exception as error:
         return await _after_lost_answer(kit, billing, ticket_id, params, error)
     return await asyncio.to_thread(_record_refund, kit, ticket_id, params, result)
@@ -186,9 +186,9 @@ async def refund(
 
 def _request(
     kit: ActionKit, ticket_id: str, invoice_id: str, amount: float, reason: str, confirm_after: str
-) -> dict[str, Any]:
+) -> tuple[str, dict[str, Any]]:
     """Check the limits and the confirmation against the audit trail, then record the request
-    (its params, with the key) before the billing system is called; refuse (audited) or ask."""
+    before the billing system is called: its key and params. Refuse (audited) or ask."""
     with _LEDGER:
         attempts = _attempts(_refund_records(kit))
         key = _refund_key(attempts, ticket_id, invoice_id, kit.agent)
@@ -204,7 +204,7 @@ def _request(
         if confirm_after:
             params["confirmed_after"] = confirm_after
         kit.audit("refund.requested", ticket_id, params)
-    return params
+    return key, params
 
 
 def earlier_refunds(
