@@ -6,6 +6,7 @@ tests drive it directly. Every operation that changes a ticket is written to the
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import uuid
@@ -870,8 +871,30 @@ class Desk:
 
         ``to``: a team (``[team] escalation_teams``) or a teammate (``[team] members``, who is
         then assigned the ticket); ``reason``: why; ``holding_reply``: sent to the customer
-        first, as any reply is."""
-        to, reason = (to or "").strip(), (reason or "").strip()
+        first, as any reply is. The send and the store's writes run in a thread (they block),
+        the team's connector on the event loop (an async client bound to it)."""
+        await asyncio.to_thread(
+            self._hand_off,
+            ticket_id,
+            summary,
+            edit_id=edit_id,
+            to=(to or "").strip(),
+            reason=(reason or "").strip(),
+            holding_reply=holding_reply,
+        )
+        return await escalation.notify_team(self._action_kit(), ticket_id, summary)
+
+    def _hand_off(
+        self,
+        ticket_id: str,
+        summary: str,
+        *,
+        edit_id: str | None,
+        to: str,
+        reason: str,
+        holding_reply: str | None,
+    ) -> None:
+        """The escalation in the store: the holding reply, the note, the status, the audit."""
         members = self.settings.team.members
         if to and to not in self.settings.team.escalation_teams and to not in members:
             known = ", ".join(self.settings.team.escalation_teams + members)
@@ -901,7 +924,6 @@ class Desk:
             self.audit("escalate", ticket_id, params)
             self.store.release_claim(claim)
         self._claims.pop(ticket_id, None)
-        return await escalation.notify_team(self._action_kit(), ticket_id, summary)
 
     def add_note(self, ticket_id: str, body: str) -> None:
         text = body.strip()

@@ -1,25 +1,28 @@
-"""Nothing blocking runs on the event loop: each desk call below is held on a gate in the test
-while the desk still answers keys, then let go, and its result arrives (a typed message, the
-dialog it opens, what the store holds afterwards). Held on the loop instead, the call says so
-and the test fails (``Held``)."""
+"""Nothing blocking runs on the event loop: each desk or store call below is held on a gate in the
+test while the desk still answers keys, then let go, and its result arrives (a typed message,
+the dialog it opens, what the store holds afterwards). Held on the loop instead, the call says
+so and the test fails (``Held``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 from textual.message import Message
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Select
 
+from deskpilot.connectors.demo import DemoRecords
 from deskpilot.desk import Desk
-from deskpilot.models import Author, EditOutcome
+from deskpilot.models import Author, EditOutcome, Status
 from deskpilot.store import schema
 from deskpilot.store.channels import DeliveryState
 from deskpilot.tui import messages
 from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.action_modals import BugScreen, ConfirmScreen, RefundScreen, StatusScreen
 from deskpilot.tui.screens.escalate import EscalateScreen
-from deskpilot.tui.screens.flow_modals import AssignScreen
+from deskpilot.tui.screens.flow_modals import AssignScreen, CancelSubscriptionScreen
 from deskpilot.tui.screens.modals import IntentScreen, ReasonScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.snooze_merge import MergeScreen
@@ -32,6 +35,7 @@ from .conftest import (
     keys_answered,
     open_ticket,
     settle,
+    ticket_of_intent,
     until,
     until_modal,
     with_settings,
@@ -294,3 +298,196 @@ async def test_the_claim_of_a_ticket_left_is_let_go_off_the_loop(
         held.release()
         await settle(app, pilot)
         assert not desk.holds(ticket_id)
+
+
+# --- the ticket: actions through the connectors, and the draft --------------------------------
+# Their workers are coroutines (the connectors are async clients on the event loop); the store
+# reads and writes inside them, the audit trail's too, run in threads.
+
+
+def audit_trail(desk: Desk, ticket_id: str) -> list[str]:
+    return [a.action for a in desk.store.list_actions(ticket_id)]
+
+
+@pytest.mark.parametrize(("key", "action"), [("p", "reset_password"), ("U", "unlock_account")])
+async def test_an_account_action_is_audited_off_the_loop(
+    make_app: Callable[..., DeskPilotApp],
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    action: str,
+) -> None:
+    ticket_id = ticket_of_intent(desk, "account_access")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        before = audit_trail(desk, ticket_id)
+        held = Held(monkeypatch, desk.store, "record_action")
+        await pilot.press(key)
+        await until_modal(app, pilot, ConfirmScreen)
+        await pilot.press("enter")
+        await held.wait()  # "<action>.requested" is being written: the connector waits for it
+        assert await keys_answered(app, pilot)
+        assert audit_trail(desk, ticket_id) == before
+        held.release()
+        await settle(app, pilot)
+    assert audit_trail(desk, ticket_id)[len(before) : len(before) + 2] == [
+        f"{action}.requested",
+        action,
+    ]
+
+
+async def test_a_cancellation_is_audited_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = DemoRecords(desk.workspace.records_dir)
+    active = {s.customer_id for s in records.subscriptions() if s.status == "active"}
+    ticket_id = next(
+        r.id
+        for r in desk.queue(limit=None)
+        if r.intent == "cancellation" and r.customer_id in active
+    )
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("C")
+        modal = await until_modal(app, pilot, CancelSubscriptionScreen)
+        held = Held(monkeypatch, desk.store, "record_action")
+        modal.query_one("#at-end", Button).press()
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+    done = [a.action for a in desk.store.list_actions(ticket_id) if a.action.startswith("cancel")]
+    assert done == ["cancel_subscription.requested", "cancel_subscription"]
+
+
+async def test_a_refund_reads_and_writes_the_audit_trail_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = ticket_of_intent(desk, "refund_request")
+    refunds = desk.workspace.records_dir / "refunds.json"
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("f")
+        modal = await until_modal(app, pilot, RefundScreen)
+        assert isinstance(modal, RefundScreen)
+        invoice = min(modal.invoices.values(), key=lambda i: i.total)
+        modal.query_one("#invoice", Select).value = invoice.id
+        await pilot.pause()
+        modal.query_one("#amount", Input).value = "5.00"
+        modal.query_one("#reason", Input).value = "charged after cancelling"
+        await pilot.pause()
+        modal.query_one("#refund", Button).press()  # the first press asks to confirm
+        await pilot.pause(0.1)
+        held = Held(monkeypatch, desk.store, "record_action")
+        modal.query_one("#refund", Button).press()
+        await held.wait()  # the request is being recorded: billing is not called before it
+        assert await keys_answered(app, pilot)
+        assert not refunds.exists() or json.loads(refunds.read_text()) == []
+        held.release()
+        await settle(app, pilot)
+    assert [(r["invoice_id"], r["amount"]) for r in json.loads(refunds.read_text())] == [
+        (invoice.id, 5.0)
+    ]
+    assert audit_trail(desk, ticket_id)[-3:] == ["refund.requested", "refund", "note"]
+    assert desk.refunded_total(invoice.id) == 5.0
+
+
+async def test_filing_a_bug_is_audited_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = ticket_of_intent(desk, "bug_report")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("b")
+        await until_modal(app, pilot, BugScreen)
+        held = Held(monkeypatch, desk.store, "record_action")
+        await pilot.click("#create")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+    assert audit_trail(desk, ticket_id)[-3:] == ["create_bug.requested", "create_bug", "note"]
+    assert desk.ticket(ticket_id).messages[-1].body.startswith("Filed bug")
+
+
+async def test_a_status_look_up_is_audited_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = ticket_of_intent(desk, "bug_report")
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        held = Held(monkeypatch, desk.store, "record_action")
+        await pilot.press("s")
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await until_modal(app, pilot, StatusScreen)
+    assert audit_trail(desk, ticket_id)[-1] == "status_lookup"
+
+
+async def test_an_escalation_is_stored_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_ticket(app, pilot, ticket_id)
+        await pilot.press("x")
+        modal = await until_modal(app, pilot, EscalateScreen)
+        assert isinstance(modal, EscalateScreen)
+        modal.query_one("#to", Select).value = "Billing"
+        await pilot.pause()
+        held = Held(monkeypatch, desk.store, "append_message")
+        await pilot.press("ctrl+s")
+        await held.wait()  # the hand-off's note is being written
+        assert await keys_answered(app, pilot)
+        assert desk.ticket(ticket_id).status is not Status.ESCALATED
+        held.release()
+        await settle(app, pilot)
+    assert desk.ticket(ticket_id).status is Status.ESCALATED
+    assert audit_trail(desk, ticket_id)[-1] in {"escalate", "notify_handoff"}
+
+
+async def test_the_draft_is_kept_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        held = Held(monkeypatch, desk.store, "save_draft")
+        app.open_ticket(ticket_id)
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        assert desk.store.latest_draft(ticket_id) is None
+        held.release()
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        shown = screen.draft_pane.text
+    draft = desk.store.latest_draft(ticket_id)
+    assert draft is not None and shown and draft.text.strip() == shown.strip()
+
+
+async def test_the_draft_s_context_is_read_off_the_loop(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = first_open(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        held = Held(monkeypatch, desk.store, "get_triage")
+        app.open_ticket(ticket_id)
+        await held.wait()
+        assert await keys_answered(app, pilot)
+        held.release()
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        assert screen.draft_pane.text
+    assert held.calls and not held.on_loop

@@ -5,6 +5,7 @@ is lost."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -24,31 +25,38 @@ if TYPE_CHECKING:
 async def unlock_account(kit: ActionKit, ticket_id: str) -> AccountUnlockResult:
     """Unlock the ticket's customer's account; ActionRefused when the identity system has no
     such account (nothing changed)."""
-    customer = kit.ticket(ticket_id).customer
+    customer = (await asyncio.to_thread(kit.ticket, ticket_id)).customer
     if customer is None:
         raise ActionRefused(f"{ticket_id} has no customer to act for")
     params = {"email": customer.email}
     identity = kit.connectors.identity()
-    kit.audit("unlock_account.requested", ticket_id, params)
+    await asyncio.to_thread(kit.audit, "unlock_account.requested", ticket_id, params)
     try:
         result = await identity.unlock_account(customer.email)
     except Exception as error:
-        kit.audit("unlock_account", ticket_id, params, ok=False, result=str(error)[:500])
+        said = str(error)[:500]
+        await asyncio.to_thread(
+            kit.audit, "unlock_account", ticket_id, params, ok=False, result=said
+        )
         raise
     said = f"unlocked={result.unlocked} {result.reference} {result.detail}".strip()
-    kit.audit("unlock_account", ticket_id, params, ok=result.unlocked, result=said)
+    await asyncio.to_thread(
+        kit.audit, "unlock_account", ticket_id, params, ok=result.unlocked, result=said
+    )
     if not result.unlocked:
         raise ActionRefused(f"{customer.email} was not unlocked: {result.detail or 'no reason'}")
-    kit.add_note(
-        ticket_id, f"Unlocked the account of {customer.email} ({result.reference})".strip()
+    await asyncio.to_thread(
+        kit.add_note,
+        ticket_id,
+        f"Unlocked the account of {customer.email} ({result.reference})".strip(),
     )
     return result
 
 
 async def reset_password(kit: ActionKit, ticket_id: str) -> PasswordResetResult:
-    email = customer_email(kit, ticket_id)
+    email = await asyncio.to_thread(customer_email, kit, ticket_id)
     identity = kit.connectors.identity()
-    with Audited(kit, "reset_password", ticket_id, {"email": email}) as record:
+    async with Audited(kit, "reset_password", ticket_id, {"email": email}) as record:
         result = await identity.send_password_reset(email)
         record["result"] = f"sent={result.sent} {result.reference} {result.detail}".strip()
     return result
@@ -92,18 +100,22 @@ async def cancel_subscription(
         "credit": preview.credit,
         "key": key,
     }
-    kit.audit("cancel_subscription.requested", ticket_id, params)
+    await asyncio.to_thread(kit.audit, "cancel_subscription.requested", ticket_id, params)
     try:
         done = await billing.cancel_subscription(
             preview.customer_id, at_period_end=preview.at_period_end, idempotency_key=key
         )
     except Exception as error:
-        kit.audit("cancel_subscription", ticket_id, params, ok=False, result=str(error)[:500])
+        said = str(error)[:500]
+        await asyncio.to_thread(
+            kit.audit, "cancel_subscription", ticket_id, params, ok=False, result=said
+        )
         raise
     said = f"ends {done.ends_on} credit {done.credit:.2f} {done.reference}".strip()
-    kit.audit("cancel_subscription", ticket_id, params, result=said)
+    await asyncio.to_thread(kit.audit, "cancel_subscription", ticket_id, params, result=said)
     if not done.replayed:
-        kit.add_note(ticket_id, describe_cancellation(preview) + f" ({done.reference}).")
+        note = describe_cancellation(preview) + f" ({done.reference})."
+        await asyncio.to_thread(kit.add_note, ticket_id, note)
     return done
 
 
@@ -117,7 +129,7 @@ def describe_cancellation(preview: CancellationPreview) -> str:
 
 
 async def _billing_id(kit: ActionKit, ticket_id: str) -> str:
-    customer = kit.ticket(ticket_id).customer
+    customer = (await asyncio.to_thread(kit.ticket, ticket_id)).customer
     if customer is None:
         raise ActionRefused(f"{ticket_id} has no customer to act for")
     billing_id = await kit.connectors.billing().billing_customer_id(customer)

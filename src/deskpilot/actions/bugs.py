@@ -6,6 +6,7 @@ the ticket tells the team in the thread.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from deskpilot.actions.common import (
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
 
 async def similar_bugs(kit: ActionKit, ticket_id: str) -> list[BugMatch]:
     issues = kit.connectors.issues()
-    return await issues.search_bugs(BugQuery.from_ticket(kit.ticket(ticket_id)), limit=3)
+    ticket = await asyncio.to_thread(kit.ticket, ticket_id)
+    return await issues.search_bugs(BugQuery.from_ticket(ticket), limit=3)
 
 
 async def create_bug(kit: ActionKit, ticket_id: str, title: str, description: str) -> BugCreated:
-    ticket = kit.ticket(ticket_id)
+    ticket = await asyncio.to_thread(kit.ticket, ticket_id)
     page = ticket.page_context
     new = NewBug(
         title=title.strip(),
@@ -36,12 +38,11 @@ async def create_bug(kit: ActionKit, ticket_id: str, title: str, description: st
         error_signature=page.errors[0] if page and page.errors else "",
         ticket_ids=[ticket_id],
     )
-    with Audited(kit, "create_bug", ticket_id, {"title": new.title}) as record:
+    async with Audited(kit, "create_bug", ticket_id, {"title": new.title}) as record:
         created = await kit.connectors.issues().create_bug(new)
         record["result"] = created.bug.id
-    kit.add_note(
-        ticket_id, f"Filed bug {created.bug.id}: {created.bug.title} {created.url}".strip()
-    )
+    note = f"Filed bug {created.bug.id}: {created.bug.title} {created.url}".strip()
+    await asyncio.to_thread(kit.add_note, ticket_id, note)
     return created
 
 

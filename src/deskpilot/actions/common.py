@@ -3,10 +3,16 @@
 Each action is recorded as requested before it runs and with its result after, so a crash in
 between still leaves a trace (``Audited``); a retried request carries the same idempotency key
 (``idempotency_key``), so the system behind the connector carries it out once.
+
+The actions are coroutines (their connectors are async clients bound to the running loop),
+but the store is not: each store read and write they make (the ticket, the audit trail, the
+note) runs in a thread with ``asyncio.to_thread``, in the order it always did, so that the
+event loop (the TUI's keys) never waits on the database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
@@ -46,19 +52,26 @@ def idempotency_key(*parts: str) -> str:
 
 
 class Audited:
-    """Audit an action as requested, then with its outcome (ok or the error)."""
+    """Audit an action as requested, then with its outcome (ok or the error): ``async with``,
+    each record written off the event loop."""
 
     def __init__(self, kit: ActionKit, action: str, ticket_id: str, params: dict[str, Any]) -> None:
         self.kit, self.action, self.ticket_id, self.params = kit, action, ticket_id, params
         self.record: dict[str, str] = {"result": ""}
 
-    def __enter__(self) -> dict[str, str]:
-        self.kit.audit(f"{self.action}.requested", self.ticket_id, self.params)
+    async def __aenter__(self) -> dict[str, str]:
+        await asyncio.to_thread(
+            self.kit.audit, f"{self.action}.requested", self.ticket_id, self.params
+        )
         return self.record
 
-    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> None:
+    async def __aexit__(self, kind: object, error: BaseException | None, _tb: object) -> None:
+        audit = self.kit.audit
         if error is None:
-            self.kit.audit(self.action, self.ticket_id, self.params, result=self.record["result"])
+            result = self.record["result"]
+            await asyncio.to_thread(audit, self.action, self.ticket_id, self.params, result=result)
         else:
             said = problem_text(error) if isinstance(error, Exception) else str(error)
-            self.kit.audit(self.action, self.ticket_id, self.params, ok=False, result=said)
+            await asyncio.to_thread(
+                audit, self.action, self.ticket_id, self.params, ok=False, result=said
+            )

@@ -6,6 +6,7 @@ and never raises: the result says whether the team was told, and the audit trail
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,10 +58,12 @@ async def notify_team(kit: ActionKit, ticket_id: str, summary: str) -> Escalatio
     except NoConnectorError:
         return Escalation(ticket_id)  # nobody to tell: the note on the ticket is the hand-off
     except DeskPilotError as error:  # configured, but broken or ambiguous
-        kit.audit("notify_handoff", ticket_id, {}, ok=False, result=str(error))
+        await asyncio.to_thread(
+            kit.audit, "notify_handoff", ticket_id, {}, ok=False, result=str(error)
+        )
         return Escalation(ticket_id, problem=str(error))
-    ticket = kit.ticket(ticket_id)
-    triage = kit.store.get_triage(ticket_id)
+    ticket = await asyncio.to_thread(kit.ticket, ticket_id)
+    triage = await asyncio.to_thread(kit.store.get_triage, ticket_id)
     params = {"connector": notify.context.name, "summary_chars": len(summary)}
     try:
         handoff = Handoff(
@@ -70,7 +73,7 @@ async def notify_team(kit: ActionKit, ticket_id: str, summary: str) -> Escalatio
             customer_email=ticket.customer.email if ticket.customer else "",
             agent=kit.agent,
         )
-        with Audited(kit, "notify_handoff", ticket_id, params) as record:
+        async with Audited(kit, "notify_handoff", ticket_id, params) as record:
             posted = await notify.post_handoff(handoff)
             record["result"] = f"{posted.channel} {posted.reference}".strip()
     except Exception as error:  # whatever the connector raised: the hand-off itself stands

@@ -1,12 +1,16 @@
 """Refunds: money moves once, within the limits, and the audit trail says what moved.
 
 See ``refund`` for the keys, the look-ups after a lost answer, the confirmations and the
-limits; ``customer_invoices`` lists what a refund can be made on.
+limits; ``customer_invoices`` lists what a refund can be made on. The audit trail's reads and
+writes run off the event loop (``asyncio.to_thread``); the steps that read the trail and then
+write to it hold ``_LEDGER``, as the single-threaded loop used to make them whole.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,7 +57,7 @@ class RefundOutcomeUnknown(DeskPilotError):
 
 
 async def customer_invoices(kit: ActionKit, ticket_id: str) -> list[Invoice]:
-    customer = kit.ticket(ticket_id).customer
+    customer = (await asyncio.to_thread(kit.ticket, ticket_id)).customer
     if customer is None:
         return []
     billing = kit.connectors.billing()
@@ -78,6 +82,10 @@ REFUND_WINDOW = timedelta(days=1)  # a further refund of an invoice within this 
 # desk): it is not looked up yet, and a retry of the same intent sends its key again.
 IN_FLIGHT = timedelta(minutes=5)
 CENT = 0.005
+# Held by each step that reads the refunds in the audit trail and then writes one (checking
+# the limits and recording the request; recording an outcome, which a replay must not count
+# twice): in threads, two refunds' steps must not interleave.
+_LEDGER = threading.Lock()
 RefundOutcome = Literal["moved", "replayed", "failed", "unknown", "refused"]
 
 
@@ -159,7 +167,6 @@ async def refund(
     - A further refund of an invoice refunded within a day raises ``RefundNeedsConfirmation``
       naming the latest earlier refund; pass its ``reference`` as ``confirm_after`` to go on.
     """
-    currency = kit.settings.currency
     amount, reason = round(amount, 2), reason.strip()
     if amount <= 0:
         raise ActionRefused("the refund amount must be more than zero")
@@ -167,25 +174,37 @@ async def refund(
         raise ActionRefused("give a reason for the refund; it goes on the invoice and the audit")
     billing = kit.connectors.billing()
     await _settle_lost_answers(kit, billing, invoice_id)
-    attempts = _attempts(_refund_records(kit))
-    key = _refund_key(attempts, ticket_id, invoice_id, kit.agent)
-    refusal = _limit_problem(kit, attempts, ticket_id, invoice_id, amount, key)
-    if refusal:
-        params = {"invoice": invoice_id, "amount": amount, "reason": reason}
-        kit.audit("refund", ticket_id, params | _outcome("refused"), ok=False, result=refusal)
-        raise ActionRefused(refusal)
-    earlier = earlier_refunds(kit, invoice_id, attempts, but_key=key)
-    if earlier and confirm_after != earlier[-1].reference:
-        raise RefundNeedsConfirmation(earlier[-1], amount, currency)
-    params = {"invoice": invoice_id, "amount": amount, "reason": reason, "key": key}
-    if confirm_after:
-        params["confirmed_after"] = confirm_after
-    kit.audit("refund.requested", ticket_id, params)
+    key, params = await asyncio.to_thread(
+        _request, kit, ticket_id, invoice_id, amount, reason, confirm_after
+    )
     try:
         result = await billing.refund(invoice_id, amount, reason, key)
     except Exception as error:
         return await _after_lost_answer(kit, billing, ticket_id, params, error)
-    return _record_refund(kit, ticket_id, params, result)
+    return await asyncio.to_thread(_record_refund, kit, ticket_id, params, result)
+
+
+def _request(
+    kit: ActionKit, ticket_id: str, invoice_id: str, amount: float, reason: str, confirm_after: str
+) -> tuple[str, dict[str, Any]]:
+    """Check the limits and the confirmation against the audit trail, then record the request
+    before the billing system is called: its key and params. Refuse (audited) or ask."""
+    with _LEDGER:
+        attempts = _attempts(_refund_records(kit))
+        key = _refund_key(attempts, ticket_id, invoice_id, kit.agent)
+        refusal = _limit_problem(kit, attempts, ticket_id, invoice_id, amount, key)
+        if refusal:
+            params = {"invoice": invoice_id, "amount": amount, "reason": reason}
+            kit.audit("refund", ticket_id, params | _outcome("refused"), ok=False, result=refusal)
+            raise ActionRefused(refusal)
+        earlier = earlier_refunds(kit, invoice_id, attempts, but_key=key)
+        if earlier and confirm_after != earlier[-1].reference:
+            raise RefundNeedsConfirmation(earlier[-1], amount, kit.settings.currency)
+        params = {"invoice": invoice_id, "amount": amount, "reason": reason, "key": key}
+        if confirm_after:
+            params["confirmed_after"] = confirm_after
+        kit.audit("refund.requested", ticket_id, params)
+    return key, params
 
 
 def earlier_refunds(
@@ -307,7 +326,7 @@ async def _settle_lost_answers(kit: ActionKit, billing: Billing, invoice_id: str
     attempt the look-up cannot settle stays unknown (and counted against the limits); one that
     may still be on its way is left to finish."""
     now = kit.clock()
-    for attempt in _attempts(_refund_records(kit)):
+    for attempt in await asyncio.to_thread(_known_attempts, kit):
         if attempt.invoice_id != invoice_id or attempt.state != "unknown":
             continue
         if not attempt.outcome and now - attempt.at < IN_FLIGHT:
@@ -324,11 +343,14 @@ async def _settle_lost_answers(kit: ActionKit, billing: Billing, invoice_id: str
             "agent": attempt.agent,
         }
         if found is not None:
-            _record_refund(kit, attempt.ticket_id, params, found, recovered=True)
+            await asyncio.to_thread(
+                _record_refund, kit, attempt.ticket_id, params, found, recovered=True
+            )
         else:
             said = f"looked up later: no refund with the key {attempt.key}; nothing moved"
-            kit.audit(
-                "refund", attempt.ticket_id, params | _outcome("failed"), ok=False, result=said
+            failed = params | _outcome("failed")
+            await asyncio.to_thread(
+                kit.audit, "refund", attempt.ticket_id, failed, ok=False, result=said
             )
 
 
@@ -340,7 +362,8 @@ async def _after_lost_answer(
     invoice_id, key = str(params["invoice"]), str(params["key"])
     problem = problem_text(error)
     if _clearly_refused(error):
-        kit.audit("refund", ticket_id, params | _outcome("failed"), ok=False, result=problem)
+        failed = params | _outcome("failed")
+        await asyncio.to_thread(kit.audit, "refund", ticket_id, failed, ok=False, result=problem)
         raise error
     try:
         found = await billing.find_refund(invoice_id, key)
@@ -348,16 +371,20 @@ async def _after_lost_answer(
         said = (
             f"{problem}; the look-up failed too ({problem_text(lookup_error)}): it may have moved"
         )
-        kit.audit("refund", ticket_id, params | _outcome("unknown"), ok=False, result=said)
+        unknown = params | _outcome("unknown")
+        await asyncio.to_thread(kit.audit, "refund", ticket_id, unknown, ok=False, result=said)
         raise RefundOutcomeUnknown(
             f"the refund's outcome is unknown ({problem}) and it could not be looked up "
             f"({problem_text(lookup_error)}); it counts against the limits until a later try "
             "looks it up, and trying again sends the same request, which cannot refund twice"
         ) from error
     if found is not None:
-        return _record_refund(kit, ticket_id, params, found, recovered=True, after=problem)
+        return await asyncio.to_thread(
+            _record_refund, kit, ticket_id, params, found, recovered=True, after=problem
+        )
     said = f"{problem}; no refund with the key {key} was found: nothing moved"
-    kit.audit("refund", ticket_id, params | _outcome("failed"), ok=False, result=said)
+    failed = params | _outcome("failed")
+    await asyncio.to_thread(kit.audit, "refund", ticket_id, failed, ok=False, result=said)
     raise ActionRefused(f"{problem}; nothing was refunded (looked up by its key)") from error
 
 
@@ -372,30 +399,31 @@ def _record_refund(
 ) -> RefundResult:
     """Record a refund the billing system returned: moved, or a replay of one already recorded
     (the same refund id), which moves nothing and adds no note."""
-    attempts = _attempts(_refund_records(kit))
-    already = any(a.state == "moved" and a.refund_id == result.refund_id for a in attempts)
-    outcome: RefundOutcome = "replayed" if already else "moved"
-    moved = 0.0 if already else result.amount
-    record = (
-        params
-        | _outcome(outcome, moved)
-        | {
-            "refund_id": result.refund_id,
-            "replayed": result.replayed,
-            "recovered": recovered,
-        }
-    )
-    said = f"{result.status} {result.refund_id} {result.amount:.2f}"
-    if recovered:
-        said += f" (found by its key after: {after or 'an answer that was lost'})"
-    kit.audit("refund", ticket_id, record, result=said)
-    if not already:
-        kit.add_note(
-            ticket_id,
-            f"Refunded {result.currency} {result.amount:,.2f} on {result.invoice_id} "
-            f"({result.reason or params.get('reason', '')}); refund {result.refund_id}.",
+    with _LEDGER:
+        attempts = _attempts(_refund_records(kit))
+        already = any(a.state == "moved" and a.refund_id == result.refund_id for a in attempts)
+        outcome: RefundOutcome = "replayed" if already else "moved"
+        moved = 0.0 if already else result.amount
+        record = (
+            params
+            | _outcome(outcome, moved)
+            | {
+                "refund_id": result.refund_id,
+                "replayed": result.replayed,
+                "recovered": recovered,
+            }
         )
-    return result.model_copy(update={"replayed": result.replayed or already})
+        said = f"{result.status} {result.refund_id} {result.amount:.2f}"
+        if recovered:
+            said += f" (found by its key after: {after or 'an answer that was lost'})"
+        kit.audit("refund", ticket_id, record, result=said)
+        if not already:
+            kit.add_note(
+                ticket_id,
+                f"Refunded {result.currency} {result.amount:,.2f} on {result.invoice_id} "
+                f"({result.reason or params.get('reason', '')}); refund {result.refund_id}.",
+            )
+        return result.model_copy(update={"replayed": result.replayed or already})
 
 
 def _clearly_refused(error: Exception) -> bool:
@@ -416,6 +444,10 @@ def _clearly_refused(error: Exception) -> bool:
 
 def _outcome(outcome: RefundOutcome, moved: float = 0.0) -> dict[str, Any]:
     return {"outcome": outcome, "moved": round(moved, 2)}
+
+
+def _known_attempts(kit: ActionKit) -> list[_Attempt]:
+    return _attempts(_refund_records(kit))
 
 
 def _refund_records(kit: ActionKit) -> list[ActionRecord]:

@@ -6,6 +6,7 @@ facts), then applied with the value read again: a change since the preview appli
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, cast
@@ -72,7 +73,7 @@ async def preview_setting(
 ) -> SettingPreview:
     """What changing ``setting`` to ``value`` would do, read from the billing connector;
     ``ActionRefused`` for a value that cannot be applied. Changes nothing."""
-    customer = kit.ticket(ticket_id).customer
+    customer = (await asyncio.to_thread(kit.ticket, ticket_id)).customer
     if customer is None:
         raise ActionRefused(f"{ticket_id} has no customer to act for")
     if setting not in SETTING_TITLES:
@@ -118,13 +119,14 @@ async def update_setting(kit: ActionKit, preview: SettingPreview) -> SettingChan
     }
     if preview.proration:
         params["proration"] = preview.proration
-    with Audited(kit, "update_setting", preview.ticket_id, params) as record:
+    async with Audited(kit, "update_setting", preview.ticket_id, params) as record:
         changed = await _apply(billing, preview, key)
         record["result"] = f"{changed.old_value} -> {changed.new_value} {changed.reference}".strip()
     note = f"Changed the {preview.title.lower()} from {preview.old_shown} to {preview.new_shown}"
     if preview.proration:
         note += f"; {preview.proration}"
-    kit.add_note(preview.ticket_id, f"{note} ({billing.context.name} {changed.reference}).")
+    note += f" ({billing.context.name} {changed.reference})."
+    await asyncio.to_thread(kit.add_note, preview.ticket_id, note)
     return changed
 
 

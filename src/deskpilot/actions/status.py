@@ -5,6 +5,7 @@ Read-only; each source that fails is one line of the report and the others still
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -86,14 +87,17 @@ def mentioned_orders(ticket: Ticket) -> list[str]:
 async def look_up_status(kit: ActionKit, ticket_id: str) -> StatusReport:
     """The current status of the ticket's linked bugs and of its orders; each source that fails
     is one line of ``problems``, the others still answer. Recorded once in the audit trail."""
-    ticket = kit.ticket(ticket_id)
+    ticket = await asyncio.to_thread(kit.ticket, ticket_id)
+    linked = await asyncio.to_thread(linked_bugs, kit, ticket_id)
     problems: list[str] = []
-    bugs, unknown = await _bug_statuses(kit, linked_bugs(kit, ticket_id), problems)
+    bugs, unknown = await _bug_statuses(kit, linked, problems)
     orders = await _order_statuses(kit, ticket, problems)
     report = StatusReport(ticket_id, bugs, unknown, orders, problems)
     params = {"bugs": [b.id for b in bugs] + unknown, "orders": [o.id for o in orders]}
     said = "; ".join(report.lines())
-    kit.audit("status_lookup", ticket_id, params, ok=not problems, result=said[:500])
+    await asyncio.to_thread(
+        kit.audit, "status_lookup", ticket_id, params, ok=not problems, result=said[:500]
+    )
     return report
 
 

@@ -1,7 +1,9 @@
 """Gather a ticket's draft context from the store, the connectors and the knowledge index.
 
 Connector calls run concurrently; a source that fails is noted in ``problems`` and the rest
-of the context is still built, so one broken integration never costs the agent a draft.
+of the context is still built, so one broken integration never costs the agent a draft. The
+connectors are async clients bound to the event loop; the store's reads, the index and the
+brief block, so they run in threads (``asyncio.to_thread``) and the agent's keys never wait.
 """
 
 from __future__ import annotations
@@ -47,14 +49,7 @@ TEAM_MESSAGE_LIMIT = 3
 
 
 async def assemble(kit: DraftKit, ticket_id: str) -> DraftContext:
-    ticket = kit.ticket(ticket_id)
-    brief = build_brief(
-        ticket,
-        kit.clock(),
-        kit.settings.sla,
-        kit.settings.actions.refund_limit_for(kit.agent),
-    )
-    context = DraftContext(ticket=ticket, triage=kit.store.get_triage(ticket_id), brief=brief)
+    context = await asyncio.to_thread(_begin, kit, ticket_id)
     # The index and the store are blocking calls: off the event loop, beside the connectors.
     await asyncio.gather(
         _add_customer(kit, context),
@@ -64,8 +59,20 @@ async def assemble(kit: DraftKit, ticket_id: str) -> DraftContext:
         asyncio.to_thread(_add_examples, kit, context),
     )
     # What the records and the top article answer to the question, now that they are here.
-    context.brief = answer_brief(context, kit.clock().date())
+    context.brief = await asyncio.to_thread(answer_brief, context, kit.clock().date())
     return context
+
+
+def _begin(kit: DraftKit, ticket_id: str) -> DraftContext:
+    """The context's start, from the store: the ticket, its triage and its case brief."""
+    ticket = kit.ticket(ticket_id)
+    brief = build_brief(
+        ticket,
+        kit.clock(),
+        kit.settings.sla,
+        kit.settings.actions.refund_limit_for(kit.agent),
+    )
+    return DraftContext(ticket=ticket, triage=kit.store.get_triage(ticket_id), brief=brief)
 
 
 def _add_examples(kit: DraftKit, context: DraftContext) -> None:
@@ -100,7 +107,7 @@ async def _add_customer(kit: DraftKit, context: DraftContext) -> None:
             ids = [t.id for t in history if t.id != context.ticket.id][:3]
             # Read together (a ticket the CRM names but the store lacks is left out): one by
             # one, the three tickets took a tenth of the draft's time.
-            found = kit.store.get_tickets(ids)
+            found = await asyncio.to_thread(kit.store.get_tickets, ids)
             context.history = [found[i] for i in ids if i in found]
     if billing is not None:
         billing_id = await _guard(context, "billing", billing.billing_customer_id(customer))
@@ -113,7 +120,8 @@ async def _history(
 ) -> list[TicketSummary]:
     """The customer's past tickets, newest first: the desk's own (by the desk's id) and the
     CRM's (by its id), each once."""
-    found = {t.id: t for t in ticket_history_from(kit.store)(customer.id, HISTORY_LIMIT)}
+    own = await asyncio.to_thread(ticket_history_from(kit.store), customer.id, HISTORY_LIMIT)
+    found = {t.id: t for t in own}
     if crm_id is not None:
         remote = await crm.history(crm_id, limit=HISTORY_LIMIT)
         found |= {t.id: t for t in remote.tickets if t.id not in found}

@@ -1,5 +1,9 @@
 """The co-pilot: assemble the context, draft (model endpoint, else the local drafter), judge
-the draft's confidence and whether a human must take over, and keep it."""
+the draft's confidence and whether a human must take over, and keep it.
+
+The model endpoint streams through an async client bound to the event loop; the rest blocks
+(the store, the adaptation of past replies, measuring the draft), so it runs in threads and
+the agent's keys never wait on a draft."""
 
 from __future__ import annotations
 
@@ -39,7 +43,8 @@ async def draft_reply(
     reason = _handoff_reason(context, composition)
     drafter, model, version = _used(kit, notice, local)
     sources = composition.sources if drafter == "local" else context.sources
-    measure = draft_measure(
+    measure = await asyncio.to_thread(
+        draft_measure,
         context,
         sources,
         reply_agreement=composition.confidence if drafter == local.name else None,
@@ -56,9 +61,16 @@ async def draft_reply(
         handoff_reason=reason,
         created_at=kit.clock(),
     )
-    draft_id = kit.store.save_draft(draft)
-    summary = handoff_summary(context.ticket, context.triage, context.sources) if reason else None
+    draft_id, summary = await asyncio.to_thread(_keep, kit, draft, context)
     return DraftOutcome(draft, context, notice, summary, draft_id, measure.basis)
+
+
+def _keep(kit: DraftKit, draft: Draft, context: DraftContext) -> tuple[int, str | None]:
+    """Save the draft; its id, and the hand-off summary when a human must take over."""
+    draft_id = kit.store.save_draft(draft)
+    if not draft.handoff_reason:
+        return draft_id, None
+    return draft_id, handoff_summary(context.ticket, context.triage, context.sources)
 
 
 async def _write(
