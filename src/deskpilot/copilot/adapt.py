@@ -26,6 +26,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
@@ -334,6 +335,7 @@ def consensus(found: Sequence[Candidate]) -> Candidate | None:
 # Sentences of this many of the closest replies may be composed into the team's answer.
 COMPOSE_FROM = 15
 COMPOSE_ROUNDS = 6
+COMPOSE_POOL = 40  # sentences at most, the closest replies' first
 # A thread counter ("1/2") says a reply was split over several messages.
 COUNTER = re.compile(r"\s*\b\d/\d\b\s*")
 
@@ -352,8 +354,8 @@ def compose(base: Candidate, found: Sequence[Candidate]) -> Candidate:
     if not sentences:
         return base
     texts = [c.text for c in found]
-    weights = [0.5 + c.relevance for c in found]
-    total = sum(weights)
+    weights = np.array([0.5 + c.relevance for c in found])
+    total = float(weights.sum())
     closest = sorted(found, key=lambda c: -c.relevance)[:COMPOSE_FROM]
     pool: dict[str, Candidate] = {}
     for candidate in closest:
@@ -364,22 +366,22 @@ def compose(base: Candidate, found: Sequence[Candidate]) -> Candidate:
     def text_of(chosen: list[str]) -> str:
         return " ".join(part for part in (lead.strip(), *chosen, mark) if part)
 
-    def expected(chosen: list[str]) -> float:
-        draft = text_of(chosen)
-        scores = cdist([draft], texts, scorer=fuzz.ratio, workers=1)[0]
-        return float(sum(w * s for w, s in zip(weights, scores, strict=True)) / (100 * total))
+    def expected(options: list[list[str]]) -> list[float]:
+        # One matrix call for every option: the composition stays within a draft's budget.
+        scores = cdist([text_of(o) for o in options], texts, scorer=fuzz.ratio, workers=1)
+        return [float(v) for v in (scores @ weights) / (100 * total)]
 
     current = list(sentences)
-    best = expected(current)
+    best = expected([current])[0]
     for _round in range(COMPOSE_ROUNDS):
-        better = None
-        for option in _options(current, list(pool)):
-            value = expected(option)
-            if value > best + 1e-9:
-                best, better = value, option
-        if better is None:
+        options = _options(current, list(pool)[:COMPOSE_POOL])
+        if not options:
             break
-        current = better
+        values = expected(options)
+        top = max(range(len(options)), key=values.__getitem__)
+        if values[top] <= best + 1e-9:
+            break
+        best, current = values[top], options[top]
     if current == sentences:
         return base
     used = {id(pool[s].item): pool[s].item for s in current if s in pool}
