@@ -3,6 +3,7 @@ swapped or dropped, the team's own are kept, and the reply the others agree on i
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from deskpilot.copilot.adapt import (
@@ -10,6 +11,7 @@ from deskpilot.copilot.adapt import (
     adapt,
     answered_question,
     candidates,
+    compose,
     consensus,
     inbox_of,
     latest_question,
@@ -225,6 +227,48 @@ def test_a_team_that_signs_its_replies_signs_one_that_had_no_mark() -> None:
         c.item.source.ref: c.text for c in candidates(_context(_ticket("x"), *signed, bare), "ada")
     }
     assert found["T-3"] == "We are on it, thanks for your patience. ^KB"
+
+
+def test_the_teams_answer_is_composed_from_what_its_replies_share() -> None:
+    """The reply the team agrees on keeps its frame (who it addresses, the agent's mark), loses
+    a sentence only it says and takes the sentence the others share, in the team's words."""
+    replies = [
+        "@117166 Sorry about the delay! Congrats on the upgrade! ^KB",
+        "@117166 Please DM us your confirmation number. Sorry about the delay! ^KB",
+        "@117166 Please DM us your confirmation number. We will take a look. ^KB",
+        "@117166 Please DM us your confirmation number. Sorry about the delay! ^KB",
+    ]
+    found = [
+        Candidate(_item(f"T-{i}", r, customer=str(i)), r, relevance=0.9 if i == 0 else 0.6)
+        for i, r in enumerate(replies)
+    ]
+    composed = compose(found[0], found)
+    assert composed.text.startswith("@117166 ") and composed.text.endswith(" ^KB")
+    assert "Please DM us your confirmation number." in composed.text
+    assert "Congrats on the upgrade!" not in composed.text  # one reply's one-off
+    # The draft cites every reply it took a sentence from, its frame first.
+    assert composed.items[0].source.ref == "T-0"
+    assert {i.source.ref for i in composed.also} <= {"T-1", "T-2", "T-3"}
+    assert composed.also
+    # Every sentence is one a reply of the team's holds whole.
+    body = composed.text.removeprefix("@117166 ").removesuffix(" ^KB")
+    for sentence in re.split(r"(?<=[.!?])\s+", body):
+        assert any(sentence in r for r in replies), sentence
+
+
+def test_a_fragment_of_a_reply_split_over_messages_is_never_composed_in() -> None:
+    replies = [
+        "@117166 Thanks for waiting. ^KB",
+        "@117166 Thanks for waiting. ...on the upgrade list. ^KB",
+        "@117166 Thanks for waiting. your date of birth. ^KB",
+        "@117166 Thanks for waiting. Check your DM 2/2 ^KB",
+        "@117166 Thanks for waiting. ...on the upgrade list. ^KB",
+    ]
+    found = [Candidate(_item(f"T-{i}", r, customer=str(i)), r, 0.7) for i, r in enumerate(replies)]
+    composed = compose(found[0], found)
+    assert composed.text == "@117166 Thanks for waiting. ^KB"
+    # With fewer than three replies there is nothing to agree on: the reply stays as it was.
+    assert compose(found[1], found[:2]).text == replies[1]
 
 
 def test_the_help_page_most_close_replies_cite_is_cited() -> None:

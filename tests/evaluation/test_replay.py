@@ -287,3 +287,37 @@ def test_real_twitter_threads_are_answered_in_the_conversations_voice(tmp_path: 
             assert mark == theirs, (record.id, record.draft, case.thread[-2].body)
             signed += 1
     assert signed > 10
+
+
+@pytest.mark.skipif(not TWCS.exists(), reason="the shared TWCS data is not here")
+def test_drafts_composed_from_several_real_replies_speak_only_their_words() -> None:
+    """A draft composed from several of the team's real replies (copilot.adapt.compose) is made
+    of their sentences, adapted to this customer (another customer's name dropped: nearly the
+    same words), and cites each reply it took one from."""
+    from rapidfuzz import fuzz
+
+    cases = read_replay_file(TWCS)[:300]
+    replies = {case.id: case.reply for case in cases}
+    learned = replay(cases, window=100)
+    composed = 0
+    for case, record in zip(cases, learned.records, strict=True):
+        cited = [s.split(":", 1)[1] for s in record.sources if s.startswith("ticket:")]
+        if len(cited) < 2:
+            continue
+        composed += 1
+        theirs = " ".join(_unaddressed(replies[ref]) for ref in cited)
+        body = re.sub(r"^(?:@\w+\s+)+", "", record.draft)
+        for sentence in re.split(r"(?<=[.!?])\s+", body)[:-1]:  # the last carries the mark
+            if len(sentence.split()) < 3:
+                continue  # a greeting whose name went ("Hey, Abdul!" to "Hey!")
+            close = fuzz.partial_ratio(_unaddressed(sentence), theirs)
+            assert close >= 85, (record.id, sentence, cited)
+        handle = case.customer.split("@")[0] if case.customer else ""
+        for mentioned in re.findall(r"(?<![\w@/.])@(\d{5,})", record.draft):
+            assert mentioned == handle or mentioned in case.body, (record.id, record.draft)
+    assert composed > 20
+
+
+def _unaddressed(text: str) -> str:
+    """Text without the handles it is addressed to, which adapting swaps."""
+    return re.sub(r"\s+", " ", re.sub(r"(?<![\w/.])@\w+", "", text)).strip()

@@ -26,6 +26,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
@@ -81,6 +82,13 @@ class Candidate:
     # How close, on average, the similar conversations' replies are to it: the similarity an
     # agent's reply is expected to have to it (set by ``consensus``).
     agreement: float = 0.0
+    # The other replies a composed text took sentences from (``item`` gave its frame).
+    also: tuple[KnowledgeItem, ...] = ()
+
+    @property
+    def items(self) -> list[KnowledgeItem]:
+        """Every past reply the text is built from, its frame first."""
+        return [self.item, *self.also]
 
 
 def inbox_of(ticket: Ticket) -> str:
@@ -310,14 +318,114 @@ def answered_question(ticket: Ticket) -> str:
 
 
 def consensus(found: Sequence[Candidate]) -> Candidate | None:
-    """The adapted reply the others agree with most, each other reply counting by how close
-    its question is; agents' past edits of drafts built on a reply nudge it up or down. It
-    cites the team's help page for the question (``team_link``) when it did not."""
+    """The team's answer: the adapted reply the others agree with most (each other reply
+    counting by how close its question is; agents' past edits of drafts built on a reply nudge
+    it up or down), then improved sentence by sentence towards what the team's replies share
+    (``compose``). It cites the team's help page for the question (``team_link``) when it did
+    not."""
     order = ranked(found)
     if not order:
         return None
-    best = order[0]
+    best = compose(order[0], found)
     return replace(best, text=with_team_link(best.text, found))
+
+
+# --- composing -------------------------------------------------------------------------------
+
+# Sentences of this many of the closest replies may be composed into the team's answer.
+COMPOSE_FROM = 15
+COMPOSE_ROUNDS = 6
+COMPOSE_POOL = 40  # sentences at most, the closest replies' first
+# A thread counter ("1/2") says a reply was split over several messages.
+COUNTER = re.compile(r"\s*\b\d/\d\b\s*")
+
+
+def compose(base: Candidate, found: Sequence[Candidate]) -> Candidate:
+    """``base`` (the reply the team agrees on) improved towards what the team's replies to
+    similar conversations share: a sentence goes, comes in from another of those replies or
+    takes another's place whenever that raises the similarity an agent's reply is expected to
+    have to the draft (the relevance-weighted mean similarity to every candidate, a
+    minimum-Bayes-risk composition). Who it is addressed to and the agent's mark stay as
+    ``base`` has them; only whole sentences of the team's adapted replies are used, never a
+    fragment of a reply split over messages, so the draft stays in the team's words."""
+    if len(found) < 3 or "\n" in base.text:
+        return base  # a reply in paragraphs (an email's) is the team's whole answer as it is
+    lead, sentences, mark = _frame(base.text)
+    if not sentences:
+        return base
+    texts = [c.text for c in found]
+    weights = np.array([0.5 + c.relevance for c in found])
+    total = float(weights.sum())
+    closest = sorted(found, key=lambda c: -c.relevance)[:COMPOSE_FROM]
+    pool: dict[str, Candidate] = {}
+    for candidate in closest:
+        for sentence in _frame(candidate.text)[1]:
+            if _whole_sentence(sentence):
+                pool.setdefault(sentence, candidate)
+
+    def text_of(chosen: list[str]) -> str:
+        return " ".join(part for part in (lead.strip(), *chosen, mark) if part)
+
+    def expected(options: list[list[str]]) -> list[float]:
+        # One matrix call for every option: the composition stays within a draft's budget.
+        scores = cdist([text_of(o) for o in options], texts, scorer=fuzz.ratio, workers=1)
+        return [float(v) for v in (scores @ weights) / (100 * total)]
+
+    current = list(sentences)
+    best = expected([current])[0]
+    for _round in range(COMPOSE_ROUNDS):
+        options = _options(current, list(pool)[:COMPOSE_POOL])
+        if not options:
+            break
+        values = expected(options)
+        top = max(range(len(options)), key=values.__getitem__)
+        if values[top] <= best + 1e-9:
+            break
+        best, current = values[top], options[top]
+    if current == sentences:
+        return base
+    used = {id(pool[s].item): pool[s].item for s in current if s in pool}
+    used.pop(id(base.item), None)
+    return replace(base, text=text_of(current), also=tuple(used.values()))
+
+
+def _frame(text: str) -> tuple[str, list[str], str]:
+    """A reply's parts: who it addresses (its leading handles), its sentences, its mark."""
+    address = LEADING_HANDLES.match(text)
+    lead = address.group() if address else ""
+    rest = text[len(lead) :].strip()
+    mark = ""
+    found = SIGN_MARK.search(rest)
+    if found:
+        mark = COUNTER.sub("", rest[found.start() :]).strip()
+        rest = rest[: found.start()].rstrip()
+    return lead, [s for s in SENTENCE.split(rest) if s.strip()], mark
+
+
+def _whole_sentence(sentence: str) -> bool:
+    """A sentence that stands on its own: not the tail of one split over messages ("...on
+    the upgrade list", "your date of birth."), nor one carrying a thread counter."""
+    first = sentence.lstrip()[:1]
+    return (
+        bool(first)
+        and not first.islower()
+        and not sentence.lstrip().startswith(("...", "…", "&amp;"))
+        and not COUNTER.search(sentence)
+        and "\n" not in sentence
+    )
+
+
+def _options(current: list[str], pool: list[str]) -> list[list[str]]:
+    """Every draft one step from ``current``: a sentence dropped, replaced or added."""
+    options: list[list[str]] = []
+    for i in range(len(current)):
+        if len(current) > 1:
+            options.append(current[:i] + current[i + 1 :])
+        options += [[*current[:i], s, *current[i + 1 :]] for s in pool if s not in current]
+    for sentence in pool:
+        if sentence not in current:
+            options += [[*current[:i], sentence, *current[i:]] for i in range(len(current) + 1)]
+    return options
 
 
 def ranked(found: Sequence[Candidate]) -> list[Candidate]:

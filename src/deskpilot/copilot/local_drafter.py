@@ -94,7 +94,7 @@ class LocalDrafter:
             # The classifier does not know the question, but this inbox's team has answered
             # ones like it: their answer, adapted, is the draft (the hand-off is still flagged).
             return Composition(
-                taught.text, [taught.item.source], True, True, confidence=taught.agreement
+                taught.text, _sources(taught), True, True, confidence=taught.agreement
             )
         body = self._answer(context)
         if body.whole_reply:
@@ -154,10 +154,10 @@ class LocalDrafter:
             reply = None  # another customer's reply to a how-to the team's guide answers
         if reply is not None and not facts and not tried and not own_words and not answered:
             confidence = reply.agreement if reply.agreement else None
-            return Composition(reply.text, [reply.item.source], True, True, confidence)
+            return Composition(reply.text, _sources(reply), True, True, confidence)
         if reply is not None and not facts and not answered:
             paragraphs.append(_reply_body(reply.text))
-            sources.append(reply.item.source)
+            sources += _sources(reply)
         elif wants_steps and article is not None and article.source.kind == "article":
             steps = _steps(article.body, context)
             if steps:
@@ -544,6 +544,12 @@ def _adaptable_reply(context: DraftContext, agent: str) -> Candidate | None:
     if chosen is None:
         return None
     return next(c for c in found if c.item.source.ref == chosen.source.ref)
+
+
+def _sources(candidate: Candidate) -> list[Source]:
+    """The past replies a draft is built from: the one it adapts, and any it took sentences
+    from (see ``copilot.adapt.compose``)."""
+    return [item.source for item in candidate.items]
 
 
 def _kept_whole(candidate: Candidate) -> bool:
