@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import logging
 import pickle
 import random
@@ -26,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from deskpilot.config import TriageSettings
 from deskpilot.understand import embeddings
 from deskpilot.understand import intents as intents_module
+from deskpilot.understand import triage as triage_module
 from deskpilot.understand.datasets import OUT_OF_SCOPE, Example
 from deskpilot.understand.embeddings import EmbeddingsUnavailableError
 from deskpilot.understand.intents import ClassifierError, IntentClassifier
@@ -354,3 +356,79 @@ def test_the_neighbour_vote_remembers_labelled_and_self_trained_texts(
 
     plain = IntentClassifier(features="ensemble").fit(labelled)
     assert plain._neighbours is not None and len(plain._neighbours.vectors) == len(labelled)
+
+
+# --- label spreading: the unlabelled texts carry labels along their own clusters -------------
+
+
+def _on_a_circle(degrees: list[float]) -> np.ndarray:
+    """Unit vectors at these angles in one plane of an 8-dimensional space."""
+    radians = np.radians(np.asarray(degrees, dtype=np.float64))
+    rows = np.zeros((len(degrees), 8), dtype=np.float32)
+    rows[:, 0], rows[:, 1] = np.cos(radians), np.sin(radians)
+    return rows
+
+
+def test_label_spreading_follows_a_chain_of_unlabelled_texts() -> None:
+    # Label 0 at 0°, label 1 at 90°; unlabelled texts run from 0° to 54° in 2° steps, and more
+    # sit from 80° to 100°. The chain's far end (54°) is nearer to label 1's example than to
+    # label 0's, but every text around it leads back to label 0: spreading follows the chain.
+    labelled = _on_a_circle([0.0, 90.0])
+    chain = [float(angle) for angle in range(0, 55, 2)]
+    cluster = [float(angle) for angle in range(80, 101)]
+    unlabelled = _on_a_circle(chain + cluster)
+
+    shares = intents_module._spread_labels(labelled, np.array([0, 1]), unlabelled, 2)
+
+    assert shares.shape == (len(chain) + len(cluster), 2)
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert list(shares.argmax(axis=1)) == [0] * len(chain) + [1] * len(cluster)
+    nearest_labelled = (unlabelled @ labelled.T).argmax(axis=1)
+    assert nearest_labelled[len(chain) - 1] == 1  # what one nearest example would have said
+
+
+def test_label_spreading_leaves_a_text_no_label_reaches_undecided() -> None:
+    labelled = _on_a_circle([0.0, 10.0])
+    unlabelled = _on_a_circle([5.0, 6.0, 180.0])  # the last points away from everything
+    shares = intents_module._spread_labels(labelled, np.array([0, 1]), unlabelled, 2)
+    assert np.allclose(shares[-1], [0.5, 0.5])
+
+
+# --- triage self-trains on the workspace's unlabelled tickets ---------------------------------
+
+
+def test_triage_self_trains_on_the_tickets_no_human_labelled(
+    default_classifier: None, word_vectors: _WordVectors, desk: Any, tmp_path: Path
+) -> None:
+    rows = [
+        {"id": "U-1", "subject": "Money", "body": "refund my subscription"},
+        {"id": "U-2", "subject": "Login", "body": "my password is locked"},
+        {"id": "L-1", "subject": "Q", "body": "the invoice is wrong", "intent": "billing_question"},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(f"{json.dumps(row)}\n" for row in rows))
+    desk.import_tickets(path)
+    assert desk.settings.triage.classifier == "ensemble"
+
+    unlabelled = triage_module.unlabelled_texts(desk.store)
+    assert sorted(unlabelled) == ["Login. my password is locked", "Money. refund my subscription"]
+
+    word_vectors.batches.clear()
+    desk.retrain_intents()
+    # The pool the self-training embeds is those tickets' texts; the labelled one is not in it.
+    assert sorted(word_vectors.batches[-1]) == sorted(unlabelled)
+
+
+def test_the_newest_unlabelled_tickets_are_read_up_to_the_limit(
+    desk: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        {"id": f"N-{i}", "subject": f"S{i}", "body": f"body {i}", "created_at": f"{day}T09:00Z"}
+        for i, day in enumerate(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"], 1)
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(f"{json.dumps(row)}\n" for row in rows))
+    desk.import_tickets(path)
+    desk.correct_intent("N-4", "feature_request")  # a human's label now: not unlabelled
+    monkeypatch.setattr(triage_module, "UNLABELLED_TICKETS", 2)
+    assert triage_module.unlabelled_texts(desk.store) == ["S3. body 3", "S2. body 2"]
