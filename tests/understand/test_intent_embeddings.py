@@ -309,7 +309,8 @@ def test_self_training_learns_from_the_unlabelled_texts_only(
     pool_vectors = word_vectors.embed(new)
     rounds = fits[2:]  # after the TF-IDF model and the embedding model on the labels alone
     assert len(rounds) == len(intents_module.SELF_TRAINING_SHARES)
-    human = [e.intent for e in labelled]
+    # The human labels, then each intent's name as an example of it.
+    human = [e.intent for e in labelled] + ["access", "refund"]
     for rows, targets, weights in rounds:
         assert targets[: len(human)] == human  # a human label is never replaced
         learned = np.asarray(rows)[len(human) :]
@@ -330,10 +331,11 @@ def test_self_training_never_learns_what_the_model_calls_out_of_scope(
     ] * 3
     classifier = IntentClassifier(features="ensemble")
     classifier.fit(labelled, ["what is the weather in paris", "please refund my order"])
+    named = len(labelled) + 2  # and the names of the two known intents
     for rows, targets, _ in fits[2:]:
-        learned = targets[len(labelled) :]
+        learned = targets[named:]
         assert OUT_OF_SCOPE not in learned
-        assert len(np.asarray(rows)) - len(labelled) == len(learned) <= 1
+        assert len(np.asarray(rows)) - named == len(learned) <= 1
     assert classifier.predict("what is the weather in paris").out_of_scope
 
 
@@ -344,9 +346,10 @@ def test_the_neighbour_vote_remembers_labelled_and_self_trained_texts(
     new = ["refund my subscription", "my password is locked", "money back for the order"]
     classifier = IntentClassifier(features="ensemble").fit(labelled, new)
     memory = classifier._neighbours
-    assert memory is not None and len(memory.vectors) == len(labelled) + len(new)
-    assert list(memory.weights[: len(labelled)]) == [1.0] * len(labelled)
-    assert all(0.0 < weight < 1.0 for weight in memory.weights[len(labelled) :])  # confidence
+    named = len(labelled) + 2  # and the names of the two intents
+    assert memory is not None and len(memory.vectors) == named + len(new)
+    assert list(memory.weights[:named]) == [1.0] * named
+    assert all(0.0 < weight < 1.0 for weight in memory.weights[named:])  # confidence
 
     votes = memory.votes(word_vectors.embed(["refund my order", "locked out"]), 2)
     assert [classifier.intents[i] for i in votes.argmax(axis=1)] == ["refund", "access"]
@@ -355,7 +358,21 @@ def test_the_neighbour_vote_remembers_labelled_and_self_trained_texts(
     assert classifier.predict("refund my order").intent == "refund"
 
     plain = IntentClassifier(features="ensemble").fit(labelled)
-    assert plain._neighbours is not None and len(plain._neighbours.vectors) == len(labelled)
+    assert plain._neighbours is not None and len(plain._neighbours.vectors) == named
+
+
+def test_the_ensemble_learns_each_intents_name_as_an_example(
+    word_vectors: _WordVectors, fits: list[tuple[np.ndarray, list[str], Any]]
+) -> None:
+    assert intents_module.name_examples(["card_arrival", OUT_OF_SCOPE, "pin-blocked"]) == [
+        Example("card arrival", "card_arrival"),
+        Example("pin blocked", "pin-blocked"),
+    ]
+    IntentClassifier(features="ensemble").fit(TINY)
+    tfidf_targets, embedding_targets = fits[0][1], fits[1][1]
+    assert embedding_targets == tfidf_targets == [e.intent for e in TINY] + ["access", "refund"]
+    IntentClassifier().fit(TINY)  # the light classifier learns from the given examples only
+    assert fits[-1][1] == [e.intent for e in TINY]
 
 
 # --- label spreading: the unlabelled texts carry labels along their own clusters -------------
