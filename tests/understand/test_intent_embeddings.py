@@ -411,11 +411,21 @@ def test_label_spreading_leaves_a_text_no_label_reaches_undecided() -> None:
     assert np.allclose(shares[-1], [0.5, 0.5])
 
 
+def test_the_graph_keeps_the_same_number_of_each_label_when_they_do_not_all_fit() -> None:
+    columns = np.array([0, 0, 0, 0, 1, 2, 2, 2])
+    assert list(intents_module._some_of_each(columns, 8)) == list(range(8))
+    assert list(intents_module._some_of_each(columns, 6)) == [0, 1, 4, 5, 6]
+
+
 # --- triage self-trains on the workspace's unlabelled tickets ---------------------------------
 
 
 def test_triage_self_trains_on_the_tickets_no_human_labelled(
-    default_classifier: None, word_vectors: _WordVectors, desk: Any, tmp_path: Path
+    default_classifier: None,
+    word_vectors: _WordVectors,
+    desk: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rows = [
         {"id": "U-1", "subject": "Money", "body": "refund my subscription"},
@@ -434,6 +444,12 @@ def test_triage_self_trains_on_the_tickets_no_human_labelled(
     desk.retrain_intents()
     # The pool the self-training embeds is those tickets' texts; the labelled one is not in it.
     assert sorted(word_vectors.batches[-1]) == sorted(unlabelled)
+
+    # Once the labels outnumber the tickets it would read, it learns from the labels alone.
+    monkeypatch.setattr(triage_module, "UNLABELLED_TICKETS", 10)
+    word_vectors.batches.clear()
+    desk.retrain_intents()
+    assert not any(set(batch) & set(unlabelled) for batch in word_vectors.batches)
 
 
 def test_the_newest_unlabelled_tickets_are_read_up_to_the_limit(

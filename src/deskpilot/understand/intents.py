@@ -98,6 +98,10 @@ SPREAD_SHARPNESS = 3.0
 SPREAD_ALPHA = 0.8
 SPREAD_STEPS = 20
 SPREAD_WEIGHT = 0.5
+# The graph holds at most this many texts: every unlabelled one, and as many labelled ones as
+# fit, the same number of each intent (comparing each text with all the others grows as the
+# square of their number).
+SPREAD_MOST = 12_000
 SPREAD_CHUNK = 1024  # rows of the similarity matrix at a time: 1024 x 20,000 floats is 80 MB
 
 Matrix = npt.NDArray[np.float64]
@@ -220,8 +224,12 @@ class IntentClassifier:
         vectors = embeddings.shared_embedder().embed(pool, remember=True)
         taught_out_of_scope = OUT_OF_SCOPE in self._labels
         column = {str(label): i for i, label in enumerate(self._labels)}
+        seeds = _some_of_each(np.array([column[t] for t in targets]), SPREAD_MOST - len(pool))
         spread = _spread_labels(
-            embedded, np.array([column[t] for t in targets]), vectors, len(self._labels)
+            embedded[seeds],
+            np.array([column[targets[i]] for i in seeds]),
+            vectors,
+            len(self._labels),
         )
 
         def labelled_by_both() -> Matrix:
@@ -440,6 +448,21 @@ class _Neighbours:
         np.add.at(votes, (rows, self.labels[nearest]), strength * self.weights[nearest])
         votes /= np.maximum(votes.sum(axis=1, keepdims=True), 1e-300)
         return votes
+
+
+def _some_of_each(columns: npt.NDArray[np.intp], most: int) -> npt.NDArray[np.intp]:
+    """Indices of at most ``most`` of the labelled rows (all when they fit), the same number of
+    each label where a label has that many, in their order."""
+    if len(columns) <= most:
+        return np.arange(len(columns))
+    each = max(1, most // max(1, len(np.unique(columns))))
+    seen: Counter[int] = Counter()
+    kept = []
+    for index, column in enumerate(columns.tolist()):
+        if seen[column] < each:
+            seen[column] += 1
+            kept.append(index)
+    return np.array(kept, dtype=np.intp)
 
 
 def name_examples(intents: Iterable[str]) -> list[Example]:
