@@ -373,6 +373,9 @@ def test_the_ensemble_learns_each_intents_name_as_an_example(
     assert embedding_targets == tfidf_targets == [e.intent for e in TINY] + ["access", "refund"]
     IntentClassifier().fit(TINY)  # the light classifier learns from the given examples only
     assert fits[-1][1] == [e.intent for e in TINY]
+    plenty = [*TINY[:3] * 7, *TINY[3:]]  # 21 refund examples: its name adds nothing
+    IntentClassifier(features="ensemble").fit(plenty)
+    assert fits[-1][1] == [e.intent for e in plenty] + ["access"]
 
 
 # --- label spreading: the unlabelled texts carry labels along their own clusters -------------
