@@ -7,7 +7,8 @@ Splits (the official test splits are held back, so none of these figures comes f
 - Banking77 (Casanueva et al. 2020, CC-BY-4.0): a stratified fifth of train.csv (seed 0) is the
   test set; full data trains on the other four fifths; 10-shot samples 10 examples an intent
   from those four fifths (seeds 0, 1, 2; the mean). "+ self-training": the ensemble also reads
-  the rest of the four fifths with their labels removed, as a workspace's unlabelled tickets.
+  the rest of the four fifths with their labels removed, as a workspace's unlabelled tickets
+  (label spreading, then self-training); no measured message is ever among them.
 - CLINC150 (Larson et al. 2019, CC-BY-3.0): trained on train + oos_train. The out-of-scope
   threshold is chosen on one half of val + oos_val and measured on the other half, then the
   halves swap; the figures are the mean of the two (the test split is never used).
@@ -125,14 +126,14 @@ def measure(features: Features, data: Data, quick: bool) -> Row:
         for f in data.few
     )
     if features == "ensemble":
+        measured = {e.text for e in data.test}
+        pools = [sorted(e.text for e in set(data.train) - set(f)) for f in data.few]
+        assert not any(measured & set(pool) for pool in pools)  # never a measured message
         row.few_self_trained = statistics.mean(
             evaluate(
-                f,
-                data.test,
-                classifier=IntentClassifier(features=features),
-                unlabelled=sorted(e.text for e in set(data.train) - set(f)),
+                f, data.test, classifier=IntentClassifier(features=features), unlabelled=pool
             ).accuracy
-            for f in data.few
+            for f, pool in zip(data.few, pools, strict=True)
         )
     if quick:
         return row

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import logging
 import pickle
 import random
@@ -26,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from deskpilot.config import TriageSettings
 from deskpilot.understand import embeddings
 from deskpilot.understand import intents as intents_module
+from deskpilot.understand import triage as triage_module
 from deskpilot.understand.datasets import OUT_OF_SCOPE, Example
 from deskpilot.understand.embeddings import EmbeddingsUnavailableError
 from deskpilot.understand.intents import ClassifierError, IntentClassifier
@@ -307,7 +309,8 @@ def test_self_training_learns_from_the_unlabelled_texts_only(
     pool_vectors = word_vectors.embed(new)
     rounds = fits[2:]  # after the TF-IDF model and the embedding model on the labels alone
     assert len(rounds) == len(intents_module.SELF_TRAINING_SHARES)
-    human = [e.intent for e in labelled]
+    # The human labels, then each intent's name as an example of it.
+    human = [e.intent for e in labelled] + ["access", "refund"]
     for rows, targets, weights in rounds:
         assert targets[: len(human)] == human  # a human label is never replaced
         learned = np.asarray(rows)[len(human) :]
@@ -328,10 +331,11 @@ def test_self_training_never_learns_what_the_model_calls_out_of_scope(
     ] * 3
     classifier = IntentClassifier(features="ensemble")
     classifier.fit(labelled, ["what is the weather in paris", "please refund my order"])
+    named = len(labelled) + 2  # and the names of the two known intents
     for rows, targets, _ in fits[2:]:
-        learned = targets[len(labelled) :]
+        learned = targets[named:]
         assert OUT_OF_SCOPE not in learned
-        assert len(np.asarray(rows)) - len(labelled) == len(learned) <= 1
+        assert len(np.asarray(rows)) - named == len(learned) <= 1
     assert classifier.predict("what is the weather in paris").out_of_scope
 
 
@@ -342,9 +346,10 @@ def test_the_neighbour_vote_remembers_labelled_and_self_trained_texts(
     new = ["refund my subscription", "my password is locked", "money back for the order"]
     classifier = IntentClassifier(features="ensemble").fit(labelled, new)
     memory = classifier._neighbours
-    assert memory is not None and len(memory.vectors) == len(labelled) + len(new)
-    assert list(memory.weights[: len(labelled)]) == [1.0] * len(labelled)
-    assert all(0.0 < weight < 1.0 for weight in memory.weights[len(labelled) :])  # confidence
+    named = len(labelled) + 2  # and the names of the two intents
+    assert memory is not None and len(memory.vectors) == named + len(new)
+    assert list(memory.weights[:named]) == [1.0] * named
+    assert all(0.0 < weight < 1.0 for weight in memory.weights[named:])  # confidence
 
     votes = memory.votes(word_vectors.embed(["refund my order", "locked out"]), 2)
     assert [classifier.intents[i] for i in votes.argmax(axis=1)] == ["refund", "access"]
@@ -353,4 +358,113 @@ def test_the_neighbour_vote_remembers_labelled_and_self_trained_texts(
     assert classifier.predict("refund my order").intent == "refund"
 
     plain = IntentClassifier(features="ensemble").fit(labelled)
-    assert plain._neighbours is not None and len(plain._neighbours.vectors) == len(labelled)
+    assert plain._neighbours is not None and len(plain._neighbours.vectors) == named
+
+
+def test_the_ensemble_learns_each_intents_name_as_an_example(
+    word_vectors: _WordVectors, fits: list[tuple[np.ndarray, list[str], Any]]
+) -> None:
+    assert intents_module.name_examples(["card_arrival", OUT_OF_SCOPE, "pin-blocked"]) == [
+        Example("card arrival", "card_arrival"),
+        Example("pin blocked", "pin-blocked"),
+    ]
+    IntentClassifier(features="ensemble").fit(TINY)
+    tfidf_targets, embedding_targets = fits[0][1], fits[1][1]
+    assert embedding_targets == tfidf_targets == [e.intent for e in TINY] + ["access", "refund"]
+    IntentClassifier().fit(TINY)  # the light classifier learns from the given examples only
+    assert fits[-1][1] == [e.intent for e in TINY]
+    plenty = [*TINY[:3] * 7, *TINY[3:]]  # 21 refund examples: its name adds nothing
+    IntentClassifier(features="ensemble").fit(plenty)
+    assert fits[-1][1] == [e.intent for e in plenty] + ["access"]
+
+
+# --- label spreading: the unlabelled texts carry labels along their own clusters -------------
+
+
+def _on_a_circle(degrees: list[float]) -> np.ndarray:
+    """Unit vectors at these angles in one plane of an 8-dimensional space."""
+    radians = np.radians(np.asarray(degrees, dtype=np.float64))
+    rows = np.zeros((len(degrees), 8), dtype=np.float32)
+    rows[:, 0], rows[:, 1] = np.cos(radians), np.sin(radians)
+    return rows
+
+
+def test_label_spreading_follows_a_chain_of_unlabelled_texts() -> None:
+    # Label 0 at 0°, label 1 at 90°; unlabelled texts run from 0° to 54° in 2° steps, and more
+    # sit from 80° to 100°. The chain's far end (54°) is nearer to label 1's example than to
+    # label 0's, but every text around it leads back to label 0: spreading follows the chain.
+    labelled = _on_a_circle([0.0, 90.0])
+    chain = [float(angle) for angle in range(0, 55, 2)]
+    cluster = [float(angle) for angle in range(80, 101)]
+    unlabelled = _on_a_circle(chain + cluster)
+
+    shares = intents_module._spread_labels(labelled, np.array([0, 1]), unlabelled, 2)
+
+    assert shares.shape == (len(chain) + len(cluster), 2)
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert list(shares.argmax(axis=1)) == [0] * len(chain) + [1] * len(cluster)
+    nearest_labelled = (unlabelled @ labelled.T).argmax(axis=1)
+    assert nearest_labelled[len(chain) - 1] == 1  # what one nearest example would have said
+
+
+def test_label_spreading_leaves_a_text_no_label_reaches_undecided() -> None:
+    labelled = _on_a_circle([0.0, 10.0])
+    unlabelled = _on_a_circle([5.0, 6.0, 180.0])  # the last points away from everything
+    shares = intents_module._spread_labels(labelled, np.array([0, 1]), unlabelled, 2)
+    assert np.allclose(shares[-1], [0.5, 0.5])
+
+
+def test_the_graph_keeps_the_same_number_of_each_label_when_they_do_not_all_fit() -> None:
+    columns = np.array([0, 0, 0, 0, 1, 2, 2, 2])
+    assert list(intents_module._some_of_each(columns, 8)) == list(range(8))
+    assert list(intents_module._some_of_each(columns, 6)) == [0, 1, 4, 5, 6]
+
+
+# --- triage self-trains on the workspace's unlabelled tickets ---------------------------------
+
+
+def test_triage_self_trains_on_the_tickets_no_human_labelled(
+    default_classifier: None,
+    word_vectors: _WordVectors,
+    desk: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [
+        {"id": "U-1", "subject": "Money", "body": "refund my subscription"},
+        {"id": "U-2", "subject": "Login", "body": "my password is locked"},
+        {"id": "L-1", "subject": "Q", "body": "the invoice is wrong", "intent": "billing_question"},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(f"{json.dumps(row)}\n" for row in rows))
+    desk.import_tickets(path)
+    assert desk.settings.triage.classifier == "ensemble"
+
+    unlabelled = triage_module.unlabelled_texts(desk.store)
+    assert sorted(unlabelled) == ["Login. my password is locked", "Money. refund my subscription"]
+
+    word_vectors.batches.clear()
+    desk.retrain_intents()
+    # The pool the self-training embeds is those tickets' texts; the labelled one is not in it.
+    assert sorted(word_vectors.batches[-1]) == sorted(unlabelled)
+
+    # Once the labels outnumber the tickets it would read, it learns from the labels alone.
+    monkeypatch.setattr(triage_module, "UNLABELLED_TICKETS", 10)
+    word_vectors.batches.clear()
+    desk.retrain_intents()
+    assert not any(set(batch) & set(unlabelled) for batch in word_vectors.batches)
+
+
+def test_the_newest_unlabelled_tickets_are_read_up_to_the_limit(
+    desk: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        {"id": f"N-{i}", "subject": f"S{i}", "body": f"body {i}", "created_at": f"{day}T09:00Z"}
+        for i, day in enumerate(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"], 1)
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(f"{json.dumps(row)}\n" for row in rows))
+    desk.import_tickets(path)
+    desk.correct_intent("N-4", "feature_request")  # a human's label now: not unlabelled
+    monkeypatch.setattr(triage_module, "UNLABELLED_TICKETS", 2)
+    assert triage_module.unlabelled_texts(desk.store) == ["S3. body 3", "S2. body 2"]

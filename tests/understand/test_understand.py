@@ -422,6 +422,10 @@ def test_intents_eval_measures_the_workspaces_classifier_unless_told(
     )
     assert (few["n_train"], few["unlabelled"]) == (12, 28)
     assert json.loads(cli("intents", "eval", "--shots", "3", *files).stdout)["unlabelled"] == 0
+    # ... but never on a message it is measured on: here every one of them is a test message.
+    measured_on_train = ("--train", str(train), "--test", str(train), "--json")
+    same = cli("intents", "eval", "--classifier", "ensemble", "--shots", "3", *measured_on_train)
+    assert (json.loads(same.stdout)["n_train"], json.loads(same.stdout)["unlabelled"]) == (12, 0)
 
 
 # --- consistency: a correction moves the hand-off with it ------------------------------------

@@ -99,6 +99,29 @@ class CorpusMixin(StoreBase):
         with self._read() as connection:
             return [(row.subject, row.body, row.intent) for row in connection.execute(query)]
 
+    def unlabelled_texts(self, limit: int) -> list[tuple[str, str]]:
+        """(subject, first customer message) of the ``limit`` newest tickets no human labelled:
+        what the intent model self-trains on (their intents, if any, are its own guesses)."""
+        t, m = schema.tickets, schema.messages
+        inner = m.alias("first")
+        first_customer = (
+            sa.select(sa.func.min(inner.c.seq))
+            .where(inner.c.ticket_id == t.c.id, inner.c.author == Author.CUSTOMER.value)
+            .correlate(t)
+            .scalar_subquery()
+        )
+        human = [IntentSource.LABEL.value, IntentSource.CORRECTION.value]
+        query = (
+            sa.select(t.c.subject, m.c.body)
+            .select_from(t)
+            .join(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == first_customer))
+            .where(sa.or_(t.c.intent_source.is_(None), t.c.intent_source.not_in(human)))
+            .order_by(t.c.created_at.desc(), t.c.id.desc())
+            .limit(limit)
+        )
+        with self._read() as connection:
+            return [(row.subject, row.body) for row in connection.execute(query)]
+
 
 def _ranked_resolved() -> sa.Select[str]:
     """An intent's resolved tickets whose reply may serve as a model, best rated first, a page
