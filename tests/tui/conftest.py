@@ -23,6 +23,7 @@ from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.action_modals import ConfirmScreen
 from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.ticket import TicketScreen
+from deskpilot.tui.widgets.thread_view import ThreadView
 
 
 @pytest.fixture
@@ -52,6 +53,21 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
         await pilot.pause()
         if round >= 2 and all(worker.is_finished for worker in app.workers):
             return
+
+
+async def thread_at_newest(pilot: Pilot[Any]) -> None:
+    """Until every thread on the screen stack shows its newest message. The thread scrolls to
+    its end after its messages are mounted and laid out, a refresh or two after the worker that
+    brought them, so a snapshot taken on a busy machine could catch it still at the top."""
+
+    def at_newest() -> bool:
+        threads = [
+            thread for screen in pilot.app.screen_stack for thread in screen.query(ThreadView)
+        ]
+        return all(thread.scroll_y >= thread.max_scroll_y for thread in threads)
+
+    assert await until(pilot, at_newest), "a thread did not stay on its newest message"
+    await pilot.pause()
 
 
 async def open_ticket(app: DeskPilotApp, pilot: Pilot[Any], ticket_id: str) -> TicketScreen:

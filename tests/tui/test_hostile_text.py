@@ -30,7 +30,7 @@ from hostile import (
     shown,
 )
 
-from .conftest import settle
+from .conftest import settle, thread_at_newest
 
 # The terminal escapes of a posted subject: none may reach the terminal.
 RAW_ESCAPES = ("\x1b]0;PWNED", "\x07", "\x1b[2J", "\u202e", "\x1b]0;pwned")
@@ -276,6 +276,7 @@ def test_hostile_text_snapshot(
         for key in SNAPSHOTS[view]:
             await pilot.press(key)
             await settle(pilot.app, pilot)
+        await thread_at_newest(pilot)
         for widget in pilot.app.screen.query(TextArea):
             widget.cursor_blink = False
 

@@ -14,6 +14,8 @@ from textual.widgets import Input, TextArea
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
 
+from .conftest import thread_at_newest
+
 THEMES = ("deskpilot-dark", "deskpilot-light")
 SIZES = ((80, 24), (160, 48))
 
@@ -78,5 +80,6 @@ def test_screen(
                     break
                 await pilot.pause(0.05)
             await pilot.pause(0.2)
+        await thread_at_newest(pilot)
 
     assert snap_compare(make_app(theme), terminal_size=size, run_before=show)

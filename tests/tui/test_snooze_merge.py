@@ -18,7 +18,7 @@ from deskpilot.tui.screens.snooze_merge import MergeScreen, SnoozeScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.queue_table import SNOOZE_MARK, cells
 
-from .conftest import open_ticket, settle, until_modal
+from .conftest import open_ticket, settle, thread_at_newest, until_modal
 
 DUPLICATE, ORIGINAL = "T-000229", "T-000187"  # the demo customer's repeated billing question
 
@@ -145,5 +145,6 @@ def test_ticket_title_says_it_looks_like_a_duplicate(
         for widget in app.screen.query(TextArea):
             widget.cursor_blink = False
         await settle(app, pilot)
+        await thread_at_newest(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=show)

@@ -49,6 +49,15 @@ class ThreadView(VerticalScroll):
         super().__init__(id=id)
         self._shown: list[tuple[Content, str]] = []  # each block's content and classes
 
+    def on_resize(self) -> None:
+        """A thread longer than its pane is anchored: it keeps showing its newest message when
+        the pane changes after the scroll to the end (the draft pane or the header taking rows
+        as they fill in, the messages wrapping again when the scrollbar appears), until the agent
+        scrolls up to read. A shorter one is not, as an anchor pins it to the pane's bottom."""
+        overflows = self.max_scroll_y > 0
+        if overflows != self.is_anchored:
+            self.anchor(overflows)
+
     def watch_thread(self, thread: Thread | None) -> None:
         """Repaint in place: a block whose message looks the same is left alone, a changed one
         is updated, new ones are mounted. The thread is shown again after every load (a reply
