@@ -79,17 +79,9 @@ class CorpusMixin(StoreBase):
     def labelled_texts(self) -> list[tuple[str, str, str]]:
         """(subject, first customer message, intent) of every ticket a human labelled."""
         t, m = schema.tickets, schema.messages
-        inner = m.alias("first")
-        first_customer = (
-            sa.select(sa.func.min(inner.c.seq))
-            .where(inner.c.ticket_id == t.c.id, inner.c.author == Author.CUSTOMER.value)
-            .correlate(t)
-            .scalar_subquery()
-        )
         query = (
             sa.select(t.c.subject, m.c.body, t.c.intent)
-            .select_from(t)
-            .join(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == first_customer))
+            .select_from(_with_first_customer_message())
             .where(
                 t.c.intent.is_not(None),
                 t.c.intent_source.in_([IntentSource.LABEL.value, IntentSource.CORRECTION.value]),
@@ -103,24 +95,29 @@ class CorpusMixin(StoreBase):
         """(subject, first customer message) of the ``limit`` newest tickets no human labelled:
         what the intent model self-trains on (their intents, if any, are its own guesses)."""
         t, m = schema.tickets, schema.messages
-        inner = m.alias("first")
-        first_customer = (
-            sa.select(sa.func.min(inner.c.seq))
-            .where(inner.c.ticket_id == t.c.id, inner.c.author == Author.CUSTOMER.value)
-            .correlate(t)
-            .scalar_subquery()
-        )
         human = [IntentSource.LABEL.value, IntentSource.CORRECTION.value]
         query = (
             sa.select(t.c.subject, m.c.body)
-            .select_from(t)
-            .join(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == first_customer))
+            .select_from(_with_first_customer_message())
             .where(sa.or_(t.c.intent_source.is_(None), t.c.intent_source.not_in(human)))
             .order_by(t.c.created_at.desc(), t.c.id.desc())
             .limit(limit)
         )
         with self._read() as connection:
             return [(row.subject, row.body) for row in connection.execute(query)]
+
+
+def _with_first_customer_message() -> sa.Join:
+    """Tickets joined to their first customer message: what the intent classifier reads."""
+    t, m = schema.tickets, schema.messages
+    inner = m.alias("first")
+    first_customer = (
+        sa.select(sa.func.min(inner.c.seq))
+        .where(inner.c.ticket_id == t.c.id, inner.c.author == Author.CUSTOMER.value)
+        .correlate(t)
+        .scalar_subquery()
+    )
+    return t.join(m, sa.and_(m.c.ticket_id == t.c.id, m.c.seq == first_customer))
 
 
 def _ranked_resolved() -> sa.Select[str]:
