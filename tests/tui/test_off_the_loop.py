@@ -171,47 +171,33 @@ async def test_leaving_the_ticket_stores_the_unsent_edit_off_the_loop_then_leave
 # --- the ticket: the reads that open dialogs, and the send's check -----------------------------
 
 
-async def test_the_escalate_dialog_s_summary_is_read_off_the_loop(
-    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("read", "key", "dialog"),
+    [
+        ("escalation_summary", "x", EscalateScreen),
+        ("duplicates", "M", MergeScreen),
+        ("taxonomy", "t", IntentScreen),
+    ],
+    ids=["escalate-summary", "merge-duplicates", "intent-taxonomy"],
+)
+async def test_what_a_dialog_shows_is_read_off_the_loop(
+    make_app: Callable[..., DeskPilotApp],
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+    read: str,
+    key: str,
+    dialog: type,
 ) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_ticket(app, pilot, first_open(desk))
-        held = Held(monkeypatch, desk, "escalation_summary")
-        await pilot.press("x")
+        held = Held(monkeypatch, desk, read)
+        await pilot.press(key)
         await held.wait()
         assert await keys_answered(app, pilot)
         assert app.screen is screen
         held.release()
-        await until_modal(app, pilot, EscalateScreen)
-
-
-async def test_the_merge_dialog_s_duplicates_are_found_off_the_loop(
-    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, first_open(desk))
-        held = Held(monkeypatch, desk, "duplicates")
-        await pilot.press("M")
-        await held.wait()
-        assert await keys_answered(app, pilot)
-        held.release()
-        await until_modal(app, pilot, MergeScreen)
-
-
-async def test_the_intent_dialog_s_intents_are_read_off_the_loop(
-    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await open_ticket(app, pilot, first_open(desk))
-        held = Held(monkeypatch, desk, "taxonomy")
-        await pilot.press("t")
-        await held.wait()
-        assert await keys_answered(app, pilot)
-        held.release()
-        await until_modal(app, pilot, IntentScreen)
+        await until_modal(app, pilot, dialog)
 
 
 async def test_a_macro_is_filled_in_off_the_loop(
