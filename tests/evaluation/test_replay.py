@@ -232,6 +232,25 @@ def test_on_real_twitter_replies_learning_beats_the_control_and_copying() -> Non
             assert mentioned == handle or mentioned in case.body, (record.id, record.draft)
 
 
+@pytest.mark.skipif(not TWCS.exists(), reason="the shared TWCS data is not here")
+def test_the_learning_holds_on_the_latest_real_conversations() -> None:
+    """The same learning effect on another part of the file: its last 300 conversations (late
+    2017, other customers, the brands in other proportions), replayed on a fresh desk, so a
+    choice of reply tuned to the first tickets would show here."""
+    cases = read_replay_file(TWCS)[-300:]
+    learned = replay(cases, window=100)
+    control = replay(cases, window=100, learning=False)
+    copying = _copy_nearest_same_company(cases)
+    on, off = learned.to_json(), control.to_json()
+    assert on["mean_similarity_last_window"] > off["mean_similarity_last_window"] + 0.1
+    assert on["mean_similarity"] > off["mean_similarity"] + 0.1
+    assert on["mean_similarity"] > sum(copying) / len(copying) + 0.03
+    for case, record in zip(cases, learned.records, strict=True):
+        handle = case.customer.split("@")[0] if case.customer else ""
+        for mentioned in re.findall(r"(?<![\w@/.])@(\d{5,})", record.draft):
+            assert mentioned == handle or mentioned in case.body, (record.id, record.draft)
+
+
 def _twcs_threads(tmp_path: Path, limit: int) -> Path:
     """The first ``limit`` TWCS pairs in the import format, a customer's tweet that follows an
     earlier exchange with the same brand (within a day) carried as a thread: their tweet, the
