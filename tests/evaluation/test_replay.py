@@ -212,6 +212,7 @@ def _copy_nearest_same_company(cases: list[ReplayCase]) -> list[float]:
     return scores
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TWCS.exists(), reason="the shared TWCS data is not here")
 def test_on_real_twitter_replies_learning_beats_the_control_and_copying() -> None:
     """Real replies name people, handles and agents' initials: learning must adapt them, not
@@ -232,6 +233,7 @@ def test_on_real_twitter_replies_learning_beats_the_control_and_copying() -> Non
             assert mentioned == handle or mentioned in case.body, (record.id, record.draft)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TWCS.exists(), reason="the shared TWCS data is not here")
 def test_the_learning_holds_on_the_latest_real_conversations() -> None:
     """The same learning effect on another part of the file: its last 300 conversations (late
