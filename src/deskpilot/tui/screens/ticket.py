@@ -92,7 +92,8 @@ class TicketScreen(Screen[None]):
         self.triage: TriageRecord | None = None
         self.notice = Content("")  # under the title: snoozed, merged, a likely duplicate
         self._scroll_thread_end = False  # after the next load: the thread from its end
-        self._focus_first = False  # after the next load: focus as a new screen does
+        # After the next load: the whole screen is the new ticket's (``show_ticket``).
+        self._fresh = False
         self.hits: list[Hit] = []
         self.outcome: DraftOutcome | None = None  # the co-pilot's draft, once it is shown
         # What the connectors returned (CRM, billing, bugs): from the draft, or loaded on its
@@ -137,24 +138,33 @@ class TicketScreen(Screen[None]):
         of this screen being popped and a new one composed, mounted, laid out and painted in
         one go on the event loop (22 ms of the loop's own time on the 100k demo, with the
         queue painted again in between). The old ticket's reads are dropped, its writes under
-        way finish (their results are told, not shown: ``_stale``), and its claim is let go."""
+        way finish (their results are told, not shown: ``_stale``), and its claim is let go.
+
+        The panels keep the old ticket until the new one is loaded and then change in one
+        frame (emptying them first cost a whole frame more); meanwhile the agent's keys are
+        refused as for any ticket still loading, and the editor is emptied at once."""
         if ticket_id != self.ticket_id:
             self.app.post_message(messages.ReleaseClaim(self.ticket_id))
         for group in ("load", "context", "knowledge", "dialog", "next", "claim"):
             self.workers.cancel_group(self, group)
         self._forget_ticket(ticket_id, view)
+        self.draft_pane.show_ticket(ticket_id)
+        self.set_focus(None)  # keys go to the screen's bindings until the ticket is shown
+        self._fresh = True
+        self.reload(opening=True)
+
+    def _clear_panels(self) -> None:
+        """The panels as a new screen starts: when the ticket shown instead did not load."""
         self.query_one(TicketHeader).ticket = None
         self.query_one(HandoffBanner).triage = None
-        self.query_one(ThreadView).thread = None  # hidden until the new thread is shown
+        self.query_one(ThreadView).thread = None  # the old ticket's messages, hidden
         self._show_context()
+        self._reset_knowledge()
+
+    def _reset_knowledge(self) -> None:
         knowledge = self.query_one(KnowledgePanel)
         knowledge.problem = None
-        knowledge.hits = None
-        self.draft_pane.show_ticket(ticket_id)
-        self.query_one("#right", VerticalScroll).scroll_home(animate=False)
-        self.set_focus(None)  # keys go to the screen's bindings until the ticket is shown
-        self._focus_first = True
-        self.reload(opening=True)
+        knowledge.hits = None  # "Searching…"
 
     def _stale(self, ticket_id: str) -> bool:
         """True for a result about the ticket this screen showed before (``show_ticket``)."""
@@ -253,6 +263,9 @@ class TicketScreen(Screen[None]):
         if self._stale(message.ticket_id):
             return
         self.notify(message.error, title="Loading the ticket failed", severity="error")
+        if self.ticket is None and self._fresh:
+            self._fresh = False
+            self._clear_panels()  # not the ticket shown before under this one's id
 
     def on_ticket_loaded(self, message: messages.TicketLoaded) -> None:
         if message.generation != self._loads or self._stale(message.ticket_id):
@@ -267,16 +280,27 @@ class TicketScreen(Screen[None]):
         self.notice = message.notice
         self._show_title()
         self._show_thread()
-        if self._focus_first:
+        if self._fresh:
+            self._fresh = False
+            self._reset_knowledge()
+            self.query_one("#right", VerticalScroll).scroll_home(animate=False)
             # As a newly opened screen does: the first widget that takes focus, unless the
             # agent focused one (the editor) meanwhile.
-            self._focus_first = False
             if self.focused is None:
                 self.focus_next()
         if self._scroll_thread_end:
             self._scroll_thread_end = False
             self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
         self._show_context()
+        # The knowledge search and the draft start once this frame is painted: their threads
+        # would otherwise take the GIL from the loop while it paints the whole screen.
+        self.call_after_refresh(self._after_shown, message)
+
+    def _after_shown(self, message: messages.TicketLoaded) -> None:
+        """The loaded ticket is on screen: search the knowledge, and draft (or restore the
+        unsent edit) as the draft plan says."""
+        if message.generation != self._loads or not self.is_attached or self.ticket is None:
+            return  # a newer load is on its way, or the agent left
         self._search_knowledge()
         pane = self.draft_pane
         if (
