@@ -149,7 +149,11 @@ class TicketScreen(Screen[None]):
             self.workers.cancel_group(self, group)
         self._forget_ticket(ticket_id, view)
         self.draft_pane.show_ticket(ticket_id)
-        self.set_focus(None)  # keys go to the screen's bindings until the ticket is shown
+        if self.focused is not None and self.focused is not self.query_one(ThreadView):
+            # Keys go to the screen's bindings until the ticket is shown (not into the editor).
+            # The thread keeps the focus a new screen gives it: a change of focus restyles and
+            # repaints every container around the widgets.
+            self.set_focus(None)
         self._fresh = True
         self.reload(opening=True)
 
@@ -280,20 +284,33 @@ class TicketScreen(Screen[None]):
         self.notice = message.notice
         self._show_title()
         self._show_thread()
+        if self._scroll_thread_end:
+            self._scroll_thread_end = False
+            self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
         if self._fresh:
             self._fresh = False
-            self._reset_knowledge()
-            self.query_one("#right", VerticalScroll).scroll_home(animate=False)
             # As a newly opened screen does: the first widget that takes focus, unless the
             # agent focused one (the editor) meanwhile.
             if self.focused is None:
                 self.focus_next()
-        if self._scroll_thread_end:
-            self._scroll_thread_end = False
-            self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
+            # A ticket shown in place of another (``show_ticket``): the right column follows
+            # in the next frame, as painting the whole screen at once took more than one.
+            self.call_after_refresh(self._show_right_column, message)
+            return
         self._show_context()
+        self._after_painted(message)
+
+    def _show_right_column(self, message: messages.TicketLoaded) -> None:
+        if message.generation != self._loads or not self.is_attached:
+            return  # a newer load is on its way, or the agent left
+        self._reset_knowledge()
+        self.query_one("#right", VerticalScroll).scroll_home(animate=False)
+        self._show_context()
+        self._after_painted(message)
+
+    def _after_painted(self, message: messages.TicketLoaded) -> None:
         # The knowledge search and the draft start once this frame is painted: their threads
-        # would otherwise take the GIL from the loop while it paints the whole screen.
+        # would otherwise take the GIL from the loop while it paints.
         self.call_after_refresh(self._after_shown, message)
 
     def _after_shown(self, message: messages.TicketLoaded) -> None:
