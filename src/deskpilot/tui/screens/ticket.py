@@ -140,9 +140,10 @@ class TicketScreen(Screen[None]):
         queue painted again in between). The old ticket's reads are dropped, its writes under
         way finish (their results are told, not shown: ``_stale``), and its claim is let go.
 
-        The panels keep the old ticket until the new one is loaded and then change in one
-        frame (emptying them first cost a whole frame more); meanwhile the agent's keys are
-        refused as for any ticket still loading, and the editor is emptied at once."""
+        The panels keep the old ticket until the new one is loaded (emptying them first cost
+        a whole frame more), then change in two frames, the header and thread first, the right
+        column next (``on_ticket_loaded``); meanwhile the agent's keys are refused as for any
+        ticket still loading, and the editor is emptied at once."""
         if ticket_id != self.ticket_id:
             self.app.post_message(messages.ReleaseClaim(self.ticket_id))
         for group in ("load", "context", "knowledge", "dialog", "next", "claim"):
