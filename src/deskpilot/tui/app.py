@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -15,7 +17,7 @@ from deskpilot.desk import Desk
 from deskpilot.errors import DeskPilotError
 from deskpilot.queue.views import QueueView
 from deskpilot.store.channels import DeliveryState
-from deskpilot.tui import keymap, messages, outside
+from deskpilot.tui import heap, keymap, messages, outside
 from deskpilot.tui.commands import DeskCommands
 from deskpilot.tui.preferences import remember_theme, remembered_theme
 from deskpilot.tui.screens.help import HelpScreen
@@ -24,6 +26,9 @@ from deskpilot.tui.screens.stats import StatsScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.themes import load_themes, shipped_theme_dirs
 from deskpilot.tui.workers import desk_work
+
+# A full garbage collection waits for the agent to pause this long (``tui/heap.py``).
+COLLECT_WHEN_IDLE_SECONDS = 2.0
 
 
 class DeskPilotApp(App[None]):
@@ -46,10 +51,23 @@ class DeskPilotApp(App[None]):
         self._shown_theme = self.theme
         self.set_keymap(desk.settings.tui.keys)
         desk.prepare_drafting()  # before the app runs: the first draft never waits for it
+        self._last_input = time.monotonic()  # the agent's last key or mouse action
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.push_screen(QueueScreen(self.desk))
+        # Full collections when the agent pauses, not in the middle of a send (tui/heap.py).
+        heap.hold_full_collections()
+        self.set_interval(COLLECT_WHEN_IDLE_SECONDS / 2, self._collect_if_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_if_idle(self) -> None:
+        idle = time.monotonic() - self._last_input
+        heap.collect_if_idle(idle, COLLECT_WHEN_IDLE_SECONDS)
 
     def _theme_changed(self, theme: Theme) -> None:
         """A theme picked in the palette is the desk's theme at the next start too."""
@@ -58,6 +76,7 @@ class DeskPilotApp(App[None]):
             remember_theme(self.desk.workspace.root, theme.name, self.desk.settings.tui.theme)
 
     async def on_unmount(self) -> None:
+        heap.release_full_collections()
         await self.desk.aclose_connectors()
 
     def notify(

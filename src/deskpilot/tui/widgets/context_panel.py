@@ -38,6 +38,7 @@ class ContextPanel(Static):
     def _repaint(self) -> None:
         ticket, triage, context, problem = self.ticket, self.triage, self.context, self.problem
         if ticket is None:
+            self.update("Loading…")  # the ticket is on its way
             return
         lines: list[Content | str] = []
         if ticket.customer:

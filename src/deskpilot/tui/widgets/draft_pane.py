@@ -103,6 +103,7 @@ class DraftPane(Vertical):
         name: str
         text: str | None
         error: str | None = None
+        ticket_id: str = ""  # the ticket it was filled for
 
     @dataclass
     class Kept(Message):
@@ -128,6 +129,9 @@ class DraftPane(Vertical):
         # the change, so one still queued from the streaming is told from the agent's typing
         # by the text (what the pane placed is no keystroke).
         self._placed = ""
+        # The first generation of the ticket shown: a result for an older one is the ticket's
+        # the pane showed before (``show_ticket``), and dropped.
+        self._ticket_generation = 0
 
     def compose(self) -> ComposeResult:
         yield DraftLabel("Draft", id="draft-label")
@@ -235,19 +239,21 @@ class DraftPane(Vertical):
 
     def use_macro(self, name: str) -> None:
         """The macro, filled in for this ticket (read off the loop), in place of the draft."""
-        self._fill_macro(name)
+        self._fill_macro(name, self.ticket_id)
 
     @desk_work(thread=True, exclusive=True, group="macro")
-    def _fill_macro(self, name: str) -> None:
+    def _fill_macro(self, name: str, ticket_id: str) -> None:
         try:
-            text = self.desk.macro(name, self.ticket_id)
+            text = self.desk.macro(name, ticket_id)
         except DeskPilotError as error:
-            self.post_message(self.MacroFilled(name, None, str(error)))
+            self.post_message(self.MacroFilled(name, None, str(error), ticket_id))
             return
-        self.post_message(self.MacroFilled(name, text))
+        self.post_message(self.MacroFilled(name, text, ticket_id=ticket_id))
 
     def on_draft_pane_macro_filled(self, message: DraftPane.MacroFilled) -> None:
         message.stop()
+        if message.ticket_id != self.ticket_id:
+            return  # filled for the ticket the pane showed before
         if message.text is None:
             self.notify(message.error or "", title="Macro failed", severity="error")
             return
@@ -294,6 +300,8 @@ class DraftPane(Vertical):
 
     def on_draft_pane_edit_begun(self, message: DraftPane.EditBegun) -> None:
         message.stop()
+        if message.generation < self._ticket_generation:
+            return  # the draft of the ticket shown before: its event stays open, as on leaving
         self._beginning = False
         self.post_message(self.Settled())
         if message.edit_id is None:
@@ -357,6 +365,26 @@ class DraftPane(Vertical):
         """The send did not go: the draft's edit goes on, autosaved again."""
         if self.edit_id is None:
             self.edit_id = edit_id
+
+    def show_ticket(self, ticket_id: str) -> None:
+        """Another ticket in this pane (the screen shows the view's next one): the old ticket's
+        draft stops, the editor empties, and its edit event is let go (kept before leaving it,
+        restored when it is opened again; writes under way finish). Results the pane's workers
+        bring for the old ticket are dropped."""
+        self.workers.cancel_group(self, "draft")
+        self.workers.cancel_group(self, "macro")
+        self.ticket_id = ticket_id
+        self.outcome = None
+        self.edit_id = None
+        self.keystrokes = 0
+        self.from_macro = False
+        self._generation += 1
+        self._ticket_generation = self._generation
+        self._beginning = False
+        self.drafting = False
+        self.note = "Draft"
+        self._autosaver.shown("")  # one autosaver throughout: its order spans the tickets
+        self._place("")
 
     def sent(self) -> None:
         self._generation += 1

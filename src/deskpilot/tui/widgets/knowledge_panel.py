@@ -15,6 +15,7 @@ class KnowledgePanel(Static):
 
     def watch_hits(self, hits: list[Hit] | None) -> None:
         if hits is None:
+            self.update("Searching…")  # the ticket's search is on its way
             return
         if not hits:
             self.update("No articles or past tickets match.")

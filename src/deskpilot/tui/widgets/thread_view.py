@@ -41,6 +41,7 @@ class ThreadView(VerticalScroll):
     ThreadView { height: 1fr; padding: 0 1; }
     ThreadView .message { margin-bottom: 1; }
     ThreadView .note { background: $warning 15%; }
+    ThreadView.-loading { visibility: hidden; }
     """
 
     thread: reactive[Thread | None] = reactive(None, always_update=True)
@@ -64,7 +65,11 @@ class ThreadView(VerticalScroll):
         sent, a delivery's state changed), and remounting every message each time cost a
         frame or more on the event loop in the middle of a send."""
         if thread is None:
+            # Another ticket is on its way (the screen shows the next one): the messages shown
+            # are the old ticket's, hidden (kept, to be updated in place) until it comes.
+            self.set_class(bool(self._shown), "-loading")
             return
+        self.remove_class("-loading")
         wanted = [
             (
                 message_content(thread.ticket, message, thread.deliveries),

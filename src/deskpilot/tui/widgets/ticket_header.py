@@ -38,6 +38,7 @@ class TicketHeader(Static):
     def _repaint(self) -> None:
         ticket = self.ticket
         if ticket is None:
+            self.update("")  # another ticket is on its way
             return
         intent = ticket.intent or "-"
         if ticket.intent_confidence is not None and ticket.intent_source != "correction":
