@@ -340,14 +340,15 @@ def likely_mark(ticket: Ticket, items: Sequence[KnowledgeItem], agent: str) -> s
 
 def latest_question(ticket: Ticket) -> str:
     """What the customer asks now: their messages since the last agent reply (all of them when
-    nobody has answered yet)."""
+    nobody has answered yet); when the team wrote last (a reply split over two messages, a
+    conversation taken in as it stood), the messages that reply answers."""
     since: list[str] = []
     for message in ticket.messages:
         if message.author is Author.AGENT:
             since = []
         elif message.author is Author.CUSTOMER:
             since.append(message.body)
-    return "\n".join(since) or ticket.first_customer_message
+    return "\n".join(since) or answered_question(ticket)
 
 
 def answered_question(ticket: Ticket) -> str:
