@@ -39,6 +39,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from deskpilot.copilot.adapt import links_in
 from deskpilot.evaluation.replay import replay
 from deskpilot.feedback.replay_cases import ReplayCase, ReplayResult, read_replay_file
 from deskpilot.models import Author
@@ -114,6 +115,31 @@ def splits(cases: list[ReplayCase], scores: list[float]) -> str:
     return "   ".join(parts)
 
 
+def link_habits(cases: list[ReplayCase], result: ReplayResult) -> str:
+    """How drafts cite the team's links: of the real replies citing a link the company had sent
+    two or more other customers (its help page for the question, its DM link), how many drafts
+    cite it; and how many drafts cite a link neither the real reply nor the conversation has."""
+    sent: dict[tuple[str, str], set[str]] = {}
+    could = cited = foreign = 0
+    for case, record in zip(cases, result.records, strict=True):
+        customer = case.customer or case.id
+        conversation = links_in(" ".join(m.body for m in case.thread) or case.body)
+        replied = links_in(case.reply)
+        drafted = links_in(record.draft)
+        brand = case.company or ""
+        known = {link for link in replied if len(sent.get((brand, link), set()) - {customer}) >= 2}
+        if known:
+            could += 1
+            cited += bool(known & drafted)
+        foreign += bool(drafted - replied - conversation)
+        for link in replied:
+            sent.setdefault((brand, link), set()).add(customer)
+    return (
+        f"cites the team's page {cited} of {could} ({cited / max(1, could):.0%}); "
+        f"a link the reply does not cite in {foreign} drafts ({foreign / len(cases):.1%})"
+    )
+
+
 def multi_message(case: ReplayCase) -> bool:
     """A reply after two or more of the customer's messages (a follow-up, a thread)."""
     return sum(message.author is Author.CUSTOMER for message in case.thread) >= 2
@@ -163,6 +189,9 @@ def bench(name: str, cases: list[ReplayCase], args: argparse.Namespace) -> None:
             last = curve(picked, args.window)[-1]
             parts = splits([cases[i] for i in multi], picked)
             print(f"{label:<26} {statistics.fmean(picked):.3f} | {last:.3f}   {parts}")
+    if any(case.company for case in cases):
+        print(f"\nhelp links  learning on: {link_habits(cases, learned)}")
+        print(f"            learning off: {link_habits(cases, control)}")
     if args.output:
         _write(args.output / f"{name}-learning-on.jsonl", learned)
         _write(args.output / f"{name}-learning-off.jsonl", control)
