@@ -505,6 +505,7 @@ FUNCTION_WORDS = frozenset({
 })  # fmt: skip
 # The team's link for a question: the one most of this many closest questions' replies cite.
 LINK_NEIGHBOURS = 5
+LINK_MAJORITY = 0.5
 
 
 def team_link(found: Sequence[Candidate]) -> str:
@@ -527,7 +528,9 @@ def team_link(found: Sequence[Candidate]) -> str:
         for link in sorted(links_in(found[i].text)):
             weight[link] = weight.get(link, 0.0) + closeness[i]
     total = sum(closeness[i] for i in nearest)
-    shared = [link for link in weight if len(owners[link]) >= 2 and weight[link] >= total / 2]
+    shared = [
+        link for link in weight if len(owners[link]) >= 2 and weight[link] >= LINK_MAJORITY * total
+    ]
     return max(shared, key=lambda link: weight[link]) if shared else ""
 
 
@@ -554,20 +557,23 @@ def _question_words(text: str) -> set[str]:
 
 
 def with_team_link(chosen: Candidate, found: Sequence[Candidate]) -> Candidate:
-    """``chosen`` citing the team's help page for this question, when it does not already: in
-    the team's own sentence that cites it (from the closest reply citing it, which the draft
-    then cites too), in place of a sentence citing a page the team does not cite for this
-    question, or before the agent's mark."""
+    """``chosen`` citing the team's help page for this question, when it does not already. A
+    sentence of it citing a page the team does not cite for this question gives way to the
+    team's own sentence citing the right one (from the closest reply citing it, which the
+    draft then cites too); otherwise the link goes before the agent's mark, where the team
+    puts it."""
     link = team_link(found)
     if not link or link in links_in(chosen.text):
         return chosen
     lead, sentences, mark = _frame(chosen.text)
-    citing, source = _sentence_citing(link, found)
     others = [i for i, s in enumerate(sentences) if links_in(s)]
-    if others:
-        sentences[others[0]] = citing  # a page for another question
-    else:
-        sentences.append(citing)
+    if not others:
+        text = chosen.text.rstrip()
+        if mark and text.endswith(mark):
+            return replace(chosen, text=f"{text[: -len(mark)].rstrip()} {link} {mark}")
+        return replace(chosen, text=f"{text} {link}")
+    citing, source = _sentence_citing(link, found)
+    sentences[others[0]] = citing  # a page for another question
     text = " ".join(part for part in (lead.strip(), *sentences, mark) if part)
     also = chosen.also
     if source is not None and source.item not in chosen.items:
