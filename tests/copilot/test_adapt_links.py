@@ -153,3 +153,13 @@ def test_no_link_is_cited_when_the_closest_replies_cite_none() -> None:
         )
     )
     assert team_link(found) == ""
+
+
+def test_a_link_is_never_glued_to_what_follows_it() -> None:
+    """Tidying a space before punctuation must not make another link of the team's."""
+    reply = "@115818 Hey , let's run the doctor: https://t.co/EaeoxKeULN ...1/2"
+    item = _item("T-1", "@Acme printer will not print", reply, "115818")
+    ticket = _ticket("@Acme my printer will not print")
+    text = adapt(item, DraftContext(ticket=ticket, exemplars=[item]))
+    assert text == "@200001 Hey, let's run the doctor: https://t.co/EaeoxKeULN ...1/2"
+    assert links_in(text) == {"https://t.co/EaeoxKeULN"}

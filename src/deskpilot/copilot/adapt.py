@@ -302,10 +302,16 @@ def _rejoin(reply: str, kept: list[str]) -> str:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r" +([,.!?])", r"\1", text)
+    # A space left before punctuation goes, unless a link ends there: "...reset ..." glued
+    # to it would make another link.
+    text = re.sub(r"(https?://\S+)? +(?=[,.!?])", _space_kept, text)
     text = re.sub(r"^[ ,]+", "", text, flags=re.M)
     text = re.sub(r"\b(Hi|Hey|Hello|Hiya|Dear) ?,", r"\1,", text)
     return text.strip()
+
+
+def _space_kept(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(1) else ""
 
 
 def _shared(items: Sequence[KnowledgeItem], found: Callable[[str], set[str]]) -> set[str]:
