@@ -511,7 +511,7 @@ FUNCTION_WORDS = frozenset({
 })  # fmt: skip
 # The team's link for a question: the one most of this many closest questions' replies cite.
 LINK_NEIGHBOURS = 5
-LINK_MAJORITY = 0.5
+LINK_MAJORITY = 2 / 3  # of the closest questions (by closeness) must have replies citing it
 
 
 def team_link(found: Sequence[Candidate]) -> str:
