@@ -100,6 +100,7 @@ def test_a_link_at_the_end_of_a_sentence_is_the_same_link() -> None:
         "https://acme.test/account/115818/settings",  # their handle
         "https://acme.test/parcels/48213377",  # a long number outside a help document
         "https://acme.test/verify?token=8f3a9c0de1b2f4a6b7c8",  # a token
+        "https://acme.test/unsubscribe?email=jo%40mail.test",  # an address
     ],
 )
 def test_a_link_made_for_the_other_customer_goes_with_its_sentence(link: str) -> None:
@@ -117,6 +118,7 @@ def test_a_link_made_for_the_other_customer_goes_with_its_sentence(link: str) ->
         "https://t.co/6iDGBJAc2m",  # an opaque short link names nobody
         "https://help.acme.test/hc/en-us/articles/360012345678-Reset",  # a help document
         "https://acme.test/refunds?utm_source=twitter",
+        "https://medium.com/@acme/how-refunds-work",  # the brand's own handle
     ],
 )
 def test_a_link_that_names_nobody_stays(link: str) -> None:

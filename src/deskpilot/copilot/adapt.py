@@ -77,6 +77,7 @@ LINK_TAIL = ".,;:!?"
 # (a parcel's, an account's)...
 LINK_REFERENCE = re.compile(r"\b[A-Z]{2,}-?\d{3,}\b")
 LINK_QUERY_ID = re.compile(r"[?&;][\w.-]+=(?=[\w.-]*\d{4}|[\w-]{16})")
+LINK_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+\.[\w.]+")  # "?email=jo@example.com"
 LINK_NUMBER = re.compile(r"/\d{6,}(?=[/?#]|$)")
 # ...unless the path is a help document's, whose ids are long numbers too (Zendesk's
 # "/hc/en-us/articles/360012345678").
@@ -214,7 +215,7 @@ def _theirs(link: str, item: KnowledgeItem, team_links: AbstractSet[str], mine: 
         return True
     path = link.split("://", 1)[-1].partition("/")[2]
     return bool(
-        "@" in link
+        LINK_EMAIL.search(link)
         or LINK_REFERENCE.search(link)
         or LINK_QUERY_ID.search(link)
         or (
