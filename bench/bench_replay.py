@@ -1,11 +1,16 @@
 """Replay benchmark: does the desk learn from its agents' edits, and how fast does it replay?
 
-Run:  python bench/bench_replay.py [--data ../shared/data] [--set twcs|bitext|both]
+Run:  python bench/bench_replay.py [--data ../shared/data]
+                                   [--set twcs|twcs-threads|bitext|both]
                                    [--n 5000] [--window 200] [--seed 1] [--output DIR]
 
 Replays, through `deskpilot eval replay`'s code, with learning and without (the control):
 - TWCS (Customer Support on Twitter, CC BY-NC-SA 4.0: read from ../shared only): 2,188 real
   customer tweets and the company's real reply, in time order, each with the brand that answered;
+- TWCS's threads (``--set twcs-threads``): the tweets of ``twcs_first5000.csv`` read at run
+  time as conversations (``deskpilot.feedback.twcs``; nothing written): each brand reply with
+  the conversation before it (the customer's tweets and the brand's earlier replies), in the
+  order the replies were sent; the ones after two or more customer tweets are also shown apart;
 - Bitext's customer-support set (CDLA-Sharing-1.0; its file is sorted by intent, so it is
   shuffled with --seed): one template reply per intent.
 Beside them, measured in the same run on the same order:
@@ -34,8 +39,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from deskpilot.copilot.adapt import links_in
 from deskpilot.evaluation.replay import replay
 from deskpilot.feedback.replay_cases import ReplayCase, ReplayResult, read_replay_file
+from deskpilot.models import Author
 
 GENERIC = (
     "Thank you for reaching out. I'm sorry for the trouble. I've passed your request to the "
@@ -108,6 +115,36 @@ def splits(cases: list[ReplayCase], scores: list[float]) -> str:
     return "   ".join(parts)
 
 
+def link_habits(cases: list[ReplayCase], result: ReplayResult) -> str:
+    """How drafts cite the team's links: of the real replies citing a link the company had sent
+    two or more other customers (its help page for the question, its DM link), how many drafts
+    cite it; and how many drafts cite a link neither the real reply nor the conversation has."""
+    sent: dict[tuple[str, str], set[str]] = {}
+    could = cited = foreign = 0
+    for case, record in zip(cases, result.records, strict=True):
+        customer = case.customer or case.id
+        conversation = links_in(" ".join(m.body for m in case.thread) or case.body)
+        replied = links_in(case.reply)
+        drafted = links_in(record.draft)
+        brand = case.company or ""
+        known = {link for link in replied if len(sent.get((brand, link), set()) - {customer}) >= 2}
+        if known:
+            could += 1
+            cited += bool(known & drafted)
+        foreign += bool(drafted - replied - conversation)
+        for link in replied:
+            sent.setdefault((brand, link), set()).add(customer)
+    return (
+        f"cites the team's page {cited} of {could} ({cited / max(1, could):.0%}); "
+        f"a link the reply does not cite in {foreign} drafts ({foreign / len(cases):.1%})"
+    )
+
+
+def multi_message(case: ReplayCase) -> bool:
+    """A reply after two or more of the customer's messages (a follow-up, a thread)."""
+    return sum(message.author is Author.CUSTOMER for message in case.thread) >= 2
+
+
 def company_group(company: str) -> int:
     return int(hashlib.sha1(company.encode()).hexdigest(), 16) % 2
 
@@ -115,13 +152,15 @@ def company_group(company: str) -> int:
 def load(name: str, data: Path, n: int, seed: int) -> list[ReplayCase]:
     if name == "twcs":
         return read_replay_file(data / "twcs" / "twcs_replay.jsonl")[:n]
+    if name == "twcs-threads":
+        return read_replay_file(data / "twcs" / "twcs_first5000.csv")[:n]
     cases = read_replay_file(data / "bitext" / "bitext_customer_support_2023-08-07_6480rows.csv")
     random.Random(seed).shuffle(cases)
     return cases[:n]
 
 
 def bench(name: str, cases: list[ReplayCase], args: argparse.Namespace) -> None:
-    order = "in time order" if name == "twcs" else f"shuffled, seed {args.seed}"
+    order = "in time order" if name.startswith("twcs") else f"shuffled, seed {args.seed}"
     print(f"\nReplay of {len(cases)} {name.upper()} tickets ({order}), window {args.window}")
     print("-" * 78)
     started = time.perf_counter()
@@ -139,13 +178,27 @@ def bench(name: str, cases: list[ReplayCase], args: argparse.Namespace) -> None:
     series["desk, learning on"] = learned.similarities
     for label, scores in series.items():
         print(f"{label:<26} {splits(cases, scores)}")
+    multi = [i for i, case in enumerate(cases) if multi_message(case)]
+    if multi:
+        print(
+            f"\nafter two or more customer messages ({len(multi)} of {len(cases)}): "
+            "mean | last window, splits"
+        )
+        for label, scores in series.items():
+            picked = [scores[i] for i in multi]
+            last = curve(picked, args.window)[-1]
+            parts = splits([cases[i] for i in multi], picked)
+            print(f"{label:<26} {statistics.fmean(picked):.3f} | {last:.3f}   {parts}")
+    if any(case.company for case in cases):
+        print(f"\nhelp links  learning on: {link_habits(cases, learned)}")
+        print(f"            learning off: {link_habits(cases, control)}")
     if args.output:
         _write(args.output / f"{name}-learning-on.jsonl", learned)
         _write(args.output / f"{name}-learning-off.jsonl", control)
     figures = learned.to_json()
     last = figures["mean_similarity_last_window"]
     control_last = curve(control.similarities, args.window)[-1]
-    copy_key = "copy nearest, same company" if name == "twcs" else "copy nearest earlier"
+    copy_key = "copy nearest, same company" if name.startswith("twcs") else "copy nearest earlier"
     print(
         f"\nlearning on: last window {last:.3f} vs control {control_last:.3f} "
         f"(+{last - control_last:.3f}) and {copy_key} "
@@ -167,7 +220,7 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
-    parser.add_argument("--set", choices=["twcs", "bitext", "both"], default="both")
+    parser.add_argument("--set", choices=["twcs", "twcs-threads", "bitext", "both"], default="both")
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--window", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)

@@ -408,6 +408,33 @@ def test_customers_match_by_email_across_many_chunks(store: Store) -> None:
     assert store.add_tickets([make_ticket(n) for n in range(600)]).added == []
 
 
+def test_a_conversations_last_reply_is_indexed_with_the_question_it_answered(
+    store: Store,
+) -> None:
+    """Several exchanges: the last reply answered the customer's latest messages, not their
+    first, in the streamed corpus as for one ticket (``ticket_document``)."""
+    from deskpilot.knowledge import ticket_document
+
+    ticket = make_ticket(
+        7,
+        status=Status.SOLVED,
+        messages=[
+            Message(author=Author.CUSTOMER, body="my bag is broken", at=T0),
+            Message(author=Author.AGENT, body="Sorry! Please file a report.", at=T0),
+            Message(author=Author.CUSTOMER, body="can I do it online?", at=T0),
+            Message(author=Author.NOTE, body="internal", at=T0),
+            Message(author=Author.CUSTOMER, body="or by phone?", at=T0),
+            Message(author=Author.AGENT, body="It must be done at the airport.", at=T0),
+        ],
+    )
+    store.add_tickets([ticket])
+    (thread,) = store.answered_threads([Status.SOLVED])
+    assert thread.question == "can I do it online?\nor by phone?"
+    document = ticket_document(ticket)
+    assert document is not None
+    assert "can I do it online?" in document.body and "my bag is broken" not in document.body
+
+
 def test_history_queries_resolved_threads_replies_labels_and_search(store: Store) -> None:
     def solved(number: int, reply: str, csat: int | None) -> Ticket:
         return make_ticket(

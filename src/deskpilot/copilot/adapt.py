@@ -20,6 +20,7 @@ each past question is), nudged by how agents edited drafts built on each reply b
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
@@ -69,6 +70,18 @@ NOT_NAMES = frozenset({"there", "again", "all", "everyone", "team", "for", "so",
 VOCATIVE = re.compile(r",\s+([A-Z][a-z]{2,})(?=\s*[.!?])")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 LINK = re.compile(r"https?://[^\s<>()\"']+")
+# What ends a sentence after a link ("see https://help.acme.test/reset.") is not the link's.
+LINK_TAIL = ".,;:!?"
+# In a link, what names one customer's thing: a reference ("ORD-2931"), a query value with a
+# number or a token in it ("?c=100002", "?t=8f3a..."), a path part that is a long number
+# (a parcel's, an account's)...
+LINK_REFERENCE = re.compile(r"\b[A-Z]{2,}-?\d{3,}\b")
+LINK_QUERY_ID = re.compile(r"[?&;][\w.-]+=(?=[\w.-]*\d{4}|[\w-]{16})")
+LINK_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+\.[\w.]+")  # "?email=jo@example.com"
+LINK_NUMBER = re.compile(r"/\d{6,}(?=[/?#]|$)")
+# ...unless the path is a help document's, whose ids are long numbers too (Zendesk's
+# "/hc/en-us/articles/360012345678").
+DOCUMENT_PATH = re.compile(r"/(?:hc|help|docs?|kb|faqs?|guides?|articles?|support)(?:/|$)", re.I)
 START_OF_TIME = datetime.min.replace(tzinfo=UTC)
 
 
@@ -84,6 +97,7 @@ class Candidate:
     agreement: float = 0.0
     # The other replies a composed text took sentences from (``item`` gave its frame).
     also: tuple[KnowledgeItem, ...] = ()
+    asked: str = ""  # what this ticket asks, which the reply was adapted to answer
 
     @property
     def items(self) -> list[KnowledgeItem]:
@@ -124,7 +138,7 @@ def candidates(context: DraftContext, agent: str) -> list[Candidate]:
     inbox = inbox_of(context.ticket)
     if inbox and any(item.inbox == inbox for item in items):
         items = [item for item in items if item.inbox == inbox]
-    team_details = _shared(items, _details)
+    team_details = _shared(items, _details) | _shared(items, links_in)
     team_words = _shared(items, lambda body: {m.group(1) for m in VOCATIVE.finditer(body)})
     own_mark = likely_mark(context.ticket, items, agent)
     question = latest_question(context.ticket)
@@ -137,7 +151,9 @@ def candidates(context: DraftContext, agent: str) -> list[Candidate]:
         if marks_replies and text and not sign_mark(text):
             text = f"{text} {own_mark}"
         if len(text) >= 12:
-            adapted.append(Candidate(item, text, _relevance(question, item.question)))
+            adapted.append(
+                Candidate(item, text, _relevance(question, item.question), asked=question)
+            )
     return adapted
 
 
@@ -161,8 +177,11 @@ def adapt(
     address = LEADING_HANDLES.match(reply)
     lead = address.group() if address else ""
     reply = reply[len(lead) :]
+    foreign = [link for link in links_in(reply) if _theirs(link, item, team_details, mine)]
     kept = []
     for sentence in SENTENCE.split(reply):
+        if any(link in sentence for link in foreign):
+            continue  # a link made for the other customer (their parcel's, their account's)
         adapted = _adapt_sentence(sentence, team_details, given, mine)
         if adapted:
             kept.append(adapted)
@@ -176,6 +195,33 @@ def _details(text: str) -> set[str]:
     number; a link is the team's, judged whole)."""
     masked = LINK_OR_HANDLE.sub(lambda m: " " * len(m.group()), text)
     return {text[m.start() : m.end()] for m in DETAIL.finditer(masked)}
+
+
+def links_in(text: str) -> set[str]:
+    """The links ``text`` cites, without the punctuation that ends a sentence after one."""
+    return {link.rstrip(LINK_TAIL) for link in LINK.findall(text)}
+
+
+def _theirs(link: str, item: KnowledgeItem, team_links: AbstractSet[str], mine: str) -> bool:
+    """Whether ``link`` in ``item``'s reply was made for that reply's customer: it carries their
+    handle, address or a reference of theirs, an id in its query, or a long number outside a
+    help document's path. A link the team sent two or more customers (``team_links``) or
+    that this conversation holds is never theirs; an opaque short link ("t.co/6iDGBJAc2m")
+    names nobody and stays."""
+    if link in team_links or link in mine:
+        return False
+    handle = handle_of(item.customer_email).lower()
+    if len(handle) >= 3 and re.search(rf"(?<![a-z\d]){re.escape(handle)}(?![a-z\d])", link.lower()):
+        return True
+    path = link.split("://", 1)[-1].partition("/")[2]
+    return bool(
+        LINK_EMAIL.search(link)
+        or LINK_REFERENCE.search(link)
+        or LINK_QUERY_ID.search(link)
+        or (
+            LINK_NUMBER.search("/" + path.split("?", 1)[0]) and not DOCUMENT_PATH.search("/" + path)
+        )
+    )
 
 
 def _adapt_sentence(
@@ -257,10 +303,16 @@ def _rejoin(reply: str, kept: list[str]) -> str:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r" +([,.!?])", r"\1", text)
+    # A space left before punctuation goes, unless a link ends there: "...reset ..." glued
+    # to it would make another link.
+    text = re.sub(r"(https?://\S+)? +(?=[,.!?])", _space_kept, text)
     text = re.sub(r"^[ ,]+", "", text, flags=re.M)
     text = re.sub(r"\b(Hi|Hey|Hello|Hiya|Dear) ?,", r"\1,", text)
     return text.strip()
+
+
+def _space_kept(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(1) else ""
 
 
 def _shared(items: Sequence[KnowledgeItem], found: Callable[[str], set[str]]) -> set[str]:
@@ -295,14 +347,15 @@ def likely_mark(ticket: Ticket, items: Sequence[KnowledgeItem], agent: str) -> s
 
 def latest_question(ticket: Ticket) -> str:
     """What the customer asks now: their messages since the last agent reply (all of them when
-    nobody has answered yet)."""
+    nobody has answered yet); when the team wrote last (a reply split over two messages, a
+    conversation taken in as it stood), the messages that reply answers."""
     since: list[str] = []
     for message in ticket.messages:
         if message.author is Author.AGENT:
             since = []
         elif message.author is Author.CUSTOMER:
             since.append(message.body)
-    return "\n".join(since) or ticket.first_customer_message
+    return "\n".join(since) or answered_question(ticket)
 
 
 def answered_question(ticket: Ticket) -> str:
@@ -326,8 +379,7 @@ def consensus(found: Sequence[Candidate]) -> Candidate | None:
     order = ranked(found)
     if not order:
         return None
-    best = compose(order[0], found)
-    return replace(best, text=with_team_link(best.text, found))
+    return with_team_link(compose(order[0], found), found)
 
 
 # --- composing -------------------------------------------------------------------------------
@@ -449,36 +501,102 @@ def ranked(found: Sequence[Candidate]) -> list[Candidate]:
     return [candidate for _score, _i, candidate in sorted(scored, reverse=True)]
 
 
+# Words every question has: they say nothing about which question it is.
+FUNCTION_WORDS = frozenset({
+    "the", "and", "for", "you", "your", "are", "was", "were", "can", "could", "would",
+    "should", "will", "this", "that", "with", "have", "has", "had", "not", "but", "just",
+    "get", "got", "any", "there", "here", "from", "they", "them", "our", "out", "all", "about",
+    "now", "still", "been", "being", "does", "did", "don't", "didn't", "can't", "won't", "i'm",
+    "it's", "what", "when", "where", "which", "who", "how", "why", "hey", "please", "thanks",
+    "thank", "hello", "again", "also", "into", "than", "then", "too", "very", "some",
+})  # fmt: skip
+# The team's link for a question: the one most of this many closest questions' replies cite.
+LINK_NEIGHBOURS = 5
+LINK_MAJORITY = 2 / 3  # of the closest questions (by closeness) must have replies citing it
+
+
 def team_link(found: Sequence[Candidate]) -> str:
-    """The help page the team cites for this question: a link that most of the replies to the
-    closest questions carry (weighted by how close each is), and that replies to two or more
-    customers share (a link made for one customer is theirs); "" when there is none."""
+    """The help page the team cites for this question: the link that the replies to most of
+    the closest past questions carry (weighted by how close each is), and that replies to two
+    or more customers share (a link made for one customer is theirs); "" when there is none.
+    Closeness is by the words the questions share, each counting by how rare it is among the
+    inbox's questions: every question to a brand names the brand, few say "password"."""
     if not found:
         return ""
-    top = max(c.relevance for c in found)
-    close = [c for c in found if c.relevance >= top - 0.15]
+    closeness = _closeness(found)
+    nearest = sorted(range(len(found)), key=lambda i: (-closeness[i], -found[i].relevance))
+    nearest = [i for i in nearest[:LINK_NEIGHBOURS] if closeness[i] > 0]
     weight: dict[str, float] = {}
     owners: dict[str, set[str]] = {}
-    for candidate in close:
-        for link in dict.fromkeys(LINK.findall(candidate.text)):
-            weight[link] = weight.get(link, 0.0) + candidate.relevance
+    for candidate in found:
+        for link in links_in(candidate.text):
             owners.setdefault(link, set()).add(candidate.item.customer or candidate.item.source.ref)
-    total = sum(c.relevance for c in close) or 1.0
-    shared = [link for link in weight if len(owners[link]) >= 2 and weight[link] >= total / 2]
+    for i in nearest:
+        for link in sorted(links_in(found[i].text)):
+            weight[link] = weight.get(link, 0.0) + closeness[i]
+    total = sum(closeness[i] for i in nearest)
+    shared = [
+        link for link in weight if len(owners[link]) >= 2 and weight[link] >= LINK_MAJORITY * total
+    ]
     return max(shared, key=lambda link: weight[link]) if shared else ""
 
 
-def with_team_link(text: str, found: Sequence[Candidate]) -> str:
-    """``text`` citing the team's help page for this question, when it does not already."""
+def _closeness(found: Sequence[Candidate]) -> list[float]:
+    """How close each candidate's question is to the one asked, by the words they share
+    weighted by rarity among the candidates' questions (the relevance when it is not known)."""
+    asked = _question_words(found[0].asked)
+    if not asked:
+        return [c.relevance for c in found]
+    questions = [_question_words(c.item.question) for c in found]
+    rarity = {
+        word: math.log((1 + len(found)) / (1 + sum(word in q for q in questions))) + 1
+        for word in asked
+    }
+    whole = sum(rarity.values())
+    return [sum(rarity[w] for w in asked & q) / whole for q in questions]
+
+
+def _question_words(text: str) -> set[str]:
+    """A question's words, cut to five letters ("refunded" is "refund"), without the words
+    every question has, handles and links (nobody's question)."""
+    words = re.findall(r"[a-z']{3,}", LINK_OR_HANDLE.sub(" ", text.lower()))
+    return {w[:5] for w in words if w not in FUNCTION_WORDS}
+
+
+def with_team_link(chosen: Candidate, found: Sequence[Candidate]) -> Candidate:
+    """``chosen`` citing the team's help page for this question, when it does not already. A
+    sentence of it citing a page the team does not cite for this question gives way to the
+    team's own sentence citing the right one (from the closest reply citing it, which the
+    draft then cites too); otherwise the link goes before the agent's mark, where the team
+    puts it."""
     link = team_link(found)
-    if not link or link in text:
-        return text
-    mark = sign_mark(text)
-    if mark and text.rstrip().endswith(mark):
-        # The link goes before the agent's mark, where the team puts it.
-        head = text.rstrip()[: -len(mark)].rstrip()
-        return f"{head} {link} {mark}"
-    return f"{text.rstrip()} {link}"
+    if not link or link in links_in(chosen.text):
+        return chosen
+    lead, sentences, mark = _frame(chosen.text)
+    others = [i for i, s in enumerate(sentences) if links_in(s)]
+    if not others:
+        text = chosen.text.rstrip()
+        if mark and text.endswith(mark):
+            return replace(chosen, text=f"{text[: -len(mark)].rstrip()} {link} {mark}")
+        return replace(chosen, text=f"{text} {link}")
+    citing, source = _sentence_citing(link, found)
+    sentences[others[0]] = citing  # a page for another question
+    text = " ".join(part for part in (lead.strip(), *sentences, mark) if part)
+    also = chosen.also
+    if source is not None and source.item not in chosen.items:
+        also = (*also, source.item)
+    return replace(chosen, text=text, also=also)
+
+
+def _sentence_citing(link: str, found: Sequence[Candidate]) -> tuple[str, Candidate | None]:
+    """The team's sentence citing ``link`` and the reply it is from (the closest such), or
+    the bare link when no whole sentence of theirs holds it."""
+    closeness = _closeness(found)
+    for i in sorted(range(len(found)), key=lambda i: -closeness[i]):
+        for sentence in _frame(found[i].text)[1]:
+            if link in links_in(sentence) and _whole_sentence(sentence):
+                return sentence, found[i]
+    return link, None
 
 
 def _edit_nudges(found: Sequence[Candidate]) -> list[float]:

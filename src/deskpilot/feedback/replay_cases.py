@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.copilot.adapt import INBOX_TAG
+from deskpilot.feedback import twcs
 from deskpilot.feedback.measures import ACCEPTED_AS_IS
 from deskpilot.models import Author, Customer, Message, Ticket
 from deskpilot.textfiles import UnreadableText, json_lines, read_utf8
 from deskpilot.understand.datasets import DatasetError
 
+BARE_CR = re.compile(r"\r(?!\n)")
 START = datetime(2020, 1, 1, tzinfo=UTC)  # replayed tickets without dates get one a minute apart
 
 
@@ -110,8 +113,9 @@ class ReplayResult:
 def read_replay_file(path: Path) -> list[ReplayCase]:
     """Tickets with the replies agents sent: JSONL (``body`` or the import format's
     ``messages``, ``reply``, optional ``id``, ``subject``, ``intent``, ``created_at``,
-    ``customer``, ``company``) or CSV (the same columns, or
-    Bitext's ``instruction``/``response``/``intent``). All of it, or an error naming the line."""
+    ``customer``, ``company``) or CSV (the same columns, Bitext's
+    ``instruction``/``response``/``intent``, or TWCS's tweets, each brand reply with the
+    conversation before it: ``feedback.twcs``). All of it, or an error naming the line."""
     try:
         text = read_utf8(path)
     except UnreadableText as error:
@@ -145,8 +149,20 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    if "\n" in text:
+        # A bare carriage return inside a row (TWCS has one in a tweet) is a space: the csv
+        # module refuses it outside quotes.
+        text = BARE_CR.sub(" ", text)
     reader = csv.DictReader(io.StringIO(text))
     columns = set(reader.fieldnames or [])
+    if twcs.is_twcs(columns):
+        # Tweets, not pairs: each brand reply with the conversation before it.
+        tweets = ((reader.line_num, row) for row in reader)
+        try:
+            yield from twcs.thread_rows(tweets)
+        except UnreadableText as error:
+            raise DatasetError(path, error.problem, error.line) from None
+        return
     if not ({"body", "reply"} <= columns or {"instruction", "response"} <= columns):
         raise DatasetError(
             path, "a CSV needs the columns body and reply (or instruction and response)", 1

@@ -2,8 +2,9 @@
 
 A reply an agent sent is an approved answer, so a ticket is indexed once it has one and waits
 on the customer or is solved or closed; the customer coming back (reopening it) takes it out
-again. Its document is the subject (title), the first customer message and the final agent
-reply (body), tagged with its intent.
+again. Its document is the subject (title), the customer's question that the final agent reply
+answered (in a conversation of several exchanges its latest, not its first) and that reply
+(body), tagged with its intent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from deskpilot.knowledge.documents import (
 from deskpilot.knowledge.index import KnowledgeIndex
 from deskpilot.models import Author, Status, Ticket
 from deskpilot.store import QueueFilter, Store
+from deskpilot.store.corpus import answered_question
 
 ANSWERED_STATUSES = frozenset({Status.PENDING, Status.SOLVED, Status.CLOSED})
 TICKETS_ORIGIN = "store"  # tickets are synced from the workspace's store as one origin
@@ -30,9 +32,8 @@ def ticket_document(ticket: Ticket) -> KnowledgeDoc | None:
     if ticket.status not in ANSWERED_STATUSES:
         return None
     replies = [m.body for m in ticket.messages if m.author is Author.AGENT]
-    return _document(
-        ticket.id, ticket.subject, ticket.intent, ticket.first_customer_message, replies
-    )
+    question = answered_question((m.author, m.body) for m in ticket.messages)
+    return _document(ticket.id, ticket.subject, ticket.intent, question, replies)
 
 
 def upsert_ticket(index: KnowledgeIndex, ticket: Ticket) -> bool:

@@ -21,8 +21,22 @@ class ResolvedThread:
     ticket_id: str
     subject: str
     intent: str | None
-    question: str  # the customer's first message
+    question: str  # what the last reply answered (``answered_question``)
     replies: list[str]  # the agents' replies, in order
+
+
+def answered_question(thread: Iterable[tuple[Author, str]]) -> str:
+    """What a thread's last agent reply answered: the customer's messages just before it (in a
+    conversation of several exchanges, its latest question, not its first), all of theirs
+    when no agent wrote after them."""
+    asked: list[str] = []
+    current: list[str] = []
+    for author, body in thread:
+        if author is Author.AGENT:
+            asked, current = current or asked, []
+        elif author is Author.CUSTOMER:
+            current.append(body)
+    return "\n".join(asked or current)
 
 
 class CorpusMixin(StoreBase):
@@ -51,9 +65,7 @@ class CorpusMixin(StoreBase):
                     ticket_id=ticket_id,
                     subject=thread[0].subject,
                     intent=thread[0].intent,
-                    question=next(
-                        (r.body for r in thread if r.author == Author.CUSTOMER.value), ""
-                    ),
+                    question=answered_question((Author(r.author), r.body) for r in thread),
                     replies=[r.body for r in thread if r.author == Author.AGENT.value],
                 )
 
