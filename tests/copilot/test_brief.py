@@ -508,3 +508,78 @@ def test_when_it_happened_is_something_they_gave() -> None:
     )
     assert brief.times == ["this morning", "last week", "at 9:30 am"]
     assert "Already gave: this morning, last week, at 9:30 am" in brief.lines()
+
+
+# --- what the records answer is matched by meaning, not by a shared word ------------------------
+
+RESET_ARTICLE = (
+    "# Reset your password\n\n## Steps\n\n1. Click **Forgot password?** on the login page.\n\n"
+    "## Good to know\n\n- The reset link is valid for **60 minutes** and works once.\n"
+    "- After five wrong passwords in a row the account is locked for 30 minutes.\n"
+)
+
+
+def test_a_duration_is_a_key_fact_only_for_what_it_measures() -> None:
+    # "passwords" is in both, but the 30 minutes measure a lock, and nothing here is locked.
+    forgot = "I forgot my password and now I can't log in."
+    assert article_key_facts(RESET_ARTICLE, forgot) == []
+    locked = "I typed a wrong password a few times and now my account is locked."
+    assert article_key_facts(RESET_ARTICLE, locked) == [
+        "After five wrong passwords in a row the account is locked for 30 minutes."
+    ]
+    # Asked about time, the duration of what is asked about answers it.
+    expiry = "How long is the password reset link valid?"
+    assert article_key_facts(RESET_ARTICLE, expiry) == [
+        "The reset link is valid for 60 minutes and works once."
+    ]
+    context = _context(
+        forgot, intent="account_access", knowledge=[_article("reset", RESET_ARTICLE)]
+    )
+    assert context.brief is not None and context.brief.answers == []
+    assert "30 minutes" not in _draft(context)
+
+
+def test_a_cancellation_with_an_unanswered_part_is_not_fully_confident() -> None:
+    body = "We'd like to cancel our plan. How do we export our tasks before we go?"
+    brief = build_brief(_ticket(body), AT)
+    paid = Source(kind="billing", ref="subscription:C-1", title="Paid period")
+    answer = Answer(
+        "paid until", "After you cancel, your plan stays active until December 21", paid
+    )
+    cancelled_only = measure_draft(replace(brief, answers=[answer]), [(paid, answer.text)])
+    # The paid period answers the cancellation, not the export: half the question.
+    assert cancelled_only.basis == "answers 1 of 2 question(s) from billing records"
+    assert cancelled_only.score == 0.5
+    export = Source(kind="article", ref="export", title="Export your workspace data")
+    steps = "Export your workspace data: open Settings, Export data, choose CSV for your tasks."
+    both = measure_draft(replace(brief, answers=[answer]), [(paid, answer.text), (export, steps)])
+    assert both.basis == "answers 2 of 2 question(s) from help articles, billing records"
+    assert 0.9 <= both.score < 1.0  # the export from a guide, trusted a little less
+
+
+def test_a_request_to_act_on_the_question_before_is_no_question_of_its_own() -> None:
+    body = "Are we being billed twice on INV-2026-000047? Could you check and correct it?"
+    brief = build_brief(_ticket(body), AT)
+    record = Source(kind="billing", ref="in_47", title="Invoice INV-2026-000047")
+    said = "Invoice INV-2026-000047 carries the proration of a plan change, $119.00 in all"
+    measured = measure_draft(replace(brief, answers=[Answer("proration", said, record)]), [])
+    assert measured.basis == "answers 1 of 1 question(s) from billing records"
+    assert measured.score == 1.0
+
+
+def test_a_where_can_i_question_about_billing_gets_the_guides_steps_not_the_records() -> None:
+    invoices = [SEATS_INVOICE]
+    guide = (
+        "# Download invoices and receipts\n\n## Steps\n\n1. Open Settings → Billing → Invoices.\n"
+    )
+    context = _context(
+        "Where can I download invoices for our accounting?",
+        intent="billing_question",
+        facts=invoice_facts(invoices, ""),
+        invoices=invoices,
+        knowledge=[_article("download-invoices", guide)],
+    )
+    assert context.brief is not None and context.brief.how_to
+    draft = _draft(context)
+    assert "1. Open Settings → Billing → Invoices." in draft
+    assert "INV-2026-000128" not in draft  # no records pasted for a how-to

@@ -43,6 +43,11 @@ CASES: dict[str, Callable[[Ticket], bool]] = {
     "invoice_above_plan": _has("says $163.00 but Pro is $79.00"),
     "account_lock": _has("locked"),
     "cancellation_chase": lambda t: _has("It's been a while")(t) and _has("delete our data")(t),
+    "in_a_hurry": _has("please help quickly"),
+    "earlier_request": _has("my earlier request"),
+    "cancel_and_export": _has("best way to exoprt everything"),
+    "forgot_password": _has("I forgot my password"),
+    "download_invoices": _has("Where can I download invoices"),
 }
 
 
@@ -201,3 +206,55 @@ def test_a_cancelling_chaser_hears_until_when_and_what_happens_to_the_data(
     assert "Data is kept for 30 days" in text
     assert "Cancel plan" in text
     assert "INV-" not in text and "For reference" not in text
+
+
+def test_a_customer_in_a_hurry_is_answered_promptly_not_handed_off(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["in_a_hurry"]:
+        text = outcome.draft.text
+        triage = outcome.context.triage
+        assert triage is not None and "urgent" in triage.signals
+        assert "distressed" not in triage.signals and not outcome.draft.handoff_reason
+        assert "I can see this is urgent, so I'll get straight to it." in text
+        assert "The lock lasts 30 minutes and then clears on its own." in text
+        assert "colleague" not in text
+
+
+def test_a_customer_chasing_my_earlier_request_hears_which_ones_not_asked_for_a_reference(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    outcome = _one(drafted, "earlier_request")
+    history = outcome.context.history
+    assert history, "the demo customer has earlier tickets"
+    text = outcome.draft.text
+    assert "reference" not in text and "Could you send" not in text
+    assert any(f'{t.id} "{t.subject}"' in text for t in history)
+
+
+def test_a_cancellation_draft_is_not_sure_of_what_it_does_not_answer(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    # Asked to cancel and how to export: the paid period and the export guide both answer.
+    both = _one(drafted, "cancel_and_export")
+    assert "Export data" in both.draft.text and both.draft.confidence >= 0.9
+    # Every cancellation is measured on what it answers: none claims more than 1 of 1 wrongly.
+    for outcome in drafted["cancel_and_export"] + drafted["cancellation_chase"]:
+        assert outcome.confidence_basis.startswith("answers")
+
+
+def test_a_forgotten_password_is_not_told_about_the_lock(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["forgot_password"]:
+        assert "locked for 30 minutes" not in outcome.draft.text
+        assert "Forgot password?" in outcome.draft.text
+
+
+def test_where_to_download_invoices_gets_the_steps_not_the_records(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["download_invoices"]:
+        text = outcome.draft.text
+        assert "Open Settings → Billing → Invoices." in text
+        assert "INV-" not in text and "For reference" not in text

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
+from deskpilot.copilot.names import greeting_names
 from deskpilot.models import Author, Ticket
 
 INBOX_TAG = "inbox:"
@@ -224,13 +225,19 @@ def _swap_names(
 ) -> str:
     first = ticket.customer.name.split()[0] if ticket.customer and ticket.customer.name else ""
 
-    def greet(match: re.Match[str]) -> str:
-        word, name = match.group(1), match.group(2)
-        if name.lower() in NOT_NAMES or name in mine:
-            return match.group(0)
-        return f"{word} {first}" if first else word
-
-    reply = GREETING_NAME.sub(greet, reply)
+    # The name after a greeting, in any language and form ("Hola César", "Dear Ms. Smith",
+    # "Hi Rachel thanks ..."): this customer's first name, or none.
+    for start, end in reversed(greeting_names(reply)):
+        name = reply[start:end]
+        if name.lower() in NOT_NAMES or name in mine or name in team_words:
+            continue
+        if first:
+            reply = reply[:start] + first + reply[end:]
+            continue
+        rest = reply[end:]
+        # "Hi Rachel thanks for ..." without a name: "Hi, thanks for ...".
+        comma = "," if re.match(r"[ \t]+[^\W\d_]", rest) else ""
+        reply = reply[:start].rstrip(" \t") + comma + rest
 
     def vocative(match: re.Match[str]) -> str:
         name = match.group(1)

@@ -23,7 +23,7 @@ from deskpilot.copilot.brief import (
 )
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.exemplars import choose_exemplar
-from deskpilot.models import Sentiment, Source
+from deskpilot.models import Sentiment, Source, Ticket
 
 PROMPT_VERSION = "local-1"
 # Intents a how-to article answers with its steps; the others get their own paragraph.
@@ -108,7 +108,8 @@ class LocalDrafter:
             )
         greeting = f"Hi {_first_name(context)},"
         closing = "" if _waits_on_us(context) else _closing(context)
-        parts = [greeting, _acknowledgement(context), body.text, closing]
+        acknowledged = " ".join(a for a in (_acknowledgement(context), _urgency(context)) if a)
+        parts = [greeting, acknowledged, body.text, closing]
         text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
         return Composition(text, body.sources, body.grounded)
 
@@ -126,8 +127,15 @@ class LocalDrafter:
         if any(a.source.kind == "billing" for a in answers):
             # The records' answer to the question stands for the records themselves.
             facts = [f for f in facts if f.label == "known bug"]
-        if brief is not None and brief.how_to and article is not None:
-            facts = [f for f in facts if f.label != "known bug"]  # a how-to: the guide answers
+        if (
+            brief is not None
+            and brief.how_to
+            and article is not None
+            and not PROBLEM_TITLE.search(article.title)
+        ):
+            # A how-to ("where can I download invoices?"): the guide answers, not a known bug,
+            # nor the plan and invoices pasted from the records.
+            facts = [f for f in facts if f.label not in ("known bug", "plan", "invoice")]
         for answer in answered:
             paragraphs.append(_answer_sentence(answer))
             sources.append(answer.source)
@@ -221,6 +229,15 @@ def _guide(context: DraftContext) -> KnowledgeItem | None:
     """The article to answer from: the top one, or for a how-to question the top one that
     explains how to do something rather than a problem."""
     top = context.knowledge[0] if context.knowledge else None
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    how_to = context.brief is not None and context.brief.how_to
+    if intent == "cancellation" and not how_to:
+        # How to cancel is what the steps of a cancellation say, whatever article ranked first
+        # (the plan's record, or "Security at Acme Cloud" for "leaving Acme Cloud").
+        titled = [k for k in context.knowledge if k.source.kind == "article"]
+        cancel = next((k for k in titled if re.search(r"\bcancel", k.title, re.I)), None)
+        if cancel is not None:
+            return cancel
     if context.brief is None or not context.brief.how_to:
         return top
     articles = [k for k in context.knowledge if k.source.kind == "article"]
@@ -334,6 +351,9 @@ def _own_paragraph(intent: str, context: DraftContext) -> str:
     reference = _given_reference(context) if intent == "order_status" else ""
     if reference:
         return _chased_reference(context, reference)
+    earlier = _earlier_tickets(context) if intent == "order_status" else []
+    if earlier:
+        return _chased_earlier(earlier)
     if intent == "order_status" and brief is not None and brief.times:
         # They said when ("last week"): only the reference is asked for.
         return (
@@ -376,6 +396,49 @@ def _chased_reference(context: DraftContext, reference: str) -> str:
     )
 
 
+# "my earlier request", "our previous ticket": what the desk looks up by customer, not asks for.
+EARLIER = re.compile(
+    r"\b(?:my|our|the|an?)\s+(?:earlier|previous|last|other|original|first|older|open)\s+"
+    r"(?:request|ticket|email|e-mail|message|question|case|enquiry|inquiry|issue|report)s?\b",
+    re.IGNORECASE,
+)
+STATUS_SAID = {
+    "new": "open", "open": "open", "pending": "waiting on a reply from you",
+    "escalated": "with a senior colleague", "solved": "marked solved", "closed": "closed",
+}  # fmt: skip
+
+
+def _earlier_tickets(context: DraftContext) -> list[Ticket]:
+    """The customer's earlier tickets (from the desk's own records, by customer), when they
+    chase "my earlier request": the open ones first, at most three."""
+    if not EARLIER.search(context.ticket.latest_customer_text):
+        return []
+    opened = context.ticket.created_at
+    earlier = [t for t in context.history if t.created_at <= opened]
+    earlier.sort(key=lambda t: (not t.status.is_open, -t.created_at.timestamp()))
+    return earlier[:3]
+
+
+def _chased_earlier(earlier: list[Ticket]) -> str:
+    """The earlier ticket(s) named with their status, so the customer is never asked for a
+    reference the desk holds; with several, which one they mean."""
+    said = [
+        f'{t.id} "{t.subject}" (opened {t.created_at:%B %-d}, '
+        f"{STATUS_SAID.get(t.status.value, t.status.value)})"
+        for t in earlier
+    ]
+    if len(said) == 1:
+        return (
+            f"I've found your earlier request, {said[0]}. I'm checking where it stands now and "
+            "will reply in this thread as soon as I know."
+        )
+    listed = "\n".join(f"- {s}" for s in said)
+    return (
+        f"I can see these earlier requests from you:\n{listed}\n\nI'm checking on them now; "
+        "if it's one in particular you're waiting on, just say which and I'll start there."
+    )
+
+
 def _account_manager(context: DraftContext) -> str:
     return context.crm.account_owner if context.crm else ""
 
@@ -409,6 +472,13 @@ def _acknowledgement(context: DraftContext) -> str:
     if chasing and mood == "Thanks for getting in touch.":
         return wait.strip()  # their patience is thanked already
     return (wait if chasing else "") + mood
+
+
+def _urgency(context: DraftContext) -> str:
+    """A customer in a hurry ("please help quickly", "work due") hears that it is understood,
+    and gets the answer straight after: urgency is answered promptly, not handed off."""
+    signals = context.triage.signals if context.triage else []
+    return "I can see this is urgent, so I'll get straight to it." if "urgent" in signals else ""
 
 
 def _mood(context: DraftContext) -> str:
@@ -446,6 +516,10 @@ def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
         wanted = ("proration", "invoice")
     elif intent in BILLING_INTENTS:
         wanted = ("invoice", "plan") if intent == "refund_request" else ("plan", "invoice")
+    elif intent == "feature_request":
+        # A suggestion is no bug report: a known bug sharing its words ("CSV export") is no
+        # answer to "can exports include custom fields?".
+        wanted = ()
     else:
         wanted = ("known bug",)
     chosen = [f for label in wanted for f in context.facts if f.label == label]
@@ -577,8 +651,10 @@ def _readdressed(reply: str, first_name: str, agent_name: str) -> str:
     paragraphs = reply.strip().split("\n\n")
     paragraphs[0] = GREETING.sub(lambda m: f"{m.group(1)} {first_name},", paragraphs[0], count=1)
     last = paragraphs[-1].splitlines()
-    if len(last) == 2 and SIGN_OFF.match(last[0]) and len(paragraphs) > 1:
-        paragraphs[-1] = f"{last[0]}\n{agent_name}"
+    # "Best,\nSam Whitfield\nAcme Cloud Support": the other agent's name is this agent's; the
+    # team's line under it stays.
+    if len(last) >= 2 and SIGN_OFF.match(last[0]) and len(paragraphs) > 1:
+        paragraphs[-1] = "\n".join([last[0], agent_name, *last[2:]])
     return "\n\n".join(paragraphs)
 
 
