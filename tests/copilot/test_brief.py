@@ -19,6 +19,7 @@ from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import (
     answer_brief,
     article_key_facts,
+    bug_is_about,
     invoice_breakdown_facts,
     invoice_facts,
     next_charge_facts,
@@ -583,3 +584,12 @@ def test_a_where_can_i_question_about_billing_gets_the_guides_steps_not_the_reco
     draft = _draft(context)
     assert "1. Open Settings → Billing → Invoices." in draft
     assert "INV-2026-000128" not in draft  # no records pasted for a how-to
+
+
+def test_a_known_bug_found_by_its_words_must_name_what_the_customer_names() -> None:
+    files = "Files page rejects uploads over 25 MB on Pro"
+    assert not bug_is_about(files, "I can't get into Acme Cloud, it rejects my password.")
+    assert bug_is_about(files, "The files page won't take my 40 MB upload")
+    qr = "2FA setup QR code does not render"
+    assert bug_is_about(qr, "I'm trying to enable 2FA but there's just an empty square")
+    assert not bug_is_about(qr, "The page does not render in Safari")  # how it fails only

@@ -48,6 +48,8 @@ CASES: dict[str, Callable[[Ticket], bool]] = {
     "cancel_and_export": _has("best way to exoprt everything"),
     "forgot_password": _has("I forgot my password"),
     "download_invoices": _has("Where can I download invoices"),
+    "password_rejected": _has("it rejects my pass"),
+    "opened_a_ticket": _has("I opened a ticket about this"),
 }
 
 
@@ -258,3 +260,20 @@ def test_where_to_download_invoices_gets_the_steps_not_the_records(
         text = outcome.draft.text
         assert "Open Settings → Billing → Invoices." in text
         assert "INV-" not in text and "For reference" not in text
+
+
+def test_a_rejected_password_is_not_answered_with_a_bug_about_rejected_uploads(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["password_rejected"]:
+        assert "BUG-108" not in outcome.draft.text and "uploads" not in outcome.draft.text
+        assert all(b.id != "BUG-108" for b in outcome.context.bugs)
+
+
+def test_i_opened_a_ticket_about_this_is_looked_up_not_asked_for(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["opened_a_ticket"]:
+        assert "Could you send me the reference" not in outcome.draft.text
+        history = outcome.context.history
+        assert history and any(t.id in outcome.draft.text for t in history)

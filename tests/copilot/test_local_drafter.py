@@ -299,6 +299,9 @@ def test_a_customer_chasing_their_earlier_ticket_is_told_which_not_asked_for_it(
     assert '- T-7 "Export stuck" (opened October 31, waiting on a reply from you)\n' in draft
     assert '- T-5 "Invoice question" (opened November 1, marked solved)' in draft
     assert "T-9" not in draft and "just say which" in draft
+    # Said another way: "I opened a ticket about this last week".
+    context.ticket.messages[0].body = "I opened a ticket about this last week, what's the status?"
+    assert "just say which" in LocalDrafter("Ada").compose(context).text
     # Nothing earlier on record: then the reference is asked for.
     context.history = []
     assert "Could you send me the reference" in LocalDrafter("Ada").compose(context).text

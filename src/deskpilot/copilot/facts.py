@@ -621,3 +621,31 @@ def draft_measure(
         reply_agreement=reply_agreement,
         declined=declined,
     )
+
+
+# --- whether a known bug is about what the customer reports ----------------------------------
+
+# The words of a bug's title that say how something fails, not what fails: "Files page rejects
+# uploads over 25 MB" is about files and uploads; "it rejects my password" shares only how.
+FAILING_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """
+    reject rejects rejected crash crashes crashed fail fails failing failed blank empty show
+    shows showing does not never render renders finish finishes freeze freezes jump jumps back
+    after with when more than has have values over time times out some page pages settings
+    setting save saves load loads loading error errors broken spinner behind strict the and
+    for from into cannot can't won't doesn't don't
+    """,
+    )
+)  # fmt: skip
+
+
+def bug_is_about(title: str, customer_text: str) -> bool:
+    """Whether a known bug found by its words is about what the customer reports: its title
+    names something the customer names (the thing that fails, not how it fails)."""
+    subject = {w[:4] for w in re.findall(r"[a-z0-9]{3,}", title.lower())} - {
+        w[:4] for w in FAILING_WORDS
+    }
+    said = {w[:4] for w in re.findall(r"[a-z0-9]{3,}", customer_text.lower())}
+    return bool(subject & said)

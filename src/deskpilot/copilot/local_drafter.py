@@ -399,7 +399,9 @@ def _chased_reference(context: DraftContext, reference: str) -> str:
 # "my earlier request", "our previous ticket": what the desk looks up by customer, not asks for.
 EARLIER = re.compile(
     r"\b(?:my|our|the|an?)\s+(?:earlier|previous|last|other|original|first|older|open)\s+"
-    r"(?:request|ticket|email|e-mail|message|question|case|enquiry|inquiry|issue|report)s?\b",
+    r"(?:request|ticket|email|e-mail|message|question|case|enquiry|inquiry|issue|report)s?\b|"
+    r"\b(?:I|we)\s+(?:opened|raised|filed|submitted|logged|sent\s+in)\s+(?:a|an)\s+"
+    r"(?:ticket|request|case)\b",
     re.IGNORECASE,
 )
 STATUS_SAID = {
