@@ -593,3 +593,57 @@ def test_a_known_bug_found_by_its_words_must_name_what_the_customer_names() -> N
     qr = "2FA setup QR code does not render"
     assert bug_is_about(qr, "I'm trying to enable 2FA but there's just an empty square")
     assert not bug_is_about(qr, "The page does not render in Safari")  # how it fails only
+
+
+def _plan_fact(plan: str, price: float, seats: int) -> KnowledgeItem:
+    title = f"{plan} plan: ${price:.2f} per month, {seats} seats included"
+    return KnowledgeItem(
+        source=Source(kind="fact", ref=f"plan:{plan.lower()}", title=title),
+        title=title,
+        snippet=title,
+    )
+
+
+def test_a_plan_comparison_is_answered_from_the_plan_records_not_with_questions_back() -> None:
+    plans = [_plan_fact("Free", 0, 3), _plan_fact("Starter", 29, 3), _plan_fact("Pro", 79, 10)]
+    context = _context(
+        "We're thinking of upgrading – what do we get with Starter vs Pro?",
+        intent="billing_question",
+        knowledge=[*plans, _article("plans", "# Plans and pricing\n\n| Plan | Price |\n")],
+    )
+    draft = _draft(context)
+    assert (
+        "Here's what each plan includes:\n"
+        "- Starter plan: $29.00 per month, 3 seats included\n"
+        "- Pro plan: $79.00 per month, 10 seats included\n\n"
+    ) in draft
+    assert "Free plan" not in draft  # not asked about
+    assert "could you tell me" not in draft.lower()
+
+
+def test_a_draft_that_asks_for_details_does_not_close_with_let_me_know_if_that_sorts_it() -> None:
+    draft = _draft(_context("Something odd happens with our board.", intent="bug_report"))
+    assert "could you tell me a little more" in draft
+    assert "sorts it" not in draft
+
+
+def test_an_unsure_intent_whose_question_the_records_answer_is_answered_not_held() -> None:
+    plans = [_plan_fact("Starter", 29, 3), _plan_fact("Pro", 79, 10)]
+    context = _context("What do we get with Starter vs Pro?", intent="billing_question")
+    context.knowledge = plans
+    context.triage = TriageRecord(
+        ticket_id="T-1",
+        intent="billing_question",
+        confidence=0.3,
+        sentiment=Sentiment.NEUTRAL,
+        handoff=True,
+        handoff_reason="intent confidence 0.30 is under 0.50",
+    )
+    context.brief = answer_brief(context, TODAY)
+    draft = _draft(context)
+    assert "- Pro plan: $79.00 per month, 10 seats included" in draft
+    assert "colleague" not in draft
+    # Unsure and nothing on record answers it: a colleague takes it, as before.
+    context.knowledge = []
+    context.brief = answer_brief(context, TODAY)
+    assert "colleague" in _draft(context)

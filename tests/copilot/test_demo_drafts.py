@@ -50,6 +50,8 @@ CASES: dict[str, Callable[[Ticket], bool]] = {
     "download_invoices": _has("Where can I download invoices"),
     "password_rejected": _has("it rejects my pass"),
     "opened_a_ticket": _has("I opened a ticket about this"),
+    "plans_compared": _has("what do we get with Starter vs Pro"),
+    "leaving_for_another_platform": _has("consolidating on a different platform"),
 }
 
 
@@ -240,6 +242,12 @@ def test_a_cancellation_draft_is_not_sure_of_what_it_does_not_answer(
     # Asked to cancel and how to export: the paid period and the export guide both answer.
     both = _one(drafted, "cancel_and_export")
     assert "Export data" in both.draft.text and both.draft.confidence >= 0.9
+    # Only told they are leaving (the intent unsure): the paid period and how to cancel, from
+    # the records and the cancel guide, not a colleague promised nor the invoice pasted.
+    leaving = _one(drafted, "leaving_for_another_platform")
+    text = leaving.draft.text
+    assert "stays active until" in text and "Cancel plan" in text
+    assert "INV-" not in text and "Security" not in text and "colleague" not in text
     # Every cancellation is measured on what it answers: none claims more than 1 of 1 wrongly.
     for outcome in drafted["cancel_and_export"] + drafted["cancellation_chase"]:
         assert outcome.confidence_basis.startswith("answers")
@@ -277,3 +285,13 @@ def test_i_opened_a_ticket_about_this_is_looked_up_not_asked_for(
         assert "Could you send me the reference" not in outcome.draft.text
         history = outcome.context.history
         assert history and any(t.id in outcome.draft.text for t in history)
+
+
+def test_starter_vs_pro_is_answered_with_each_plans_price_and_seats(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["plans_compared"]:
+        text = outcome.draft.text
+        assert "- Starter plan: $29.00 per month, 3 seats included" in text
+        assert "- Pro plan: $79.00 per month, 10 seats included" in text
+        assert "could you tell me" not in text.lower()

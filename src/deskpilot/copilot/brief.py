@@ -436,6 +436,9 @@ QUESTION_KINDS = {
     ),
 }
 QUESTION_KINDS["proration"] = QUESTION_KINDS["invoice breakdown"]
+QUESTION_KINDS["plan comparison"] = re.compile(
+    r"\b(?:plan|vs|versus|compar|differ|get|includ|seat|price|cost)", re.IGNORECASE
+)
 # An article's key fact is a duration: it answers when, how long, whether yet.
 QUESTION_KINDS["key fact"] = re.compile(
     r"\b(?:when|how long|how soon|eta|yet|still|take|takes|wait\w*|time|soon|until|expire\w*|"

@@ -510,6 +510,7 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
             answers.append(Answer("refund eligibility", text, source, said))
     if intent == "cancellation":
         answers += _paid_until(context)
+    answers += _plans_compared(context, asked)
     # A known bug's answer is the bug and its workaround; a billing answer is the records' (a
     # cancellation's is also what happens next, which the guides say); a suggestion, a
     # complaint, a contract or an out-of-scope question is no guide's to answer.
@@ -564,6 +565,30 @@ def _key_facts(context: DraftContext, asked: str) -> list[Answer]:
         if found:
             return [Answer("key fact", sentence, article.source) for sentence in found]
     return []
+
+
+# "Starter vs Pro?", "what do we get with Pro?", "what's included in Starter?".
+PLANS_ASKED = re.compile(
+    r"\b(?:vs\.?|versus|compared?|comparison|difference|differ|what do (?:we|i|you) get|"
+    r"what'?s included|included in|which plan)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _plans_compared(context: DraftContext, asked: str) -> list[Answer]:
+    """For a question comparing plans by name: each named plan's price and seats, from the
+    plan records (the product facts), not a request for details."""
+    if not PLANS_ASKED.search(asked):
+        return []
+    plans = [
+        k for k in context.knowledge if k.source.kind == "fact" and k.source.ref.startswith("plan:")
+    ]
+    named = [
+        k
+        for k in plans
+        if re.search(rf"\b{re.escape(k.title.split(' plan')[0])}\b", asked, re.IGNORECASE)
+    ]
+    return [Answer("plan comparison", k.title, k.source) for k in named]
 
 
 def _paid_until(context: DraftContext) -> list[Answer]:

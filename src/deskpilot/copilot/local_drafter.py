@@ -89,13 +89,14 @@ class LocalDrafter:
             taught = _team_answer(context, self.agent)
             if taught is None and _only_out_of_scope(context):
                 return self._decline(context)
-            if taught is None:
+            if taught is None and not _unsure_but_answered_by_records(context):
                 return self._holding_reply(context)
-            # The classifier does not know the question, but this inbox's team has answered
-            # ones like it: their answer, adapted, is the draft (the hand-off is still flagged).
-            return Composition(
-                taught.text, _sources(taught), True, True, confidence=taught.agreement
-            )
+            if taught is not None:
+                # The classifier does not know the question, but this inbox's team has answered
+                # ones like it: their answer, adapted, is the draft (the hand-off is flagged).
+                return Composition(
+                    taught.text, _sources(taught), True, True, confidence=taught.agreement
+                )
         body = self._answer(context)
         if body.whole_reply:
             # An agent-approved reply carried the whole answer: send it in the team's own words,
@@ -107,7 +108,8 @@ class LocalDrafter:
                 confidence=body.confidence,
             )
         greeting = f"Hi {_first_name(context)},"
-        closing = "" if _waits_on_us(context) else _closing(context)
+        # Nothing to sort yet when the draft asks for details: no "let me know if that sorts it".
+        closing = "" if _waits_on_us(context) or not body.grounded else _closing(context)
         acknowledged = " ".join(a for a in (_acknowledgement(context), _urgency(context)) if a)
         parts = [greeting, acknowledged, body.text, closing]
         text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
@@ -136,9 +138,14 @@ class LocalDrafter:
             # A how-to ("where can I download invoices?"): the guide answers, not a known bug,
             # nor the plan and invoices pasted from the records.
             facts = [f for f in facts if f.label not in ("known bug", "plan", "invoice")]
+        compared = [a for a in answered if a.label == "plan comparison"]
         for answer in answered:
-            paragraphs.append(_answer_sentence(answer))
+            if answer.label != "plan comparison":
+                paragraphs.append(_answer_sentence(answer))
             sources.append(answer.source)
+        if compared:
+            listed = "\n".join(f"- {a.for_customer.rstrip('.')}" for a in compared)
+            paragraphs.append(f"Here's what each plan includes:\n{listed}")
         key_facts = [a for a in brief.answers if a.label == "key fact"] if brief else []
         chased_reference = intent == "order_status" and bool(_given_reference(context))
         if key_facts and not chased_reference:
@@ -225,6 +232,20 @@ PROBLEM_TITLE = re.compile(
 )
 
 
+def _unsure_but_answered_by_records(context: DraftContext) -> bool:
+    """Handed off only because the intent classifier is unsure, while the records answer the
+    question ("Starter vs Pro?": the plans' prices; "we'll be cancelling": the paid period): the
+    draft answers from them (the hand-off stays flagged, its confidence capped), rather than
+    promising a colleague."""
+    triage, brief = context.triage, context.brief
+    if triage is None or brief is None:
+        return False
+    reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
+    if not reasons or not all(r.startswith("intent confidence") for r in reasons):
+        return False
+    return any(a.label in RECORD_ANSWERS for a in brief.answers)
+
+
 def _guide(context: DraftContext) -> KnowledgeItem | None:
     """The article to answer from: the top one, or for a how-to question the top one that
     explains how to do something rather than a problem."""
@@ -256,7 +277,9 @@ def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None)
 
 
 # The brief's answers a draft states as its answer (the refund's is the refund paragraph).
-RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration", "paid until"})
+RECORD_ANSWERS = frozenset(
+    {"next charge", "invoice breakdown", "proration", "paid until", "plan comparison"}
+)
 
 
 def _key_facts_said(key_facts: list[Answer], guide: KnowledgeItem | None) -> str:
