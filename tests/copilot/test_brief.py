@@ -20,6 +20,7 @@ from deskpilot.copilot.facts import (
     answer_brief,
     article_key_facts,
     bug_is_about,
+    draft_measure,
     invoice_breakdown_facts,
     invoice_facts,
     next_charge_facts,
@@ -647,3 +648,55 @@ def test_an_unsure_intent_whose_question_the_records_answer_is_answered_not_held
     context.knowledge = []
     context.brief = answer_brief(context, TODAY)
     assert "colleague" in _draft(context)
+
+
+FAILED_PAYMENTS = (
+    "# Failed payments and retries\n\n## What happens next\n\n1. We retry the card.\n\n"
+    "## Fix it now\n\n1. Open **Settings → Billing → Payment method** and update the card.\n"
+    "2. Find the failed invoice and click **Pay now**.\n"
+)
+
+
+def _failed_invoice() -> Invoice:
+    return SEATS_INVOICE.model_copy(update={"status": "failed"})
+
+
+def test_a_failed_payment_is_said_from_the_records_with_how_to_fix_it() -> None:
+    invoices = [_failed_invoice()]
+    context = _context(
+        "I got an email that the payment for INV-2026-000128 faled – what do I need to do?",
+        intent="billing_question",
+        facts=invoice_facts(invoices, ""),
+        invoices=invoices,
+        knowledge=[
+            _article("understanding", "# Understanding your invoice\n\n1. Plan line.\n"),
+            _article("failed-payments", FAILED_PAYMENTS),
+        ],
+    )
+    draft = _draft(context)
+    assert (
+        "The payment for invoice INV-2026-000128 ($163.00, issued November 16, 2026) did not "
+        "go through, so the invoice is marked failed."
+    ) in draft
+    assert 'from our guide "Failed payments and retries"' in draft
+    assert "1. Open Settings → Billing → Payment method and update the card." in draft
+    assert "We retry the card" not in draft  # the section that fixes it, not what happens next
+    assert "Plan line" not in draft and "For reference" not in draft
+    # "Why was it declined?": the records say that it failed, not why: not a sure answer.
+    why = _context(
+        "Why was my card declined? It's invoice INV-2026-000128.",
+        intent="billing_question",
+        facts=invoice_facts(invoices, ""),
+        invoices=invoices,
+    )
+    assert why.brief is not None
+    assert all(a.label != "invoice breakdown" for a in why.brief.answers)  # no amount asked
+    measured = draft_measure(why, [a.source for a in why.brief.answers])
+    assert measured.score < 0.5
+
+
+def test_a_plan_change_the_customer_made_is_no_step_they_tried() -> None:
+    brief = build_brief(_ticket("We switched to Pro on September 20. Why is my bill bigger?"), AT)
+    assert brief.tried == []
+    tried = build_brief(_ticket("I switched to another browser, same thing."), AT).tried
+    assert tried == ["I switched to another browser, same thing"]

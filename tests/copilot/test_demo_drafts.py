@@ -52,6 +52,7 @@ CASES: dict[str, Callable[[Ticket], bool]] = {
     "opened_a_ticket": _has("I opened a ticket about this"),
     "plans_compared": _has("what do we get with Starter vs Pro"),
     "leaving_for_another_platform": _has("consolidating on a different platform"),
+    "payment_failed": lambda t: _has("faled")(t) or _has("says past due")(t),
 }
 
 
@@ -295,3 +296,14 @@ def test_starter_vs_pro_is_answered_with_each_plans_price_and_seats(
         assert "- Starter plan: $29.00 per month, 3 seats included" in text
         assert "- Pro plan: $79.00 per month, 10 seats included" in text
         assert "could you tell me" not in text.lower()
+
+
+def test_a_failed_payment_says_which_invoice_failed_and_how_to_fix_it(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    assert drafted["payment_failed"]
+    for outcome in drafted["payment_failed"]:
+        text = outcome.draft.text
+        assert "did not go through, so the invoice is marked failed" in text
+        assert "Payment method and update or replace the card" in text
+        assert "For reference" not in text  # no plan record pasted

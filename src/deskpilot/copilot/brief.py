@@ -54,7 +54,10 @@ MONEY = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?)")
 TRIED = re.compile(
     r"\b(?:I|we)(?:'ve| have)?\s+(?:already\s+|also\s+|even\s+)?(?:tried|cleared|disabled|"
     r"turned off|paused|switched off|removed|deleted|restarted|reset|reinstalled|updated|"
-    r"logged out|signed out|rebooted|switched|reloaded|refreshed|used|followed)\b[^.!?\n]*",
+    r"logged out|signed out|rebooted|switched|reloaded|refreshed|used|followed)\b"
+    # "We switched to Pro on September 20" is a plan change, not a step they tried.
+    r"(?!\s+(?:to|from)\s+(?:the\s+)?(?:pro|starter|free|enterprise|business|team|annual|"
+    r"monthly|yearly)\b)[^.!?\n]*",
     re.IGNORECASE,
 )
 # Words that carry a step's meaning, and the ones that mean the same ("turn off" is "disable").
@@ -436,6 +439,10 @@ QUESTION_KINDS = {
     ),
 }
 QUESTION_KINDS["proration"] = QUESTION_KINDS["invoice breakdown"]
+QUESTION_KINDS["failed payment"] = re.compile(
+    r"\b(?:declin|fail|faled|past[ -]due|overdue|bounc|payment|card|charg|go through|do\b)",
+    re.IGNORECASE,
+)
 QUESTION_KINDS["plan comparison"] = re.compile(
     r"\b(?:plan|vs|versus|compar|differ|get|includ|seat|price|cost)", re.IGNORECASE
 )
@@ -451,6 +458,8 @@ def answers_kind(label: str, question: str) -> bool:
     """Whether a record answer labelled ``label`` answers ``question`` by what it asks about;
     an answer of a kind not listed here (a connector's own) answers whatever it names."""
     kind = QUESTION_KINDS.get(label)
+    if label == "failed payment" and re.match(r"\s*why\b", question, re.IGNORECASE):
+        return False  # the records say that it failed, not why the bank declined it
     return kind is None or bool(kind.search(question))
 
 
@@ -468,10 +477,13 @@ def covered_words(question: str, text: str) -> set[str]:
     """The question's content words (their first four letters) that ``text`` holds."""
     words = set(re.findall(r"[a-z]+", text.lower()))
     have = {w[:4] for w in words if len(w) > 3}
-    found = _content(question) & have
+    content = _content(question)
+    found = content & have
+    if found == content:
+        return found
     # A word with two letters swapped ("exoprt") still names the word ("export").
-    for word in re.findall(r"[a-z]{5,}", _meaning(question)):
-        if word[:4] not in found and word[:4] in _content(question) and _swapped_in(word, words):
+    for word in re.findall(r"[a-z]{5,}", question.lower()):
+        if word[:4] in content and word[:4] not in found and _swapped_in(word, words):
             found.add(word[:4])
     return found
 

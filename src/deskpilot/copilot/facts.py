@@ -466,7 +466,10 @@ NEXT_CHARGE_ASKED = re.compile(
     re.IGNORECASE,
 )
 AMOUNT_ASKED = re.compile(
-    r"\b(?:doesn'?t add up|does not add up|why is|why was|why did|more than|higher than|"
+    # "why" of an amount ("why is my bill bigger"), not of anything ("why was my card declined")
+    r"\b(?:doesn'?t add up|does not add up|more than|higher than|"
+    r"why\s+(?:is|was|did|are|were)\b[^?.!]*?(?:amount|bill|invoice|charge|total|price|cost|"
+    r"so\s+(?:high|much)|bigger|larger|more|[$€£])|"
     r"says\s+[$€£]|but\s+\w+\s+is\s+[$€£]|expected|extra|"
     # "different" of an amount, not "a different platform"
     r"different\s+(?:amount|price|total|charge|sum)|"
@@ -511,6 +514,7 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
     if intent == "cancellation":
         answers += _paid_until(context)
     answers += _plans_compared(context, asked)
+    answers += _failed_payment(context, f"{asked} {latest}")
     # A known bug's answer is the bug and its workaround; a billing answer is the records' (a
     # cancellation's is also what happens next, which the guides say); a suggestion, a
     # complaint, a contract or an out-of-scope question is no guide's to answer.
@@ -589,6 +593,36 @@ def _plans_compared(context: DraftContext, asked: str) -> list[Answer]:
         if re.search(rf"\b{re.escape(k.title.split(' plan')[0])}\b", asked, re.IGNORECASE)
     ]
     return [Answer("plan comparison", k.title, k.source) for k in named]
+
+
+# "why was my card declined?", "the payment for INV-... faled", "our account says past due".
+PAYMENT_FAILED_ASKED = re.compile(
+    r"\b(?:declin\w*|fail\w*|faled|past[ -]due|overdue|bounced|(?:didn'?t|did not) go through)\b",
+    re.IGNORECASE,
+)
+
+
+def _failed_payment(context: DraftContext, asked: str) -> list[Answer]:
+    """For a customer asking about a declined payment: which invoice failed, its amount and
+    date, and that the account is past due when the subscription says so (the guide then says
+    how to fix it)."""
+    if not PAYMENT_FAILED_ASKED.search(asked):
+        return []
+    failed = [i for i in context.invoices if i.status == "failed"]
+    named = [i for i in failed if i.number.lower() in asked.lower()]
+    latest = sorted(failed, key=lambda i: i.issued, reverse=True)[:1]
+    invoice = (named or latest or [None])[0]
+    if invoice is None:
+        return []
+    text = (
+        f"The payment for invoice {invoice.number} ({money(invoice.total, invoice.currency)}, "
+        f"issued {invoice.issued:%B %-d, %Y}) did not go through, so the invoice is marked failed"
+    )
+    subscription = context.subscription
+    if subscription is not None and subscription.status == "past_due":
+        text += " and the account shows as past due"
+    source = Source(kind="billing", ref=invoice.id, title=f"Invoice {invoice.number}")
+    return [Answer("failed payment", text, source)]
 
 
 def _paid_until(context: DraftContext) -> list[Answer]:

@@ -157,7 +157,11 @@ class LocalDrafter:
         reply = _adaptable_reply(context, self.agent)
         # A cancellation's records say until when they pay; the guide still says how to cancel.
         record_answered = any(a.source.kind == "billing" for a in answers)
-        wants_steps = (intent == "cancellation" or not record_answered) and (
+        with_steps = any(a.label in RECORD_ANSWERS_WITH_STEPS for a in answers)
+        payment_guide = article is not None and bool(PAYMENT_GUIDE.search(article.title))
+        if _payment_failed(context) and not payment_guide:
+            article = None  # no guide to fixing a payment here: no other guide's steps
+        wants_steps = (intent == "cancellation" or with_steps or not record_answered) and (
             (intent in STEP_INTENTS and (not facts or intent == "bug_report"))
             or bool(brief and brief.how_to)
         )
@@ -232,6 +236,11 @@ PROBLEM_TITLE = re.compile(
 )
 
 
+def _payment_failed(context: DraftContext) -> bool:
+    brief = context.brief
+    return brief is not None and any(a.label == "failed payment" for a in brief.answers)
+
+
 def _unsure_but_answered_by_records(context: DraftContext) -> bool:
     """Handed off only because the intent classifier is unsure, while the records answer the
     question ("Starter vs Pro?": the plans' prices; "we'll be cancelling": the paid period): the
@@ -252,6 +261,12 @@ def _guide(context: DraftContext) -> KnowledgeItem | None:
     top = context.knowledge[0] if context.knowledge else None
     intent = context.triage.intent if context.triage else context.ticket.intent
     how_to = context.brief is not None and context.brief.how_to
+    articles = [k for k in context.knowledge if k.source.kind == "article"]
+    if _payment_failed(context):
+        # A declined payment: the guide that says how to fix one, wherever it ranked.
+        fixing = next((k for k in articles if PAYMENT_GUIDE.search(k.title)), None)
+        if fixing is not None:
+            return fixing
     if intent == "cancellation" and not how_to:
         # How to cancel is what the steps of a cancellation say, whatever article ranked first
         # (the plan's record, or "Security at Acme Cloud" for "leaving Acme Cloud").
@@ -278,8 +293,14 @@ def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None)
 
 # The brief's answers a draft states as its answer (the refund's is the refund paragraph).
 RECORD_ANSWERS = frozenset(
-    {"next charge", "invoice breakdown", "proration", "paid until", "plan comparison"}
-)
+    {"next charge", "invoice breakdown", "proration", "paid until", "plan comparison",
+     "failed payment"}
+)  # fmt: skip
+# Answers after which the guide still says what to do: how to cancel, how to fix a payment.
+RECORD_ANSWERS_WITH_STEPS = frozenset({"paid until", "failed payment"})
+# The guide for a failed payment, and the section of it that says how to fix one.
+PAYMENT_GUIDE = re.compile(r"\bfail\w* payment|\bpayment method|\bdeclin", re.IGNORECASE)
+FIX_HEADING = re.compile(r"\b(?:fix|update|resolve|pay)\b", re.IGNORECASE)
 
 
 def _key_facts_said(key_facts: list[Answer], guide: KnowledgeItem | None) -> str:
@@ -703,6 +724,8 @@ def _steps(markdown: str, context: DraftContext) -> str:
     # ..."), else the first: an article may open with how to prepare, then how to do it.
     asked = {w[:4] for w in _words(latest_question(context.ticket)) if len(w) > 3} - COMMON_WORDS
     named = [steps for heading, steps in lists if asked & {w[:4] for w in _words(heading)}]
+    if _payment_failed(context):  # how to fix it, not what happens next
+        named = [steps for heading, steps in lists if FIX_HEADING.search(heading)] + named
     steps = named[0] if named else (lists[0][1] if lists else [])
     if not steps:
         return ""
@@ -747,7 +770,8 @@ def _already_tried(context: DraftContext) -> str:
     if not steps:
         return ""
     said = "; ".join(s.rstrip(".") for s in steps)
-    return f"I can see you've already tried: {said}. Thanks, that saves a few steps."
+    stop = "" if said.endswith(("?", "!")) else "."  # "Used Forgot password?" ends already
+    return f"I can see you've already tried: {said}{stop} Thanks, that saves a few steps."
 
 
 def _ask_for_details(context: DraftContext) -> str:
