@@ -611,9 +611,10 @@ def _failed_payment(context: DraftContext, asked: str) -> list[Answer]:
     failed = [i for i in context.invoices if i.status == "failed"]
     named = [i for i in failed if i.number.lower() in asked.lower()]
     latest = sorted(failed, key=lambda i: i.issued, reverse=True)[:1]
-    invoice = (named or latest or [None])[0]
-    if invoice is None:
+    chosen = named or latest
+    if not chosen:
         return []
+    invoice = chosen[0]
     text = (
         f"The payment for invoice {invoice.number} ({money(invoice.total, invoice.currency)}, "
         f"issued {invoice.issued:%B %-d, %Y}) did not go through, so the invoice is marked failed"
