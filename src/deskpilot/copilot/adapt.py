@@ -63,9 +63,6 @@ SIGN_MARK = re.compile(
     r"(?:(?<=\s)([\^*~]\s?[A-Z][\w.]{0,12}|[-–—]\s?[A-Z][a-z]{1,12})"
     r"|(?<=[.!?)]\s)([A-Z]{2,3}))(\s+\d/\d)?\s*$"
 )
-GREETING_NAME = re.compile(
-    r"\b(Hi|Hey|Hello|Hiya|Dear|Morning|Evening|Afternoon|Thanks|Thank you)\s+([A-Z][a-z]+)\b"
-)
 NOT_NAMES = frozenset({"there", "again", "all", "everyone", "team", "for", "so", "and", "folks"})
 VOCATIVE = re.compile(r",\s+([A-Z][a-z]{2,})(?=\s*[.!?])")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
