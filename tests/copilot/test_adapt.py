@@ -351,3 +351,32 @@ def test_a_human_only_intent_in_an_inbox_starts_from_the_teams_reply() -> None:
         }
     )
     assert "colleague" in LocalDrafter("Ada", "ada").compose(legal).text  # still a human's
+
+
+def test_a_greeting_name_in_any_language_or_form_becomes_this_customers() -> None:
+    replies = {
+        "Hola Cesar, revisa tu correo.": ("Hola Maya, revisa", "Hola, revisa"),
+        "Hola César, revisa tu correo.": ("Hola Maya, revisa", "Hola, revisa"),
+        "Bonjour Amélie, vérifiez vos e-mails.": ("Bonjour Maya, vérifiez", "Bonjour, vérifiez"),
+        "Hallo Jürgen, bitte prüfen Sie Ihre E-Mail.": ("Hallo Maya, bitte", "Hallo, bitte"),
+        "Good morning Rachel, check your email.": (
+            "Good morning Maya, check",
+            "Good morning, check",
+        ),
+        "Hi Rachel thanks for waiting, check your email.": ("Hi Maya thanks", "Hi, thanks"),
+        "Hi Mary-Jane, check your email.": ("Hi Maya, check", "Hi, check"),
+        "Hi Rachel Green, check your email.": ("Hi Maya, check", "Hi, check"),
+        "Dear Ms. Smith, check your email.": ("Dear Maya, check", "Dear, check"),
+    }
+    for reply, (named, unnamed) in replies.items():
+        item = _item("T-1", reply)
+        to_maya = adapt(item, _context(_ticket("which store?", name="Maya Okafor"), item))
+        to_nobody = adapt(item, _context(_ticket("which store?"), item))
+        assert to_maya.startswith(named), (reply, to_maya)
+        assert to_nobody.startswith(unnamed), (reply, to_nobody)
+    # Not names: "Hi there", "Hello again", and a name this conversation uses itself.
+    for kept in ("Hi there, check your email.", "Hello again, check your email."):
+        item = _item("T-1", kept)
+        assert adapt(item, _context(_ticket("which store?", name="Maya Okafor"), item)) == kept
+    item = _item("T-1", "Thanks Delta, check your email.")
+    assert adapt(item, _context(_ticket("@Delta which store?"), item)).startswith("Thanks Delta")

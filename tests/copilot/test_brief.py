@@ -19,6 +19,8 @@ from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import (
     answer_brief,
     article_key_facts,
+    bug_is_about,
+    draft_measure,
     invoice_breakdown_facts,
     invoice_facts,
     next_charge_facts,
@@ -508,3 +510,193 @@ def test_when_it_happened_is_something_they_gave() -> None:
     )
     assert brief.times == ["this morning", "last week", "at 9:30 am"]
     assert "Already gave: this morning, last week, at 9:30 am" in brief.lines()
+
+
+# --- what the records answer is matched by meaning, not by a shared word ------------------------
+
+RESET_ARTICLE = (
+    "# Reset your password\n\n## Steps\n\n1. Click **Forgot password?** on the login page.\n\n"
+    "## Good to know\n\n- The reset link is valid for **60 minutes** and works once.\n"
+    "- After five wrong passwords in a row the account is locked for 30 minutes.\n"
+)
+
+
+def test_a_duration_is_a_key_fact_only_for_what_it_measures() -> None:
+    # "passwords" is in both, but the 30 minutes measure a lock, and nothing here is locked.
+    forgot = "I forgot my password and now I can't log in."
+    assert article_key_facts(RESET_ARTICLE, forgot) == []
+    locked = "I typed a wrong password a few times and now my account is locked."
+    assert article_key_facts(RESET_ARTICLE, locked) == [
+        "After five wrong passwords in a row the account is locked for 30 minutes."
+    ]
+    # Asked about time, the duration of what is asked about answers it.
+    expiry = "How long is the password reset link valid?"
+    assert article_key_facts(RESET_ARTICLE, expiry) == [
+        "The reset link is valid for 60 minutes and works once."
+    ]
+    context = _context(
+        forgot, intent="account_access", knowledge=[_article("reset", RESET_ARTICLE)]
+    )
+    assert context.brief is not None and context.brief.answers == []
+    assert "30 minutes" not in _draft(context)
+
+
+def test_a_cancellation_with_an_unanswered_part_is_not_fully_confident() -> None:
+    body = "We'd like to cancel our plan. How do we export our tasks before we go?"
+    brief = build_brief(_ticket(body), AT)
+    paid = Source(kind="billing", ref="subscription:C-1", title="Paid period")
+    answer = Answer(
+        "paid until", "After you cancel, your plan stays active until December 21", paid
+    )
+    cancelled_only = measure_draft(replace(brief, answers=[answer]), [(paid, answer.text)])
+    # The paid period answers the cancellation, not the export: half the question.
+    assert cancelled_only.basis == "answers 1 of 2 question(s) from billing records"
+    assert cancelled_only.score == 0.5
+    export = Source(kind="article", ref="export", title="Export your workspace data")
+    steps = "Export your workspace data: open Settings, Export data, choose CSV for your tasks."
+    both = measure_draft(replace(brief, answers=[answer]), [(paid, answer.text), (export, steps)])
+    assert both.basis == "answers 2 of 2 question(s) from help articles, billing records"
+    assert 0.9 <= both.score < 1.0  # the export from a guide, trusted a little less
+
+
+def test_a_request_to_act_on_the_question_before_is_no_question_of_its_own() -> None:
+    body = "Are we being billed twice on INV-2026-000047? Could you check and correct it?"
+    brief = build_brief(_ticket(body), AT)
+    record = Source(kind="billing", ref="in_47", title="Invoice INV-2026-000047")
+    said = "Invoice INV-2026-000047 carries the proration of a plan change, $119.00 in all"
+    measured = measure_draft(replace(brief, answers=[Answer("proration", said, record)]), [])
+    assert measured.basis == "answers 1 of 1 question(s) from billing records"
+    assert measured.score == 1.0
+
+
+def test_a_where_can_i_question_about_billing_gets_the_guides_steps_not_the_records() -> None:
+    invoices = [SEATS_INVOICE]
+    guide = (
+        "# Download invoices and receipts\n\n## Steps\n\n1. Open Settings → Billing → Invoices.\n"
+    )
+    context = _context(
+        "Where can I download invoices for our accounting?",
+        intent="billing_question",
+        facts=invoice_facts(invoices, ""),
+        invoices=invoices,
+        knowledge=[_article("download-invoices", guide)],
+    )
+    assert context.brief is not None and context.brief.how_to
+    draft = _draft(context)
+    assert "1. Open Settings → Billing → Invoices." in draft
+    assert "INV-2026-000128" not in draft  # no records pasted for a how-to
+
+
+def test_a_known_bug_found_by_its_words_must_name_what_the_customer_names() -> None:
+    files = "Files page rejects uploads over 25 MB on Pro"
+    assert not bug_is_about(files, "I can't get into Acme Cloud, it rejects my password.")
+    assert bug_is_about(files, "The files page won't take my 40 MB upload")
+    qr = "2FA setup QR code does not render"
+    assert bug_is_about(qr, "I'm trying to enable 2FA but there's just an empty square")
+    assert not bug_is_about(qr, "The page does not render in Safari")  # how it fails only
+
+
+def _plan_fact(plan: str, price: float, seats: int) -> KnowledgeItem:
+    title = f"{plan} plan: ${price:.2f} per month, {seats} seats included"
+    return KnowledgeItem(
+        source=Source(kind="fact", ref=f"plan:{plan.lower()}", title=title),
+        title=title,
+        snippet=title,
+    )
+
+
+def test_a_plan_comparison_is_answered_from_the_plan_records_not_with_questions_back() -> None:
+    plans = [_plan_fact("Free", 0, 3), _plan_fact("Starter", 29, 3), _plan_fact("Pro", 79, 10)]
+    context = _context(
+        "We're thinking of upgrading – what do we get with Starter vs Pro?",
+        intent="billing_question",
+        knowledge=[*plans, _article("plans", "# Plans and pricing\n\n| Plan | Price |\n")],
+    )
+    draft = _draft(context)
+    assert (
+        "Here's what each plan includes:\n"
+        "- Starter plan: $29.00 per month, 3 seats included\n"
+        "- Pro plan: $79.00 per month, 10 seats included\n\n"
+    ) in draft
+    assert "Free plan" not in draft  # not asked about
+    assert "could you tell me" not in draft.lower()
+
+
+def test_a_draft_that_asks_for_details_does_not_close_with_let_me_know_if_that_sorts_it() -> None:
+    draft = _draft(_context("Something odd happens with our board.", intent="bug_report"))
+    assert "could you tell me a little more" in draft
+    assert "sorts it" not in draft
+
+
+def test_an_unsure_intent_whose_question_the_records_answer_is_answered_not_held() -> None:
+    plans = [_plan_fact("Starter", 29, 3), _plan_fact("Pro", 79, 10)]
+    context = _context("What do we get with Starter vs Pro?", intent="billing_question")
+    context.knowledge = plans
+    context.triage = TriageRecord(
+        ticket_id="T-1",
+        intent="billing_question",
+        confidence=0.3,
+        sentiment=Sentiment.NEUTRAL,
+        handoff=True,
+        handoff_reason="intent confidence 0.30 is under 0.50",
+    )
+    context.brief = answer_brief(context, TODAY)
+    draft = _draft(context)
+    assert "- Pro plan: $79.00 per month, 10 seats included" in draft
+    assert "colleague" not in draft
+    # Unsure and nothing on record answers it: a colleague takes it, as before.
+    context.knowledge = []
+    context.brief = answer_brief(context, TODAY)
+    assert "colleague" in _draft(context)
+
+
+FAILED_PAYMENTS = (
+    "# Failed payments and retries\n\n## What happens next\n\n1. We retry the card.\n\n"
+    "## Fix it now\n\n1. Open **Settings → Billing → Payment method** and update the card.\n"
+    "2. Find the failed invoice and click **Pay now**.\n"
+)
+
+
+def _failed_invoice() -> Invoice:
+    return SEATS_INVOICE.model_copy(update={"status": "failed"})
+
+
+def test_a_failed_payment_is_said_from_the_records_with_how_to_fix_it() -> None:
+    invoices = [_failed_invoice()]
+    context = _context(
+        "I got an email that the payment for INV-2026-000128 faled – what do I need to do?",
+        intent="billing_question",
+        facts=invoice_facts(invoices, ""),
+        invoices=invoices,
+        knowledge=[
+            _article("understanding", "# Understanding your invoice\n\n1. Plan line.\n"),
+            _article("failed-payments", FAILED_PAYMENTS),
+        ],
+    )
+    draft = _draft(context)
+    assert (
+        "The payment for invoice INV-2026-000128 ($163.00, issued November 16, 2026) did not "
+        "go through, so the invoice is marked failed."
+    ) in draft
+    assert 'from our guide "Failed payments and retries"' in draft
+    assert "1. Open Settings → Billing → Payment method and update the card." in draft
+    assert "We retry the card" not in draft  # the section that fixes it, not what happens next
+    assert "Plan line" not in draft and "For reference" not in draft
+    # "Why was it declined?": the records say that it failed, not why: not a sure answer.
+    why = _context(
+        "Why was my card declined? It's invoice INV-2026-000128.",
+        intent="billing_question",
+        facts=invoice_facts(invoices, ""),
+        invoices=invoices,
+    )
+    assert why.brief is not None
+    assert all(a.label != "invoice breakdown" for a in why.brief.answers)  # no amount asked
+    measured = draft_measure(why, [a.source for a in why.brief.answers])
+    assert measured.score < 0.5
+
+
+def test_a_plan_change_the_customer_made_is_no_step_they_tried() -> None:
+    brief = build_brief(_ticket("We switched to Pro on September 20. Why is my bill bigger?"), AT)
+    assert brief.tried == []
+    tried = build_brief(_ticket("I switched to another browser, same thing."), AT).tried
+    assert tried == ["I switched to another browser, same thing"]

@@ -43,6 +43,16 @@ CASES: dict[str, Callable[[Ticket], bool]] = {
     "invoice_above_plan": _has("says $163.00 but Pro is $79.00"),
     "account_lock": _has("locked"),
     "cancellation_chase": lambda t: _has("It's been a while")(t) and _has("delete our data")(t),
+    "in_a_hurry": _has("please help quickly"),
+    "earlier_request": _has("my earlier request"),
+    "cancel_and_export": _has("best way to exoprt everything"),
+    "forgot_password": _has("I forgot my password"),
+    "download_invoices": _has("Where can I download invoices"),
+    "password_rejected": _has("it rejects my pass"),
+    "opened_a_ticket": _has("I opened a ticket about this"),
+    "plans_compared": _has("what do we get with Starter vs Pro"),
+    "leaving_for_another_platform": _has("consolidating on a different platform"),
+    "payment_failed": lambda t: _has("faled")(t) or _has("says past due")(t),
 }
 
 
@@ -201,3 +211,99 @@ def test_a_cancelling_chaser_hears_until_when_and_what_happens_to_the_data(
     assert "Data is kept for 30 days" in text
     assert "Cancel plan" in text
     assert "INV-" not in text and "For reference" not in text
+
+
+def test_a_customer_in_a_hurry_is_answered_promptly_not_handed_off(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["in_a_hurry"]:
+        text = outcome.draft.text
+        triage = outcome.context.triage
+        assert triage is not None and "urgent" in triage.signals
+        assert "distressed" not in triage.signals and not outcome.draft.handoff_reason
+        assert "I can see this is urgent, so I'll get straight to it." in text
+        assert "The lock lasts 30 minutes and then clears on its own." in text
+        assert "colleague" not in text
+
+
+def test_a_customer_chasing_my_earlier_request_hears_which_ones_not_asked_for_a_reference(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    outcome = _one(drafted, "earlier_request")
+    history = outcome.context.history
+    assert history, "the demo customer has earlier tickets"
+    text = outcome.draft.text
+    assert "reference" not in text and "Could you send" not in text
+    assert any(f'{t.id} "{t.subject}"' in text for t in history)
+
+
+def test_a_cancellation_draft_is_not_sure_of_what_it_does_not_answer(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    # Asked to cancel and how to export: the paid period and the export guide both answer.
+    both = _one(drafted, "cancel_and_export")
+    assert "Export data" in both.draft.text and both.draft.confidence >= 0.9
+    # Only told they are leaving (the intent unsure): the paid period and how to cancel, from
+    # the records and the cancel guide, not a colleague promised nor the invoice pasted.
+    leaving = _one(drafted, "leaving_for_another_platform")
+    text = leaving.draft.text
+    assert "stays active until" in text and "Cancel plan" in text
+    assert "INV-" not in text and "Security" not in text and "colleague" not in text
+    # Every cancellation is measured on what it answers: none claims more than 1 of 1 wrongly.
+    for outcome in drafted["cancel_and_export"] + drafted["cancellation_chase"]:
+        assert outcome.confidence_basis.startswith("answers")
+
+
+def test_a_forgotten_password_is_not_told_about_the_lock(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["forgot_password"]:
+        assert "locked for 30 minutes" not in outcome.draft.text
+        assert "Forgot password?" in outcome.draft.text
+
+
+def test_where_to_download_invoices_gets_the_steps_not_the_records(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["download_invoices"]:
+        text = outcome.draft.text
+        assert "Open Settings → Billing → Invoices." in text
+        assert "INV-" not in text and "For reference" not in text
+
+
+def test_a_rejected_password_is_not_answered_with_a_bug_about_rejected_uploads(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["password_rejected"]:
+        assert "BUG-108" not in outcome.draft.text and "uploads" not in outcome.draft.text
+        assert all(b.id != "BUG-108" for b in outcome.context.bugs)
+
+
+def test_i_opened_a_ticket_about_this_is_looked_up_not_asked_for(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["opened_a_ticket"]:
+        assert "Could you send me the reference" not in outcome.draft.text
+        history = outcome.context.history
+        assert history and any(t.id in outcome.draft.text for t in history)
+
+
+def test_starter_vs_pro_is_answered_with_each_plans_price_and_seats(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    for outcome in drafted["plans_compared"]:
+        text = outcome.draft.text
+        assert "- Starter plan: $29.00 per month, 3 seats included" in text
+        assert "- Pro plan: $79.00 per month, 10 seats included" in text
+        assert "could you tell me" not in text.lower()
+
+
+def test_a_failed_payment_says_which_invoice_failed_and_how_to_fix_it(
+    drafted: dict[str, list[DraftOutcome]],
+) -> None:
+    assert drafted["payment_failed"]
+    for outcome in drafted["payment_failed"]:
+        text = outcome.draft.text
+        assert "did not go through, so the invoice is marked failed" in text
+        assert "Payment method and update or replace the card" in text
+        assert "For reference" not in text  # no plan record pasted

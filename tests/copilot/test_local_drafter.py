@@ -8,8 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from deskpilot.config import SlaSettings
 from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
-from deskpilot.copilot.facts import answer_brief, draft_measure, invoice_facts, subscription_facts
-from deskpilot.copilot.local_drafter import LocalDrafter
+from deskpilot.copilot.facts import (
+    answer_brief,
+    draft_measure,
+    invoice_breakdown_facts,
+    invoice_facts,
+    subscription_facts,
+)
+from deskpilot.copilot.local_drafter import LocalDrafter, _readdressed
 from deskpilot.models import (
     Author,
     Bug,
@@ -23,6 +29,7 @@ from deskpilot.models import (
     Plan,
     Sentiment,
     Source,
+    Status,
     Subscription,
     Ticket,
     TriageRecord,
@@ -239,3 +246,119 @@ def test_a_customer_who_said_when_is_not_asked_when() -> None:
     )
     asked = LocalDrafter("Ada").compose(unknown).text
     assert "what you were trying to do" in asked and "roughly when" not in asked
+
+
+def test_a_customer_in_a_hurry_gets_the_answer_with_the_urgency_acknowledged() -> None:
+    lock = "# Unlock a locked account\n\n## Unlock it sooner\n\n1. Click **Forgot password?**.\n"
+    context = _answered(
+        _context(
+            "My account got locked and I don't know why. I have work due so please help quickly.",
+            intent="account_access",
+            knowledge=[_article("unlock", lock)],
+        )
+    )
+    context.triage = TriageRecord(
+        ticket_id="T-1",
+        intent="account_access",
+        confidence=0.9,
+        sentiment=Sentiment.NEUTRAL,
+        signals=["urgent"],
+    )
+    draft = LocalDrafter("Ada").compose(context).text
+    assert "I can see this is urgent, so I'll get straight to it." in draft
+    assert "1. Click Forgot password?." in draft
+    assert "colleague" not in draft  # answered, not handed off
+
+
+def _earlier(ticket_id: str, subject: str, status: Status, hours_before: int) -> Ticket:
+    return Ticket(
+        id=ticket_id,
+        subject=subject,
+        status=status,
+        created_at=AT - timedelta(hours=hours_before),
+        customer=Customer(id="C-1", email="sam@example.com", name="Samuel Cohen"),
+    )
+
+
+def test_a_customer_chasing_their_earlier_ticket_is_told_which_not_asked_for_it() -> None:
+    context = _answered(
+        _context("Following up on my earlier request, any news?", intent="order_status")
+    )
+    context.ticket = context.ticket.model_copy(update={"created_at": AT})
+    context.history = [_earlier("T-7", "Export stuck", Status.OPEN, 30)]
+    draft = LocalDrafter("Ada").compose(context).text
+    assert 'your earlier request, T-7 "Export stuck" (opened October 31, open)' in draft
+    assert "reference" not in draft and "Could you send" not in draft
+    # Several: each named, the open one first, and which one they mean is asked, no reference.
+    context.history = [
+        _earlier("T-5", "Invoice question", Status.SOLVED, 10),
+        _earlier("T-7", "Export stuck", Status.PENDING, 30),
+        _earlier("T-9", "Later one", Status.OPEN, -5),  # opened after this ticket: not earlier
+    ]
+    draft = LocalDrafter("Ada").compose(context).text
+    assert '- T-7 "Export stuck" (opened October 31, waiting on a reply from you)\n' in draft
+    assert '- T-5 "Invoice question" (opened November 1, marked solved)' in draft
+    assert "T-9" not in draft and "just say which" in draft
+    # Said another way: "I opened a ticket about this last week".
+    context.ticket.messages[0].body = "I opened a ticket about this last week, what's the status?"
+    assert "just say which" in LocalDrafter("Ada").compose(context).text
+    # Nothing earlier on record: then the reference is asked for.
+    context.history = []
+    assert "Could you send me the reference" in LocalDrafter("Ada").compose(context).text
+
+
+def test_a_reused_reply_is_signed_by_this_agent_under_the_teams_line() -> None:
+    reply = (
+        "Hi Rachel,\n\nGo to Settings → Team and click Invite people.\n\n"
+        "Best,\nSam Whitfield\nAcme Cloud Support"
+    )
+    assert _readdressed(reply, "Samuel", "Ada") == (
+        "Hi Samuel,\n\nGo to Settings → Team and click Invite people.\n\n"
+        "Best,\nAda\nAcme Cloud Support"
+    )
+
+
+def test_a_customer_leaving_for_a_different_platform_hears_how_to_cancel_not_their_invoice() -> (
+    None
+):
+    plans = [Plan(id="starter", name="Starter", monthly_price=29.0, seats_included=3)]
+    subscription = Subscription(
+        customer_id="C-1",
+        plan_id="starter",
+        status="active",
+        cycle_start=date(2026, 10, 3),
+        cycle_end=date(2026, 11, 3),
+        seats=6,
+    )
+    invoice = Invoice(
+        id="in_7",
+        customer_id="C-1",
+        number="INV-2026-000007",
+        issued=date(2026, 10, 3),
+        status="paid",
+        lines=[
+            InvoiceLine(description="Starter plan (monthly)", amount=29.0),
+            InvoiceLine(description="Additional seats (Starter)", amount=9.0, quantity=3),
+        ],
+    )
+    security = "# Security at Acme Cloud\n\n## Good practice\n\n1. Turn on 2FA.\n"
+    context = _context(
+        "We're consolidating on a different platform, so we'll be cancelling Acme Cloud.",
+        intent="cancellation",
+        # The search ranked the article naming "Acme Cloud" first; it says nothing of leaving.
+        knowledge=[_article("security", security), _article("cancel", CANCEL)],
+    )
+    context.subscription = subscription
+    context.invoices = [invoice]
+    context.facts = (
+        subscription_facts(subscription, plans)
+        + invoice_facts([invoice], "")
+        + invoice_breakdown_facts([invoice], plans, "")
+    )
+    draft = LocalDrafter("Ada").compose(_answered(context)).text
+    assert "your plan stays active until November 3, 2026" in draft
+    assert 'from our guide "Cancel your subscription"' in draft
+    assert "1. Open Settings → Billing and click Cancel plan." in draft
+    # "a different platform" is no question about a different amount.
+    assert "INV-2026-000007" not in draft and "adds up" not in draft
+    assert "2FA" not in draft

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deskpilot.copilot.names import NameDirectory, lower_case_words
+from deskpilot.copilot.names import NameDirectory, greeting_names, lower_case_words
 from deskpilot.copilot.redaction import Redactor
 
 
@@ -79,3 +79,21 @@ def test_the_teams_own_lower_case_words_are_ordinary() -> None:
     redactor = Redactor(names=names)
     assert redactor.redact("Summit season. lumenbridge") == "Summit season. [COMPANY_1]"
     assert redactor.redact("We met at Summit") == "We met at [COMPANY_2]"
+
+
+def test_the_name_after_a_greeting_is_found_in_other_languages_and_forms() -> None:
+    said = {
+        "Hola Cesar, ¿cómo estás?": ["Cesar"],
+        "Buenos días Lucía, gracias": ["Lucía"],
+        "Bonjour Amélie,": ["Amélie"],
+        "Sehr geehrte Frau Müller, danke": ["Frau Müller"],
+        "Hi Rachel thanks for waiting": ["Rachel"],  # no comma after the name
+        "Hi Rachel Thanks for waiting": ["Rachel"],  # a sentence's opening is no surname
+        "Dear Ms. Smith,": ["Ms. Smith"],
+        "@115818 Hi Rachel Green, what": ["Rachel Green"],
+        "Hi there, check": [],
+        "Hi team, we": [],
+        "Thanks for the wait": [],
+    }
+    for text, names in said.items():
+        assert [text[a:b] for a, b in greeting_names(text)] == names, text

@@ -118,6 +118,38 @@ def test_handoff_policy_gives_its_reason(
         assert decision.needed and reason in decision.reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have work due so please help quickly.",
+        "Please help, we have a deadline on Friday.",
+        "We have 7 people who can't work, need this fixed asap.",
+        "This is blocking us, please help as soon as possible.",
+    ],
+)
+def test_urgency_is_answered_not_handed_off(text: str) -> None:
+    reading = read_sentiment(text)
+    assert Signal.URGENT in reading.signals and Signal.DISTRESSED not in reading.signals
+    assert not decide(_prediction("account_access", 0.9), reading, TriageSettings()).needed
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Honestly I want to kill myself, nothing works.", "kill myself"),
+        ("My husband passed away and the account was in his name.", "passed away"),
+        ("Someone is threatening me through your shared board.", "threatening me"),
+        ("I'm desperate, I've lost everything we stored.", "desperate"),
+        ("I can't cope anymore with this.", "can't cope"),
+    ],
+)
+def test_real_distress_still_goes_to_a_human(text: str, evidence: str) -> None:
+    reading = read_sentiment(text)
+    assert Signal.DISTRESSED in reading.signals
+    decision = decide(_prediction("account_access", 0.9), reading, TriageSettings())
+    assert decision.needed and f"distressed: '{evidence}'" in decision.reason
+
+
 # --- data files -------------------------------------------------------------------------
 
 

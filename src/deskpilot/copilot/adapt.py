@@ -32,6 +32,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
+from deskpilot.copilot.names import greeting_names
 from deskpilot.models import Author, Ticket
 
 INBOX_TAG = "inbox:"
@@ -62,9 +63,6 @@ LINK_OR_HANDLE = re.compile(r"https?://\S+|(?<![\w@/.])@\w{1,30}\b")
 SIGN_MARK = re.compile(
     r"(?:(?<=\s)([\^*~]\s?[A-Z][\w.]{0,12}|[-–—]\s?[A-Z][a-z]{1,12})"
     r"|(?<=[.!?)]\s)([A-Z]{2,3}))(\s+\d/\d)?\s*$"
-)
-GREETING_NAME = re.compile(
-    r"\b(Hi|Hey|Hello|Hiya|Dear|Morning|Evening|Afternoon|Thanks|Thank you)\s+([A-Z][a-z]+)\b"
 )
 NOT_NAMES = frozenset({"there", "again", "all", "everyone", "team", "for", "so", "and", "folks"})
 VOCATIVE = re.compile(r",\s+([A-Z][a-z]{2,})(?=\s*[.!?])")
@@ -270,13 +268,19 @@ def _swap_names(
 ) -> str:
     first = ticket.customer.name.split()[0] if ticket.customer and ticket.customer.name else ""
 
-    def greet(match: re.Match[str]) -> str:
-        word, name = match.group(1), match.group(2)
-        if name.lower() in NOT_NAMES or name in mine:
-            return match.group(0)
-        return f"{word} {first}" if first else word
-
-    reply = GREETING_NAME.sub(greet, reply)
+    # The name after a greeting, in any language and form ("Hola César", "Dear Ms. Smith",
+    # "Hi Rachel thanks ..."): this customer's first name, or none.
+    for start, end in reversed(greeting_names(reply)):
+        name = reply[start:end]
+        if name.lower() in NOT_NAMES or name in mine or name in team_words:
+            continue
+        if first:
+            reply = reply[:start] + first + reply[end:]
+            continue
+        rest = reply[end:]
+        # "Hi Rachel thanks for ..." without a name: "Hi, thanks for ...".
+        comma = "," if re.match(r"[ \t]+[^\W\d_]", rest) else ""
+        reply = reply[:start].rstrip(" \t") + comma + rest
 
     def vocative(match: re.Match[str]) -> str:
         name = match.group(1)

@@ -19,6 +19,7 @@ from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import (
     answer_brief,
+    bug_is_about,
     invoice_breakdown_facts,
     invoice_facts,
     next_charge_facts,
@@ -167,8 +168,14 @@ async def _add_bugs(kit: DraftKit, context: DraftContext) -> None:
     matches = await _guard(
         context, "known bugs", issues.search_bugs(BugQuery.from_ticket(context.ticket), limit=3)
     )
+    said = "\n".join(m.body for m in context.ticket.messages if m.author is Author.CUSTOMER)
     for match in matches or []:
         if match.score < 0.5:
+            continue
+        # Found by its words alone, a bug must name what the customer names ("it rejects my
+        # password" is not "Files page rejects uploads"); a page or error match stands.
+        by_words = not {"page", "error"} & set(match.matched_on)
+        if by_words and not bug_is_about(match.bug.title, said):
             continue
         bug = match.bug
         context.bugs.append(bug)

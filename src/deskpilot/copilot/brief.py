@@ -54,7 +54,10 @@ MONEY = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?)")
 TRIED = re.compile(
     r"\b(?:I|we)(?:'ve| have)?\s+(?:already\s+|also\s+|even\s+)?(?:tried|cleared|disabled|"
     r"turned off|paused|switched off|removed|deleted|restarted|reset|reinstalled|updated|"
-    r"logged out|signed out|rebooted|switched|reloaded|refreshed|used|followed)\b[^.!?\n]*",
+    r"logged out|signed out|rebooted|switched|reloaded|refreshed|used|followed)\b"
+    # "We switched to Pro on September 20" is a plan change, not a step they tried.
+    r"(?!\s+(?:to|from)\s+(?:the\s+)?(?:pro|starter|free|enterprise|business|team|annual|"
+    r"monthly|yearly)\b)[^.!?\n]*",
     re.IGNORECASE,
 )
 # Words that carry a step's meaning, and the ones that mean the same ("turn off" is "disable").
@@ -90,11 +93,21 @@ REQUEST = re.compile(
     r"\b(?:don'?t|do not) understand\b|\bnot sure why\b",
     re.IGNORECASE,
 )
-HOW_TO = re.compile(
-    r"^(?:\w+[,!]?\s+)?(?:how\s+(?:can|do|would|should|could)\s+(?:i|we|you)|how\s+to|"
-    r"is\s+there\s+a\s+way|where\s+(?:can|do)\s+(?:i|we)\s+(?:find|change|set))\b",
-    re.IGNORECASE,
+# Asking how to do something: "how can I ...", "where do I download ...", "what's the best way
+# to export ...".
+HOW_TO_ASKED = (
+    r"how\s+(?:can|do|would|should|could)\s+(?:i|we|you)|how\s+to|is\s+there\s+a\s+way|"
+    r"where\s+(?:can|do)\s+(?:i|we)\s+(?:find|change|set|download|get|see|update|add|export|"
+    r"invite|cancel|turn)|(?:what'?s|what\s+is)\s+the\s+(?:best\s+|right\s+)?way\s+to"
 )
+HOW_TO = re.compile(rf"^(?:\w+[,!]?\s+)?(?:{HOW_TO_ASKED})\b", re.IGNORECASE)
+# A how-to after the context that leads to it ("Our card expires at the end of the month, where
+# do I change it?"); not one joined to another question ("Is there a Salesforce integration and
+# how do I set it up?" asks first whether there is one).
+HOW_TO_CLAUSE = re.compile(rf"[,;:–—-]\s*(?:\w+[,!]?\s+)?(?:{HOW_TO_ASKED})\b", re.IGNORECASE)
+# The same anywhere in a sentence ("Planning to cancel next month – what's the best way to
+# export everything?"): a record's computed answer never says how to do something.
+HOW_TO_INSIDE = re.compile(rf"\b(?:{HOW_TO_ASKED})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,7 @@ class CaseBrief:
     @property
     def how_to(self) -> bool:
         """They ask how to do something: a help article answers it, not a known bug."""
-        return any(HOW_TO.match(q) for q in self.questions)
+        return any(HOW_TO.match(q) or HOW_TO_CLAUSE.search(q) for q in self.questions)
 
     @property
     def chasing(self) -> bool:
@@ -341,7 +354,7 @@ def measure_draft(
         )
     scores: list[float] = []
     kinds: list[str] = []
-    for question in questions:
+    for question in _folded(questions):
         # "Where's our order ORD-49264?" is answered only by what knows ORD-49264: a guide's
         # typical times do not say where this order is.
         named = [
@@ -359,19 +372,95 @@ def measure_draft(
             if source.kind == "ticket" and reply_agreement is not None:
                 weight = 0.5 + 0.5 * reply_agreement
             covered = min(1.0, coverage(question, text) / COVERED)
+            # A record's computed answer settles the questions of its kind only: the paid
+            # period answers "please cancel", not "how do we export our data?".
             answered_by_record = brief is not None and any(
-                a.source == source for a in brief.answers
+                a.source == source
+                and not HOW_TO_INSIDE.search(question)
+                and (answers_kind(a.label, question) or (named and _names_all(a.text, named)))
+                for a in brief.answers
             )
             score = weight * (1.0 if answered_by_record else covered)
             if score > best:
                 best, kind = score, source.kind
         scores.append(best)
         kinds.append(kind)
+    questions = _folded(questions)
     answered = sum(1 for s in scores if s >= 0.5)
     used = sorted({k for k, s in zip(kinds, scores, strict=True) if k and s >= 0.5})
     basis = f"answers {answered} of {len(questions)} question(s)"
     basis += f" from {', '.join(_KIND_NAMES.get(k, k) for k in used)}" if used else ""
     return DraftMeasure(round(sum(scores) / len(scores), 2), basis)
+
+
+def _names_all(text: str, references: list[str]) -> bool:
+    return all(ref in text.lower() for ref in references)
+
+
+# Words of a request that only ask for something to be done about what was said before
+# ("Could you check and correct it?" after "Are we billed twice?"): no question of its own.
+DOING = frozenset(
+    w[:4]
+    for w in ("check", "correct", "confirm", "sort", "fix", "advise", "clarify", "explain",
+              "verify", "review", "investigate", "needed", "please", "asap", "possible")
+)  # fmt: skip
+
+
+def _folded(questions: list[str]) -> list[str]:
+    """The questions, each request that only asks to act on the one before joined to it."""
+    folded: list[str] = []
+    for question in questions:
+        if folded and not _content(question) - DOING:
+            folded[-1] = f"{folded[-1]} {question}"
+        else:
+            folded.append(question)
+    return folded
+
+
+# The questions each kind of record answer settles, by what they ask about (a key fact or a
+# past reply is judged by how much of the question its words cover instead).
+QUESTION_KINDS = {
+    "next charge": re.compile(
+        r"\b(?:charg|bill|renew|payment|pay\b|paid|invoice|when)", re.IGNORECASE
+    ),
+    "invoice breakdown": re.compile(
+        r"\b(?:invoice|amount|add(?:s)? up|charg|bill|price|cost|total|seat|pay|paid|why|"
+        r"understand|twice|more than|higher)|[$€£]",
+        re.IGNORECASE,
+    ),
+    "refund eligibility": re.compile(
+        r"\b(?:refund|money back|reimburs|charge ?back|credit)", re.IGNORECASE
+    ),
+    "paid until": re.compile(
+        r"\b(?:cancel|terminat|stop (?:paying|the (?:plan|subscription))|end (?:our|my|the) "
+        r"(?:plan|subscription|contract)|close (?:our|my|the) account|until when|last day|"
+        r"renew|charg|bill)",
+        re.IGNORECASE,
+    ),
+}
+QUESTION_KINDS["proration"] = QUESTION_KINDS["invoice breakdown"]
+QUESTION_KINDS["failed payment"] = re.compile(
+    r"\b(?:declin|fail|faled|past[ -]due|overdue|bounc|payment|card|charg|go through|do\b)",
+    re.IGNORECASE,
+)
+QUESTION_KINDS["plan comparison"] = re.compile(
+    r"\b(?:plan|vs|versus|compar|differ|get|includ|seat|price|cost)", re.IGNORECASE
+)
+# An article's key fact is a duration: it answers when, how long, whether yet.
+QUESTION_KINDS["key fact"] = re.compile(
+    r"\b(?:when|how long|how soon|eta|yet|still|take|takes|wait\w*|time|soon|until|expire\w*|"
+    r"valid|last|lasts|minutes?|hours?|days?)\b",
+    re.IGNORECASE,
+)
+
+
+def answers_kind(label: str, question: str) -> bool:
+    """Whether a record answer labelled ``label`` answers ``question`` by what it asks about;
+    an answer of a kind not listed here (a connector's own) answers whatever it names."""
+    kind = QUESTION_KINDS.get(label)
+    if label == "failed payment" and re.match(r"\s*why\b", question, re.IGNORECASE):
+        return False  # the records say that it failed, not why the bank declined it
+    return kind is None or bool(kind.search(question))
 
 
 _KIND_NAMES = {"billing": "billing records", "crm": "the CRM", "article": "help articles",
@@ -386,8 +475,23 @@ def coverage(question: str, text: str) -> float:
 
 def covered_words(question: str, text: str) -> set[str]:
     """The question's content words (their first four letters) that ``text`` holds."""
-    have = {w[:4] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
-    return _content(question) & have
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    have = {w[:4] for w in words if len(w) > 3}
+    content = _content(question)
+    found = content & have
+    if found == content:
+        return found
+    # A word with two letters swapped ("exoprt") still names the word ("export").
+    for word in re.findall(r"[a-z]{5,}", question.lower()):
+        if word[:4] in content and word[:4] not in found and _swapped_in(word, words):
+            found.add(word[:4])
+    return found
+
+
+def _swapped_in(word: str, words: set[str]) -> bool:
+    return any(
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :] in words for i in range(len(word) - 1)
+    )
 
 
 def _content(question: str) -> set[str]:

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from deskpilot.copilot.brief import Answer, CaseBrief, DraftMeasure, measure_draft
+from deskpilot.copilot.brief import (
+    HOW_TO_INSIDE,
+    Answer,
+    CaseBrief,
+    DraftMeasure,
+    measure_draft,
+)
 from deskpilot.copilot.context import DraftContext, Fact
 from deskpilot.models import Invoice, Plan, PlanChange, Source, Subscription
 
@@ -330,7 +336,8 @@ def article_key_facts(body: str, question: str, limit: int = 2, by_title: bool =
     are read as one, and a duration that is not the item's first sentence comes with the item
     ("Countersigned – the order is accepted. Seats are activated within an hour."), whose first
     sentence says when."""
-    asked = _stems(question) - {w[:4] for w in KEY_FACT_IGNORED}
+    asked = _stems(_as_said(question)) - {w[:4] for w in KEY_FACT_IGNORED}
+    asks_about_time = bool(TIME_ASKED.search(question))
     title = next((line[2:] for line in body.splitlines() if line.startswith("# ")), "")
     titled = _stems(title) if by_title else set()
     found: list[str] = []
@@ -343,13 +350,76 @@ def article_key_facts(body: str, question: str, limit: int = 2, by_title: bool =
             # The heading says what the section is about; the title only counts with a word
             # of the fact itself ("What the statuses mean" is no answer to "status?").
             shared = asked & (_stems(fact) | _stems(heading))
-            about = len(shared) >= 2 or bool(asked & _stems(fact) & titled)
+            topical = len(shared) >= 2 or bool(asked & _stems(fact) & titled)
+            # By meaning, not by a shared word: a duration tells how long what it is said of
+            # lasts ("locked for 30 minutes" for a locked account; not for a forgotten
+            # password, though the sentence says "passwords"); one said of nothing in
+            # particular ("Usually 1 business day.") answers a question about time.
+            subject = _duration_subject(sentence)
+            about = topical and (bool(asked & subject) or (asks_about_time and not subject))
             if len(fact) <= 220 and about and fact not in found:
                 found.append(fact)
             break  # one fact a unit
         if len(found) >= limit:
             break
     return found
+
+
+# A question about time: what a duration answers whatever its words.
+TIME_ASKED = re.compile(
+    r"\b(?:when|how long|how soon|eta|yet|still|wait\w*|until|expire\w*|take so long|"
+    r"taking (?:so |too )?long)\b",
+    re.IGNORECASE,
+)
+# Words near a duration that say nothing about what lasts ("is", "normally", "lasts").
+DURATION_FILLER = frozenset(
+    {"is", "are", "be", "been", "was", "stays", "stay", "remains", "remain", "lasts", "last",
+     "takes", "take", "normally", "usually", "typically", "only", "then", "the", "a", "an",
+     "for", "within", "after", "in", "up", "to", "about", "around", "account"}
+)  # fmt: skip
+
+
+def _duration_subject(sentence: str) -> set[str]:
+    """The stems of what a duration is said of: the thing and its state when the sentence says
+    "X is Y for ..." ("the account is locked for 30 minutes": locked, the account being no
+    word of meaning; "data is kept for 30 days": data, kept), else the content word before it
+    ("the lock lasts 30 minutes": lock)."""
+    found = DURATION.search(sentence)
+    if found is None:
+        return set()
+    before = sentence[: found.start()].lower()
+    before = re.sub(r"\b(?:for|within|after|in|up to|about|around)\s*$", "", before.rstrip())
+    if not re.search(r"[a-z]{4,}", before):  # "After 30 days it is permanently deleted"
+        after = STATE_AFTER.match(sentence[found.end() :].lower())
+        return {w[:4] for w in after.groups() if w not in DURATION_FILLER} if after else set()
+    said = STATE_SAID.search(before)
+    words = list(said.groups()) if said else re.findall(r"[a-z]+", before)[-4:]
+    words = [w for w in words if w not in DURATION_FILLER and len(w) >= 4]
+    return {w[:4] for w in (words if said else words[-1:])}
+
+
+STATE_AFTER = re.compile(
+    r"[\s,]*(?:[a-z]+\s+){0,2}?(?:is|are|gets?|will be)\s+(?:[a-z]+ly\s+)?([a-z]+)"
+)
+# "X is (normally) Y": a thing and the state a duration after it measures.
+STATE_SAID = re.compile(
+    r"([a-z]+)\s+(?:is|are|was|were|stays?|remains?|gets?|can be|will be)\s+"
+    r"(?:[a-z]+ly\s+)?([a-z]+)\s*$"
+)
+
+
+# What customers say for the states a duration is said of ("never comes through" is "not
+# delivered"), so the subject above is found in their words.
+SAID_AS = (
+    (re.compile(r"\bunlock(?:s|ed|ing)?\b", re.I), "lock"),
+    (re.compile(r"\b(?:come|comes|came|coming) through|\barriv\w*|\breceiv\w*", re.I), "delivered"),
+)
+
+
+def _as_said(question: str) -> str:
+    for said, meaning in SAID_AS:
+        question = said.sub(meaning, question)
+    return question
 
 
 ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
@@ -396,8 +466,14 @@ NEXT_CHARGE_ASKED = re.compile(
     re.IGNORECASE,
 )
 AMOUNT_ASKED = re.compile(
-    r"\b(?:doesn'?t add up|does not add up|why is|why was|why did|more than|higher than|"
-    r"says\s+[$€£]|but\s+\w+\s+is\s+[$€£]|expected|extra|different)\b",
+    # "why" of an amount ("why is my bill bigger"), not of anything ("why was my card declined")
+    r"\b(?:doesn'?t add up|does not add up|more than|higher than|"
+    r"why\s+(?:is|was|did|are|were)\b[^?.!]*?(?:amount|bill|invoice|charge|total|price|cost|"
+    r"so\s+(?:high|much)|bigger|larger|more|[$€£])|"
+    r"says\s+[$€£]|but\s+\w+\s+is\s+[$€£]|expected|extra|"
+    # "different" of an amount, not "a different platform"
+    r"different\s+(?:amount|price|total|charge|sum)|"
+    r"(?:amount|price|total|charge|bill|invoice)s?\s+(?:is\s+|was\s+|looks\s+)?different)\b",
     re.IGNORECASE,
 )
 
@@ -437,11 +513,16 @@ def answer_brief(context: DraftContext, today: date) -> CaseBrief | None:
             answers.append(Answer("refund eligibility", text, source, said))
     if intent == "cancellation":
         answers += _paid_until(context)
+    answers += _plans_compared(context, asked)
+    answers += _failed_payment(context, f"{asked} {latest}")
     # A known bug's answer is the bug and its workaround; a billing answer is the records' (a
     # cancellation's is also what happens next, which the guides say); a suggestion, a
     # complaint, a contract or an out-of-scope question is no guide's to answer.
     wants_key_fact = intent not in NO_KEY_FACT_INTENTS and not context.bugs
-    if wants_key_fact and not brief.how_to:
+    # A how-to is answered by the guide's steps; a question beside it ("... and what happens
+    # to our data?") may still want a key fact.
+    only_how_to = brief.how_to and all(HOW_TO_INSIDE.search(q) for q in brief.questions)
+    if wants_key_fact and not only_how_to:
         answers += _key_facts(context, f"{ticket.subject} {asked} {latest}")
     out_of_scope = bool(context.triage and context.triage.out_of_scope)
     return replace(
@@ -488,6 +569,61 @@ def _key_facts(context: DraftContext, asked: str) -> list[Answer]:
         if found:
             return [Answer("key fact", sentence, article.source) for sentence in found]
     return []
+
+
+# "Starter vs Pro?", "what do we get with Pro?", "what's included in Starter?".
+PLANS_ASKED = re.compile(
+    r"\b(?:vs\.?|versus|compared?|comparison|difference|differ|what do (?:we|i|you) get|"
+    r"what'?s included|included in|which plan)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _plans_compared(context: DraftContext, asked: str) -> list[Answer]:
+    """For a question comparing plans by name: each named plan's price and seats, from the
+    plan records (the product facts), not a request for details."""
+    if not PLANS_ASKED.search(asked):
+        return []
+    plans = [
+        k for k in context.knowledge if k.source.kind == "fact" and k.source.ref.startswith("plan:")
+    ]
+    named = [
+        k
+        for k in plans
+        if re.search(rf"\b{re.escape(k.title.split(' plan')[0])}\b", asked, re.IGNORECASE)
+    ]
+    return [Answer("plan comparison", k.title, k.source) for k in named]
+
+
+# "why was my card declined?", "the payment for INV-... faled", "our account says past due".
+PAYMENT_FAILED_ASKED = re.compile(
+    r"\b(?:declin\w*|fail\w*|faled|past[ -]due|overdue|bounced|(?:didn'?t|did not) go through)\b",
+    re.IGNORECASE,
+)
+
+
+def _failed_payment(context: DraftContext, asked: str) -> list[Answer]:
+    """For a customer asking about a declined payment: which invoice failed, its amount and
+    date, and that the account is past due when the subscription says so (the guide then says
+    how to fix it)."""
+    if not PAYMENT_FAILED_ASKED.search(asked):
+        return []
+    failed = [i for i in context.invoices if i.status == "failed"]
+    named = [i for i in failed if i.number.lower() in asked.lower()]
+    latest = sorted(failed, key=lambda i: i.issued, reverse=True)[:1]
+    chosen = named or latest
+    if not chosen:
+        return []
+    invoice = chosen[0]
+    text = (
+        f"The payment for invoice {invoice.number} ({money(invoice.total, invoice.currency)}, "
+        f"issued {invoice.issued:%B %-d, %Y}) did not go through, so the invoice is marked failed"
+    )
+    subscription = context.subscription
+    if subscription is not None and subscription.status == "past_due":
+        text += " and the account shows as past due"
+    source = Source(kind="billing", ref=invoice.id, title=f"Invoice {invoice.number}")
+    return [Answer("failed payment", text, source)]
 
 
 def _paid_until(context: DraftContext) -> list[Answer]:
@@ -545,3 +681,31 @@ def draft_measure(
         reply_agreement=reply_agreement,
         declined=declined,
     )
+
+
+# --- whether a known bug is about what the customer reports ----------------------------------
+
+# The words of a bug's title that say how something fails, not what fails: "Files page rejects
+# uploads over 25 MB" is about files and uploads; "it rejects my password" shares only how.
+FAILING_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """
+    reject rejects rejected crash crashes crashed fail fails failing failed blank empty show
+    shows showing does not never render renders finish finishes freeze freezes jump jumps back
+    after with when more than has have values over time times out some page pages settings
+    setting save saves load loads loading error errors broken spinner behind strict the and
+    for from into cannot can't won't doesn't don't
+    """,
+    )
+)  # fmt: skip
+
+
+def bug_is_about(title: str, customer_text: str) -> bool:
+    """Whether a known bug found by its words is about what the customer reports: its title
+    names something the customer names (the thing that fails, not how it fails)."""
+    subject = {w[:4] for w in re.findall(r"[a-z0-9]{3,}", title.lower())} - {
+        w[:4] for w in FAILING_WORDS
+    }
+    said = {w[:4] for w in re.findall(r"[a-z0-9]{3,}", customer_text.lower())}
+    return bool(subject & said)

@@ -23,7 +23,7 @@ from deskpilot.copilot.brief import (
 )
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.exemplars import choose_exemplar
-from deskpilot.models import Sentiment, Source
+from deskpilot.models import Sentiment, Source, Ticket
 
 PROMPT_VERSION = "local-1"
 # Intents a how-to article answers with its steps; the others get their own paragraph.
@@ -89,13 +89,14 @@ class LocalDrafter:
             taught = _team_answer(context, self.agent)
             if taught is None and _only_out_of_scope(context):
                 return self._decline(context)
-            if taught is None:
+            if taught is None and not _unsure_but_answered_by_records(context):
                 return self._holding_reply(context)
-            # The classifier does not know the question, but this inbox's team has answered
-            # ones like it: their answer, adapted, is the draft (the hand-off is still flagged).
-            return Composition(
-                taught.text, _sources(taught), True, True, confidence=taught.agreement
-            )
+            if taught is not None:
+                # The classifier does not know the question, but this inbox's team has answered
+                # ones like it: their answer, adapted, is the draft (the hand-off is flagged).
+                return Composition(
+                    taught.text, _sources(taught), True, True, confidence=taught.agreement
+                )
         body = self._answer(context)
         if body.whole_reply:
             # An agent-approved reply carried the whole answer: send it in the team's own words,
@@ -107,8 +108,10 @@ class LocalDrafter:
                 confidence=body.confidence,
             )
         greeting = f"Hi {_first_name(context)},"
-        closing = "" if _waits_on_us(context) else _closing(context)
-        parts = [greeting, _acknowledgement(context), body.text, closing]
+        # Nothing to sort yet when the draft asks for details: no "let me know if that sorts it".
+        closing = "" if _waits_on_us(context) or not body.grounded else _closing(context)
+        acknowledged = " ".join(a for a in (_acknowledgement(context), _urgency(context)) if a)
+        parts = [greeting, acknowledged, body.text, closing]
         text = "\n\n".join(p for p in parts if p) + f"\n\nBest,\n{self.agent_name}"
         return Composition(text, body.sources, body.grounded)
 
@@ -126,11 +129,23 @@ class LocalDrafter:
         if any(a.source.kind == "billing" for a in answers):
             # The records' answer to the question stands for the records themselves.
             facts = [f for f in facts if f.label == "known bug"]
-        if brief is not None and brief.how_to and article is not None:
-            facts = [f for f in facts if f.label != "known bug"]  # a how-to: the guide answers
+        if (
+            brief is not None
+            and brief.how_to
+            and article is not None
+            and not PROBLEM_TITLE.search(article.title)
+        ):
+            # A how-to ("where can I download invoices?"): the guide answers, not a known bug,
+            # nor the plan and invoices pasted from the records.
+            facts = [f for f in facts if f.label not in ("known bug", "plan", "invoice")]
+        compared = [a for a in answered if a.label == "plan comparison"]
         for answer in answered:
-            paragraphs.append(_answer_sentence(answer))
+            if answer.label != "plan comparison":
+                paragraphs.append(_answer_sentence(answer))
             sources.append(answer.source)
+        if compared:
+            listed = "\n".join(f"- {a.for_customer.rstrip('.')}" for a in compared)
+            paragraphs.append(f"Here's what each plan includes:\n{listed}")
         key_facts = [a for a in brief.answers if a.label == "key fact"] if brief else []
         chased_reference = intent == "order_status" and bool(_given_reference(context))
         if key_facts and not chased_reference:
@@ -142,7 +157,11 @@ class LocalDrafter:
         reply = _adaptable_reply(context, self.agent)
         # A cancellation's records say until when they pay; the guide still says how to cancel.
         record_answered = any(a.source.kind == "billing" for a in answers)
-        wants_steps = (intent == "cancellation" or not record_answered) and (
+        with_steps = any(a.label in RECORD_ANSWERS_WITH_STEPS for a in answers)
+        payment_guide = article is not None and bool(PAYMENT_GUIDE.search(article.title))
+        if _payment_failed(context) and not payment_guide:
+            article = None  # no guide to fixing a payment here: no other guide's steps
+        wants_steps = (intent == "cancellation" or with_steps or not record_answered) and (
             (intent in STEP_INTENTS and (not facts or intent == "bug_report"))
             or bool(brief and brief.how_to)
         )
@@ -217,10 +236,44 @@ PROBLEM_TITLE = re.compile(
 )
 
 
+def _payment_failed(context: DraftContext) -> bool:
+    brief = context.brief
+    return brief is not None and any(a.label == "failed payment" for a in brief.answers)
+
+
+def _unsure_but_answered_by_records(context: DraftContext) -> bool:
+    """Handed off only because the intent classifier is unsure, while the records answer the
+    question ("Starter vs Pro?": the plans' prices; "we'll be cancelling": the paid period): the
+    draft answers from them (the hand-off stays flagged, its confidence capped), rather than
+    promising a colleague."""
+    triage, brief = context.triage, context.brief
+    if triage is None or brief is None:
+        return False
+    reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
+    if not reasons or not all(r.startswith("intent confidence") for r in reasons):
+        return False
+    return any(a.label in RECORD_ANSWERS for a in brief.answers)
+
+
 def _guide(context: DraftContext) -> KnowledgeItem | None:
     """The article to answer from: the top one, or for a how-to question the top one that
     explains how to do something rather than a problem."""
     top = context.knowledge[0] if context.knowledge else None
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    how_to = context.brief is not None and context.brief.how_to
+    articles = [k for k in context.knowledge if k.source.kind == "article"]
+    if _payment_failed(context):
+        # A declined payment: the guide that says how to fix one, wherever it ranked.
+        fixing = next((k for k in articles if PAYMENT_GUIDE.search(k.title)), None)
+        if fixing is not None:
+            return fixing
+    if intent == "cancellation" and not how_to:
+        # How to cancel is what the steps of a cancellation say, whatever article ranked first
+        # (the plan's record, or "Security at Acme Cloud" for "leaving Acme Cloud").
+        titled = [k for k in context.knowledge if k.source.kind == "article"]
+        cancel = next((k for k in titled if re.search(r"\bcancel", k.title, re.I)), None)
+        if cancel is not None:
+            return cancel
     if context.brief is None or not context.brief.how_to:
         return top
     articles = [k for k in context.knowledge if k.source.kind == "article"]
@@ -239,7 +292,15 @@ def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None)
 
 
 # The brief's answers a draft states as its answer (the refund's is the refund paragraph).
-RECORD_ANSWERS = frozenset({"next charge", "invoice breakdown", "proration", "paid until"})
+RECORD_ANSWERS = frozenset(
+    {"next charge", "invoice breakdown", "proration", "paid until", "plan comparison",
+     "failed payment"}
+)  # fmt: skip
+# Answers after which the guide still says what to do: how to cancel, how to fix a payment.
+RECORD_ANSWERS_WITH_STEPS = frozenset({"paid until", "failed payment"})
+# The guide for a failed payment, and the section of it that says how to fix one.
+PAYMENT_GUIDE = re.compile(r"\bfail\w* payment|\bpayment method|\bdeclin", re.IGNORECASE)
+FIX_HEADING = re.compile(r"\b(?:fix|update|resolve|pay)\b", re.IGNORECASE)
 
 
 def _key_facts_said(key_facts: list[Answer], guide: KnowledgeItem | None) -> str:
@@ -334,6 +395,9 @@ def _own_paragraph(intent: str, context: DraftContext) -> str:
     reference = _given_reference(context) if intent == "order_status" else ""
     if reference:
         return _chased_reference(context, reference)
+    earlier = _earlier_tickets(context) if intent == "order_status" else []
+    if earlier:
+        return _chased_earlier(earlier)
     if intent == "order_status" and brief is not None and brief.times:
         # They said when ("last week"): only the reference is asked for.
         return (
@@ -376,6 +440,51 @@ def _chased_reference(context: DraftContext, reference: str) -> str:
     )
 
 
+# "my earlier request", "our previous ticket": what the desk looks up by customer, not asks for.
+EARLIER = re.compile(
+    r"\b(?:my|our|the|an?)\s+(?:earlier|previous|last|other|original|first|older|open)\s+"
+    r"(?:request|ticket|email|e-mail|message|question|case|enquiry|inquiry|issue|report)s?\b|"
+    r"\b(?:I|we)\s+(?:opened|raised|filed|submitted|logged|sent\s+in)\s+(?:a|an)\s+"
+    r"(?:ticket|request|case)\b",
+    re.IGNORECASE,
+)
+STATUS_SAID = {
+    "new": "open", "open": "open", "pending": "waiting on a reply from you",
+    "escalated": "with a senior colleague", "solved": "marked solved", "closed": "closed",
+}  # fmt: skip
+
+
+def _earlier_tickets(context: DraftContext) -> list[Ticket]:
+    """The customer's earlier tickets (from the desk's own records, by customer), when they
+    chase "my earlier request": the open ones first, at most three."""
+    if not EARLIER.search(context.ticket.latest_customer_text):
+        return []
+    opened = context.ticket.created_at
+    earlier = [t for t in context.history if t.created_at <= opened]
+    earlier.sort(key=lambda t: (not t.status.is_open, -t.created_at.timestamp()))
+    return earlier[:3]
+
+
+def _chased_earlier(earlier: list[Ticket]) -> str:
+    """The earlier ticket(s) named with their status, so the customer is never asked for a
+    reference the desk holds; with several, which one they mean."""
+    said = [
+        f'{t.id} "{t.subject}" (opened {t.created_at:%B %-d}, '
+        f"{STATUS_SAID.get(t.status.value, t.status.value)})"
+        for t in earlier
+    ]
+    if len(said) == 1:
+        return (
+            f"I've found your earlier request, {said[0]}. I'm checking where it stands now and "
+            "will reply in this thread as soon as I know."
+        )
+    listed = "\n".join(f"- {s}" for s in said)
+    return (
+        f"I can see these earlier requests from you:\n{listed}\n\nI'm checking on them now; "
+        "if it's one in particular you're waiting on, just say which and I'll start there."
+    )
+
+
 def _account_manager(context: DraftContext) -> str:
     return context.crm.account_owner if context.crm else ""
 
@@ -409,6 +518,13 @@ def _acknowledgement(context: DraftContext) -> str:
     if chasing and mood == "Thanks for getting in touch.":
         return wait.strip()  # their patience is thanked already
     return (wait if chasing else "") + mood
+
+
+def _urgency(context: DraftContext) -> str:
+    """A customer in a hurry ("please help quickly", "work due") hears that it is understood,
+    and gets the answer straight after: urgency is answered promptly, not handed off."""
+    signals = context.triage.signals if context.triage else []
+    return "I can see this is urgent, so I'll get straight to it." if "urgent" in signals else ""
 
 
 def _mood(context: DraftContext) -> str:
@@ -446,6 +562,10 @@ def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
         wanted = ("proration", "invoice")
     elif intent in BILLING_INTENTS:
         wanted = ("invoice", "plan") if intent == "refund_request" else ("plan", "invoice")
+    elif intent == "feature_request":
+        # A suggestion is no bug report: a known bug sharing its words ("CSV export") is no
+        # answer to "can exports include custom fields?".
+        wanted = ()
     else:
         wanted = ("known bug",)
     chosen = [f for label in wanted for f in context.facts if f.label == label]
@@ -577,8 +697,10 @@ def _readdressed(reply: str, first_name: str, agent_name: str) -> str:
     paragraphs = reply.strip().split("\n\n")
     paragraphs[0] = GREETING.sub(lambda m: f"{m.group(1)} {first_name},", paragraphs[0], count=1)
     last = paragraphs[-1].splitlines()
-    if len(last) == 2 and SIGN_OFF.match(last[0]) and len(paragraphs) > 1:
-        paragraphs[-1] = f"{last[0]}\n{agent_name}"
+    # "Best,\nSam Whitfield\nAcme Cloud Support": the other agent's name is this agent's; the
+    # team's line under it stays.
+    if len(last) >= 2 and SIGN_OFF.match(last[0]) and len(paragraphs) > 1:
+        paragraphs[-1] = "\n".join([last[0], agent_name, *last[2:]])
     return "\n\n".join(paragraphs)
 
 
@@ -602,6 +724,8 @@ def _steps(markdown: str, context: DraftContext) -> str:
     # ..."), else the first: an article may open with how to prepare, then how to do it.
     asked = {w[:4] for w in _words(latest_question(context.ticket)) if len(w) > 3} - COMMON_WORDS
     named = [steps for heading, steps in lists if asked & {w[:4] for w in _words(heading)}]
+    if _payment_failed(context):  # how to fix it, not what happens next
+        named = [steps for heading, steps in lists if FIX_HEADING.search(heading)] + named
     steps = named[0] if named else (lists[0][1] if lists else [])
     if not steps:
         return ""
@@ -646,7 +770,8 @@ def _already_tried(context: DraftContext) -> str:
     if not steps:
         return ""
     said = "; ".join(s.rstrip(".") for s in steps)
-    return f"I can see you've already tried: {said}. Thanks, that saves a few steps."
+    stop = "" if said.endswith(("?", "!")) else "."  # "Used Forgot password?" ends already
+    return f"I can see you've already tried: {said}{stop} Thanks, that saves a few steps."
 
 
 def _ask_for_details(context: DraftContext) -> str:

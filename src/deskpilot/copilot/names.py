@@ -215,3 +215,65 @@ def lower_case_words(texts: Iterable[str], at_least: int = 3) -> set[str]:
     for text in texts:
         counts.update(m.group() for m in _WORD.finditer(text) if m.group().islower())
     return {word for word, count in counts.items() if count >= at_least}
+
+
+# Greetings a reply may open with, in the languages support teams write in: the name after one
+# is the person addressed ("Hola César,", "Hi Rachel thanks for waiting", "Dear Ms. Smith").
+GREETING_WORDS = (
+    r"good\s+(?:morning|afternoon|evening)|hi|hey|hello|hiya|howdy|dear|morning|afternoon|"
+    r"evening|thanks|thank\s+you|"
+    r"hola|buen[oa]s\s+(?:d[ií]as|tardes|noches)|buenas|estimad[oa]|querid[oa]|"  # Spanish
+    r"bonjour|bonsoir|salut|cher|ch[èe]re|"  # French
+    r"hallo|guten\s+(?:morgen|tag|abend)|liebe[r]?|moin|servus|sehr\s+geehrte[r]?|"  # German
+    r"ciao|buongiorno|buonasera|salve|gentile|car[oa]|"  # Italian
+    r"ol[áa]|oi|bom\s+dia|boa\s+(?:tarde|noite)|prezad[oa]|"  # Portuguese
+    r"hej|hei|hoi|goedemorgen|goedemiddag|beste"  # Nordic, Dutch
+)
+TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sr|sra|srta|don|doña|herr|frau|m|mme|mlle|sig|sig\.ra)\.?"
+_GREETING_NAME = re.compile(
+    rf"(?i:\b(?:{GREETING_WORDS}))(?P<after>[ \t]+)(?P<name>(?:(?i:{TITLES})[ \t]+)?"
+    rf"[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
+)
+# Words after a greeting that are no name ("Hi there", "Hello again", "Hi all").
+NOT_ADDRESSED = frozenset(
+    {"there", "again", "all", "everyone", "everybody", "team", "folks", "guys", "you", "for",
+     "so", "and", "from", "to", "a", "the", "friend", "amigo", "todos", "tout",
+     "le", "la", "alle", "tutti"}
+)  # fmt: skip
+
+
+def greeting_names(text: str) -> list[tuple[int, int]]:
+    """Where a name stands after a greeting (with its title: "Ms. Smith"), in any language of
+    ``GREETING_WORDS``: a capitalised word, and a second one when it is capitalised too and no
+    sentence's opening ("Hi Rachel Green," but "Hi Rachel Thanks for waiting")."""
+    spans: list[tuple[int, int]] = []
+    for match in _GREETING_NAME.finditer(text):
+        start = match.start("name")
+        words = list(re.finditer(r"[^\s,!.:;]+\.?", match.group("name")))
+        taken: list[re.Match[str]] = []
+        if words and re.fullmatch(TITLES, words[0].group(), re.IGNORECASE):
+            taken.append(words.pop(0))
+        for word in words:
+            bare = word.group().rstrip(".")
+            if (
+                not bare[:1].isupper()
+                or bare.lower() in NOT_ADDRESSED
+                or (taken and len(taken) > bool(_is_title(taken[0])) and bare in SENTENCE_OPENERS)
+            ):
+                break
+            taken.append(word)
+        if taken and not (len(taken) == 1 and _is_title(taken[0])):
+            end = taken[-1].end() - (1 if taken[-1].group().endswith(".") and len(taken) > 1 else 0)
+            spans.append((start + taken[0].start(), start + end))
+    return spans
+
+
+def _is_title(word: re.Match[str]) -> bool:
+    return bool(re.fullmatch(TITLES, word.group(), re.IGNORECASE))
+
+
+# Capitalised words that open a sentence rather than finish a name ("Hi Rachel Thanks ...").
+SENTENCE_OPENERS = frozenset(
+    {"Thanks", "Thank", "Please", "Sorry", "We", "I", "It", "Your", "You", "This", "That",
+     "Gracias", "Merci", "Danke", "Grazie", "Obrigado", "Obrigada", "Tack", "Welcome"}
+)  # fmt: skip
