@@ -62,6 +62,7 @@ class Composition:
     # agreement with the one it adapted); None: judged from the intent and the sources.
     confidence: float | None = None
     declined: bool = False  # an out-of-scope request politely declined
+    original: str = ""  # a whole reply's past reply as it was sent (how the team greeted)
 
 
 class LocalDrafter:
@@ -95,14 +96,22 @@ class LocalDrafter:
                 # The classifier does not know the question, but this inbox's team has answered
                 # ones like it: their answer, adapted, is the draft (the hand-off is flagged).
                 return Composition(
-                    taught.text, _sources(taught), True, True, confidence=taught.agreement
+                    _as_the_brief_says(taught.text, taught.item.body, context),
+                    _sources(taught),
+                    True,
+                    True,
+                    confidence=taught.agreement,
                 )
         body = self._answer(context)
         if body.whole_reply:
             # An agent-approved reply carried the whole answer: send it in the team's own words,
             # only the names changed.
             return Composition(
-                _readdressed(body.text, _first_name(context), self.agent_name),
+                _as_the_brief_says(
+                    _readdressed(body.text, _first_name(context), self.agent_name),
+                    body.original,
+                    context,
+                ),
                 body.sources,
                 body.grounded,
                 confidence=body.confidence,
@@ -173,7 +182,9 @@ class LocalDrafter:
             reply = None  # another customer's reply to a how-to the team's guide answers
         if reply is not None and not facts and not tried and not own_words and not answered:
             confidence = reply.agreement if reply.agreement else None
-            return Composition(reply.text, _sources(reply), True, True, confidence)
+            return Composition(
+                reply.text, _sources(reply), True, True, confidence, original=reply.item.body
+            )
         if reply is not None and not facts and not answered:
             paragraphs.append(_reply_body(reply.text))
             sources += _sources(reply)
@@ -275,9 +286,35 @@ def _guide(context: DraftContext) -> KnowledgeItem | None:
         if cancel is not None:
             return cancel
     if context.brief is None or not context.brief.how_to:
-        return top
+        return _named_guide(context, top, articles)
     articles = [k for k in context.knowledge if k.source.kind == "article"]
     return next((k for k in articles if not PROBLEM_TITLE.search(k.title)), top)
+
+
+def _named_guide(
+    context: DraftContext, top: KnowledgeItem | None, articles: list[KnowledgeItem]
+) -> KnowledgeItem | None:
+    """The top article, unless its title names nothing asked and a lower one's does ("Is
+    there a Salesforce integration?": "Connect Salesforce or HubSpot", not "Set up your
+    workspace"); among those, one on how to do a thing before one about a problem."""
+    if top is None or top.source.kind != "article":
+        return top
+    asked = _subject_stems(" ".join(question_sentences(latest_question(context.ticket))))
+    if not asked or asked & _subject_stems(top.title):
+        return top
+    question = " ".join(question_sentences(latest_question(context.ticket)))
+    # Named, and holding more of the question than the top one: "a custom address" is the
+    # workspace's web address the top guide explains, not the sign-in address one names.
+    named = [
+        k
+        for k in articles
+        if asked & _subject_stems(k.title)
+        and coverage(question, f"{k.title} {k.body}")
+        > coverage(question, f"{top.title} {top.body}")
+    ]
+    if not named:
+        return top
+    return next((k for k in named if not PROBLEM_TITLE.search(k.title)), named[0])
 
 
 def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None) -> bool:
@@ -551,7 +588,7 @@ def _waits_on_us(context: DraftContext) -> bool:
 
 
 def _closing(context: DraftContext) -> str:
-    if context.bugs and not (context.brief and context.brief.how_to):
+    if _bug_reported(context) and not (context.brief and context.brief.how_to):
         return "I'll keep you posted on the fix; reply here if anything changes in the meantime."
     return "Let me know if that sorts it, or if anything is unclear."
 
@@ -566,14 +603,38 @@ def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
         # A suggestion is no bug report: a known bug sharing its words ("CSV export") is no
         # answer to "can exports include custom fields?".
         wanted = ()
-    else:
+    elif intent == "bug_report" or _reports_a_problem(context):
         wanted = ("known bug",)
+    else:
+        # "Is there a Salesforce integration and how do I set it up?" reports nothing broken:
+        # a known bug sharing its words (the Salesforce OAuth one) answers no question of theirs.
+        wanted = ()
     chosen = [f for label in wanted for f in context.facts if f.label == label]
     if intent == "invoice_discrepancy" and any(f.label == "proration" for f in chosen):
         chosen = [f for f in chosen if f.label == "proration"][:1] + [
             f for f in chosen if f.label == "invoice"
         ][:1]
     return chosen[:3]
+
+
+# What a customer reporting a problem says ("it rejects my password", "the page is blank").
+PROBLEM_SAID = re.compile(
+    r"\b(?:error|fail\w*|broken|break\w*|blank|empty|missing|stuck|freez\w*|crash\w*|slow|wrong|"
+    r"issue|problem|bug|glitch|not|never|no longer|stopped|keeps?|won'?t|can'?t|cannot|"
+    r"\w+n['’]t|reject\w*|lost|disappear\w*|unable)\b",
+    re.IGNORECASE,
+)
+
+
+def _reports_a_problem(context: DraftContext) -> bool:
+    """The customer says something is wrong, not only asks how or whether: a known bug may be
+    their problem."""
+    return bool(PROBLEM_SAID.search(latest_question(context.ticket)))
+
+
+def _bug_reported(context: DraftContext) -> bool:
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    return bool(context.bugs) and (intent == "bug_report" or _reports_a_problem(context))
 
 
 WORKAROUND = re.compile(r"\s*Workaround: (.*)$", re.S)
@@ -682,10 +743,75 @@ def _kept_whole(candidate: Candidate) -> bool:
 
 def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> bool:
     """The past reply names a thing its own question named and this one does not ("Jira"
-    for a question about Slack): it answers a different question."""
+    for a question about Slack), or what its question and it were about (the words they
+    share: "timeline view", "login") is nowhere in this question ("SSO on Pro", "it rejects my
+    password"): it answers a different question, whatever intent the two share."""
     asked = _words(question)
     named_in_reply = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]{2,}", reply)}
-    return bool((named_in_reply & _words(item.question)) - asked - COMMON_WORDS)
+    if (named_in_reply & _words(item.question)) - asked - COMMON_WORDS:
+        return True
+    subject = _subject_stems(item.question) & _subject_stems(_reply_body(reply) or reply)
+    return bool(subject) and not subject & _subject_stems(question)
+
+
+# Words that say nothing of what a question is about ("thanks", "need", "help", "account").
+NOT_A_SUBJECT = frozenset(
+    {
+        "thanks", "please", "help", "need", "want", "would", "like", "have", "with", "from",
+        "about", "there", "their", "this", "that", "your", "just", "know", "some", "they",
+        "them", "been", "will", "what", "when", "where", "which", "could", "should", "does",
+        "doing", "getting", "make", "able", "into", "also", "then", "than", "here", "sure",
+        "account", "team", "support", "hello", "hiya", "regards", "best", "great", "still",
+        "again", "today", "soon", "quick", "quickly", "really", "much", "many", "more", "ever",
+        "very", "only", "other", "anything", "something", "using", "advance", "appreciate",
+        "considering", "though", "everyone", "anyone", "someone", "thing", "things",
+    }
+)  # fmt: skip
+
+
+def _subject_stems(text: str) -> set[str]:
+    """The words of ``text`` that can say what it is about, cut to five letters ("passwords",
+    "password" alike), without greetings, thanks and the words every question has."""
+    stems = {w[:5] for w in _words(text) if len(w) > 3}
+    return stems - {w[:5] for w in NOT_A_SUBJECT | COMMON_WORDS}
+
+
+APOLOGY_SAID = re.compile(
+    r"\b(?:sorry|apolog\w*)\b[^.!?\n]*\b(?:wait\w*|delay\w*|slow|late|response|reply|getting back)",
+    re.IGNORECASE,
+)
+PATIENCE_THANKED = re.compile(r"\bthanks?(?: you)? for (?:your|the) patience\b", re.IGNORECASE)
+LEADING_GREETING = re.compile(
+    r"^(hi|hello|hey|hiya|dear|good (?:morning|afternoon|evening))\b", re.I
+)
+
+
+def _as_the_brief_says(text: str, original: str, context: DraftContext) -> str:
+    """A reused reply minding the brief as a written draft does: it greets this customer when
+    the team's reply greeted its own (an adapted reply may lose the line naming the other
+    customer), and it apologises for the wait first when they chased or the SLA ran out."""
+    greeting = LEADING_GREETING.match(original.strip())
+    paragraphs = text.strip().split("\n\n")
+    greeted = bool(LEADING_GREETING.match(paragraphs[0]))
+    if greeting and not greeted:
+        word = greeting.group(1)
+        paragraphs.insert(0, f"{word[0].upper()}{word[1:]} {_first_name(context)},")
+        greeted = True
+    brief = context.brief
+    if brief is None or not brief.chasing or APOLOGY_SAID.search(text):
+        return "\n\n".join(paragraphs)
+    thanked = PATIENCE_THANKED.search(text)
+    apology = (
+        "Sorry for the wait." if thanked else "Sorry for the wait, and thank you for your patience."
+    )
+    if greeted:
+        paragraphs.insert(1, apology)
+        return "\n\n".join(paragraphs)
+    # A social reply ("@handle ..."): the apology after who it is addressed to.
+    joined = "\n\n".join(paragraphs)
+    lead = re.match(r"^(?:@\w{1,30}[ \t]+)*", joined)
+    at = lead.end() if lead else 0
+    return f"{joined[:at]}{apology} {joined[at:]}"
 
 
 def _words(text: str) -> set[str]:
