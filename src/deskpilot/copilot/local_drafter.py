@@ -90,7 +90,11 @@ class LocalDrafter:
             taught = _team_answer(context, self.agent)
             if taught is None and _only_out_of_scope(context):
                 return self._decline(context)
-            if taught is None and not _unsure_but_answered_by_records(context):
+            if (
+                taught is None
+                and not _unsure_but_answered_by_records(context)
+                and not _unsure_but_answered_by_a_guide(context)
+            ):
                 return self._holding_reply(context)
             if taught is not None:
                 # The classifier does not know the question, but this inbox's team has answered
@@ -264,6 +268,32 @@ def _unsure_but_answered_by_records(context: DraftContext) -> bool:
     if not reasons or not all(r.startswith("intent confidence") for r in reasons):
         return False
     return any(a.label in RECORD_ANSWERS for a in brief.answers)
+
+
+# The share of the question's words a guide named for it must hold to answer it unaided.
+GUIDE_ANSWERS = 0.5
+
+
+def _unsure_but_answered_by_a_guide(context: DraftContext) -> bool:
+    """Handed off only because the intent classifier is unsure, while a guide whose title names
+    what is asked holds most of the question ("Is there a Salesforce integration and how do I
+    set it up?": "Connect Salesforce or HubSpot"): its steps are the draft (the hand-off stays
+    flagged), not a colleague promised for a question the help centre answers."""
+    triage = context.triage
+    if triage is None or context.brief is None or triage.intent not in STEP_INTENTS:
+        return False
+    reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
+    if not reasons or not all(r.startswith("intent confidence") for r in reasons):
+        return False
+    question = " ".join(question_sentences(latest_question(context.ticket)))
+    asked = _subject_stems(question)
+    return any(
+        k.source.kind == "article"
+        and not PROBLEM_TITLE.search(k.title)
+        and asked & _subject_stems(k.title)
+        and coverage(question, f"{k.title} {k.body}") >= GUIDE_ANSWERS
+        for k in context.knowledge
+    )
 
 
 def _guide(context: DraftContext) -> KnowledgeItem | None:
