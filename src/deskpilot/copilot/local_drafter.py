@@ -837,7 +837,9 @@ def _as_the_brief_says(text: str, original: str, context: DraftContext) -> str:
     if greeted:
         paragraphs.insert(1, apology)
         return "\n\n".join(paragraphs)
-    # A social reply ("@handle ..."): the apology after who it is addressed to.
+    # A social reply ("@handle ..."): a short apology after who it is addressed to (a tweet
+    # has no room for the email's longer one).
+    apology = "Sorry for the wait."
     joined = "\n\n".join(paragraphs)
     lead = re.match(r"^(?:@\w{1,30}[ \t]+)*", joined)
     at = lead.end() if lead else 0
