@@ -12,6 +12,8 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from deskpilot.copilot.adapt import Candidate, candidates, consensus, inbox_of, latest_question
 from deskpilot.copilot.brief import (
     Answer,
@@ -749,7 +751,12 @@ def _adaptable_reply(context: DraftContext, agent: str) -> Candidate | None:
     if intent and any(c.item.intent == intent for c in found):
         found = [c for c in found if c.item.intent == intent]
     found = [
-        c for c in found if _kept_whole(c) and not _about_something_else(c.item, c.text, question)
+        c
+        for c in found
+        if _kept_whole(c)
+        and not _about_something_else(
+            c.item, c.text, question, by_subject=not _the_intents_answer(c, found)
+        )
     ]
     chosen = choose_exemplar(question, [c.item.model_copy(update={"body": c.text}) for c in found])
     if chosen is None:
@@ -771,15 +778,34 @@ def _kept_whole(candidate: Candidate) -> bool:
     return len(candidate.text) >= KEPT_WHOLE * len(original)
 
 
-def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> bool:
+# A reply this close (rapidfuzz ratio) to half the others of its intent is that intent's answer.
+SAME_ANSWER = 80
+
+
+def _the_intents_answer(candidate: Candidate, same_intent: list[Candidate]) -> bool:
+    """The team gives this reply to most questions of its intent (one answer whatever the
+    wording: "track your order in Order History" for "where is purchase 0012?" and "I try to
+    locate oder 0012"): the intent, not the subject, says it fits."""
+    others = [c for c in same_intent if c is not candidate]
+    if len(others) < 2:
+        return False
+    close = sum(fuzz.ratio(candidate.text, o.text) >= SAME_ANSWER for o in others)
+    return 2 * close >= len(others)
+
+
+def _about_something_else(
+    item: KnowledgeItem, reply: str, question: str, by_subject: bool = True
+) -> bool:
     """The past reply names a thing its own question named and this one does not ("Jira"
-    for a question about Slack), or what its question and it were about (the words they
-    share: "timeline view", "login") is nowhere in this question ("SSO on Pro", "it rejects my
-    password"): it answers a different question, whatever intent the two share."""
+    for a question about Slack), or (``by_subject``) what its question and it were about (the
+    words they share: "timeline view", "login") is nowhere in this question ("SSO on Pro", "it
+    rejects my password"): it answers a different question, whatever intent the two share."""
     asked = _words(question)
     named_in_reply = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]{2,}", reply)}
     if (named_in_reply & _words(item.question)) - asked - COMMON_WORDS:
         return True
+    if not by_subject:
+        return False
     subject = _subject_stems(item.question) & _subject_stems(_reply_body(reply) or reply)
     return bool(subject) and not subject & _subject_stems(question)
 
