@@ -845,7 +845,8 @@ LEADING_GREETING = re.compile(
 def _as_the_brief_says(text: str, original: str, context: DraftContext) -> str:
     """A reused reply minding the brief as a written draft does: it greets this customer when
     the team's reply greeted its own (an adapted reply may lose the line naming the other
-    customer), and it apologises for the wait first when they chased or the SLA ran out."""
+    customer), and it apologises for the wait first when they chased or the SLA ran out (a
+    social reply, "@handle ...", keeps the team's words)."""
     greeting = LEADING_GREETING.match(original.strip())
     paragraphs = text.strip().split("\n\n")
     greeted = bool(LEADING_GREETING.match(paragraphs[0]))
@@ -856,20 +857,16 @@ def _as_the_brief_says(text: str, original: str, context: DraftContext) -> str:
     brief = context.brief
     if brief is None or not brief.chasing or APOLOGY_SAID.search(text):
         return "\n\n".join(paragraphs)
+    if re.match(r"@\w", paragraphs[0]):
+        # A social reply ("@handle ..."): the team's words only (a composed tweet is made of
+        # their sentences), and these teams seldom apologise for a wait in a tweet.
+        return "\n\n".join(paragraphs)
     thanked = PATIENCE_THANKED.search(text)
     apology = (
         "Sorry for the wait." if thanked else "Sorry for the wait, and thank you for your patience."
     )
-    if greeted:
-        paragraphs.insert(1, apology)
-        return "\n\n".join(paragraphs)
-    # A social reply ("@handle ..."): a short apology after who it is addressed to (a tweet
-    # has no room for the email's longer one).
-    apology = "Sorry for the wait."
-    joined = "\n\n".join(paragraphs)
-    lead = re.match(r"^(?:@\w{1,30}[ \t]+)*", joined)
-    at = lead.end() if lead else 0
-    return f"{joined[:at]}{apology} {joined[at:]}"
+    paragraphs.insert(1 if greeted else 0, apology)
+    return "\n\n".join(paragraphs)
 
 
 def _words(text: str) -> set[str]:
