@@ -12,6 +12,8 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from deskpilot.copilot.adapt import Candidate, candidates, consensus, inbox_of, latest_question
 from deskpilot.copilot.brief import (
     Answer,
@@ -62,6 +64,7 @@ class Composition:
     # agreement with the one it adapted); None: judged from the intent and the sources.
     confidence: float | None = None
     declined: bool = False  # an out-of-scope request politely declined
+    original: str = ""  # a whole reply's past reply as it was sent (how the team greeted)
 
 
 class LocalDrafter:
@@ -89,20 +92,32 @@ class LocalDrafter:
             taught = _team_answer(context, self.agent)
             if taught is None and _only_out_of_scope(context):
                 return self._decline(context)
-            if taught is None and not _unsure_but_answered_by_records(context):
+            if (
+                taught is None
+                and not _unsure_but_answered_by_records(context)
+                and not _unsure_but_answered_by_a_guide(context)
+            ):
                 return self._holding_reply(context)
             if taught is not None:
                 # The classifier does not know the question, but this inbox's team has answered
                 # ones like it: their answer, adapted, is the draft (the hand-off is flagged).
                 return Composition(
-                    taught.text, _sources(taught), True, True, confidence=taught.agreement
+                    _as_the_brief_says(taught.text, taught.item.body, context),
+                    _sources(taught),
+                    True,
+                    True,
+                    confidence=taught.agreement,
                 )
         body = self._answer(context)
         if body.whole_reply:
             # An agent-approved reply carried the whole answer: send it in the team's own words,
             # only the names changed.
             return Composition(
-                _readdressed(body.text, _first_name(context), self.agent_name),
+                _as_the_brief_says(
+                    _readdressed(body.text, _first_name(context), self.agent_name),
+                    body.original,
+                    context,
+                ),
                 body.sources,
                 body.grounded,
                 confidence=body.confidence,
@@ -173,7 +188,9 @@ class LocalDrafter:
             reply = None  # another customer's reply to a how-to the team's guide answers
         if reply is not None and not facts and not tried and not own_words and not answered:
             confidence = reply.agreement if reply.agreement else None
-            return Composition(reply.text, _sources(reply), True, True, confidence)
+            return Composition(
+                reply.text, _sources(reply), True, True, confidence, original=reply.item.body
+            )
         if reply is not None and not facts and not answered:
             paragraphs.append(_reply_body(reply.text))
             sources += _sources(reply)
@@ -255,6 +272,32 @@ def _unsure_but_answered_by_records(context: DraftContext) -> bool:
     return any(a.label in RECORD_ANSWERS for a in brief.answers)
 
 
+# The share of the question's words a guide named for it must hold to answer it unaided.
+GUIDE_ANSWERS = 0.5
+
+
+def _unsure_but_answered_by_a_guide(context: DraftContext) -> bool:
+    """Handed off only because the intent classifier is unsure, while a guide whose title names
+    what is asked holds most of the question ("Is there a Salesforce integration and how do I
+    set it up?": "Connect Salesforce or HubSpot"): its steps are the draft (the hand-off stays
+    flagged), not a colleague promised for a question the help centre answers."""
+    triage = context.triage
+    if triage is None or context.brief is None or triage.intent not in STEP_INTENTS:
+        return False
+    reasons = [r.strip() for r in triage.handoff_reason.split(";") if r.strip()]
+    if not reasons or not all(r.startswith("intent confidence") for r in reasons):
+        return False
+    question = " ".join(question_sentences(latest_question(context.ticket)))
+    asked = _subject_stems(question)
+    return any(
+        k.source.kind == "article"
+        and not PROBLEM_TITLE.search(k.title)
+        and asked & _subject_stems(k.title)
+        and coverage(question, f"{k.title} {k.body}") >= GUIDE_ANSWERS
+        for k in context.knowledge
+    )
+
+
 def _guide(context: DraftContext) -> KnowledgeItem | None:
     """The article to answer from: the top one, or for a how-to question the top one that
     explains how to do something rather than a problem."""
@@ -275,9 +318,35 @@ def _guide(context: DraftContext) -> KnowledgeItem | None:
         if cancel is not None:
             return cancel
     if context.brief is None or not context.brief.how_to:
-        return top
+        return _named_guide(context, top, articles)
     articles = [k for k in context.knowledge if k.source.kind == "article"]
     return next((k for k in articles if not PROBLEM_TITLE.search(k.title)), top)
+
+
+def _named_guide(
+    context: DraftContext, top: KnowledgeItem | None, articles: list[KnowledgeItem]
+) -> KnowledgeItem | None:
+    """The top article, unless its title names nothing asked and a lower one's does ("Is
+    there a Salesforce integration?": "Connect Salesforce or HubSpot", not "Set up your
+    workspace"); among those, one on how to do a thing before one about a problem."""
+    if top is None or top.source.kind != "article":
+        return top
+    asked = _subject_stems(" ".join(question_sentences(latest_question(context.ticket))))
+    if not asked or asked & _subject_stems(top.title):
+        return top
+    question = " ".join(question_sentences(latest_question(context.ticket)))
+    # Named, and holding more of the question than the top one: "a custom address" is the
+    # workspace's web address the top guide explains, not the sign-in address one names.
+    named = [
+        k
+        for k in articles
+        if asked & _subject_stems(k.title)
+        and coverage(question, f"{k.title} {k.body}")
+        > coverage(question, f"{top.title} {top.body}")
+    ]
+    if not named:
+        return top
+    return next((k for k in named if not PROBLEM_TITLE.search(k.title)), named[0])
 
 
 def _guide_answers_instead(context: DraftContext, article: KnowledgeItem | None) -> bool:
@@ -551,7 +620,7 @@ def _waits_on_us(context: DraftContext) -> bool:
 
 
 def _closing(context: DraftContext) -> str:
-    if context.bugs and not (context.brief and context.brief.how_to):
+    if _bug_reported(context) and not (context.brief and context.brief.how_to):
         return "I'll keep you posted on the fix; reply here if anything changes in the meantime."
     return "Let me know if that sorts it, or if anything is unclear."
 
@@ -566,14 +635,38 @@ def _facts_for(intent: str, context: DraftContext) -> list[Fact]:
         # A suggestion is no bug report: a known bug sharing its words ("CSV export") is no
         # answer to "can exports include custom fields?".
         wanted = ()
-    else:
+    elif intent == "bug_report" or _reports_a_problem(context):
         wanted = ("known bug",)
+    else:
+        # "Is there a Salesforce integration and how do I set it up?" reports nothing broken:
+        # a known bug sharing its words (the Salesforce OAuth one) answers no question of theirs.
+        wanted = ()
     chosen = [f for label in wanted for f in context.facts if f.label == label]
     if intent == "invoice_discrepancy" and any(f.label == "proration" for f in chosen):
         chosen = [f for f in chosen if f.label == "proration"][:1] + [
             f for f in chosen if f.label == "invoice"
         ][:1]
     return chosen[:3]
+
+
+# What a customer reporting a problem says ("it rejects my password", "the page is blank").
+PROBLEM_SAID = re.compile(
+    r"\b(?:error|fail\w*|broken|break\w*|blank|empty|missing|stuck|freez\w*|crash\w*|slow|wrong|"
+    r"issue|problem|bug|glitch|not|never|no longer|stopped|keeps?|won'?t|can'?t|cannot|"
+    r"\w+n['’]t|reject\w*|lost|disappear\w*|unable)\b",
+    re.IGNORECASE,
+)
+
+
+def _reports_a_problem(context: DraftContext) -> bool:
+    """The customer says something is wrong, not only asks how or whether: a known bug may be
+    their problem."""
+    return bool(PROBLEM_SAID.search(latest_question(context.ticket)))
+
+
+def _bug_reported(context: DraftContext) -> bool:
+    intent = context.triage.intent if context.triage else context.ticket.intent
+    return bool(context.bugs) and (intent == "bug_report" or _reports_a_problem(context))
 
 
 WORKAROUND = re.compile(r"\s*Workaround: (.*)$", re.S)
@@ -658,7 +751,12 @@ def _adaptable_reply(context: DraftContext, agent: str) -> Candidate | None:
     if intent and any(c.item.intent == intent for c in found):
         found = [c for c in found if c.item.intent == intent]
     found = [
-        c for c in found if _kept_whole(c) and not _about_something_else(c.item, c.text, question)
+        c
+        for c in found
+        if _kept_whole(c)
+        and not _about_something_else(
+            c.item, c.text, question, by_subject=not _the_intents_answer(c, found)
+        )
     ]
     chosen = choose_exemplar(question, [c.item.model_copy(update={"body": c.text}) for c in found])
     if chosen is None:
@@ -680,12 +778,95 @@ def _kept_whole(candidate: Candidate) -> bool:
     return len(candidate.text) >= KEPT_WHOLE * len(original)
 
 
-def _about_something_else(item: KnowledgeItem, reply: str, question: str) -> bool:
+# A reply this close (rapidfuzz ratio) to half the others of its intent is that intent's answer.
+SAME_ANSWER = 80
+
+
+def _the_intents_answer(candidate: Candidate, same_intent: list[Candidate]) -> bool:
+    """The team gives this reply to most questions of its intent (one answer whatever the
+    wording: "track your order in Order History" for "where is purchase 0012?" and "I try to
+    locate oder 0012"): the intent, not the subject, says it fits."""
+    others = [c for c in same_intent if c is not candidate]
+    if len(others) < 2:
+        return False
+    close = sum(fuzz.ratio(candidate.text, o.text) >= SAME_ANSWER for o in others)
+    return 2 * close >= len(others)
+
+
+def _about_something_else(
+    item: KnowledgeItem, reply: str, question: str, by_subject: bool = True
+) -> bool:
     """The past reply names a thing its own question named and this one does not ("Jira"
-    for a question about Slack): it answers a different question."""
+    for a question about Slack), or (``by_subject``) what its question and it were about (the
+    words they share: "timeline view", "login") is nowhere in this question ("SSO on Pro", "it
+    rejects my password"): it answers a different question, whatever intent the two share."""
     asked = _words(question)
     named_in_reply = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]{2,}", reply)}
-    return bool((named_in_reply & _words(item.question)) - asked - COMMON_WORDS)
+    if (named_in_reply & _words(item.question)) - asked - COMMON_WORDS:
+        return True
+    if not by_subject:
+        return False
+    subject = _subject_stems(item.question) & _subject_stems(_reply_body(reply) or reply)
+    return bool(subject) and not subject & _subject_stems(question)
+
+
+# Words that say nothing of what a question is about ("thanks", "need", "help", "account").
+NOT_A_SUBJECT = frozenset(
+    {
+        "thanks", "please", "help", "need", "want", "would", "like", "have", "with", "from",
+        "about", "there", "their", "this", "that", "your", "just", "know", "some", "they",
+        "them", "been", "will", "what", "when", "where", "which", "could", "should", "does",
+        "doing", "getting", "make", "able", "into", "also", "then", "than", "here", "sure",
+        "account", "team", "support", "hello", "hiya", "regards", "best", "great", "still",
+        "again", "today", "soon", "quick", "quickly", "really", "much", "many", "more", "ever",
+        "very", "only", "other", "anything", "something", "using", "advance", "appreciate",
+        "considering", "though", "everyone", "anyone", "someone", "thing", "things",
+    }
+)  # fmt: skip
+
+
+def _subject_stems(text: str) -> set[str]:
+    """The words of ``text`` that can say what it is about, cut to five letters ("passwords",
+    "password" alike), without greetings, thanks and the words every question has."""
+    stems = {w[:5] for w in _words(text) if len(w) > 3}
+    return stems - {w[:5] for w in NOT_A_SUBJECT | COMMON_WORDS}
+
+
+APOLOGY_SAID = re.compile(
+    r"\b(?:sorry|apolog\w*)\b[^.!?\n]*\b(?:wait\w*|delay\w*|slow|late|response|reply|getting back)",
+    re.IGNORECASE,
+)
+PATIENCE_THANKED = re.compile(r"\bthanks?(?: you)? for (?:your|the) patience\b", re.IGNORECASE)
+LEADING_GREETING = re.compile(
+    r"^(hi|hello|hey|hiya|dear|good (?:morning|afternoon|evening))\b", re.I
+)
+
+
+def _as_the_brief_says(text: str, original: str, context: DraftContext) -> str:
+    """A reused reply minding the brief as a written draft does: it greets this customer when
+    the team's reply greeted its own (an adapted reply may lose the line naming the other
+    customer), and it apologises for the wait first when they chased or the SLA ran out (a
+    social reply, "@handle ...", keeps the team's words)."""
+    greeting = LEADING_GREETING.match(original.strip())
+    paragraphs = text.strip().split("\n\n")
+    greeted = bool(LEADING_GREETING.match(paragraphs[0]))
+    if greeting and not greeted:
+        word = greeting.group(1)
+        paragraphs.insert(0, f"{word[0].upper()}{word[1:]} {_first_name(context)},")
+        greeted = True
+    brief = context.brief
+    if brief is None or not brief.chasing or APOLOGY_SAID.search(text):
+        return "\n\n".join(paragraphs)
+    if re.match(r"@\w", paragraphs[0]):
+        # A social reply ("@handle ..."): the team's words only (a composed tweet is made of
+        # their sentences), and these teams seldom apologise for a wait in a tweet.
+        return "\n\n".join(paragraphs)
+    thanked = PATIENCE_THANKED.search(text)
+    apology = (
+        "Sorry for the wait." if thanked else "Sorry for the wait, and thank you for your patience."
+    )
+    paragraphs.insert(1 if greeted else 0, apology)
+    return "\n\n".join(paragraphs)
 
 
 def _words(text: str) -> set[str]:
