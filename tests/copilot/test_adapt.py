@@ -380,3 +380,25 @@ def test_a_greeting_name_in_any_language_or_form_becomes_this_customers() -> Non
         assert adapt(item, _context(_ticket("which store?", name="Maya Okafor"), item)) == kept
     item = _item("T-1", "Thanks Delta, check your email.")
     assert adapt(item, _context(_ticket("@Delta which store?"), item)).startswith("Thanks Delta")
+
+
+def test_the_other_customers_company_becomes_this_customers_not_their_name() -> None:
+    """Seen on the demo: "an Owner at Juniper Design Ltd can change ..." was adapted word by word
+    into "an Owner at Esther Esther can change ..."."""
+    reply = "Hi Rachel, an Owner at Juniper Design Ltd can change your sign-in address in Settings."
+    item = _item("T-1", reply).model_copy(
+        update={
+            "foreign_words": ["Rachel", "Green", "Juniper", "Design", "Ltd"],
+            "foreign_company": "Juniper Design Ltd",
+        }
+    )
+    ticket = _ticket("how do I change my sign-in address?", name="Esther Mensah")
+    ticket.customer = ticket.customer.model_copy(update={"company": "Falcon Labs"})  # type: ignore[union-attr]
+    text = adapt(item, _context(ticket, item))
+    assert text == "Hi Esther, an Owner at Falcon Labs can change your sign-in address in Settings."
+    # With no company on record: "your company", never their name or this customer's.
+    text = adapt(item, _context(_ticket("sign-in address?", name="Esther Mensah"), item))
+    assert "an Owner at your company can change" in text and "Juniper" not in text
+    # A part of their company's name left over cannot be told from a person's: not reused.
+    partial = item.model_copy(update={"body": "Hi Rachel, the Juniper team can change it."})
+    assert adapt(partial, _context(ticket, partial)) == ""

@@ -169,7 +169,10 @@ def adapt(
     reply = item.body.strip()
     reply = _swap_handles(reply, item, ticket, mine)
     reply = _swap_mark(reply, own_mark)
-    reply = _swap_names(reply, item, ticket, mine, team_words)
+    swapped = _swap_names(reply, item, ticket, mine, team_words)
+    if swapped is None:
+        return ""  # it names the other customer's company in a way that cannot be swapped
+    reply = swapped
     given = list(dict.fromkeys(GIVEN.findall(LINK_OR_HANDLE.sub(" ", mine))))
     # Who the reply is addressed to stays in front whatever sentence goes.
     address = LEADING_HANDLES.match(reply)
@@ -265,8 +268,19 @@ def _swap_mark(reply: str, own_mark: str) -> str:
 
 def _swap_names(
     reply: str, item: KnowledgeItem, ticket: Ticket, mine: str, team_words: AbstractSet[str]
-) -> str:
+) -> str | None:
+    """``reply`` with the other customer's name and company made this customer's, or None
+    when a part of their company's name is left that cannot be told apart from a person's."""
     first = ticket.customer.name.split()[0] if ticket.customer and ticket.customer.name else ""
+    # Their company becomes this customer's ("an Owner at Juniper Design Ltd can ..."), not
+    # their first name word by word ("an Owner at Esther Esther").
+    company_words: set[str] = set()
+    if item.foreign_company:
+        own_company = ticket.customer.company.strip() if ticket.customer else ""
+        reply = re.sub(
+            rf"\b{re.escape(item.foreign_company)}\b", own_company or "your company", reply
+        )
+        company_words = set(item.foreign_company.split())
 
     # The name after a greeting, in any language and form ("Hola César", "Dear Ms. Smith",
     # "Hi Rachel thanks ..."): this customer's first name, or none.
@@ -290,7 +304,12 @@ def _swap_names(
 
     reply = VOCATIVE.sub(vocative, reply)
     for word in item.foreign_words:
-        reply = re.sub(rf"\b{re.escape(word)}\b", first, reply)
+        if word not in company_words:
+            reply = re.sub(rf"\b{re.escape(word)}\b", first, reply)
+        elif word in team_words or word in mine:
+            continue  # the team's own word too ("Cloud" of "Acme Cloud Support")
+        elif re.search(rf"\b{re.escape(word)}\b", reply):
+            return None  # a part of their company's name ("the Juniper team")
     return reply
 
 

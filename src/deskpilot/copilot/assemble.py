@@ -269,6 +269,7 @@ def _exemplar(
         snippet=snippet,
         body=last.body if last else "",
         foreign_words=_customer_words(answered, ticket),
+        foreign_company=_other_company(answered, ticket),
         intent=answered.intent,
         question=answered_question(answered),
         customer=answered.customer.id if answered.customer else None,
@@ -330,6 +331,13 @@ def _customer_words(other: Ticket, ticket: Ticket) -> list[str]:
     theirs = f"{other.customer.name} {other.customer.company}".split()
     own = f"{mine.name} {mine.company}".split() if mine else []
     return [word for word in theirs if len(word) > 1 and word not in own]
+
+
+def _other_company(other: Ticket, ticket: Ticket) -> str:
+    """The other ticket's customer's company, unless it is this ticket's customer's too."""
+    theirs = other.customer.company.strip() if other.customer else ""
+    own = ticket.customer.company.strip() if ticket.customer else ""
+    return theirs if theirs and theirs != own else ""
 
 
 def _article_text(kit: DraftKit, slug: str) -> str:

@@ -44,6 +44,9 @@ class KnowledgeItem(Model):
     # Words that belong to another customer (their name, company): a reply holding them
     # cannot be adapted for this one.
     foreign_words: list[str] = Field(default_factory=list)
+    # The other customer's company, whole ("Juniper Design Ltd"): adapting names this
+    # customer's company in its place (``adapt._swap_names``); its words are in foreign_words.
+    foreign_company: str = ""
     intent: str | None = None  # an answered ticket's intent
     question: str = ""  # an answered ticket's question (the customer's first message)
     customer: str | None = None  # an answered ticket's customer (id), to tell whose details
