@@ -15,7 +15,8 @@ specifics, which is the protection the old reuse rules gave, without losing the 
 Choosing among the adapted replies: inside one inbox (a brand's or a team's queue) the team
 answers one kind of customer, so every similar answered conversation there is a candidate and the
 reply the others agree with most is chosen (a minimum-Bayes-risk choice, weighted by how close
-each past question is), nudged by how agents edited drafts built on each reply before.
+each past question is and, in a thread, the conversation before it: ``thread_relevance``),
+nudged by how agents edited drafts built on each reply before.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from rapidfuzz.process import cdist
 
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
 from deskpilot.copilot.names import greeting_names
-from deskpilot.models import Author, Ticket
+from deskpilot.models import Author, Message, Ticket
 
 INBOX_TAG = "inbox:"
 # Amounts, addresses, long numbers (orders, phones), references and dates: in a past reply
@@ -140,6 +141,8 @@ def candidates(context: DraftContext, agent: str) -> list[Candidate]:
     team_words = _shared(items, lambda body: {m.group(1) for m in VOCATIVE.finditer(body)})
     own_mark = likely_mark(context.ticket, items, agent)
     question = latest_question(context.ticket)
+    before = team_said_before(context.ticket.messages)
+    said = customer_text(context.ticket)
     # A team whose replies mostly end in a mark signs every one: a reply that lost its mark
     # (or never had one) gets this agent's.
     marks_replies = own_mark and 2 * sum(bool(sign_mark(i.body)) for i in items) >= len(items)
@@ -150,7 +153,9 @@ def candidates(context: DraftContext, agent: str) -> list[Candidate]:
             text = f"{text} {own_mark}"
         if len(text) >= 12:
             adapted.append(
-                Candidate(item, text, _relevance(question, item.question), asked=question)
+                Candidate(
+                    item, text, thread_relevance(question, before, item, said), asked=question
+                )
             )
     return adapted
 
@@ -379,6 +384,58 @@ def latest_question(ticket: Ticket) -> str:
         elif message.author is Author.CUSTOMER:
             since.append(message.body)
     return "\n".join(since) or answered_question(ticket)
+
+
+def team_said_before(messages: Sequence[Message], *, answered: bool = False) -> str:
+    """The team's message the customer's latest messages followed ("" at first contact). Of an
+    ``answered`` conversation, the one before the question its last reply answered."""
+    rest = list(messages)
+    if answered:
+        while rest and rest[-1].author is not Author.CUSTOMER:
+            rest.pop()  # the reply itself
+    while rest and rest[-1].author is not Author.AGENT:
+        rest.pop()  # the customer's latest messages
+    return rest[-1].body if rest else ""
+
+
+# In a conversation of several exchanges, a candidate's relevance is not its question's
+# closeness alone: a short follow-up ("thanks", "it works now", "I sent a DM") is answered by
+# what came before it. Chosen on the first half in time of TWCS's threads, checked on the second
+# (bench/bench_replay.py --set twcs-threads; README, "Learning"):
+# the share that is the closeness of all the customer said in each conversation (the earlier
+# tweets say what "it" is in "it's working again")...
+CONVERSATION_WEIGHT = 0.3
+# ...then the share that is the closeness of what the team said before each question...
+THREAD_WEIGHT = 0.4
+# ...standing at this when only one of the two had an exchange before (a first message is no
+# follow-up).
+THREAD_MISMATCH = 0.2
+
+
+def thread_relevance(question: str, before: str, item: KnowledgeItem, said: str = "") -> float:
+    """How close ``item``'s conversation is to this one, 0..1: the closeness of its question
+    to this ``question`` alone between two single messages; in a thread (either side), mixed
+    with the closeness of all the customer ``said`` and of what the team said ``before`` the
+    question (``item.follows`` on its side)."""
+    asked = _relevance(question, item.question)
+    if said and (said != question or item.conversation):
+        whole = _relevance(said, item.conversation or item.question)
+        asked = (1 - CONVERSATION_WEIGHT) * asked + CONVERSATION_WEIGHT * whole
+    if not before and not item.follows:
+        return asked
+    close = (
+        _relevance(_plain(before), _plain(item.follows))
+        if before and item.follows
+        else THREAD_MISMATCH
+    )
+    return (1 - THREAD_WEIGHT) * asked + THREAD_WEIGHT * close
+
+
+def _plain(text: str) -> str:
+    """A message without who it addresses, its links and its agent's mark."""
+    text = LINK_OR_HANDLE.sub(" ", text)
+    found = SIGN_MARK.search(text.strip())
+    return text.strip()[: found.start()] if found else text
 
 
 def answered_question(ticket: Ticket) -> str:

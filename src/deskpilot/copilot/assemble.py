@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from deskpilot.connectors.models import BugQuery
 from deskpilot.connectors.registry import ticket_history_from
-from deskpilot.copilot.adapt import INBOX_TAG, answered_question, inbox_of, latest_question
+from deskpilot.copilot.adapt import (
+    INBOX_TAG,
+    answered_question,
+    inbox_of,
+    latest_question,
+    team_said_before,
+)
 from deskpilot.copilot.brief import build_brief
 from deskpilot.copilot.context import DraftContext, Fact, KnowledgeItem
 from deskpilot.copilot.facts import (
@@ -272,6 +278,8 @@ def _exemplar(
         foreign_company=_other_company(answered, ticket),
         intent=answered.intent,
         question=answered_question(answered),
+        follows=team_said_before(answered.messages, answered=True),
+        conversation=_conversation(answered),
         customer=answered.customer.id if answered.customer else None,
         customer_email=answered.customer.email if answered.customer else "",
         inbox=inbox_of(answered),
@@ -279,6 +287,12 @@ def _exemplar(
         answered_at=last.at if last else None,
         feedback=learned.get(source_key(source.kind, source.ref)),
     )
+
+
+def _conversation(answered: Ticket) -> str:
+    """All the customer said in an answered conversation, when it is more than one message."""
+    said = [m.body for m in answered.messages if m.author is Author.CUSTOMER]
+    return "\n".join(said) if len(said) > 1 else ""
 
 
 def _recent_inbox_replies(

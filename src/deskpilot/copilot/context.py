@@ -49,6 +49,10 @@ class KnowledgeItem(Model):
     foreign_company: str = ""
     intent: str | None = None  # an answered ticket's intent
     question: str = ""  # an answered ticket's question (the customer's first message)
+    # In a conversation of several exchanges, the team's message that question followed (""
+    # at first contact): "thanks" after "try restarting it" is not "thanks" after "DM us".
+    follows: str = ""
+    conversation: str = ""  # all the customer said in it, when more than its question
     customer: str | None = None  # an answered ticket's customer (id), to tell whose details
     # An answered ticket's customer's address: its local part is their handle on a social
     # channel ("@115818"), which a reply to them names and a reply to this customer must not.
