@@ -43,14 +43,19 @@ def make_app(desk: Desk) -> Callable[..., DeskPilotApp]:
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Until the workers are done and the messages they posted are handled. A worker's result
-    may start another worker (the ticket's load starts the draft, whose result starts the edit's
-    tracking...): at least three rounds, then more while a handled message started one."""
+    """Until the workers are done, the messages they posted are handled and the ticket's panels
+    painted (a frame apart: ``tui/pacing.py``). A worker's result may start another worker (the
+    ticket's load starts the draft, whose result starts the edit's tracking...): at least three
+    rounds, then more while a handled message started one."""
     for round in range(8):
         # A worker the desk cancelled (a draft the agent replaced) is done too.
         with contextlib.suppress(WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
+        for _ in range(100):
+            if not any(isinstance(s, TicketScreen) and s.painting for s in app.screen_stack):
+                break
+            await pilot.pause(0.01)
         if round >= 2 and all(worker.is_finished for worker in app.workers):
             return
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from deskpilot.desk import Desk
 from deskpilot.intake.records import TicketRecord
 from deskpilot.tui.app import DeskPilotApp
-from deskpilot.tui.screens.ticket import TicketScreen
+
+from .conftest import open_ticket
 
 
 async def test_the_widget_context_is_in_the_context_panel(
@@ -35,11 +36,8 @@ async def test_the_widget_context_is_in_the_context_panel(
     ticket_id = desk.submit_ticket(record, source="widget").ticket_id
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        app.open_ticket(ticket_id)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, TicketScreen)
-        shown = str(app.screen.query_one("#context").render())
+        screen = await open_ticket(app, pilot, ticket_id)
+        shown = str(screen.query_one("#context").render())
     assert "unverified: Sam [red]Taylor <sam@example.org>" in shown
     assert "browser: Chrome 156 · Linux" in shown
     assert "plan: pro [b]max[/b]" in shown and "account: ACME-4411" in shown

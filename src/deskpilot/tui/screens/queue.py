@@ -86,6 +86,12 @@ class QueueScreen(Screen[None]):
         if self._watcher is not None:
             self._watcher.close()
 
+    def on_screen_resume(self) -> None:
+        # Covered by a ticket, the queue does not look (``_poll``): what changed meanwhile (the
+        # reply just sent, tickets that arrived) shows as the agent comes back, not a tick later.
+        if self._watcher is not None:
+            self._poll()
+
     def _poll(self) -> None:
         # Only the screen the agent looks at, one check at a time: idle costs one cheap query.
         if self.is_current and not self._checking and self.shown_view is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -25,6 +26,7 @@ from deskpilot.models import (
 from deskpilot.queue.snooze import describe_snooze
 from deskpilot.store.channels import DeliveryState, OutboxEntry
 from deskpilot.tui import keymap, messages, outside
+from deskpilot.tui.pacing import OnePerFrame
 from deskpilot.tui.screens.action_modals import (
     BugScreen,
     ConfirmScreen,
@@ -69,7 +71,9 @@ class TicketScreen(Screen[None]):
     DEFAULT_CSS = """
     TicketScreen #main { height: 1fr; }
     TicketScreen #left { width: 2fr; }
-    TicketScreen #right { width: 1fr; min-width: 30; border-left: vkey $panel; }
+    TicketScreen #right {
+        width: 1fr; min-width: 30; border-left: vkey $panel; scrollbar-gutter: stable;
+    }
     TicketScreen .panel-title { text-style: bold; background: $panel; padding: 0 1; }
     TicketScreen .panel { padding: 0 1 1 1; }
     """
@@ -78,6 +82,7 @@ class TicketScreen(Screen[None]):
         super().__init__()
         self.desk = desk
         self._loads = 0  # the newest load of the ticket asked for: older results are dropped
+        self._frames = OnePerFrame(self)  # the panels' changes, a frame apart
         self._forget_ticket(ticket_id, view)
 
     def _forget_ticket(self, ticket_id: str, view: QueueView | None) -> None:
@@ -109,10 +114,13 @@ class TicketScreen(Screen[None]):
         self._after_reason: Callable[[], None] | None = None  # once the edit's reason is stored
 
     def compose(self) -> ComposeResult:
-        yield TicketHeader(id="title")
-        yield HandoffBanner(id="handoff")
         with Horizontal(id="main"):
+            # The header sits over the thread, not across the screen: a ticket's header is one
+            # line taller or shorter than the last one's (a hand-off banner, a notice), and
+            # only the left column then moves; the whole screen repainted took over a frame.
             with Vertical(id="left"):
+                yield TicketHeader(id="title")
+                yield HandoffBanner(id="handoff")
                 yield ThreadView(id="thread")
                 yield DraftPane(self.desk, self.ticket_id, id="draft-pane")
             with VerticalScroll(id="right"):
@@ -141,14 +149,15 @@ class TicketScreen(Screen[None]):
         way finish (their results are told, not shown: ``_stale``), and its claim is let go.
 
         The panels keep the old ticket until the new one is loaded (emptying them first cost
-        a whole frame more), then change in two frames, the header and thread first, the right
-        column next (``on_ticket_loaded``); meanwhile the agent's keys are refused as for any
-        ticket still loading, and the editor is emptied at once."""
+        a whole frame more), then change a frame apart, the header and thread first, then the
+        context, then the knowledge (``on_ticket_loaded``); meanwhile the agent's keys are
+        refused as for any ticket still loading, and the editor is emptied at once."""
         if ticket_id != self.ticket_id:
             self.app.post_message(messages.ReleaseClaim(self.ticket_id))
         for group in ("load", "context", "knowledge", "dialog", "next", "claim"):
             self.workers.cancel_group(self, group)
         self._forget_ticket(ticket_id, view)
+        self._frames.drop()  # the old ticket's panels waiting to be painted
         self.draft_pane.show_ticket(ticket_id)
         if self.focused is not None and self.focused is not self.query_one(ThreadView):
             # Keys go to the screen's bindings until the ticket is shown (not into the editor).
@@ -157,6 +166,11 @@ class TicketScreen(Screen[None]):
             self.set_focus(None)
         self._fresh = True
         self.reload(opening=True)
+
+    @property
+    def painting(self) -> bool:
+        """The panels have changes still to be painted (they are painted a frame apart)."""
+        return self._frames.painting
 
     def _clear_panels(self) -> None:
         """The panels as a new screen starts: when the ticket shown instead did not load."""
@@ -283,41 +297,41 @@ class TicketScreen(Screen[None]):
             self.seen = len(self.ticket.messages)
         self.triage = message.triage
         self.notice = message.notice
+        fresh, self._fresh = self._fresh, False
+        self._frames.paint(partial(self._show_loaded, message, fresh=fresh))
+        if fresh:
+            # A ticket shown in place of another (``show_ticket``): the right column follows,
+            # the context and the knowledge a frame apart, as one frame did not hold it all.
+            self._frames.paint(partial(self._show_context, scroll_home=True))
+            self._frames.paint(self._reset_knowledge)
+        else:
+            self._frames.paint(self._show_context)
+        # The knowledge search and the draft start once the panels are painted: their threads
+        # would otherwise take the GIL from the loop while it paints.
+        self._frames.paint(partial(self._after_shown, message))
+
+    def _show_loaded(self, message: messages.TicketLoaded, *, fresh: bool) -> None:
+        if message.generation != self._loads or not self.is_attached:
+            return  # a newer load is on its way, or the agent left
         self._show_title()
         self._show_thread()
         if self._scroll_thread_end:
             self._scroll_thread_end = False
             self.query_one("#thread", VerticalScroll).scroll_end(animate=False)
-        if self._fresh:
-            self._fresh = False
+        if fresh and self.focused is None:
             # As a newly opened screen does: the first widget that takes focus, unless the
             # agent focused one (the editor) meanwhile.
-            if self.focused is None:
-                self.focus_next()
-            # A ticket shown in place of another (``show_ticket``): the right column follows
-            # in the next frame, as painting the whole screen at once took more than one.
-            self.call_after_refresh(self._show_right_column, message)
-            return
-        self._show_context()
-        self._after_painted(message)
-
-    def _show_right_column(self, message: messages.TicketLoaded) -> None:
-        if message.generation != self._loads or not self.is_attached:
-            return  # a newer load is on its way, or the agent left
-        self._reset_knowledge()
-        self.query_one("#right", VerticalScroll).scroll_home(animate=False)
-        self._show_context()
-        self._after_painted(message)
-
-    def _after_painted(self, message: messages.TicketLoaded) -> None:
-        # The knowledge search and the draft start once this frame is painted: their threads
-        # would otherwise take the GIL from the loop while it paints.
-        self.call_after_refresh(self._after_shown, message)
+            self.focus_next()
 
     def _after_shown(self, message: messages.TicketLoaded) -> None:
         """The loaded ticket is on screen: search the knowledge, and draft (or restore the
         unsent edit) as the draft plan says."""
-        if message.generation != self._loads or not self.is_attached or self.ticket is None:
+        if (
+            message.generation != self._loads
+            or not self.is_attached
+            or self.ticket is None
+            or self._stale(message.ticket_id)
+        ):
             return  # a newer load is on its way, or the agent left
         self._search_knowledge()
         pane = self.draft_pane
@@ -353,7 +367,9 @@ class TicketScreen(Screen[None]):
         assert self.ticket is not None
         self.query_one(ThreadView).thread = Thread(self.ticket, self.deliveries)
 
-    def _show_context(self) -> None:
+    def _show_context(self, *, scroll_home: bool = False) -> None:
+        if scroll_home:
+            self.query_one("#right", VerticalScroll).scroll_home(animate=False)
         panel = self.query_one(ContextPanel)
         panel.ticket = self.ticket
         panel.triage = self.triage
@@ -374,12 +390,12 @@ class TicketScreen(Screen[None]):
         # A draft's context is as new; one for the ticket shown before is dropped.
         if self.context is None and self.is_attached and not self._stale(message.ticket_id):
             self.context = message.context
-            self._show_context()
+            self._frames.paint(self._show_context)
 
     def on_context_failed(self, message: messages.ContextFailed) -> None:
         if self.context is None and self.is_attached and not self._stale(message.ticket_id):
             self.context_problem = message.error
-            self._show_context()
+            self._frames.paint(self._show_context)
 
     @desk_work(thread=True, exclusive=True, group="knowledge")
     def _search_knowledge(self) -> None:
@@ -396,12 +412,12 @@ class TicketScreen(Screen[None]):
     def on_knowledge_found(self, message: messages.KnowledgeFound) -> None:
         if self._stale(message.ticket_id):
             return
-        self._show_knowledge(message.hits)
+        self._frames.paint(partial(self._show_knowledge, message.hits))
 
     def on_knowledge_failed(self, message: messages.KnowledgeFailed) -> None:
         if self._stale(message.ticket_id):
             return
-        self._knowledge_failed(message.error)
+        self._frames.paint(partial(self._knowledge_failed, message.error))
 
     def _knowledge_panel(self) -> KnowledgePanel | None:
         """The panel, unless the agent moved on (to the next ticket) while the search ran: the
@@ -439,7 +455,9 @@ class TicketScreen(Screen[None]):
             return
         self.outcome = message.outcome
         self.context = message.outcome.context
-        self._show_context()  # now with what the connectors returned
+        # Now with what the connectors returned: in the frame after the editor's new text.
+        self._frames.take_frame()
+        self._frames.paint(self._show_context)
 
     def on_draft_pane_draft_failed(self, message: DraftPane.DraftFailed) -> None:
         if self.context is None and self.is_attached:
