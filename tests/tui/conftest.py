@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -150,6 +151,26 @@ async def keys_answered(app: App[Any], pilot: Pilot[Any]) -> bool:
     opened = isinstance(app.screen, HelpScreen)
     await pilot.press("escape")
     return opened and app.screen is before
+
+
+async def held_while_keys_answer(
+    pilot: Pilot[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    owner: object,
+    name: str,
+    trigger: Callable[[], object],
+) -> Held:
+    """Hold ``owner.name`` on a gate (``Held``), do what calls it (``trigger``: a key, a button,
+    a method; a coroutine it returns is awaited), wait until a worker is inside the call and
+    check that the desk answers keys meanwhile. The call is still held on return: the test
+    asserts what must not have happened yet, then lets it go with ``release()``."""
+    held = Held(monkeypatch, owner, name)
+    started = trigger()
+    if inspect.isawaitable(started):
+        await started
+    await held.wait()
+    assert await keys_answered(pilot.app, pilot), "no key was answered while the call was held"
+    return held
 
 
 # --- the demo's tickets and settings ----------------------------------------------------------

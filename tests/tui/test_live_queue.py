@@ -4,7 +4,10 @@ another desk), without a restart, and the cursor stays on the ticket the agent w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
 
 from deskpilot.desk import Desk
 from deskpilot.intake.records import TicketRecord
@@ -41,15 +44,27 @@ def screen_text(table: QueueTable) -> str:
     return "\n".join(table.render_line(y).text for y in range(table.size.height))
 
 
+@asynccontextmanager
+async def queue_open(
+    make_app: Callable[..., DeskPilotApp],
+    desk: Desk,
+    refresh_seconds: float,
+    size: tuple[int, int] = (120, 30),
+) -> AsyncIterator[tuple[DeskPilotApp, Pilot[None], QueueTable]]:
+    """The desk running on its queue, loaded; it looks for changes every ``refresh_seconds``
+    (0: never)."""
+    desk.settings.tui.refresh_seconds = refresh_seconds
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        yield app, pilot, app.screen.query_one(QueueTable)
+
+
 async def test_an_arriving_ticket_appears_and_the_cursor_stays_on_its_ticket(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    desk.settings.tui.refresh_seconds = 0.1
-    app = make_app()
-    async with app.run_test(size=(160, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        table = app.screen.query_one(QueueTable)
+    async with queue_open(make_app, desk, 0.1, size=(160, 40)) as (app, pilot, table):
         before = table.total
         await pilot.press("j", "j")
         await pilot.pause()
@@ -73,12 +88,7 @@ async def test_an_arriving_ticket_appears_and_the_cursor_stays_on_its_ticket(
 async def test_without_changes_the_queue_is_left_alone(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    desk.settings.tui.refresh_seconds = 0.05
-    app = make_app()
-    async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        table = app.screen.query_one(QueueTable)
+    async with queue_open(make_app, desk, 0.05) as (app, pilot, table):
         generation = table._generation
         await pilot.pause(0.3)  # several polls
         await app.workers.wait_for_complete()
@@ -88,13 +98,9 @@ async def test_without_changes_the_queue_is_left_alone(
 async def test_refresh_seconds_0_turns_the_live_queue_off(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    desk.settings.tui.refresh_seconds = 0
-    app = make_app()
-    async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
+    async with queue_open(make_app, desk, 0) as (app, pilot, table):
         screen = app.screen
         assert isinstance(screen, QueueScreen)
-        table = screen.query_one(QueueTable)
         before = table.total
         desk.submit_ticket(arriving("Nobody is watching"), source="http")
         await pilot.pause(0.3)
@@ -127,14 +133,9 @@ def test_a_duplicate_submission_changes_nothing(desk: Desk) -> None:
 async def test_a_reload_keeps_the_rows_on_screen_while_the_new_ones_load(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    desk.settings.tui.refresh_seconds = 0
-    app = make_app()
-    async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    async with queue_open(make_app, desk, 0) as (app, pilot, table):
         screen = app.screen
         assert isinstance(screen, QueueScreen) and screen.shown_view is not None
-        table = screen.query_one(QueueTable)
         shown = screen_text(table)
         view = screen.shown_view
 
@@ -149,14 +150,10 @@ async def test_a_reload_keeps_the_rows_on_screen_while_the_new_ones_load(
 async def test_an_arriving_ticket_that_matches_the_search_joins_its_results(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    desk.settings.tui.refresh_seconds = 0.1
-    app = make_app()
-    async with app.run_test(size=(160, 40)) as pilot:
-        await app.workers.wait_for_complete()
+    async with queue_open(make_app, desk, 0.1, size=(160, 40)) as (app, pilot, table):
         await pilot.press("slash", *"zebra")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        table = app.screen.query_one(QueueTable)
         assert table.total == 0
 
         submitted = desk.submit_ticket(arriving("Zebra stripes on every chart"), source="http")
@@ -171,11 +168,7 @@ async def test_refresh_lets_the_search_find_tickets_another_desk_added(
 ) -> None:
     """Searches reuse the tickets' texts from keystroke to keystroke; ctrl+r reads them again
     (with the live queue off, nothing else tells this desk that another one added tickets)."""
-    desk.settings.tui.refresh_seconds = 0
-    app = make_app()
-    async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        table = app.screen.query_one(QueueTable)
+    async with queue_open(make_app, desk, 0) as (app, pilot, table):
         await pilot.press("slash", *"zebra")
         await wait_for(app, lambda: app.screen.search_text == "zebra")  # type: ignore[attr-defined]
         await wait_for(app, lambda: table.total == 0)
@@ -191,11 +184,7 @@ async def test_a_keystroke_on_stale_texts_shows_at_once_then_the_fresh_results(
 ) -> None:
     """A keystroke does not wait for the tickets' texts to be read again after a change: it
     searches the older ones, and the search runs again once they are read."""
-    desk.settings.tui.refresh_seconds = 0
-    app = make_app()
-    async with app.run_test(size=(120, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        table = app.screen.query_one(QueueTable)
+    async with queue_open(make_app, desk, 0) as (app, pilot, table):
         await pilot.press("slash", *"zebr")
         await wait_for(app, lambda: app.screen.search_text == "zebr")  # type: ignore[attr-defined]
         await wait_for(app, lambda: table.total == 0)

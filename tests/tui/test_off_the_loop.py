@@ -32,6 +32,7 @@ from deskpilot.tui.widgets.queue_table import QueueTable
 from .conftest import (
     Held,
     first_open,
+    held_while_keys_answer,
     keys_answered,
     open_ticket,
     settle,
@@ -52,10 +53,9 @@ async def test_take_on_the_queue_does_not_block_the_keys(
     async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
         await settle(app, pilot)
         ticket_id = app.screen.query_one(QueueTable).current.id  # type: ignore[union-attr]
-        held = Held(monkeypatch, desk, "assign")
-        await pilot.press("t")
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "assign", lambda: pilot.press("t")
+        )
         assert desk.ticket(ticket_id).assignee != desk.agent  # not yet: the write is held
         held.release()
         await settle(app, pilot)
@@ -71,14 +71,15 @@ async def test_assign_on_the_queue_does_not_block_the_keys(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         ticket_id = app.screen.query_one(QueueTable).current.id  # type: ignore[union-attr]
-        held = Held(monkeypatch, desk, "assign")
-        await pilot.press("A")
-        modal = await until_modal(app, pilot, AssignScreen)
-        assert isinstance(modal, AssignScreen)
-        modal.query_one("#agent", Input).value = "bo"
-        modal.query_one("#assign", Button).press()
-        await held.wait()
-        assert await keys_answered(app, pilot)
+
+        async def assign_to_bo() -> None:
+            await pilot.press("A")
+            modal = await until_modal(app, pilot, AssignScreen)
+            assert isinstance(modal, AssignScreen)
+            modal.query_one("#agent", Input).value = "bo"
+            modal.query_one("#assign", Button).press()
+
+        held = await held_while_keys_answer(pilot, monkeypatch, desk, "assign", assign_to_bo)
         held.release()
         await settle(app, pilot)
     assert desk.ticket(ticket_id).assignee == "bo"
@@ -90,11 +91,10 @@ async def test_next_ticket_on_the_queue_is_found_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        held = Held(monkeypatch, desk, "next_ticket")
-        await pilot.press("n")
-        await held.wait()
-        assert await keys_answered(app, pilot)
-        assert isinstance(app.screen, QueueScreen)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "next_ticket", lambda: pilot.press("n")
+        )
+        assert isinstance(app.screen, QueueScreen)  # not yet: the next ticket is being found
         held.release()
         await settle(app, pilot)
         assert isinstance(app.screen, TicketScreen)
@@ -136,11 +136,10 @@ async def test_discarding_ends_the_edit_off_the_loop_then_asks_why(
         screen = await open_ticket(app, pilot, first_open(desk))
         edit_id = screen.draft_pane.edit_id
         assert edit_id is not None
-        held = Held(monkeypatch, desk, "end_edit")
-        await pilot.press("d")
-        await held.wait()
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "end_edit", lambda: pilot.press("d")
+        )
         assert screen.draft_pane.text == ""  # the editor empties at once
-        assert await keys_answered(app, pilot)
         held.release()
         await until_modal(app, pilot, ReasonScreen)  # asked once the event is ended
     assert desk.store.get_edit_event(edit_id).outcome is EditOutcome.DISCARDED
@@ -157,11 +156,10 @@ async def test_leaving_the_ticket_stores_the_unsent_edit_off_the_loop_then_leave
         assert edit_id is not None
         screen.draft_pane.editor.insert("PS see you soon. ", (0, 0))
         screen.set_focus(None)  # escape leaves the ticket (in the editor, it leaves the editor)
-        held = Held(monkeypatch, desk, "autosave_edit")
-        await pilot.press("escape")
-        await held.wait()
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "autosave_edit", lambda: pilot.press("escape")
+        )
         assert app.screen is screen  # left only once the edit is stored
-        assert await keys_answered(app, pilot)
         held.release()
         await settle(app, pilot)
         assert isinstance(app.screen, QueueScreen)
@@ -191,11 +189,10 @@ async def test_what_a_dialog_shows_is_read_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_ticket(app, pilot, first_open(desk))
-        held = Held(monkeypatch, desk, read)
-        await pilot.press(key)
-        await held.wait()
-        assert await keys_answered(app, pilot)
-        assert app.screen is screen
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, read, lambda: pilot.press(key)
+        )
+        assert app.screen is screen  # the dialog opens once what it shows is read
         held.release()
         await until_modal(app, pilot, dialog)
 
@@ -207,10 +204,13 @@ async def test_a_macro_is_filled_in_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_ticket(app, pilot, first_open(desk))
-        held = Held(monkeypatch, desk, "macro")
-        screen.apply_macro("sorted")  # the macro dialog's and the palette's way in
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot,
+            monkeypatch,
+            desk,
+            "macro",
+            lambda: screen.apply_macro("sorted"),  # the macro dialog's and the palette's way in
+        )
         held.release()
         await settle(app, pilot)
         assert screen.draft_pane.text.endswith("All sorted now.\n\nada")
@@ -224,10 +224,9 @@ async def test_what_arrived_before_a_send_is_checked_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
-        held = Held(monkeypatch, desk, "arrived_since")
-        await pilot.press("a")
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "arrived_since", lambda: pilot.press("a")
+        )
         held.release()
         await settle(app, pilot)
     assert desk.ticket(ticket_id).messages[-1].author is Author.AGENT
@@ -255,10 +254,9 @@ async def test_retrying_a_failed_reply_queues_it_off_the_loop(
             connection.execute(sa.update(schema.outbox).values(connector="demo"))
         screen.reload()
         await settle(app, pilot)
-        held = Held(monkeypatch, desk, "retry_reply")
-        await pilot.press("R")
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "retry_reply", lambda: pilot.press("R")
+        )
         held.release()
         await settle(app, pilot)
         assert await until(
@@ -276,11 +274,10 @@ async def test_the_claim_of_a_ticket_left_is_let_go_off_the_loop(
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
         assert desk.holds(ticket_id)
-        held = Held(monkeypatch, desk, "release")
-        await pilot.press("escape")
-        await held.wait()
-        assert isinstance(app.screen, QueueScreen)
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk, "release", lambda: pilot.press("escape")
+        )
+        assert isinstance(app.screen, QueueScreen)  # left at once: the claim is let go after
         held.release()
         await settle(app, pilot)
         assert not desk.holds(ticket_id)
@@ -308,12 +305,16 @@ async def test_an_account_action_is_audited_off_the_loop(
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
         before = audit_trail(desk, ticket_id)
-        held = Held(monkeypatch, desk.store, "record_action")
-        await pilot.press(key)
-        await until_modal(app, pilot, ConfirmScreen)
-        await pilot.press("enter")
-        await held.wait()  # "<action>.requested" is being written: the connector waits for it
-        assert await keys_answered(app, pilot)
+
+        async def confirm() -> None:
+            await pilot.press(key)
+            await until_modal(app, pilot, ConfirmScreen)
+            await pilot.press("enter")
+
+        # "<action>.requested" is being written: the connector waits for it
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "record_action", confirm
+        )
         assert audit_trail(desk, ticket_id) == before
         held.release()
         await settle(app, pilot)
@@ -338,10 +339,13 @@ async def test_a_cancellation_is_audited_off_the_loop(
         await open_ticket(app, pilot, ticket_id)
         await pilot.press("C")
         modal = await until_modal(app, pilot, CancelSubscriptionScreen)
-        held = Held(monkeypatch, desk.store, "record_action")
-        modal.query_one("#at-end", Button).press()
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot,
+            monkeypatch,
+            desk.store,
+            "record_action",
+            modal.query_one("#at-end", Button).press,
+        )
         held.release()
         await settle(app, pilot)
     done = [a.action for a in desk.store.list_actions(ticket_id) if a.action.startswith("cancel")]
@@ -367,10 +371,14 @@ async def test_a_refund_reads_and_writes_the_audit_trail_off_the_loop(
         await pilot.pause()
         modal.query_one("#refund", Button).press()  # the first press asks to confirm
         await pilot.pause(0.1)
-        held = Held(monkeypatch, desk.store, "record_action")
-        modal.query_one("#refund", Button).press()
-        await held.wait()  # the request is being recorded: billing is not called before it
-        assert await keys_answered(app, pilot)
+        # the request is being recorded: billing is not called before it
+        held = await held_while_keys_answer(
+            pilot,
+            monkeypatch,
+            desk.store,
+            "record_action",
+            modal.query_one("#refund", Button).press,
+        )
         assert not refunds.exists() or json.loads(refunds.read_text()) == []
         held.release()
         await settle(app, pilot)
@@ -390,10 +398,9 @@ async def test_filing_a_bug_is_audited_off_the_loop(
         await open_ticket(app, pilot, ticket_id)
         await pilot.press("b")
         await until_modal(app, pilot, BugScreen)
-        held = Held(monkeypatch, desk.store, "record_action")
-        await pilot.click("#create")
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "record_action", lambda: pilot.click("#create")
+        )
         held.release()
         await settle(app, pilot)
     assert audit_trail(desk, ticket_id)[-3:] == ["create_bug.requested", "create_bug", "note"]
@@ -407,10 +414,9 @@ async def test_a_status_look_up_is_audited_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
-        held = Held(monkeypatch, desk.store, "record_action")
-        await pilot.press("s")
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "record_action", lambda: pilot.press("s")
+        )
         held.release()
         await until_modal(app, pilot, StatusScreen)
     assert audit_trail(desk, ticket_id)[-1] == "status_lookup"
@@ -428,10 +434,10 @@ async def test_an_escalation_is_stored_off_the_loop(
         assert isinstance(modal, EscalateScreen)
         modal.query_one("#to", Select).value = "Billing"
         await pilot.pause()
-        held = Held(monkeypatch, desk.store, "append_message")
-        await pilot.press("ctrl+s")
-        await held.wait()  # the hand-off's note is being written
-        assert await keys_answered(app, pilot)
+        # the hand-off's note is being written
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "append_message", lambda: pilot.press("ctrl+s")
+        )
         assert desk.ticket(ticket_id).status is not Status.ESCALATED
         held.release()
         await settle(app, pilot)
@@ -446,10 +452,9 @@ async def test_the_draft_is_kept_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        held = Held(monkeypatch, desk.store, "save_draft")
-        app.open_ticket(ticket_id)
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "save_draft", lambda: app.open_ticket(ticket_id)
+        )
         assert desk.store.latest_draft(ticket_id) is None
         held.release()
         await settle(app, pilot)
@@ -467,10 +472,9 @@ async def test_the_draft_s_context_is_read_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        held = Held(monkeypatch, desk.store, "get_triage")
-        app.open_ticket(ticket_id)
-        await held.wait()
-        assert await keys_answered(app, pilot)
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "get_triage", lambda: app.open_ticket(ticket_id)
+        )
         held.release()
         await settle(app, pilot)
         screen = app.screen

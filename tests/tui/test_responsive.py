@@ -4,9 +4,7 @@ typed messages, and one handler on the app turns an unexpected failure into a no
 from __future__ import annotations
 
 import ast
-import asyncio
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,24 +17,11 @@ from deskpilot.desk import Desk
 from deskpilot.models import Author
 from deskpilot.tui import messages
 from deskpilot.tui.app import DeskPilotApp
-from deskpilot.tui.screens.help import HelpScreen
 from deskpilot.tui.screens.modals import NoteScreen
-from deskpilot.tui.screens.ticket import TicketScreen
 
-from .conftest import settle
+from .conftest import Held, first_open, held_while_keys_answer, open_ticket, settle
 
 TUI = Path(__file__).parents[2] / "src" / "deskpilot" / "tui"
-
-
-def first_open(desk: Desk) -> str:
-    return desk.page(desk.view("open"), 0, 1)[0].id
-
-
-async def open_ticket(app: DeskPilotApp, pilot: Any, ticket_id: str) -> TicketScreen:
-    app.open_ticket(ticket_id)
-    await settle(app, pilot)  # the ticket's load, then the draft it starts
-    assert isinstance(app.screen, TicketScreen)
-    return app.screen
 
 
 async def test_a_slow_store_does_not_block_the_keys_while_a_reply_is_sent(
@@ -46,26 +31,15 @@ async def test_a_slow_store_does_not_block_the_keys_while_a_reply_is_sent(
     still answers keys (the help opens), and nothing is in the thread yet; released, the
     reply lands and the screen hears of it in a ``ReplySent`` message."""
     ticket_id = first_open(desk)
-    entered, gate = threading.Event(), threading.Event()
-    append = desk.store.append_message
-
-    def slow_append(*args: Any, **kwargs: Any) -> int:
-        entered.set()
-        gate.wait(timeout=30)
-        return append(*args, **kwargs)
-
     app = make_app()
     seen: list[Message] = []  # every message the app's widgets handle (the message hook)
     async with app.run_test(size=(160, 48), message_hook=seen.append) as pilot:
         await open_ticket(app, pilot, ticket_id)
-        monkeypatch.setattr(desk.store, "append_message", slow_append)
-        await pilot.press("a")
-        assert await asyncio.to_thread(entered.wait, 30)  # the send is in the store now
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)  # the key was handled during the send
-        assert not gate.is_set()
+        held = await held_while_keys_answer(
+            pilot, monkeypatch, desk.store, "append_message", lambda: pilot.press("a")
+        )
         assert desk.ticket(ticket_id).messages[-1].author is Author.CUSTOMER
-        gate.set()
+        held.release()
         await app.workers.wait_for_complete()
         await pilot.pause()
     sent = [m for m in seen if isinstance(m, messages.ReplySent)]
@@ -78,23 +52,15 @@ async def test_a_second_send_while_the_first_runs_is_refused(
     make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ticket_id = first_open(desk)
-    entered, gate = threading.Event(), threading.Event()
-    append = desk.store.append_message
-
-    def slow_append(*args: Any, **kwargs: Any) -> int:
-        entered.set()
-        gate.wait(timeout=30)
-        return append(*args, **kwargs)
-
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await open_ticket(app, pilot, ticket_id)
-        monkeypatch.setattr(desk.store, "append_message", slow_append)
+        held = Held(monkeypatch, desk.store, "append_message")
         await pilot.press("a")
-        assert await asyncio.to_thread(entered.wait, 30)
+        await held.wait()  # the first send is in the store now
         await pilot.press("a")
         said = [n.message for n in app._notifications]
-        gate.set()
+        held.release()
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert "Wait a moment: sending the reply is under way" in said

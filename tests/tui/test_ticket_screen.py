@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from textual.widgets import Select, TextArea
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Select, Sparkline, Static, TextArea
 
 from deskpilot.desk import Desk
 from deskpilot.models import Author, IntentSource, Status
 from deskpilot.tui.app import DeskPilotApp
 from deskpilot.tui.screens.escalate import EscalateScreen
 from deskpilot.tui.screens.modals import IntentScreen, NoteScreen
+from deskpilot.tui.screens.stats import StatsScreen
 
 from .conftest import first_open, open_ticket
 
@@ -195,20 +198,24 @@ async def test_regenerate_writes_a_new_draft(
     assert count == 2
 
 
-async def test_stats_screen_shows_the_team_figures(
-    make_app: Callable[..., DeskPilotApp], desk: Desk
-) -> None:
-    from textual.widgets import DataTable, Sparkline, Static
-
-    from deskpilot.tui.screens.stats import StatsScreen
-
+@asynccontextmanager
+async def stats_open(
+    make_app: Callable[..., DeskPilotApp], size: tuple[int, int]
+) -> AsyncIterator[tuple[DeskPilotApp, Pilot[None], StatsScreen]]:
+    """The desk running with the team's figures open (ctrl+t), read in a worker."""
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("ctrl+t")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StatsScreen)
+        assert isinstance(app.screen, StatsScreen)
+        yield app, pilot, app.screen
+
+
+async def test_stats_screen_shows_the_team_figures(
+    make_app: Callable[..., DeskPilotApp], desk: Desk
+) -> None:
+    async with stats_open(make_app, size=(120, 40)) as (app, pilot, screen):
         report = desk.team_report(desk.clock() - timedelta(days=30))
         expected = report.team.overall
         headline = str(screen.query_one("#headline", Static).render())
@@ -229,41 +236,22 @@ async def test_stats_screen_shows_the_team_figures(
 async def test_leads_see_figures_per_agent(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    from textual.widgets import DataTable
-
-    from deskpilot.tui.screens.stats import StatsScreen
-
     desk.settings = desk.settings.model_copy(
         update={"agent": desk.settings.agent.model_copy(update={"role": "lead"})}
     )
     agents = {e.agent for e in desk.store.list_edit_events()}
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, StatsScreen)
-        table = app.screen.query_one("#by-agent", DataTable)
+    async with stats_open(make_app, size=(120, 40)) as (_app, _pilot, screen):
+        table = screen.query_one("#by-agent", DataTable)
         assert table.display and table.row_count > 0
         assert agents <= {str(table.get_row_at(n)[0]) for n in range(table.row_count)}
-        work = app.screen.query_one("#agent-work", DataTable)
+        work = screen.query_one("#agent-work", DataTable)
         assert work.display and work.row_count == table.row_count
 
 
 async def test_stats_screen_draws_the_lead_reports(
     make_app: Callable[..., DeskPilotApp], desk: Desk
 ) -> None:
-    from textual.widgets import DataTable, Sparkline, Static
-
-    from deskpilot.tui.screens.stats import StatsScreen
-
-    app = make_app()
-    async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press("ctrl+t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StatsScreen)
+    async with stats_open(make_app, size=(160, 48)) as (_app, _pilot, screen):
         leads = desk.team_report(desk.clock() - timedelta(days=30)).leads
         service = str(screen.query_one("#service", Static).render())
         assert "Targets met (around the clock)" in service
