@@ -204,12 +204,9 @@ async def test_a_macro_is_filled_in_off_the_loop(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_ticket(app, pilot, first_open(desk))
+        # apply_macro: the macro dialog's and the palette's way in
         held = await held_while_keys_answer(
-            pilot,
-            monkeypatch,
-            desk,
-            "macro",
-            lambda: screen.apply_macro("sorted"),  # the macro dialog's and the palette's way in
+            pilot, monkeypatch, desk, "macro", lambda: screen.apply_macro("sorted")
         )
         held.release()
         await settle(app, pilot)
@@ -339,12 +336,9 @@ async def test_a_cancellation_is_audited_off_the_loop(
         await open_ticket(app, pilot, ticket_id)
         await pilot.press("C")
         modal = await until_modal(app, pilot, CancelSubscriptionScreen)
+        at_period_end = modal.query_one("#at-end", Button)
         held = await held_while_keys_answer(
-            pilot,
-            monkeypatch,
-            desk.store,
-            "record_action",
-            modal.query_one("#at-end", Button).press,
+            pilot, monkeypatch, desk.store, "record_action", at_period_end.press
         )
         held.release()
         await settle(app, pilot)
@@ -369,15 +363,12 @@ async def test_a_refund_reads_and_writes_the_audit_trail_off_the_loop(
         modal.query_one("#amount", Input).value = "5.00"
         modal.query_one("#reason", Input).value = "charged after cancelling"
         await pilot.pause()
-        modal.query_one("#refund", Button).press()  # the first press asks to confirm
+        refund = modal.query_one("#refund", Button)
+        refund.press()  # the first press asks to confirm
         await pilot.pause(0.1)
         # the request is being recorded: billing is not called before it
         held = await held_while_keys_answer(
-            pilot,
-            monkeypatch,
-            desk.store,
-            "record_action",
-            modal.query_one("#refund", Button).press,
+            pilot, monkeypatch, desk.store, "record_action", refund.press
         )
         assert not refunds.exists() or json.loads(refunds.read_text()) == []
         held.release()
