@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from textual.widgets import Label
+
 from deskpilot.desk import Desk
 from deskpilot.knowledge import Hit
-from deskpilot.models import Author, Status
+from deskpilot.models import Author, EditOutcome, Status
 from deskpilot.store import QueueFilter
 from deskpilot.tui import messages
 from deskpilot.tui.app import DeskPilotApp
+from deskpilot.tui.screens.modals import ReasonScreen
 from deskpilot.tui.screens.queue import QueueScreen
 from deskpilot.tui.screens.ticket import TicketScreen
 from deskpilot.tui.widgets.knowledge_panel import KnowledgePanel
 from deskpilot.tui.widgets.thread_view import ThreadView
 from deskpilot.tui.widgets.ticket_header import TicketHeader
 
-from .conftest import open_ticket, settle, with_settings
+from .conftest import Held, open_ticket, settle, until, until_modal, with_settings
 
 WORKABLE = frozenset({Status.NEW, Status.OPEN})
 
@@ -119,3 +123,32 @@ async def test_late_results_of_the_ticket_shown_before_are_dropped(
         assert screen.query_one(KnowledgePanel).hits == shown_hits
         assert (screen.draft_pane.text, screen.draft_pane.edit_id) == (draft, edit_id)
         assert screen.busy is None
+
+
+async def test_a_draft_discarded_just_before_moving_on_asks_why_naming_its_ticket(
+    make_app: Callable[..., DeskPilotApp], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The question comes up over the next ticket (the discard was stored after ``N``): it says
+    which ticket's draft it is about, and the reason goes to that draft's edit."""
+    first = in_line(desk)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_ticket(app, pilot, first)
+        edit_id = screen.draft_pane.edit_id
+        assert edit_id is not None
+        held = Held(monkeypatch, desk, "end_edit")
+        await pilot.press("d")
+        await held.wait()  # the discard is being stored
+        await pilot.press("N")
+        assert await until(pilot, lambda: screen.ticket_id != first and screen.ticket is not None)
+        held.release()
+        modal = await until_modal(app, pilot, ReasonScreen)
+        assert isinstance(modal, ReasonScreen)
+        heading = str(modal.query(Label).first().render())
+        assert heading.startswith(f"Draft for {first} discarded")
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.ticket_id != first
+    event = desk.store.get_edit_event(edit_id)
+    assert event.outcome is EditOutcome.DISCARDED
+    assert event.reason == desk.settings.feedback.reasons[0]

@@ -465,7 +465,12 @@ class TicketScreen(Screen[None]):
 
     def on_draft_pane_edit_ended(self, message: DraftPane.EditEnded) -> None:
         if message.outcome is EditOutcome.DISCARDED and self.is_attached:
-            self._ask_reason(message.edit_id, "Draft discarded")
+            heading = "Draft discarded"
+            if self._stale(message.ticket_id):
+                # Discarded just before moving on (``N``): the question comes up over the next
+                # ticket, so it says which ticket's draft it is about.
+                heading = f"Draft for {message.ticket_id} discarded"
+            self._ask_reason(message.edit_id, heading)
 
     def _ask_reason(
         self, edit_id: str, heading: str, then: Callable[[], None] | None = None

@@ -78,6 +78,7 @@ class DraftPane(Vertical):
 
         edit_id: str
         outcome: EditOutcome
+        ticket_id: str  # the ticket the draft was for (the pane may show another one by now)
 
     @dataclass
     class EditBegun(Message):
@@ -311,7 +312,9 @@ class DraftPane(Vertical):
             self.edit_id = message.edit_id
             return
         # The draft it was begun for is gone (discarded, replaced) before it was stored.
-        self._finish_edit(message.edit_id, EditOutcome.DISCARDED, None, self.keystrokes)
+        self._finish_edit(
+            self.ticket_id, message.edit_id, EditOutcome.DISCARDED, None, self.keystrokes
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A begin that ended on an unexpected error (the app tells the agent) holds nothing
@@ -333,18 +336,23 @@ class DraftPane(Vertical):
         if edit_id is None:
             return
         text = self.text if final_text is None else final_text
-        self._finish_edit(edit_id, outcome, text, self.keystrokes)
+        self._finish_edit(self.ticket_id, edit_id, outcome, text, self.keystrokes)
 
     @desk_work(thread=True, group="edit")
     def _finish_edit(
-        self, edit_id: str, outcome: EditOutcome, text: str | None, keystrokes: int
+        self,
+        ticket_id: str,
+        edit_id: str,
+        outcome: EditOutcome,
+        text: str | None,
+        keystrokes: int,
     ) -> None:
         try:
             self.desk.end_edit(edit_id, outcome, final_text=text, keystrokes=keystrokes)
         except DeskPilotError as error:
             self.post_message(self.TrackingFailed(str(error)))
             return
-        self.post_message(self.EditEnded(edit_id, outcome))
+        self.post_message(self.EditEnded(edit_id, outcome, ticket_id))
 
     def on_draft_pane_tracking_failed(self, message: DraftPane.TrackingFailed) -> None:
         message.stop()
