@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from deskpilot.errors import DeskPilotError
+
 if TYPE_CHECKING:
     from textual.content import Content
 
     from deskpilot.copilot.context import DraftContext
     from deskpilot.copilot.policy import DraftPlan
+    from deskpilot.desk import Desk
     from deskpilot.feedback.report import TeamReport
     from deskpilot.knowledge import Hit
     from deskpilot.models import EditEvent, Ticket, TicketSummary, TriageRecord
@@ -128,6 +131,16 @@ class NextTicketFound(Message):
     ticket_id: str | None
     view: QueueView
     error: str | None = None
+
+    @classmethod
+    def claim(cls, desk: Desk, view: QueueView) -> NextTicketFound:
+        """Claim the view's next ticket and say which (a query over the whole view: called
+        in a worker, by the queue's ``n`` and the ticket screen's ``N``)."""
+        try:
+            ticket = desk.next_ticket(view)
+        except DeskPilotError as error:
+            return cls(None, view, str(error))
+        return cls(ticket.id if ticket else None, view)
 
 
 @dataclass

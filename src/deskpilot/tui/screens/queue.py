@@ -355,12 +355,7 @@ class QueueScreen(Screen[None]):
 
     @desk_work(thread=True, exclusive=True, group="next")
     def _claim_next(self, view: QueueView) -> None:
-        try:
-            ticket = self.desk.next_ticket(view)
-        except DeskPilotError as error:
-            self.post_message(messages.NextTicketFound(None, view, str(error)))
-            return
-        self.post_message(messages.NextTicketFound(ticket.id if ticket else None, view))
+        self.post_message(messages.NextTicketFound.claim(self.desk, view))
 
     def on_next_ticket_found(self, message: messages.NextTicketFound) -> None:
         if message.error is not None:
