@@ -54,7 +54,16 @@ async def send_from_the_tui(cli: Cli, ticket_id: str) -> str:
             app.open_ticket(ticket_id)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert isinstance(app.screen, TicketScreen)
+            screen = app.screen
+            assert isinstance(screen, TicketScreen)
+            # The draft starts once the ticket's panels are painted (a frame apart), and "a"
+            # sends it once its edit is tracked.
+            for _ in range(250):
+                if screen.draft_pane.edit_id is not None and not screen.painting:
+                    break
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.02)
+            assert screen.draft_pane.text
             await pilot.press("a")
             await app.workers.wait_for_complete()
             await pilot.pause()

@@ -14,7 +14,7 @@ from textual.widgets import Input, TextArea
 from deskpilot.desk import Desk
 from deskpilot.tui.app import DeskPilotApp
 
-from .conftest import thread_at_newest
+from .conftest import settle, thread_at_newest
 
 THEMES = ("deskpilot-dark", "deskpilot-light")
 SIZES = ((80, 24), (160, 48))
@@ -46,9 +46,7 @@ AWAITED_DIALOGS = {"refund", "bug", "reset-password", "account-setting", "status
 
 async def steady(pilot: Pilot[None]) -> None:
     app = pilot.app
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle(app, pilot)  # the workers, and the ticket's panels painted a frame apart
     for widget in app.screen.query(Input):
         widget.cursor_blink = False
     for widget in app.screen.query(TextArea):
