@@ -150,8 +150,8 @@ class TicketScreen(Screen[None]):
 
         The panels keep the old ticket until the new one is loaded (emptying them first cost
         a whole frame more), then change a frame apart, the header and thread first, then the
-        context, then the knowledge (``on_ticket_loaded``); meanwhile the agent's keys are
-        refused as for any ticket still loading, and the editor is emptied at once."""
+        context, then the knowledge and the draft (``on_ticket_loaded``); meanwhile the agent's
+        keys are refused as for any ticket still loading, and the editor is emptied at once."""
         if ticket_id != self.ticket_id:
             self.app.post_message(messages.ReleaseClaim(self.ticket_id))
         for group in ("load", "context", "knowledge", "dialog", "next", "claim"):
@@ -297,18 +297,14 @@ class TicketScreen(Screen[None]):
             self.seen = len(self.ticket.messages)
         self.triage = message.triage
         self.notice = message.notice
+        # ``fresh``: a ticket shown in place of another (``show_ticket``). A frame apart: the
+        # header and thread, then the context, then the knowledge search and the draft start.
+        # They start once the panels before them are painted: their threads would otherwise
+        # take the GIL from the loop while it paints.
         fresh, self._fresh = self._fresh, False
         self._frames.paint(partial(self._show_loaded, message, fresh=fresh))
-        if fresh:
-            # A ticket shown in place of another (``show_ticket``): the right column follows,
-            # the context and the knowledge a frame apart, as one frame did not hold it all.
-            self._frames.paint(partial(self._show_context, scroll_home=True))
-            self._frames.paint(self._reset_knowledge)
-        else:
-            self._frames.paint(self._show_context)
-        # The knowledge search and the draft start once the panels are painted: their threads
-        # would otherwise take the GIL from the loop while it paints.
-        self._frames.paint(partial(self._after_shown, message))
+        self._frames.paint(partial(self._show_context, scroll_home=fresh))
+        self._frames.paint(partial(self._after_shown, message, fresh=fresh))
 
     def _show_loaded(self, message: messages.TicketLoaded, *, fresh: bool) -> None:
         if message.generation != self._loads or not self.is_attached:
@@ -323,7 +319,7 @@ class TicketScreen(Screen[None]):
             # agent focused one (the editor) meanwhile.
             self.focus_next()
 
-    def _after_shown(self, message: messages.TicketLoaded) -> None:
+    def _after_shown(self, message: messages.TicketLoaded, *, fresh: bool) -> None:
         """The loaded ticket is on screen: search the knowledge, and draft (or restore the
         unsent edit) as the draft plan says."""
         if (
@@ -333,6 +329,8 @@ class TicketScreen(Screen[None]):
             or self._stale(message.ticket_id)
         ):
             return  # a newer load is on its way, or the agent left
+        if fresh:
+            self._reset_knowledge()  # "Searching…", not the hits of the ticket shown before
         self._search_knowledge()
         pane = self.draft_pane
         if (
