@@ -58,7 +58,8 @@ class DeskPilotApp(App[None]):
         """No screen shows through an opaque one. Textual counts the screen just under the top
         one as visible whatever the top one is, so the queue, reloaded under an open ticket,
         made the whole ticket screen repaint (a full frame, 10 ms on the 100k demo, during a
-        send). Under a dialog (translucent) the screens below still show, as in Textual."""
+        send). Under a translucent screen the screens below still show, as in Textual (the
+        desk's own screens and dialogs are all opaque: ``app.tcss``)."""
         if self._screen_stack and self._screen_stack[-1].styles.background.a == 1:
             return []
         return super()._background_screens
