@@ -4,7 +4,7 @@ swapped or dropped, the team's own are kept, and the reply the others agree on i
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from deskpilot.copilot.adapt import (
     Candidate,
@@ -21,9 +21,9 @@ from deskpilot.copilot.adapt import (
 )
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
 from deskpilot.copilot.exemplars import team_examples
-from deskpilot.models import Author, Customer, Message, Source, Ticket
+from deskpilot.models import Author, Customer, Message, Ticket
 
-AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from .past_replies import AT, answered
 
 
 def _ticket(body: str, email: str = "117166@twitter.example", name: str = "") -> Ticket:
@@ -47,14 +47,11 @@ def _item(
     minutes: int = 0,
     feedback: tuple[int, int, int] | None = None,
 ) -> KnowledgeItem:
-    return KnowledgeItem(
-        source=Source(kind="ticket", ref=ref),
-        title=question,
-        snippet=question,
-        body=reply,
-        question=question,
-        customer=f"c-{customer}",
-        customer_email=f"{customer}@twitter.example",
+    return answered(
+        ref,
+        question,
+        reply,
+        customer=customer,
         inbox=inbox,
         answered_by=by,
         answered_at=AT - timedelta(minutes=minutes),

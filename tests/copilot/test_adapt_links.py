@@ -3,15 +3,14 @@ is cited, and a link made for another customer (their parcel's, their account's)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from deskpilot.copilot.adapt import Candidate, adapt, candidates, consensus, links_in, team_link
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
-from deskpilot.models import Author, Customer, Message, Source, Ticket
+from deskpilot.models import Author, Customer, Message, Ticket
 
-AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from .past_replies import AT, answered
+
 RESET = "https://help.acme.test/reset"
 REFUNDS = "https://help.acme.test/articles/360002-refunds"
 
@@ -27,17 +26,8 @@ def _ticket(body: str, email: str = "200001@twitter.example") -> Ticket:
 
 
 def _item(ref: str, question: str, reply: str, customer: str) -> KnowledgeItem:
-    return KnowledgeItem(
-        source=Source(kind="ticket", ref=ref),
-        title=question,
-        snippet=question,
-        body=reply,
-        question=question,
-        customer=f"c-{customer}",
-        customer_email=f"{customer}@twitter.example",
-        inbox="Acme",
-        answered_by="ada",
-        answered_at=AT,
+    return answered(
+        ref, question, reply, customer=customer, inbox="Acme", answered_by="ada", answered_at=AT
     )
 
 

@@ -4,13 +4,13 @@ is not "thanks" after "DM us your booking", and a first message is not a follow-
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from deskpilot.copilot.adapt import candidates, consensus, team_said_before, thread_relevance
 from deskpilot.copilot.context import DraftContext, KnowledgeItem
-from deskpilot.models import Author, Customer, Message, Source, Ticket
+from deskpilot.models import Author, Customer, Message, Ticket
 
-AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from .past_replies import AT, answered
 
 
 def _thread(*said: tuple[Author, str]) -> list[Message]:
@@ -36,17 +36,15 @@ def _answered(
     """An answered conversation as retrieval gives it (see ``copilot.assemble._exemplar``);
     its customer's handle is ``ref``'s digits."""
     handle = "".join(ch for ch in ref if ch.isdigit())
-    return KnowledgeItem(
-        source=Source(kind="ticket", ref=ref),
-        title=question,
-        snippet=question,
-        body=reply,
-        question=question,
+    return answered(
+        ref,
+        question,
+        reply,
+        customer=handle,
+        customer_id=f"c-{ref}",
+        inbox="Acme",
         follows=follows,
         conversation=f"{earlier}\n{question}" if earlier else "",
-        customer=f"c-{ref}",
-        customer_email=f"{handle}@twitter.example",
-        inbox="Acme",
     )
 
 
